@@ -1,0 +1,174 @@
+import type { StoredBlock } from '../../core/blocks/schema.ts';
+import type { Product } from '../../core/catalog/product.ts';
+import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets } from '../../core/decide/trending.ts';
+import type { ApplyResult, OpenKey, OpenRecord, Store } from '../../core/ports.ts';
+import type { Profile } from '../../core/profiles/profile.ts';
+import { updateSubject } from '../../core/store-kit.ts';
+
+/**
+ * An in-memory store for tests and throwaway runs: everything is lost when
+ * the process ends. Each method runs without awaiting in between, so every
+ * operation is atomic in JavaScript's single thread.
+ */
+export function memoryStore(): Store {
+  const profiles = new Map<string, Profile>();
+  const links = new Map<string, string>();
+  const appliedIds = new Map<string, Map<string, number>>();
+  const products = new Map<string, Product>();
+  const blocks = new Map<string, StoredBlock>();
+  const opens = new Map<string, { record: OpenRecord; expiresAt: number }>();
+  const trending = new Map<string, Map<string, number>>(); // scope → "hour|product" → count
+  const counters = new Map<string, number>();
+  let closed = false;
+
+  const openId = (k: OpenKey) => JSON.stringify([k.blockId, k.subjectKey, k.messageId]);
+  const clone = <T>(value: T): T => structuredClone(value);
+  const check = () => {
+    if (closed) throw new Error('[opentime] [memory] store is closed');
+  };
+
+  return {
+    name: 'memory',
+    async ping() {
+      check();
+    },
+
+    async getLinks(keys) {
+      check();
+      const found = new Map<string, string>();
+      for (const key of keys) {
+        const target = links.get(key);
+        if (target !== undefined) found.set(key, target);
+      }
+      return found;
+    },
+
+    async getProfile(subjectKey) {
+      check();
+      const profile = profiles.get(subjectKey);
+      return profile ? clone(profile) : undefined;
+    },
+
+    async applyEvents(groups, reduce, dedupeWindowSeconds, now): Promise<ApplyResult> {
+      check();
+      const result: ApplyResult = { applied: [], duplicates: [] };
+      const horizon = now - dedupeWindowSeconds * 1000;
+      for (const group of groups) {
+        const seen = appliedIds.get(group.subjectKey) ?? new Map<string, number>();
+        for (const [id, at] of seen) if (at < horizon) seen.delete(id);
+        const update = updateSubject(profiles.get(group.subjectKey), new Set(seen.keys()), group.events, reduce);
+        if (update.profile) profiles.set(group.subjectKey, clone(update.profile));
+        for (const id of update.applied) seen.set(id, now);
+        appliedIds.set(group.subjectKey, seen);
+        result.applied.push(...update.applied);
+        result.duplicates.push(...update.duplicates);
+      }
+      return result;
+    },
+
+    async linkSubject(fromKey, toKey, merge) {
+      check();
+      links.set(fromKey, toKey);
+      const from = profiles.get(fromKey);
+      if (from) {
+        profiles.set(toKey, merge(profiles.get(toKey), from));
+        profiles.delete(fromKey);
+      }
+      const fromIds = appliedIds.get(fromKey);
+      if (fromIds) {
+        const toIds = appliedIds.get(toKey) ?? new Map<string, number>();
+        for (const [id, at] of fromIds) toIds.set(id, Math.max(at, toIds.get(id) ?? 0));
+        appliedIds.set(toKey, toIds);
+        appliedIds.delete(fromKey);
+      }
+    },
+
+    async putProducts(list) {
+      check();
+      for (const product of list) products.set(product.id, clone(product));
+    },
+
+    async getProducts(ids) {
+      check();
+      const found = new Map<string, Product>();
+      for (const id of ids) {
+        const product = products.get(id);
+        if (product) found.set(id, clone(product));
+      }
+      return found;
+    },
+
+    async putBlock(config, now) {
+      check();
+      const stored: StoredBlock = { config: clone(config), version: (blocks.get(config.id)?.version ?? 0) + 1, updatedAt: now };
+      blocks.set(config.id, stored);
+      return clone(stored);
+    },
+
+    async getBlock(id) {
+      check();
+      const stored = blocks.get(id);
+      return stored ? clone(stored) : undefined;
+    },
+
+    async listBlocks() {
+      check();
+      return [...blocks.values()].map(clone).sort((a, b) => (a.config.id < b.config.id ? -1 : 1));
+    },
+
+    async putOpenRecord(key, record, ttlSeconds) {
+      check();
+      opens.set(openId(key), { record: clone(record), expiresAt: record.renderedAt + ttlSeconds * 1000 });
+    },
+
+    async getOpenRecord(key, now) {
+      check();
+      const entry = opens.get(openId(key));
+      if (!entry) return undefined;
+      if (entry.expiresAt <= now) {
+        opens.delete(openId(key));
+        return undefined;
+      }
+      return clone(entry.record);
+    },
+
+    async bumpTrending(increments, now) {
+      check();
+      const hour = hourOf(now);
+      for (const inc of increments) {
+        const buckets = trending.get(inc.scope) ?? new Map<string, number>();
+        const id = `${hour}|${inc.productId}`;
+        buckets.set(id, (buckets.get(id) ?? 0) + inc.weight);
+        trending.set(inc.scope, buckets);
+      }
+    },
+
+    async topTrending(scope, now, limit) {
+      check();
+      const nowHour = hourOf(now);
+      const buckets = trending.get(scope) ?? new Map<string, number>();
+      const rows: Array<{ hour: number; productId: string; count: number }> = [];
+      for (const [id, count] of buckets) {
+        const bar = id.indexOf('|');
+        const hour = Number(id.slice(0, bar));
+        if (nowHour - hour >= TRENDING_WINDOW_HOURS) buckets.delete(id);
+        else rows.push({ hour, productId: id.slice(bar + 1), count });
+      }
+      return rankBuckets(rows, nowHour, limit);
+    },
+
+    async incrementCounters(counts) {
+      check();
+      for (const [name, n] of Object.entries(counts)) counters.set(name, (counters.get(name) ?? 0) + n);
+    },
+
+    async readCounters() {
+      check();
+      return Object.fromEntries(counters);
+    },
+
+    async close() {
+      closed = true;
+    },
+  };
+}

@@ -1,0 +1,255 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { BlockConfig, StoredBlock } from '../../core/blocks/schema.ts';
+import type { Product } from '../../core/catalog/product.ts';
+import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets } from '../../core/decide/trending.ts';
+import { DEDUPE_WINDOW_SECONDS } from '../../core/events/limits.ts';
+import type { ApplyResult, OpenKey, OpenRecord, Store } from '../../core/ports.ts';
+import type { Profile } from '../../core/profiles/profile.ts';
+import { updateSubject } from '../../core/store-kit.ts';
+
+/**
+ * The embedded store: SQLite (node:sqlite, built into Node 22+) in WAL mode
+ * under the data directory, so a single instance needs no server and keeps
+ * its events across restarts. `synchronous=FULL`: a write that returned is
+ * on disk, which is what a 2xx to an event sender promises.
+ */
+export interface SqliteStoreOptions {
+  /** A file path, or ':memory:' for tests. */
+  path: string;
+  /** Expired rows (dedupe entries, open records, old trending buckets) are swept this often. */
+  sweepIntervalMs?: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS profiles (subject TEXT PRIMARY KEY, data TEXT NOT NULL, last_seen INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS links (subject TEXT PRIMARY KEY, target TEXT NOT NULL, linked_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS applied (subject TEXT NOT NULL, message_id TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (subject, message_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS applied_at ON applied (at);
+CREATE TABLE IF NOT EXISTS products (id TEXT PRIMARY KEY, data TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blocks (id TEXT PRIMARY KEY, version INTEGER NOT NULL, data TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS opens (block TEXT NOT NULL, subject TEXT NOT NULL, message TEXT NOT NULL, data TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (block, subject, message)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS opens_expiry ON opens (expires_at);
+CREATE TABLE IF NOT EXISTS trending (scope TEXT NOT NULL, hour INTEGER NOT NULL, product TEXT NOT NULL, count REAL NOT NULL, PRIMARY KEY (scope, hour, product)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS trending_hour ON trending (hour);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value REAL NOT NULL) WITHOUT ROWID;
+`;
+
+export function sqliteStore(options: SqliteStoreOptions): Store {
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  const db = new DatabaseSync(options.path);
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = OFF;');
+  db.exec(SCHEMA);
+
+  const statements = new Map<string, StatementSync>();
+  const sql = (text: string): StatementSync => {
+    let statement = statements.get(text);
+    if (!statement) {
+      statement = db.prepare(text);
+      statements.set(text, statement);
+    }
+    return statement;
+  };
+
+  /** Runs `work` in one write transaction (BEGIN IMMEDIATE takes the write lock up front). */
+  const transaction = <T>(work: () => T): T => {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = work();
+      db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error;
+    }
+  };
+
+  const readProfile = (subject: string): Profile | undefined => {
+    const row = sql('SELECT data FROM profiles WHERE subject = ?').get(subject) as { data: string } | undefined;
+    return row ? (JSON.parse(row.data) as Profile) : undefined;
+  };
+  const writeProfile = (subject: string, profile: Profile) => {
+    sql('INSERT INTO profiles (subject, data, last_seen) VALUES (?, ?, ?) ON CONFLICT (subject) DO UPDATE SET data = excluded.data, last_seen = excluded.last_seen').run(
+      subject,
+      JSON.stringify(profile),
+      profile.lastSeen,
+    );
+  };
+
+  const sweep = () => {
+    const now = Date.now();
+    try {
+      db.prepare('DELETE FROM applied WHERE at < ?').run(now - DEDUPE_WINDOW_SECONDS * 1000);
+      db.prepare('DELETE FROM opens WHERE expires_at <= ?').run(now);
+      db.prepare('DELETE FROM trending WHERE hour <= ?').run(hourOf(now) - TRENDING_WINDOW_HOURS);
+    } catch {
+      // A busy database is swept next time.
+    }
+  };
+  const sweeper = setInterval(sweep, options.sweepIntervalMs ?? 10 * 60_000);
+  sweeper.unref();
+  let closed = false;
+
+  return {
+    name: 'sqlite',
+
+    async ping() {
+      if (closed) throw new Error('[opentime] [sqlite] store is closed');
+      sql('SELECT 1').get();
+    },
+
+    async getLinks(keys) {
+      const found = new Map<string, string>();
+      const rows = sql('SELECT subject, target FROM links WHERE subject IN (SELECT value FROM json_each(?))').all(JSON.stringify(keys)) as Array<{
+        subject: string;
+        target: string;
+      }>;
+      for (const row of rows) found.set(row.subject, row.target);
+      return found;
+    },
+
+    async getProfile(subjectKey) {
+      return readProfile(subjectKey);
+    },
+
+    async applyEvents(groups, reduce, dedupeWindowSeconds, now): Promise<ApplyResult> {
+      const horizon = now - dedupeWindowSeconds * 1000;
+      return transaction(() => {
+        const result: ApplyResult = { applied: [], duplicates: [] };
+        for (const group of groups) {
+          const ids = JSON.stringify(group.events.map((e) => e.messageId));
+          const seenRows = sql('SELECT message_id FROM applied WHERE subject = ? AND at >= ? AND message_id IN (SELECT value FROM json_each(?))').all(
+            group.subjectKey,
+            horizon,
+            ids,
+          ) as Array<{ message_id: string }>;
+          const update = updateSubject(readProfile(group.subjectKey), new Set(seenRows.map((r) => r.message_id)), group.events, reduce);
+          if (update.profile) writeProfile(group.subjectKey, update.profile);
+          const remember = sql('INSERT INTO applied (subject, message_id, at) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET at = excluded.at');
+          for (const id of update.applied) remember.run(group.subjectKey, id, now);
+          result.applied.push(...update.applied);
+          result.duplicates.push(...update.duplicates);
+        }
+        return result;
+      });
+    },
+
+    async linkSubject(fromKey, toKey, merge, now) {
+      transaction(() => {
+        sql('INSERT INTO links (subject, target, linked_at) VALUES (?, ?, ?) ON CONFLICT (subject) DO UPDATE SET target = excluded.target, linked_at = excluded.linked_at').run(
+          fromKey,
+          toKey,
+          now,
+        );
+        const from = readProfile(fromKey);
+        if (from) {
+          writeProfile(toKey, merge(readProfile(toKey), from));
+          sql('DELETE FROM profiles WHERE subject = ?').run(fromKey);
+        }
+        sql('INSERT INTO applied (subject, message_id, at) SELECT ?, message_id, at FROM applied WHERE subject = ? ON CONFLICT DO NOTHING').run(toKey, fromKey);
+        sql('DELETE FROM applied WHERE subject = ?').run(fromKey);
+      });
+    },
+
+    async putProducts(products, now) {
+      transaction(() => {
+        const upsert = sql('INSERT INTO products (id, data, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at');
+        for (const product of products) upsert.run(product.id, JSON.stringify(product), now);
+      });
+    },
+
+    async getProducts(ids) {
+      const found = new Map<string, Product>();
+      if (ids.length === 0) return found;
+      const rows = sql('SELECT id, data FROM products WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as Array<{ id: string; data: string }>;
+      for (const row of rows) found.set(row.id, JSON.parse(row.data) as Product);
+      return found;
+    },
+
+    async putBlock(config, now) {
+      return transaction(() => {
+        const row = sql('SELECT version FROM blocks WHERE id = ?').get(config.id) as { version: number } | undefined;
+        const version = (row?.version ?? 0) + 1;
+        sql('INSERT INTO blocks (id, version, data, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version, data = excluded.data, updated_at = excluded.updated_at').run(
+          config.id,
+          version,
+          JSON.stringify(config),
+          now,
+        );
+        return { config, version, updatedAt: now };
+      });
+    },
+
+    async getBlock(id) {
+      const row = sql('SELECT version, data, updated_at FROM blocks WHERE id = ?').get(id) as { version: number; data: string; updated_at: number } | undefined;
+      return row ? { config: JSON.parse(row.data) as BlockConfig, version: row.version, updatedAt: row.updated_at } : undefined;
+    },
+
+    async listBlocks() {
+      const rows = sql('SELECT version, data, updated_at FROM blocks ORDER BY id').all() as Array<{ version: number; data: string; updated_at: number }>;
+      return rows.map((row): StoredBlock => ({ config: JSON.parse(row.data) as BlockConfig, version: row.version, updatedAt: row.updated_at }));
+    },
+
+    async putOpenRecord(key: OpenKey, record: OpenRecord, ttlSeconds: number) {
+      sql('INSERT INTO opens (block, subject, message, data, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at').run(
+        key.blockId,
+        key.subjectKey,
+        key.messageId,
+        JSON.stringify(record),
+        record.renderedAt + ttlSeconds * 1000,
+      );
+    },
+
+    async getOpenRecord(key, now) {
+      const row = sql('SELECT data FROM opens WHERE block = ? AND subject = ? AND message = ? AND expires_at > ?').get(
+        key.blockId,
+        key.subjectKey,
+        key.messageId,
+        now,
+      ) as { data: string } | undefined;
+      return row ? (JSON.parse(row.data) as OpenRecord) : undefined;
+    },
+
+    async bumpTrending(increments, now) {
+      const hour = hourOf(now);
+      transaction(() => {
+        const bump = sql('INSERT INTO trending (scope, hour, product, count) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count');
+        for (const inc of increments) bump.run(inc.scope, hour, inc.productId, inc.weight);
+      });
+    },
+
+    async topTrending(scope, now, limit) {
+      const nowHour = hourOf(now);
+      const rows = sql('SELECT hour, product, count FROM trending WHERE scope = ? AND hour > ?').all(scope, nowHour - TRENDING_WINDOW_HOURS) as Array<{
+        hour: number;
+        product: string;
+        count: number;
+      }>;
+      return rankBuckets(
+        rows.map((r) => ({ hour: r.hour, productId: r.product, count: r.count })),
+        nowHour,
+        limit,
+      );
+    },
+
+    async incrementCounters(counts) {
+      transaction(() => {
+        const add = sql('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value');
+        for (const [name, n] of Object.entries(counts)) add.run(name, n);
+      });
+    },
+
+    async readCounters() {
+      const rows = sql('SELECT name, value FROM counters').all() as Array<{ name: string; value: number }>;
+      return Object.fromEntries(rows.map((r) => [r.name, r.value]));
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(sweeper);
+      db.close();
+    },
+  };
+}

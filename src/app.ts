@@ -1,0 +1,84 @@
+import { Hono } from 'hono';
+import { ClickService } from './core/clicks.ts';
+import { Counters } from './core/counters.ts';
+import type { AppDeps } from './core/deps.ts';
+import { AppError, describeError, isAppError } from './core/errors.ts';
+import { Lookups } from './core/lookups.ts';
+import { OpenService } from './core/opens.ts';
+import { createRenderer } from './core/render/renderer.ts';
+import { createSubjectKeyer } from './core/subjects.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { clickRoutes } from './routes/clicks.ts';
+import { demoRoutes } from './routes/demo.ts';
+import { eventRoutes } from './routes/events.ts';
+import { healthRoutes } from './routes/health.ts';
+import { imageRoutes } from './routes/images.ts';
+import type { AppEnv, Services } from './routes/context.ts';
+
+export type { AppDeps } from './core/deps.ts';
+
+export interface Opentime {
+  /** The Hono app: `app.fetch` for servers, `app.request` in tests. */
+  app: Hono<AppEnv>;
+  services: Services;
+  /** Writes buffered counters; call before shutting down. */
+  flush(): Promise<void>;
+}
+
+/** Builds the whole HTTP app from one object of platform pieces. */
+export function createApp(deps: AppDeps): Opentime {
+  const lookups = new Lookups(deps.store, deps.clock, deps.config.blockCacheMs);
+  const counters = new Counters(deps.store, deps.background, deps.logger);
+  const renderer = createRenderer({
+    rasterizer: deps.rasterizer,
+    images: deps.images,
+    fonts: deps.fonts,
+    scale: deps.config.scale,
+    photoTimeoutMs: deps.config.photoTimeoutMs,
+  });
+  const keyer = createSubjectKeyer(deps.config.secret);
+  const opens = new OpenService(deps, lookups, counters, renderer, keyer);
+  const clicks = new ClickService(deps, lookups, opens, counters);
+  const services: Services = { deps, lookups, counters, opens, clicks, keyer, renderer };
+
+  const app = new Hono<AppEnv>();
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    const requestId = c.req.header('x-request-id')?.slice(0, 64) || crypto.randomUUID();
+    c.set('services', services);
+    c.set('requestId', requestId);
+    await next();
+    c.header('x-request-id', requestId);
+    // Never the URL: its query holds subscriber ids. The route pattern says enough.
+    deps.logger.request({
+      id: requestId,
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      cache: c.get('cacheOutcome'),
+      block: c.get('blockId'),
+      error: c.get('errorCode'),
+    });
+  });
+
+  app.route('/', healthRoutes());
+  app.route('/', eventRoutes());
+  app.route('/', adminRoutes());
+  app.route('/', imageRoutes());
+  app.route('/', clickRoutes());
+  if (deps.config.demo) app.route('/', demoRoutes());
+
+  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.onError((error, c) => {
+    const appError = isAppError(error) ? error : new AppError('INTERNAL', 500, 'internal error', { cause: error });
+    c.set('errorCode', appError.code);
+    if (appError.status >= 500) deps.logger.error('request failed', { route: c.req.routePath, code: appError.code, error: describeError(error) });
+    if (appError.retryAfterSeconds !== undefined) c.header('Retry-After', String(appError.retryAfterSeconds));
+    const body: { error: { code: string; message: string; details?: unknown } } = { error: { code: appError.code, message: appError.message } };
+    if (appError.details !== undefined) body.error.details = appError.details;
+    return c.json(body, appError.status as 400);
+  });
+
+  return { app, services, flush: () => counters.flush() };
+}

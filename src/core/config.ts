@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { AppError } from './errors.ts';
+import { describeProblems, problemsFrom } from './validation.ts';
+
+/**
+ * Configuration from an injected environment object (process.env on Node,
+ * the Worker's `env` on Workers), validated at once with every problem
+ * reported together. Every limit says what it protects.
+ */
+const keyList = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').split(',').map((k) => k.trim()).filter((k) => k !== ''))
+  .refine((keys) => keys.every((k) => k.length >= 16), 'each key must be at least 16 characters');
+
+const int = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).optional().transform((v) => v ?? fallback);
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : ['1', 'true', 'yes', 'on'].includes(v)));
+
+export const configSchema = z.object({
+  /** Admin API keys (Bearer), comma-separated so a key can be rotated. */
+  OPENTIME_ADMIN_KEY: keyList,
+  /** Event write keys (Segment's HTTP Basic username, or `writeKey` in the body). */
+  OPENTIME_WRITE_KEY: keyList,
+  /** Secret for keyed hashes of email-shaped ids; changing it orphans those profiles. */
+  OPENTIME_SECRET: z.string().min(16).optional(),
+  /** The public origin emails point at, e.g. https://live.example.com (used in snippets). */
+  OPENTIME_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Each store call made while answering an open gets this long; then the fallback is served. */
+  OPENTIME_STORE_TIMEOUT_MS: int(5, 10_000, 50),
+  /** A product photo that does not arrive in time is treated as missing. */
+  OPENTIME_PHOTO_TIMEOUT_MS: int(100, 30_000, 2_000),
+  /** How long what an open showed is kept for its click. */
+  OPENTIME_OPEN_RECORD_TTL_DAYS: int(1, 400, 30),
+  /** An instance re-reads block configs after this long, so updates made elsewhere show up. */
+  OPENTIME_BLOCK_CACHE_SECONDS: int(0, 3600, 5),
+  /** Rendered images kept in memory per instance. */
+  OPENTIME_RENDER_CACHE_MB: int(1, 16_384, 256),
+  /** Where a click goes when the block is unknown. */
+  OPENTIME_DEFAULT_CLICK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Serve the demo page, demo catalog and demo photos. */
+  OPENTIME_DEMO: flag(true),
+  NODE_ENV: z.string().optional(),
+  PORT: int(0, 65_535, 8787),
+  OPENTIME_DATA_DIR: z.string().min(1).optional().transform((v) => v ?? './data'),
+});
+
+export type RawConfig = z.output<typeof configSchema>;
+
+export interface AppConfig {
+  adminKeys: string[];
+  writeKeys: string[];
+  secret: string;
+  publicUrl?: string;
+  storeTimeoutMs: number;
+  photoTimeoutMs: number;
+  openRecordTtlSeconds: number;
+  blockCacheMs: number;
+  defaultClickUrl?: string;
+  demo: boolean;
+  /** Output pixels per CSS pixel of a block. */
+  scale: number;
+}
+
+export function parseConfig(env: Record<string, string | undefined>): RawConfig {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    const problems = problemsFrom(result.error);
+    throw new AppError('VALIDATION_FAILED', 500, `[opentime] invalid configuration: ${describeProblems(problems)}`, { details: problems });
+  }
+  return result.data;
+}
+
+/** The app's view of the configuration, once keys and the secret are settled. */
+export function appConfig(raw: RawConfig, keys: { adminKeys: string[]; writeKeys: string[]; secret: string }): AppConfig {
+  const config: AppConfig = {
+    adminKeys: keys.adminKeys,
+    writeKeys: keys.writeKeys,
+    secret: keys.secret,
+    storeTimeoutMs: raw.OPENTIME_STORE_TIMEOUT_MS,
+    photoTimeoutMs: raw.OPENTIME_PHOTO_TIMEOUT_MS,
+    openRecordTtlSeconds: raw.OPENTIME_OPEN_RECORD_TTL_DAYS * 86_400,
+    blockCacheMs: raw.OPENTIME_BLOCK_CACHE_SECONDS * 1000,
+    demo: raw.OPENTIME_DEMO,
+    scale: 2,
+  };
+  if (raw.OPENTIME_PUBLIC_URL !== undefined) config.publicUrl = raw.OPENTIME_PUBLIC_URL.replace(/\/+$/, '');
+  if (raw.OPENTIME_DEFAULT_CLICK_URL !== undefined) config.defaultClickUrl = raw.OPENTIME_DEFAULT_CLICK_URL;
+  return config;
+}

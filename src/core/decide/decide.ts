@@ -1,0 +1,166 @@
+import type { BlockConfig, Source, SourceKind } from '../blocks/schema.ts';
+import { LAST_CATEGORY, PROFILE_SOURCES } from '../blocks/schema.ts';
+import { effectivePrice, type Product } from '../catalog/product.ts';
+import type { Profile } from '../profiles/profile.ts';
+import { trendingScope } from './trending.ts';
+
+/** What one slot shows: the product as it was at open time, and why it was chosen. */
+export interface ShownProduct {
+  id: string;
+  title: string;
+  price: number;
+  sale_price?: number;
+  currency: string;
+  url: string;
+  image_url: string;
+  source: SourceKind;
+}
+
+export interface Decision {
+  blockId: string;
+  blockVersion: number;
+  /** One entry per slot; null when no source had anything left for it. */
+  slots: Array<ShownProduct | null>;
+  /** True when at least one slot came from the subscriber's own behaviour. */
+  personal: boolean;
+}
+
+export interface DecideInput {
+  block: BlockConfig;
+  blockVersion: number;
+  profile: Profile | undefined;
+  /** Catalog entries for every candidate id (see `candidateIds`). */
+  products: ReadonlyMap<string, Product>;
+  /** Ordered product ids per trending scope (see `trendingScopes`). */
+  trending: ReadonlyMap<string, readonly string[]>;
+  /** Products that cannot be shown right now (for example their photo did not load). */
+  unavailable?: ReadonlySet<string>;
+}
+
+/**
+ * Decide is pure: the same block, profile, catalog and trending lists give
+ * the same decision, and the decision keys the render cache, so subscribers
+ * with the same cart share one rendered image.
+ */
+export function decide(input: DecideInput): Decision {
+  const { block, profile } = input;
+  const chosen: ShownProduct[] = [];
+  const taken = new Set<string>();
+  let personal = false;
+
+  for (const source of block.source) {
+    let fromThisSource = 0;
+    const max = source.limit ?? block.slots;
+    for (const id of sourceIds(source, profile, input.trending)) {
+      if (chosen.length >= block.slots || fromThisSource >= max) break;
+      if (taken.has(id) || input.unavailable?.has(id)) continue;
+      const product = input.products.get(id);
+      if (!product || !matches(product, source, profile) || excluded(id, source, profile)) continue;
+      taken.add(id);
+      chosen.push(shown(product, source.from));
+      fromThisSource++;
+      if ((PROFILE_SOURCES as readonly string[]).includes(source.from)) personal = true;
+    }
+    if (chosen.length >= block.slots) break;
+  }
+
+  const slots: Array<ShownProduct | null> = Array.from({ length: block.slots }, (_, i) => chosen[i] ?? null);
+  return { blockId: block.id, blockVersion: input.blockVersion, slots, personal };
+}
+
+/** The product ids a source offers, best first. */
+function sourceIds(source: Source, profile: Profile | undefined, trending: ReadonlyMap<string, readonly string[]>): readonly string[] {
+  switch (source.from) {
+    case 'cart':
+      return profile?.cart.map((line) => line.id) ?? [];
+    case 'recently_viewed':
+      return profile?.viewed.map((v) => v.id) ?? [];
+    case 'purchased':
+      return profile?.purchased.map((p) => p.id) ?? [];
+    case 'trending':
+    case 'bestsellers': {
+      // A category's own list first, then the overall list (filtered by
+      // category in \`matches\`), so products from events that carried no
+      // category still count.
+      const overall = trending.get(trendingScope(source.from, undefined)) ?? [];
+      const category = resolveCategory(source, profile);
+      return category === undefined ? overall : [...(trending.get(trendingScope(source.from, category)) ?? []), ...overall];
+    }
+    case 'products':
+      return source.ids ?? [];
+  }
+}
+
+/** `profile.last_category` falls back to the whole catalog when the subscriber has none. */
+export function resolveCategory(source: Source, profile: Profile | undefined): string | undefined {
+  if (source.category === LAST_CATEGORY) return profile?.lastCategory?.name;
+  return source.category;
+}
+
+function sameCategory(a: string | undefined, b: string): boolean {
+  return a !== undefined && a.toLowerCase() === b.toLowerCase();
+}
+
+function matches(product: Product, source: Source, profile: Profile | undefined): boolean {
+  const where = source.where;
+  if (where.in_stock && !product.in_stock) return false;
+  if (where.category !== undefined && !sameCategory(product.category, where.category)) return false;
+  const trendingCategory = resolveCategory(source, profile);
+  if (trendingCategory !== undefined && !sameCategory(product.category, trendingCategory)) return false;
+  const { price, was } = effectivePrice(product);
+  if (where.on_sale !== undefined && (was !== undefined) !== where.on_sale) return false;
+  if (where.min_price !== undefined && price < where.min_price) return false;
+  if (where.max_price !== undefined && price > where.max_price) return false;
+  return true;
+}
+
+function excluded(id: string, source: Source, profile: Profile | undefined): boolean {
+  if (!profile) return false;
+  for (const what of source.exclude) {
+    if (what === 'purchased' && profile.purchased.some((p) => p.id === id)) return true;
+    if (what === 'cart' && profile.cart.some((l) => l.id === id)) return true;
+    if (what === 'viewed' && profile.viewed.some((v) => v.id === id)) return true;
+  }
+  return false;
+}
+
+function shown(product: Product, source: SourceKind): ShownProduct {
+  const item: ShownProduct = {
+    id: product.id,
+    title: product.title,
+    price: product.price,
+    currency: product.currency,
+    url: product.url,
+    image_url: product.image_url,
+    source,
+  };
+  if (product.sale_price !== undefined) item.sale_price = product.sale_price;
+  return item;
+}
+
+/** Every product id the block could show for this profile, so the caller can load them in one read. */
+export function candidateIds(
+  block: BlockConfig,
+  profile: Profile | undefined,
+  trending: ReadonlyMap<string, readonly string[]>,
+): string[] {
+  const ids = new Set<string>();
+  for (const source of block.source) {
+    // Enough candidates to fill the block even if many are filtered out.
+    for (const id of sourceIds(source, profile, trending).slice(0, 50)) ids.add(id);
+  }
+  return [...ids];
+}
+
+/** The trending scopes the block reads for this profile. */
+export function trendingScopes(block: BlockConfig, profile: Profile | undefined): string[] {
+  const scopes = new Set<string>();
+  for (const source of block.source) {
+    if (source.from === 'trending' || source.from === 'bestsellers') {
+      scopes.add(trendingScope(source.from, undefined));
+      const category = resolveCategory(source, profile);
+      if (category !== undefined) scopes.add(trendingScope(source.from, category));
+    }
+  }
+  return [...scopes];
+}

@@ -1,0 +1,139 @@
+/**
+ * The shapes that platform adapters implement. The core only ever talks to
+ * these; src/adapters/ holds one file per backend, and src/node.ts and
+ * src/worker.ts wire them into `createApp(deps)`.
+ */
+import type { BlockConfig, StoredBlock } from './blocks/schema.ts';
+import type { Product } from './catalog/product.ts';
+import type { Decision } from './decide/decide.ts';
+import type { TrendingIncrement } from './decide/trending.ts';
+import type { TrackedEvent } from './events/normalize.ts';
+import type { Profile } from './profiles/profile.ts';
+
+/** Events for one subject, applied in one atomic step. */
+export interface SubjectEvents {
+  subjectKey: string;
+  events: readonly TrackedEvent[];
+}
+
+export type ProfileReducer = (profile: Profile | undefined, events: readonly TrackedEvent[]) => Profile;
+export type ProfileMerger = (into: Profile | undefined, from: Profile) => Profile;
+
+export interface ApplyResult {
+  /** messageIds applied now; the others were duplicates seen within the dedupe window. */
+  applied: string[];
+  duplicates: string[];
+}
+
+/** Which open an open-time record belongs to. */
+export interface OpenKey {
+  blockId: string;
+  subjectKey: string;
+  messageId: string;
+}
+
+/** What one open showed, so that the click goes to the same thing. */
+export interface OpenRecord {
+  decision: Decision;
+  renderedAt: number;
+}
+
+/**
+ * The store. Subject keys are already canonical strings made by the core
+ * (`u:…`, `a:…`; never a clear-text email address). `undefined` means not
+ * found. Every write that resolves has been made durable by the store.
+ */
+export interface Store {
+  readonly name: string;
+  /** Resolves when the store can serve reads and writes. */
+  ping(): Promise<void>;
+
+  /** The direct link target of each key that has one (set by `linkSubject`); keys with no link are absent. */
+  getLinks(keys: readonly string[]): Promise<Map<string, string>>;
+  getProfile(subjectKey: string): Promise<Profile | undefined>;
+  /**
+   * For each subject, atomically: drop events whose messageId was applied in
+   * the last `dedupeWindowSeconds`, reduce the rest into the profile, save it,
+   * and remember their messageIds. Safe under concurrent callers.
+   */
+  applyEvents(groups: readonly SubjectEvents[], reduce: ProfileReducer, dedupeWindowSeconds: number, now: number): Promise<ApplyResult>;
+  /**
+   * Links `fromKey` into `toKey`: from now on `fromKey` resolves to `toKey`,
+   * and `fromKey`'s profile (if any) is merged into `toKey`'s and removed,
+   * together with its record of applied messageIds.
+   */
+  linkSubject(fromKey: string, toKey: string, merge: ProfileMerger, now: number): Promise<void>;
+
+  putProducts(products: readonly Product[], now: number): Promise<void>;
+  getProducts(ids: readonly string[]): Promise<Map<string, Product>>;
+
+  /** Stores a block config and returns its new version (1, 2, …). */
+  putBlock(config: BlockConfig, now: number): Promise<StoredBlock>;
+  getBlock(id: string): Promise<StoredBlock | undefined>;
+  listBlocks(): Promise<StoredBlock[]>;
+
+  putOpenRecord(key: OpenKey, record: OpenRecord, ttlSeconds: number): Promise<void>;
+  getOpenRecord(key: OpenKey, now: number): Promise<OpenRecord | undefined>;
+
+  /** Adds to the current hour's trending bucket of each (scope, product). */
+  bumpTrending(increments: readonly TrendingIncrement[], now: number): Promise<void>;
+  /** Product ids of a scope, best first, ranked with `rankBuckets` semantics. */
+  topTrending(scope: string, now: number, limit: number): Promise<string[]>;
+
+  incrementCounters(counts: Readonly<Record<string, number>>): Promise<void>;
+  readCounters(): Promise<Record<string, number>>;
+
+  close(): Promise<void>;
+}
+
+/** Turns an SVG document into PNG bytes at `scale` times its size. */
+export interface Rasterizer {
+  readonly name: string;
+  rasterize(svg: string, scale: number): Promise<Uint8Array>;
+}
+
+/** A product or hero photo, ready to embed: resized to cover the box, as a data URI. */
+export interface FetchedImage {
+  dataUri: string;
+  width: number;
+  height: number;
+}
+
+export interface ImageFetcher {
+  /** Fetches `url` and scales it to cover width×height pixels; rejects when it cannot. */
+  fetchImage(url: string, box: { width: number; height: number }, signal?: AbortSignal): Promise<FetchedImage>;
+}
+
+/** A byte cache (rendered images). Sized in bytes by the adapter. */
+export interface ByteCache {
+  get(key: string): Promise<Uint8Array | undefined>;
+  set(key: string, value: Uint8Array): Promise<void>;
+}
+
+export interface Clock {
+  now(): number;
+}
+
+/** Runs work after the response has been sent (Node: tracked promises; Workers: ctx.waitUntil). */
+export type BackgroundRunner = (task: Promise<unknown>) => void;
+
+/** Files shipped with opentime (templates/, fonts/), read by relative path. */
+export interface Assets {
+  read(path: string): Promise<Uint8Array | undefined>;
+}
+
+export interface FontSpec {
+  name: string;
+  data: ArrayBuffer;
+  weight: 400 | 500 | 600 | 700;
+  style: 'normal' | 'italic';
+}
+
+export type LogFields = Record<string, string | number | boolean | undefined>;
+export interface Logger {
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  /** One line per HTTP request. */
+  request(fields: LogFields): void;
+}

@@ -1,0 +1,53 @@
+import { PROFILE_LIMITS, latestById, type CartLine, type Profile } from './profile.ts';
+
+/**
+ * Merges the profile of an id that is being linked (an anonymous visitor who
+ * identified, or an aliased previous id) into the profile it now belongs to.
+ * `into` wins on conflicting traits; lists are unioned by time and keep one
+ * entry per product, so merging the same lists twice changes nothing. Stores
+ * delete the linked profile in the same step, so it is merged only once.
+ */
+export function mergeProfiles(into: Profile | undefined, from: Profile): Profile {
+  if (!into) return from;
+  const purchased = latestById([...into.purchased, ...from.purchased], PROFILE_LIMITS.purchased);
+  const cartRemovals = latestById([...into.cartRemovals, ...from.cartRemovals], PROFILE_LIMITS.cartRemovals);
+  const snapshots = [into.cartSnapshotAt, from.cartSnapshotAt].filter((x): x is number => x !== undefined);
+  const merged: Profile = {
+    firstSeen: Math.min(into.firstSeen, from.firstSeen),
+    lastSeen: Math.max(into.lastSeen, from.lastSeen),
+    viewed: latestById([...into.viewed, ...from.viewed], PROFILE_LIMITS.viewed),
+    cart: mergeCarts(into.cart, from.cart).filter(
+      (line) =>
+        !purchased.some((x) => x.id === line.id && x.at >= line.at) &&
+        !cartRemovals.some((x) => x.id === line.id && x.at >= line.at),
+    ),
+    cartRemovals,
+    purchased,
+    searches: [...into.searches, ...from.searches]
+      .sort((a, b) => b.at - a.at)
+      .filter((s, i, all) => all.findIndex((t) => t.query === s.query) === i)
+      .slice(0, PROFILE_LIMITS.searches),
+    lastEventAt: { ...from.lastEventAt },
+    orders: into.orders + from.orders,
+    traits: { ...from.traits, ...into.traits },
+  };
+  if (snapshots.length > 0) merged.cartSnapshotAt = Math.max(...snapshots);
+  for (const [name, at] of Object.entries(into.lastEventAt)) {
+    merged.lastEventAt[name] = Math.max(at, merged.lastEventAt[name] ?? -Infinity);
+  }
+  const category = [into.lastCategory, from.lastCategory]
+    .filter((c): c is NonNullable<Profile['lastCategory']> => c !== undefined)
+    .sort((a, b) => b.at - a.at)[0];
+  if (category) merged.lastCategory = category;
+  return merged;
+}
+
+/** The same item carted on two devices is one line with the larger quantity, not the sum. */
+function mergeCarts(a: readonly CartLine[], b: readonly CartLine[]): CartLine[] {
+  const byId = new Map<string, CartLine>();
+  for (const line of [...a, ...b]) {
+    const seen = byId.get(line.id);
+    byId.set(line.id, seen ? { id: line.id, quantity: Math.max(seen.quantity, line.quantity), at: Math.max(seen.at, line.at) } : line);
+  }
+  return [...byId.values()].sort((x, y) => y.at - x.at).slice(0, PROFILE_LIMITS.cart);
+}

@@ -1,0 +1,192 @@
+import type { TrackedEvent } from '../events/normalize.ts';
+import { ecommerceEvent, eventProduct, eventProducts, type EventProduct } from './ecommerce.ts';
+import { PROFILE_LIMITS, emptyProfile, latestById, type CartLine, type Profile } from './profile.ts';
+
+/**
+ * The pure reducer: (profile, events) → profile. It never mutates its input
+ * and gives the same answer whatever order the events arrive in, as far as
+ * their timestamps allow: an add that happened before a purchase, a removal
+ * or a cart snapshot does not bring the item back when it is delivered late.
+ */
+export function reduceProfile(profile: Profile | undefined, events: readonly TrackedEvent[]): Profile {
+  if (events.length === 0 && profile) return profile;
+  const ordered = [...events].sort((a, b) => a.timestamp - b.timestamp);
+  let next = profile ? cloneProfile(profile) : emptyProfile(ordered[0]?.timestamp ?? 0);
+  for (const event of ordered) next = applyEvent(next, event);
+  return next;
+}
+
+function cloneProfile(p: Profile): Profile {
+  return {
+    ...p,
+    viewed: [...p.viewed],
+    cart: [...p.cart],
+    cartRemovals: [...p.cartRemovals],
+    purchased: [...p.purchased],
+    searches: [...p.searches],
+    lastEventAt: { ...p.lastEventAt },
+    traits: { ...p.traits },
+  };
+}
+
+/** Applies one event to a profile that the reducer owns (already cloned). */
+function applyEvent(p: Profile, event: TrackedEvent): Profile {
+  const at = event.timestamp;
+  p.firstSeen = Math.min(p.firstSeen, at);
+  p.lastSeen = Math.max(p.lastSeen, at);
+
+  if (event.type === 'identify') {
+    p.traits = mergeTraits(p.traits, event.traits);
+    return p;
+  }
+  if (event.type !== 'track' || event.event === undefined) return p;
+
+  recordEventTime(p, event.event, at);
+  const props = event.properties;
+  switch (ecommerceEvent(event.event)) {
+    case 'productViewed':
+    case 'productClicked': {
+      const product = eventProduct(props);
+      if (product) {
+        p.viewed = latestById([{ id: product.id, at }, ...p.viewed], PROFILE_LIMITS.viewed);
+        if (product.category) setCategory(p, product.category, at);
+      }
+      break;
+    }
+    case 'productAdded': {
+      const product = eventProduct(props);
+      if (product) addToCart(p, product, at);
+      break;
+    }
+    case 'productRemoved': {
+      const product = eventProduct(props);
+      if (product) removeFromCart(p, product, at, typeof props.quantity === 'number' || typeof props.quantity === 'string');
+      break;
+    }
+    case 'cartViewed':
+    case 'checkoutStarted': {
+      const products = eventProducts(props);
+      if (products) snapshotCart(p, products, at);
+      break;
+    }
+    case 'orderCompleted': {
+      const products = eventProducts(props) ?? [];
+      const orderId = typeof props.order_id === 'string' || typeof props.order_id === 'number' ? String(props.order_id).slice(0, 200) : undefined;
+      completeOrder(p, products, at, orderId);
+      break;
+    }
+    case 'productsSearched': {
+      const query = typeof props.query === 'string' ? props.query.trim().slice(0, PROFILE_LIMITS.queryChars) : '';
+      if (query !== '') {
+        p.searches = [{ query, at }, ...p.searches.filter((s) => s.query !== query)]
+          .sort((a, b) => b.at - a.at)
+          .slice(0, PROFILE_LIMITS.searches);
+      }
+      break;
+    }
+    case 'productListViewed':
+    case 'productListFiltered': {
+      if (typeof props.category === 'string' && props.category.trim() !== '') setCategory(p, props.category.trim(), at);
+      break;
+    }
+    default:
+      break;
+  }
+  return p;
+}
+
+function recordEventTime(p: Profile, name: string, at: number): void {
+  const key = name.slice(0, 200);
+  if ((p.lastEventAt[key] ?? -Infinity) >= at) return;
+  p.lastEventAt[key] = at;
+  const names = Object.keys(p.lastEventAt);
+  if (names.length > PROFILE_LIMITS.eventNames) {
+    // Forget the event name seen longest ago.
+    const oldest = names.reduce((a, b) => ((p.lastEventAt[a] ?? 0) <= (p.lastEventAt[b] ?? 0) ? a : b));
+    delete p.lastEventAt[oldest];
+  }
+}
+
+function setCategory(p: Profile, name: string, at: number): void {
+  if (!p.lastCategory || p.lastCategory.at <= at) p.lastCategory = { name: name.slice(0, 200), at };
+}
+
+/** True when something that happened at or after `at` rules the line out. */
+function supersededLine(p: Profile, productId: string, at: number): boolean {
+  if (p.cartSnapshotAt !== undefined && p.cartSnapshotAt > at) return true;
+  if (p.purchased.some((x) => x.id === productId && x.at >= at)) return true;
+  return p.cartRemovals.some((x) => x.id === productId && x.at >= at);
+}
+
+function addToCart(p: Profile, product: EventProduct, at: number): void {
+  if (supersededLine(p, product.id, at)) return;
+  const line = p.cart.find((l) => l.id === product.id);
+  const updated: CartLine = line
+    ? { id: product.id, quantity: Math.min(line.quantity + product.quantity, 999), at: Math.max(line.at, at) }
+    : { id: product.id, quantity: product.quantity, at };
+  p.cart = [updated, ...p.cart.filter((l) => l.id !== product.id)].sort((a, b) => b.at - a.at).slice(0, PROFILE_LIMITS.cart);
+  if (product.category) setCategory(p, product.category, at);
+}
+
+function removeFromCart(p: Profile, product: EventProduct, at: number, quantityGiven: boolean): void {
+  const line = p.cart.find((l) => l.id === product.id);
+  if (line && line.at <= at) {
+    const remaining = quantityGiven ? line.quantity - product.quantity : 0;
+    p.cart = remaining > 0
+      ? p.cart.map((l) => (l.id === product.id ? { ...l, quantity: remaining } : l))
+      : p.cart.filter((l) => l.id !== product.id);
+    if (remaining > 0) return;
+  }
+  p.cartRemovals = latestById([{ id: product.id, at }, ...p.cartRemovals], PROFILE_LIMITS.cartRemovals);
+}
+
+function snapshotCart(p: Profile, products: EventProduct[], at: number): void {
+  if (p.cartSnapshotAt !== undefined && p.cartSnapshotAt > at) return;
+  // Lines changed after the snapshot stay as they are; the snapshot replaces the rest.
+  const newer = p.cart.filter((l) => l.at > at);
+  const fromSnapshot = products
+    .filter((x) => !newer.some((l) => l.id === x.id) && !supersededLine(p, x.id, at))
+    .map((x): CartLine => ({ id: x.id, quantity: x.quantity, at }));
+  p.cart = dedupeLines([...newer, ...fromSnapshot]).slice(0, PROFILE_LIMITS.cart);
+  p.cartSnapshotAt = at;
+}
+
+function dedupeLines(lines: CartLine[]): CartLine[] {
+  const byId = new Map<string, CartLine>();
+  for (const line of lines) {
+    const seen = byId.get(line.id);
+    byId.set(line.id, seen ? { ...seen, quantity: Math.min(seen.quantity + line.quantity, 999), at: Math.max(seen.at, line.at) } : line);
+  }
+  return [...byId.values()].sort((a, b) => b.at - a.at);
+}
+
+function completeOrder(p: Profile, products: EventProduct[], at: number, orderId: string | undefined): void {
+  p.orders += 1;
+  if (products.length === 0) return;
+  const bought = products.map((x) => (orderId === undefined ? { id: x.id, at } : { id: x.id, at, orderId }));
+  p.purchased = latestById([...bought, ...p.purchased], PROFILE_LIMITS.purchased);
+  // Bought items leave the cart, unless they were added again after this order.
+  const boughtIds = new Set(products.map((x) => x.id));
+  p.cart = p.cart.filter((l) => !(boughtIds.has(l.id) && l.at <= at));
+  for (const x of products) if (x.category) setCategory(p, x.category, at);
+}
+
+/** Contact data is never kept: opentime renders products, not people. */
+const CONTACT_TRAITS = new Set(['email', 'phone', 'address', 'birthday', 'password', 'ip', 'lastname', 'last_name', 'lastName']);
+
+function mergeTraits(
+  current: Profile['traits'],
+  incoming: Record<string, unknown>,
+): Profile['traits'] {
+  const next = { ...current };
+  for (const [key, value] of Object.entries(incoming)) {
+    if (CONTACT_TRAITS.has(key) || key.length > 100) continue;
+    if (value === null || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) {
+      next[key] = value;
+    } else if (typeof value === 'string') {
+      next[key] = value.slice(0, PROFILE_LIMITS.traitChars);
+    }
+    if (Object.keys(next).length > PROFILE_LIMITS.traits) delete next[key];
+  }
+  return next;
+}

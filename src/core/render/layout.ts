@@ -1,0 +1,27 @@
+import satori, { init } from 'satori/standalone';
+import type { FontSpec } from '../ports.ts';
+import type { Element } from './elements.ts';
+
+/**
+ * Satori's layout engine is WebAssembly; each platform loads the module its
+ * own way (Node reads the file, Workers import it) and hands it here once.
+ */
+let ready: Promise<void> | undefined;
+
+export function initLayout(wasm: ArrayBuffer | Uint8Array | WebAssembly.Module): Promise<void> {
+  ready ??= init(wasm as Parameters<typeof init>[0]).catch((error: unknown) => {
+    ready = undefined;
+    throw new Error('[opentime] [layout] could not load satori layout.wasm', { cause: error });
+  });
+  return ready;
+}
+
+export async function toSvg(element: Element, width: number, height: number, fonts: readonly FontSpec[]): Promise<string> {
+  if (!ready) throw new Error('[opentime] [layout] initLayout() was not called before rendering');
+  await ready;
+  return satori(element as unknown as Parameters<typeof satori>[0], {
+    width,
+    height,
+    fonts: fonts as FontSpec[],
+  });
+}

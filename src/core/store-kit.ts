@@ -1,0 +1,38 @@
+import type { TrackedEvent } from './events/normalize.ts';
+import type { ProfileReducer } from './ports.ts';
+import type { Profile } from './profiles/profile.ts';
+
+/**
+ * The part of `Store.applyEvents` that is the same for every store: given a
+ * subject's profile and which of the incoming messageIds it has already
+ * applied, decide what is new (a messageId repeated inside the same batch
+ * counts once) and reduce it. Stores wrap this in their own atomic step.
+ */
+export interface SubjectUpdate {
+  /** The new profile, or undefined when nothing was applied. */
+  profile: Profile | undefined;
+  applied: string[];
+  duplicates: string[];
+}
+
+export function updateSubject(
+  profile: Profile | undefined,
+  alreadyApplied: ReadonlySet<string>,
+  events: readonly TrackedEvent[],
+  reduce: ProfileReducer,
+): SubjectUpdate {
+  const fresh: TrackedEvent[] = [];
+  const applied: string[] = [];
+  const duplicates: string[] = [];
+  const seen = new Set(alreadyApplied);
+  for (const event of events) {
+    if (seen.has(event.messageId)) {
+      duplicates.push(event.messageId);
+      continue;
+    }
+    seen.add(event.messageId);
+    fresh.push(event);
+    applied.push(event.messageId);
+  }
+  return { profile: fresh.length > 0 ? reduce(profile, fresh) : undefined, applied, duplicates };
+}

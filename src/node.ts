@@ -1,0 +1,120 @@
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { lruByteCache } from './adapters/cache/lru.ts';
+import { sharpImageFetcher } from './adapters/image/sharp.ts';
+import { trackedBackground } from './adapters/node/background.ts';
+import { PROJECT_ROOT, directoryAssets, layoutWasm, loadFonts } from './adapters/node/files.ts';
+import { resolveKeys } from './adapters/node/keys.ts';
+import { jsonLogger } from './adapters/node/logger.ts';
+import { resvgNodeRasterizer } from './adapters/raster/resvg-node.ts';
+import { sqliteStore } from './adapters/store/sqlite.ts';
+import { createApp, type Opentime } from './app.ts';
+import { appConfig, parseConfig } from './core/config.ts';
+import type { AppDeps } from './core/deps.ts';
+import type { Logger, Store } from './core/ports.ts';
+import { initLayout } from './core/render/layout.ts';
+import { DEMO_BLOCK_ID } from './demo/catalog.ts';
+import { seedDemo } from './demo/seed.ts';
+
+/**
+ * The Node entry: configuration from process.env, Node adapters (SQLite,
+ * resvg, sharp, an in-process render cache) and an HTTP server.
+ */
+export interface RunningServer {
+  url: string;
+  port: number;
+  opentime: Opentime;
+  deps: AppDeps;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  env?: Record<string, string | undefined>;
+  /** Replace the store chosen from the environment (tests). */
+  store?: Store;
+  logger?: Logger;
+  /** Print the welcome banner (the CLI does; tests do not). */
+  banner?: boolean;
+}
+
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const raw = parseConfig(options.env ?? process.env);
+  const dataDir = resolve(raw.OPENTIME_DATA_DIR);
+  const keys = await resolveKeys(raw, dataDir);
+  const config = appConfig(raw, keys);
+  const logger = options.logger ?? jsonLogger();
+
+  await initLayout(await layoutWasm());
+  const background = trackedBackground();
+  const deps: AppDeps = {
+    config,
+    store: options.store ?? sqliteStore({ path: join(dataDir, 'opentime.db') }),
+    rasterizer: resvgNodeRasterizer(),
+    images: sharpImageFetcher({ timeoutMs: config.photoTimeoutMs }),
+    renderCache: lruByteCache(raw.OPENTIME_RENDER_CACHE_MB * 1024 * 1024),
+    clock: { now: () => Date.now() },
+    background: background.run,
+    fonts: await loadFonts(),
+    assets: directoryAssets(resolve(PROJECT_ROOT, 'templates')),
+    logger,
+  };
+  const opentime = createApp(deps);
+
+  const server: ServerType = await new Promise((ready) => {
+    const s = serve({ fetch: opentime.app.fetch, port: raw.PORT }, () => ready(s));
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://localhost:${port}`;
+
+  if (config.demo) await seedDemo(deps, config.publicUrl ?? url);
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await new Promise<void>((done) => server.close(() => done()));
+      await opentime.flush();
+      await background.drain();
+      await deps.store.close();
+    })();
+    return closing;
+  };
+
+  if (options.banner) printBanner(url, config.demo, keys, dataDir);
+  return { url, port, opentime, deps, close };
+}
+
+function printBanner(url: string, demo: boolean, keys: Awaited<ReturnType<typeof resolveKeys>>, dataDir: string): void {
+  const lines = [
+    '',
+    `  opentime is running on ${url}`,
+    demo ? `  Live demo:   ${url}/   (block "${DEMO_BLOCK_ID}")` : '  Demo off (OPENTIME_DEMO=0).',
+    `  Data:        ${join(dataDir, 'opentime.db')}`,
+  ];
+  if (keys.generated.includes('write')) lines.push(`  Write key:   ${keys.writeKeys[0]}   (generated; kept in ${join(dataDir, 'keys.json')})`);
+  if (keys.generated.includes('admin')) lines.push(`  Admin key:   ${keys.adminKeys[0]}`);
+  lines.push('');
+  process.stderr.write(`${lines.join('\n')}\n`);
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
+if (isMain) {
+  startServer({ banner: true }).then(
+    (running) => {
+      const stop = (signal: string) => {
+        process.stderr.write(`\n  ${signal}: finishing requests and closing the store…\n`);
+        running.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    },
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,68 @@
+import { Hono } from 'hono';
+import { AppError } from '../core/errors.ts';
+import { ingestEvents } from '../core/events/ingest.ts';
+import { BATCH_MAX_BYTES, EVENT_MAX_BYTES } from '../core/events/limits.ts';
+import { normalizeBatch, normalizeEvent, type TrackedEvent } from '../core/events/normalize.ts';
+import type { EventType } from '../core/events/segment.ts';
+import { basicUsername, matchesAny } from '../core/http/auth.ts';
+import { readJsonBody } from '../core/http/body.ts';
+import type { AppContext, AppEnv } from './context.ts';
+
+/**
+ * Segment's HTTP Tracking API: /v1/track, identify, page, screen, group,
+ * alias and batch, with Segment's payloads and auth, so Segment,
+ * RudderStack and the Segment libraries can send here unchanged.
+ */
+const SINGLE: readonly EventType[] = ['track', 'identify', 'page', 'screen', 'group', 'alias'];
+
+function bodyWriteKey(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const key = (body as { writeKey?: unknown }).writeKey;
+  return typeof key === 'string' ? key : undefined;
+}
+
+/** The write key as the Basic username (Segment's way) or `writeKey` in the body. */
+function authorize(c: AppContext, body: unknown): void {
+  const keys = c.get('services').deps.config.writeKeys;
+  const candidate = basicUsername(c.req.header('authorization')) ?? bodyWriteKey(body);
+  if (!matchesAny(candidate, keys)) {
+    throw new AppError(
+      'UNAUTHORIZED',
+      401,
+      candidate === undefined
+        ? 'missing write key: send it as the HTTP Basic username (Segment) or as "writeKey" in the body'
+        : 'unknown write key',
+    );
+  }
+}
+
+async function ingest(c: AppContext, events: TrackedEvent[]) {
+  const { deps } = c.get('services');
+  const result = await ingestEvents({ store: deps.store, keyer: c.get('services').keyer }, events, deps.clock.now());
+  c.get('services').counters.add('events.accepted', events.length);
+  if (result.duplicates.length > 0) c.get('services').counters.add('events.duplicate', result.duplicates.length);
+  // Segment answers {"success": true}; the counts help when debugging a sender.
+  return c.json({ success: true, applied: result.applied.length, duplicates: result.duplicates.length });
+}
+
+export function eventRoutes(): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+
+  for (const type of SINGLE) {
+    routes.post(`/v1/${type}`, async (c) => {
+      const receivedAt = c.get('services').deps.clock.now();
+      const body = await readJsonBody(c.req.raw, EVENT_MAX_BYTES, 'event');
+      authorize(c, body);
+      return ingest(c, [normalizeEvent(body, type, receivedAt)]);
+    });
+  }
+
+  routes.post('/v1/batch', async (c) => {
+    const receivedAt = c.get('services').deps.clock.now();
+    const body = await readJsonBody(c.req.raw, BATCH_MAX_BYTES, 'batch');
+    authorize(c, body);
+    return ingest(c, normalizeBatch(body, receivedAt).events);
+  });
+
+  return routes;
+}

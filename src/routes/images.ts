@@ -1,0 +1,58 @@
+import { Hono } from 'hono';
+import { isMachineOpen } from '../core/classify.ts';
+import { SUBJECT_ID_MAX_CHARS } from '../core/events/limits.ts';
+import { describeError } from '../core/errors.ts';
+import { BLOCK_ID_PATTERN } from '../core/blocks/schema.ts';
+import type { OpenImage } from '../core/opens.ts';
+import { boundedQuery, type AppContext, type AppEnv } from './context.ts';
+
+const MESSAGE_ID_MAX_CHARS = 128;
+
+/**
+ * Personal images must be fetched again at every open: Gmail's proxy honours
+ * no-cache, and caches errors for a long time, so this route never answers
+ * anything but 200 with an image.
+ */
+export const IMAGE_HEADERS = {
+  'Content-Type': 'image/png',
+  'Cache-Control': 'no-store, no-cache, must-revalidate, max-age=0',
+  Pragma: 'no-cache',
+  Expires: '0',
+} as const;
+
+function imageResponse(c: AppContext, image: OpenImage): Response {
+  c.set('cacheOutcome', image.fallback ? `fallback:${image.fallback}` : image.cache);
+  if (image.error) c.set('errorCode', image.error);
+  const headers: Record<string, string> = {
+    ...IMAGE_HEADERS,
+    'Content-Length': String(image.png.byteLength),
+    'x-opentime-cache': image.cache,
+  };
+  if (image.fallback) headers['x-opentime-fallback'] = image.fallback;
+  if (image.error) headers['x-opentime-error'] = image.error;
+  return new Response(image.png as BodyInit, { status: 200, headers });
+}
+
+export function imageRoutes(): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+  routes.get('/i/:file', async (c) => {
+    const { opens } = c.get('services');
+    const file = c.req.param('file');
+    const blockId = file.replace(/\.png$/i, '');
+    c.set('blockId', BLOCK_ID_PATTERN.test(blockId) ? blockId : '(invalid)');
+    const request = {
+      blockId,
+      machine: isMachineOpen(c.req.method, c.req.header('user-agent')),
+      subject: boundedQuery(c, 'u', SUBJECT_ID_MAX_CHARS),
+      messageId: boundedQuery(c, 'm', MESSAGE_ID_MAX_CHARS),
+    };
+    try {
+      return imageResponse(c, await opens.open(request));
+    } catch (error) {
+      // open() already answers every failure with an image; this is the net below the net.
+      c.get('services').deps.logger.error('open failed outside its fallbacks', { error: describeError(error) });
+      return imageResponse(c, await opens.open({ blockId: '', machine: true }));
+    }
+  });
+  return routes;
+}

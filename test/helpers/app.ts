@@ -1,0 +1,182 @@
+import { lruByteCache } from '../../src/adapters/cache/lru.ts';
+import { sharpImageFetcher } from '../../src/adapters/image/sharp.ts';
+import { trackedBackground } from '../../src/adapters/node/background.ts';
+import { PROJECT_ROOT, directoryAssets, layoutWasm, loadFonts } from '../../src/adapters/node/files.ts';
+import { resvgNodeRasterizer } from '../../src/adapters/raster/resvg-node.ts';
+import { memoryStore } from '../../src/adapters/store/memory.ts';
+import { createApp, type Opentime } from '../../src/app.ts';
+import type { BlockInput } from '../../src/core/blocks/schema.ts';
+import type { AppConfig } from '../../src/core/config.ts';
+import type { AppDeps } from '../../src/core/deps.ts';
+import type { FontSpec, Logger, Store } from '../../src/core/ports.ts';
+import { initLayout } from '../../src/core/render/layout.ts';
+import { decode, type Pixels } from './pixels.ts';
+import type { PhotoColor, PhotoServer } from './photo-server.ts';
+import { resolve } from 'node:path';
+
+export const WRITE_KEY = 'test-write-key-0123456789';
+export const ADMIN_KEY = 'test-admin-key-0123456789';
+export const START = Date.parse('2026-06-01T12:00:00Z');
+
+let fonts: FontSpec[] | undefined;
+
+export interface TestClock {
+  now(): number;
+  set(ms: number): void;
+  advance(ms: number): void;
+}
+
+export function testClock(start = START): TestClock {
+  let now = start;
+  return { now: () => now, set: (ms) => void (now = ms), advance: (ms) => void (now += ms) };
+}
+
+/** Log lines kept for assertions (for example: no email address is ever logged). */
+export function memoryLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const push = (level: string) => (message: string, fields?: object) => lines.push(JSON.stringify({ level, message, ...fields }));
+  return {
+    lines,
+    info: push('info'),
+    warn: push('warn'),
+    error: push('error'),
+    request: (fields) => lines.push(JSON.stringify({ level: 'request', ...fields })),
+  };
+}
+
+export interface TestApp {
+  opentime: Opentime;
+  deps: AppDeps;
+  clock: TestClock;
+  logger: ReturnType<typeof memoryLogger>;
+  request(path: string, init?: RequestInit): Promise<Response>;
+  /** POST a Segment payload to /v1/<type> with the write key as Basic username. */
+  send(type: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  admin(method: string, path: string, body?: unknown): Promise<Response>;
+  open(blockId: string, query?: Record<string, string>, init?: RequestInit): Promise<{ response: Response; pixels: Pixels; bytes: Uint8Array }>;
+  click(blockId: string, slot: number | string, query?: Record<string, string>, init?: RequestInit): Promise<Response>;
+  /** Waits for work after responses (open records, counters). */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createTestApp(options: { store?: Store; config?: Partial<AppConfig>; clock?: TestClock; photoTimeoutMs?: number } = {}): Promise<TestApp> {
+  await initLayout(await layoutWasm());
+  fonts ??= await loadFonts();
+  const clock = options.clock ?? testClock();
+  const background = trackedBackground();
+  const logger = memoryLogger();
+  const config: AppConfig = {
+    adminKeys: [ADMIN_KEY],
+    writeKeys: [WRITE_KEY],
+    secret: 'test-secret-0123456789abcdef',
+    storeTimeoutMs: 1000,
+    photoTimeoutMs: options.photoTimeoutMs ?? 3000,
+    openRecordTtlSeconds: 30 * 86_400,
+    blockCacheMs: 0,
+    demo: false,
+    scale: 2,
+    ...options.config,
+  };
+  const deps: AppDeps = {
+    config,
+    store: options.store ?? memoryStore(),
+    rasterizer: resvgNodeRasterizer(),
+    images: sharpImageFetcher({ timeoutMs: config.photoTimeoutMs, failureTtlMs: 1 }),
+    renderCache: lruByteCache(64 * 1024 * 1024),
+    clock,
+    background: background.run,
+    fonts,
+    assets: directoryAssets(resolve(PROJECT_ROOT, 'templates')),
+    logger,
+  };
+  const opentime = createApp(deps);
+  const request = async (path: string, init?: RequestInit) => opentime.app.request(path, init);
+  const basic = `Basic ${btoa(`${WRITE_KEY}:`)}`;
+  const qs = (query: Record<string, string>) => new URLSearchParams(query).toString();
+  return {
+    opentime,
+    deps,
+    clock,
+    logger,
+    request,
+    send: (type, body, headers = {}) =>
+      request(`/v1/${type}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: basic, ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+    admin: (method, path, body) =>
+      request(path, {
+        method,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      }),
+    async open(blockId, query = {}, init) {
+      const response = await request(`/i/${blockId}.png?${qs(query)}`, init);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      return { response, bytes, pixels: await decode(bytes) };
+    },
+    click: (blockId, slot, query = {}, init) => request(`/c/${blockId}/${slot}?${qs(query)}`, { redirect: 'manual', ...init }),
+    async settle() {
+      await opentime.flush();
+      await background.drain();
+    },
+    async close() {
+      await opentime.flush().catch(() => undefined);
+      await background.drain();
+      await deps.store.close();
+    },
+  };
+}
+
+/** Six products with flat-colour photos, two per category. */
+export function testCatalog(photos: PhotoServer) {
+  const product = (id: PhotoColor, category: string, price: number, extra: object = {}) => ({
+    id: `p-${id}`,
+    title: `The ${id[0]?.toUpperCase()}${id.slice(1)} One`,
+    price,
+    currency: 'USD',
+    url: `https://shop.example.com/products/${id}`,
+    image_url: photos.url(id),
+    category,
+    in_stock: true,
+    ...extra,
+  });
+  return [
+    product('red', 'shoes', 80),
+    product('green', 'shoes', 60, { sale_price: 45 }),
+    product('blue', 'bags', 120),
+    product('orange', 'bags', 90),
+    product('purple', 'home', 30),
+    product('teal', 'home', 25),
+  ];
+}
+
+export function testBlock(overrides: Partial<BlockInput> = {}): BlockInput {
+  return {
+    id: 'grid',
+    template: 'product-grid',
+    size: { width: 600, height: 300 },
+    slots: 3,
+    source: [
+      { from: 'cart' },
+      { from: 'recently_viewed', exclude: 'purchased' },
+      { from: 'trending', exclude: 'purchased' },
+      { from: 'products', ids: ['p-teal', 'p-purple', 'p-orange'] },
+    ],
+    params: { headline: 'Still thinking about these?' },
+    link: { utm: { utm_source: 'email', utm_campaign: 'cart' } },
+    fallback: { url: 'https://shop.example.com/' },
+    ...overrides,
+  };
+}
+
+/** Loads the test catalog and block; returns the app. */
+export async function seeded(app: TestApp, photos: PhotoServer, block: BlockInput = testBlock()): Promise<TestApp> {
+  const catalog = await app.admin('PUT', '/v1/catalog/products', testCatalog(photos));
+  if (catalog.status !== 200) throw new Error(`catalog: ${catalog.status} ${await catalog.text()}`);
+  const put = await app.admin('PUT', `/v1/blocks/${block.id}`, block);
+  if (put.status !== 200) throw new Error(`block: ${put.status} ${await put.text()}`);
+  return app;
+}

@@ -1,0 +1,69 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import sharp from 'sharp';
+
+/**
+ * A local server of product photos for tests: each photo is one flat colour,
+ * so a test can find it in a rendered block by its pixels. Also serves the
+ * failure cases a real shop's CDN produces.
+ */
+export const PHOTO_COLORS = {
+  red: [220, 30, 30],
+  green: [30, 170, 60],
+  blue: [30, 70, 220],
+  orange: [245, 140, 20],
+  purple: [140, 40, 200],
+  teal: [20, 160, 160],
+} as const satisfies Record<string, readonly [number, number, number]>;
+export type PhotoColor = keyof typeof PHOTO_COLORS;
+
+export interface PhotoServer {
+  origin: string;
+  url(name: PhotoColor | 'missing' | 'html' | 'slow' | 'garbage'): string;
+  /** How many times each path was requested. */
+  hits: Map<string, number>;
+  close(): Promise<void>;
+}
+
+export async function startPhotoServer(options: { slowMs?: number } = {}): Promise<PhotoServer> {
+  const photos = new Map<string, Buffer>();
+  for (const [name, [r, g, b]] of Object.entries(PHOTO_COLORS)) {
+    photos.set(`/${name}.png`, await sharp({ create: { width: 400, height: 400, channels: 3, background: { r, g, b } } }).png().toBuffer());
+  }
+  const hits = new Map<string, number>();
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] as string;
+    hits.set(path, (hits.get(path) ?? 0) + 1);
+    const photo = photos.get(path);
+    if (photo) {
+      res.writeHead(200, { 'content-type': 'image/png', 'content-length': photo.length });
+      res.end(photo);
+    } else if (path === '/html.png') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html>not a photo</html>');
+    } else if (path === '/garbage.png') {
+      res.writeHead(200, { 'content-type': 'image/png' });
+      res.end(Buffer.from('definitely not a png'));
+    } else if (path === '/slow.png') {
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'image/png' });
+        res.end(photos.get('/red.png'));
+      }, options.slowMs ?? 5000);
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+    }
+  });
+  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    origin,
+    url: (name) => `${origin}/${name}.png`,
+    hits,
+    close: () =>
+      new Promise((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
+  };
+}

@@ -1,0 +1,239 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTestApp, seeded, testBlock, type TestApp } from '../helpers/app.ts';
+import { PHOTO_COLORS, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
+import { slotBox } from '../helpers/pixels.ts';
+
+let photos: PhotoServer;
+let app: TestApp;
+
+beforeAll(async () => {
+  photos = await startPhotoServer({ slowMs: 4000 });
+});
+afterAll(async () => {
+  await photos.close();
+});
+beforeEach(async () => {
+  app = await seeded(await createTestApp(), photos);
+});
+afterEach(async () => {
+  await app.close();
+});
+
+const viewed = (userId: string, productId: string, messageId?: string) =>
+  app.send('track', { userId, event: 'Product Viewed', properties: { product_id: productId }, ...(messageId ? { messageId } : {}) });
+const added = (userId: string, productId: string) => app.send('track', { userId, event: 'Product Added', properties: { product_id: productId, quantity: 1 } });
+const bought = (userId: string, productIds: string[]) =>
+  app.send('track', { userId, event: 'Order Completed', properties: { order_id: 'o-1', products: productIds.map((product_id) => ({ product_id })) } });
+
+describe('GET /i/:block.png', () => {
+  it('answers a 1200×600 PNG for a 600×300 block, with headers that make proxies fetch it at every open', async () => {
+    const { response, pixels } = await app.open('grid', { u: 'alice', m: 'welcome' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/png');
+    expect(response.headers.get('cache-control')).toBe('no-store, no-cache, must-revalidate, max-age=0');
+    expect(response.headers.get('pragma')).toBe('no-cache');
+    expect(response.headers.get('expires')).toBe('0');
+    expect(response.headers.get('set-cookie')).toBeNull();
+    expect(pixels.format).toBe('png');
+    expect([pixels.width, pixels.height]).toEqual([1200, 600]);
+  });
+
+  it('shows the carted product in the first slot, then recently viewed', async () => {
+    expect((await viewed('alice', 'p-blue')).status).toBe(200);
+    expect((await added('alice', 'p-red')).status).toBe(200);
+    const { pixels } = await app.open('grid', { u: 'alice', m: 'welcome' });
+    expect(pixels.share(PHOTO_COLORS.red, slotBox(pixels, 0))).toBeGreaterThan(0.25);
+    expect(pixels.share(PHOTO_COLORS.blue, slotBox(pixels, 1))).toBeGreaterThan(0.25);
+    expect(pixels.share(PHOTO_COLORS.red, slotBox(pixels, 1))).toBeLessThan(0.01);
+  });
+
+  it('changes at the next open after an event', async () => {
+    const before = await app.open('grid', { u: 'bob' });
+    expect(before.pixels.share(PHOTO_COLORS.green, slotBox(before.pixels, 0))).toBeLessThan(0.01);
+    await added('bob', 'p-green');
+    const after = await app.open('grid', { u: 'bob' });
+    expect(after.pixels.share(PHOTO_COLORS.green, slotBox(after.pixels, 0))).toBeGreaterThan(0.25);
+  });
+
+  it('shows non-personal products to an unknown subscriber, and to an open without u=', async () => {
+    for (const query of [{ u: 'nobody-we-know' }, {}]) {
+      const { response, pixels } = await app.open('grid', query);
+      expect(response.status).toBe(200);
+      // The block's fixed products: teal, purple, orange.
+      expect(pixels.share(PHOTO_COLORS.teal, slotBox(pixels, 0))).toBeGreaterThan(0.25);
+      expect(pixels.share(PHOTO_COLORS.purple, slotBox(pixels, 1))).toBeGreaterThan(0.25);
+    }
+  });
+
+  it('serves the same bytes from the render cache to subscribers with the same products', async () => {
+    await added('carol', 'p-orange');
+    await added('dave', 'p-orange');
+    const first = await app.open('grid', { u: 'carol' });
+    const second = await app.open('grid', { u: 'dave' });
+    expect(first.response.headers.get('x-opentime-cache')).toBe('miss');
+    expect(second.response.headers.get('x-opentime-cache')).toBe('hit');
+    expect(Buffer.from(second.bytes).equals(Buffer.from(first.bytes))).toBe(true);
+  });
+
+  it('renders one image for many concurrent opens of the same decision', async () => {
+    await app.settle();
+    const before = (await (await app.admin('GET', '/v1/stats')).json()).counters.renders ?? 0;
+    const results = await Promise.all(Array.from({ length: 8 }, () => app.open('grid', { u: 'nobody' })));
+    await app.settle();
+    const after = (await (await app.admin('GET', '/v1/stats')).json()).counters.renders ?? 0;
+    expect(after - before).toBe(1);
+    expect(results.map((r) => r.response.headers.get('x-opentime-cache')).filter((c) => c === 'miss')).toHaveLength(1);
+  });
+
+  it('never shows as "in your cart" a product bought after it was carted', async () => {
+    await added('erin', 'p-red');
+    await bought('erin', ['p-red']);
+    const { pixels } = await app.open('grid', { u: 'erin' });
+    expect(pixels.share(PHOTO_COLORS.red)).toBeLessThan(0.005);
+  });
+
+  it('answers an unknown block with a 200 image, never an error', async () => {
+    const { response, pixels } = await app.open('no-such-block', { u: 'alice' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/png');
+    expect(response.headers.get('x-opentime-error')).toBe('BLOCK_NOT_FOUND');
+    expect(pixels.width).toBeGreaterThan(0);
+  });
+
+  it('answers hostile block names and queries with an image', async () => {
+    for (const path of ['/i/..%2F..%2Fetc%2Fpasswd.png', '/i/%00.png', `/i/grid.png?u=${'x'.repeat(5000)}`, '/i/grid.gif?u=a&u=b', '/i/GRID.png']) {
+      const response = await app.request(path);
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get('content-type'), path).toBe('image/png');
+    }
+  });
+
+  it('leaves out a product whose photo does not load and shows the next one', async () => {
+    await app.admin('PUT', '/v1/catalog/products', [
+      { id: 'p-broken', title: 'Broken photo', price: 10, url: 'https://shop.example.com/b', image_url: photos.url('missing') },
+    ]);
+    await added('frank', 'p-broken');
+    await added('frank', 'p-blue');
+    const { response, pixels } = await app.open('grid', { u: 'frank' });
+    expect(response.status).toBe(200);
+    expect(pixels.share(PHOTO_COLORS.blue, slotBox(pixels, 0))).toBeGreaterThan(0.25);
+    // The click on slot 0 goes to what was shown there, not to the broken product.
+    await app.settle();
+    const click = await app.click('grid', 0, { u: 'frank' });
+    expect(click.headers.get('location')).toMatch(/^https:\/\/shop\.example\.com\/products\/blue\?/);
+  });
+
+  it('serves the block’s static fallback when no product photo loads', async () => {
+    await app.admin('PUT', '/v1/catalog/products', [
+      { id: 'p-html', title: 'HTML photo', price: 10, url: 'https://shop.example.com/h', image_url: photos.url('html') },
+      { id: 'p-garbage', title: 'Garbage photo', price: 10, url: 'https://shop.example.com/g', image_url: photos.url('garbage') },
+      { id: 'p-gone', title: 'Missing photo', price: 10, url: 'https://shop.example.com/m', image_url: photos.url('missing') },
+    ]);
+    await app.admin('PUT', '/v1/blocks/broken', testBlock({ id: 'broken', source: [{ from: 'products', ids: ['p-html', 'p-garbage', 'p-gone'] }] }));
+    const { response, pixels } = await app.open('broken', { u: 'alice' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-opentime-fallback')).toBe('static');
+    expect(response.headers.get('x-opentime-error')).toBe('IMAGE_FETCH_FAILED');
+    expect([pixels.width, pixels.height]).toEqual([1200, 600]);
+    // The generic image: the block's white background with its headline, no product colours.
+    expect(pixels.share([255, 255, 255])).toBeGreaterThan(0.8);
+  });
+
+  it('serves the static fallback when a photo is slower than its budget', async () => {
+    const slowApp = await seeded(await createTestApp({ photoTimeoutMs: 300 }), photos);
+    try {
+      await slowApp.admin('PUT', '/v1/catalog/products', [
+        { id: 'p-slow', title: 'Slow photo', price: 10, url: 'https://shop.example.com/s', image_url: photos.url('slow') },
+      ]);
+      await slowApp.admin('PUT', '/v1/blocks/slow', testBlock({ id: 'slow', slots: 1, source: [{ from: 'products', ids: ['p-slow'] }] }));
+      const started = performance.now();
+      const { response } = await slowApp.open('slow', {});
+      expect(performance.now() - started).toBeLessThan(3000);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-opentime-fallback')).toBe('static');
+    } finally {
+      await slowApp.close();
+    }
+  });
+
+  it('serves the last generic render when the store stops answering', async () => {
+    await app.open('grid', {});
+    await app.deps.store.close();
+    const { response, pixels } = await app.open('grid', { u: 'alice' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-opentime-fallback')).toBe('last-generic');
+    expect(pixels.share(PHOTO_COLORS.teal, slotBox(pixels, 0))).toBeGreaterThan(0.25);
+  });
+
+  it('logs the route and outcome of each open, never the subscriber or email', async () => {
+    await app.open('grid', { u: 'grace@example.com', m: 'spring' });
+    const requestLines = app.logger.lines.filter((l) => l.includes('"request"'));
+    expect(requestLines.some((l) => l.includes('/i/:file') && l.includes('"status":200'))).toBe(true);
+    expect(app.logger.lines.join('\n')).not.toContain('grace');
+  });
+});
+
+describe('GET /c/:block/:slot', () => {
+  it('redirects to the product the open showed in that slot, with the block’s UTM parameters', async () => {
+    await added('henry', 'p-red');
+    await viewed('henry', 'p-blue');
+    await app.open('grid', { u: 'henry', m: 'spring' });
+    await app.settle();
+    const first = await app.click('grid', 0, { u: 'henry', m: 'spring' }, { headers: { 'user-agent': 'Mozilla/5.0 (iPhone)' } });
+    expect(first.status).toBe(302);
+    const location = new URL(first.headers.get('location') as string);
+    expect(location.origin + location.pathname).toBe('https://shop.example.com/products/red');
+    expect(location.searchParams.get('utm_source')).toBe('email');
+    expect(location.searchParams.get('utm_campaign')).toBe('cart');
+    const second = await app.click('grid', 1, { u: 'henry', m: 'spring' });
+    expect(second.headers.get('location')).toMatch(/\/products\/blue\?/);
+  });
+
+  it('keeps an earlier click on what was shown after a purchase changes the next render', async () => {
+    await added('iris', 'p-green');
+    await app.open('grid', { u: 'iris', m: 'm1' });
+    await app.settle();
+    await bought('iris', ['p-green']);
+    const click = await app.click('grid', 0, { u: 'iris', m: 'm1' });
+    expect(click.headers.get('location')).toMatch(/\/products\/green\?/);
+    const { pixels } = await app.open('grid', { u: 'iris', m: 'm2' });
+    expect(pixels.share(PHOTO_COLORS.green)).toBeLessThan(0.005);
+  });
+
+  it('decides at click time when images were off (no open record)', async () => {
+    await added('jack', 'p-orange');
+    const click = await app.click('grid', 0, { u: 'jack', m: 'never-opened' });
+    expect(click.status).toBe(302);
+    expect(click.headers.get('location')).toMatch(/\/products\/orange\?/);
+  });
+
+  it('sends an empty slot, a bad slot and an unknown subscriber’s empty block to the fallback URL', async () => {
+    await app.admin('PUT', '/v1/blocks/cart-only', testBlock({ id: 'cart-only', source: [{ from: 'cart' }] }));
+    for (const [block, slot] of [['cart-only', 0], ['grid', 7], ['grid', 'x'], ['grid', -1]] as const) {
+      const click = await app.click(block, slot, { u: 'kate' });
+      expect(click.status).toBe(302);
+      expect(click.headers.get('location')).toBe('https://shop.example.com/');
+    }
+  });
+
+  it('answers an unknown block with a page, not an open redirect', async () => {
+    const click = await app.click('nope', 0, { u: 'kate' });
+    expect(click.status).toBe(404);
+    expect(await click.text()).toContain('no longer available');
+  });
+
+  it('counts clicks by people, not HEAD requests or link scanners', async () => {
+    await app.settle();
+    const count = async () => (await (await app.admin('GET', '/v1/stats')).json()).counters.clicks ?? 0;
+    const before = await count();
+    const head = await app.click('grid', 0, { u: 'lee' }, { method: 'HEAD' });
+    expect(head.status).toBe(302);
+    await app.click('grid', 0, { u: 'lee' }, { headers: { 'user-agent': 'Mozilla/5.0 (compatible; Barracuda Sentinel)' } });
+    await app.click('grid', 0, { u: 'lee' }, { headers: { 'user-agent': 'Proofpoint URL Defense' } });
+    await app.settle();
+    expect(await count()).toBe(before);
+    await app.click('grid', 0, { u: 'lee' }, { headers: { 'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Safari/605.1.15' } });
+    await app.settle();
+    expect(await count()).toBe(before + 1);
+  });
+});
