@@ -54,6 +54,8 @@ export function openKey(blockId: string, subjectKey: string, messageId: string |
 export class OpenService {
   private readonly inflight = new Map<string, Promise<GridRender>>();
   private readonly brokenPhotos = new LRUCache<string, true>({ max: 10_000, ttl: BROKEN_PHOTO_MS });
+  /** The render key last recorded for each open: a re-open that shows the same thing writes nothing. */
+  private readonly recorded = new LRUCache<string, string>({ max: 100_000, ttl: 60_000 });
   /** The render key of each block's latest non-personal render: what to show if the store goes away. */
   private readonly lastGeneric = new Map<string, string>();
   private blank: Promise<Uint8Array> | undefined;
@@ -127,7 +129,7 @@ export class OpenService {
         return this.staticImage(stored.config, undefined);
       }
       if (!rendered.decision.personal) this.lastGeneric.set(stored.config.id, rendered.key);
-      if (subjectKey) this.remember(openKey(stored.config.id, subjectKey, request.messageId), rendered.decision);
+      if (subjectKey) this.remember(openKey(stored.config.id, subjectKey, request.messageId), rendered.decision, rendered.key);
       this.count(stored.config.id, request, rendered.decision.personal ? 'personal' : 'generic');
       return { png: rendered.png, cache: rendered.cache, personal: rendered.decision.personal };
     } catch (error) {
@@ -169,10 +171,14 @@ export class OpenService {
     throw new AppError('IMAGE_FETCH_FAILED', 502, `product photos of block ${block.id} did not load`);
   }
 
-  private remember(key: OpenKey, decision: Decision): void {
+  private remember(key: OpenKey, decision: Decision, renderKey: string): void {
+    const id = JSON.stringify([key.blockId, key.subjectKey, key.messageId]);
+    if (this.recorded.get(id) === renderKey) return;
+    this.recorded.set(id, renderKey);
     const record = { decision, renderedAt: this.deps.clock.now() };
     this.deps.background(
       this.deps.store.putOpenRecord(key, record, this.deps.config.openRecordTtlSeconds).catch((error: unknown) => {
+        this.recorded.delete(id);
         this.deps.logger.warn('open record not written', { block: key.blockId, error: describeError(error) });
       }),
     );

@@ -16,19 +16,21 @@ export function formatPath(path: ReadonlyArray<PropertyKey>, prefix = ''): strin
   return out === '' ? '(root)' : out;
 }
 
-function describeReceived(input: unknown): string {
-  if (input === null) return 'null';
-  if (Array.isArray(input)) return 'array';
-  return typeof input;
+/** Zod's words for types, in the words a marketer editing JSON uses. */
+function typeName(name: string): string {
+  return name === 'record' ? 'object' : name;
 }
 
 /** Messages that say what was expected and what was received, in plain words. */
 function messageFor(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
-    case 'invalid_type':
-      return issue.input === undefined
-        ? `is required (expected ${issue.expected})`
-        : `expected ${issue.expected}, received ${describeReceived(issue.input)}`;
+    case 'invalid_type': {
+      // Zod says "Invalid input: expected string, received number" without keeping the input.
+      const received = /received (\w+)/.exec(issue.message)?.[1];
+      return received === undefined || received === 'undefined'
+        ? `is required (expected ${typeName(issue.expected)})`
+        : `expected ${typeName(issue.expected)}, received ${typeName(received)}`;
+    }
     case 'invalid_value':
       return `expected one of ${issue.values.map((v) => String(v)).join(', ')}`;
     case 'unrecognized_keys':

@@ -56,7 +56,7 @@ describe('GET /i/:block.png', () => {
   });
 
   it('shows non-personal products to an unknown subscriber, and to an open without u=', async () => {
-    for (const query of [{ u: 'nobody-we-know' }, {}]) {
+    for (const query of [{ u: 'nobody-we-know' }, {}] as Array<Record<string, string>>) {
       const { response, pixels } = await app.open('grid', query);
       expect(response.status).toBe(200);
       // The block's fixed products: teal, purple, orange.

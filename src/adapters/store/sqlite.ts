@@ -12,8 +12,12 @@ import { updateSubject } from '../../core/store-kit.ts';
 /**
  * The embedded store: SQLite (node:sqlite, built into Node 22+) in WAL mode
  * under the data directory, so a single instance needs no server and keeps
- * its events across restarts. `synchronous=FULL`: a write that returned is
- * on disk, which is what a 2xx to an event sender promises.
+ * its events across restarts. Events, links, the catalog and blocks are
+ * written with `synchronous=FULL`: a write that returned is on disk, which
+ * is what a 2xx to an event sender promises. Concurrent event writes share
+ * one transaction (group commit), so a burst costs one sync, not one each.
+ * Open records and counters can be rebuilt or lost without harm; they go
+ * through a second connection with `synchronous=NORMAL`.
  */
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:' for tests. */
@@ -39,31 +43,63 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value REAL NOT NULL)
 export function sqliteStore(options: SqliteStoreOptions): Store {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const db = new DatabaseSync(options.path);
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = OFF;');
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;');
   db.exec(SCHEMA);
+  // The same file through a second connection, for writes that need not wait for the disk.
+  const relaxedDb = options.path === ':memory:' ? db : new DatabaseSync(options.path);
+  if (relaxedDb !== db) relaxedDb.exec('PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
 
-  const statements = new Map<string, StatementSync>();
-  const sql = (text: string): StatementSync => {
-    let statement = statements.get(text);
-    if (!statement) {
-      statement = db.prepare(text);
-      statements.set(text, statement);
-    }
-    return statement;
+  const prepared = (connection: DatabaseSync) => {
+    const statements = new Map<string, StatementSync>();
+    return (text: string): StatementSync => {
+      let statement = statements.get(text);
+      if (!statement) {
+        statement = connection.prepare(text);
+        statements.set(text, statement);
+      }
+      return statement;
+    };
   };
+  const sql = prepared(db);
+  const relaxed = prepared(relaxedDb);
 
   /** Runs `work` in one write transaction (BEGIN IMMEDIATE takes the write lock up front). */
-  const transaction = <T>(work: () => T): T => {
-    db.exec('BEGIN IMMEDIATE');
+  const transaction = <T>(work: () => T, connection: DatabaseSync = db): T => {
+    connection.exec('BEGIN IMMEDIATE');
     try {
       const result = work();
-      db.exec('COMMIT');
+      connection.exec('COMMIT');
       return result;
     } catch (error) {
-      db.exec('ROLLBACK');
+      connection.exec('ROLLBACK');
       throw error;
     }
   };
+
+  /**
+   * Group commit: event writes that arrive while one is pending join it, and
+   * all of them commit in one transaction on the next turn of the event loop.
+   * If that transaction fails, every caller in it gets the error (and none of
+   * their events is stored), so each sender retries.
+   */
+  let group: Array<{ work: () => ApplyResult; done: (r: ApplyResult) => void; fail: (e: unknown) => void }> = [];
+  const runGroup = () => {
+    const current = group;
+    group = [];
+    let results: ApplyResult[];
+    try {
+      results = transaction(() => current.map((entry) => entry.work()));
+    } catch (error) {
+      for (const entry of current) entry.fail(error);
+      return;
+    }
+    current.forEach((entry, i) => entry.done(results[i] as ApplyResult));
+  };
+  const inGroup = (work: () => ApplyResult): Promise<ApplyResult> =>
+    new Promise((done, fail) => {
+      if (group.length === 0) setImmediate(runGroup);
+      group.push({ work, done, fail });
+    });
 
   const readProfile = (subject: string): Profile | undefined => {
     const row = sql('SELECT data FROM profiles WHERE subject = ?').get(subject) as { data: string } | undefined;
@@ -114,8 +150,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async applyEvents(groups, reduce, dedupeWindowSeconds, now): Promise<ApplyResult> {
+      if (closed) throw new Error('[opentime] [sqlite] store is closed');
       const horizon = now - dedupeWindowSeconds * 1000;
-      return transaction(() => {
+      return inGroup(() => {
         const result: ApplyResult = { applied: [], duplicates: [] };
         for (const group of groups) {
           const ids = JSON.stringify(group.events.map((e) => e.messageId));
@@ -192,7 +229,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async putOpenRecord(key: OpenKey, record: OpenRecord, ttlSeconds: number) {
-      sql('INSERT INTO opens (block, subject, message, data, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at').run(
+      relaxed('INSERT INTO opens (block, subject, message, data, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at').run(
         key.blockId,
         key.subjectKey,
         key.messageId,
@@ -235,9 +272,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
 
     async incrementCounters(counts) {
       transaction(() => {
-        const add = sql('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value');
+        const add = relaxed('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value');
         for (const [name, n] of Object.entries(counts)) add.run(name, n);
-      });
+      }, relaxedDb);
     },
 
     async readCounters() {
@@ -249,6 +286,8 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       if (closed) return;
       closed = true;
       clearInterval(sweeper);
+      if (group.length > 0) runGroup();
+      if (relaxedDb !== db) relaxedDb.close();
       db.close();
     },
   };

@@ -19,7 +19,7 @@ export const MERGE_TAGS: Record<Esp, MergeTags> = {
     label: 'Klaviyo',
     subscriber: "{{ person|lookup:'customer_id'|urlencode }}",
     message: 'your-campaign-name',
-    note: "customer_id is the profile property that holds the id your shop sends as userId (use {{ person.email|urlencode }} only if your userId is the email).",
+    note: 'customer_id is the profile property that holds the id your shop sends as userId.',
   },
   mailchimp: {
     label: 'Mailchimp',

@@ -15,6 +15,8 @@ export interface GridLayout {
   headlineSize: number;
   subheadlineSize: number;
   titleSize: number;
+  /** Cards per row: all slots in one row, or two rows (2×2 for four slots in a squarish block). */
+  columns: number;
   cardWidth: number;
   imageWidth: number;
   imageHeight: number;
@@ -33,22 +35,28 @@ export function gridLayout(block: BlockConfig): GridLayout {
   const headlineSize = params.headline === '' ? 0 : Math.round(clamp(Math.min(width / 22, height / 11), 14, 34));
   const subheadlineSize = params.subheadline ? Math.round(clamp(headlineSize * 0.6, 11, 20)) : 0;
   const innerWidth = width - 2 * padding;
-  const horizontal = block.slots === 1 && width >= height * 1.4;
-  const cardWidth = horizontal ? innerWidth : Math.floor((innerWidth - (block.slots - 1) * gap) / block.slots);
-  const titleSize = Math.round(clamp(cardWidth * (horizontal ? 0.045 : 0.085), 11, 22));
   const headerHeight = headlineSize ? headlineSize * LINE + (subheadlineSize ? subheadlineSize * LINE + 2 : 0) + gap : 0;
-  const textHeight = titleSize * LINE * 2 + titleSize * LINE + (params.cta ? titleSize * LINE : 0) + 12;
   const available = height - 2 * padding - headerHeight;
-  let imageWidth: number;
-  let imageHeight: number;
-  if (horizontal) {
-    imageHeight = Math.max(40, Math.floor(available));
-    imageWidth = Math.min(imageHeight, Math.floor(innerWidth * 0.45));
-  } else {
-    imageWidth = cardWidth;
-    imageHeight = Math.max(30, Math.floor(Math.min(cardWidth, available - textHeight)));
+
+  if (block.slots === 1 && width >= height * 1.4) {
+    const imageHeight = Math.max(40, Math.floor(available));
+    const titleSize = Math.round(clamp(innerWidth * 0.045, 11, 22));
+    return { padding, gap, headlineSize, subheadlineSize, titleSize, columns: 1, cardWidth: innerWidth, imageWidth: Math.min(imageHeight, Math.floor(innerWidth * 0.45)), imageHeight, horizontal: true };
   }
-  return { padding, gap, headlineSize, subheadlineSize, titleSize, cardWidth, imageWidth, imageHeight, horizontal };
+
+  // Pick the arrangement that gives the largest photos.
+  let best: GridLayout | undefined;
+  for (const columns of new Set([block.slots, Math.ceil(block.slots / 2)])) {
+    const rows = Math.ceil(block.slots / columns);
+    const cardWidth = Math.floor((innerWidth - (columns - 1) * gap) / columns);
+    const cellHeight = (available - (rows - 1) * gap) / rows;
+    const titleSize = Math.round(clamp(Math.min(cardWidth * 0.085, cellHeight * 0.075), 11, 22));
+    const textHeight = titleSize * LINE * 3 + (params.cta ? titleSize * LINE : 0) + 12;
+    const imageHeight = Math.max(30, Math.floor(Math.min(cardWidth, cellHeight - textHeight)));
+    const candidate = { padding, gap, headlineSize, subheadlineSize, titleSize, columns, cardWidth, imageWidth: cardWidth, imageHeight, horizontal: false };
+    if (!best || Math.min(imageHeight, cardWidth) > Math.min(best.imageHeight, best.cardWidth)) best = candidate;
+  }
+  return best as GridLayout;
 }
 
 function priceLine(product: ShownProduct, block: BlockConfig, size: number): Element {
@@ -79,6 +87,8 @@ function card(product: ShownProduct, block: BlockConfig, layout: GridLayout, pho
         lineHeight: LINE,
         lineClamp: 2,
         wordBreak: 'break-word',
+        // Always two lines tall, so prices line up across the row.
+        height: layout.horizontal ? undefined : Math.ceil(size * LINE * 2),
         maxHeight: Math.ceil(size * LINE * 2),
         overflow: 'hidden',
       },
@@ -129,8 +139,20 @@ export function productGrid(block: BlockConfig, decision: Decision, photos: Read
       : null,
     h(
       'div',
-      { display: 'flex', flexDirection: 'row', justifyContent: 'center', gap: layout.gap, flex: 1, alignItems: layout.horizontal ? 'center' : 'flex-start' },
-      ...products.map((p) => card(p, block, layout, photos.get(p.image_url) ?? '')),
+      { display: 'flex', flex: 1, alignItems: 'center', justifyContent: 'center' },
+      h(
+        'div',
+        {
+          display: 'flex',
+          flexDirection: 'row',
+          flexWrap: 'wrap',
+          justifyContent: 'center',
+          alignItems: layout.horizontal ? 'center' : 'flex-start',
+          gap: layout.gap,
+          width: layout.columns * layout.cardWidth + (layout.columns - 1) * layout.gap,
+        },
+        ...products.map((p) => card(p, block, layout, photos.get(p.image_url) ?? '')),
+      ),
     ),
   );
 }

