@@ -32,6 +32,7 @@ export function createApp(deps: AppDeps): Opentime {
   const renderer = createRenderer({
     rasterizer: deps.rasterizer,
     images: deps.images,
+    assets: deps.assets,
     fonts: deps.fonts,
     scale: deps.config.scale,
     photoTimeoutMs: deps.config.photoTimeoutMs,

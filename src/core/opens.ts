@@ -215,14 +215,18 @@ export class OpenService {
     const key = `static:${await digest(JSON.stringify(block))}`;
     const cached = await this.deps.renderCache.get(key);
     if (cached) return result(cached);
-    try {
-      const png = await this.renderer.renderStatic(block);
-      await this.deps.renderCache.set(key, png);
-      return result(png);
-    } catch (error) {
-      this.deps.logger.error('static fallback could not be rendered', { block: block.id, error: describeError(error) });
-      return result(await solidPng(block.size.width * this.deps.config.scale, block.size.height * this.deps.config.scale, block.params.background));
+    // The configured fallback image; if it cannot be drawn, the headline card; at worst a flat colour.
+    const attempts = block.fallback.image ? [block, { ...block, fallback: { ...block.fallback, image: undefined } }] : [block];
+    for (const attempt of attempts) {
+      try {
+        const png = await this.renderer.renderStatic(attempt);
+        await this.deps.renderCache.set(key, png);
+        return result(png);
+      } catch (error) {
+        this.deps.logger.error('static fallback could not be rendered', { block: block.id, error: describeError(error) });
+      }
     }
+    return result(await solidPng(block.size.width * this.deps.config.scale, block.size.height * this.deps.config.scale, block.params.background));
   }
 
   private blankPng(): Promise<Uint8Array> {

@@ -139,6 +139,23 @@ describe('GET /i/:block.png', () => {
     expect(pixels.share([255, 255, 255])).toBeGreaterThan(0.8);
   });
 
+  it('draws the block’s configured fallback image when nothing can be shown', async () => {
+    await app.admin('PUT', '/v1/blocks/banner', testBlock({ id: 'banner', source: [{ from: 'cart' }], fallback: { url: 'https://shop.example.com/', image: photos.url('orange') } }));
+    const { response, pixels } = await app.open('banner', { u: 'nobody' });
+    expect(response.headers.get('x-opentime-fallback')).toBe('static');
+    expect(pixels.share(PHOTO_COLORS.orange)).toBeGreaterThan(0.95);
+  });
+
+  it('draws the headline card when the configured fallback image is missing', async () => {
+    await app.admin('PUT', '/v1/blocks/banner', testBlock({ id: 'banner', source: [{ from: 'cart' }], fallback: { url: 'https://shop.example.com/', image: 'fallback/no-such-file.png' } }));
+    const { response, pixels } = await app.open('banner', { u: 'nobody' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-opentime-fallback')).toBe('static');
+    expect(pixels.share([255, 255, 255])).toBeGreaterThan(0.8);
+    // Dark headline text is drawn, not just a flat colour.
+    expect(pixels.share([17, 17, 17], undefined, 40)).toBeGreaterThan(0.005);
+  });
+
   it('serves the static fallback when a photo is slower than its budget', async () => {
     const slowApp = await seeded(await createTestApp({ photoTimeoutMs: 300 }), photos);
     try {

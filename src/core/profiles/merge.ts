@@ -29,17 +29,35 @@ export function mergeProfiles(into: Profile | undefined, from: Profile): Profile
       .slice(0, PROFILE_LIMITS.searches),
     lastEventAt: { ...from.lastEventAt },
     orders: into.orders + from.orders,
-    traits: { ...from.traits, ...into.traits },
+    traits: mergeTraits(into.traits, from.traits),
   };
   if (snapshots.length > 0) merged.cartSnapshotAt = Math.max(...snapshots);
   for (const [name, at] of Object.entries(into.lastEventAt)) {
     merged.lastEventAt[name] = Math.max(at, merged.lastEventAt[name] ?? -Infinity);
+  }
+  // Two full profiles would make a profile over its limits that no later event shrinks again.
+  const names = Object.entries(merged.lastEventAt);
+  if (names.length > PROFILE_LIMITS.eventNames) {
+    merged.lastEventAt = Object.fromEntries(names.sort((a, b) => b[1] - a[1]).slice(0, PROFILE_LIMITS.eventNames));
   }
   const category = [into.lastCategory, from.lastCategory]
     .filter((c): c is NonNullable<Profile['lastCategory']> => c !== undefined)
     .sort((a, b) => b.at - a.at)[0];
   if (category) merged.lastCategory = category;
   return merged;
+}
+
+/** `into` wins on conflicts; traits only `from` has fill the room left, up to the limit. */
+function mergeTraits(into: Profile['traits'], from: Profile['traits']): Profile['traits'] {
+  const traits = { ...into };
+  let count = Object.keys(traits).length;
+  for (const [key, value] of Object.entries(from)) {
+    if (count >= PROFILE_LIMITS.traits) break;
+    if (Object.hasOwn(traits, key)) continue;
+    traits[key] = value;
+    count++;
+  }
+  return traits;
 }
 
 /** The same item carted on two devices is one line with the larger quantity, not the sum. */

@@ -77,7 +77,8 @@ function applyEvent(p: Profile, event: TrackedEvent): Profile {
     }
     case 'productsSearched': {
       const query = typeof props.query === 'string' ? props.query.trim().slice(0, PROFILE_LIMITS.queryChars) : '';
-      if (query !== '') {
+      // A repeated query keeps its latest time, even when an older search arrives late.
+      if (query !== '' && !p.searches.some((s) => s.query === query && s.at >= at)) {
         p.searches = [{ query, at }, ...p.searches.filter((s) => s.query !== query)]
           .sort((a, b) => b.at - a.at)
           .slice(0, PROFILE_LIMITS.searches);
@@ -171,8 +172,16 @@ function completeOrder(p: Profile, products: EventProduct[], at: number, orderId
   for (const x of products) if (x.category) setCategory(p, x.category, at);
 }
 
-/** Contact data is never kept: opentime renders products, not people. */
-const CONTACT_TRAITS = new Set(['email', 'phone', 'address', 'birthday', 'password', 'ip', 'lastname', 'last_name', 'lastName']);
+/**
+ * Contact data is never kept: opentime renders products, not people. Names
+ * are compared without case or separators, so `Email` and `phone_number`
+ * are dropped too.
+ */
+const CONTACT_TRAITS = new Set(['email', 'phone', 'phonenumber', 'address', 'birthday', 'password', 'ip', 'lastname']);
+
+function isContactTrait(key: string): boolean {
+  return CONTACT_TRAITS.has(key.toLowerCase().replace(/[\s_-]/g, ''));
+}
 
 function mergeTraits(
   current: Profile['traits'],
@@ -180,7 +189,7 @@ function mergeTraits(
 ): Profile['traits'] {
   const next = { ...current };
   for (const [key, value] of Object.entries(incoming)) {
-    if (CONTACT_TRAITS.has(key) || key.length > 100) continue;
+    if (isContactTrait(key) || key.length > 100) continue;
     if (value === null || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) {
       next[key] = value;
     } else if (typeof value === 'string') {

@@ -1,14 +1,17 @@
 import type { BlockConfig } from '../blocks/schema.ts';
 import type { Decision, ShownProduct } from '../decide/decide.ts';
 import { AppError } from '../errors.ts';
-import type { FontSpec, ImageFetcher, Rasterizer } from '../ports.ts';
-import { h } from './elements.ts';
+import { sniffImageType, toBase64 } from '../bytes.ts';
+import type { Assets, FontSpec, ImageFetcher, Rasterizer } from '../ports.ts';
+import { h, img } from './elements.ts';
 import { toSvg } from './layout.ts';
 import { photoBox, productGrid } from './product-grid.ts';
 
 export interface RendererDeps {
   rasterizer: Rasterizer;
   images: ImageFetcher;
+  /** Files under templates/, for fallback images named by path. */
+  assets: Assets;
   fonts: readonly FontSpec[];
   /** Output pixels per CSS pixel: 2 makes a 600×300 block a sharp 1200×600 PNG. */
   scale: number;
@@ -21,7 +24,11 @@ export type GridRender = { png: Uint8Array } | { failedProducts: string[] };
 export interface Renderer {
   /** Renders a decision, or names the products whose photos could not be loaded. */
   renderGrid(block: BlockConfig, decision: Decision): Promise<GridRender>;
-  /** The block's generic image: its headline and a call to look, no products, nothing personal. */
+  /**
+   * The block's generic image, nothing personal in it: its `fallback.image`
+   * (a file under templates/ or an http(s) URL) drawn over the whole block,
+   * or else its headline and a call to look.
+   */
   renderStatic(block: BlockConfig): Promise<Uint8Array>;
 }
 
@@ -40,6 +47,16 @@ export function createRenderer(deps: RendererDeps): Renderer {
     } catch (error) {
       throw new AppError('RENDER_FAILED', 500, `[opentime] [layout] block ${block.id} could not be laid out`, { cause: error });
     }
+  }
+
+  async function fallbackImage(source: string, pixels: { width: number; height: number }): Promise<string> {
+    if (/^https?:\/\//i.test(source)) {
+      return (await deps.images.fetchImage(source, pixels, AbortSignal.timeout(deps.photoTimeoutMs))).dataUri;
+    }
+    const bytes = await deps.assets.read(source);
+    const type = bytes && sniffImageType(bytes);
+    if (!bytes || !type) throw new AppError('IMAGE_FETCH_FAILED', 500, `fallback image ${JSON.stringify(source)} is not a PNG, JPEG or GIF under templates/`);
+    return `data:${type};base64,${toBase64(bytes)}`;
   }
 
   return {
@@ -65,6 +82,18 @@ export function createRenderer(deps: RendererDeps): Renderer {
     },
 
     async renderStatic(block) {
+      if (block.fallback.image) {
+        const photo = await fallbackImage(block.fallback.image, {
+          width: block.size.width * deps.scale,
+          height: block.size.height * deps.scale,
+        });
+        const element = h(
+          'div',
+          { display: 'flex', width: block.size.width, height: block.size.height, backgroundColor: block.params.background },
+          img(photo, block.size.width, block.size.height, { objectFit: 'cover' }),
+        );
+        return rasterize(await layout(element, block));
+      }
       const { background, text, accent, headline } = block.params;
       const size = Math.round(Math.min(block.size.width / 20, block.size.height / 8, 36));
       const element = h(

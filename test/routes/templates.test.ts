@@ -1,0 +1,19 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../src/adapters/node/files.ts';
+import { blockSchema } from '../../src/core/blocks/schema.ts';
+import { problemsFrom } from '../../src/core/validation.ts';
+
+describe('starter block configs in templates/', () => {
+  it('are valid blocks whose file name is their id', async () => {
+    const dir = join(PROJECT_ROOT, 'templates');
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const file of files) {
+      const parsed = blockSchema.safeParse(JSON.parse(await readFile(join(dir, file), 'utf8')));
+      expect(parsed.success ? [] : problemsFrom(parsed.error), file).toEqual([]);
+      expect(parsed.data?.id, file).toBe(file.replace(/\.json$/, ''));
+    }
+  });
+});
