@@ -9,7 +9,8 @@ import type { Store } from './ports.ts';
  */
 export interface SubjectKeyer {
   userKey(id: string): Promise<string>;
-  anonymousKey(id: string): string;
+  /** Async like userKey: an anonymous id can be an address too (an alias's previousId). */
+  anonymousKey(id: string): Promise<string>;
 }
 
 const EMAIL = /^[^\s@]+(?: [^\s@]+)*@[^\s@]+\.[^\s@]+$/;
@@ -38,16 +39,16 @@ function base64url(bytes: ArrayBuffer): string {
 
 export function createSubjectKeyer(secret: string): SubjectKeyer {
   let key: Promise<CryptoKey> | undefined;
+  async function keyed(prefix: 'u' | 'a', id: string): Promise<string> {
+    // `~` marks a hashed address; a plain id that starts with one gets another, so the two never meet.
+    if (!looksLikeEmail(id)) return `${prefix}:${id.startsWith('~') ? '~' : ''}${id}`;
+    key ??= crypto.subtle.importKey('raw', new TextEncoder().encode(`opentime-subject:${secret}`), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    const mac = await crypto.subtle.sign('HMAC', await key, new TextEncoder().encode(normalizeEmail(id)));
+    return `${prefix}:~${base64url(mac).slice(0, 32)}`;
+  }
   return {
-    async userKey(id: string): Promise<string> {
-      if (!looksLikeEmail(id)) return `u:${id}`;
-      key ??= crypto.subtle.importKey('raw', new TextEncoder().encode(`opentime-subject:${secret}`), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-      const mac = await crypto.subtle.sign('HMAC', await key, new TextEncoder().encode(normalizeEmail(id)));
-      return `u:~${base64url(mac).slice(0, 32)}`;
-    },
-    anonymousKey(id: string): string {
-      return `a:${id}`;
-    },
+    userKey: (id) => keyed('u', id),
+    anonymousKey: (id) => keyed('a', id),
   };
 }
 

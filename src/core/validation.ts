@@ -21,16 +21,32 @@ function typeName(name: string): string {
   return name === 'record' ? 'object' : name;
 }
 
+/** "is required (expected string)" or "expected string or number, received boolean". */
+function typeMessage(expected: readonly string[], zodMessage: string): string {
+  // Zod says "Invalid input: expected string, received number" without keeping the input.
+  const received = /received (\w+)/.exec(zodMessage)?.[1];
+  const names = expected.map(typeName).join(' or ');
+  return received === undefined || received === 'undefined'
+    ? `is required (expected ${names})`
+    : `expected ${names}, received ${typeName(received)}`;
+}
+
 /** Messages that say what was expected and what was received, in plain words. */
 function messageFor(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
-    case 'invalid_type': {
-      // Zod says "Invalid input: expected string, received number" without keeping the input.
-      const received = /received (\w+)/.exec(issue.message)?.[1];
-      return received === undefined || received === 'undefined'
-        ? `is required (expected ${typeName(issue.expected)})`
-        : `expected ${typeName(issue.expected)}, received ${typeName(received)}`;
+    case 'invalid_type':
+      return typeMessage([issue.expected], issue.message);
+    case 'invalid_union': {
+      // When every alternative failed on the type alone (an id given as an object), name the types;
+      // otherwise Zod's "Invalid input" is all there is, so schemas give unions their own message.
+      const byType = issue.errors.map((branch) => (branch.length === 1 && branch[0]?.code === 'invalid_type' && branch[0].path.length === 0 ? branch[0] : undefined));
+      const first = byType[0];
+      if (first === undefined || !byType.every((x) => x !== undefined)) return issue.message;
+      return typeMessage(byType.map((x) => x.expected), first.message);
     }
+    case 'invalid_key':
+      // The key is already the last step of the path; say what is wrong with it.
+      return issue.issues.map(messageFor).join('; ') || issue.message;
     case 'invalid_value':
       return `expected one of ${issue.values.map((v) => String(v)).join(', ')}`;
     case 'unrecognized_keys':
@@ -50,7 +66,10 @@ function messageFor(issue: z.core.$ZodIssue): string {
           ? `must have at least ${issue.minimum} item${issue.minimum === 1 ? '' : 's'}`
           : `must be at least ${issue.minimum}`;
     case 'invalid_format':
-      return issue.format === 'url' ? 'expected an http(s) URL' : `expected a valid ${issue.format}`;
+      if (issue.format === 'url') return 'expected an http(s) URL';
+      // A pattern's own message says what it wants; Zod's default would only show the regex.
+      if (issue.format === 'regex') return issue.message;
+      return `expected a valid ${issue.format}`;
     default:
       return issue.message;
   }

@@ -38,7 +38,10 @@ export const sourceSchema = z
       .strict()
       .default({ in_stock: true }),
     exclude: z
-      .union([z.enum(EXCLUDABLE), z.array(z.enum(EXCLUDABLE)).max(EXCLUDABLE.length)])
+      .union([z.enum(EXCLUDABLE), z.array(z.enum(EXCLUDABLE)).max(EXCLUDABLE.length)], {
+        // Zod's own words for a failed union are "Invalid input".
+        error: `expected one of ${EXCLUDABLE.join(', ')} (or a list of them)`,
+      })
       .transform((v) => (Array.isArray(v) ? v : [v]))
       .default([]),
     /** trending/bestsellers: a category name, or `profile.last_category`. */

@@ -51,11 +51,11 @@ export function decide(input: DecideInput): Decision {
   for (const source of block.source) {
     let fromThisSource = 0;
     const max = source.limit ?? block.slots;
-    for (const id of sourceIds(source, profile, input.trending)) {
+    for (const id of sourceIds(source, profile, input.trending, input.products)) {
       if (chosen.length >= block.slots || fromThisSource >= max) break;
       if (taken.has(id) || input.unavailable?.has(id)) continue;
       const product = input.products.get(id);
-      if (!product || !matches(product, source, profile) || excluded(id, source, profile)) continue;
+      if (!product || !matches(product, source) || excluded(id, source, profile)) continue;
       taken.add(id);
       chosen.push(shown(product, source.from));
       fromThisSource++;
@@ -69,7 +69,12 @@ export function decide(input: DecideInput): Decision {
 }
 
 /** The product ids a source offers, best first. */
-function sourceIds(source: Source, profile: Profile | undefined, trending: ReadonlyMap<string, readonly string[]>): readonly string[] {
+function sourceIds(
+  source: Source,
+  profile: Profile | undefined,
+  trending: ReadonlyMap<string, readonly string[]>,
+  products?: ReadonlyMap<string, Product>,
+): readonly string[] {
   switch (source.from) {
     case 'cart':
       return profile?.cart.map((line) => line.id) ?? [];
@@ -79,12 +84,15 @@ function sourceIds(source: Source, profile: Profile | undefined, trending: Reado
       return profile?.purchased.map((p) => p.id) ?? [];
     case 'trending':
     case 'bestsellers': {
-      // A category's own list first, then the overall list (filtered by
-      // category in \`matches\`), so products from events that carried no
-      // category still count.
+      // A category's own list first (trending there, whatever the catalog
+      // says), then the overall list's products of that category, so products
+      // from events that carried no category still count. Without the catalog
+      // (candidateIds), the overall list is taken whole.
       const overall = trending.get(trendingScope(source.from, undefined)) ?? [];
       const category = resolveCategory(source, profile);
-      return category === undefined ? overall : [...(trending.get(trendingScope(source.from, category)) ?? []), ...overall];
+      if (category === undefined) return overall;
+      const inCategory = products ? overall.filter((id) => sameCategory(products.get(id)?.category, category)) : overall;
+      return [...(trending.get(trendingScope(source.from, category)) ?? []), ...inCategory];
     }
     case 'products':
       return source.ids ?? [];
@@ -101,12 +109,10 @@ function sameCategory(a: string | undefined, b: string): boolean {
   return a !== undefined && a.toLowerCase() === b.toLowerCase();
 }
 
-function matches(product: Product, source: Source, profile: Profile | undefined): boolean {
+function matches(product: Product, source: Source): boolean {
   const where = source.where;
   if (where.in_stock && !product.in_stock) return false;
   if (where.category !== undefined && !sameCategory(product.category, where.category)) return false;
-  const trendingCategory = resolveCategory(source, profile);
-  if (trendingCategory !== undefined && !sameCategory(product.category, trendingCategory)) return false;
   const { price, was } = effectivePrice(product);
   if (where.on_sale !== undefined && (was !== undefined) !== where.on_sale) return false;
   if (where.min_price !== undefined && price < where.min_price) return false;

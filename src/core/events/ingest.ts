@@ -55,14 +55,14 @@ async function linksOf(keyer: SubjectKeyer, event: TrackedEvent): Promise<Array<
   const to = await keyer.userKey(event.userId);
   const links: Array<[string, string]> = [];
   if (event.type === 'identify') {
-    if (event.anonymousId !== undefined) links.push([keyer.anonymousKey(event.anonymousId), to]);
+    if (event.anonymousId !== undefined) links.push([await keyer.anonymousKey(event.anonymousId), to]);
     const email = event.traits.email;
     if (typeof email === 'string' && looksLikeEmail(email)) {
       const emailKey = await keyer.userKey(email);
       if (emailKey !== to) links.push([emailKey, to]);
     }
   } else if (event.type === 'alias' && event.previousId !== undefined) {
-    links.push([await keyer.userKey(event.previousId), to], [keyer.anonymousKey(event.previousId), to]);
+    links.push([await keyer.userKey(event.previousId), to], [await keyer.anonymousKey(event.previousId), to]);
   }
   return links;
 }

@@ -1,5 +1,5 @@
 import type { TrackedEvent } from '../events/normalize.ts';
-import { ecommerceEvent, eventProduct, eventProducts, type EventProduct } from './ecommerce.ts';
+import { ECOMMERCE_EVENTS, ecommerceEvent, eventProduct, eventProducts, type EventProduct } from './ecommerce.ts';
 import { PROFILE_LIMITS, emptyProfile, latestById, type CartLine, type Profile } from './profile.ts';
 
 /**
@@ -41,9 +41,11 @@ function applyEvent(p: Profile, event: TrackedEvent): Profile {
   }
   if (event.type !== 'track' || event.event === undefined) return p;
 
-  recordEventTime(p, event.event, at);
+  const kind = ecommerceEvent(event.event);
+  // `checkout_started` and `Checkout Started` are one event to rules and countdowns.
+  recordEventTime(p, kind ? ECOMMERCE_EVENTS[kind] : event.event, at);
   const props = event.properties;
-  switch (ecommerceEvent(event.event)) {
+  switch (kind) {
     case 'productViewed':
     case 'productClicked': {
       const product = eventProduct(props);
