@@ -1,6 +1,7 @@
 import satori, { init } from 'satori/standalone';
 import type { FontSpec } from '../ports.ts';
 import type { Element } from './elements.ts';
+import { coverage, drawableTree } from './glyphs.ts';
 
 /**
  * Satori's layout engine is WebAssembly; each platform loads the module its
@@ -19,7 +20,9 @@ export function initLayout(wasm: ArrayBuffer | Uint8Array | WebAssembly.Module):
 export async function toSvg(element: Element, width: number, height: number, fonts: readonly FontSpec[]): Promise<string> {
   if (!ready) throw new Error('[opentime] [layout] initLayout() was not called before rendering');
   await ready;
-  return satori(element as unknown as Parameters<typeof satori>[0], {
+  // Characters no font has are left out rather than drawn as empty boxes.
+  const drawable = drawableTree(element, coverage(fonts));
+  return satori(drawable as unknown as Parameters<typeof satori>[0], {
     width,
     height,
     fonts: fonts as FontSpec[],
