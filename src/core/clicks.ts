@@ -19,7 +19,7 @@ export interface ClickRequest {
 
 export interface ClickTarget {
   url: string | undefined;
-  /** record: what the open showed; decided: no open record (images were off), decided now; fallback: nothing to show. */
+  /** record: what the open showed; decided: no open record (images were off), decided now; fallback: the block's fallback URL. */
   via: 'record' | 'decided' | 'fallback';
   requester: RequesterClass;
 }
@@ -79,12 +79,12 @@ export class ClickService {
     slot: number,
     request: ClickRequest,
   ): Promise<{ product: ShownProduct | null | undefined; via: ClickTarget['via'] }> {
-    const subjectKey = request.subject ? await this.opens.subjectKey(request.subject) : undefined;
-    if (subjectKey) {
-      const record = await this.deps.store.getOpenRecord(openKey(stored.config.id, subjectKey, request.messageId), this.deps.clock.now());
-      if (record) return { product: record.decision.slots[slot], via: 'record' };
-    }
-    const decision = await this.opens.decideNow(stored, subjectKey);
-    return { product: decision.slots[slot], via: 'decided' };
+    const subjectKey = await this.opens.trackedSubject(request.subject);
+    if (!subjectKey) return { product: undefined, via: 'fallback' };
+    const record = await this.deps.store.getOpenRecord(openKey(stored.config.id, subjectKey, request.messageId), this.deps.clock.now());
+    if (record) return { product: record.decision.slots[slot], via: 'record' };
+    // Images were off: decide now, if there is anyone to decide for (an unknown or deleted subscriber goes to the fallback URL).
+    const { decision, known } = await this.opens.decideNow(stored, subjectKey);
+    return known ? { product: decision.slots[slot], via: 'decided' } : { product: undefined, via: 'fallback' };
   }
 }

@@ -84,6 +84,20 @@ export class OpenService {
     return resolved.get(key) ?? key;
   }
 
+  /**
+   * The subject to personalise for, or undefined when the open is anonymous
+   * or the subscriber is suppressed (then the block is generic and nothing
+   * about the open is kept).
+   */
+  async trackedSubject(subject: string | undefined): Promise<string | undefined> {
+    if (!subject) return undefined;
+    const key = await this.keyer.userKey(subject);
+    const resolved = await this.budget(resolveSubjectKeys(this.deps.store, [key]), 'resolving the subscriber');
+    const canonical = resolved.get(key) ?? key;
+    const suppressed = await this.budget(this.deps.store.getSuppressions([...new Set([key, canonical])]), 'reading suppressions');
+    return suppressed.size > 0 ? undefined : canonical;
+  }
+
   /** Everything decide needs for this block and subject, read within the store budget. */
   private async decisionInputs(stored: StoredBlock, subjectKey: string | undefined): Promise<DecideInput> {
     const block = stored.config;
@@ -100,9 +114,10 @@ export class OpenService {
     return decide({ ...inputs, unavailable: new Set(this.brokenPhotos.keys()) });
   }
 
-  /** Decides what the block shows for a subject right now (no rendering). */
-  async decideNow(stored: StoredBlock, subjectKey: string | undefined): Promise<Decision> {
-    return this.decideWithout(await this.decisionInputs(stored, subjectKey));
+  /** Decides what the block shows for a subject right now (no rendering), and whether a profile was found. */
+  async decideNow(stored: StoredBlock, subjectKey: string | undefined): Promise<{ decision: Decision; known: boolean }> {
+    const inputs = await this.decisionInputs(stored, subjectKey);
+    return { decision: this.decideWithout(inputs), known: inputs.profile !== undefined };
   }
 
   async open(request: OpenRequest): Promise<OpenImage> {
@@ -120,7 +135,7 @@ export class OpenService {
     }
 
     try {
-      const subjectKey = request.subject ? await this.subjectKey(request.subject) : undefined;
+      const subjectKey = await this.trackedSubject(request.subject);
       const inputs = await this.decisionInputs(stored, subjectKey);
       const rendered = await this.render(stored.config, () => this.decideWithout(inputs));
       if (!rendered) {

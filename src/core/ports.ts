@@ -32,6 +32,27 @@ export interface OpenKey {
   messageId: string;
 }
 
+/** Why a subject is suppressed: an admin said so, or the subject withdrew consent. */
+export type SuppressionSource = 'admin' | 'consent';
+
+/** What `deleteSubject` removed. */
+export interface SubjectDeletion {
+  profile: boolean;
+  /** Links into and out of the subject (anonymous ids, hashed addresses, aliases). */
+  links: number;
+  openRecords: number;
+  /** Remembered messageIds (dedupe entries). */
+  messageIds: number;
+}
+
+/** A template's source as stored, with the version the store gave it. */
+export interface StoredTemplate {
+  name: string;
+  source: string;
+  version: number;
+  updatedAt: number;
+}
+
 /** What one open showed, so that the click goes to the same thing. */
 export interface OpenRecord {
   decision: Decision;
@@ -42,6 +63,7 @@ export interface OpenRecord {
  * The store. Subject keys are already canonical strings made by the core
  * (`u:…`, `a:…`; never a clear-text email address). `undefined` means not
  * found. Every write that resolves has been made durable by the store.
+ * Profiles not written for the store's retention period expire by themselves.
  */
 export interface Store {
   readonly name: string;
@@ -64,6 +86,15 @@ export interface Store {
    */
   linkSubject(fromKey: string, toKey: string, merge: ProfileMerger, now: number): Promise<void>;
 
+  /**
+   * Removes everything kept about a subject: its profile, every link into or
+   * out of it, its open records and its remembered messageIds.
+   */
+  deleteSubject(subjectKey: string): Promise<SubjectDeletion>;
+  /** Suppresses keys (not tracked, generic content), or lifts it with `source` undefined. */
+  setSuppression(keys: readonly string[], source: SuppressionSource | undefined, now: number): Promise<void>;
+  getSuppressions(keys: readonly string[]): Promise<Map<string, SuppressionSource>>;
+
   putProducts(products: readonly Product[], now: number): Promise<void>;
   getProducts(ids: readonly string[]): Promise<Map<string, Product>>;
 
@@ -71,6 +102,11 @@ export interface Store {
   putBlock(config: BlockConfig, now: number): Promise<StoredBlock>;
   getBlock(id: string): Promise<StoredBlock | undefined>;
   listBlocks(): Promise<StoredBlock[]>;
+
+  /** Stores a template's source and returns its new version (1, 2, …). */
+  putTemplate(name: string, source: string, now: number): Promise<StoredTemplate>;
+  getTemplate(name: string): Promise<StoredTemplate | undefined>;
+  listTemplates(): Promise<StoredTemplate[]>;
 
   putOpenRecord(key: OpenKey, record: OpenRecord, ttlSeconds: number): Promise<void>;
   getOpenRecord(key: OpenKey, now: number): Promise<OpenRecord | undefined>;

@@ -1,264 +1,592 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { blockSchema, type BlockInput } from '../../src/core/blocks/schema.ts';
-import { productSchema } from '../../src/core/catalog/product.ts';
+import { blockSchema, type BlockConfig } from '../../src/core/blocks/schema.ts';
+import { productSchema, type Product } from '../../src/core/catalog/product.ts';
 import type { Decision } from '../../src/core/decide/decide.ts';
-import { TRENDING_WINDOW_HOURS } from '../../src/core/decide/trending.ts';
+import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets, type TrendingIncrement } from '../../src/core/decide/trending.ts';
+import { DEDUPE_WINDOW_SECONDS } from '../../src/core/events/limits.ts';
 import type { TrackedEvent } from '../../src/core/events/normalize.ts';
-import type { OpenKey, Store } from '../../src/core/ports.ts';
+import type { OpenKey, OpenRecord, Store, SubjectDeletion } from '../../src/core/ports.ts';
 import { mergeProfiles } from '../../src/core/profiles/merge.ts';
+import { PROFILE_LIMITS, type Profile } from '../../src/core/profiles/profile.ts';
 import { reduceProfile } from '../../src/core/profiles/reducer.ts';
 
 /**
- * The store contract: every Store implementation passes these tests, which
- * use only the Store interface. Each store's own test file is a few lines:
- * `describeStore('sqlite', () => sqliteStore({ path }))`.
+ * The store contract: every Store implementation passes these tests (the
+ * idea of unstorage's `testDriver`). They use only the Store interface —
+ * never a table, a Map or a Redis key — so the same suite runs against the
+ * memory, SQLite, Redis and Durable Object stores. A store's own test file
+ * is a few lines:
+ *
+ *   describeStore('sqlite', (setup) => sqliteStore({ path: freshFile(), ...setup }));
+ *
+ * `makeStore` is called once per test and must return an empty store (a new
+ * file, a new Redis key prefix, isolated Durable Object storage), built with
+ * the `StoreSetup` it is given. Time is never the wall clock: every call that
+ * takes `now` gets an explicit one, and retention runs on the setup's clock.
  */
-export const NOW = Date.parse('2026-06-01T12:00:00Z');
-const HOUR = 3_600_000;
-const WINDOW_SECONDS = 24 * 3600;
-
-let sequence = 0;
-export function added(productId: string, at = NOW, messageId = `m-${++sequence}`): TrackedEvent {
-  return {
-    type: 'track',
-    messageId,
-    userId: 'x',
-    event: 'Product Added',
-    properties: { product_id: productId },
-    traits: {},
-    timestamp: at,
-    receivedAt: at,
-    context: {},
-  };
+export interface StoreSetup {
+  /** Profiles not written for this long are gone (unset: kept). */
+  retentionSeconds?: number;
+  /** The store's own clock, for retention; the retention test moves it. */
+  now?: () => number;
 }
 
-const block = (id: string, headline = 'Hi'): BlockInput => ({
-  id,
-  size: { width: 600, height: 300 },
-  slots: 2,
-  source: [{ from: 'cart' }],
-  params: { headline },
-  fallback: { url: 'https://shop.example.com/' },
-});
+export interface StoreContractOptions {
+  /**
+   * The instant the tests pretend it is (epoch ms). The default is a fixed
+   * date; a store that turns `now` into absolute expiries on a real server
+   * (Redis PEXPIREAT, Durable Object alarms) can pass `Date.now()` so that
+   * nothing it writes has expired before the test reads it.
+   */
+  now?: number;
+  /** How many writers race on one subject in the concurrency tests (default and maximum: the cart limit, 50). */
+  writers?: number;
+}
 
-const product = (id: string, price = 10) =>
-  productSchema.parse({ id, title: `Product ${id}`, price, url: `https://shop.example.com/${id}`, image_url: `https://cdn.example.com/${id}.png` });
+export const NOW = Date.parse('2026-06-01T12:00:00Z');
+export const SECOND = 1000;
+export const HOUR = 3_600_000;
+
+let sequence = 0;
+const nextMessageId = () => `msg-${++sequence}`;
+
+export function trackEvent(event: string, properties: Record<string, unknown>, at = NOW, messageId = nextMessageId()): TrackedEvent {
+  return { type: 'track', messageId, userId: 'x', event, properties, traits: {}, timestamp: at, receivedAt: at, context: {} };
+}
+
+export const added = (productId: string, at = NOW, messageId = nextMessageId()): TrackedEvent =>
+  trackEvent('Product Added', { product_id: productId }, at, messageId);
+
+export const viewed = (productId: string, category: string, at = NOW, messageId = nextMessageId()): TrackedEvent =>
+  trackEvent('Product Viewed', { product_id: productId, category }, at, messageId);
+
+export function identified(traits: Record<string, unknown>, at = NOW, messageId = nextMessageId()): TrackedEvent {
+  return { type: 'identify', messageId, userId: 'x', properties: {}, traits, timestamp: at, receivedAt: at, context: {} };
+}
+
+export const blockConfig = (id: string, headline = 'Picked for you'): BlockConfig =>
+  blockSchema.parse({
+    id,
+    size: { width: 600, height: 300 },
+    slots: 2,
+    source: [{ from: 'cart' }],
+    params: { headline },
+    fallback: { url: 'https://shop.example.com/' },
+  });
+
+export const product = (id: string, price = 10): Product =>
+  productSchema.parse({
+    id,
+    title: `Product ${id}`,
+    price,
+    url: `https://shop.example.com/p/${id}`,
+    image_url: `https://cdn.example.com/${id}.png`,
+    category: 'shoes',
+  });
 
 const decision = (ids: string[]): Decision => ({
   blockId: 'grid',
-  blockVersion: 1,
+  blockVersion: 3,
   personal: true,
-  slots: ids.map((id) => ({ id, title: id, price: 1, currency: 'USD', url: `https://shop.example.com/${id}`, image_url: `https://cdn.example.com/${id}.png`, source: 'cart' as const })),
+  slots: [
+    ...ids.map((id) => ({
+      id,
+      title: `Product ${id}`,
+      price: 12.5,
+      currency: 'EUR',
+      url: `https://shop.example.com/p/${id}`,
+      image_url: `https://cdn.example.com/${id}.png`,
+      source: 'cart' as const,
+    })),
+    null,
+  ],
 });
 
-const cartIds = async (store: Store, key: string) => (await store.getProfile(key))?.cart.map((l) => l.id).sort() ?? [];
+const sorted = (ids: readonly string[]) => [...ids].sort();
+const cartIds = async (store: Store, key: string) => sorted((await store.getProfile(key))?.cart.map((line) => line.id) ?? []);
 
-export function describeStore(name: string, makeStore: () => Promise<Store> | Store): void {
+export function describeStore(name: string, makeStore: (setup: StoreSetup) => Promise<Store> | Store, options: StoreContractOptions = {}): void {
+  const T0 = options.now ?? NOW;
+  const writers = Math.min(options.writers ?? PROFILE_LIMITS.cart, PROFILE_LIMITS.cart);
+
   describe(`store contract: ${name}`, () => {
     let store: Store;
     beforeEach(async () => {
-      store = await makeStore();
+      store = await makeStore({});
     });
     afterEach(async () => {
       await store.close();
     });
 
-    it('answers ping', async () => {
+    /** applyEvents for one subject with the real reducer. */
+    const apply = (subjectKey: string, events: TrackedEvent[], now = T0, windowSeconds = DEDUPE_WINDOW_SECONDS) =>
+      store.applyEvents([{ subjectKey, events }], reduceProfile, windowSeconds, now);
+
+    it('has a name and answers ping', async () => {
+      expect(store.name).toEqual(expect.any(String));
+      expect(store.name).not.toBe('');
       await expect(store.ping()).resolves.toBeUndefined();
     });
 
-    describe('profiles', () => {
+    describe('profiles and applyEvents', () => {
       it('has no profile for an unknown subject', async () => {
         expect(await store.getProfile('u:nobody')).toBeUndefined();
       });
 
-      it('reduces events into the profile and reports what it applied', async () => {
-        const a = added('sku-a');
-        const b = added('sku-b', NOW + 1000);
-        const result = await store.applyEvents([{ subjectKey: 'u:alice', events: [a, b] }], reduceProfile, WINDOW_SECONDS, NOW);
-        expect(result.applied.sort()).toEqual([a.messageId, b.messageId].sort());
+      it('saves the profile the reducer makes and reports every messageId as applied', async () => {
+        const events = [
+          viewed('sku-a', 'shoes', T0 - 2 * HOUR),
+          added('sku-a', T0 - HOUR),
+          added('sku-b', T0),
+          identified({ plan: 'gold', email: 'kept-out@example.com' }, T0),
+        ];
+        const result = await apply('u:alice', events);
+        expect(sorted(result.applied)).toEqual(sorted(events.map((e) => e.messageId)));
         expect(result.duplicates).toEqual([]);
-        expect(await cartIds(store, 'u:alice')).toEqual(['sku-a', 'sku-b']);
+        const profile = await store.getProfile('u:alice');
+        expect(profile).toEqual(reduceProfile(undefined, events));
+        expect(profile?.lastCategory?.name).toBe('shoes');
+        expect(profile?.traits).toEqual({ plan: 'gold' });
       });
 
-      it('applies a messageId once within the dedupe window', async () => {
-        const event = added('sku-a');
-        await store.applyEvents([{ subjectKey: 'u:bob', events: [event] }], reduceProfile, WINDOW_SECONDS, NOW);
-        const again = await store.applyEvents([{ subjectKey: 'u:bob', events: [event] }], reduceProfile, WINDOW_SECONDS, NOW + HOUR);
-        expect(again).toEqual({ applied: [], duplicates: [event.messageId] });
-        expect((await store.getProfile('u:bob'))?.cart[0]?.quantity).toBe(1);
+      it('reduces later events into the profile it already has', async () => {
+        const first = [added('sku-a', T0)];
+        const second = [added('sku-b', T0 + HOUR), added('sku-a', T0 + HOUR)];
+        await apply('u:alice', first, T0);
+        await apply('u:alice', second, T0 + HOUR);
+        expect(await store.getProfile('u:alice')).toEqual(reduceProfile(reduceProfile(undefined, first), second));
+        expect((await store.getProfile('u:alice'))?.cart.find((line) => line.id === 'sku-a')?.quantity).toBe(2);
       });
 
-      it('applies a messageId again after the dedupe window', async () => {
-        const event = added('sku-a');
-        await store.applyEvents([{ subjectKey: 'u:carol', events: [event] }], reduceProfile, WINDOW_SECONDS, NOW);
-        const later = NOW + 25 * HOUR;
-        const again = await store.applyEvents([{ subjectKey: 'u:carol', events: [{ ...event, timestamp: later }] }], reduceProfile, WINDOW_SECONDS, later);
-        expect(again.applied).toEqual([event.messageId]);
+      it('skips a messageId applied within the window and reports it as a duplicate', async () => {
+        const a = added('sku-a', T0);
+        const b = added('sku-b', T0 + HOUR);
+        await apply('u:bob', [a], T0);
+        const again = await apply('u:bob', [a, b], T0 + HOUR);
+        expect(again).toEqual({ applied: [b.messageId], duplicates: [a.messageId] });
+        expect(await store.getProfile('u:bob')).toEqual(reduceProfile(reduceProfile(undefined, [a]), [b]));
+      });
+
+      it('leaves the profile as it was when every event is a duplicate', async () => {
+        const events = [added('sku-a', T0), viewed('sku-b', 'hats', T0)];
+        await apply('u:bob', events, T0);
+        const before = await store.getProfile('u:bob');
+        const again = await apply('u:bob', events, T0 + 23 * HOUR);
+        expect(again.applied).toEqual([]);
+        expect(sorted(again.duplicates)).toEqual(sorted(events.map((e) => e.messageId)));
+        expect(await store.getProfile('u:bob')).toEqual(before);
+      });
+
+      it('applies a messageId again once the window has passed', async () => {
+        const event = added('sku-a', T0);
+        await apply('u:carol', [event], T0, 60);
+        expect(await apply('u:carol', [event], T0 + 59 * SECOND, 60)).toEqual({ applied: [], duplicates: [event.messageId] });
+        const later = T0 + 61 * SECOND;
+        expect(await apply('u:carol', [{ ...event, timestamp: later }], later, 60)).toEqual({ applied: [event.messageId], duplicates: [] });
         expect((await store.getProfile('u:carol'))?.cart[0]?.quantity).toBe(2);
       });
 
-      it('counts a messageId repeated inside one batch once', async () => {
-        const event = added('sku-a');
-        const result = await store.applyEvents([{ subjectKey: 'u:dan', events: [event, event] }], reduceProfile, WINDOW_SECONDS, NOW);
-        expect(result).toEqual({ applied: [event.messageId], duplicates: [event.messageId] });
-        expect((await store.getProfile('u:dan'))?.cart[0]?.quantity).toBe(1);
+      it('counts the window from when the event was applied, not from its last retry', async () => {
+        const event = added('sku-a', T0);
+        await apply('u:carol', [event], T0, 3600);
+        expect((await apply('u:carol', [event], T0 + 50 * 60 * SECOND, 3600)).duplicates).toEqual([event.messageId]);
+        expect((await apply('u:carol', [event], T0 + 70 * 60 * SECOND, 3600)).applied).toEqual([event.messageId]);
       });
 
-      it('applies several subjects in one call, each to its own profile', async () => {
-        await store.applyEvents(
+      it('counts a messageId repeated inside one batch once', async () => {
+        const event = added('sku-a', T0);
+        const result = await apply('u:dan', [event, added('sku-b', T0), event]);
+        expect(result.applied).toHaveLength(2);
+        expect(result.applied).toContain(event.messageId);
+        expect(result.duplicates).toEqual([event.messageId]);
+        expect((await store.getProfile('u:dan'))?.cart.find((line) => line.id === 'sku-a')?.quantity).toBe(1);
+      });
+
+      it('applies several subjects in one call, each to its own profile, and reports them all', async () => {
+        const seen = added('seen-before', T0 - HOUR);
+        await apply('a:e2', [seen], T0 - HOUR);
+        const one = added('one');
+        const two = added('two');
+        const three = added('three');
+        const result = await store.applyEvents(
           [
-            { subjectKey: 'u:e1', events: [added('one')] },
-            { subjectKey: 'a:e2', events: [added('two'), added('three')] },
+            { subjectKey: 'u:e1', events: [one] },
+            { subjectKey: 'a:e2', events: [two, seen, three] },
+            { subjectKey: 'u:e3', events: [] },
           ],
           reduceProfile,
-          WINDOW_SECONDS,
-          NOW,
+          DEDUPE_WINDOW_SECONDS,
+          T0,
         );
+        expect(sorted(result.applied)).toEqual(sorted([one.messageId, two.messageId, three.messageId]));
+        expect(result.duplicates).toEqual([seen.messageId]);
         expect(await cartIds(store, 'u:e1')).toEqual(['one']);
-        expect(await cartIds(store, 'a:e2')).toEqual(['three', 'two']);
-      });
-
-      it('loses no event when many writers update one subject at once', async () => {
-        const writes = Array.from({ length: 40 }, (_, i) =>
-          store.applyEvents([{ subjectKey: 'u:busy', events: [added(`sku-${i}`, NOW + i)] }], reduceProfile, WINDOW_SECONDS, NOW + i),
-        );
-        await Promise.all(writes);
-        expect(await cartIds(store, 'u:busy')).toHaveLength(40);
+        expect(await cartIds(store, 'a:e2')).toEqual(['seen-before', 'three', 'two']);
+        expect(await store.getProfile('u:e3')).toBeUndefined();
       });
 
       it('keeps profiles apart by key', async () => {
-        await store.applyEvents([{ subjectKey: 'u:same', events: [added('for-user')] }], reduceProfile, WINDOW_SECONDS, NOW);
-        await store.applyEvents([{ subjectKey: 'a:same', events: [added('for-anon')] }], reduceProfile, WINDOW_SECONDS, NOW);
+        await apply('u:same', [added('for-user')]);
+        await apply('a:same', [added('for-anon')]);
         expect(await cartIds(store, 'u:same')).toEqual(['for-user']);
         expect(await cartIds(store, 'a:same')).toEqual(['for-anon']);
       });
     });
 
+    describe('concurrent writers', () => {
+      it(`loses no event when ${writers} writers add to one cart at once`, async () => {
+        const events = Array.from({ length: writers }, (_, i) => added(`sku-${i}`, T0 + i * SECOND));
+        const results = await Promise.all(events.map((event, i) => apply('u:busy', [event], T0 + i * SECOND)));
+        expect(sorted(results.flatMap((r) => r.applied))).toEqual(sorted(events.map((e) => e.messageId)));
+        expect(results.flatMap((r) => r.duplicates)).toEqual([]);
+        expect(await cartIds(store, 'u:busy')).toEqual(sorted(events.map((_, i) => `sku-${i}`)));
+        expect((await store.getProfile('u:busy'))?.lastSeen).toBe(T0 + (writers - 1) * SECOND);
+      });
+
+      it('applies a messageId once when the same event races itself', async () => {
+        const event = added('sku-once', T0);
+        const results = await Promise.all(Array.from({ length: 10 }, () => apply('u:racer', [event])));
+        expect(results.flatMap((r) => r.applied)).toEqual([event.messageId]);
+        expect(results.flatMap((r) => r.duplicates)).toHaveLength(9);
+        expect((await store.getProfile('u:racer'))?.cart).toEqual([{ id: 'sku-once', quantity: 1, at: T0 }]);
+      });
+    });
+
     describe('links (identify, alias)', () => {
-      it('resolves a linked key and merges its profile into the target', async () => {
-        await store.applyEvents([{ subjectKey: 'a:browser', events: [added('seen-anon')] }], reduceProfile, WINDOW_SECONDS, NOW);
-        await store.applyEvents([{ subjectKey: 'u:user', events: [added('seen-user')] }], reduceProfile, WINDOW_SECONDS, NOW);
-        await store.linkSubject('a:browser', 'u:user', mergeProfiles, NOW);
+      it('has no link for a key that was never linked', async () => {
+        expect((await store.getLinks([])).size).toBe(0);
+        expect((await store.getLinks(['a:nobody', 'u:nobody'])).size).toBe(0);
+      });
+
+      it('resolves a linked key and merges its profile into the target, removing its own', async () => {
+        await apply('a:browser', [viewed('seen-anon', 'hats', T0 - HOUR), added('carted-anon', T0 - HOUR)], T0 - HOUR);
+        await apply('u:user', [added('carted-user', T0 - 2 * HOUR), identified({ plan: 'gold' }, T0 - 2 * HOUR)], T0 - HOUR);
+        const from = (await store.getProfile('a:browser')) as Profile;
+        const into = (await store.getProfile('u:user')) as Profile;
+
+        await store.linkSubject('a:browser', 'u:user', mergeProfiles, T0);
         expect(await store.getLinks(['a:browser', 'u:user', 'a:other'])).toEqual(new Map([['a:browser', 'u:user']]));
-        expect(await cartIds(store, 'u:user')).toEqual(['seen-anon', 'seen-user']);
+        expect(await store.getProfile('u:user')).toEqual(mergeProfiles(into, from));
+        expect(await cartIds(store, 'u:user')).toEqual(['carted-anon', 'carted-user']);
         expect(await store.getProfile('a:browser')).toBeUndefined();
       });
 
-      it('links a key with no profile, for the events that come later', async () => {
-        await store.linkSubject('a:fresh', 'u:known', mergeProfiles, NOW);
-        expect((await store.getLinks(['a:fresh'])).get('a:fresh')).toBe('u:known');
+      it('moves the profile to a target that has none', async () => {
+        await apply('a:only', [added('sku-a')]);
+        const from = await store.getProfile('a:only');
+        await store.linkSubject('a:only', 'u:new', mergeProfiles, T0);
+        expect(await store.getProfile('u:new')).toEqual(from);
+        expect(await store.getProfile('a:only')).toBeUndefined();
+      });
+
+      it('links a key that has no profile yet, for the events that come later', async () => {
+        await store.linkSubject('a:fresh', 'u:known', mergeProfiles, T0);
+        expect(await store.getLinks(['a:fresh'])).toEqual(new Map([['a:fresh', 'u:known']]));
         expect(await store.getProfile('u:known')).toBeUndefined();
+        expect(await store.getProfile('a:fresh')).toBeUndefined();
       });
 
       it('moves applied messageIds with the link, so a retried event is not applied twice', async () => {
-        const event = added('once');
-        await store.applyEvents([{ subjectKey: 'a:retry', events: [event] }], reduceProfile, WINDOW_SECONDS, NOW);
-        await store.linkSubject('a:retry', 'u:retry', mergeProfiles, NOW);
-        const retried = await store.applyEvents([{ subjectKey: 'u:retry', events: [event] }], reduceProfile, WINDOW_SECONDS, NOW + 1000);
+        const event = added('once', T0);
+        await apply('a:retry', [event], T0);
+        await store.linkSubject('a:retry', 'u:retry', mergeProfiles, T0 + SECOND);
+        // The sender retries; the core now resolves a:retry to u:retry and groups the event there.
+        const retried = await apply('u:retry', [event, added('new', T0 + 2 * SECOND)], T0 + 2 * SECOND);
         expect(retried.duplicates).toEqual([event.messageId]);
-        expect((await store.getProfile('u:retry'))?.cart[0]?.quantity).toBe(1);
+        expect(retried.applied).toHaveLength(1);
+        expect((await store.getProfile('u:retry'))?.cart.find((line) => line.id === 'once')?.quantity).toBe(1);
       });
 
-      it('re-points a link', async () => {
-        await store.linkSubject('a:shared', 'u:first', mergeProfiles, NOW);
-        await store.linkSubject('a:shared', 'u:second', mergeProfiles, NOW + 1);
-        expect((await store.getLinks(['a:shared'])).get('a:shared')).toBe('u:second');
+      it('keeps the later record when both subjects applied the same messageId', async () => {
+        // Applied to u:x first, and 10 hours later to a:y (before the two were known to be one person).
+        const event = added('both', T0);
+        await apply('u:x', [event], T0);
+        await apply('a:y', [event], T0 + 10 * HOUR);
+        await store.linkSubject('a:y', 'u:x', mergeProfiles, T0 + 11 * HOUR);
+        // 30 hours after the first application but only 20 after the second: still within the window.
+        const retried = await apply('u:x', [event], T0 + 30 * HOUR);
+        expect(retried).toEqual({ applied: [], duplicates: [event.messageId] });
+      });
+
+      it('re-points a link to a new target', async () => {
+        await store.linkSubject('a:shared', 'u:first', mergeProfiles, T0);
+        await store.linkSubject('a:shared', 'u:second', mergeProfiles, T0 + SECOND);
+        expect(await store.getLinks(['a:shared'])).toEqual(new Map([['a:shared', 'u:second']]));
+      });
+
+      it('merges a profile made after the first link into the new target when re-pointed', async () => {
+        await store.linkSubject('a:shared', 'u:first', mergeProfiles, T0);
+        await apply('a:shared', [added('late')], T0 + SECOND);
+        await store.linkSubject('a:shared', 'u:second', mergeProfiles, T0 + 2 * SECOND);
+        expect(await cartIds(store, 'u:second')).toEqual(['late']);
+        expect(await store.getProfile('u:first')).toBeUndefined();
+        expect(await store.getProfile('a:shared')).toBeUndefined();
+      });
+    });
+
+    describe('retention', () => {
+      it('forgets a profile that was not written for the retention period', async () => {
+        let clock = T0;
+        const aging = await makeStore({ retentionSeconds: 3600, now: () => clock });
+        const write = (key: string, productId: string) =>
+          aging.applyEvents([{ subjectKey: key, events: [added(productId, clock)] }], reduceProfile, DEDUPE_WINDOW_SECONDS, clock);
+        try {
+          await write('u:idle', 'idle-sku');
+          await write('u:active', 'first-sku');
+          clock = T0 + 40 * 60 * SECOND;
+          await write('u:active', 'second-sku');
+          clock = T0 + 3601 * SECOND;
+          expect(await aging.getProfile('u:idle')).toBeUndefined();
+          expect(sorted((await aging.getProfile('u:active'))?.cart.map((line) => line.id) ?? [])).toEqual(['first-sku', 'second-sku']);
+          // A subject that comes back after expiry starts from an empty profile.
+          await write('u:idle', 'back-sku');
+          expect((await aging.getProfile('u:idle'))?.cart.map((line) => line.id)).toEqual(['back-sku']);
+        } finally {
+          await aging.close();
+        }
+      });
+    });
+
+    describe('deleting a subject', () => {
+      it('removes the profile, the links into it, its open records and its messageIds', async () => {
+        await store.linkSubject('a:device-1', 'u:gone', mergeProfiles, T0);
+        await store.linkSubject('a:device-2', 'u:gone', mergeProfiles, T0);
+        await store.linkSubject('a:bystander', 'u:kept', mergeProfiles, T0);
+        const events = [added('sku-a'), added('sku-b')];
+        await apply('u:gone', events);
+        await apply('u:kept', [added('sku-k')]);
+        const record: OpenRecord = { decision: decision(['red']), renderedAt: T0 };
+        await store.putOpenRecord({ blockId: 'grid', subjectKey: 'u:gone', messageId: 'c1' }, record, 3600);
+        await store.putOpenRecord({ blockId: 'hero', subjectKey: 'u:gone', messageId: 'c2' }, record, 3600);
+        await store.putOpenRecord({ blockId: 'grid', subjectKey: 'u:kept', messageId: 'c1' }, record, 3600);
+
+        expect(await store.deleteSubject('u:gone')).toEqual({ profile: true, links: 2, openRecords: 2, messageIds: 2 } satisfies SubjectDeletion);
+        expect(await store.getProfile('u:gone')).toBeUndefined();
+        expect(await store.getLinks(['a:device-1', 'a:device-2', 'a:bystander'])).toEqual(new Map([['a:bystander', 'u:kept']]));
+        expect(await store.getOpenRecord({ blockId: 'grid', subjectKey: 'u:gone', messageId: 'c1' }, T0)).toBeUndefined();
+        expect(await store.getOpenRecord({ blockId: 'hero', subjectKey: 'u:gone', messageId: 'c2' }, T0)).toBeUndefined();
+        expect(await store.getOpenRecord({ blockId: 'grid', subjectKey: 'u:kept', messageId: 'c1' }, T0)).toEqual(record);
+        expect(await cartIds(store, 'u:kept')).toEqual(['sku-k']);
+        // Its messageIds are forgotten too: the same events now start a new profile.
+        expect(sorted((await apply('u:gone', events, T0 + SECOND)).applied)).toEqual(sorted(events.map((e) => e.messageId)));
+      });
+
+      it('removes the link out of a key that was linked into another subject', async () => {
+        await apply('u:old-id', [added('sku-a')]);
+        await store.linkSubject('u:old-id', 'u:new-id', mergeProfiles, T0);
+        // The profile and messageIds went with the link; only the link itself is left to remove.
+        expect(await store.deleteSubject('u:old-id')).toEqual({ profile: false, links: 1, openRecords: 0, messageIds: 0 });
+        expect((await store.getLinks(['u:old-id'])).size).toBe(0);
+        expect(await cartIds(store, 'u:new-id')).toEqual(['sku-a']);
+      });
+
+      it('reports nothing removed for an unknown subject', async () => {
+        expect(await store.deleteSubject('u:never')).toEqual({ profile: false, links: 0, openRecords: 0, messageIds: 0 });
+      });
+    });
+
+    describe('suppressions', () => {
+      it('suppresses keys with a source, changes the source and lifts it', async () => {
+        expect((await store.getSuppressions(['u:s1'])).size).toBe(0);
+        await store.setSuppression(['u:s1', 'u:s2'], 'admin', T0);
+        await store.setSuppression(['u:s3'], 'consent', T0);
+        expect(await store.getSuppressions(['u:s1', 'u:s2', 'u:s3', 'u:other'])).toEqual(
+          new Map([
+            ['u:s1', 'admin'],
+            ['u:s2', 'admin'],
+            ['u:s3', 'consent'],
+          ]),
+        );
+        await store.setSuppression(['u:s2'], 'consent', T0 + SECOND);
+        await store.setSuppression(['u:s1', 'u:never-suppressed'], undefined, T0 + SECOND);
+        expect(await store.getSuppressions(['u:s1', 'u:s2', 'u:s3', 'u:never-suppressed'])).toEqual(
+          new Map([
+            ['u:s2', 'consent'],
+            ['u:s3', 'consent'],
+          ]),
+        );
+        expect((await store.getSuppressions([])).size).toBe(0);
+      });
+    });
+
+    describe('templates', () => {
+      it('numbers the versions of each template 1, 2, 3 and lists the latest', async () => {
+        expect(await store.putTemplate('grid', '<div>one</div>', T0)).toEqual({ name: 'grid', source: '<div>one</div>', version: 1, updatedAt: T0 });
+        expect((await store.putTemplate('grid', '<div>two</div>', T0 + SECOND)).version).toBe(2);
+        expect((await store.putTemplate('hero', '<div>hero</div>', T0 + 2 * SECOND)).version).toBe(1);
+        expect((await store.putTemplate('grid', '<div>three</div>', T0 + 3 * SECOND)).version).toBe(3);
+        expect(await store.getTemplate('grid')).toEqual({ name: 'grid', source: '<div>three</div>', version: 3, updatedAt: T0 + 3 * SECOND });
+        expect(await store.getTemplate('missing')).toBeUndefined();
+        const listed = (await store.listTemplates()).map((t) => [t.name, t.version, t.source]);
+        expect(listed.sort()).toEqual([
+          ['grid', 3, '<div>three</div>'],
+          ['hero', 1, '<div>hero</div>'],
+        ]);
       });
     });
 
     describe('catalog', () => {
       it('returns the products asked for and leaves out unknown ids', async () => {
-        await store.putProducts([product('p1'), product('p2')], NOW);
+        await store.putProducts([product('p1'), product('p2', 25)], T0);
         const found = await store.getProducts(['p1', 'missing', 'p2']);
-        expect([...found.keys()].sort()).toEqual(['p1', 'p2']);
-        expect(found.get('p1')?.title).toBe('Product p1');
+        expect(found).toEqual(
+          new Map([
+            ['p1', product('p1')],
+            ['p2', product('p2', 25)],
+          ]),
+        );
         expect((await store.getProducts([])).size).toBe(0);
+        expect((await store.getProducts(['missing'])).size).toBe(0);
       });
 
       it('replaces a product on upsert', async () => {
-        await store.putProducts([product('p1', 10)], NOW);
-        await store.putProducts([product('p1', 7)], NOW + 1);
-        expect((await store.getProducts(['p1'])).get('p1')?.price).toBe(7);
+        await store.putProducts([product('p1', 10)], T0);
+        const changed = { ...product('p1', 7), in_stock: false, title: 'Renamed' };
+        await store.putProducts([changed], T0 + SECOND);
+        expect(await store.getProducts(['p1'])).toEqual(new Map([['p1', changed]]));
       });
     });
 
     describe('blocks', () => {
-      it('versions each block separately, starting at 1', async () => {
-        expect((await store.putBlock(blockSchema.parse(block('a')), NOW)).version).toBe(1);
-        expect((await store.putBlock(blockSchema.parse(block('a', 'Again')), NOW + 1)).version).toBe(2);
-        expect((await store.putBlock(blockSchema.parse(block('b')), NOW + 2)).version).toBe(1);
-        const a = await store.getBlock('a');
-        expect(a?.version).toBe(2);
-        expect(a?.config.params.headline).toBe('Again');
-        expect(a?.updatedAt).toBe(NOW + 1);
-        expect(await store.getBlock('zzz')).toBeUndefined();
-        expect((await store.listBlocks()).map((s) => [s.config.id, s.version])).toEqual([
-          ['a', 2],
-          ['b', 1],
+      it('numbers the versions of each block 1, 2, 3 and keeps the latest config', async () => {
+        const first = await store.putBlock(blockConfig('grid', 'One'), T0);
+        expect(first).toEqual({ config: blockConfig('grid', 'One'), version: 1, updatedAt: T0 });
+        expect((await store.putBlock(blockConfig('grid', 'Two'), T0 + SECOND)).version).toBe(2);
+        expect((await store.putBlock(blockConfig('other'), T0 + 2 * SECOND)).version).toBe(1);
+        expect((await store.putBlock(blockConfig('grid', 'Three'), T0 + 3 * SECOND)).version).toBe(3);
+        expect(await store.getBlock('grid')).toEqual({ config: blockConfig('grid', 'Three'), version: 3, updatedAt: T0 + 3 * SECOND });
+        expect(await store.getBlock('other')).toEqual({ config: blockConfig('other'), version: 1, updatedAt: T0 + 2 * SECOND });
+      });
+
+      it('has no block for an unknown id', async () => {
+        expect(await store.getBlock('nope')).toBeUndefined();
+      });
+
+      it('lists each block once, at its latest version', async () => {
+        await store.putBlock(blockConfig('b'), T0);
+        await store.putBlock(blockConfig('a', 'First'), T0);
+        await store.putBlock(blockConfig('a', 'Second'), T0 + SECOND);
+        const listed = (await store.listBlocks()).map((s) => [s.config.id, s.version, s.config.params.headline]);
+        expect(listed.sort()).toEqual([
+          ['a', 2, 'Second'],
+          ['b', 1, 'Picked for you'],
         ]);
       });
     });
 
     describe('open records', () => {
-      const key: OpenKey = { blockId: 'grid', subjectKey: 'u:opener', messageId: 'm1' };
+      const key: OpenKey = { blockId: 'grid', subjectKey: 'u:opener', messageId: 'campaign-1' };
 
       it('returns what the open showed, for its own block, subject and message only', async () => {
-        await store.putOpenRecord(key, { decision: decision(['red', 'blue']), renderedAt: NOW }, 3600);
-        expect((await store.getOpenRecord(key, NOW + 1000))?.decision.slots.map((s) => s?.id)).toEqual(['red', 'blue']);
-        expect(await store.getOpenRecord({ ...key, messageId: 'm2' }, NOW)).toBeUndefined();
-        expect(await store.getOpenRecord({ ...key, subjectKey: 'u:someone-else' }, NOW)).toBeUndefined();
-        expect(await store.getOpenRecord({ ...key, blockId: 'other' }, NOW)).toBeUndefined();
+        const record: OpenRecord = { decision: decision(['red', 'blue']), renderedAt: T0 };
+        await store.putOpenRecord(key, record, 3600);
+        expect(await store.getOpenRecord(key, T0 + SECOND)).toEqual(record);
+        expect(await store.getOpenRecord({ ...key, messageId: 'campaign-2' }, T0)).toBeUndefined();
+        expect(await store.getOpenRecord({ ...key, subjectKey: 'u:someone-else' }, T0)).toBeUndefined();
+        expect(await store.getOpenRecord({ ...key, blockId: 'other' }, T0)).toBeUndefined();
       });
 
-      it('replaces the record on a later open and forgets it after its TTL', async () => {
-        await store.putOpenRecord(key, { decision: decision(['red']), renderedAt: NOW }, 3600);
-        await store.putOpenRecord(key, { decision: decision(['green']), renderedAt: NOW + 1000 }, 3600);
-        expect((await store.getOpenRecord(key, NOW + 2000))?.decision.slots[0]?.id).toBe('green');
-        expect(await store.getOpenRecord(key, NOW + 1000 + 3601 * 1000)).toBeUndefined();
+      it('replaces the record on a later open', async () => {
+        await store.putOpenRecord(key, { decision: decision(['red']), renderedAt: T0 }, 3600);
+        await store.putOpenRecord(key, { decision: decision(['green']), renderedAt: T0 + SECOND }, 3600);
+        expect((await store.getOpenRecord(key, T0 + 2 * SECOND))?.decision.slots[0]?.id).toBe('green');
+      });
+
+      it('forgets a record once its TTL from renderedAt has passed', async () => {
+        await store.putOpenRecord(key, { decision: decision(['red']), renderedAt: T0 }, 3600);
+        expect(await store.getOpenRecord(key, T0 + 3599 * SECOND)).toBeDefined();
+        expect(await store.getOpenRecord(key, T0 + 3601 * SECOND)).toBeUndefined();
       });
     });
 
     describe('trending', () => {
-      it('ranks by count, recent hours weighing more than old ones', async () => {
-        await store.bumpTrending([{ scope: 'trending', productId: 'old', weight: 10 }], NOW - 72 * HOUR);
-        await store.bumpTrending([{ scope: 'trending', productId: 'new', weight: 6 }], NOW);
-        await store.bumpTrending([{ scope: 'trending', productId: 'steady', weight: 3 }, { scope: 'trending', productId: 'steady', weight: 1 }], NOW);
-        expect(await store.topTrending('trending', NOW, 10)).toEqual(['new', 'steady', 'old']);
+      const bump = (scope: string, productId: string, weight: number): TrendingIncrement => ({ scope, productId, weight });
+
+      it('ranks products by decayed count, exactly as rankBuckets does', async () => {
+        const plan: Array<[hoursAgo: number, TrendingIncrement[]]> = [
+          [0, [bump('trending', 'fresh', 4), bump('trending', 'steady', 1)]],
+          [0, [bump('trending', 'steady', 1)]],
+          [5, [bump('trending', 'steady', 2), bump('trending', 'faded', 1)]],
+          [30, [bump('trending', 'faded', 9), bump('trending', 'steady', 1)]],
+          [100, [bump('trending', 'old-hit', 40)]],
+          [TRENDING_WINDOW_HOURS - 1, [bump('trending', 'last-hour-in', 1000)]],
+        ];
+        for (const [hoursAgo, increments] of plan) await store.bumpTrending(increments, T0 - hoursAgo * HOUR);
+
+        const buckets = plan.flatMap(([hoursAgo, increments]) =>
+          increments.map((inc) => ({ hour: hourOf(T0 - hoursAgo * HOUR), productId: inc.productId, count: inc.weight })),
+        );
+        const expected = rankBuckets(buckets, hourOf(T0), 10);
+        expect(expected).toHaveLength(5);
+        expect(await store.topTrending('trending', T0, 10)).toEqual(expected);
       });
 
-      it('ignores buckets older than the window, keeps scopes apart and respects the limit', async () => {
-        await store.bumpTrending([{ scope: 'trending', productId: 'ancient', weight: 1000 }], NOW - (TRENDING_WINDOW_HOURS + 1) * HOUR);
+      it('puts a recent product above an older one with the same count', async () => {
+        await store.bumpTrending([bump('trending', 'older', 5)], T0 - 48 * HOUR);
+        await store.bumpTrending([bump('trending', 'recent', 5)], T0 - HOUR);
+        expect(await store.topTrending('trending', T0, 10)).toEqual(['recent', 'older']);
+      });
+
+      it('adds up increments to the same product within an hour', async () => {
+        const hourStart = hourOf(T0) * HOUR;
+        await store.bumpTrending([bump('trending', 'many', 1), bump('trending', 'many', 1), bump('trending', 'one', 2)], hourStart);
+        await store.bumpTrending([bump('trending', 'many', 1), bump('trending', 'even', 3)], hourStart + 59 * 60 * SECOND);
+        expect(await store.topTrending('trending', hourStart + 59 * 60 * SECOND, 10)).toEqual(['even', 'many', 'one']);
+      });
+
+      it('ignores buckets older than the trending window', async () => {
+        await store.bumpTrending([bump('trending', 'ancient', 1_000_000)], T0 - (TRENDING_WINDOW_HOURS + 1) * HOUR);
+        await store.bumpTrending([bump('trending', 'current', 1)], T0);
+        expect(await store.topTrending('trending', T0, 10)).toEqual(['current']);
+        // The same buckets seen from further on: nothing left.
+        expect(await store.topTrending('trending', T0 + (TRENDING_WINDOW_HOURS + 1) * HOUR, 10)).toEqual([]);
+      });
+
+      it('keeps scopes apart', async () => {
+        await store.bumpTrending([bump('trending', 'a', 1), bump('trending:shoes', 'boot', 1), bump('bestsellers', 'sold', 2)], T0);
+        expect(await store.topTrending('trending', T0, 10)).toEqual(['a']);
+        expect(await store.topTrending('trending:shoes', T0, 10)).toEqual(['boot']);
+        expect(await store.topTrending('bestsellers', T0, 10)).toEqual(['sold']);
+        expect(await store.topTrending('trending:hats', T0, 10)).toEqual([]);
+      });
+
+      it('returns at most `limit` ids, best first', async () => {
         await store.bumpTrending(
-          [
-            { scope: 'trending', productId: 'a', weight: 3 },
-            { scope: 'trending', productId: 'b', weight: 2 },
-            { scope: 'trending', productId: 'c', weight: 1 },
-            { scope: 'trending:shoes', productId: 'boot', weight: 1 },
-          ],
-          NOW,
+          ['e', 'd', 'c', 'b', 'a'].map((id, i) => bump('trending', id, i + 1)),
+          T0,
         );
-        expect(await store.topTrending('trending', NOW, 2)).toEqual(['a', 'b']);
-        expect(await store.topTrending('trending:shoes', NOW, 10)).toEqual(['boot']);
-        expect(await store.topTrending('trending:hats', NOW, 10)).toEqual([]);
+        expect(await store.topTrending('trending', T0, 2)).toEqual(['a', 'b']);
+        expect(await store.topTrending('trending', T0, 5)).toEqual(['a', 'b', 'c', 'd', 'e']);
       });
     });
 
     describe('counters', () => {
-      it('adds up increments', async () => {
-        await store.incrementCounters({ opens: 2, clicks: 1 });
-        await store.incrementCounters({ opens: 3 });
-        const counters = await store.readCounters();
-        expect(counters.opens).toBe(5);
-        expect(counters.clicks).toBe(1);
+      it('adds increments up, per name', async () => {
+        const before = await store.readCounters();
+        await store.incrementCounters({ 'contract.opens': 2, 'contract.clicks': 1 });
+        await store.incrementCounters({ 'contract.opens': 3 });
+        await store.incrementCounters({});
+        const after = await store.readCounters();
+        expect((after['contract.opens'] ?? 0) - (before['contract.opens'] ?? 0)).toBe(5);
+        expect((after['contract.clicks'] ?? 0) - (before['contract.clicks'] ?? 0)).toBe(1);
+        expect(after['contract.never']).toBeUndefined();
+      });
+
+      it('loses no increment under concurrent callers', async () => {
+        const before = (await store.readCounters())['contract.racing'] ?? 0;
+        await Promise.all(Array.from({ length: 20 }, () => store.incrementCounters({ 'contract.racing': 1 })));
+        expect(((await store.readCounters())['contract.racing'] ?? 0) - before).toBe(20);
       });
     });
 
-    it('refuses work after close', async () => {
-      const closing = await makeStore();
-      await closing.close();
-      await expect(closing.ping()).rejects.toThrow();
-      await expect(closing.applyEvents([{ subjectKey: 'u:late', events: [added('x')] }], reduceProfile, WINDOW_SECONDS, NOW)).rejects.toThrow();
+    describe('close', () => {
+      it('refuses reads and writes once closed', async () => {
+        const closing = await makeStore({});
+        await closing.close();
+        await expect(closing.ping()).rejects.toThrow();
+        await expect(closing.getProfile('u:late')).rejects.toThrow();
+        await expect(closing.applyEvents([{ subjectKey: 'u:late', events: [added('x', T0)] }], reduceProfile, DEDUPE_WINDOW_SECONDS, T0)).rejects.toThrow();
+      });
     });
   });
 }

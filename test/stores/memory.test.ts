@@ -1,4 +1,4 @@
 import { memoryStore } from '../../src/adapters/store/memory.ts';
 import { describeStore } from './contract.ts';
 
-describeStore('memory', () => memoryStore());
+describeStore('memory', (options) => memoryStore(options));

@@ -1,44 +1,70 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sqliteStore } from '../../src/adapters/store/sqlite.ts';
-import { blockSchema } from '../../src/core/blocks/schema.ts';
+import { DEDUPE_WINDOW_SECONDS } from '../../src/core/events/limits.ts';
 import { reduceProfile } from '../../src/core/profiles/reducer.ts';
-import { NOW, added, describeStore } from './contract.ts';
+import { HOUR, NOW, added, blockConfig, describeStore } from './contract.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'opentime-sqlite-'));
-let n = 0;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+const freshFile = () => join(dir, `store-${++files}.db`);
 
-describeStore('sqlite', () => sqliteStore({ path: join(dir, `contract-${++n}.db`) }));
+describeStore('sqlite', (setup) => sqliteStore({ path: freshFile(), ...setup }));
 
 describe('sqlite store on disk', () => {
-  it('keeps profiles, dedupe entries, blocks and counters when reopened', async () => {
-    const path = join(dir, 'reopen.db');
+  it('keeps profiles, dedupe entries, blocks and counters when the file is reopened', async () => {
+    const path = freshFile();
     const first = sqliteStore({ path });
-    const event = added('kept');
-    await first.applyEvents([{ subjectKey: 'u:kept', events: [event] }], reduceProfile, 86_400, NOW);
-    await first.putBlock(blockSchema.parse({ id: 'b', size: { width: 600, height: 300 }, slots: 1, source: [{ from: 'cart' }], fallback: { url: 'https://x.example.com/' } }), NOW);
+    const event = added('kept', NOW);
+    await first.applyEvents([{ subjectKey: 'u:kept', events: [event] }], reduceProfile, DEDUPE_WINDOW_SECONDS, NOW);
+    await first.putBlock(blockConfig('grid'), NOW);
+    await first.putBlock(blockConfig('grid', 'Again'), NOW);
     await first.incrementCounters({ opens: 7 });
     await first.close();
 
     const second = sqliteStore({ path });
-    expect((await second.getProfile('u:kept'))?.cart.map((l) => l.id)).toEqual(['kept']);
-    expect((await second.applyEvents([{ subjectKey: 'u:kept', events: [event] }], reduceProfile, 86_400, NOW + 1)).duplicates).toEqual([event.messageId]);
-    expect((await second.getBlock('b'))?.version).toBe(1);
-    expect((await second.readCounters()).opens).toBe(7);
-    await second.close();
+    try {
+      expect(await second.getProfile('u:kept')).toEqual(reduceProfile(undefined, [event]));
+      const retried = await second.applyEvents([{ subjectKey: 'u:kept', events: [event] }], reduceProfile, DEDUPE_WINDOW_SECONDS, NOW + HOUR);
+      expect(retried).toEqual({ applied: [], duplicates: [event.messageId] });
+      expect(await second.getBlock('grid')).toEqual({ config: blockConfig('grid', 'Again'), version: 2, updatedAt: NOW });
+      expect((await second.putBlock(blockConfig('grid', 'Third'), NOW)).version).toBe(3);
+      expect((await second.readCounters()).opens).toBe(7);
+    } finally {
+      await second.close();
+    }
   });
 
-  it('runs in WAL mode', async () => {
-    const path = join(dir, 'wal.db');
+  it('commits events still waiting for their group when the store closes', async () => {
+    const path = freshFile();
+    const store = sqliteStore({ path });
+    const event = added('in-flight', NOW);
+    const pending = store.applyEvents([{ subjectKey: 'u:flight', events: [event] }], reduceProfile, DEDUPE_WINDOW_SECONDS, NOW);
+    await store.close();
+    expect(await pending).toEqual({ applied: [event.messageId], duplicates: [] });
+
+    const reopened = sqliteStore({ path });
+    try {
+      expect((await reopened.getProfile('u:flight'))?.cart.map((line) => line.id)).toEqual(['in-flight']);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('runs the database in WAL mode', async () => {
+    const path = freshFile();
     const store = sqliteStore({ path });
     await store.ping();
-    const check = new DatabaseSync(path);
-    expect((check.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode).toBe('wal');
-    check.close();
-    await store.close();
+    const other = new DatabaseSync(path);
+    try {
+      expect(other.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+    } finally {
+      other.close();
+      await store.close();
+    }
   });
 });

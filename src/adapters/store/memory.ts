@@ -1,7 +1,7 @@
 import type { StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
 import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets } from '../../core/decide/trending.ts';
-import type { ApplyResult, OpenKey, OpenRecord, Store } from '../../core/ports.ts';
+import type { ApplyResult, OpenKey, OpenRecord, Store, StoredTemplate, SubjectDeletion, SuppressionSource } from '../../core/ports.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
 import { updateSubject } from '../../core/store-kit.ts';
 
@@ -10,8 +10,19 @@ import { updateSubject } from '../../core/store-kit.ts';
  * the process ends. Each method runs without awaiting in between, so every
  * operation is atomic in JavaScript's single thread.
  */
-export function memoryStore(): Store {
+export interface MemoryStoreOptions {
+  /** Profiles not written for this long are gone (default: kept). */
+  retentionSeconds?: number;
+  /** The wall clock for retention (tests move it). */
+  now?: () => number;
+}
+
+export function memoryStore(options: MemoryStoreOptions = {}): Store {
+  const wallClock = options.now ?? (() => Date.now());
   const profiles = new Map<string, Profile>();
+  const writtenAt = new Map<string, number>();
+  const suppressions = new Map<string, SuppressionSource>();
+  const templates = new Map<string, StoredTemplate>();
   const links = new Map<string, string>();
   const appliedIds = new Map<string, Map<string, number>>();
   const products = new Map<string, Product>();
@@ -22,6 +33,20 @@ export function memoryStore(): Store {
   let closed = false;
 
   const openId = (k: OpenKey) => JSON.stringify([k.blockId, k.subjectKey, k.messageId]);
+  /** The profile unless it outlived the retention period (then it is gone). */
+  const live = (key: string): Profile | undefined => {
+    const written = writtenAt.get(key);
+    if (options.retentionSeconds !== undefined && written !== undefined && written + options.retentionSeconds * 1000 <= wallClock()) {
+      profiles.delete(key);
+      writtenAt.delete(key);
+      return undefined;
+    }
+    return profiles.get(key);
+  };
+  const save = (key: string, profile: Profile) => {
+    profiles.set(key, clone(profile));
+    writtenAt.set(key, wallClock());
+  };
   const clone = <T>(value: T): T => structuredClone(value);
   const check = () => {
     if (closed) throw new Error('[opentime] [memory] store is closed');
@@ -45,7 +70,7 @@ export function memoryStore(): Store {
 
     async getProfile(subjectKey) {
       check();
-      const profile = profiles.get(subjectKey);
+      const profile = live(subjectKey);
       return profile ? clone(profile) : undefined;
     },
 
@@ -56,8 +81,8 @@ export function memoryStore(): Store {
       for (const group of groups) {
         const seen = appliedIds.get(group.subjectKey) ?? new Map<string, number>();
         for (const [id, at] of seen) if (at < horizon) seen.delete(id);
-        const update = updateSubject(profiles.get(group.subjectKey), new Set(seen.keys()), group.events, reduce);
-        if (update.profile) profiles.set(group.subjectKey, clone(update.profile));
+        const update = updateSubject(live(group.subjectKey), new Set(seen.keys()), group.events, reduce);
+        if (update.profile) save(group.subjectKey, update.profile);
         for (const id of update.applied) seen.set(id, now);
         appliedIds.set(group.subjectKey, seen);
         result.applied.push(...update.applied);
@@ -69,10 +94,11 @@ export function memoryStore(): Store {
     async linkSubject(fromKey, toKey, merge) {
       check();
       links.set(fromKey, toKey);
-      const from = profiles.get(fromKey);
+      const from = live(fromKey);
       if (from) {
-        profiles.set(toKey, merge(profiles.get(toKey), from));
+        save(toKey, merge(live(toKey), from));
         profiles.delete(fromKey);
+        writtenAt.delete(fromKey);
       }
       const fromIds = appliedIds.get(fromKey);
       if (fromIds) {
@@ -81,6 +107,62 @@ export function memoryStore(): Store {
         appliedIds.set(toKey, toIds);
         appliedIds.delete(fromKey);
       }
+    },
+
+    async deleteSubject(subjectKey): Promise<SubjectDeletion> {
+      check();
+      const deletion: SubjectDeletion = { profile: profiles.delete(subjectKey), links: 0, openRecords: 0, messageIds: appliedIds.get(subjectKey)?.size ?? 0 };
+      writtenAt.delete(subjectKey);
+      appliedIds.delete(subjectKey);
+      for (const [from, to] of links) {
+        if (from === subjectKey || to === subjectKey) {
+          links.delete(from);
+          deletion.links++;
+        }
+      }
+      for (const id of opens.keys()) {
+        if ((JSON.parse(id) as string[])[1] === subjectKey) {
+          opens.delete(id);
+          deletion.openRecords++;
+        }
+      }
+      return deletion;
+    },
+
+    async setSuppression(keys, source) {
+      check();
+      for (const key of keys) {
+        if (source === undefined) suppressions.delete(key);
+        else suppressions.set(key, source);
+      }
+    },
+
+    async getSuppressions(keys) {
+      check();
+      const found = new Map<string, SuppressionSource>();
+      for (const key of keys) {
+        const source = suppressions.get(key);
+        if (source !== undefined) found.set(key, source);
+      }
+      return found;
+    },
+
+    async putTemplate(name, source, now) {
+      check();
+      const stored: StoredTemplate = { name, source, version: (templates.get(name)?.version ?? 0) + 1, updatedAt: now };
+      templates.set(name, stored);
+      return { ...stored };
+    },
+
+    async getTemplate(name) {
+      check();
+      const stored = templates.get(name);
+      return stored ? { ...stored } : undefined;
+    },
+
+    async listTemplates() {
+      check();
+      return [...templates.values()].map((t) => ({ ...t })).sort((a, b) => (a.name < b.name ? -1 : 1));
     },
 
     async putProducts(list) {

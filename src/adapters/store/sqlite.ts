@@ -5,7 +5,7 @@ import type { BlockConfig, StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
 import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets } from '../../core/decide/trending.ts';
 import { DEDUPE_WINDOW_SECONDS } from '../../core/events/limits.ts';
-import type { ApplyResult, OpenKey, OpenRecord, Store } from '../../core/ports.ts';
+import type { ApplyResult, OpenKey, OpenRecord, Store, StoredTemplate, SubjectDeletion, SuppressionSource } from '../../core/ports.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
 import { updateSubject } from '../../core/store-kit.ts';
 
@@ -22,29 +22,58 @@ import { updateSubject } from '../../core/store-kit.ts';
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:' for tests. */
   path: string;
-  /** Expired rows (dedupe entries, open records, old trending buckets) are swept this often. */
+  /** Expired rows (dedupe entries, open records, old trending buckets, old profiles) are swept this often. */
   sweepIntervalMs?: number;
+  /** Profiles not written for this long are gone (default: kept). */
+  retentionSeconds?: number;
+  /** The wall clock for retention (tests move it). */
+  now?: () => number;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS profiles (subject TEXT PRIMARY KEY, data TEXT NOT NULL, last_seen INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS links (subject TEXT PRIMARY KEY, target TEXT NOT NULL, linked_at INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS applied (subject TEXT NOT NULL, message_id TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (subject, message_id)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS applied_at ON applied (at);
-CREATE TABLE IF NOT EXISTS products (id TEXT PRIMARY KEY, data TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS blocks (id TEXT PRIMARY KEY, version INTEGER NOT NULL, data TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS opens (block TEXT NOT NULL, subject TEXT NOT NULL, message TEXT NOT NULL, data TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (block, subject, message)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS opens_expiry ON opens (expires_at);
-CREATE TABLE IF NOT EXISTS trending (scope TEXT NOT NULL, hour INTEGER NOT NULL, product TEXT NOT NULL, count REAL NOT NULL, PRIMARY KEY (scope, hour, product)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS trending_hour ON trending (hour);
-CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value REAL NOT NULL) WITHOUT ROWID;
-`;
+/** Schema changes in order; PRAGMA user_version says how many have run. */
+const MIGRATIONS = [
+  `CREATE TABLE IF NOT EXISTS profiles (subject TEXT PRIMARY KEY, data TEXT NOT NULL, last_seen INTEGER NOT NULL) WITHOUT ROWID;
+   CREATE TABLE IF NOT EXISTS links (subject TEXT PRIMARY KEY, target TEXT NOT NULL, linked_at INTEGER NOT NULL) WITHOUT ROWID;
+   CREATE TABLE IF NOT EXISTS applied (subject TEXT NOT NULL, message_id TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (subject, message_id)) WITHOUT ROWID;
+   CREATE INDEX IF NOT EXISTS applied_at ON applied (at);
+   CREATE TABLE IF NOT EXISTS products (id TEXT PRIMARY KEY, data TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
+   CREATE TABLE IF NOT EXISTS blocks (id TEXT PRIMARY KEY, version INTEGER NOT NULL, data TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
+   CREATE TABLE IF NOT EXISTS opens (block TEXT NOT NULL, subject TEXT NOT NULL, message TEXT NOT NULL, data TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (block, subject, message)) WITHOUT ROWID;
+   CREATE INDEX IF NOT EXISTS opens_expiry ON opens (expires_at);
+   CREATE TABLE IF NOT EXISTS trending (scope TEXT NOT NULL, hour INTEGER NOT NULL, product TEXT NOT NULL, count REAL NOT NULL, PRIMARY KEY (scope, hour, product)) WITHOUT ROWID;
+   CREATE INDEX IF NOT EXISTS trending_hour ON trending (hour);
+   CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value REAL NOT NULL) WITHOUT ROWID;`,
+  `ALTER TABLE profiles ADD COLUMN written_at INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX profiles_written ON profiles (written_at);
+   CREATE INDEX links_target ON links (target);
+   CREATE INDEX opens_subject ON opens (subject);
+   CREATE TABLE suppressions (subject TEXT PRIMARY KEY, source TEXT NOT NULL, since INTEGER NOT NULL) WITHOUT ROWID;
+   CREATE TABLE templates (name TEXT PRIMARY KEY, version INTEGER NOT NULL, source TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;`,
+];
+
+function migrate(db: DatabaseSync): void {
+  const { user_version: done } = db.prepare('PRAGMA user_version').get() as { user_version: number };
+  for (let i = done; i < MIGRATIONS.length; i++) {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      db.exec(MIGRATIONS[i] as string);
+      db.exec(`PRAGMA user_version = ${i + 1}`);
+      db.exec('COMMIT');
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw new Error(`[opentime] [sqlite] migration ${i + 1} failed`, { cause: error });
+    }
+  }
+}
 
 export function sqliteStore(options: SqliteStoreOptions): Store {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const db = new DatabaseSync(options.path);
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;');
-  db.exec(SCHEMA);
+  migrate(db);
+  const wallClock = options.now ?? (() => Date.now());
+  /** Profiles written before this are past retention. */
+  const retentionHorizon = () => (options.retentionSeconds === undefined ? -1 : wallClock() - options.retentionSeconds * 1000);
   // The same file through a second connection, for writes that need not wait for the disk.
   const relaxedDb = options.path === ':memory:' ? db : new DatabaseSync(options.path);
   if (relaxedDb !== db) relaxedDb.exec('PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
@@ -102,23 +131,22 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     });
 
   const readProfile = (subject: string): Profile | undefined => {
-    const row = sql('SELECT data FROM profiles WHERE subject = ?').get(subject) as { data: string } | undefined;
+    const row = sql('SELECT data FROM profiles WHERE subject = ? AND written_at > ?').get(subject, retentionHorizon()) as { data: string } | undefined;
     return row ? (JSON.parse(row.data) as Profile) : undefined;
   };
   const writeProfile = (subject: string, profile: Profile) => {
-    sql('INSERT INTO profiles (subject, data, last_seen) VALUES (?, ?, ?) ON CONFLICT (subject) DO UPDATE SET data = excluded.data, last_seen = excluded.last_seen').run(
-      subject,
-      JSON.stringify(profile),
-      profile.lastSeen,
-    );
+    sql(
+      'INSERT INTO profiles (subject, data, last_seen, written_at) VALUES (?, ?, ?, ?) ON CONFLICT (subject) DO UPDATE SET data = excluded.data, last_seen = excluded.last_seen, written_at = excluded.written_at',
+    ).run(subject, JSON.stringify(profile), profile.lastSeen, wallClock());
   };
 
   const sweep = () => {
-    const now = Date.now();
+    const now = wallClock();
     try {
       db.prepare('DELETE FROM applied WHERE at < ?').run(now - DEDUPE_WINDOW_SECONDS * 1000);
       db.prepare('DELETE FROM opens WHERE expires_at <= ?').run(now);
       db.prepare('DELETE FROM trending WHERE hour <= ?').run(hourOf(now) - TRENDING_WINDOW_HOURS);
+      if (options.retentionSeconds !== undefined) db.prepare('DELETE FROM profiles WHERE written_at <= ?').run(retentionHorizon());
     } catch {
       // A busy database is swept next time.
     }
@@ -173,6 +201,8 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async linkSubject(fromKey, toKey, merge, now) {
+      // Events accepted before this link are committed first, so none lands under the old key after it.
+      if (group.length > 0) runGroup();
       transaction(() => {
         sql('INSERT INTO links (subject, target, linked_at) VALUES (?, ?, ?) ON CONFLICT (subject) DO UPDATE SET target = excluded.target, linked_at = excluded.linked_at').run(
           fromKey,
@@ -184,9 +214,64 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
           writeProfile(toKey, merge(readProfile(toKey), from));
           sql('DELETE FROM profiles WHERE subject = ?').run(fromKey);
         }
-        sql('INSERT INTO applied (subject, message_id, at) SELECT ?, message_id, at FROM applied WHERE subject = ? ON CONFLICT DO NOTHING').run(toKey, fromKey);
+        // A messageId both subjects applied stays a duplicate until the later of the two leaves the window.
+        sql('INSERT INTO applied (subject, message_id, at) SELECT ?, message_id, at FROM applied WHERE subject = ? ON CONFLICT DO UPDATE SET at = max(at, excluded.at)').run(toKey, fromKey);
         sql('DELETE FROM applied WHERE subject = ?').run(fromKey);
       });
+    },
+
+    async deleteSubject(subjectKey): Promise<SubjectDeletion> {
+      return transaction(() => ({
+        profile: Number(sql('DELETE FROM profiles WHERE subject = ?').run(subjectKey).changes) > 0,
+        links: Number(sql('DELETE FROM links WHERE subject = ? OR target = ?').run(subjectKey, subjectKey).changes),
+        openRecords: Number(sql('DELETE FROM opens WHERE subject = ?').run(subjectKey).changes),
+        messageIds: Number(sql('DELETE FROM applied WHERE subject = ?').run(subjectKey).changes),
+      }));
+    },
+
+    async setSuppression(keys, source, now) {
+      transaction(() => {
+        const set = sql('INSERT INTO suppressions (subject, source, since) VALUES (?, ?, ?) ON CONFLICT (subject) DO UPDATE SET source = excluded.source');
+        const lift = sql('DELETE FROM suppressions WHERE subject = ?');
+        for (const key of keys) {
+          if (source === undefined) lift.run(key);
+          else set.run(key, source, now);
+        }
+      });
+    },
+
+    async getSuppressions(keys) {
+      const rows = sql('SELECT subject, source FROM suppressions WHERE subject IN (SELECT value FROM json_each(?))').all(JSON.stringify(keys)) as Array<{
+        subject: string;
+        source: SuppressionSource;
+      }>;
+      return new Map(rows.map((r) => [r.subject, r.source]));
+    },
+
+    async putTemplate(name, source, now) {
+      return transaction(() => {
+        const row = sql('SELECT version FROM templates WHERE name = ?').get(name) as { version: number } | undefined;
+        const version = (row?.version ?? 0) + 1;
+        sql('INSERT INTO templates (name, version, source, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version, source = excluded.source, updated_at = excluded.updated_at').run(
+          name,
+          version,
+          source,
+          now,
+        );
+        return { name, source, version, updatedAt: now };
+      });
+    },
+
+    async getTemplate(name) {
+      const row = sql('SELECT name, version, source, updated_at FROM templates WHERE name = ?').get(name) as
+        | { name: string; version: number; source: string; updated_at: number }
+        | undefined;
+      return row ? { name: row.name, version: row.version, source: row.source, updatedAt: row.updated_at } : undefined;
+    },
+
+    async listTemplates() {
+      const rows = sql('SELECT name, version, source, updated_at FROM templates ORDER BY name').all() as Array<{ name: string; version: number; source: string; updated_at: number }>;
+      return rows.map((row): StoredTemplate => ({ name: row.name, version: row.version, source: row.source, updatedAt: row.updated_at }));
     },
 
     async putProducts(products, now) {

@@ -1,6 +1,7 @@
 import { trendingIncrements } from '../decide/trending.ts';
 import { AppError } from '../errors.ts';
 import type { ApplyResult, Store, SubjectEvents } from '../ports.ts';
+import { consentOf } from '../privacy.ts';
 import { mergeProfiles } from '../profiles/merge.ts';
 import { reduceProfile } from '../profiles/reducer.ts';
 import { looksLikeEmail, resolveSubjectKeys, type SubjectKeyer } from '../subjects.ts';
@@ -10,6 +11,15 @@ import type { TrackedEvent } from './normalize.ts';
 export interface IngestDeps {
   store: Store;
   keyer: SubjectKeyer;
+  /** Segment consent categories that must not be denied for a subject to be tracked. */
+  consentCategories?: readonly string[];
+  /** A trait that, when true, opts the subject out. */
+  optOutTrait?: string;
+}
+
+export interface IngestResult extends ApplyResult {
+  /** messageIds accepted but not stored: the subject is suppressed or withdrew consent. */
+  dropped: string[];
 }
 
 /** Seconds a sender should wait before retrying when the store cannot write. */
@@ -22,15 +32,16 @@ export const STORE_RETRY_AFTER_SECONDS = 5;
  * durable; any store failure becomes a 503 so that the sender retries, and
  * retrying is safe because applied messageIds are remembered.
  */
-export async function ingestEvents(deps: IngestDeps, events: readonly TrackedEvent[], now: number): Promise<ApplyResult> {
+export async function ingestEvents(deps: IngestDeps, events: readonly TrackedEvent[], now: number): Promise<IngestResult> {
   try {
+    await applyConsent(deps, events, now);
     await applyLinks(deps, events, now);
-    const groups = await groupBySubject(deps, events);
+    const { groups, dropped } = await trackedGroups(deps, await groupBySubject(deps, events));
     const result = await deps.store.applyEvents(groups, reduceProfile, DEDUPE_WINDOW_SECONDS, now);
     const applied = new Set(result.applied);
     const increments = trendingIncrements(events.filter((e) => applied.has(e.messageId)));
     if (increments.length > 0) await deps.store.bumpTrending(increments, now);
-    return result;
+    return { ...result, dropped };
   } catch (error) {
     if (error instanceof AppError) throw error;
     throw new AppError('STORE_UNAVAILABLE', 503, 'the store is not accepting writes; retry later', {
@@ -44,6 +55,7 @@ async function subjectKeyOf(keyer: SubjectKeyer, event: TrackedEvent): Promise<s
   if (event.userId !== undefined) return keyer.userKey(event.userId);
   return keyer.anonymousKey(event.anonymousId as string);
 }
+
 
 /**
  * Links are explicit, never guessed: an identify that carries both ids, an
@@ -72,8 +84,11 @@ async function applyLinks(deps: IngestDeps, events: readonly TrackedEvent[], now
     const links = await linksOf(deps.keyer, event);
     if (links.length === 0) continue;
     const resolved = await resolveSubjectKeys(deps.store, links.flat());
+    const suppressed = await deps.store.getSuppressions(links.map(([, to]) => resolved.get(to) ?? to));
     for (const [from, to] of links) {
       const target = resolved.get(to) ?? to;
+      // Nothing is merged into a suppressed subject.
+      if (suppressed.has(target)) continue;
       // Already linked there (a repeated identify), or linking would make a cycle.
       if (resolved.get(from) === target || target === from) continue;
       await deps.store.linkSubject(from, target, mergeProfiles, now);
@@ -92,4 +107,35 @@ async function groupBySubject(deps: IngestDeps, events: readonly TrackedEvent[])
     else groups.set(key, [event]);
   });
   return [...groups].map(([subjectKey, list]) => ({ subjectKey, events: list }));
+}
+
+/**
+ * An event that denies consent suppresses its subject (and one that grants
+ * it again lifts a suppression that consent caused, never an admin's).
+ */
+async function applyConsent(deps: IngestDeps, events: readonly TrackedEvent[], now: number): Promise<void> {
+  if ((deps.consentCategories?.length ?? 0) === 0 && deps.optOutTrait === undefined) return;
+  for (const event of events) {
+    const consent = consentOf(event, deps.consentCategories ?? [], deps.optOutTrait);
+    if (consent === undefined) continue;
+    const key = await subjectKeyOf(deps.keyer, event);
+    const canonical = (await resolveSubjectKeys(deps.store, [key])).get(key) ?? key;
+    const keys = [...new Set([key, canonical])];
+    if (consent === false) await deps.store.setSuppression(keys, 'consent', now);
+    else {
+      const current = await deps.store.getSuppressions(keys);
+      const lift = keys.filter((k) => current.get(k) === 'consent');
+      if (lift.length > 0) await deps.store.setSuppression(lift, undefined, now);
+    }
+  }
+}
+
+/** Suppressed subjects are not tracked: their events are acknowledged and dropped. */
+async function trackedGroups(deps: IngestDeps, groups: SubjectEvents[]): Promise<{ groups: SubjectEvents[]; dropped: string[] }> {
+  const suppressed = await deps.store.getSuppressions(groups.map((g) => g.subjectKey));
+  if (suppressed.size === 0) return { groups, dropped: [] };
+  return {
+    groups: groups.filter((g) => !suppressed.has(g.subjectKey)),
+    dropped: groups.filter((g) => suppressed.has(g.subjectKey)).flatMap((g) => g.events.map((e) => e.messageId)),
+  };
 }
