@@ -50,7 +50,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const background = trackedBackground();
   const deps: AppDeps = {
     config,
-    store: options.store ?? sqliteStore({ path: join(dataDir, 'opentime.db') }),
+    store: options.store ?? sqliteStore({ path: join(dataDir, 'opentime.db'), retentionSeconds: raw.OPENTIME_RETENTION_DAYS * 86_400 }),
     rasterizer: resvgNodeRasterizer(),
     images: sharpImageFetcher({ timeoutMs: config.photoTimeoutMs }),
     renderCache: lruByteCache(raw.OPENTIME_RENDER_CACHE_MB * 1024 * 1024),

@@ -45,6 +45,15 @@ export const configSchema = z.object({
   OPENTIME_DEFAULT_CLICK_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Serve the demo page, demo catalog and demo photos. */
   OPENTIME_DEMO: flag(true),
+  /** Profiles of subscribers not seen for this long expire (data minimisation). */
+  OPENTIME_RETENTION_DAYS: int(1, 3650, 395),
+  /** Segment consent categories (context.consent.categoryPreferences) that a subscriber must not deny. */
+  OPENTIME_CONSENT_CATEGORIES: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '')),
+  /** A trait that opts a subscriber out when true (for example `opentime_opt_out`). */
+  OPENTIME_OPT_OUT_TRAIT: z.string().min(1).max(100).optional(),
   NODE_ENV: z.string().optional(),
   PORT: int(0, 65_535, 8787),
   OPENTIME_DATA_DIR: z.string().min(1).optional().transform((v) => v ?? './data'),
@@ -65,6 +74,8 @@ export interface AppConfig {
   demo: boolean;
   /** Output pixels per CSS pixel of a block. */
   scale: number;
+  consentCategories: string[];
+  optOutTrait?: string;
 }
 
 export function parseConfig(env: Record<string, string | undefined>): RawConfig {
@@ -88,7 +99,9 @@ export function appConfig(raw: RawConfig, keys: { adminKeys: string[]; writeKeys
     blockCacheMs: raw.OPENTIME_BLOCK_CACHE_SECONDS * 1000,
     demo: raw.OPENTIME_DEMO,
     scale: 2,
+    consentCategories: raw.OPENTIME_CONSENT_CATEGORIES,
   };
+  if (raw.OPENTIME_OPT_OUT_TRAIT !== undefined) config.optOutTrait = raw.OPENTIME_OPT_OUT_TRAIT;
   if (raw.OPENTIME_PUBLIC_URL !== undefined) config.publicUrl = raw.OPENTIME_PUBLIC_URL.replace(/\/+$/, '');
   if (raw.OPENTIME_DEFAULT_CLICK_URL !== undefined) config.defaultClickUrl = raw.OPENTIME_DEFAULT_CLICK_URL;
   return config;

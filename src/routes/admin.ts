@@ -3,8 +3,20 @@ import { blockSchema, BLOCK_ID_PATTERN } from '../core/blocks/schema.ts';
 import { catalogUpsertSchema } from '../core/catalog/product.ts';
 import { AppError } from '../core/errors.ts';
 import { readJsonBody } from '../core/http/body.ts';
+import { deleteSubject, suppress } from '../core/privacy.ts';
 import { parseOrThrow } from '../core/validation.ts';
+import { z } from 'zod';
 import { requireAdmin, type AppEnv } from './context.ts';
+
+/** Segment's suppression API takes up to 5000 ids per call; so do we. */
+const suppressionsSchema = z
+  .object({
+    ids: z.array(z.string().min(1).max(256)).min(1).max(5000),
+    /** Also delete what is kept about them (Segment's SUPPRESS_WITH_DELETE). */
+    delete: z.boolean().default(false),
+  })
+  .strict();
+const SUPPRESSIONS_MAX_BYTES = 2 * 1024 * 1024;
 
 /** A catalog upsert of 1000 products with long URLs fits comfortably. */
 const CATALOG_MAX_BYTES = 4 * 1024 * 1024;
@@ -16,7 +28,9 @@ export function adminRoutes(): Hono<AppEnv> {
     requireAdmin(c);
     await next();
   };
-  for (const path of ['/v1/catalog/*', '/v1/blocks', '/v1/blocks/*', '/v1/profiles/*', '/v1/stats']) routes.use(path, adminOnly);
+  for (const path of ['/v1/catalog/*', '/v1/blocks', '/v1/blocks/*', '/v1/profiles/*', '/v1/stats', '/v1/subjects/*', '/v1/suppressions', '/v1/suppressions/*']) {
+    routes.use(path, adminOnly);
+  }
 
   routes.put('/v1/catalog/products', async (c) => {
     const { deps, lookups } = c.get('services');
@@ -74,6 +88,37 @@ export function adminRoutes(): Hono<AppEnv> {
   });
 
   routes.get('/v1/stats', async (c) => c.json({ counters: await c.get('services').counters.read() }));
+
+  /** Deletes everything kept about a subscriber; `?suppress=1` also stops tracking them. */
+  routes.delete('/v1/subjects/:id', async (c) => {
+    const { deps, keyer } = c.get('services');
+    const privacy = { store: deps.store, keyer };
+    const deleted = await deleteSubject(privacy, c.req.param('id'));
+    const suppressed = ['1', 'true', 'yes'].includes(c.req.query('suppress') ?? '');
+    if (suppressed) await suppress(privacy, [c.req.param('id')], 'admin', deps.clock.now());
+    return c.json({ deleted, suppressed });
+  });
+
+  routes.post('/v1/suppressions', async (c) => {
+    const { deps, keyer } = c.get('services');
+    const body = parseOrThrow(suppressionsSchema, await readJsonBody(c.req.raw, SUPPRESSIONS_MAX_BYTES, 'suppressions'), 'suppressions');
+    await suppress({ store: deps.store, keyer }, body.ids, 'admin', deps.clock.now());
+    if (body.delete) for (const id of body.ids) await deleteSubject({ store: deps.store, keyer }, id);
+    return c.json({ suppressed: body.ids.length, deleted: body.delete });
+  });
+
+  routes.get('/v1/suppressions/:id', async (c) => {
+    const { deps, keyer } = c.get('services');
+    const key = await keyer.userKey(c.req.param('id'));
+    const source = (await deps.store.getSuppressions([key])).get(key);
+    return c.json({ suppressed: source !== undefined, ...(source ? { source } : {}) });
+  });
+
+  routes.delete('/v1/suppressions/:id', async (c) => {
+    const { deps, keyer } = c.get('services');
+    await suppress({ store: deps.store, keyer }, [c.req.param('id')], undefined, deps.clock.now());
+    return c.json({ suppressed: false });
+  });
 
   return routes;
 }

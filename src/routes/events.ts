@@ -37,12 +37,15 @@ function authorize(c: AppContext, body: unknown): void {
 }
 
 async function ingest(c: AppContext, events: TrackedEvent[]) {
-  const { deps } = c.get('services');
-  const result = await ingestEvents({ store: deps.store, keyer: c.get('services').keyer }, events, deps.clock.now());
-  c.get('services').counters.add('events.accepted', events.length);
-  if (result.duplicates.length > 0) c.get('services').counters.add('events.duplicate', result.duplicates.length);
+  const { deps, keyer, counters } = c.get('services');
+  const { config } = deps;
+  const ingestDeps = { store: deps.store, keyer, consentCategories: config.consentCategories, ...(config.optOutTrait ? { optOutTrait: config.optOutTrait } : {}) };
+  const result = await ingestEvents(ingestDeps, events, deps.clock.now());
+  counters.add('events.accepted', events.length);
+  if (result.duplicates.length > 0) counters.add('events.duplicate', result.duplicates.length);
+  if (result.dropped.length > 0) counters.add('events.suppressed', result.dropped.length);
   // Segment answers {"success": true}; the counts help when debugging a sender.
-  return c.json({ success: true, applied: result.applied.length, duplicates: result.duplicates.length });
+  return c.json({ success: true, applied: result.applied.length, duplicates: result.duplicates.length, dropped: result.dropped.length });
 }
 
 export function eventRoutes(): Hono<AppEnv> {

@@ -76,6 +76,8 @@ export async function createTestApp(options: { store?: Store; config?: Partial<A
     blockCacheMs: 0,
     demo: false,
     scale: 2,
+    consentCategories: ['Personalization'],
+    optOutTrait: 'opentime_opt_out',
     ...options.config,
   };
   const deps: AppDeps = {
