@@ -143,12 +143,16 @@ describe('blockSchema: problems, each at its JSON path', () => {
   });
 
   it('says which required fields are missing', () => {
-    expect(problems({ id: 'grid' })).toEqual([
-      { path: 'size', message: 'is required (expected object)' },
-      { path: 'slots', message: 'is required (expected number)' },
-      { path: 'source', message: 'is required (expected array)' },
-      { path: 'fallback', message: 'is required (expected object)' },
-    ]);
+    const found = problems({ id: 'grid' });
+    expect(found).toHaveLength(4);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        { path: 'size', message: 'is required (expected object)' },
+        { path: 'slots', message: 'is required (expected number)' },
+        { path: 'source', message: 'is required (expected array)' },
+        { path: 'fallback', message: 'is required (expected object)' },
+      ]),
+    );
   });
 
   it('explains colours in the words of the schema', () => {
@@ -180,7 +184,7 @@ describe('blockSchema: problems, each at its JSON path', () => {
     expect(problems({ ...minimal, params: { headline: 'x'.repeat(121) } })).toEqual([{ path: 'params.headline', message: 'must be at most 120 characters' }]);
   });
 
-  it('does not accept a template it does not know', () => {
-    expect(problems({ ...minimal, template: 'countdown' })).toEqual([{ path: 'template', message: 'expected one of product-grid' }]);
+  it('does not accept a template name that could not be one', () => {
+    expect(problems({ ...minimal, template: 'My Template!' })).toEqual([{ path: 'template', message: 'expected a template name' }]);
   });
 });
