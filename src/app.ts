@@ -7,6 +7,8 @@ import { Lookups } from './core/lookups.ts';
 import { OpenService } from './core/opens.ts';
 import { createRenderer } from './core/render/renderer.ts';
 import { createSubjectKeyer } from './core/subjects.ts';
+import { TemplateEngine } from './core/templates/liquid.ts';
+import { TemplateRegistry } from './core/templates/registry.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { clickRoutes } from './routes/clicks.ts';
 import { demoRoutes } from './routes/demo.ts';
@@ -29,7 +31,10 @@ export interface Opentime {
 export function createApp(deps: AppDeps): Opentime {
   const lookups = new Lookups(deps.store, deps.clock, deps.config.blockCacheMs);
   const counters = new Counters(deps.store, deps.background, deps.logger);
+  const engine = new TemplateEngine();
+  const templates = new TemplateRegistry(deps.store, deps.assets, deps.config.blockCacheMs);
   const renderer = createRenderer({
+    engine,
     rasterizer: deps.rasterizer,
     images: deps.images,
     assets: deps.assets,
@@ -38,9 +43,9 @@ export function createApp(deps: AppDeps): Opentime {
     photoTimeoutMs: deps.config.photoTimeoutMs,
   });
   const keyer = createSubjectKeyer(deps.config.secret);
-  const opens = new OpenService(deps, lookups, counters, renderer, keyer);
+  const opens = new OpenService(deps, lookups, counters, renderer, keyer, templates);
   const clicks = new ClickService(deps, lookups, opens, counters);
-  const services: Services = { deps, lookups, counters, opens, clicks, keyer, renderer };
+  const services: Services = { deps, lookups, counters, opens, clicks, keyer, renderer, templates, engine };
 
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {

@@ -12,6 +12,7 @@ import { solidPng } from './render/png.ts';
 import { digest, renderKey } from './render/render-key.ts';
 import type { GridRender, Renderer } from './render/renderer.ts';
 import { resolveSubjectKeys, type SubjectKeyer } from './subjects.ts';
+import type { TemplateRegistry } from './templates/registry.ts';
 
 export interface OpenRequest {
   blockId: string;
@@ -64,13 +65,15 @@ export class OpenService {
   private readonly counters: Counters;
   private readonly renderer: Renderer;
   private readonly keyer: SubjectKeyer;
+  private readonly templates: TemplateRegistry;
 
-  constructor(deps: AppDeps, lookups: Lookups, counters: Counters, renderer: Renderer, keyer: SubjectKeyer) {
+  constructor(deps: AppDeps, lookups: Lookups, counters: Counters, renderer: Renderer, keyer: SubjectKeyer, templates: TemplateRegistry) {
     this.deps = deps;
     this.lookups = lookups;
     this.counters = counters;
     this.renderer = renderer;
     this.keyer = keyer;
+    this.templates = templates;
   }
 
   private budget<T>(work: Promise<T>, what: string): Promise<T> {
@@ -157,13 +160,15 @@ export class OpenService {
     block: BlockConfig,
     decideNow: () => Decision,
   ): Promise<{ png: Uint8Array; key: string; decision: Decision; cache: OpenImage['cache'] } | undefined> {
+    const template = await this.budget(this.templates.get(block.template), 'reading the template');
+    if (!template) throw new AppError('RENDER_FAILED', 500, `block ${block.id} names template ${JSON.stringify(block.template)}, which does not exist`);
     for (let attempt = 0; attempt <= MAX_PHOTO_RETRIES; attempt++) {
       const decision = decideNow();
       if (decision.slots.every((s) => s === null)) {
         if (attempt === 0) return undefined;
         break; // every candidate's photo failed
       }
-      const key = await renderKey(decision, block.size, this.deps.config.scale);
+      const key = await renderKey(decision, block.size, this.deps.config.scale, template.digest);
       const cached = await this.deps.renderCache.get(key);
       if (cached) return { png: cached, key, decision, cache: 'hit' };
 
@@ -171,7 +176,7 @@ export class OpenService {
       let pending = this.inflight.get(key);
       if (!pending) {
         cache = 'miss';
-        pending = this.renderer.renderGrid(block, decision).finally(() => this.inflight.delete(key));
+        pending = this.renderer.renderGrid(block, decision, template, this.deps.clock.now()).finally(() => this.inflight.delete(key));
         this.inflight.set(key, pending);
         this.counters.add('renders');
       }

@@ -8,6 +8,8 @@ import type { Lookups } from '../core/lookups.ts';
 import type { OpenService } from '../core/opens.ts';
 import type { Renderer } from '../core/render/renderer.ts';
 import type { SubjectKeyer } from '../core/subjects.ts';
+import type { TemplateEngine } from '../core/templates/liquid.ts';
+import type { TemplateRegistry } from '../core/templates/registry.ts';
 
 export interface Services {
   deps: AppDeps;
@@ -17,6 +19,8 @@ export interface Services {
   clicks: ClickService;
   keyer: SubjectKeyer;
   renderer: Renderer;
+  templates: TemplateRegistry;
+  engine: TemplateEngine;
 }
 
 export interface AppEnv {

@@ -22,7 +22,8 @@ import { decide } from '../../src/core/decide/decide.ts';
 import { ingestEvents } from '../../src/core/events/ingest.ts';
 import { normalizeEvent } from '../../src/core/events/normalize.ts';
 import { toSvg } from '../../src/core/render/layout.ts';
-import { photoBox, productGrid } from '../../src/core/render/product-grid.ts';
+import { renderTemplate } from '../../src/core/templates/render.ts';
+import { gridLayout, productViews } from '../../src/core/render/grid-layout.ts';
 import { createSubjectKeyer } from '../../src/core/subjects.ts';
 import { DEMO_BLOCK_ID, DEMO_PRODUCTS } from '../../src/demo/catalog.ts';
 import { startServer } from '../../src/node.ts';
@@ -112,29 +113,30 @@ for (let i = 0; i < COLD_RENDERS; i++) {
   if (response.headers.get('x-opentime-cache') !== 'miss') throw new Error(`cold open ${i} was ${response.headers.get('x-opentime-cache')}`);
 }
 
-// 1b. Baseline: satori + resvg with no caching, same tree and photos (already scaled).
-const box = photoBox(block);
-const photos = new Map<string, string>();
-for (const product of catalog.values()) {
-  photos.set(product.image_url, (await deps.images.fetchImage(product.image_url, { width: box.width * 2, height: box.height * 2 })).dataUri);
-}
+// 1b. Baseline: satori + resvg with no caching, on the same element tree (built untimed, photos already scaled).
+const { templates, engine } = server.opentime.services;
+const template = await templates.get(block.template);
+if (!template) throw new Error('product-grid template missing');
 const baselineMs: number[] = [];
 for (let i = 0; i < COLD_RENDERS; i++) {
   const ids = triples[(i * 7 + 1) % triples.length] as string[];
-  const decision = decide({
-    block,
-    blockVersion: stored.version,
-    profile: undefined,
-    products: catalog,
-    trending: new Map(),
-    ...{},
-  });
+  const decision = decide({ block, blockVersion: stored.version, profile: undefined, products: catalog, trending: new Map() });
   decision.slots = ids.map((id) => {
     const p = catalog.get(id);
     return p ? { id: p.id, title: p.title, price: p.price, currency: p.currency, url: p.url, image_url: p.image_url, source: 'cart' as const } : null;
   });
+  const products = productViews(decision);
+  const scope = { block: { id: block.id, width: block.size.width, height: block.size.height, slots: block.slots }, params: block.params, layout: gridLayout(block), products, now: new Date().toISOString() };
+  const tree = await renderTemplate(
+    { engine, images: deps.images, fonts: deps.fonts, scale: 2, photoTimeoutMs: 5000 },
+    template,
+    scope,
+    block.size,
+    new Set(products.map((p) => p.image_url)),
+  );
+  if (!('element' in tree)) throw new Error('baseline photos failed');
   const started = performance.now();
-  const svg = await toSvg(productGrid(block, decision, photos), block.size.width, block.size.height, deps.fonts);
+  const svg = await toSvg(tree.element, block.size.width, block.size.height, deps.fonts);
   (await renderAsync(svg, { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: false } })).asPng();
   baselineMs.push(performance.now() - started);
 }

@@ -13,7 +13,7 @@ export async function digest(text: string): Promise<string> {
  * that two subscribers with the same products share one image, and a new
  * block version or a price change never serves an old one.
  */
-export function renderKey(decision: Decision, size: { width: number; height: number }, scale: number): Promise<string> {
+export function renderKey(decision: Decision, size: { width: number; height: number }, scale: number, templateDigest: string): Promise<string> {
   const slots = decision.slots.map((s) => (s ? [s.id, s.title, s.price, s.sale_price ?? null, s.currency, s.image_url] : null));
-  return digest(JSON.stringify(['grid', decision.blockId, decision.blockVersion, size.width, size.height, scale, slots]));
+  return digest(JSON.stringify(['grid', decision.blockId, decision.blockVersion, templateDigest, size.width, size.height, scale, slots]));
 }

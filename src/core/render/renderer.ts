@@ -1,17 +1,22 @@
 import type { BlockConfig } from '../blocks/schema.ts';
-import type { Decision, ShownProduct } from '../decide/decide.ts';
+import type { Decision } from '../decide/decide.ts';
 import { AppError } from '../errors.ts';
 import { sniffImageType, toBase64 } from '../bytes.ts';
 import type { Assets, FontSpec, ImageFetcher, Rasterizer } from '../ports.ts';
+import type { ProductGridBlock } from '../blocks/product-grid.ts';
+import { renderTemplate } from '../templates/render.ts';
+import type { TemplateEngine } from '../templates/liquid.ts';
+import type { ResolvedTemplate } from '../templates/registry.ts';
 import { h, img } from './elements.ts';
+import { gridLayout, productViews } from './grid-layout.ts';
 import { toSvg } from './layout.ts';
-import { photoBox, productGrid } from './product-grid.ts';
 
 export interface RendererDeps {
   rasterizer: Rasterizer;
   images: ImageFetcher;
   /** Files under templates/, for fallback images named by path. */
   assets: Assets;
+  engine: TemplateEngine;
   fonts: readonly FontSpec[];
   /** Output pixels per CSS pixel: 2 makes a 600×300 block a sharp 1200×600 PNG. */
   scale: number;
@@ -22,8 +27,8 @@ export interface RendererDeps {
 export type GridRender = { png: Uint8Array } | { failedProducts: string[] };
 
 export interface Renderer {
-  /** Renders a decision, or names the products whose photos could not be loaded. */
-  renderGrid(block: BlockConfig, decision: Decision): Promise<GridRender>;
+  /** Renders a decision with a template, or names the products whose photos could not be loaded. */
+  renderGrid(block: ProductGridBlock, decision: Decision, template: ResolvedTemplate, now: number): Promise<GridRender>;
   /**
    * The block's generic image, nothing personal in it: its `fallback.image`
    * (a file under templates/ or an http(s) URL) drawn over the whole block,
@@ -60,25 +65,28 @@ export function createRenderer(deps: RendererDeps): Renderer {
   }
 
   return {
-    async renderGrid(block, decision) {
-      const box = photoBox(block);
-      const pixels = { width: Math.round(box.width * deps.scale), height: Math.round(box.height * deps.scale) };
-      const shown = decision.slots.filter((s): s is ShownProduct => s !== null);
-      const photos = new Map<string, string>();
-      const failedProducts: string[] = [];
-      const signal = AbortSignal.timeout(deps.photoTimeoutMs);
-      await Promise.all(
-        shown.map(async (product) => {
-          try {
-            const image = await deps.images.fetchImage(product.image_url, pixels, signal);
-            photos.set(product.image_url, image.dataUri);
-          } catch {
-            failedProducts.push(product.id);
-          }
-        }),
+    async renderGrid(block, decision, template, now) {
+      const products = productViews(decision);
+      const scope = {
+        block: { id: block.id, width: block.size.width, height: block.size.height, slots: block.slots },
+        params: block.params,
+        layout: gridLayout(block),
+        products,
+        now: new Date(now).toISOString(),
+      };
+      const allowed = new Set(products.map((p) => p.image_url));
+      const tree = await renderTemplate(
+        { engine: deps.engine, images: deps.images, fonts: deps.fonts, scale: deps.scale, photoTimeoutMs: deps.photoTimeoutMs },
+        template,
+        scope,
+        block.size,
+        allowed,
       );
-      if (failedProducts.length > 0) return { failedProducts };
-      return { png: await rasterize(await layout(productGrid(block, decision, photos), block)) };
+      if ('failedImages' in tree) {
+        const failed = new Set(tree.failedImages);
+        return { failedProducts: products.filter((p) => failed.has(p.image_url)).map((p) => p.id) };
+      }
+      return { png: await rasterize(await layout(tree.element, block)) };
     },
 
     async renderStatic(block) {

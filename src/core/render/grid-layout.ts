@@ -1,0 +1,114 @@
+import type { ProductGridBlock } from '../blocks/product-grid.ts';
+import type { Decision, ShownProduct } from '../decide/decide.ts';
+
+/**
+ * Sizes for product templates, computed from the block's CSS size so that a
+ * 600×300 and a 400×600 block both look designed: templates place things,
+ * this says how big. Four slots in a squarish block become 2×2; one slot in
+ * a wide block sits beside its text.
+ */
+export interface GridLayout {
+  padding: number;
+  gap: number;
+  headline_size: number;
+  headline_min: number;
+  subheadline_size: number;
+  inner_width: number;
+  columns: number;
+  row_width: number;
+  card_width: number;
+  image_width: number;
+  image_height: number;
+  radius: number;
+  text_width: number;
+  title_size: number;
+  title_min: number;
+  /** Two lines of title, so that prices line up across a row. */
+  title_height: number;
+  horizontal: boolean;
+}
+
+const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+const LINE = 1.25;
+
+export function gridLayout(block: Pick<ProductGridBlock, 'size' | 'slots' | 'params'>): GridLayout {
+  const { width, height } = block.size;
+  const params = block.params;
+  const padding = Math.round(clamp(Math.min(width, height) * 0.055, 10, 28));
+  const gap = Math.round(padding * 0.75);
+  const headlineSize = params.headline === '' ? 0 : Math.round(clamp(Math.min(width / 22, height / 11), 14, 34));
+  const subheadlineSize = params.subheadline ? Math.round(clamp(headlineSize * 0.6, 11, 20)) : 0;
+  const innerWidth = width - 2 * padding;
+  const headerHeight = headlineSize ? headlineSize * LINE + (subheadlineSize ? subheadlineSize * LINE + 2 : 0) + gap : 0;
+  const available = height - 2 * padding - headerHeight;
+  const common = {
+    padding,
+    gap,
+    headline_size: headlineSize,
+    headline_min: Math.max(12, Math.round(headlineSize * 0.6)),
+    subheadline_size: subheadlineSize,
+    inner_width: innerWidth,
+  };
+
+  if (block.slots === 1 && width >= height * 1.4) {
+    const imageHeight = Math.max(40, Math.floor(available));
+    const imageWidth = Math.min(imageHeight, Math.floor(innerWidth * 0.45));
+    const titleSize = Math.round(clamp(innerWidth * 0.045, 11, 22));
+    return {
+      ...common,
+      columns: 1,
+      row_width: innerWidth,
+      card_width: innerWidth,
+      image_width: imageWidth,
+      image_height: imageHeight,
+      radius: Math.round(imageWidth * 0.04),
+      text_width: Math.floor(innerWidth - imageWidth - gap * 1.5),
+      title_size: titleSize,
+      title_min: 11,
+      title_height: Math.ceil(titleSize * LINE * 2),
+      horizontal: true,
+    };
+  }
+
+  // The arrangement that gives the largest photos.
+  let best: GridLayout | undefined;
+  for (const columns of new Set([block.slots, Math.ceil(block.slots / 2)])) {
+    const rows = Math.ceil(block.slots / columns);
+    const cardWidth = Math.floor((innerWidth - (columns - 1) * gap) / columns);
+    const cellHeight = (available - (rows - 1) * gap) / rows;
+    const titleSize = Math.round(clamp(Math.min(cardWidth * 0.085, cellHeight * 0.075), 11, 22));
+    const textHeight = titleSize * LINE * 3 + (params.cta ? titleSize * LINE : 0) + 12;
+    const imageHeight = Math.max(30, Math.floor(Math.min(cardWidth, cellHeight - textHeight)));
+    const candidate: GridLayout = {
+      ...common,
+      columns,
+      row_width: columns * cardWidth + (columns - 1) * gap,
+      card_width: cardWidth,
+      image_width: cardWidth,
+      image_height: imageHeight,
+      radius: Math.round(cardWidth * 0.04),
+      text_width: cardWidth,
+      title_size: titleSize,
+      title_min: 11,
+      title_height: Math.ceil(titleSize * LINE * 2),
+      horizontal: false,
+    };
+    if (!best || Math.min(imageHeight, cardWidth) > Math.min(best.image_height, best.card_width)) best = candidate;
+  }
+  return best as GridLayout;
+}
+
+/** A shown product as templates see it. */
+export interface ProductView extends ShownProduct {
+  on_sale: boolean;
+  slot: number;
+}
+
+export function productViews(decision: Decision): ProductView[] {
+  const views: ProductView[] = [];
+  decision.slots.forEach((product, slot) => {
+    if (!product) return;
+    views.push({ ...product, on_sale: product.sale_price !== undefined && product.sale_price < product.price, slot });
+  });
+  return views;
+}
