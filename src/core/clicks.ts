@@ -5,7 +5,7 @@ import { classifyClick, type RequesterClass } from './classify.ts';
 import { withParams } from './links/click-url.ts';
 import type { Lookups } from './lookups.ts';
 import { openKey, type OpenService } from './opens.ts';
-import type { ShownProduct } from './decide/decide.ts';
+import { isHero, type Decision } from './decide/decide.ts';
 import type { StoredBlock } from './blocks/schema.ts';
 
 export interface ClickRequest {
@@ -15,6 +15,19 @@ export interface ClickRequest {
   messageId?: string | undefined;
   method: string;
   userAgent?: string;
+  params?: Record<string, string>;
+}
+
+/** Where one slot of a decision leads: a product's URL, or a hero variant's. */
+interface Shown {
+  url: string;
+  arm?: string;
+}
+
+function shownIn(decision: Decision, slot: number): Shown | undefined {
+  if (isHero(decision)) return decision.arm === undefined ? { url: decision.variant.url } : { url: decision.variant.url, arm: decision.arm };
+  const product = decision.slots[slot];
+  return product ? { url: product.url } : undefined;
 }
 
 export interface ClickTarget {
@@ -53,38 +66,39 @@ export class ClickService {
     }
     if (!stored) return { url: this.deps.config.defaultClickUrl, via: 'fallback', requester };
 
+    const block = stored.config;
     const slot = /^\d{1,2}$/.test(request.slot) ? Number(request.slot) : -1;
-    let product: ShownProduct | null | undefined;
+    let target: Shown | undefined;
     let via: ClickTarget['via'] = 'fallback';
-    if (slot >= 0 && slot < stored.config.slots) {
+    if (block.kind === 'countdown') {
+      target = { url: block.url };
+      via = 'decided';
+    } else if (block.kind === 'hero' || (slot >= 0 && slot < block.slots)) {
       try {
-        ({ product, via } = await this.shownIn(stored, slot, request));
+        ({ target, via } = await this.shownIn(stored, slot, request));
       } catch (error) {
-        this.deps.logger.warn('click fell back', { block: stored.config.id, error: describeError(error) });
+        this.deps.logger.warn('click fell back', { block: block.id, error: describeError(error) });
       }
     }
     if (requester === 'person') {
       this.counters.add('clicks');
-      this.counters.add(`block.${stored.config.id}.clicks`);
-      if (!product) this.counters.add('clicks.fallback');
+      this.counters.add(`block.${block.id}.clicks`);
+      if (target?.arm) this.counters.add(`block.${block.id}.arm.${target.arm}.clicks`);
+      if (!target) this.counters.add('clicks.fallback');
     } else {
       this.counters.add(`clicks.${requester}`);
     }
-    if (!product) return { url: stored.config.fallback.url, via: 'fallback', requester };
-    return { url: withParams(product.url, stored.config.link.utm), via, requester };
+    if (!target) return { url: block.fallback.url, via: 'fallback', requester };
+    return { url: withParams(target.url, block.link.utm), via, requester };
   }
 
-  private async shownIn(
-    stored: StoredBlock,
-    slot: number,
-    request: ClickRequest,
-  ): Promise<{ product: ShownProduct | null | undefined; via: ClickTarget['via'] }> {
+  private async shownIn(stored: StoredBlock, slot: number, request: ClickRequest): Promise<{ target: Shown | undefined; via: ClickTarget['via'] }> {
     const subjectKey = await this.opens.trackedSubject(request.subject);
-    if (!subjectKey) return { product: undefined, via: 'fallback' };
+    if (!subjectKey) return { target: undefined, via: 'fallback' };
     const record = await this.deps.store.getOpenRecord(openKey(stored.config.id, subjectKey, request.messageId), this.deps.clock.now());
-    if (record) return { product: record.decision.slots[slot], via: 'record' };
+    if (record) return { target: shownIn(record.decision, slot), via: 'record' };
     // Images were off: decide now, if there is anyone to decide for (an unknown or deleted subscriber goes to the fallback URL).
-    const { decision, known } = await this.opens.decideNow(stored, subjectKey);
-    return known ? { product: decision.slots[slot], via: 'decided' } : { product: undefined, via: 'fallback' };
+    const { decision, known } = await this.opens.decideNow(stored, subjectKey, { userAgent: request.userAgent, params: request.params ?? {} });
+    return known ? { target: shownIn(decision, slot), via: 'decided' } : { target: undefined, via: 'fallback' };
   }
 }

@@ -1,8 +1,10 @@
 import { LRUCache } from 'lru-cache';
-import type { BlockConfig, StoredBlock } from './blocks/schema.ts';
+import type { BlockConfig, ProductGridBlock, StoredBlock } from './blocks/schema.ts';
 import { withBudget } from './budget.ts';
 import type { Counters } from './counters.ts';
-import { candidateIds, decide, trendingScopes, type DecideInput, type Decision } from './decide/decide.ts';
+import { candidateIds, decide, isHero, trendingScopes, type DecideInput, type Decision, type GridDecision, type HeroDecision } from './decide/decide.ts';
+import { factIds, facts, isTimeZone, type OpenContext } from './decide/facts.ts';
+import { chooseVariant } from './decide/hero.ts';
 import type { AppDeps } from './deps.ts';
 import { AppError, describeError, errorCode, type ErrorCode } from './errors.ts';
 import type { Lookups } from './lookups.ts';
@@ -16,6 +18,9 @@ import type { TemplateRegistry } from './templates/registry.ts';
 
 export interface OpenRequest {
   blockId: string;
+  userAgent?: string | undefined;
+  /** The URL's other parameters (from the ESP's merge tags), for hero rules. */
+  params?: Record<string, string>;
   /** The subscriber id from the ESP merge tag (`u=`), if any. */
   subject?: string | undefined;
   /** The message or campaign id (`m=`), if any. */
@@ -25,6 +30,12 @@ export interface OpenRequest {
 }
 
 export type Fallback = 'last-generic' | 'static' | 'blank';
+
+interface Plan {
+  first: Decision;
+  again?: () => Decision | undefined;
+  known: boolean;
+}
 
 export interface OpenImage {
   png: Uint8Array;
@@ -101,26 +112,65 @@ export class OpenService {
     return suppressed.size > 0 ? undefined : canonical;
   }
 
-  /** Everything decide needs for this block and subject, read within the store budget. */
-  private async decisionInputs(stored: StoredBlock, subjectKey: string | undefined): Promise<DecideInput> {
-    const block = stored.config;
-    const profile: Profile | undefined = subjectKey
-      ? await this.budget(this.deps.store.getProfile(subjectKey), 'reading the profile')
-      : undefined;
+  /** Everything a product grid's decide needs, read within the store budget. */
+  private async gridInputs(block: ProductGridBlock, version: number, profile: Profile | undefined): Promise<DecideInput> {
     const trending = await this.budget(this.lookups.trendingLists(trendingScopes(block, profile)), 'reading trending products');
     const products = await this.budget(this.lookups.productsById(candidateIds(block, profile, trending)), 'reading the catalog');
-    return { block, blockVersion: stored.version, profile, products, trending };
+    return { block, blockVersion: version, profile, products, trending };
   }
 
   /** Decides with the products whose photos are known to be broken left out. */
-  private decideWithout(inputs: DecideInput): Decision {
+  private decideWithout(inputs: DecideInput): GridDecision {
     return decide({ ...inputs, unavailable: new Set(this.brokenPhotos.keys()) });
   }
 
+  /**
+   * A decision for this block and subject now. `again` decides anew after
+   * photos failed (a grid leaves the broken products out); `known` says
+   * whether the subscriber has a profile.
+   */
+  private async plan(stored: StoredBlock, subjectKey: string | undefined, context: OpenContext): Promise<Plan> {
+    const block = stored.config;
+    const profile: Profile | undefined = subjectKey ? await this.budget(this.deps.store.getProfile(subjectKey), 'reading the profile') : undefined;
+    if (block.kind === 'hero') {
+      const products = await this.budget(this.lookups.productsById(factIds(profile)), 'reading the catalog');
+      const choice = chooseVariant(block, facts(profile, products, context), subjectKey);
+      const decision: HeroDecision = {
+        kind: 'hero',
+        blockId: block.id,
+        blockVersion: stored.version,
+        variant: choice.variant,
+        entry: choice.entry,
+        personal: profile !== undefined && choice.entry !== 'default',
+      };
+      if (choice.arm !== undefined) decision.arm = choice.arm;
+      return { first: decision, known: profile !== undefined };
+    }
+    if (block.kind !== 'product-grid') throw new AppError('RENDER_FAILED', 500, `block ${block.id} is a ${block.kind}, which this route does not draw`);
+    const inputs = await this.gridInputs(block, stored.version, profile);
+    return { first: this.decideWithout(inputs), again: () => this.decideWithout(inputs), known: profile !== undefined };
+  }
+
   /** Decides what the block shows for a subject right now (no rendering), and whether a profile was found. */
-  async decideNow(stored: StoredBlock, subjectKey: string | undefined): Promise<{ decision: Decision; known: boolean }> {
-    const inputs = await this.decisionInputs(stored, subjectKey);
-    return { decision: this.decideWithout(inputs), known: inputs.profile !== undefined };
+  async decideNow(stored: StoredBlock, subjectKey: string | undefined, context: Partial<OpenContext> = {}): Promise<{ decision: Decision; known: boolean }> {
+    const plan = await this.plan(stored, subjectKey, this.openContext(stored.config, context));
+    return { decision: plan.first, known: plan.known };
+  }
+
+  /** When and how the email is being opened, for hero rules. */
+  private openContext(block: BlockConfig, request: Partial<OpenContext> & { timezone?: string }): OpenContext {
+    const params = request.params ?? {};
+    const zone = params.tz !== undefined && isTimeZone(params.tz) ? params.tz : block.kind === 'hero' ? block.params.timezone : 'UTC';
+    return { now: this.deps.clock.now(), timezone: zone, userAgent: request.userAgent, params };
+  }
+
+  /** The open record's decision, when the block's lock policy says it still holds. */
+  private async lockedDecision(block: BlockConfig, key: OpenKey | undefined): Promise<Decision | undefined> {
+    if (!key || block.lock.policy === 'live') return undefined;
+    const record = await this.budget(this.deps.store.getOpenRecord(key, this.deps.clock.now()), 'reading the open record');
+    if (!record) return undefined;
+    if (block.lock.policy === 'first_open') return record.decision;
+    return this.deps.clock.now() - record.renderedAt < block.lock.minutes * 60_000 ? record.decision : undefined;
   }
 
   async open(request: OpenRequest): Promise<OpenImage> {
@@ -137,34 +187,38 @@ export class OpenService {
       return { png: await this.blankPng(), cache: 'fallback', fallback: 'blank', error: 'BLOCK_NOT_FOUND', personal: false };
     }
 
+    const block = stored.config;
     try {
       const subjectKey = await this.trackedSubject(request.subject);
-      const inputs = await this.decisionInputs(stored, subjectKey);
-      const rendered = await this.render(stored.config, () => this.decideWithout(inputs));
+      const key = subjectKey ? openKey(block.id, subjectKey, request.messageId) : undefined;
+      const locked = await this.lockedDecision(block, key);
+      const plan: Plan = locked
+        ? { first: locked, known: true }
+        : await this.plan(stored, subjectKey, this.openContext(block, { userAgent: request.userAgent, params: request.params ?? {} }));
+      const rendered = await this.render(block, plan);
       if (!rendered) {
         // Nothing to show (empty catalog, everything out of stock): the block's generic image.
-        this.count(stored.config.id, request, 'fallback');
-        return this.staticImage(stored.config, undefined);
+        this.count(block.id, request, 'fallback');
+        return this.staticImage(block, undefined);
       }
-      if (!rendered.decision.personal) this.lastGeneric.set(stored.config.id, rendered.key);
-      if (subjectKey) this.remember(openKey(stored.config.id, subjectKey, request.messageId), rendered.decision, rendered.key);
-      this.count(stored.config.id, request, rendered.decision.personal ? 'personal' : 'generic');
+      if (!rendered.decision.personal) this.lastGeneric.set(block.id, rendered.key);
+      // A locked decision keeps its first record; machines never lock one in.
+      if (key && !locked && !(request.machine && block.lock.policy !== 'live')) this.remember(key, rendered.decision, rendered.key);
+      this.count(block.id, request, rendered.decision.personal ? 'personal' : 'generic');
       return { png: rendered.png, cache: rendered.cache, personal: rendered.decision.personal };
     } catch (error) {
-      return this.failed(stored.config, error);
+      return this.failed(block, error);
     }
   }
 
   /** Renders a decision through the cache; photos that fail are left out and the block re-decided. */
-  private async render(
-    block: BlockConfig,
-    decideNow: () => Decision,
-  ): Promise<{ png: Uint8Array; key: string; decision: Decision; cache: OpenImage['cache'] } | undefined> {
+  private async render(block: BlockConfig, plan: Plan): Promise<{ png: Uint8Array; key: string; decision: Decision; cache: OpenImage['cache'] } | undefined> {
+    if (block.kind === 'countdown') throw new AppError('RENDER_FAILED', 500, `block ${block.id} is a countdown`);
     const template = await this.budget(this.templates.get(block.template), 'reading the template');
     if (!template) throw new AppError('RENDER_FAILED', 500, `block ${block.id} names template ${JSON.stringify(block.template)}, which does not exist`);
-    for (let attempt = 0; attempt <= MAX_PHOTO_RETRIES; attempt++) {
-      const decision = decideNow();
-      if (decision.slots.every((s) => s === null)) {
+    let decision: Decision | undefined = plan.first;
+    for (let attempt = 0; attempt <= MAX_PHOTO_RETRIES && decision; attempt++) {
+      if (!isHero(decision) && decision.slots.every((s) => s === null)) {
         if (attempt === 0) return undefined;
         break; // every candidate's photo failed
       }
@@ -176,7 +230,14 @@ export class OpenService {
       let pending = this.inflight.get(key);
       if (!pending) {
         cache = 'miss';
-        pending = this.renderer.renderGrid(block, decision, template, this.deps.clock.now()).finally(() => this.inflight.delete(key));
+        const now = this.deps.clock.now();
+        const work =
+          block.kind === 'hero' && isHero(decision)
+            ? this.renderer.renderHero(block, decision, template, now)
+            : block.kind === 'product-grid' && !isHero(decision)
+              ? this.renderer.renderGrid(block, decision, template, now)
+              : Promise.reject(new AppError('RENDER_FAILED', 500, `block ${block.id} changed kind since this decision`));
+        pending = work.finally(() => this.inflight.delete(key));
         this.inflight.set(key, pending);
         this.counters.add('renders');
       }
@@ -187,6 +248,7 @@ export class OpenService {
       }
       for (const id of result.failedProducts) this.brokenPhotos.set(id, true);
       this.deps.logger.warn('product photos did not load', { block: block.id, products: result.failedProducts.length });
+      decision = plan.again?.();
     }
     throw new AppError('IMAGE_FETCH_FAILED', 502, `product photos of block ${block.id} did not load`);
   }

@@ -4,7 +4,11 @@ import { catalogUpsertSchema } from '../core/catalog/product.ts';
 import { AppError } from '../core/errors.ts';
 import { readJsonBody } from '../core/http/body.ts';
 import { deleteSubject, suppress } from '../core/privacy.ts';
-import { parseOrThrow } from '../core/validation.ts';
+import { readTextBody } from '../core/http/body.ts';
+import { TEMPLATE_MAX_CHARS } from '../core/templates/liquid.ts';
+import { BUILT_IN_TEMPLATES, TEMPLATE_NAME_PATTERN } from '../core/templates/registry.ts';
+import { blockProblems, templateProblems } from '../core/templates/validate.ts';
+import { describeProblems, parseOrThrow } from '../core/validation.ts';
 import { z } from 'zod';
 import { requireAdmin, type AppEnv } from './context.ts';
 
@@ -28,7 +32,7 @@ export function adminRoutes(): Hono<AppEnv> {
     requireAdmin(c);
     await next();
   };
-  for (const path of ['/v1/catalog/*', '/v1/blocks', '/v1/blocks/*', '/v1/profiles/*', '/v1/stats', '/v1/subjects/*', '/v1/suppressions', '/v1/suppressions/*']) {
+  for (const path of ['/v1/catalog/*', '/v1/blocks', '/v1/blocks/*', '/v1/templates', '/v1/templates/*', '/v1/profiles/*', '/v1/stats', '/v1/subjects/*', '/v1/suppressions', '/v1/suppressions/*']) {
     routes.use(path, adminOnly);
   }
 
@@ -63,6 +67,8 @@ export function adminRoutes(): Hono<AppEnv> {
       }
     }
     const config = parseOrThrow(blockSchema, { ...(body as object), id }, 'block');
+    const problems = await blockProblems(config, c.get('services').templates);
+    if (problems.length > 0) throw new AppError('VALIDATION_FAILED', 400, `invalid block: ${describeProblems(problems)}`, { details: problems });
     const stored = await deps.store.putBlock(config, deps.clock.now());
     lookups.blockChanged(stored);
     return c.json({ id, version: stored.version, updatedAt: new Date(stored.updatedAt).toISOString() });
@@ -77,6 +83,32 @@ export function adminRoutes(): Hono<AppEnv> {
   routes.get('/v1/blocks', async (c) => {
     const blocks = await c.get('services').deps.store.listBlocks();
     return c.json({ blocks: blocks.map((b) => ({ id: b.config.id, version: b.version, updatedAt: new Date(b.updatedAt).toISOString() })) });
+  });
+
+  /** Templates are HTML with Liquid; the body is the template itself (any content type). */
+  routes.put('/v1/templates/:name', async (c) => {
+    const { deps, templates, engine } = c.get('services');
+    const name = c.req.param('name');
+    if (!TEMPLATE_NAME_PATTERN.test(name)) {
+      throw new AppError('VALIDATION_FAILED', 400, `invalid template name ${JSON.stringify(name)}: expected lowercase letters, digits, - and _ (at most 64)`);
+    }
+    const source = await readTextBody(c.req.raw, TEMPLATE_MAX_CHARS, 'template');
+    const problems = await templateProblems(engine, source);
+    if (problems.length > 0) throw new AppError('VALIDATION_FAILED', 400, `invalid template: ${describeProblems(problems)}`, { details: problems });
+    const stored = await deps.store.putTemplate(name, source, deps.clock.now());
+    await templates.changed(stored);
+    return c.json({ name, version: stored.version, updatedAt: new Date(stored.updatedAt).toISOString() });
+  });
+
+  routes.get('/v1/templates/:name', async (c) => {
+    const template = await c.get('services').templates.get(c.req.param('name'));
+    if (!template) throw new AppError('NOT_FOUND', 404, `no template named ${JSON.stringify(c.req.param('name'))}`);
+    return c.body(template.source, 200, { 'Content-Type': 'text/html; charset=utf-8', 'x-opentime-template': template.origin });
+  });
+
+  routes.get('/v1/templates', async (c) => {
+    const stored = await c.get('services').deps.store.listTemplates();
+    return c.json({ templates: stored.map((t) => ({ name: t.name, version: t.version, updatedAt: new Date(t.updatedAt).toISOString() })), builtIn: BUILT_IN_TEMPLATES });
   });
 
   routes.get('/v1/profiles/:id', async (c) => {

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { SUBJECT_ID_MAX_CHARS } from '../core/events/limits.ts';
-import { boundedQuery, type AppEnv } from './context.ts';
+import { boundedQuery, ruleParams, type AppEnv } from './context.ts';
 
 const MESSAGE_ID_MAX_CHARS = 128;
 
@@ -23,6 +23,7 @@ export function clickRoutes(): Hono<AppEnv> {
       method: c.req.method,
       subject: boundedQuery(c, 'u', SUBJECT_ID_MAX_CHARS),
       messageId: boundedQuery(c, 'm', MESSAGE_ID_MAX_CHARS),
+      params: ruleParams(c),
       ...(userAgent === undefined ? {} : { userAgent }),
     });
     c.set('cacheOutcome', target.via);

@@ -48,3 +48,20 @@ export function boundedQuery(c: AppContext, name: string, maxChars: number): str
   if (value === undefined || value === '' || value.length > maxChars) return undefined;
   return value;
 }
+
+/** Opentime's own query parameters; the rest come from the ESP's merge tags and feed hero rules. */
+const OWN_PARAMS = new Set(['u', 'm', 'slot']);
+const MAX_RULE_PARAMS = 20;
+const RULE_PARAM_MAX_CHARS = 200;
+
+/** The URL's other parameters, bounded in number and length; longer values are left out, not cut. */
+export function ruleParams(c: AppContext): Record<string, string> {
+  const params: Record<string, string> = {};
+  let count = 0;
+  for (const [name, value] of new URL(c.req.url).searchParams) {
+    if (OWN_PARAMS.has(name) || name.length > 64 || value.length > RULE_PARAM_MAX_CHARS || name in params) continue;
+    if (++count > MAX_RULE_PARAMS) break;
+    params[name] = value;
+  }
+  return params;
+}

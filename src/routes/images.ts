@@ -4,7 +4,7 @@ import { SUBJECT_ID_MAX_CHARS } from '../core/events/limits.ts';
 import { describeError } from '../core/errors.ts';
 import { BLOCK_ID_PATTERN } from '../core/blocks/schema.ts';
 import type { OpenImage } from '../core/opens.ts';
-import { boundedQuery, type AppContext, type AppEnv } from './context.ts';
+import { boundedQuery, ruleParams, type AppContext, type AppEnv } from './context.ts';
 
 const MESSAGE_ID_MAX_CHARS = 128;
 
@@ -45,6 +45,8 @@ export function imageRoutes(): Hono<AppEnv> {
       machine: isMachineOpen(c.req.method, c.req.header('user-agent')),
       subject: boundedQuery(c, 'u', SUBJECT_ID_MAX_CHARS),
       messageId: boundedQuery(c, 'm', MESSAGE_ID_MAX_CHARS),
+      userAgent: c.req.header('user-agent'),
+      params: ruleParams(c),
     };
     try {
       return imageResponse(c, await opens.open(request));

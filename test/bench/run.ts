@@ -75,7 +75,7 @@ const server = await startServer({
 const { deps } = server;
 const keyer = createSubjectKeyer(deps.config.secret);
 const stored = await deps.store.getBlock(DEMO_BLOCK_ID);
-if (!stored) throw new Error('demo block missing');
+if (!stored || stored.config.kind !== 'product-grid') throw new Error('demo block missing');
 const block = stored.config;
 const catalog = await deps.store.getProducts(DEMO_PRODUCTS.map((p) => p.id));
 

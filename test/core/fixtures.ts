@@ -3,7 +3,7 @@
  * normalised), profiles, and catalog products and blocks parsed through their
  * schemas so that defaults apply exactly as in production.
  */
-import { blockSchema, type BlockConfig, type BlockInput } from '../../src/core/blocks/schema.ts';
+import { blockSchema, productGridBlockSchema, type BlockInput, type ProductGridBlock } from '../../src/core/blocks/schema.ts';
 import { productSchema, type Product } from '../../src/core/catalog/product.ts';
 import type { TrackedEvent } from '../../src/core/events/normalize.ts';
 import { emptyProfile, type Profile } from '../../src/core/profiles/profile.ts';
@@ -98,13 +98,13 @@ export function catalog(...products: Product[]): Map<string, Product> {
   return new Map(products.map((p) => [p.id, p]));
 }
 
-export function block(fields: Partial<BlockInput> = {}): BlockConfig {
-  return blockSchema.parse({
+export function block(fields: Partial<BlockInput> = {}): ProductGridBlock {
+  return productGridBlockSchema.parse(blockSchema.parse({
     id: 'grid',
     size: { width: 600, height: 300 },
     slots: 3,
     source: [{ from: 'cart' }],
     fallback: { url: 'https://shop.example.com/' },
     ...fields,
-  });
+  }));
 }

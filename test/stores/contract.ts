@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { blockSchema, type BlockConfig } from '../../src/core/blocks/schema.ts';
 import { productSchema, type Product } from '../../src/core/catalog/product.ts';
-import type { Decision } from '../../src/core/decide/decide.ts';
+import type { Decision, GridDecision } from '../../src/core/decide/decide.ts';
 import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets, type TrendingIncrement } from '../../src/core/decide/trending.ts';
 import { DEDUPE_WINDOW_SECONDS } from '../../src/core/events/limits.ts';
 import type { TrackedEvent } from '../../src/core/events/normalize.ts';
@@ -489,7 +489,7 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
       it('replaces the record on a later open', async () => {
         await store.putOpenRecord(key, { decision: decision(['red']), renderedAt: T0 }, 3600);
         await store.putOpenRecord(key, { decision: decision(['green']), renderedAt: T0 + SECOND }, 3600);
-        expect((await store.getOpenRecord(key, T0 + 2 * SECOND))?.decision.slots[0]?.id).toBe('green');
+        expect(((await store.getOpenRecord(key, T0 + 2 * SECOND))?.decision as GridDecision | undefined)?.slots[0]?.id).toBe('green');
       });
 
       it('forgets a record once its TTL from renderedAt has passed', async () => {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { countdownBlockSchema, type CountdownBlock } from './countdown.ts';
+import { heroBlockSchema, type HeroBlock } from './hero.ts';
 import { productGridBlockSchema, type ProductGridBlock } from './product-grid.ts';
 
 /**
@@ -7,8 +9,10 @@ import { productGridBlockSchema, type ProductGridBlock } from './product-grid.ts
  */
 export * from './common.ts';
 export * from './product-grid.ts';
+export * from './countdown.ts';
+export * from './hero.ts';
 
-const kinds = z.discriminatedUnion('kind', [productGridBlockSchema]);
+const kinds = z.discriminatedUnion('kind', [productGridBlockSchema, heroBlockSchema, countdownBlockSchema]);
 
 export const blockSchema = z.preprocess(
   (input) => (input && typeof input === 'object' && !Array.isArray(input) && !('kind' in input) ? { ...input, kind: 'product-grid' } : input),
@@ -16,7 +20,7 @@ export const blockSchema = z.preprocess(
 );
 
 export type BlockInput = z.input<typeof kinds> | Omit<z.input<typeof productGridBlockSchema>, 'kind'>;
-export type BlockConfig = ProductGridBlock;
+export type BlockConfig = ProductGridBlock | HeroBlock | CountdownBlock;
 
 /** A block as stored: its config and the version the store gave it. */
 export interface StoredBlock {

@@ -1,5 +1,6 @@
-import type { BlockConfig, Source, SourceKind } from '../blocks/schema.ts';
-import { LAST_CATEGORY, PROFILE_SOURCES } from '../blocks/schema.ts';
+import type { Variant } from '../blocks/hero.ts';
+import type { ProductGridBlock, Source, SourceKind } from '../blocks/product-grid.ts';
+import { LAST_CATEGORY, PROFILE_SOURCES } from '../blocks/product-grid.ts';
 import { effectivePrice, type Product } from '../catalog/product.ts';
 import type { Profile } from '../profiles/profile.ts';
 import { trendingScope } from './trending.ts';
@@ -16,7 +17,9 @@ export interface ShownProduct {
   source: SourceKind;
 }
 
-export interface Decision {
+/** What a product grid shows. (`kind` is absent in records written before heroes existed.) */
+export interface GridDecision {
+  kind?: 'product-grid';
   blockId: string;
   blockVersion: number;
   /** One entry per slot; null when no source had anything left for it. */
@@ -25,8 +28,25 @@ export interface Decision {
   personal: boolean;
 }
 
+/** What a hero shows: the variant, the rule entry that chose it, and the A/B arm. */
+export interface HeroDecision {
+  kind: 'hero';
+  blockId: string;
+  blockVersion: number;
+  variant: Variant;
+  entry: string;
+  arm?: string;
+  personal: boolean;
+}
+
+export type Decision = GridDecision | HeroDecision;
+
+export function isHero(decision: Decision): decision is HeroDecision {
+  return decision.kind === 'hero';
+}
+
 export interface DecideInput {
-  block: BlockConfig;
+  block: ProductGridBlock;
   blockVersion: number;
   profile: Profile | undefined;
   /** Catalog entries for every candidate id (see `candidateIds`). */
@@ -42,7 +62,7 @@ export interface DecideInput {
  * the same decision, and the decision keys the render cache, so subscribers
  * with the same cart share one rendered image.
  */
-export function decide(input: DecideInput): Decision {
+export function decide(input: DecideInput): GridDecision {
   const { block, profile } = input;
   const chosen: ShownProduct[] = [];
   const taken = new Set<string>();
@@ -65,7 +85,7 @@ export function decide(input: DecideInput): Decision {
   }
 
   const slots: Array<ShownProduct | null> = Array.from({ length: block.slots }, (_, i) => chosen[i] ?? null);
-  return { blockId: block.id, blockVersion: input.blockVersion, slots, personal };
+  return { kind: 'product-grid', blockId: block.id, blockVersion: input.blockVersion, slots, personal };
 }
 
 /** The product ids a source offers, best first. */
@@ -146,7 +166,7 @@ function shown(product: Product, source: SourceKind): ShownProduct {
 
 /** Every product id the block could show for this profile, so the caller can load them in one read. */
 export function candidateIds(
-  block: BlockConfig,
+  block: ProductGridBlock,
   profile: Profile | undefined,
   trending: ReadonlyMap<string, readonly string[]>,
 ): string[] {
@@ -159,7 +179,7 @@ export function candidateIds(
 }
 
 /** The trending scopes the block reads for this profile. */
-export function trendingScopes(block: BlockConfig, profile: Profile | undefined): string[] {
+export function trendingScopes(block: ProductGridBlock, profile: Profile | undefined): string[] {
   const scopes = new Set<string>();
   for (const source of block.source) {
     if (source.from === 'trending' || source.from === 'bestsellers') {

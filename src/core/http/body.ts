@@ -7,12 +7,29 @@ import { AppError } from '../errors.ts';
  * off. Any content type is accepted, because `navigator.sendBeacon` sends
  * text/plain.
  */
+/** Reads a text body (a template) within the same limits. */
+export async function readTextBody(request: Request, maxBytes: number, what = 'request body'): Promise<string> {
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(await readBytes(request, maxBytes, what));
+  if (text.trim() === '') throw new AppError('VALIDATION_FAILED', 400, `${what} is empty`);
+  return text;
+}
+
 export async function readJsonBody(request: Request, maxBytes: number, what = 'request body'): Promise<unknown> {
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(await readBytes(request, maxBytes, what));
+  if (text.trim() === '') throw new AppError('INVALID_JSON', 400, `${what} is empty; expected JSON`);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new AppError('INVALID_JSON', 400, `${what} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+async function readBytes(request: Request, maxBytes: number, what: string): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes && !request.headers.get('content-encoding')) {
     throw tooLarge(what, declared, maxBytes);
   }
-  if (!request.body) throw new AppError('INVALID_JSON', 400, `${what} is empty; expected JSON`);
+  if (!request.body) return new Uint8Array(0);
 
   let stream: ReadableStream<Uint8Array> = request.body;
   const encoding = request.headers.get('content-encoding')?.toLowerCase().trim();
@@ -47,13 +64,7 @@ export async function readJsonBody(request: Request, maxBytes: number, what = 'r
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
-  if (text.trim() === '') throw new AppError('INVALID_JSON', 400, `${what} is empty; expected JSON`);
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new AppError('INVALID_JSON', 400, `${what} is not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
+  return bytes;
 }
 
 function tooLarge(what: string, bytes: number, maxBytes: number): AppError {

@@ -1,5 +1,4 @@
-import type { ProductGridBlock } from '../blocks/product-grid.ts';
-import type { Decision, ShownProduct } from '../decide/decide.ts';
+import type { GridDecision, ShownProduct } from '../decide/decide.ts';
 
 /**
  * Sizes for product templates, computed from the block's CSS size so that a
@@ -31,7 +30,14 @@ export interface GridLayout {
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
 const LINE = 1.25;
 
-export function gridLayout(block: Pick<ProductGridBlock, 'size' | 'slots' | 'params'>): GridLayout {
+/** What the layout depends on: the block's size, slot count and which texts it shows. */
+export interface LayoutInput {
+  size: { width: number; height: number };
+  slots: number;
+  params: { headline: string; subheadline?: string | undefined; cta: string };
+}
+
+export function gridLayout(block: LayoutInput): GridLayout {
   const { width, height } = block.size;
   const params = block.params;
   const padding = Math.round(clamp(Math.min(width, height) * 0.055, 10, 28));
@@ -104,11 +110,73 @@ export interface ProductView extends ShownProduct {
   slot: number;
 }
 
-export function productViews(decision: Decision): ProductView[] {
+export function productViews(decision: GridDecision): ProductView[] {
   const views: ProductView[] = [];
   decision.slots.forEach((product, slot) => {
     if (!product) return;
     views.push({ ...product, on_sale: product.sale_price !== undefined && product.sale_price < product.price, slot });
   });
   return views;
+}
+
+/** Sizes for templates that list one product per row (product-row). */
+export interface RowLayout {
+  row_height: number;
+  image_size: number;
+  radius: number;
+  text_width: number;
+  title_size: number;
+}
+
+export function rowLayout(block: LayoutInput, grid: GridLayout): RowLayout {
+  const header = grid.headline_size ? grid.headline_size * LINE + grid.gap : 0;
+  const rowHeight = Math.floor((block.size.height - 2 * grid.padding - header - (block.slots - 1) * grid.gap) / block.slots);
+  const imageSize = Math.max(24, Math.min(rowHeight, Math.floor(grid.inner_width * 0.3)));
+  const ctaWidth = block.params.cta ? Math.min(160, Math.round(grid.inner_width * 0.25)) + grid.gap : 0;
+  const titleSize = Math.round(clamp(Math.min(rowHeight * 0.2, grid.inner_width * 0.04), 11, 20));
+  return {
+    row_height: rowHeight,
+    image_size: imageSize,
+    radius: Math.round(imageSize * 0.08),
+    text_width: Math.max(40, grid.inner_width - imageSize - grid.gap - ctaWidth),
+    title_size: titleSize,
+  };
+}
+
+/** Sizes for the hero template: a text column over the background, a button. */
+export interface HeroLayout {
+  padding: number;
+  gap: number;
+  headline_size: number;
+  headline_min: number;
+  subcopy_size: number;
+  /** The text column, padding included, and the text inside it. */
+  text_width: number;
+  inner_width: number;
+  cta_size: number;
+  button_padding_x: number;
+  button_padding_y: number;
+  button_radius: number;
+  text_color: string;
+}
+
+export function heroLayout(size: { width: number; height: number }, textColor: string, hasImage: boolean): HeroLayout {
+  const padding = Math.round(clamp(Math.min(size.width, size.height) * 0.08, 14, 48));
+  const textWidth = Math.round(hasImage ? size.width * 0.62 : size.width);
+  const headline = Math.round(clamp(Math.min(size.width / 14, size.height / 6), 16, 56));
+  const cta = Math.round(clamp(headline * 0.42, 12, 22));
+  return {
+    padding,
+    gap: Math.round(clamp(headline * 0.35, 6, 20)),
+    headline_size: headline,
+    headline_min: Math.max(14, Math.round(headline * 0.55)),
+    subcopy_size: Math.round(clamp(headline * 0.42, 12, 22)),
+    text_width: textWidth,
+    inner_width: textWidth - 2 * padding,
+    cta_size: cta,
+    button_padding_x: Math.round(cta * 1.1),
+    button_padding_y: Math.round(cta * 0.6),
+    button_radius: Math.round(cta * 0.4),
+    text_color: textColor,
+  };
 }

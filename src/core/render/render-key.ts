@@ -1,4 +1,4 @@
-import type { Decision } from '../decide/decide.ts';
+import { isHero, type Decision } from '../decide/decide.ts';
 
 /** A stable hex digest of a string (SHA-256, shortened: a cache key, not a secret). */
 export async function digest(text: string): Promise<string> {
@@ -14,6 +14,8 @@ export async function digest(text: string): Promise<string> {
  * block version or a price change never serves an old one.
  */
 export function renderKey(decision: Decision, size: { width: number; height: number }, scale: number, templateDigest: string): Promise<string> {
-  const slots = decision.slots.map((s) => (s ? [s.id, s.title, s.price, s.sale_price ?? null, s.currency, s.image_url] : null));
-  return digest(JSON.stringify(['grid', decision.blockId, decision.blockVersion, templateDigest, size.width, size.height, scale, slots]));
+  const shown = isHero(decision)
+    ? ['hero', decision.variant]
+    : ['grid', decision.slots.map((s) => (s ? [s.id, s.title, s.price, s.sale_price ?? null, s.currency, s.image_url] : null))];
+  return digest(JSON.stringify([decision.blockId, decision.blockVersion, templateDigest, size.width, size.height, scale, shown]));
 }

@@ -1,5 +1,5 @@
 import type { BlockConfig } from '../blocks/schema.ts';
-import type { Decision } from '../decide/decide.ts';
+import type { GridDecision, HeroDecision } from '../decide/decide.ts';
 import { AppError } from '../errors.ts';
 import { sniffImageType, toBase64 } from '../bytes.ts';
 import type { Assets, FontSpec, ImageFetcher, Rasterizer } from '../ports.ts';
@@ -8,7 +8,8 @@ import { renderTemplate } from '../templates/render.ts';
 import type { TemplateEngine } from '../templates/liquid.ts';
 import type { ResolvedTemplate } from '../templates/registry.ts';
 import { h, img } from './elements.ts';
-import { gridLayout, productViews } from './grid-layout.ts';
+import type { HeroBlock } from '../blocks/hero.ts';
+import { gridLayout, heroLayout, productViews, rowLayout } from './grid-layout.ts';
 import { toSvg } from './layout.ts';
 
 export interface RendererDeps {
@@ -28,7 +29,9 @@ export type GridRender = { png: Uint8Array } | { failedProducts: string[] };
 
 export interface Renderer {
   /** Renders a decision with a template, or names the products whose photos could not be loaded. */
-  renderGrid(block: ProductGridBlock, decision: Decision, template: ResolvedTemplate, now: number): Promise<GridRender>;
+  renderGrid(block: ProductGridBlock, decision: GridDecision, template: ResolvedTemplate, now: number): Promise<GridRender>;
+  /** Renders a hero's variant; a background photo that does not load leaves its colour. */
+  renderHero(block: HeroBlock, decision: HeroDecision, template: ResolvedTemplate, now: number): Promise<GridRender>;
   /**
    * The block's generic image, nothing personal in it: its `fallback.image`
    * (a file under templates/ or an http(s) URL) drawn over the whole block,
@@ -67,10 +70,12 @@ export function createRenderer(deps: RendererDeps): Renderer {
   return {
     async renderGrid(block, decision, template, now) {
       const products = productViews(decision);
+      const grid = gridLayout(block);
       const scope = {
         block: { id: block.id, width: block.size.width, height: block.size.height, slots: block.slots },
         params: block.params,
-        layout: gridLayout(block),
+        layout: grid,
+        rows: rowLayout(block, grid),
         products,
         now: new Date(now).toISOString(),
       };
@@ -86,6 +91,34 @@ export function createRenderer(deps: RendererDeps): Renderer {
         const failed = new Set(tree.failedImages);
         return { failedProducts: products.filter((p) => failed.has(p.image_url)).map((p) => p.id) };
       }
+      return { png: await rasterize(await layout(tree.element, block)) };
+    },
+
+    async renderHero(block, decision, template, now) {
+      const variant = decision.variant;
+      const image = variant.background.image;
+      // A background from templates/ is embedded here; an http(s) one is fetched by the template pipeline.
+      const src = image && !/^https?:\/\//i.test(image) ? await fallbackImage(image, { width: block.size.width * deps.scale, height: block.size.height * deps.scale }).catch(() => undefined) : image;
+      const draw = async (backgroundImage: string | undefined) => {
+        const shown = { ...variant, background: { ...variant.background, image: backgroundImage } };
+        const scope = {
+          block: { id: block.id, width: block.size.width, height: block.size.height },
+          params: block.params,
+          layout: heroLayout(block.size, variant.text ?? (backgroundImage ? '#ffffff' : block.params.text), backgroundImage !== undefined),
+          variant: shown,
+          now: new Date(now).toISOString(),
+        };
+        return renderTemplate(
+          { engine: deps.engine, images: deps.images, fonts: deps.fonts, scale: deps.scale, photoTimeoutMs: deps.photoTimeoutMs },
+          template,
+          scope,
+          block.size,
+          new Set(backgroundImage ? [backgroundImage] : []),
+        );
+      };
+      let tree = await draw(src);
+      if ('failedImages' in tree) tree = await draw(undefined);
+      if ('failedImages' in tree) throw new AppError('RENDER_FAILED', 500, `hero ${block.id} could not be drawn`);
       return { png: await rasterize(await layout(tree.element, block)) };
     },
 

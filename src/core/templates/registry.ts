@@ -17,6 +17,8 @@ export interface ResolvedTemplate {
 }
 
 export const TEMPLATE_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** The templates shipped in templates/. */
+export const BUILT_IN_TEMPLATES = ['product-grid', 'product-row', 'hero'] as const;
 
 type Missing = { missing: true };
 const MISSING: Missing = { missing: true };

@@ -67,6 +67,12 @@ export async function renderTemplate(
         image.props = { style: { width: width || undefined, height: height || undefined } };
         return;
       }
+      if (src.startsWith('data:')) {
+        // Already embedded by the caller (a file under templates/).
+        image.props.width = width;
+        image.props.height = height;
+        return;
+      }
       try {
         const box = { width: Math.round(width * deps.scale), height: Math.round(height * deps.scale) };
         image.props.src = (await deps.images.fetchImage(src, box, signal)).dataUri;

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { blockSchema, type BlockInput } from '../../../src/core/blocks/schema.ts';
+import { productGridBlockSchema, blockSchema, type BlockInput } from '../../../src/core/blocks/schema.ts';
 import { problemsFrom, type Problem } from '../../../src/core/validation.ts';
+
+/** The product-grid schema, through the same kind defaulting as blockSchema. */
+const gridSchema = { parse: (input: object) => productGridBlockSchema.parse(blockSchema.parse(input)) };
 
 const minimal = {
   id: 'cart-reminder',
@@ -18,7 +21,7 @@ function problems(input: unknown): Problem[] {
 
 describe('blockSchema: defaults', () => {
   it('fills in kind, template, params and link', () => {
-    const block = blockSchema.parse(minimal);
+    const block = gridSchema.parse(minimal);
     expect(block.kind).toBe('product-grid');
     expect(block.template).toBe('product-grid');
     expect(block.params).toEqual({
@@ -35,30 +38,30 @@ describe('blockSchema: defaults', () => {
   });
 
   it('shows only products in stock, excluding nothing, unless a source says otherwise', () => {
-    const [source] = blockSchema.parse(minimal).source;
+    const [source] = gridSchema.parse(minimal).source;
     expect(source?.where).toEqual({ in_stock: true });
     expect(source?.exclude).toEqual([]);
   });
 
   it('keeps in_stock true when where names only other filters', () => {
-    const block = blockSchema.parse({ ...minimal, source: [{ from: 'cart', where: { on_sale: true } }] });
+    const block = gridSchema.parse({ ...minimal, source: [{ from: 'cart', where: { on_sale: true } }] });
     expect(block.source[0]?.where).toEqual({ in_stock: true, on_sale: true });
   });
 
   it('fills in the params a block leaves out and keeps the ones it gives', () => {
-    const block = blockSchema.parse({ ...minimal, params: { headline: 'Still thinking about these?', accent: '#d33' } });
+    const block = gridSchema.parse({ ...minimal, params: { headline: 'Still thinking about these?', accent: '#d33' } });
     expect(block.params.headline).toBe('Still thinking about these?');
     expect(block.params.accent).toBe('#d33');
     expect(block.params.locale).toBe('en-US');
   });
 
   it('accepts a single exclude as a list of one', () => {
-    const block = blockSchema.parse({ ...minimal, source: [{ from: 'recently_viewed', exclude: 'purchased' }] });
+    const block = gridSchema.parse({ ...minimal, source: [{ from: 'recently_viewed', exclude: 'purchased' }] });
     expect(block.source[0]?.exclude).toEqual(['purchased']);
   });
 
   it('accepts the block from the design document', () => {
-    const block = blockSchema.parse({
+    const block = gridSchema.parse({
       $schema: './schema/block.json',
       id: 'cart-reminder',
       template: 'product-grid',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { BlockConfig } from '../../../src/core/blocks/schema.ts';
-import { candidateIds, decide, trendingScopes, type DecideInput, type Decision } from '../../../src/core/decide/decide.ts';
+import type { ProductGridBlock } from '../../../src/core/blocks/schema.ts';
+import { candidateIds, decide, trendingScopes, type DecideInput, type GridDecision } from '../../../src/core/decide/decide.ts';
 import type { Profile } from '../../../src/core/profiles/profile.ts';
 import { at, block, catalog, product, profileWith } from '../fixtures.ts';
 
@@ -27,12 +27,12 @@ const shopper: Profile = profileWith({
   lastCategory: { name: 'Hats', at: at(6) },
 });
 
-function run(blockConfig: BlockConfig, overrides: Partial<DecideInput> = {}): Decision {
+function run(blockConfig: ProductGridBlock, overrides: Partial<DecideInput> = {}): GridDecision {
   return decide({ block: blockConfig, blockVersion: 1, profile: shopper, products, trending: new Map(), ...overrides });
 }
 
-const ids = (decision: Decision) => decision.slots.map((slot) => slot?.id ?? null);
-const sources = (decision: Decision) => decision.slots.map((slot) => slot?.source ?? null);
+const ids = (decision: GridDecision) => decision.slots.map((slot) => slot?.id ?? null);
+const sources = (decision: GridDecision) => decision.slots.map((slot) => slot?.source ?? null);
 
 describe('decide: profile sources', () => {
   it('shows the cart, most recent line first', () => {

@@ -1,0 +1,77 @@
+import jsonLogic from 'json-logic-js';
+import type { HeroBlock, Variant } from '../blocks/hero.ts';
+import type { Facts } from './facts.ts';
+
+// `method` calls arbitrary methods of values: no rule needs it, and no rule may run code.
+jsonLogic.rm_operation('method');
+
+/** Which variant a hero shows, and why (for the open record and the stats). */
+export interface HeroChoice {
+  variant: Variant;
+  /** The entry that matched (`default` when none did). */
+  entry: string;
+  /** For a split: the arm, or `holdout`. */
+  arm?: string;
+}
+
+/** A stable number in [0, 1) for (subscriber, block): the same subscriber always lands in the same arm. */
+export function splitPoint(subjectKey: string, blockId: string): number {
+  // FNV-1a, 32-bit, then a final avalanche so nearby ids spread out.
+  let hash = 0x811c9dc5;
+  for (const char of `${blockId}\u0000${subjectKey}`) {
+    hash ^= char.codePointAt(0) as number;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b) >>> 0;
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35) >>> 0;
+  hash ^= hash >>> 16;
+  return (hash >>> 0) / 0x1_0000_0000;
+}
+
+export function matches(rule: Record<string, unknown> | undefined, data: Facts): boolean {
+  if (rule === undefined) return true;
+  return Boolean(jsonLogic.apply(rule as jsonLogic.RulesLogic, data));
+}
+
+/**
+ * The first entry whose rule matches wins. A split divides by a stable hash
+ * of the subscriber (anonymous opens all land at one point, so they see one
+ * arm consistently); the holdout share gets the default variant.
+ */
+export function chooseVariant(block: HeroBlock, data: Facts, subjectKey: string | undefined): HeroChoice {
+  for (const entry of block.variants) {
+    if (!matches(entry.when, data)) continue;
+    if (!('split' in entry)) {
+      const { when: _when, ...variant } = entry;
+      return { variant, entry: entry.id };
+    }
+    const point = splitPoint(subjectKey ?? 'anonymous', block.id) * 100;
+    if (point < entry.split.holdout) return { variant: block.default, entry: entry.id, arm: 'holdout' };
+    const total = entry.split.arms.reduce((n, a) => n + a.weight, 0);
+    let at = ((point - entry.split.holdout) / (100 - entry.split.holdout)) * total;
+    for (const arm of entry.split.arms) {
+      at -= arm.weight;
+      if (at < 0 || arm === entry.split.arms[entry.split.arms.length - 1]) {
+        const { weight: _weight, ...variant } = arm;
+        return { variant, entry: entry.id, arm: arm.id };
+      }
+    }
+  }
+  return { variant: block.default, entry: 'default' };
+}
+
+/** Problems with a block's rules (unknown operations), by JSON path, for validation. */
+export function ruleProblems(block: HeroBlock, sample: Facts): Array<{ path: string; message: string }> {
+  const problems: Array<{ path: string; message: string }> = [];
+  block.variants.forEach((entry, i) => {
+    if (entry.when === undefined) return;
+    try {
+      jsonLogic.apply(entry.when as jsonLogic.RulesLogic, sample);
+    } catch (error) {
+      problems.push({ path: `variants[${i}].when`, message: `is not a JSONLogic rule opentime can run: ${(error as Error).message}` });
+    }
+  });
+  return problems;
+}
