@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { StoredBlock } from './blocks/schema.ts';
+import { blockSchema, type StoredBlock } from './blocks/schema.ts';
 import type { Product } from './catalog/product.ts';
 import { TRENDING_LIST_LENGTH } from './decide/trending.ts';
 import type { Clock, Store } from './ports.ts';
@@ -13,6 +13,16 @@ import type { Clock, Store } from './ports.ts';
 export const TRENDING_CACHE_MS = 30_000;
 export const PRODUCT_CACHE_MS = 10_000;
 const MAX_CACHED_PRODUCTS = 20_000;
+
+/**
+ * A block stored by an older opentime lacks fields added since (their
+ * defaults apply); one that no longer validates is kept as it is.
+ */
+function upgraded(stored: StoredBlock | undefined): StoredBlock | undefined {
+  if (!stored) return stored;
+  const parsed = blockSchema.safeParse(stored.config);
+  return parsed.success ? { ...stored, config: parsed.data } : stored;
+}
 
 type Missing = { missing: true };
 const MISSING: Missing = { missing: true };
@@ -36,7 +46,7 @@ export class Lookups {
   async block(id: string): Promise<StoredBlock | undefined> {
     const cached = this.blocks.get(id);
     if (cached !== undefined) return 'missing' in cached ? undefined : cached;
-    const stored = await this.store.getBlock(id);
+    const stored = upgraded(await this.store.getBlock(id));
     this.blocks.set(id, stored ?? MISSING);
     return stored;
   }

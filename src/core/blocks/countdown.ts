@@ -25,12 +25,19 @@ const zoneName = z
   .max(64)
   .refine(isTimeZone, 'expected an IANA time zone such as America/New_York or Europe/Berlin');
 
-/** An absolute instant: ISO 8601 with Z or an offset, so it means one moment everywhere. */
-export const instantString = z.iso.datetime({
-  offset: true,
-  local: false,
-  error: 'expected an ISO time with Z or an offset, such as 2026-12-24T23:59:00-05:00',
-});
+/**
+ * An absolute instant: ISO 8601 with Z or an offset, so it means one moment
+ * everywhere. A pattern rather than z.iso.datetime, whose failures would
+ * only say "expected a valid datetime".
+ */
+export const instantString = z
+  .string()
+  .regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/,
+    'expected an ISO time with Z or an offset, such as 2026-12-24T23:59:00-05:00 (or {"at", "zone"} for a local time)',
+  )
+  // Only for the right shape: a time in the wrong shape is not also "a date that does not exist".
+  .refine((text) => !Number.isNaN(Date.parse(text)), { message: 'is not a date that exists', when: (payload) => payload.issues.length === 0 });
 
 /** A wall-clock time in a zone: `{"at": "2026-12-24T23:59", "zone": "America/New_York"}`. */
 export const wallClockDeadline = z
@@ -76,7 +83,8 @@ export const eventDeadline = z
     path: ['hours'],
   });
 
-export const deadlineSchema = z.union([instantString, wallClockDeadline, queryDeadline, eventDeadline], {
+// Objects in a union of their own: when no shape fits, the message below says which ones there are (rather than listing types).
+export const deadlineSchema = z.union([instantString, z.union([wallClockDeadline, queryDeadline, eventDeadline])], {
   error:
     'expected an ISO time with an offset, {"at", "zone"}, {"query": "<URL parameter>"} or {"after": "<event>", "hours": <n>}',
 });

@@ -61,6 +61,8 @@ export interface SnippetOptions {
   alt: string;
   /** Which slot the link goes to (a block image has one link). */
   slot?: number;
+  /** gif for countdowns. */
+  extension?: 'png' | 'gif';
 }
 
 function escapeAttr(value: string): string {
@@ -74,7 +76,7 @@ export function espSnippet(esp: Esp, options: SnippetOptions): string {
   const base = options.origin.replace(/\/+$/, '');
   return [
     `<a href="${base}/c/${options.blockId}/${options.slot ?? 0}?${query}">`,
-    `  <img src="${base}/i/${options.blockId}.png?${query}"`,
+    `  <img src="${base}/i/${options.blockId}.${options.extension ?? 'png'}?${query}"`,
     `       width="${options.width}" height="${options.height}" alt="${escapeAttr(options.alt)}"`,
     `       style="display:block;width:100%;max-width:${options.width}px;height:auto;border:0">`,
     `</a>`,

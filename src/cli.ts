@@ -1,0 +1,237 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, extname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PROJECT_ROOT, directoryAssets } from './adapters/node/files.ts';
+import { nodeDeps } from './adapters/node/deps.ts';
+import { jsonLogger } from './adapters/node/logger.ts';
+import { memoryStore } from './adapters/store/memory.ts';
+import { createApp } from './app.ts';
+import { jsonSchemas } from './core/blocks/json-schema.ts';
+import { blockSchema, type BlockConfig, type StoredBlock } from './core/blocks/schema.ts';
+import { appConfig, parseConfig } from './core/config.ts';
+import { ESPS, MERGE_TAGS, espSnippet, type Esp } from './core/links/snippets.ts';
+import type { Store } from './core/ports.ts';
+import { TemplateEngine } from './core/templates/liquid.ts';
+import { TemplateRegistry } from './core/templates/registry.ts';
+import { blockProblems, templateProblems } from './core/templates/validate.ts';
+import { problemsFrom, type Problem } from './core/validation.ts';
+
+/**
+ * `npx opentime …`: validate block JSON and templates, preview a block as a
+ * given subscriber at a given moment, print the HTML to paste into an ESP,
+ * and write the JSON Schema files. Exit codes: 0 fine, 1 a problem with the
+ * input (every problem is printed), 2 a usage error.
+ */
+const USAGE = `Usage:
+  opentime validate <block.json|template.html>...
+  opentime render <block.json|block-id> [--subscriber <id>] [--message <id>] [--at <ISO time>]
+                  [--param name=value]... [--user-agent <UA>] [--out <file.png|file.gif>]
+  opentime links <block.json|block-id> --esp <${ESPS.join('|')}> [--origin <https://…>]
+  opentime schema [--out <dir>]
+
+Environment: OPENTIME_DATA_DIR (the embedded store to read profiles, catalog
+and blocks from; default ./data) and the other OPENTIME_* settings of the server.`;
+
+class UsageError extends Error {}
+
+const print = (line = '') => process.stdout.write(`${line}\n`);
+const printProblems = (problems: readonly Problem[]) => {
+  for (const p of problems) print(`    ${p.path}: ${p.message}`);
+};
+
+async function readJson(path: string): Promise<unknown> {
+  const text = await readFile(path, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Validates every file; templates named in the same run count as existing for the blocks. */
+async function validate(files: string[]): Promise<number> {
+  if (files.length === 0) throw new UsageError('validate needs at least one file');
+  const store = memoryStore();
+  const registry = new TemplateRegistry(store, directoryAssets(resolve(PROJECT_ROOT, 'templates')), 0);
+  const engine = new TemplateEngine();
+  let failed = 0;
+  const templates = files.filter((f) => extname(f) === '.html');
+  for (const file of templates) {
+    const source = await readFile(file, 'utf8');
+    const problems = await templateProblems(engine, source);
+    if (problems.length === 0) await store.putTemplate(basename(file, '.html'), source, Date.now());
+    failed += report(file, problems);
+  }
+  for (const file of files.filter((f) => extname(f) !== '.html')) {
+    const parsed = blockSchema.safeParse(await readJson(file));
+    const problems = parsed.success ? await blockProblems(parsed.data, registry) : problemsFrom(parsed.error);
+    failed += report(file, problems);
+  }
+  print(failed === 0 ? `All ${files.length} file${files.length === 1 ? '' : 's'} valid.` : `${failed} of ${files.length} invalid.`);
+  return failed === 0 ? 0 : 1;
+}
+
+function report(file: string, problems: readonly Problem[]): number {
+  if (problems.length === 0) {
+    print(`  ok       ${file}`);
+    return 0;
+  }
+  print(`  invalid  ${file}`);
+  printProblems(problems);
+  return 1;
+}
+
+/** A block from a file (not stored: version 0) or the id of a stored block. */
+async function blockFrom(argument: string): Promise<{ block?: BlockConfig; id: string; problems: Problem[] }> {
+  if (!argument.endsWith('.json')) return { id: argument, problems: [] };
+  const parsed = blockSchema.safeParse(await readJson(argument));
+  if (!parsed.success) return { id: basename(argument, '.json'), problems: problemsFrom(parsed.error) };
+  return { block: parsed.data, id: parsed.data.id, problems: [] };
+}
+
+/** The store, with a block from a file served as if stored (so nothing is written). */
+function withBlock(store: Store, block: BlockConfig | undefined): Store {
+  if (!block) return store;
+  const stored: StoredBlock = { config: block, version: 0, updatedAt: Date.now() };
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === 'getBlock') return async (id: string) => (id === block.id ? stored : target.getBlock(id));
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+async function render(argument: string | undefined, values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
+  if (!argument) throw new UsageError('render needs a block file or id');
+  const at = values.at === undefined ? Date.now() : Date.parse(String(values.at));
+  if (Number.isNaN(at)) throw new UsageError(`--at ${JSON.stringify(values.at)} is not an ISO time`);
+  const { block, id, problems } = await blockFrom(argument);
+  if (problems.length > 0) {
+    print(`  invalid  ${argument}`);
+    printProblems(problems);
+    return 1;
+  }
+  const raw = parseConfig({ ...process.env, OPENTIME_DEMO: '0' });
+  const config = appConfig(raw, { adminKeys: [], writeKeys: [], secret: raw.OPENTIME_SECRET ?? (await storedSecret(raw.OPENTIME_DATA_DIR)) });
+  const { deps, drain } = await nodeDeps({ raw, config, logger: jsonLogger({ quiet: !values.verbose, write: (line) => process.stderr.write(`${line}\n`) }), clock: { now: () => at } });
+  deps.store = withBlock(deps.store, block);
+  try {
+    const kind = block?.kind ?? (await deps.store.getBlock(id))?.config.kind;
+    const out = String(values.out ?? `${id}.${kind === 'countdown' ? 'gif' : 'png'}`);
+    const query = new URLSearchParams();
+    if (values.subscriber) query.set('u', String(values.subscriber));
+    if (values.message) query.set('m', String(values.message));
+    for (const pair of (values.param as string[] | undefined) ?? []) {
+      const eq = pair.indexOf('=');
+      if (eq < 1) throw new UsageError(`--param ${pair} is not name=value`);
+      query.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
+    const { app } = createApp(deps);
+    const ua = values['user-agent'] ? { 'user-agent': String(values['user-agent']) } : undefined;
+    const response = await app.request(`/i/${id}.${extname(out) === '.gif' ? 'gif' : 'png'}?${query}`, ua ? { headers: ua } : {});
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    await writeFile(out, bytes);
+    const fallback = response.headers.get('x-opentime-fallback');
+    const error = response.headers.get('x-opentime-error');
+    print(`  ${out}: ${bytes.byteLength} bytes, ${response.headers.get('content-type')}, at ${new Date(at).toISOString()}${fallback ? `, fallback (${fallback}${error ? `: ${error}` : ''})` : ''}`);
+    return fallback ? 1 : 0;
+  } finally {
+    await drain();
+    await deps.store.close();
+  }
+}
+
+/** The secret the server generated on first start (so email-shaped ids hash the same way). */
+async function storedSecret(dataDir: string): Promise<string> {
+  try {
+    return (JSON.parse(await readFile(join(resolve(dataDir), 'keys.json'), 'utf8')) as { secret: string }).secret;
+  } catch {
+    return 'opentime-cli-no-secret-configured';
+  }
+}
+
+async function links(argument: string | undefined, values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
+  if (!argument) throw new UsageError('links needs a block file or id');
+  const esp = String(values.esp ?? '') as Esp;
+  if (!ESPS.includes(esp)) throw new UsageError(`--esp must be one of ${ESPS.join(', ')}`);
+  const { block, id, problems } = await blockFrom(argument);
+  if (problems.length > 0) {
+    print(`  invalid  ${argument}`);
+    printProblems(problems);
+    return 1;
+  }
+  let size = block?.size;
+  if (!size) {
+    const raw = parseConfig({ ...process.env, OPENTIME_DEMO: '0' });
+    const { sqliteStore } = await import('./adapters/store/sqlite.ts');
+    const store = sqliteStore({ path: join(resolve(raw.OPENTIME_DATA_DIR), 'opentime.db') });
+    size = (await store.getBlock(id))?.config.size;
+    await store.close();
+    if (!size) throw new UsageError(`no stored block ${JSON.stringify(id)}; pass the block's JSON file instead`);
+  }
+  const origin = String(values.origin ?? process.env.OPENTIME_PUBLIC_URL ?? 'http://localhost:8787');
+  const kind = block?.kind;
+  print(espSnippet(esp, { origin, blockId: id, width: size.width, height: size.height, alt: String(values.alt ?? 'Picked for you'), extension: kind === 'countdown' ? 'gif' : 'png' }));
+  print();
+  print(`<!-- ${MERGE_TAGS[esp].note} -->`);
+  return 0;
+}
+
+async function schema(values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
+  const dir = resolve(String(values.out ?? join(PROJECT_ROOT, 'templates', 'schema')));
+  await mkdir(dir, { recursive: true });
+  for (const [file, content] of Object.entries(jsonSchemas())) {
+    await writeFile(join(dir, file), `${JSON.stringify(content, null, 2)}\n`);
+    print(`  wrote ${join(dir, file)}`);
+  }
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      subscriber: { type: 'string' },
+      message: { type: 'string' },
+      at: { type: 'string' },
+      out: { type: 'string' },
+      param: { type: 'string', multiple: true },
+      'user-agent': { type: 'string' },
+      esp: { type: 'string' },
+      origin: { type: 'string' },
+      alt: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      verbose: { type: 'boolean', short: 'v' },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    print(USAGE);
+    return values.help ? 0 : 2;
+  }
+  switch (command) {
+    case 'validate':
+      return validate(rest);
+    case 'render':
+      return render(rest[0], values);
+    case 'links':
+      return links(rest[0], values);
+    case 'schema':
+      return schema(values);
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`opentime: ${error instanceof Error ? error.message : String(error)}\n`);
+      if (error instanceof UsageError) process.stderr.write(`\n${USAGE}\n`);
+      process.exit(error instanceof UsageError ? 2 : 1);
+    },
+  );
+}

@@ -1,0 +1,127 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sqliteStore } from '../../src/adapters/store/sqlite.ts';
+import { blockSchema } from '../../src/core/blocks/schema.ts';
+import { productSchema } from '../../src/core/catalog/product.ts';
+import { ingestEvents } from '../../src/core/events/ingest.ts';
+import { normalizeEvent } from '../../src/core/events/normalize.ts';
+import { createSubjectKeyer } from '../../src/core/subjects.ts';
+import { testBlock, testCatalog } from '../helpers/app.ts';
+import { PHOTO_COLORS, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
+import { decode, slotBox } from '../helpers/pixels.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const SECRET = 'cli-test-secret-0123456789';
+let dir: string;
+let photos: PhotoServer;
+
+/** Runs `opentime …` as a user would (`npx opentime` runs this file). */
+async function opentime(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['src/opentime.mjs', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, OPENTIME_DATA_DIR: dir, OPENTIME_SECRET: SECRET },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'opentime-cli-'));
+  photos = await startPhotoServer();
+  const store = sqliteStore({ path: join(dir, 'opentime.db') });
+  const now = Date.now();
+  await store.putProducts(testCatalog(photos).map((p) => productSchema.parse(p)), now);
+  await store.putBlock(blockSchema.parse(testBlock()), now);
+  const added = normalizeEvent({ userId: 'cli-shopper', event: 'Product Added', properties: { product_id: 'p-red' } }, 'track', now);
+  await ingestEvents({ store, keyer: createSubjectKeyer(SECRET) }, [added], now);
+  await store.close();
+});
+afterAll(async () => {
+  await photos.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('npx opentime', () => {
+  it('validate: exit 0 for the starter blocks and templates', async () => {
+    const result = await opentime(['validate', 'templates/cart-reminder.json', 'templates/picked-for-you.json', 'templates/hero.html', 'templates/product-grid.html']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('All 4 files valid.');
+  });
+
+  it('validate: exit 1 with every problem by JSON path', async () => {
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, JSON.stringify({ id: 'x', size: { width: 600, height: 300 }, slots: 3, source: [{ from: 'cart' }, { from: 'wishlist' }], fallback: { url: 'ftp://x' } }));
+    const result = await opentime(['validate', bad]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('source[1].from: expected one of cart, recently_viewed, purchased, trending, bestsellers, products');
+    expect(result.stdout).toContain('fallback.url: expected an http(s) URL');
+  });
+
+  it('validate: a block may use a template given in the same run, and not one that does not exist', async () => {
+    const template = join(dir, 'my-card.html');
+    await writeFile(template, '<div style="display: flex; width: 600px; height: 300px">{{ params.headline }}</div>');
+    const block = join(dir, 'uses-card.json');
+    await writeFile(block, JSON.stringify(testBlock({ id: 'uses-card', template: 'my-card' })));
+    expect((await opentime(['validate', template, block])).code).toBe(0);
+    const alone = await opentime(['validate', block]);
+    expect(alone.code).toBe(1);
+    expect(alone.stdout).toContain('template: no template named "my-card"');
+  });
+
+  it('render: previews a stored block as a subscriber and writes the PNG', async () => {
+    const out = join(dir, 'preview.png');
+    const result = await opentime(['render', 'grid', '--subscriber', 'cli-shopper', '--out', out]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const pixels = await decode(new Uint8Array(await readFile(out)));
+    expect([pixels.width, pixels.height]).toEqual([1200, 600]);
+    expect(pixels.share(PHOTO_COLORS.red, slotBox(pixels, 0))).toBeGreaterThan(0.25);
+  });
+
+  it('render: previews a block file as of another moment, without storing it', async () => {
+    const file = join(dir, 'hero.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        id: 'hero-preview',
+        kind: 'hero',
+        size: { width: 600, height: 300 },
+        fallback: { url: 'https://shop.example.com/' },
+        variants: [{ id: 'xmas', when: { '==': [{ var: 'open.date' }, '2026-12-24'] }, headline: 'Merry Christmas', url: 'https://shop.example.com/x', background: { color: '#1eaa3c' } }],
+        default: { id: 'default', headline: 'Hello', url: 'https://shop.example.com/', background: { color: '#1e46dc' } },
+      }),
+    );
+    const out = join(dir, 'hero.png');
+    expect((await opentime(['render', file, '--at', '2026-12-24T12:00:00Z', '--out', out])).code).toBe(0);
+    expect((await decode(new Uint8Array(await readFile(out)))).share(PHOTO_COLORS.green)).toBeGreaterThan(0.5);
+    expect((await opentime(['render', file, '--at', '2026-12-26T12:00:00Z', '--out', out])).code).toBe(0);
+    expect((await decode(new Uint8Array(await readFile(out)))).share(PHOTO_COLORS.blue)).toBeGreaterThan(0.5);
+  });
+
+  it('render: exit 1 and says so when only a fallback could be drawn', async () => {
+    const result = await opentime(['render', 'no-such-block', '--out', join(dir, 'none.png')]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('fallback (blank: BLOCK_NOT_FOUND)');
+  });
+
+  it('links: prints the <a><img></a> with the ESP’s merge tags', async () => {
+    const result = await opentime(['links', 'templates/cart-reminder.json', '--esp', 'mailchimp', '--origin', 'https://live.example.com']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('<a href="https://live.example.com/c/cart-reminder/0?u=*|URL:CUSTOMER_ID|*&amp;m=*|CAMPAIGN_UID|*">');
+    expect(result.stdout).toContain('<img src="https://live.example.com/i/cart-reminder.png?');
+    expect((await opentime(['links', 'templates/cart-reminder.json', '--esp', 'aol'])).code).toBe(2);
+  });
+
+  it('exit 2 with the usage for an unknown command', async () => {
+    const result = await opentime(['frobnicate']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Usage:');
+  });
+});
