@@ -122,10 +122,18 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** Turns an SVG document into PNG bytes at `scale` times its size. */
+/** Raw pixels: `width × height` RGBA, 4 bytes per pixel, rows top to bottom, not premultiplied. */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** Turns an SVG document into PNG bytes (or raw RGBA pixels, for compositing) at `scale` times its size. */
 export interface Rasterizer {
   readonly name: string;
   rasterize(svg: string, scale: number): Promise<Uint8Array>;
+  rasterizeRgba(svg: string, scale: number): Promise<RgbaImage>;
 }
 
 /** A product or hero photo, ready to embed: resized to cover the box, as a data URI. */

@@ -1,7 +1,9 @@
 /**
- * A PNG encoder for one flat colour, with no dependencies beyond
- * CompressionStream. It is the last resort when nothing else can render:
- * an email client must always get an image, never a broken-image icon.
+ * A PNG encoder with no dependencies beyond CompressionStream, so the core
+ * can encode on every platform: one flat colour (the last resort when
+ * nothing else can render: an email client must always get an image, never
+ * a broken-image icon) and raw RGBA pixels (countdown stills, composited
+ * in the core from pre-rendered parts).
  */
 const CRC_TABLE = (() => {
   const table = new Uint32Array(256);
@@ -47,11 +49,17 @@ export async function solidPng(width: number, height: number, color: string): Pr
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) raw.set([r, g, b], y * row + 1 + x * 3);
   }
+  return pngFile(width, height, 2, raw);
+}
+
+/** PNG colour types used here: 2 is RGB, 6 is RGBA. */
+async function pngFile(width: number, height: number, colorType: 2 | 6, raw: Uint8Array): Promise<Uint8Array> {
   const header = new Uint8Array(13);
   const view = new DataView(header.buffer);
   view.setUint32(0, width);
   view.setUint32(4, height);
-  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, no interlace
+  header.set([8, colorType, 0, 0, 0], 8); // 8 bits per channel, no interlace
+  // No pHYs chunk: Outlook rescales images by their DPI metadata, so none is given.
   const parts = [
     new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', header),
@@ -65,4 +73,38 @@ export async function solidPng(width: number, height: number, color: string): Pr
     offset += p.length;
   }
   return out;
+}
+
+/**
+ * Encodes straight-alpha RGBA pixels. An image with no transparent pixel is
+ * written as RGB (a quarter smaller before compression). Every row uses the
+ * Sub filter: flat areas and text on them become runs of zeros, which
+ * deflate well, at a fraction of the cost of choosing a filter per row.
+ */
+export async function encodePng(width: number, height: number, rgba: Uint8Array): Promise<Uint8Array> {
+  if (rgba.length !== width * height * 4) throw new Error(`[opentime] [png] expected ${width * height * 4} bytes of RGBA, received ${rgba.length}`);
+  let opaque = true;
+  for (let i = 3; i < rgba.length; i += 4) {
+    if (rgba[i] !== 255) {
+      opaque = false;
+      break;
+    }
+  }
+  const channels = opaque ? 3 : 4;
+  const row = 1 + width * channels;
+  const raw = new Uint8Array(row * height);
+  for (let y = 0; y < height; y++) {
+    const out = y * row;
+    raw[out] = 1; // Sub
+    let from = y * width * 4;
+    let to = out + 1;
+    for (let x = 0; x < width; x++, from += 4) {
+      for (let c = 0; c < channels; c++, to++) {
+        const value = rgba[from + c] as number;
+        const left = x === 0 ? 0 : (rgba[from - 4 + c] as number);
+        raw[to] = (value - left) & 0xff;
+      }
+    }
+  }
+  return pngFile(width, height, channels === 3 ? 2 : 6, raw);
 }

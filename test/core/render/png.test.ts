@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { parseHexColor, solidPng } from '../../../src/core/render/png.ts';
+import { encodePng, parseHexColor, solidPng } from '../../../src/core/render/png.ts';
 
 async function pixelsOf(png: Uint8Array) {
   const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
@@ -47,5 +47,29 @@ describe('parseHexColor', () => {
     expect(parseHexColor('#zz1')).toEqual([0, 0, 0x11]);
     expect(parseHexColor('')).toEqual([0, 0, 0]);
     expect(parseHexColor('#12')).toEqual([0x12, 0, 0]);
+  });
+});
+
+describe('encodePng', () => {
+  it('encodes opaque RGBA as an RGB PNG that decodes to the same pixels', async () => {
+    const width = 5;
+    const height = 3;
+    const rgba = new Uint8Array(width * height * 4);
+    for (let i = 0; i < width * height; i++) rgba.set([(i * 37) % 256, (i * 91) % 256, 255 - i, 255], i * 4);
+    const png = await encodePng(width, height, rgba);
+    const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height, info.channels]).toEqual([width, height, 3]);
+    for (let i = 0; i < width * height; i++) expect([...data.subarray(i * 3, i * 3 + 3)]).toEqual([...rgba.subarray(i * 4, i * 4 + 3)]);
+  });
+
+  it('keeps transparency when there is some', async () => {
+    const rgba = new Uint8Array([255, 0, 0, 255, 0, 0, 255, 128]);
+    const { data, info } = await sharp(await encodePng(2, 1, rgba)).raw().toBuffer({ resolveWithObject: true });
+    expect(info.channels).toBe(4);
+    expect([...data]).toEqual([...rgba]);
+  });
+
+  it('refuses pixels that do not match the size', async () => {
+    await expect(encodePng(2, 2, new Uint8Array(12))).rejects.toThrow('expected 16 bytes of RGBA, received 12');
   });
 });
