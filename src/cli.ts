@@ -26,6 +26,7 @@ const USAGE = `Usage:
   opentime validate <block.json|template.html>...
   opentime render <block.json|block-id> [--subscriber <id>] [--message <id>] [--at <ISO time>]
                   [--param name=value]... [--user-agent <UA>] [--out <file.png|file.gif>]
+                  [--fallback]   (draw the block's static fallback image instead)
   opentime links <block.json|block-id> --esp <${ESPS.join('|')}> [--origin <https://…>]
   opentime schema [--out <dir>]
 
@@ -127,7 +128,15 @@ async function render(argument: string | undefined, values: Record<string, strin
       if (eq < 1) throw new UsageError(`--param ${pair} is not name=value`);
       query.set(pair.slice(0, eq), pair.slice(eq + 1));
     }
-    const { app } = createApp(deps);
+    const { app, services } = createApp(deps);
+    if (values.fallback) {
+      const stored = block ?? (await deps.store.getBlock(id))?.config;
+      if (!stored) throw new UsageError(`no stored block ${JSON.stringify(id)}`);
+      const png = await services.renderer.renderStatic(stored);
+      await writeFile(out, png);
+      print(`  ${out}: ${png.byteLength} bytes, the static fallback of ${id}`);
+      return 0;
+    }
     const ua = values['user-agent'] ? { 'user-agent': String(values['user-agent']) } : undefined;
     const response = await app.request(`/i/${id}.${extname(out) === '.gif' ? 'gif' : 'png'}?${query}`, ua ? { headers: ua } : {});
     const bytes = new Uint8Array(await response.arrayBuffer());
@@ -204,6 +213,7 @@ export async function main(argv: string[]): Promise<number> {
       alt: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       verbose: { type: 'boolean', short: 'v' },
+      fallback: { type: 'boolean' },
     },
   });
   const [command, ...rest] = positionals;

@@ -1,0 +1,277 @@
+import { LRUCache } from 'lru-cache';
+import type { CountdownBlock } from '../blocks/countdown.ts';
+import type { StoredBlock } from '../blocks/schema.ts';
+import { withBudget } from '../budget.ts';
+import { sniffImageType, toBase64 } from '../bytes.ts';
+import type { Counters } from '../counters.ts';
+import type { AppDeps } from '../deps.ts';
+import { AppError, describeError, errorCode, type ErrorCode } from '../errors.ts';
+import type { Lookups } from '../lookups.ts';
+import type { OpenService } from '../opens.ts';
+import type { Profile } from '../profiles/profile.ts';
+import { parseHexColor, solidPng } from '../render/png.ts';
+import { digest } from '../render/render-key.ts';
+import { buildExpired, buildFace, buildStatic, type Art, type ArtDeps, type Face } from './art.ts';
+import { resolveDeadline, type ResolvedDeadline } from './deadline.ts';
+import { artGif, artPng, countdownGif, countdownPng } from './frames.ts';
+import { encodeGif } from './gif.ts';
+import { leadingDigits, unitsOf } from './units.ts';
+
+export type CountdownFormatExt = 'gif' | 'png';
+
+export interface CountdownRequest {
+  blockId: string;
+  ext: CountdownFormatExt;
+  subject?: string | undefined;
+  messageId?: string | undefined;
+  machine: boolean;
+  /** A query parameter of the image URL (a per-recipient deadline). */
+  query(name: string): string | undefined;
+}
+
+export interface CountdownImage {
+  bytes: Uint8Array;
+  contentType: 'image/gif' | 'image/png';
+  /** hit: from the render cache; coalesced: waited for the same render in flight. */
+  cache: 'hit' | 'miss' | 'coalesced' | 'fallback';
+  /** expired: the block's expired state (not a failure); static: its generic image; blank: no block. */
+  fallback?: 'expired' | 'static' | 'blank';
+  error?: ErrorCode;
+}
+
+/** Pre-rendered parts kept per instance; a 1200×300 face with its tiles is about 2 MB. */
+const PARTS_CACHE_BYTES = 64 * 1024 * 1024;
+const BLANK_SIZE = { width: 1200, height: 600 };
+const BLANK_COLOR = '#ffffff';
+
+const planeBytes = (art: Art) => art.rgba.data.length + art.index.data.length;
+const faceBytes = (face: Face) => face.rgba.data.length + face.index.data.length + face.digits.reduce((n, d) => n + d.rgba.data.length + d.index.data.length, 0);
+
+/**
+ * The countdown path: block → deadline (fixed, from the URL, or from the
+ * subscriber's profile) → the GIF or PNG for (block version, deadline,
+ * second), rendered once and shared by every open in that second, from
+ * parts rendered once per block version. Whatever fails, the answer is an
+ * image of the requested type: the expired state, the block's static image,
+ * or a flat colour.
+ */
+export class CountdownService {
+  private readonly deps: AppDeps;
+  private readonly lookups: Lookups;
+  private readonly counters: Counters;
+  private readonly opens: OpenService;
+  private readonly art: ArtDeps;
+  private readonly parts = new LRUCache<string, Face | Art>({
+    maxSize: PARTS_CACHE_BYTES,
+    sizeCalculation: (value) => Math.max(1, 'digits' in value ? faceBytes(value) : planeBytes(value)),
+  });
+  private readonly building = new Map<string, Promise<Face | Art>>();
+  private readonly inflight = new Map<string, Promise<Uint8Array>>();
+
+  constructor(deps: AppDeps, lookups: Lookups, counters: Counters, opens: OpenService) {
+    this.deps = deps;
+    this.lookups = lookups;
+    this.counters = counters;
+    this.opens = opens;
+    this.art = {
+      rasterizer: deps.rasterizer,
+      fonts: deps.fonts,
+      scale: deps.config.scale,
+      loadImage: (source, pixels) => this.loadImage(source, pixels),
+    };
+  }
+
+  private budget<T>(work: Promise<T>, what: string): Promise<T> {
+    return withBudget(work, this.deps.config.storeTimeoutMs, what);
+  }
+
+  /**
+   * Answers `/i/:block.gif` for any block and `/i/:block.png` for countdowns;
+   * undefined means "not mine": a PNG of another kind, for the open path.
+   */
+  async open(request: CountdownRequest): Promise<CountdownImage | undefined> {
+    let stored: StoredBlock | undefined;
+    try {
+      stored = await this.budget(this.lookups.block(request.blockId), 'reading the block');
+    } catch (error) {
+      stored = this.lookups.lastKnownBlock(request.blockId);
+      if (stored?.config.kind !== 'countdown' && request.ext === 'png') return undefined;
+      this.count(request, 'fallback', stored?.config.id);
+      return stored ? this.staticImage(stored, request.ext, errorCode(error)) : this.blank(request.ext, errorCode(error));
+    }
+    if (!stored) {
+      if (request.ext === 'png') return undefined;
+      this.deps.logger.warn('open of an unknown block', { block: request.blockId });
+      return this.blank('gif', 'BLOCK_NOT_FOUND');
+    }
+    if (stored.config.kind !== 'countdown') {
+      if (request.ext === 'png') return undefined;
+      // Only countdowns move; any other block asked for as a GIF gets its generic image, as a GIF.
+      this.count(request, 'fallback', stored.config.id);
+      return this.staticImage(stored, 'gif', 'NOT_FOUND');
+    }
+    return this.countdown(stored, stored.config, request);
+  }
+
+  private async countdown(stored: StoredBlock, block: CountdownBlock, request: CountdownRequest): Promise<CountdownImage> {
+    try {
+      let profileError: unknown;
+      const deadline = await resolveDeadline(block.deadline, {
+        query: request.query,
+        profile: async () => {
+          try {
+            return await this.profileOf(request.subject);
+          } catch (error) {
+            // The store is slow or down: the block's fallback deadline, if it has one, still counts.
+            profileError = error;
+            return undefined;
+          }
+        },
+      });
+      const error = profileError === undefined ? undefined : errorCode(profileError);
+      if (!deadline) {
+        this.count(request, 'fallback', block.id);
+        return this.staticImage(stored, request.ext, error);
+      }
+      const image = await this.render(stored, block, deadline, request.ext);
+      this.count(request, deadline.source === 'query' || deadline.source === 'event' ? 'personal' : 'generic', block.id);
+      if (error) image.error = error;
+      return image;
+    } catch (error) {
+      this.deps.logger.warn('countdown served a fallback', { block: block.id, code: errorCode(error), error: describeError(error) });
+      this.count(request, 'fallback', block.id);
+      return this.staticImage(stored, request.ext, errorCode(error));
+    }
+  }
+
+  /** The subscriber's profile, when they are known and not suppressed. */
+  private async profileOf(subject: string | undefined): Promise<Profile | undefined> {
+    const key = await this.opens.trackedSubject(subject);
+    return key ? this.budget(this.deps.store.getProfile(key), 'reading the profile') : undefined;
+  }
+
+  private async render(stored: StoredBlock, block: CountdownBlock, deadline: ResolvedDeadline, ext: CountdownFormatExt): Promise<CountdownImage> {
+    const contentType = ext === 'gif' ? 'image/gif' : 'image/png';
+    const version = await this.versionKey(stored);
+    const nowSecond = Math.floor(this.deps.clock.now() / 1000);
+    const seconds = Math.floor(deadline.at / 1000) - nowSecond;
+    if (seconds <= 0) {
+      // Past the deadline the image no longer depends on the time: one render per block version.
+      const { bytes, cache } = await this.cached(`countdown:${version}:expired:${ext}`, async () => {
+        const art = await this.part(`expired:${version}`, () => buildExpired(this.art, block));
+        return ext === 'gif' ? artGif(art) : artPng(art);
+      });
+      return { bytes, contentType, cache, fallback: 'expired' };
+    }
+    const leading = leadingDigits(seconds, unitsOf(block.format));
+    const key = `countdown:${version}:${ext}:${deadline.at / 1000}:${nowSecond}`;
+    const { bytes, cache } = await this.cached(key, async () => {
+      const face = await this.part(`face:${version}:${leading}`, () => buildFace(this.art, block, leading));
+      if (ext === 'png') return countdownPng(face, seconds);
+      // The expired state is drawn only when the deadline falls inside this animation.
+      const expired = seconds < block.frames ? await this.part(`expired:${version}`, () => buildExpired(this.art, block)) : undefined;
+      return countdownGif(face, seconds, block.frames, () => {
+        if (!expired) throw new Error('[opentime] [countdown] expired state needed but not drawn');
+        return expired;
+      });
+    });
+    return { bytes, contentType, cache };
+  }
+
+  /** Identifies a block version: its id, the store's version and a digest of the config (the store may be reset). */
+  private async versionKey(stored: StoredBlock): Promise<string> {
+    return `${stored.config.id}:${stored.version}:${await digest(JSON.stringify(stored.config))}:${this.deps.config.scale}`;
+  }
+
+  /** A finished image through the render cache; concurrent requests for the same key share one render. */
+  private async cached(key: string, render: () => Promise<Uint8Array>): Promise<{ bytes: Uint8Array; cache: CountdownImage['cache'] }> {
+    const hit = await this.deps.renderCache.get(key);
+    if (hit) return { bytes: hit, cache: 'hit' };
+    let pending = this.inflight.get(key);
+    if (pending) return { bytes: await pending, cache: 'coalesced' };
+    pending = (async () => {
+      const bytes = await render();
+      // In the cache before the in-flight entry goes, so no request in between renders again.
+      await this.deps.renderCache.set(key, bytes);
+      return bytes;
+    })().finally(() => this.inflight.delete(key));
+    this.inflight.set(key, pending);
+    this.counters.add('renders');
+    this.counters.add('renders.countdown');
+    return { bytes: await pending, cache: 'miss' };
+  }
+
+  /** Pre-rendered parts (faces, expired states), built once per key even when asked for concurrently. */
+  private async part<T extends Face | Art>(key: string, build: () => Promise<T>): Promise<T> {
+    const done = this.parts.get(key);
+    if (done) return done as T;
+    let pending = this.building.get(key);
+    if (!pending) {
+      pending = build()
+        .then((value) => {
+          this.parts.set(key, value);
+          return value;
+        })
+        .finally(() => this.building.delete(key));
+      this.building.set(key, pending);
+    }
+    return (await pending) as T;
+  }
+
+  /** The block's generic image in the requested format; at worst a flat image of its background colour. */
+  private async staticImage(stored: StoredBlock, ext: CountdownFormatExt, error: ErrorCode | undefined): Promise<CountdownImage> {
+    const block = stored.config;
+    const contentType = ext === 'gif' ? 'image/gif' : 'image/png';
+    const result = (bytes: Uint8Array): CountdownImage => ({ bytes, contentType, cache: 'fallback', fallback: 'static', ...(error ? { error } : {}) });
+    try {
+      const version = await this.versionKey(stored);
+      const { bytes } = await this.cached(`countdown:${version}:static:${ext}`, async () => {
+        const art = await this.part(`static:${version}`, () => buildStatic(this.art, block));
+        return ext === 'gif' ? artGif(art) : artPng(art);
+      });
+      return result(bytes);
+    } catch (renderError) {
+      this.deps.logger.error('static fallback could not be rendered', { block: block.id, error: describeError(renderError) });
+      const width = Math.round(block.size.width * this.deps.config.scale);
+      const height = Math.round(block.size.height * this.deps.config.scale);
+      return result(await flatImage(ext, width, height, block.params.background));
+    }
+  }
+
+  private async blank(ext: CountdownFormatExt, error: ErrorCode): Promise<CountdownImage> {
+    return {
+      bytes: await flatImage(ext, BLANK_SIZE.width, BLANK_SIZE.height, BLANK_COLOR),
+      contentType: ext === 'gif' ? 'image/gif' : 'image/png',
+      cache: 'fallback',
+      fallback: 'blank',
+      error,
+    };
+  }
+
+  private count(request: CountdownRequest, kind: 'personal' | 'generic' | 'fallback', blockId: string | undefined): void {
+    if (request.machine) {
+      this.counters.add('opens.machine');
+      return;
+    }
+    this.counters.add('opens');
+    this.counters.add(`opens.${kind}`);
+    if (blockId) this.counters.add(`block.${blockId}.opens`);
+  }
+
+  /** A block's image (expired state, fallback) from templates/ or an http(s) URL, as a data URI. */
+  private async loadImage(source: string, pixels: { width: number; height: number }): Promise<string> {
+    if (/^https?:\/\//i.test(source)) {
+      return (await this.deps.images.fetchImage(source, pixels, AbortSignal.timeout(this.deps.config.photoTimeoutMs))).dataUri;
+    }
+    const bytes = await this.deps.assets.read(source);
+    const type = bytes && sniffImageType(bytes);
+    if (!bytes || !type) throw new AppError('IMAGE_FETCH_FAILED', 502, `image ${JSON.stringify(source)} is not a PNG, JPEG or GIF under templates/`);
+    return `data:${type};base64,${toBase64(bytes)}`;
+  }
+}
+
+/** One colour, in either format: the last resort, and never a broken image. */
+export async function flatImage(ext: CountdownFormatExt, width: number, height: number, color: string): Promise<Uint8Array> {
+  if (ext === 'png') return solidPng(width, height, color);
+  return encodeGif(width, height, [parseHexColor(color)], [{ x: 0, y: 0, width, height, indices: new Uint8Array(width * height), delayCs: 0 }]);
+}
