@@ -135,6 +135,8 @@ function pixelsOf(block: Pick<BlockConfig, 'size'>, scale: number) {
   return { width: Math.round(block.size.width * scale), height: Math.round(block.size.height * scale) };
 }
 
+const EXPIRED_TEXT = 'This offer has ended';
+
 /**
  * The expired state: the configured image, or the configured text. An
  * image that cannot be loaded gives way to the default text, so an expired
@@ -152,8 +154,6 @@ export async function buildExpired(deps: ArtDeps, block: CountdownBlock): Promis
   const text = 'text' in block.expired ? block.expired : { text: EXPIRED_TEXT, subtext: undefined };
   return art(deps, block, messageElement(block, text.text, text.subtext, { lineColor: 'muted' }));
 }
-
-export const EXPIRED_TEXT = 'This offer has ended';
 
 /**
  * The block's generic image, for when the countdown cannot be drawn (no

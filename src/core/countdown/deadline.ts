@@ -80,8 +80,3 @@ export async function resolveDeadline(deadline: Deadline, inputs: DeadlineInputs
   const at = inRange(happened + offsetMs);
   return at === undefined ? fallback(deadline.fallback) : { at, source: 'event' };
 }
-
-/** Whether the deadline is the same for every recipient (then its renders are shared by everyone). */
-export function isShared(deadline: Deadline): boolean {
-  return typeof deadline === 'string' || 'zone' in deadline;
-}

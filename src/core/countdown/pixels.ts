@@ -14,13 +14,6 @@ export interface Plane {
   data: Uint8Array;
 }
 
-/** A CSS rectangle in device pixels. Rounding each edge keeps neighbouring rectangles flush at any scale. */
-export function toDevice(rect: Rect, scale: number): Rect {
-  const x = Math.round(rect.x * scale);
-  const y = Math.round(rect.y * scale);
-  return { x, y, width: Math.round((rect.x + rect.width) * scale) - x, height: Math.round((rect.y + rect.height) * scale) - y };
-}
-
 export function crop(source: Plane, rect: Rect): Plane {
   const { channels } = source;
   const data = new Uint8Array(rect.width * rect.height * channels);
