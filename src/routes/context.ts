@@ -5,6 +5,7 @@ import type { AppDeps } from '../core/deps.ts';
 import { AppError, type ErrorCode } from '../core/errors.ts';
 import { bearerToken, matchesAny } from '../core/http/auth.ts';
 import type { Lookups } from '../core/lookups.ts';
+import type { CountdownService } from '../core/countdown/service.ts';
 import type { OpenService } from '../core/opens.ts';
 import type { Renderer } from '../core/render/renderer.ts';
 import type { SubjectKeyer } from '../core/subjects.ts';
@@ -16,6 +17,7 @@ export interface Services {
   lookups: Lookups;
   counters: Counters;
   opens: OpenService;
+  countdowns: CountdownService;
   clicks: ClickService;
   keyer: SubjectKeyer;
   renderer: Renderer;

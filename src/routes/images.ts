@@ -1,12 +1,15 @@
 import { Hono } from 'hono';
 import { isMachineOpen } from '../core/classify.ts';
 import { SUBJECT_ID_MAX_CHARS } from '../core/events/limits.ts';
-import { describeError } from '../core/errors.ts';
+import { flatImage, type CountdownImage } from '../core/countdown/service.ts';
+import { describeError, errorCode } from '../core/errors.ts';
 import { BLOCK_ID_PATTERN } from '../core/blocks/schema.ts';
 import type { OpenImage } from '../core/opens.ts';
 import { boundedQuery, ruleParams, type AppContext, type AppEnv } from './context.ts';
 
 const MESSAGE_ID_MAX_CHARS = 128;
+/** A deadline in the URL is an ISO time or epoch seconds; anything longer is not one. */
+const DEADLINE_PARAM_MAX_CHARS = 40;
 
 /**
  * Personal images must be fetched again at every open: Gmail's proxy honours
@@ -20,25 +23,28 @@ export const IMAGE_HEADERS = {
   Expires: '0',
 } as const;
 
-function imageResponse(c: AppContext, image: OpenImage): Response {
+function imageResponse(c: AppContext, image: OpenImage | CountdownImage): Response {
   c.set('cacheOutcome', image.fallback ? `fallback:${image.fallback}` : image.cache);
   if (image.error) c.set('errorCode', image.error);
+  const bytes = 'png' in image ? image.png : image.bytes;
   const headers: Record<string, string> = {
     ...IMAGE_HEADERS,
-    'Content-Length': String(image.png.byteLength),
+    'Content-Type': 'contentType' in image ? image.contentType : IMAGE_HEADERS['Content-Type'],
+    'Content-Length': String(bytes.byteLength),
     'x-opentime-cache': image.cache,
   };
   if (image.fallback) headers['x-opentime-fallback'] = image.fallback;
   if (image.error) headers['x-opentime-error'] = image.error;
-  return new Response(image.png as BodyInit, { status: 200, headers });
+  return new Response(bytes as BodyInit, { status: 200, headers });
 }
 
 export function imageRoutes(): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   routes.get('/i/:file', async (c) => {
-    const { opens } = c.get('services');
+    const { opens, countdowns } = c.get('services');
     const file = c.req.param('file');
-    const blockId = file.replace(/\.png$/i, '');
+    const ext = /\.gif$/i.test(file) ? 'gif' : 'png';
+    const blockId = file.replace(/\.(?:png|gif)$/i, '');
     c.set('blockId', BLOCK_ID_PATTERN.test(blockId) ? blockId : '(invalid)');
     const request = {
       blockId,
@@ -49,10 +55,23 @@ export function imageRoutes(): Hono<AppEnv> {
       params: ruleParams(c),
     };
     try {
-      return imageResponse(c, await opens.open(request));
+      // Countdowns (and any .gif) are drawn by their own path; other blocks' PNGs by the open path.
+      const countdown = await countdowns.open({
+        blockId,
+        ext,
+        machine: request.machine,
+        subject: request.subject,
+        messageId: request.messageId,
+        query: (name) => boundedQuery(c, name, DEADLINE_PARAM_MAX_CHARS),
+      });
+      return imageResponse(c, countdown ?? (await opens.open(request)));
     } catch (error) {
       // open() already answers every failure with an image; this is the net below the net.
       c.get('services').deps.logger.error('open failed outside its fallbacks', { error: describeError(error) });
+      if (ext === 'gif') {
+        const bytes = await flatImage('gif', 1200, 600, '#ffffff');
+        return imageResponse(c, { bytes, contentType: 'image/gif', cache: 'fallback', fallback: 'blank', error: errorCode(error) });
+      }
       return imageResponse(c, await opens.open({ blockId: '', machine: true }));
     }
   });
