@@ -11,7 +11,7 @@ import { jsonLogger } from './adapters/node/logger.ts';
 import { resvgNodeRasterizer } from './adapters/raster/resvg-node.ts';
 import { sqliteStore } from './adapters/store/sqlite.ts';
 import { createApp, type Opentime } from './app.ts';
-import { appConfig, parseConfig } from './core/config.ts';
+import { appConfig, parseConfig, type RawConfig } from './core/config.ts';
 import type { AppDeps } from './core/deps.ts';
 import type { Logger, Store } from './core/ports.ts';
 import { initLayout } from './core/render/layout.ts';
@@ -50,7 +50,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const background = trackedBackground();
   const deps: AppDeps = {
     config,
-    store: options.store ?? sqliteStore({ path: join(dataDir, 'opentime.db'), retentionSeconds: raw.OPENTIME_RETENTION_DAYS * 86_400 }),
+    store: options.store ?? (await storeFor(raw, dataDir, logger)),
     rasterizer: resvgNodeRasterizer(),
     images: sharpImageFetcher({ timeoutMs: config.photoTimeoutMs }),
     renderCache: lruByteCache(raw.OPENTIME_RENDER_CACHE_MB * 1024 * 1024),
@@ -81,16 +81,28 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     return closing;
   };
 
-  if (options.banner) printBanner(url, config.demo, keys, dataDir);
+  if (options.banner) printBanner(url, config.demo, keys, dataDir, deps.store.name);
   return { url, port, opentime, deps, close };
 }
 
-function printBanner(url: string, demo: boolean, keys: Awaited<ReturnType<typeof resolveKeys>>, dataDir: string): void {
+/**
+ * Redis when REDIS_URL or REDIS_CLUSTER_NODES names one (several instances
+ * share it), else the embedded SQLite file. The Redis adapter (and ioredis)
+ * is loaded only when it is used.
+ */
+async function storeFor(raw: RawConfig, dataDir: string, logger: Logger): Promise<Store> {
+  const retentionSeconds = raw.OPENTIME_RETENTION_DAYS * 86_400;
+  if (raw.REDIS_URL === undefined && raw.REDIS_CLUSTER_NODES.length === 0) return sqliteStore({ path: join(dataDir, 'opentime.db'), retentionSeconds });
+  const { redisStore } = await import('./adapters/store/redis.ts');
+  return raw.REDIS_URL !== undefined ? redisStore({ url: raw.REDIS_URL, retentionSeconds, logger }) : redisStore({ cluster: raw.REDIS_CLUSTER_NODES, retentionSeconds, logger });
+}
+
+function printBanner(url: string, demo: boolean, keys: Awaited<ReturnType<typeof resolveKeys>>, dataDir: string, storeName: string): void {
   const lines = [
     '',
     `  opentime is running on ${url}`,
     demo ? `  Live demo:   ${url}/   (block "${DEMO_BLOCK_ID}")` : '  Demo off (OPENTIME_DEMO=0).',
-    `  Data:        ${join(dataDir, 'opentime.db')}`,
+    storeName === 'sqlite' ? `  Data:        ${join(dataDir, 'opentime.db')}` : `  Store:       ${storeName}`,
   ];
   if (keys.generated.includes('write')) lines.push(`  Write key:   ${keys.writeKeys[0]}   (generated; kept in ${join(dataDir, 'keys.json')})`);
   if (keys.generated.includes('admin')) lines.push(`  Admin key:   ${keys.adminKeys[0]}`);

@@ -16,6 +16,20 @@ const keyList = z
 const int = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).optional().transform((v) => v ?? fallback);
 
+/** Redis Cluster seed nodes, `host:port` (IPv6 in brackets), comma-separated. */
+const clusterNodes = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').split(',').map((n) => n.trim()).filter((n) => n !== ''))
+  .refine((nodes) => nodes.every((n) => CLUSTER_NODE.test(n) && Number(CLUSTER_NODE.exec(n)?.[2]) <= 65_535), 'expected host:port, comma-separated')
+  .transform((nodes) =>
+    nodes.map((n) => {
+      const [, host = '', port = ''] = CLUSTER_NODE.exec(n) ?? [];
+      return { host: host.replace(/^\[|\]$/g, ''), port: Number(port) };
+    }),
+  );
+const CLUSTER_NODE = /^(\[[^\]\s]+\]|[^\s:[\]]+):(\d{1,5})$/;
+
 const flag = (fallback: boolean) =>
   z
     .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''])
@@ -54,6 +68,10 @@ export const configSchema = z.object({
     .transform((v) => (v ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '')),
   /** A trait that opts a subscriber out when true (for example `opentime_opt_out`). */
   OPENTIME_OPT_OUT_TRAIT: z.string().min(1).max(100).optional(),
+  /** The Redis store (shared by every instance): redis:// or rediss:// (TLS). Unset: the embedded store. */
+  REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'expected a redis:// or rediss:// URL').optional(),
+  /** The Redis store on Redis Cluster: seed nodes as host:port, comma-separated. */
+  REDIS_CLUSTER_NODES: clusterNodes,
   NODE_ENV: z.string().optional(),
   PORT: int(0, 65_535, 8787),
   OPENTIME_DATA_DIR: z.string().min(1).optional().transform((v) => v ?? './data'),
@@ -80,8 +98,10 @@ export interface AppConfig {
 
 export function parseConfig(env: Record<string, string | undefined>): RawConfig {
   const result = configSchema.safeParse(env);
-  if (!result.success) {
-    const problems = problemsFrom(result.error);
+  const problems = result.success ? [] : problemsFrom(result.error);
+  // Two stores named at once is a mistake that would silently split the data.
+  if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) problems.push({ path: 'REDIS_CLUSTER_NODES', message: 'set REDIS_URL or REDIS_CLUSTER_NODES, not both' });
+  if (!result.success || problems.length > 0) {
     throw new AppError('VALIDATION_FAILED', 500, `[opentime] invalid configuration: ${describeProblems(problems)}`, { details: problems });
   }
   return result.data;

@@ -47,8 +47,8 @@ function countingClient(inner: Redis): { client: RedisClient; trips: () => numbe
         return inner.multi(commands).exec();
       },
     }),
-    on: (event: 'error' | 'ready', listener: (error: Error) => void) => inner.on(event, listener),
-    off: (event: 'error' | 'ready', listener: (error: Error) => void) => inner.off(event, listener),
+    on: (event: 'error' | 'ready' | 'close', listener: (error: Error) => void) => inner.on(event, listener),
+    off: (event: 'error' | 'ready' | 'close', listener: (error: Error) => void) => inner.off(event, listener),
     quit: () => inner.quit(),
     disconnect: () => inner.disconnect(),
   };

@@ -40,9 +40,9 @@ export interface RedisClient {
   /** MULTI … EXEC with these commands (lower-case ioredis method names); all keys in one slot. */
   multi(commands: RedisArg[][]): { exec(): Promise<TransactionReplies> };
   on(event: 'error', listener: (error: Error) => void): unknown;
-  on(event: 'ready', listener: () => void): unknown;
+  on(event: 'ready' | 'close', listener: () => void): unknown;
   off(event: 'error', listener: (error: Error) => void): unknown;
-  off(event: 'ready', listener: () => void): unknown;
+  off(event: 'ready' | 'close', listener: () => void): unknown;
   quit(): Promise<unknown>;
   disconnect(): void;
 }
@@ -249,6 +249,7 @@ export function redisStore(options: RedisStoreOptions): Store {
     counters: `${prefix}counters`,
   };
 
+  let closed = false;
   // Connection state: reported once when lost and once when back, not at every reconnect attempt.
   let connectedOnce = client.status === 'ready';
   let lost = false;
@@ -257,13 +258,17 @@ export function redisStore(options: RedisStoreOptions): Store {
     if (lost) options.logger?.info('redis connection restored');
     lost = false;
   };
-  const onError = (error: Error) => {
-    if (lost) return;
+  const onLost = (error?: Error) => {
+    if (lost || closed) return;
     lost = true;
-    options.logger?.warn('redis connection lost', { error: error.message });
+    options.logger?.warn('redis connection lost', { error: error?.message });
   };
+  // An error listener also keeps ioredis from printing every failed reconnect attempt itself.
+  const onError = (error: Error) => onLost(error);
+  const onClose = () => onLost();
   client.on('ready', onReady);
   client.on('error', onError);
+  client.on('close', onClose);
 
   let firstConnection: Promise<void> | undefined;
   const connected = async (): Promise<void> => {
@@ -284,7 +289,6 @@ export function redisStore(options: RedisStoreOptions): Store {
     await firstConnection;
   };
 
-  let closed = false;
   /** Runs one store operation: refused once closed, and any failure says it came from here. */
   const operation = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
     if (closed) throw new Error(`[opentime] [redis] ${name}: the store is closed`);
@@ -618,6 +622,7 @@ export function redisStore(options: RedisStoreOptions): Store {
       if (!owned) {
         client.off('ready', onReady);
         client.off('error', onError);
+        client.off('close', onClose);
         return;
       }
       // QUIT lets replies in flight arrive; with Redis away it fails at once, and the socket is just dropped.

@@ -1,0 +1,117 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/node.ts';
+import { memoryLogger, testBlock, testCatalog } from '../helpers/app.ts';
+import { PHOTO_COLORS, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
+import { decode, slotBox } from '../helpers/pixels.ts';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
+
+/**
+ * Two opentime servers behind an imaginary load balancer, each with its own
+ * data directory and render cache, sharing one Redis: whichever instance a
+ * request reaches, it sees what the other one was told.
+ */
+const WRITE_KEY = 'twins-write-key-0123456789';
+const ADMIN_KEY = 'twins-admin-key-0123456789';
+const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0';
+let redis: RedisServer;
+let photos: PhotoServer;
+let first: RunningServer;
+let second: RunningServer;
+const dataDirs: string[] = [];
+
+async function instance(): Promise<RunningServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'opentime-twin-'));
+  dataDirs.push(dataDir);
+  return startServer({
+    env: {
+      PORT: '0',
+      OPENTIME_DATA_DIR: dataDir,
+      OPENTIME_WRITE_KEY: WRITE_KEY,
+      OPENTIME_ADMIN_KEY: ADMIN_KEY,
+      // Both must hash email-shaped ids the same way.
+      OPENTIME_SECRET: 'twins-secret-0123456789abcdef',
+      OPENTIME_DEMO: '0',
+      OPENTIME_BLOCK_CACHE_SECONDS: '1',
+      // Rendering in the same process can hold the event loop; the budget is not what this file tests.
+      OPENTIME_STORE_TIMEOUT_MS: '1000',
+      REDIS_URL: redis.url,
+    },
+    logger: memoryLogger(),
+  });
+}
+
+beforeAll(async () => {
+  [redis, photos] = await Promise.all([startRedisServer(), startPhotoServer()]);
+  [first, second] = await Promise.all([instance(), instance()]);
+  expect((await admin(first, 'PUT', '/v1/catalog/products', testCatalog(photos))).status).toBe(200);
+  expect((await admin(first, 'PUT', '/v1/blocks/grid', testBlock())).status).toBe(200);
+});
+afterAll(async () => {
+  await Promise.all([first?.close(), second?.close()]);
+  await Promise.all([photos?.close(), redis?.close(), ...dataDirs.map((dir) => rm(dir, { recursive: true, force: true }))]);
+});
+
+const admin = (server: RunningServer, method: string, path: string, body?: unknown) =>
+  fetch(`${server.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+const added = (server: RunningServer, userId: string, productId: string) =>
+  fetch(`${server.url}/v1/track`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${btoa(`${WRITE_KEY}:`)}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ userId, event: 'Product Added', properties: { product_id: productId } }),
+  });
+async function open(server: RunningServer, blockId: string, query: string) {
+  const response = await fetch(`${server.url}/i/${blockId}.png?${query}`, { headers: { 'user-agent': BROWSER } });
+  return { response, pixels: await decode(new Uint8Array(await response.arrayBuffer())) };
+}
+const click = (server: RunningServer, query: string) => fetch(`${server.url}/c/grid/0?${query}`, { redirect: 'manual', headers: { 'user-agent': BROWSER } });
+
+describe('two instances sharing one Redis', () => {
+  it('shows an event posted to the first in the next image rendered by the second', async () => {
+    expect((await added(first, 'twin-shopper', 'p-red')).status).toBe(200);
+    const { response, pixels } = await open(second, 'grid', 'u=twin-shopper&m=m1');
+    expect(response.headers.get('x-opentime-fallback')).toBeNull();
+    expect(pixels.share(PHOTO_COLORS.red, slotBox(pixels, 0))).toBeGreaterThan(0.25);
+  });
+
+  it('sends a click on the second to what the first showed, even after the cart changed', async () => {
+    expect((await added(second, 'twin-clicker', 'p-blue')).status).toBe(200);
+    const shown = await open(first, 'grid', 'u=twin-clicker&m=m2');
+    expect(shown.pixels.share(PHOTO_COLORS.blue, slotBox(shown.pixels, 0))).toBeGreaterThan(0.25);
+    // The open is recorded after the response: wait until the shared store has it.
+    const record = { blockId: 'grid', subjectKey: 'u:twin-clicker', messageId: 'm2' };
+    for (let i = 0; i < 100 && !(await second.deps.store.getOpenRecord(record, Date.now())); i++) await new Promise((r) => setTimeout(r, 20));
+    // Deciding now would put orange first; the click must follow the open.
+    expect((await added(first, 'twin-clicker', 'p-orange')).status).toBe(200);
+
+    const response = await click(second, 'u=twin-clicker&m=m2');
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toMatch(/^https:\/\/shop\.example\.com\/products\/blue\?/);
+    // Without an open to follow, the click is decided now: orange.
+    expect((await click(second, 'u=twin-clicker&m=never-opened')).headers.get('location')).toMatch(/^https:\/\/shop\.example\.com\/products\/orange\?/);
+  });
+
+  it('serves a block updated through one instance from the other within OPENTIME_BLOCK_CACHE_SECONDS', async () => {
+    const promo = (ids: string[]) => testBlock({ id: 'promo', source: [{ from: 'products', ids }] });
+    expect((await admin(first, 'PUT', '/v1/blocks/promo', promo(['p-teal', 'p-purple', 'p-orange']))).status).toBe(200);
+    const before = await open(second, 'promo', 'u=anyone&m=m3');
+    expect(before.pixels.share(PHOTO_COLORS.teal, slotBox(before.pixels, 0))).toBeGreaterThan(0.25);
+
+    expect((await admin(first, 'PUT', '/v1/blocks/promo', promo(['p-green', 'p-purple', 'p-orange']))).status).toBe(200);
+    const updated = Date.now();
+    let after = await open(second, 'promo', 'u=anyone&m=m3');
+    while (after.pixels.share(PHOTO_COLORS.green, slotBox(after.pixels, 0)) < 0.25 && Date.now() - updated < 5000) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await open(second, 'promo', 'u=anyone&m=m3');
+    }
+    expect(after.pixels.share(PHOTO_COLORS.green, slotBox(after.pixels, 0))).toBeGreaterThan(0.25);
+    // One second of cache, plus a render and the polling step.
+    expect(Date.now() - updated).toBeLessThan(2000);
+  });
+});
