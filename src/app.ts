@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { ClickService } from './core/clicks.ts';
 import { Counters } from './core/counters.ts';
+import { Engagement } from './core/engagement.ts';
 import { CountdownService } from './core/countdown/service.ts';
 import type { AppDeps } from './core/deps.ts';
 import { AppError, describeError, isAppError } from './core/errors.ts';
@@ -44,8 +45,9 @@ export function createApp(deps: AppDeps): Opentime {
     photoTimeoutMs: deps.config.photoTimeoutMs,
   });
   const keyer = createSubjectKeyer(deps.config.secret);
-  const opens = new OpenService(deps, lookups, counters, renderer, keyer, templates);
-  const clicks = new ClickService(deps, lookups, opens, counters);
+  const engagement = new Engagement(deps.store, deps.clock, deps.background, deps.logger);
+  const opens = new OpenService(deps, lookups, counters, renderer, keyer, templates, engagement);
+  const clicks = new ClickService(deps, lookups, opens, counters, engagement);
   const countdowns = new CountdownService(deps, lookups, counters, opens);
   const services: Services = { deps, lookups, counters, opens, clicks, countdowns, keyer, renderer, templates, engine };
 

@@ -1,4 +1,5 @@
 import type { Counters } from './counters.ts';
+import type { Engagement } from './engagement.ts';
 import type { AppDeps } from './deps.ts';
 import { describeError } from './errors.ts';
 import { classifyClick, type RequesterClass } from './classify.ts';
@@ -48,7 +49,10 @@ export class ClickService {
   private readonly opens: OpenService;
   private readonly counters: Counters;
 
-  constructor(deps: AppDeps, lookups: Lookups, opens: OpenService, counters: Counters) {
+  private readonly engagement: Engagement | undefined;
+
+  constructor(deps: AppDeps, lookups: Lookups, opens: OpenService, counters: Counters, engagement?: Engagement) {
+    this.engagement = engagement;
     this.deps = deps;
     this.lookups = lookups;
     this.opens = opens;
@@ -70,17 +74,19 @@ export class ClickService {
     const slot = /^\d{1,2}$/.test(request.slot) ? Number(request.slot) : -1;
     let target: Shown | undefined;
     let via: ClickTarget['via'] = 'fallback';
+    let subjectKey: string | undefined;
     if (block.kind === 'countdown') {
       target = { url: block.url };
       via = 'decided';
     } else if (block.kind === 'hero' || (slot >= 0 && slot < block.slots)) {
       try {
-        ({ target, via } = await this.shownIn(stored, slot, request));
+        ({ target, via, subjectKey } = await this.shownIn(stored, slot, request));
       } catch (error) {
         this.deps.logger.warn('click fell back', { block: block.id, error: describeError(error) });
       }
     }
     if (requester === 'person') {
+      if (subjectKey) this.engagement?.clicked(subjectKey, block.id, Math.max(0, slot), request.messageId);
       this.counters.add('clicks');
       this.counters.add(`block.${block.id}.clicks`);
       if (target?.arm) this.counters.add(`block.${block.id}.arm.${target.arm}.clicks`);
@@ -92,13 +98,17 @@ export class ClickService {
     return { url: withParams(target.url, block.link.utm), via, requester };
   }
 
-  private async shownIn(stored: StoredBlock, slot: number, request: ClickRequest): Promise<{ target: Shown | undefined; via: ClickTarget['via'] }> {
+  private async shownIn(
+    stored: StoredBlock,
+    slot: number,
+    request: ClickRequest,
+  ): Promise<{ target: Shown | undefined; via: ClickTarget['via']; subjectKey?: string }> {
     const subjectKey = await this.opens.trackedSubject(request.subject);
     if (!subjectKey) return { target: undefined, via: 'fallback' };
     const record = await this.deps.store.getOpenRecord(openKey(stored.config.id, subjectKey, request.messageId), this.deps.clock.now());
-    if (record) return { target: shownIn(record.decision, slot), via: 'record' };
+    if (record) return { target: shownIn(record.decision, slot), via: 'record', subjectKey };
     // Images were off: decide now, if there is anyone to decide for (an unknown or deleted subscriber goes to the fallback URL).
     const { decision, known } = await this.opens.decideNow(stored, subjectKey, { userAgent: request.userAgent, params: request.params ?? {} });
-    return known ? { target: shownIn(decision, slot), via: 'decided' } : { target: undefined, via: 'fallback' };
+    return known ? { target: shownIn(decision, slot), via: 'decided', subjectKey } : { target: undefined, via: 'fallback' };
   }
 }

@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { BlockConfig, ProductGridBlock, StoredBlock } from './blocks/schema.ts';
 import { withBudget } from './budget.ts';
 import type { Counters } from './counters.ts';
+import type { Engagement } from './engagement.ts';
 import { candidateIds, decide, isHero, trendingScopes, type DecideInput, type Decision, type GridDecision, type HeroDecision } from './decide/decide.ts';
 import { factIds, facts, isTimeZone, type OpenContext } from './decide/facts.ts';
 import { chooseVariant } from './decide/hero.ts';
@@ -53,6 +54,11 @@ const MAX_PHOTO_RETRIES = 2;
 const BLANK_SIZE = { width: 1200, height: 600 };
 const BLANK_COLOR = '#ffffff';
 
+/** Whether a profile says anything about shopping (engagement alone does not). */
+function hasBehaviour(profile: Profile | undefined): boolean {
+  return profile !== undefined && (profile.cart.length > 0 || profile.viewed.length > 0 || profile.purchased.length > 0 || profile.lastCategory !== undefined);
+}
+
 export function openKey(blockId: string, subjectKey: string, messageId: string | undefined): OpenKey {
   return { blockId, subjectKey, messageId: messageId ?? '' };
 }
@@ -77,8 +83,18 @@ export class OpenService {
   private readonly renderer: Renderer;
   private readonly keyer: SubjectKeyer;
   private readonly templates: TemplateRegistry;
+  private readonly engagement: Engagement | undefined;
 
-  constructor(deps: AppDeps, lookups: Lookups, counters: Counters, renderer: Renderer, keyer: SubjectKeyer, templates: TemplateRegistry) {
+  constructor(
+    deps: AppDeps,
+    lookups: Lookups,
+    counters: Counters,
+    renderer: Renderer,
+    keyer: SubjectKeyer,
+    templates: TemplateRegistry,
+    engagement?: Engagement,
+  ) {
+    this.engagement = engagement;
     this.deps = deps;
     this.lookups = lookups;
     this.counters = counters;
@@ -144,14 +160,14 @@ export class OpenService {
         personal: profile !== undefined && choice.entry !== 'default',
       };
       if (choice.arm !== undefined) decision.arm = choice.arm;
-      return { first: decision, known: profile !== undefined };
+      return { first: decision, known: hasBehaviour(profile) };
     }
     if (block.kind !== 'product-grid') throw new AppError('RENDER_FAILED', 500, `block ${block.id} is a ${block.kind}, which this route does not draw`);
     const inputs = await this.gridInputs(block, stored.version, profile);
-    return { first: this.decideWithout(inputs), again: () => this.decideWithout(inputs), known: profile !== undefined };
+    return { first: this.decideWithout(inputs), again: () => this.decideWithout(inputs), known: hasBehaviour(profile) };
   }
 
-  /** Decides what the block shows for a subject right now (no rendering), and whether a profile was found. */
+  /** Decides what the block shows for a subject right now (no rendering), and whether the subscriber has any shopping behaviour. */
   async decideNow(stored: StoredBlock, subjectKey: string | undefined, context: Partial<OpenContext> = {}): Promise<{ decision: Decision; known: boolean }> {
     const plan = await this.plan(stored, subjectKey, this.openContext(stored.config, context));
     return { decision: plan.first, known: plan.known };
@@ -204,6 +220,7 @@ export class OpenService {
       if (!rendered.decision.personal) this.lastGeneric.set(block.id, rendered.key);
       // A locked decision keeps its first record; machines never lock one in.
       if (key && !locked && !(request.machine && block.lock.policy !== 'live')) this.remember(key, rendered.decision, rendered.key);
+      if (subjectKey && !request.machine) this.engagement?.opened(subjectKey, block.id, request.messageId);
       this.count(block.id, request, rendered.decision.personal ? 'personal' : 'generic');
       return { png: rendered.png, cache: rendered.cache, personal: rendered.decision.personal };
     } catch (error) {

@@ -260,3 +260,39 @@ describe('templates through the admin API', () => {
     expect(pixels.share(PHOTO_COLORS.blue, { x: 0, y: 320, width: 400, height: 280 })).toBeGreaterThan(0.05);
   });
 });
+
+describe('email engagement', () => {
+  const lastEvents = async (id: string) => ((await (await app.admin('GET', `/v1/profiles/${id}`)).json()).profile?.lastEventAt ?? {}) as Record<string, number>;
+
+  it('records Email Opened for a person’s open and Email Link Clicked for a click, not for machines', async () => {
+    await added('engaged', 'p-red');
+    expect((await app.request('/i/grid.png?u=engaged&m=m1', { method: 'HEAD' })).status).toBe(200);
+    await app.open('grid', { u: 'engaged', m: 'm1' }, { headers: { 'user-agent': 'Mozilla/5.0 (compatible; Barracuda Sentinel)' } });
+    await app.settle();
+    expect(await lastEvents('engaged')).not.toHaveProperty('Email Opened');
+
+    await app.open('grid', { u: 'engaged', m: 'm1' }, { headers: { 'user-agent': 'Mozilla/5.0 (iPhone) Mobile' } });
+    await app.settle();
+    expect((await lastEvents('engaged'))['Email Opened']).toBe(app.clock.now());
+    await app.click('grid', 0, { u: 'engaged', m: 'm1' }, { headers: { 'user-agent': 'Mozilla/5.0 (iPhone) Mobile' } });
+    await app.settle();
+    expect((await lastEvents('engaged'))['Email Link Clicked']).toBe(app.clock.now());
+  });
+
+  it('lets a hero re-engage subscribers who have not opened for a while', async () => {
+    await app.admin(
+      'PUT',
+      '/v1/blocks/winback',
+      heroBlock({
+        variants: [
+          { id: 'winback', when: { '>': [{ var: 'profile.days_since_last_open' }, 30] }, headline: 'We miss you', url: 'https://shop.example.com/back', background: { color: hex(PHOTO_COLORS.red) } },
+        ],
+      }),
+    );
+    await app.open('grid', { u: 'sleepy', m: 'old' }, { headers: { 'user-agent': 'Mozilla/5.0 (iPhone) Mobile' } });
+    await app.settle();
+    app.clock.advance(45 * 86_400_000);
+    const { pixels } = await app.open('winback', { u: 'sleepy', m: 'new' }, { headers: { 'user-agent': 'Mozilla/5.0 (iPhone) Mobile' } });
+    expect(pixels.share(PHOTO_COLORS.red)).toBeGreaterThan(0.5);
+  });
+});

@@ -24,6 +24,9 @@ export interface Facts {
     orders: number;
     days_since_last_visit: number | null;
     days_since_last_purchase: number | null;
+    /** From the Email Opened / Email Link Clicked events opentime records at opens and clicks. */
+    days_since_last_open: number | null;
+    days_since_last_click: number | null;
     traits: Record<string, string | number | boolean | null>;
   };
   open: {
@@ -109,6 +112,8 @@ export function facts(profile: Profile | undefined, products: ReadonlyMap<string
       orders: profile?.orders ?? 0,
       days_since_last_visit: days(profile?.lastSeen),
       days_since_last_purchase: days(lastPurchase),
+      days_since_last_open: days(profile?.lastEventAt['Email Opened']),
+      days_since_last_click: days(profile?.lastEventAt['Email Link Clicked']),
       traits: { ...(profile?.traits ?? {}) },
     },
     open,
