@@ -28,6 +28,7 @@ import { createSubjectKeyer } from '../../src/core/subjects.ts';
 import { DEMO_BLOCK_ID, DEMO_PRODUCTS } from '../../src/demo/catalog.ts';
 import { startServer } from '../../src/node.ts';
 import type { LoadResult, LoadSpec } from './load-worker.ts';
+import { countdownBench } from './countdown.ts';
 import { percentile, printTable, type Row } from './stats.ts';
 
 const WRITE_KEY = 'bench-write-key-0123456789';
@@ -198,3 +199,6 @@ printTable('Event ingestion into the embedded store (SQLite, synchronous=FULL)',
 
 await server.close();
 await rm(dataDir, { recursive: true, force: true });
+
+// 4. Countdown: frames composited from parts drawn once per block version (test/bench/countdown.ts).
+printTable('Countdown: a 600×150 block (1200×300 at 2×), 60 frames; budget under 50 ms and 150 KB', await countdownBench());
