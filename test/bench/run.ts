@@ -4,10 +4,15 @@
  *
  *   cold open      GET /i/demo-picks.png for a cart never rendered before
  *                  vs satori + resvg on the same element tree, no caching
- *   cache hit      GET /i/… whose decision is cached (profile read + decide + bytes)
+ *   cache hit      GET /i/… whose decision is cached (profile read + decide + bytes),
+ *                  on the embedded store and on Redis,
  *                  vs a plain node:http server returning the same bytes
- *   ingestion      POST /v1/track (1 event) and /v1/batch (100 events)
+ *   ingestion      POST /v1/track (1 event) and /v1/batch (100 events),
+ *                  into the embedded store and into Redis
  *
+ * Redis is a redis-server of the bench's own (test/helpers/redis-server.ts),
+ * with its append-only file synced at every write: as durable as SQLite's
+ * synchronous=FULL, which is what a 2xx to an event sender promises.
  * Load is generated from a worker thread (closed loop, keep-alive).
  */
 import { renderAsync } from '@resvg/resvg-js';
@@ -26,7 +31,8 @@ import { renderTemplate } from '../../src/core/templates/render.ts';
 import { gridLayout, productViews } from '../../src/core/render/grid-layout.ts';
 import { createSubjectKeyer } from '../../src/core/subjects.ts';
 import { DEMO_BLOCK_ID, DEMO_PRODUCTS } from '../../src/demo/catalog.ts';
-import { startServer } from '../../src/node.ts';
+import { startServer, type RunningServer } from '../../src/node.ts';
+import { startRedisServer } from '../helpers/redis-server.ts';
 import type { LoadResult, LoadSpec } from './load-worker.ts';
 import { countdownBench } from './countdown.ts';
 import { percentile, printTable, type Row } from './stats.ts';
@@ -62,17 +68,22 @@ function loadRow(name: string, result: LoadResult, perRequest = 1, unit = 'req/s
 }
 
 const dataDir = await mkdtemp(join(tmpdir(), 'opentime-bench-'));
-const server = await startServer({
-  env: {
-    PORT: '0',
-    OPENTIME_DATA_DIR: dataDir,
-    OPENTIME_WRITE_KEY: WRITE_KEY,
-    OPENTIME_ADMIN_KEY: ADMIN_KEY,
-    OPENTIME_SECRET: 'bench-secret-0123456789abcdef',
-    OPENTIME_DEMO: '1',
-  },
-  logger: jsonLogger({ quiet: true }),
-});
+const benchServer = (env: Record<string, string>) =>
+  startServer({
+    env: {
+      PORT: '0',
+      OPENTIME_DATA_DIR: dataDir,
+      OPENTIME_WRITE_KEY: WRITE_KEY,
+      OPENTIME_ADMIN_KEY: ADMIN_KEY,
+      OPENTIME_SECRET: 'bench-secret-0123456789abcdef',
+      OPENTIME_DEMO: '1',
+      ...env,
+    },
+    logger: jsonLogger({ quiet: true }),
+  });
+const server = await benchServer({});
+const redis = await startRedisServer({ durable: true });
+const redisServer = await benchServer({ REDIS_URL: redis.url });
 const { deps } = server;
 const keyer = createSubjectKeyer(deps.config.secret);
 const stored = await deps.store.getBlock(DEMO_BLOCK_ID);
@@ -81,12 +92,12 @@ const block = stored.config;
 const catalog = await deps.store.getProducts(DEMO_PRODUCTS.map((p) => p.id));
 
 /** Gives a subscriber exactly these three products in the cart. */
-async function cart(userId: string, ids: readonly string[]): Promise<void> {
+async function cart(userId: string, ids: readonly string[], into: RunningServer = server): Promise<void> {
   const now = Date.now();
   const events = ids.map((id, i) =>
     normalizeEvent({ userId, event: 'Product Added', messageId: `${userId}-${i}`, properties: { product_id: id } }, 'track', now - (ids.length - i) * 1000),
   );
-  await ingestEvents({ store: deps.store, keyer }, events, now);
+  await ingestEvents({ store: into.deps.store, keyer }, events, now);
 }
 
 const triples: string[][] = [];
@@ -148,10 +159,13 @@ printTable('Render: a 1200×600 product block with three photos, never rendered 
   { name: 'ratio (baseline median / opentime median)', extra: `${(percentile(baselineMs, 50) / percentile(coldMs, 50)).toFixed(2)}×` },
 ]);
 
-// 2. Cache hits over HTTP vs a plain node:http server with the same bytes.
+// 2. Cache hits over HTTP (embedded store, Redis) vs a plain node:http server with the same bytes.
 await cart('bench-hit', triples[3] as string[]);
 const hitUrl = `${server.url}/i/${DEMO_BLOCK_ID}.png?u=bench-hit&m=bench`;
 const hitBytes = new Uint8Array(await (await fetch(hitUrl)).arrayBuffer());
+await cart('bench-hit', triples[3] as string[], redisServer);
+const redisHitUrl = `${redisServer.url}/i/${DEMO_BLOCK_ID}.png?u=bench-hit&m=bench`;
+await fetch(redisHitUrl).then((r) => r.arrayBuffer());
 const plain = createServer((_req, res) => {
   res.writeHead(200, {
     'content-type': 'image/png',
@@ -163,25 +177,24 @@ const plain = createServer((_req, res) => {
 await new Promise<void>((ready) => plain.listen(0, '127.0.0.1', ready));
 const plainUrl = `http://127.0.0.1:${(plain.address() as AddressInfo).port}/i/demo-picks.png`;
 const hits = await load({ url: hitUrl, method: 'GET' });
+const redisHits = await load({ url: redisHitUrl, method: 'GET' });
 const baselineHits = await load({ url: plainUrl, method: 'GET' });
 plain.close();
-const hitRow = loadRow('opentime render-cache hit', hits);
+const rate = (result: LoadResult) => result.requests / result.seconds;
+const hitRow = loadRow('opentime render-cache hit, embedded store', hits);
 const plainRow = loadRow('baseline: node:http returning the same bytes', baselineHits);
 printTable(`Cache hit over HTTP (${(hitBytes.byteLength / 1024).toFixed(0)} KB PNG)`, [
   hitRow,
+  loadRow('opentime render-cache hit, Redis store', redisHits),
   plainRow,
-  { name: 'ratio (opentime / baseline throughput)', extra: `${((hits.requests / hits.seconds) / (baselineHits.requests / baselineHits.seconds) * 100).toFixed(0)}%` },
+  { name: 'ratio (embedded / baseline throughput)', extra: `${((rate(hits) / rate(baselineHits)) * 100).toFixed(0)}%` },
+  { name: 'ratio (Redis / baseline throughput)', extra: `${((rate(redisHits) / rate(baselineHits)) * 100).toFixed(0)}%` },
 ]);
 
 // 3. Ingestion.
 const auth = { authorization: `Basic ${btoa(`${WRITE_KEY}:`)}`, 'content-type': 'application/json' };
-const single = await load({
-  url: `${server.url}/v1/track`,
-  method: 'POST',
-  headers: auth,
-  body: JSON.stringify({ userId: 'ingest-{{n}}', event: 'Product Viewed', messageId: 'single-{{n}}', properties: { product_id: 'weekender', category: 'bags' } }),
-  connections: 16,
-});
+const singleBody = JSON.stringify({ userId: 'ingest-{{n}}', event: 'Product Viewed', messageId: 'single-{{n}}', properties: { product_id: 'weekender', category: 'bags' } });
+const single = await load({ url: `${server.url}/v1/track`, method: 'POST', headers: auth, body: singleBody, connections: 16 });
 const batchBody = JSON.stringify({
   batch: Array.from({ length: 100 }, (_, i) => ({
     type: 'track',
@@ -192,12 +205,17 @@ const batchBody = JSON.stringify({
   })),
 });
 const batched = await load({ url: `${server.url}/v1/batch`, method: 'POST', headers: auth, body: batchBody, connections: 8 });
-printTable('Event ingestion into the embedded store (SQLite, synchronous=FULL)', [
-  loadRow('POST /v1/track, one event per request', single, 1, 'events/s'),
-  loadRow('POST /v1/batch, 100 events per request', batched, 100, 'events/s'),
+const redisSingle = await load({ url: `${redisServer.url}/v1/track`, method: 'POST', headers: auth, body: singleBody, connections: 16 });
+const redisBatched = await load({ url: `${redisServer.url}/v1/batch`, method: 'POST', headers: auth, body: batchBody, connections: 8 });
+printTable('Event ingestion: embedded store (SQLite, synchronous=FULL) and Redis (appendfsync always)', [
+  loadRow('embedded: POST /v1/track, one event per request', single, 1, 'events/s'),
+  loadRow('embedded: POST /v1/batch, 100 events per request', batched, 100, 'events/s'),
+  loadRow('Redis: POST /v1/track, one event per request', redisSingle, 1, 'events/s'),
+  loadRow('Redis: POST /v1/batch, 100 events per request', redisBatched, 100, 'events/s'),
 ]);
 
-await server.close();
+await Promise.all([server.close(), redisServer.close()]);
+await redis.close();
 await rm(dataDir, { recursive: true, force: true });
 
 // 4. Countdown: frames composited from parts drawn once per block version (test/bench/countdown.ts).
