@@ -8,6 +8,7 @@ import { AppError, describeError, isAppError } from './core/errors.ts';
 import { Lookups } from './core/lookups.ts';
 import { OpenService } from './core/opens.ts';
 import { createRenderer } from './core/render/renderer.ts';
+import { Signer } from './core/signing.ts';
 import { createSubjectKeyer } from './core/subjects.ts';
 import { TemplateEngine } from './core/templates/liquid.ts';
 import { TemplateRegistry } from './core/templates/registry.ts';
@@ -45,11 +46,12 @@ export function createApp(deps: AppDeps): Opentime {
     photoTimeoutMs: deps.config.photoTimeoutMs,
   });
   const keyer = createSubjectKeyer(deps.config.secret);
+  const signer = new Signer(deps.config.signingKeys);
   const engagement = new Engagement(deps.store, deps.clock, deps.background, deps.logger);
   const opens = new OpenService(deps, lookups, counters, renderer, keyer, templates, engagement);
   const clicks = new ClickService(deps, lookups, opens, counters, engagement);
   const countdowns = new CountdownService(deps, lookups, counters, opens);
-  const services: Services = { deps, lookups, counters, opens, clicks, countdowns, keyer, renderer, templates, engine };
+  const services: Services = { deps, lookups, counters, opens, clicks, countdowns, keyer, signer, renderer, templates, engine };
 
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {

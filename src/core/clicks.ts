@@ -17,6 +17,8 @@ export interface ClickRequest {
   method: string;
   userAgent?: string;
   params?: Record<string, string>;
+  /** The URL carried a valid subscriber token or signature. */
+  signed?: boolean;
 }
 
 /** Where one slot of a decision leads: a product's URL, or a hero variant's. */
@@ -103,7 +105,7 @@ export class ClickService {
     slot: number,
     request: ClickRequest,
   ): Promise<{ target: Shown | undefined; via: ClickTarget['via']; subjectKey?: string }> {
-    const subjectKey = await this.opens.trackedSubject(request.subject);
+    const subjectKey = this.opens.mayPersonalise(stored.config, request) ? await this.opens.trackedSubject(request.subject) : undefined;
     if (!subjectKey) return { target: undefined, via: 'fallback' };
     const record = await this.deps.store.getOpenRecord(openKey(stored.config.id, subjectKey, request.messageId), this.deps.clock.now());
     if (record) return { target: shownIn(record.decision, slot), via: 'record', subjectKey };

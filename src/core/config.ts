@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from './errors.ts';
+import { parseSigningKeys, type SigningKey } from './signing.ts';
 import { describeProblems, problemsFrom } from './validation.ts';
 
 /**
@@ -41,6 +42,15 @@ export const configSchema = z.object({
   OPENTIME_ADMIN_KEY: keyList,
   /** Event write keys (Segment's HTTP Basic username, or `writeKey` in the body). */
   OPENTIME_WRITE_KEY: keyList,
+  /**
+   * Keys for signed URLs and subscriber tokens, `k1:secret,k2:secret`: the
+   * first signs, all verify, so a key is rotated by putting the new one first
+   * and dropping the old one once emails signed with it are no longer opened.
+   * Unset: one key derived from OPENTIME_SECRET.
+   */
+  OPENTIME_SIGNING_KEYS: z.string().min(1).optional(),
+  /** Require a subscriber token or signature on every block that does not say otherwise (stops `u=` enumeration). */
+  OPENTIME_REQUIRE_SIGNATURE: flag(false),
   /** Secret for keyed hashes of email-shaped ids; changing it orphans those profiles. */
   OPENTIME_SECRET: z.string().min(16).optional(),
   /** The public origin emails point at, e.g. https://live.example.com (used in snippets). */
@@ -66,6 +76,12 @@ export const configSchema = z.object({
     .string()
     .optional()
     .transform((v) => (v ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '')),
+  /**
+   * Workers only: `cloudflare` fetches product photos through Cloudflare Images
+   * transformations, scaled at the edge to the size they are drawn, instead of
+   * embedding the original (which resvg then decodes whole, costing CPU time).
+   */
+  OPENTIME_IMAGE_RESIZING: z.enum(['none', 'cloudflare']).optional().transform((v) => v ?? 'none'),
   /** A trait that opts a subscriber out when true (for example `opentime_opt_out`). */
   OPENTIME_OPT_OUT_TRAIT: z.string().min(1).max(100).optional(),
   /** The Redis store (shared by every instance): redis:// or rediss:// (TLS). Unset: the embedded store. */
@@ -94,6 +110,8 @@ export interface AppConfig {
   scale: number;
   consentCategories: string[];
   optOutTrait?: string;
+  signingKeys: SigningKey[];
+  requireSignature: boolean;
 }
 
 export function parseConfig(env: Record<string, string | undefined>): RawConfig {
@@ -120,6 +138,8 @@ export function appConfig(raw: RawConfig, keys: { adminKeys: string[]; writeKeys
     demo: raw.OPENTIME_DEMO,
     scale: 2,
     consentCategories: raw.OPENTIME_CONSENT_CATEGORIES,
+    signingKeys: raw.OPENTIME_SIGNING_KEYS ? parseSigningKeys(raw.OPENTIME_SIGNING_KEYS) : [{ id: 'k1', secret: `${keys.secret}:signing` }],
+    requireSignature: raw.OPENTIME_REQUIRE_SIGNATURE,
   };
   if (raw.OPENTIME_OPT_OUT_TRAIT !== undefined) config.optOutTrait = raw.OPENTIME_OPT_OUT_TRAIT;
   if (raw.OPENTIME_PUBLIC_URL !== undefined) config.publicUrl = raw.OPENTIME_PUBLIC_URL.replace(/\/+$/, '');

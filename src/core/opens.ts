@@ -28,6 +28,8 @@ export interface OpenRequest {
   messageId?: string | undefined;
   /** Image proxies and scanners fetch too; they do not count as opens. */
   machine: boolean;
+  /** The URL carried a valid subscriber token or signature. */
+  signed?: boolean;
 }
 
 export type Fallback = 'last-generic' | 'static' | 'blank';
@@ -128,6 +130,18 @@ export class OpenService {
     return suppressed.size > 0 ? undefined : canonical;
   }
 
+  /**
+   * A block that requires a signature shows personal content only to a
+   * signed request; any other gets the generic block, exactly as an unknown
+   * subscriber would, so enumerating `u=` values shows nobody's products.
+   */
+  mayPersonalise(block: BlockConfig, request: { subject?: string | undefined; signed?: boolean | undefined }): boolean {
+    if (!request.subject) return false;
+    if (!(block.require_signature ?? this.deps.config.requireSignature) || request.signed) return true;
+    this.counters.add('requests.unsigned');
+    return false;
+  }
+
   /** Everything a product grid's decide needs, read within the store budget. */
   private async gridInputs(block: ProductGridBlock, version: number, profile: Profile | undefined): Promise<DecideInput> {
     const trending = await this.budget(this.lookups.trendingLists(trendingScopes(block, profile)), 'reading trending products');
@@ -205,7 +219,7 @@ export class OpenService {
 
     const block = stored.config;
     try {
-      const subjectKey = await this.trackedSubject(request.subject);
+      const subjectKey = this.mayPersonalise(block, request) ? await this.trackedSubject(request.subject) : undefined;
       const key = subjectKey ? openKey(block.id, subjectKey, request.messageId) : undefined;
       const locked = await this.lockedDecision(block, key);
       const plan: Plan = locked

@@ -21,6 +21,10 @@ const suppressionsSchema = z
   })
   .strict();
 const SUPPRESSIONS_MAX_BYTES = 2 * 1024 * 1024;
+const idsSchema = z.object({ ids: z.array(z.string().min(1).max(256)).min(1).max(5000) }).strict();
+const urlsSchema = z
+  .object({ urls: z.array(z.string().regex(/^\/(i|c)\/[^?#]+(\?[^#]*)?$/, 'expected a path and query such as /i/block.png?u=1&m=2').max(2048)).min(1).max(5000) })
+  .strict();
 
 /** A catalog upsert of 1000 products with long URLs fits comfortably. */
 const CATALOG_MAX_BYTES = 4 * 1024 * 1024;
@@ -32,7 +36,7 @@ export function adminRoutes(): Hono<AppEnv> {
     requireAdmin(c);
     await next();
   };
-  for (const path of ['/v1/catalog/*', '/v1/blocks', '/v1/blocks/*', '/v1/templates', '/v1/templates/*', '/v1/profiles/*', '/v1/stats', '/v1/subjects/*', '/v1/suppressions', '/v1/suppressions/*']) {
+  for (const path of ['/v1/catalog/*', '/v1/blocks', '/v1/blocks/*', '/v1/templates', '/v1/templates/*', '/v1/profiles/*', '/v1/stats', '/v1/subjects/*', '/v1/suppressions', '/v1/suppressions/*', '/v1/tokens', '/v1/sign']) {
     routes.use(path, adminOnly);
   }
 
@@ -117,6 +121,21 @@ export function adminRoutes(): Hono<AppEnv> {
     const profile = await deps.store.getProfile(key);
     if (!profile) throw new AppError('NOT_FOUND', 404, 'no profile for that subscriber');
     return c.json({ key, profile });
+  });
+
+  /** Subscriber tokens to load into an ESP as a profile field (`t=`), with the key id to put in `k=`. */
+  routes.post('/v1/tokens', async (c) => {
+    const { signer } = c.get('services');
+    const body = parseOrThrow(idsSchema, await readJsonBody(c.req.raw, SUPPRESSIONS_MAX_BYTES, 'tokens'), 'tokens');
+    const tokens = await Promise.all(body.ids.map(async (id) => ({ id, token: await signer.token(id) })));
+    return c.json({ k: signer.currentKeyId, tokens });
+  });
+
+  /** Signs URLs for senders that build each email themselves: `{"urls": ["/i/block.png?u=1&m=2", …]}`. */
+  routes.post('/v1/sign', async (c) => {
+    const { signer } = c.get('services');
+    const body = parseOrThrow(urlsSchema, await readJsonBody(c.req.raw, SUPPRESSIONS_MAX_BYTES, 'sign'), 'sign');
+    return c.json({ urls: await Promise.all(body.urls.map((url) => signer.signUrl(url))) });
   });
 
   routes.get('/v1/stats', async (c) => c.json({ counters: await c.get('services').counters.read() }));

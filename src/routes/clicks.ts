@@ -13,7 +13,7 @@ const NOTHING_HERE = `<!doctype html><meta charset="utf-8"><title>Offer not foun
 export function clickRoutes(): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   routes.on(['GET', 'HEAD'], '/c/:block/:slot', async (c) => {
-    const { clicks } = c.get('services');
+    const { clicks, signer } = c.get('services');
     const blockId = c.req.param('block');
     c.set('blockId', blockId);
     const userAgent = c.req.header('user-agent');
@@ -24,6 +24,7 @@ export function clickRoutes(): Hono<AppEnv> {
       subject: boundedQuery(c, 'u', SUBJECT_ID_MAX_CHARS),
       messageId: boundedQuery(c, 'm', MESSAGE_ID_MAX_CHARS),
       params: ruleParams(c),
+      signed: await signer.verify(c.req.url),
       ...(userAgent === undefined ? {} : { userAgent }),
     });
     c.set('cacheOutcome', target.via);

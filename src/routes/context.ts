@@ -8,6 +8,7 @@ import type { Lookups } from '../core/lookups.ts';
 import type { CountdownService } from '../core/countdown/service.ts';
 import type { OpenService } from '../core/opens.ts';
 import type { Renderer } from '../core/render/renderer.ts';
+import type { Signer } from '../core/signing.ts';
 import type { SubjectKeyer } from '../core/subjects.ts';
 import type { TemplateEngine } from '../core/templates/liquid.ts';
 import type { TemplateRegistry } from '../core/templates/registry.ts';
@@ -20,6 +21,7 @@ export interface Services {
   countdowns: CountdownService;
   clicks: ClickService;
   keyer: SubjectKeyer;
+  signer: Signer;
   renderer: Renderer;
   templates: TemplateRegistry;
   engine: TemplateEngine;
@@ -52,7 +54,7 @@ export function boundedQuery(c: AppContext, name: string, maxChars: number): str
 }
 
 /** Opentime's own query parameters; the rest come from the ESP's merge tags and feed hero rules. */
-const OWN_PARAMS = new Set(['u', 'm', 'slot']);
+const OWN_PARAMS = new Set(['u', 'm', 'slot', 'sig', 't', 'jwt', 'k']);
 const MAX_RULE_PARAMS = 20;
 const RULE_PARAM_MAX_CHARS = 200;
 

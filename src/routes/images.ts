@@ -41,7 +41,7 @@ function imageResponse(c: AppContext, image: OpenImage | CountdownImage): Respon
 export function imageRoutes(): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   routes.get('/i/:file', async (c) => {
-    const { opens, countdowns } = c.get('services');
+    const { opens, countdowns, signer } = c.get('services');
     const file = c.req.param('file');
     const ext = /\.gif$/i.test(file) ? 'gif' : 'png';
     const blockId = file.replace(/\.(?:png|gif)$/i, '');
@@ -53,6 +53,7 @@ export function imageRoutes(): Hono<AppEnv> {
       messageId: boundedQuery(c, 'm', MESSAGE_ID_MAX_CHARS),
       userAgent: c.req.header('user-agent'),
       params: ruleParams(c),
+      signed: await signer.verify(c.req.url),
     };
     try {
       // Countdowns (and any .gif) are drawn by their own path; other blocks' PNGs by the open path.
@@ -61,6 +62,7 @@ export function imageRoutes(): Hono<AppEnv> {
         ext,
         machine: request.machine,
         subject: request.subject,
+        signed: request.signed,
         messageId: request.messageId,
         query: (name) => boundedQuery(c, name, DEADLINE_PARAM_MAX_CHARS),
       });

@@ -78,6 +78,11 @@ export async function createTestApp(options: { store?: Store; config?: Partial<A
     scale: 2,
     consentCategories: ['Personalization'],
     optOutTrait: 'opentime_opt_out',
+    signingKeys: [
+      { id: 'k2', secret: 'test-signing-key-two' },
+      { id: 'k1', secret: 'test-signing-key-one' },
+    ],
+    requireSignature: false,
     ...options.config,
   };
   const deps: AppDeps = {

@@ -62,4 +62,10 @@ export const commonBlockFields = {
     })
     .strict(),
   lock: lockSchema,
+  /**
+   * Only show personal content to a request with a subscriber token or a
+   * signature (`t=`, `sig=`, `jwt=`); others get the generic block and clicks
+   * the fallback URL. Unset: OPENTIME_REQUIRE_SIGNATURE.
+   */
+  require_signature: z.boolean().optional(),
 };

@@ -23,6 +23,8 @@ export interface CountdownRequest {
   blockId: string;
   ext: CountdownFormatExt;
   subject?: string | undefined;
+  /** The URL carried a valid subscriber token or signature. */
+  signed?: boolean;
   messageId?: string | undefined;
   machine: boolean;
   /** A query parameter of the image URL (a per-recipient deadline). */
@@ -120,7 +122,8 @@ export class CountdownService {
         query: request.query,
         profile: async () => {
           try {
-            return await this.profileOf(request.subject);
+            // A block that requires a signature reads no profile for an unsigned request.
+            return await this.profileOf(this.opens.mayPersonalise(block, request) ? request.subject : undefined);
           } catch (error) {
             // The store is slow or down: the block's fallback deadline, if it has one, still counts.
             profileError = error;
