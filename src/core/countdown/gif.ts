@@ -51,12 +51,46 @@ function colorTable(out: ByteStream, palette: readonly Color[], bits: number): v
   }
 }
 
-export function encodeGif(width: number, height: number, palette: readonly Color[], frames: readonly GifFrame[]): Uint8Array {
+// LZW scratch space, shared: encoding is synchronous, so no two encodes use it at once.
+const accum = new Uint8Array(256);
+const htab = new Int32Array(HSIZE);
+const codetab = new Int32Array(HSIZE);
+
+function writeFrame(out: ByteStream, frame: GifFrame, globalBits: number): void {
+  if (frame.indices.length !== frame.width * frame.height) throw new Error(`[opentime] [gif] frame of ${frame.width}×${frame.height} has ${frame.indices.length} indices`);
+  // Graphic control: disposal 1 (leave the frame in place), optional transparency, delay.
+  const transparent = frame.transparentIndex !== undefined;
+  out.writeBytes([0x21, 0xf9, 4, (1 << 2) | (transparent ? 1 : 0)]);
+  u16(out, frame.delayCs);
+  out.writeBytes([frame.transparentIndex ?? 0, 0]);
+
+  const bits = frame.palette ? tableBits(frame.palette.length) : globalBits;
+  out.writeByte(0x2c);
+  u16(out, frame.x);
+  u16(out, frame.y);
+  u16(out, frame.width);
+  u16(out, frame.height);
+  out.writeByte(frame.palette ? 0x80 | (bits - 1) : 0);
+  if (frame.palette) colorTable(out, frame.palette, bits);
+  // LZW's minimum code size is at least 2, even for two-colour tables.
+  lzwEncode(frame.width, frame.height, frame.indices, Math.max(2, bits), out, accum, htab, codetab);
+}
+
+/**
+ * One frame, encoded on its own for a GIF whose global palette has
+ * `paletteSize` colours: a frame that recurs (the same digit turning into
+ * the same next one) is encoded once and its bytes reused.
+ */
+export function encodeFrame(frame: GifFrame, paletteSize: number): Uint8Array {
+  const out = createStream(1024);
+  writeFrame(out, frame, tableBits(paletteSize));
+  return out.bytes();
+}
+
+/** A whole GIF; a frame given as bytes comes from `encodeFrame` with the same palette size. */
+export function encodeGif(width: number, height: number, palette: readonly Color[], frames: ReadonlyArray<GifFrame | Uint8Array>): Uint8Array {
   if (palette.length === 0 || palette.length > 256) throw new Error(`[opentime] [gif] expected 1–256 palette colours, received ${palette.length}`);
   const out = createStream(64 * 1024);
-  const accum = new Uint8Array(256);
-  const htab = new Int32Array(HSIZE);
-  const codetab = new Int32Array(HSIZE);
   const globalBits = tableBits(palette.length);
 
   for (const ch of 'GIF89a') out.writeByte(ch.charCodeAt(0));
@@ -67,23 +101,8 @@ export function encodeGif(width: number, height: number, palette: readonly Color
   colorTable(out, palette, globalBits);
 
   for (const frame of frames) {
-    if (frame.indices.length !== frame.width * frame.height) throw new Error(`[opentime] [gif] frame of ${frame.width}×${frame.height} has ${frame.indices.length} indices`);
-    // Graphic control: disposal 1 (leave the frame in place), optional transparency, delay.
-    const transparent = frame.transparentIndex !== undefined;
-    out.writeBytes([0x21, 0xf9, 4, (1 << 2) | (transparent ? 1 : 0)]);
-    u16(out, frame.delayCs);
-    out.writeBytes([frame.transparentIndex ?? 0, 0]);
-
-    const bits = frame.palette ? tableBits(frame.palette.length) : globalBits;
-    out.writeByte(0x2c);
-    u16(out, frame.x);
-    u16(out, frame.y);
-    u16(out, frame.width);
-    u16(out, frame.height);
-    out.writeByte(frame.palette ? 0x80 | (bits - 1) : 0);
-    if (frame.palette) colorTable(out, frame.palette, bits);
-    // LZW's minimum code size is at least 2, even for two-colour tables.
-    lzwEncode(frame.width, frame.height, frame.indices, Math.max(2, bits), out, accum, htab, codetab);
+    if (frame instanceof Uint8Array) out.writeBytesView(frame);
+    else writeFrame(out, frame, globalBits);
   }
   out.writeByte(0x3b);
   return out.bytes();
