@@ -403,6 +403,8 @@ export function redisStore(options: RedisStoreOptions): Store {
 
     linkSubject: (fromKey, toKey, merge, now) =>
       operation('linkSubject', async () => {
+        // Nothing to move, and merging a profile into itself would never settle below.
+        if (fromKey === toKey) return;
         // The reverse index first: a crash between the two leaves an index entry without a link (harmless), never the other way round.
         await call('sadd', keys.linkedFrom(toKey), fromKey);
         const previous = (await call('set', keys.link(fromKey), toKey, 'GET')) as string | null;
