@@ -68,7 +68,13 @@ const added = (server: RunningServer, userId: string, productId: string) =>
   });
 async function open(server: RunningServer, blockId: string, query: string) {
   const response = await fetch(`${server.url}/i/${blockId}.png?${query}`, { headers: { 'user-agent': BROWSER } });
-  return { response, pixels: await decode(new Uint8Array(await response.arrayBuffer())) };
+  const bytes = Buffer.from(await response.arrayBuffer());
+  return { response, bytes, pixels: await decode(bytes) };
+}
+/** The open is recorded after the response: waits until the shared store has it. */
+async function recorded(server: RunningServer, subjectKey: string, messageId: string): Promise<void> {
+  const record = { blockId: 'grid', subjectKey, messageId };
+  for (let i = 0; i < 100 && !(await server.deps.store.getOpenRecord(record, Date.now())); i++) await new Promise((r) => setTimeout(r, 20));
 }
 const click = (server: RunningServer, query: string) => fetch(`${server.url}/c/grid/0?${query}`, { redirect: 'manual', headers: { 'user-agent': BROWSER } });
 
@@ -84,9 +90,7 @@ describe('two instances sharing one Redis', () => {
     expect((await added(second, 'twin-clicker', 'p-blue')).status).toBe(200);
     const shown = await open(first, 'grid', 'u=twin-clicker&m=m2');
     expect(shown.pixels.share(PHOTO_COLORS.blue, slotBox(shown.pixels, 0))).toBeGreaterThan(0.25);
-    // The open is recorded after the response: wait until the shared store has it.
-    const record = { blockId: 'grid', subjectKey: 'u:twin-clicker', messageId: 'm2' };
-    for (let i = 0; i < 100 && !(await second.deps.store.getOpenRecord(record, Date.now())); i++) await new Promise((r) => setTimeout(r, 20));
+    await recorded(second, 'u:twin-clicker', 'm2');
     // Deciding now would put orange first; the click must follow the open.
     expect((await added(first, 'twin-clicker', 'p-orange')).status).toBe(200);
 
@@ -95,6 +99,29 @@ describe('two instances sharing one Redis', () => {
     expect(response.headers.get('location')).toMatch(/^https:\/\/shop\.example\.com\/products\/blue\?/);
     // Without an open to follow, the click is decided now: orange.
     expect((await click(second, 'u=twin-clicker&m=never-opened')).headers.get('location')).toMatch(/^https:\/\/shop\.example\.com\/products\/orange\?/);
+  });
+
+  it('forgets a subscriber deleted through one instance on the other, and drops events of one suppressed there', async () => {
+    expect((await added(second, 'twin-leaver', 'p-purple')).status).toBe(200);
+    const before = await open(second, 'grid', 'u=twin-leaver&m=m4');
+    expect(before.pixels.share(PHOTO_COLORS.purple, slotBox(before.pixels, 0))).toBeGreaterThan(0.25);
+    await recorded(second, 'u:twin-leaver', 'm4');
+    // The open also becomes an Email Opened event on the profile, after the response.
+    for (let i = 0; i < 100 && !(await second.deps.store.getProfile('u:twin-leaver'))?.lastEventAt['Email Opened']; i++) await new Promise((r) => setTimeout(r, 20));
+
+    const deleted = await admin(first, 'DELETE', '/v1/subjects/twin-leaver');
+    expect(await deleted.json()).toEqual({ deleted: { profile: true, links: 0, openRecords: 1, messageIds: 2 }, suppressed: false });
+    const after = await open(second, 'grid', 'u=twin-leaver&m=m4');
+    const generic = await open(second, 'grid', 'u=twin-never-seen&m=m4');
+    expect(after.bytes.equals(generic.bytes)).toBe(true);
+    // Their clicks go where anyone's would: the generic block's products.
+    const clickedAfter = (await click(second, 'u=twin-leaver&m=m5')).headers.get('location');
+    expect(clickedAfter).toBe((await click(second, 'u=twin-never-seen&m=m5')).headers.get('location'));
+    expect(clickedAfter).not.toMatch(/\/products\/purple\?/);
+
+    expect((await admin(first, 'POST', '/v1/suppressions', { ids: ['twin-quiet'] })).status).toBe(200);
+    const dropped = await added(second, 'twin-quiet', 'p-red');
+    expect(await dropped.json()).toMatchObject({ applied: 0, dropped: 1 });
   });
 
   it('serves a block updated through one instance from the other within OPENTIME_BLOCK_CACHE_SECONDS', async () => {
