@@ -18,7 +18,7 @@ describe('store selection in the configuration', () => {
   });
 
   it('takes a redis:// or rediss:// URL and refuses anything else', () => {
-    expect(parseConfig({ REDIS_URL: 'rediss://user:pass@cache.example.com:6380/0' }).REDIS_URL).toBe('rediss://user:pass@cache.example.com:6380/0');
+    expect(parseConfig({ REDIS_URL: 'rediss://cache.example.com:6380/0' }).REDIS_URL).toBe('rediss://cache.example.com:6380/0');
     expect(problemsOf({ REDIS_URL: 'http://cache.example.com' })).toEqual([{ path: 'REDIS_URL', message: 'expected a redis:// or rediss:// URL' }]);
   });
 
