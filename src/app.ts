@@ -14,6 +14,8 @@ import { TemplateEngine } from './core/templates/liquid.ts';
 import { TemplateRegistry } from './core/templates/registry.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { clickRoutes } from './routes/clicks.ts';
+import { collectRoutes } from './routes/collect.ts';
+import { browserCors } from './routes/cors.ts';
 import { demoRoutes } from './routes/demo.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -74,8 +76,11 @@ export function createApp(deps: AppDeps): Opentime {
     });
   });
 
+  // Before the routes: it answers preflights and adds CORS headers to the events API's answers, errors included.
+  app.use('/v1/*', browserCors());
   app.route('/', healthRoutes());
   app.route('/', eventRoutes());
+  app.route('/', collectRoutes());
   app.route('/', adminRoutes());
   app.route('/', imageRoutes());
   app.route('/', clickRoutes());

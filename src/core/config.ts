@@ -14,6 +14,25 @@ const keyList = z
   .transform((v) => (v ?? '').split(',').map((k) => k.trim()).filter((k) => k !== ''))
   .refine((keys) => keys.every((k) => k.length >= 16), 'each key must be at least 16 characters');
 
+/**
+ * Browser origins, `https://shop.example.com` (scheme, host and port, no path),
+ * comma-separated, or `*` for any.
+ */
+const originList = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').split(',').map((o) => o.trim().replace(/\/+$/, '').toLowerCase()).filter((o) => o !== ''))
+  .refine((origins) => origins.every((o) => o === '*' || isOrigin(o)), 'expected origins like https://shop.example.com (no path), comma-separated, or *');
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 const int = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).optional().transform((v) => v ?? fallback);
 
@@ -84,6 +103,24 @@ export const configSchema = z.object({
   OPENTIME_IMAGE_RESIZING: z.enum(['none', 'cloudflare']).optional().transform((v) => v ?? 'none'),
   /** A trait that opts a subscriber out when true (for example `opentime_opt_out`). */
   OPENTIME_OPT_OUT_TRAIT: z.string().min(1).max(100).optional(),
+  /**
+   * Keys for the browser snippet and pixels, comma-separated. They are public (anyone can read
+   * them in the page), so they are kept apart from OPENTIME_WRITE_KEY: the server key never ships
+   * to browsers, each can be rotated alone, and a browser on an origin that is not allowed cannot
+   * use them (see OPENTIME_CORS_ORIGINS).
+   */
+  OPENTIME_BROWSER_KEY: keyList,
+  /**
+   * Shop origins whose pages may post events from the browser (CORS). Browsers on other origins
+   * cannot read the answers, and are refused the browser key. `*` allows any origin.
+   */
+  OPENTIME_CORS_ORIGINS: originList,
+  /**
+   * Shared secrets of Segment's (or Customer.io's) webhook destination, comma-separated so a secret
+   * can be rotated: a delivery must carry X-Signature = HMAC-SHA1(secret, body), so nobody else can
+   * post events to the webhook.
+   */
+  OPENTIME_WEBHOOK_SECRET: keyList,
   /** The Redis store (shared by every instance): redis:// or rediss:// (TLS). Unset: the embedded store. */
   REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'expected a redis:// or rediss:// URL').optional(),
   /** The Redis store on Redis Cluster: seed nodes as host:port, comma-separated. */
@@ -112,6 +149,12 @@ export interface AppConfig {
   optOutTrait?: string;
   signingKeys: SigningKey[];
   requireSignature: boolean;
+  /** Public keys accepted from the browser snippet and pixels. */
+  browserKeys?: string[];
+  /** Origins allowed to call the events API from a browser; `*` is any. */
+  corsOrigins?: string[];
+  /** Shared secrets that sign webhook deliveries. */
+  webhookSecrets?: string[];
 }
 
 export function parseConfig(env: Record<string, string | undefined>): RawConfig {
@@ -144,5 +187,8 @@ export function appConfig(raw: RawConfig, keys: { adminKeys: string[]; writeKeys
   if (raw.OPENTIME_OPT_OUT_TRAIT !== undefined) config.optOutTrait = raw.OPENTIME_OPT_OUT_TRAIT;
   if (raw.OPENTIME_PUBLIC_URL !== undefined) config.publicUrl = raw.OPENTIME_PUBLIC_URL.replace(/\/+$/, '');
   if (raw.OPENTIME_DEFAULT_CLICK_URL !== undefined) config.defaultClickUrl = raw.OPENTIME_DEFAULT_CLICK_URL;
+  config.browserKeys = raw.OPENTIME_BROWSER_KEY;
+  config.corsOrigins = raw.OPENTIME_CORS_ORIGINS;
+  config.webhookSecrets = raw.OPENTIME_WEBHOOK_SECRET;
   return config;
 }

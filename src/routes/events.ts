@@ -1,12 +1,13 @@
 import { Hono } from 'hono';
 import { AppError } from '../core/errors.ts';
-import { ingestEvents } from '../core/events/ingest.ts';
+import { ingestEvents, type IngestResult } from '../core/events/ingest.ts';
 import { BATCH_MAX_BYTES, EVENT_MAX_BYTES } from '../core/events/limits.ts';
 import { normalizeBatch, normalizeEvent, type TrackedEvent } from '../core/events/normalize.ts';
 import type { EventType } from '../core/events/segment.ts';
 import { basicUsername, matchesAny } from '../core/http/auth.ts';
 import { readJsonBody } from '../core/http/body.ts';
-import type { AppContext, AppEnv } from './context.ts';
+import type { AppContext, AppEnv, Services } from './context.ts';
+import { browserOriginAllowed } from './cors.ts';
 
 /**
  * Segment's HTTP Tracking API: /v1/track, identify, page, screen, group,
@@ -21,31 +22,54 @@ function bodyWriteKey(body: unknown): string | undefined {
   return typeof key === 'string' ? key : undefined;
 }
 
-/** The write key as the Basic username (Segment's way) or `writeKey` in the body. */
-function authorize(c: AppContext, body: unknown): void {
-  const keys = c.get('services').deps.config.writeKeys;
-  const candidate = basicUsername(c.req.header('authorization')) ?? bodyWriteKey(body);
-  if (!matchesAny(candidate, keys)) {
-    throw new AppError(
-      'UNAUTHORIZED',
-      401,
-      candidate === undefined
-        ? 'missing write key: send it as the HTTP Basic username (Segment) or as "writeKey" in the body'
-        : 'unknown write key',
-    );
+/**
+ * A write key, or a browser key (OPENTIME_BROWSER_KEY) from a request that
+ * a browser did not send from a foreign origin. Browsers always send
+ * Origin on a cross-origin POST and pages cannot change it, so another
+ * site cannot use the shop's public key from its visitors' browsers; a
+ * request without Origin (an <img> pixel, a server) is not a browser
+ * posting from elsewhere.
+ */
+export function authorizeKey(c: AppContext, candidate: string | undefined): void {
+  const { config } = c.get('services').deps;
+  if (matchesAny(candidate, config.writeKeys)) return;
+  if (matchesAny(candidate, config.browserKeys ?? [])) {
+    if (browserOriginAllowed(c)) return;
+    throw new AppError('ORIGIN_NOT_ALLOWED', 403, 'the browser key is accepted only from pages on the origins in OPENTIME_CORS_ORIGINS; this page\'s origin is not one of them');
   }
+  throw new AppError(
+    'UNAUTHORIZED',
+    401,
+    candidate === undefined
+      ? 'missing write key: send it as the HTTP Basic username (Segment) or as "writeKey" in the body'
+      : 'unknown write key',
+  );
 }
 
-async function ingest(c: AppContext, events: TrackedEvent[]) {
-  const { deps, keyer, counters } = c.get('services');
+/** The write key as the Basic username (Segment's way) or `writeKey` in the body. */
+function authorize(c: AppContext, body: unknown): void {
+  authorizeKey(c, basicUsername(c.req.header('authorization')) ?? bodyWriteKey(body));
+}
+
+/** Stores validated events and counts them: the one path of the API, pixels, the snippet and webhooks. */
+export async function recordEvents(services: Services, events: TrackedEvent[]): Promise<IngestResult> {
+  const { deps, keyer, counters } = services;
   const { config } = deps;
   const ingestDeps = { store: deps.store, keyer, consentCategories: config.consentCategories, ...(config.optOutTrait ? { optOutTrait: config.optOutTrait } : {}) };
   const result = await ingestEvents(ingestDeps, events, deps.clock.now());
   counters.add('events.accepted', events.length);
   if (result.duplicates.length > 0) counters.add('events.duplicate', result.duplicates.length);
   if (result.dropped.length > 0) counters.add('events.suppressed', result.dropped.length);
-  // Segment answers {"success": true}; the counts help when debugging a sender.
+  return result;
+}
+
+/** Segment answers {"success": true}; the counts help when debugging a sender. */
+export function ingestAnswer(c: AppContext, result: IngestResult): Response {
   return c.json({ success: true, applied: result.applied.length, duplicates: result.duplicates.length, dropped: result.dropped.length });
+}
+
+async function ingest(c: AppContext, events: TrackedEvent[]) {
+  return ingestAnswer(c, await recordEvents(c.get('services'), events));
 }
 
 export function eventRoutes(): Hono<AppEnv> {

@@ -24,7 +24,8 @@ export async function readJsonBody(request: Request, maxBytes: number, what = 'r
   }
 }
 
-async function readBytes(request: Request, maxBytes: number, what: string): Promise<Uint8Array> {
+/** The body's exact bytes within the limit (a webhook's signature is computed over exactly these). */
+export async function readBytes(request: Request, maxBytes: number, what: string): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes && !request.headers.get('content-encoding')) {
     throw tooLarge(what, declared, maxBytes);
