@@ -1,0 +1,146 @@
+import { DurableObject } from 'cloudflare:workers';
+import type { BlockConfig, StoredBlock } from '../../core/blocks/schema.ts';
+import type { Product } from '../../core/catalog/product.ts';
+import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets, type TrendingIncrement } from '../../core/decide/trending.ts';
+import type { StoredTemplate } from '../../core/ports.ts';
+
+/**
+ * Data that belongs to no subscriber: block configs and templates (versioned:
+ * every put raises the version, atomically), the catalog, trending buckets
+ * and counters. One class, several named objects (`config`, `catalog`,
+ * `trending`, `counters`), so that the write traffic of one (trending, on
+ * every event) does not queue behind or in front of another (blocks, read
+ * by every instance every few seconds). Each object has the same schema and
+ * uses only its own tables.
+ */
+export type GlobalObjectName = 'config' | 'catalog' | 'trending' | 'counters';
+
+/** Old trending buckets are dropped this often (by the real clock). */
+const SWEEP_INTERVAL_MS = 3_600_000;
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS blocks (id TEXT PRIMARY KEY, version INTEGER NOT NULL, data TEXT NOT NULL, updated_at INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS templates (name TEXT PRIMARY KEY, version INTEGER NOT NULL, source TEXT NOT NULL, updated_at INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS products (id TEXT PRIMARY KEY, data TEXT NOT NULL, updated_at INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS trending (scope TEXT NOT NULL, hour INTEGER NOT NULL, product TEXT NOT NULL, count REAL NOT NULL, PRIMARY KEY (scope, hour, product));
+  CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value REAL NOT NULL);
+`;
+
+export class GlobalObject extends DurableObject {
+  private schemaReady = false;
+
+  private get sql(): SqlStorage {
+    if (!this.schemaReady) {
+      this.ctx.storage.sql.exec(SCHEMA);
+      this.schemaReady = true;
+    }
+    return this.ctx.storage.sql;
+  }
+
+  async ping(): Promise<void> {
+    this.sql.exec('SELECT 1');
+  }
+
+  async putBlock(config: BlockConfig, now: number): Promise<StoredBlock> {
+    return this.ctx.storage.transactionSync(() => {
+      const version = (this.sql.exec<{ version: number }>('SELECT version FROM blocks WHERE id = ?', config.id).toArray()[0]?.version ?? 0) + 1;
+      this.sql.exec(
+        'INSERT INTO blocks (id, version, data, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version, data = excluded.data, updated_at = excluded.updated_at',
+        config.id,
+        version,
+        JSON.stringify(config),
+        now,
+      );
+      return { config, version, updatedAt: now };
+    });
+  }
+
+  /** Blocks as JSON rows: a config is the marketer's JSON, which RPC need not re-encode. */
+  async getBlock(id: string): Promise<{ version: number; data: string; updated_at: number } | undefined> {
+    return this.sql.exec<{ version: number; data: string; updated_at: number }>('SELECT version, data, updated_at FROM blocks WHERE id = ?', id).toArray()[0];
+  }
+
+  async listBlocks(): Promise<Array<{ version: number; data: string; updated_at: number }>> {
+    return this.sql.exec<{ version: number; data: string; updated_at: number }>('SELECT version, data, updated_at FROM blocks ORDER BY id').toArray();
+  }
+
+  async putTemplate(name: string, source: string, now: number): Promise<StoredTemplate> {
+    return this.ctx.storage.transactionSync(() => {
+      const version = (this.sql.exec<{ version: number }>('SELECT version FROM templates WHERE name = ?', name).toArray()[0]?.version ?? 0) + 1;
+      this.sql.exec(
+        'INSERT INTO templates (name, version, source, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version, source = excluded.source, updated_at = excluded.updated_at',
+        name,
+        version,
+        source,
+        now,
+      );
+      return { name, source, version, updatedAt: now };
+    });
+  }
+
+  async getTemplate(name: string): Promise<StoredTemplate | undefined> {
+    const row = this.sql.exec<{ name: string; version: number; source: string; updated_at: number }>('SELECT name, version, source, updated_at FROM templates WHERE name = ?', name).toArray()[0];
+    return row ? { name: row.name, version: row.version, source: row.source, updatedAt: row.updated_at } : undefined;
+  }
+
+  async listTemplates(): Promise<StoredTemplate[]> {
+    return this.sql
+      .exec<{ name: string; version: number; source: string; updated_at: number }>('SELECT name, version, source, updated_at FROM templates ORDER BY name')
+      .toArray()
+      .map((row) => ({ name: row.name, version: row.version, source: row.source, updatedAt: row.updated_at }));
+  }
+
+  async putProducts(products: Product[], now: number): Promise<void> {
+    this.ctx.storage.transactionSync(() => {
+      for (const product of products) {
+        this.sql.exec('INSERT INTO products (id, data, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at', product.id, JSON.stringify(product), now);
+      }
+    });
+  }
+
+  /** Products as JSON rows (parsed by the caller). */
+  async getProducts(ids: string[]): Promise<Array<{ id: string; data: string }>> {
+    if (ids.length === 0) return [];
+    return this.sql.exec<{ id: string; data: string }>('SELECT id, data FROM products WHERE id IN (SELECT value FROM json_each(?))', JSON.stringify(ids)).toArray();
+  }
+
+  async bumpTrending(increments: TrendingIncrement[], now: number): Promise<void> {
+    const hour = hourOf(now);
+    this.ctx.storage.transactionSync(() => {
+      for (const inc of increments) {
+        this.sql.exec('INSERT INTO trending (scope, hour, product, count) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count', inc.scope, hour, inc.productId, inc.weight);
+      }
+    });
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + SWEEP_INTERVAL_MS);
+  }
+
+  async topTrending(scope: string, now: number, limit: number): Promise<string[]> {
+    const nowHour = hourOf(now);
+    const rows = this.sql
+      .exec<{ hour: number; product: string; count: number }>('SELECT hour, product, count FROM trending WHERE scope = ? AND hour > ?', scope, nowHour - TRENDING_WINDOW_HOURS)
+      .toArray();
+    return rankBuckets(
+      rows.map((r) => ({ hour: r.hour, productId: r.product, count: r.count })),
+      nowHour,
+      limit,
+    );
+  }
+
+  async incrementCounters(counts: Record<string, number>): Promise<void> {
+    this.ctx.storage.transactionSync(() => {
+      for (const [name, n] of Object.entries(counts)) {
+        this.sql.exec('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value', name, n);
+      }
+    });
+  }
+
+  async readCounters(): Promise<Record<string, number>> {
+    return Object.fromEntries(this.sql.exec<{ name: string; value: number }>('SELECT name, value FROM counters').toArray().map((r) => [r.name, r.value]));
+  }
+
+  /** Drops trending buckets that no longer count. */
+  override async alarm(): Promise<void> {
+    this.sql.exec('DELETE FROM trending WHERE hour <= ?', hourOf(Date.now()) - TRENDING_WINDOW_HOURS);
+    if (this.sql.exec('SELECT 1 FROM trending LIMIT 1').toArray().length > 0) await this.ctx.storage.setAlarm(Date.now() + SWEEP_INTERVAL_MS);
+  }
+}

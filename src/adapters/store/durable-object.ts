@@ -1,0 +1,205 @@
+import type { BlockConfig, StoredBlock } from '../../core/blocks/schema.ts';
+import type { Product } from '../../core/catalog/product.ts';
+import type { ApplyResult, OpenRecord, ProfileMerger, ProfileReducer, Store, SubjectDeletion, SuppressionSource } from '../../core/ports.ts';
+import { mergeProfiles } from '../../core/profiles/merge.ts';
+import type { Profile } from '../../core/profiles/profile.ts';
+import { reduceProfile } from '../../core/profiles/reducer.ts';
+import type { GlobalObject, GlobalObjectName } from './durable-object-global.ts';
+import type { SubjectObject } from './durable-object-subject.ts';
+
+/**
+ * The store on SQLite-backed Durable Objects (Cloudflare Workers). Each
+ * subject key has its own object (see durable-object-subject.ts): reads and
+ * writes of one subscriber are strongly consistent and serialised in one
+ * place, near where it was first seen. Data shared by everyone lives in a few
+ * named objects (durable-object-global.ts). Calls to different objects run
+ * in parallel; no call spans two objects atomically except linking, which
+ * moves a profile through an outbox that the source object redelivers.
+ *
+ * The objects run the core's reducer and merge themselves (a function cannot
+ * be sent to them), so `applyEvents` and `linkSubject` accept only those.
+ */
+export interface DurableObjectStoreOptions {
+  subjects: DurableObjectNamespace<SubjectObject>;
+  globals: DurableObjectNamespace<GlobalObject>;
+  /** Prefixed to every object name: tests give each store its own objects (like a Redis key prefix). */
+  prefix?: string;
+  /** Profiles not written for this long are gone (default: kept). */
+  retentionSeconds?: number;
+  /** The wall clock for retention (tests move it). */
+  now?: () => number;
+}
+
+const fail = (message: string) => new Error(`[opentime] [durable-object] ${message}`);
+
+export function durableObjectStore(options: DurableObjectStoreOptions): Store {
+  const prefix = options.prefix ?? '';
+  const wallClock = options.now ?? (() => Date.now());
+  const retention = options.retentionSeconds;
+  let closed = false;
+
+  const check = () => {
+    if (closed) throw fail('store is closed');
+  };
+  const subject = (key: string) => options.subjects.get(options.subjects.idFromName(prefix + key));
+  const global = (name: GlobalObjectName) => options.globals.get(options.globals.idFromName(prefix + name));
+  const parseBlock = (row: { version: number; data: string; updated_at: number }): StoredBlock => ({
+    config: JSON.parse(row.data) as BlockConfig,
+    version: row.version,
+    updatedAt: row.updated_at,
+  });
+  /** One call per key, in parallel; keys with no answer are left out. */
+  async function perKey<T>(keys: readonly string[], read: (key: string) => Promise<T | undefined>): Promise<Map<string, T>> {
+    const unique = [...new Set(keys)];
+    const values = await Promise.all(unique.map(read));
+    const found = new Map<string, T>();
+    unique.forEach((key, i) => {
+      const value = values[i];
+      if (value !== undefined) found.set(key, value);
+    });
+    return found;
+  }
+
+  return {
+    name: 'durable-object',
+
+    async ping() {
+      check();
+      await global('config').ping();
+    },
+
+    async getLinks(keys) {
+      check();
+      return perKey(keys, (key) => subject(key).linkTarget());
+    },
+
+    async getProfile(subjectKey) {
+      check();
+      const json = await subject(subjectKey).profile(wallClock(), retention);
+      return json === undefined ? undefined : (JSON.parse(json) as Profile);
+    },
+
+    async applyEvents(groups, reduce: ProfileReducer, dedupeWindowSeconds, now): Promise<ApplyResult> {
+      check();
+      if (reduce !== reduceProfile) throw fail('applyEvents runs the core reducer inside each subject object; another reducer cannot be sent there');
+      const results = await Promise.all(
+        groups.filter((g) => g.events.length > 0).map((g) => subject(g.subjectKey).apply([...g.events], dedupeWindowSeconds, now, wallClock(), retention)),
+      );
+      return { applied: results.flatMap((r) => r.applied), duplicates: results.flatMap((r) => r.duplicates) };
+    },
+
+    async linkSubject(fromKey, toKey, merge: ProfileMerger, now) {
+      check();
+      if (merge !== mergeProfiles) throw fail('linkSubject runs the core merge inside the target object; another merge cannot be sent there');
+      // The reverse index first: a delete of the target that runs meanwhile then finds this link too.
+      await subject(toKey).noteLinkedIn(fromKey);
+      const { previous, moves } = await subject(fromKey).linkOut(fromKey, toKey, prefix + toKey, now, wallClock(), retention);
+      for (const move of moves) {
+        await options.subjects.get(options.subjects.idFromName(move.targetObject)).absorb(move, wallClock(), retention);
+        await subject(fromKey).delivered(move.id);
+      }
+      if (previous !== undefined) await subject(previous).forgetLinkedIn(fromKey);
+    },
+
+    async deleteSubject(subjectKey): Promise<SubjectDeletion> {
+      check();
+      const erased = await subject(subjectKey).erase();
+      // The reverse index may hold keys that were re-pointed since: only links that still point here count.
+      const unlinked = await Promise.all(erased.linkedIn.map((from) => subject(from).unlinkFrom(subjectKey)));
+      if (erased.linkedTo !== undefined) await subject(erased.linkedTo).forgetLinkedIn(subjectKey);
+      return {
+        profile: erased.profile,
+        links: unlinked.filter(Boolean).length + (erased.linkedTo === undefined ? 0 : 1),
+        openRecords: erased.openRecords,
+        messageIds: erased.messageIds,
+      };
+    },
+
+    async setSuppression(keys, source: SuppressionSource | undefined, now) {
+      check();
+      await Promise.all([...new Set(keys)].map((key) => subject(key).suppress(source, now)));
+    },
+
+    async getSuppressions(keys) {
+      check();
+      return perKey(keys, (key) => subject(key).suppression());
+    },
+
+    async putProducts(products, now) {
+      check();
+      await global('catalog').putProducts([...products], now);
+    },
+
+    async getProducts(ids) {
+      check();
+      const rows = await global('catalog').getProducts([...ids]);
+      return new Map(rows.map((row) => [row.id, JSON.parse(row.data) as Product]));
+    },
+
+    async putBlock(config, now) {
+      check();
+      return global('config').putBlock(config, now);
+    },
+
+    async getBlock(id) {
+      check();
+      const row = await global('config').getBlock(id);
+      return row ? parseBlock(row) : undefined;
+    },
+
+    async listBlocks() {
+      check();
+      return (await global('config').listBlocks()).map(parseBlock);
+    },
+
+    async putTemplate(name, source, now) {
+      check();
+      return global('config').putTemplate(name, source, now);
+    },
+
+    async getTemplate(name) {
+      check();
+      return global('config').getTemplate(name);
+    },
+
+    async listTemplates() {
+      check();
+      return global('config').listTemplates();
+    },
+
+    async putOpenRecord(key, record: OpenRecord, ttlSeconds) {
+      check();
+      await subject(key.subjectKey).putOpen(key.blockId, key.messageId, JSON.stringify(record), record.renderedAt + ttlSeconds * 1000);
+    },
+
+    async getOpenRecord(key, now) {
+      check();
+      const json = await subject(key.subjectKey).getOpen(key.blockId, key.messageId, now);
+      return json === undefined ? undefined : (JSON.parse(json) as OpenRecord);
+    },
+
+    async bumpTrending(increments, now) {
+      check();
+      if (increments.length > 0) await global('trending').bumpTrending([...increments], now);
+    },
+
+    async topTrending(scope, now, limit) {
+      check();
+      return global('trending').topTrending(scope, now, limit);
+    },
+
+    async incrementCounters(counts) {
+      check();
+      if (Object.keys(counts).length > 0) await global('counters').incrementCounters({ ...counts });
+    },
+
+    async readCounters() {
+      check();
+      return global('counters').readCounters();
+    },
+
+    async close() {
+      closed = true;
+    },
+  };
+}
