@@ -9,13 +9,13 @@ import { AppError } from '../errors.ts';
  */
 /** Reads a text body (a template) within the same limits. */
 export async function readTextBody(request: Request, maxBytes: number, what = 'request body'): Promise<string> {
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(await readBytes(request, maxBytes, what));
+  const text = new TextDecoder('utf-8', { fatal: false, ignoreBOM: false }).decode(await readBytes(request, maxBytes, what));
   if (text.trim() === '') throw new AppError('VALIDATION_FAILED', 400, `${what} is empty`);
   return text;
 }
 
 export async function readJsonBody(request: Request, maxBytes: number, what = 'request body'): Promise<unknown> {
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(await readBytes(request, maxBytes, what));
+  const text = new TextDecoder('utf-8', { fatal: false, ignoreBOM: false }).decode(await readBytes(request, maxBytes, what));
   if (text.trim() === '') throw new AppError('INVALID_JSON', 400, `${what} is empty; expected JSON`);
   try {
     return JSON.parse(text);

@@ -1,0 +1,162 @@
+// First: satori compiles harfbuzz when it is imported, which Workers allow only from an uploaded module.
+import { satoriImported } from './adapters/workers/harfbuzz.ts';
+import resvgWasm from '@resvg/resvg-wasm/index_bg.wasm';
+import layoutWasm from 'satori/layout.wasm';
+import { cacheApiByteCache } from './adapters/cache/cache-api.ts';
+import { workersImageFetcher } from './adapters/image/workers-fetch.ts';
+import { initResvgWasm, resvgWasmRasterizer } from './adapters/raster/resvg-wasm.ts';
+import { durableObjectStore } from './adapters/store/durable-object.ts';
+import type { GlobalObject } from './adapters/store/durable-object-global.ts';
+import type { SubjectObject } from './adapters/store/durable-object-subject.ts';
+import { bindingAssets, type AssetsBinding } from './adapters/workers/assets.ts';
+import { waitUntilBackground } from './adapters/workers/background.ts';
+import { bundledFonts } from './adapters/workers/fonts.ts';
+import { workerKeys } from './adapters/workers/keys.ts';
+import { consoleLogger } from './adapters/workers/logger.ts';
+import { createApp, type Opentime } from './app.ts';
+import { appConfig, parseConfig } from './core/config.ts';
+import type { AppDeps } from './core/deps.ts';
+import { describeError } from './core/errors.ts';
+import { initLayout } from './core/render/layout.ts';
+import { seedDemo } from './demo/seed.ts';
+
+/**
+ * The Cloudflare Workers entry: configuration from the Worker's bindings
+ * (vars and secrets), Workers adapters (Durable Objects, resvg-wasm, the
+ * Cache API, bundled fonts and templates) and the same Hono app as on Node.
+ * The app is built once per isolate, on its first request: both wasm modules
+ * are instantiated then, and a failure answers 500 with its cause and is
+ * tried again on the next request (never a half-built app).
+ */
+satoriImported();
+
+export { GlobalObject } from './adapters/store/durable-object-global.ts';
+export { SubjectObject } from './adapters/store/durable-object-subject.ts';
+
+export interface WorkerEnv {
+  SUBJECTS: DurableObjectNamespace<SubjectObject>;
+  GLOBALS: DurableObjectNamespace<GlobalObject>;
+  /** templates/, deployed as static assets that only the Worker reads. */
+  TEMPLATES: AssetsBinding;
+  /** Vars and secrets: OPENTIME_* (see README, Configuration). */
+  [name: string]: unknown;
+}
+
+export interface BuiltWorker {
+  opentime: Opentime;
+  deps: AppDeps;
+}
+
+export interface OpentimeWorker {
+  fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response>;
+  /** This handler's app, built on first use (tests and tools). */
+  app(env: WorkerEnv): Promise<BuiltWorker>;
+  /** Writes buffered counters and waits for work started after responses. */
+  settle(): Promise<void>;
+}
+
+/** Per isolate, rendered images kept in memory in front of the Cache API (an isolate has 128 MB in all). */
+const MEMORY_RENDER_CACHE_MAX_MB = 16;
+/** Origins this Worker answers on, remembered to fetch its own URLs (the demo photos) in-process. */
+const MAX_OWN_ORIGINS = 16;
+
+function stringVars(env: WorkerEnv): Record<string, string | undefined> {
+  const vars: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(env)) if (typeof value === 'string') vars[name] = value;
+  return vars;
+}
+
+function requireBindings(env: WorkerEnv): void {
+  const missing = (['SUBJECTS', 'GLOBALS', 'TEMPLATES'] as const).filter((name) => env[name] === undefined);
+  if (missing.length > 0) throw new Error(`[opentime] [worker] missing bindings: ${missing.join(', ')} (declared in wrangler.toml)`);
+}
+
+export interface WorkerOptions {
+  /** Prefixed to every Durable Object name, so that several apps share a namespace without meeting (tests). */
+  storePrefix?: string;
+  /** The Cache API cache for rendered images. */
+  cacheName?: string;
+}
+
+export function createWorker(options: WorkerOptions = {}): OpentimeWorker {
+  let building: Promise<BuiltWorker & { drain: () => Promise<void> }> | undefined;
+  let seeding: Promise<void> | undefined;
+  const ownOrigins = new Set<string>();
+
+  async function build(env: WorkerEnv): Promise<BuiltWorker & { drain: () => Promise<void> }> {
+    requireBindings(env);
+    const raw = parseConfig(stringVars(env));
+    const config = appConfig(raw, workerKeys(raw));
+    await Promise.all([initLayout(layoutWasm), initResvgWasm(resvgWasm)]);
+    const background = waitUntilBackground();
+    let opentime: Opentime | undefined;
+    // A photo on this Worker's own origin (the demo shop's) is answered by the app itself: a
+    // Worker fetching its own hostname would either be refused or loop through the internet.
+    const fetchPhoto = async (url: string, init: RequestInit): Promise<Response> =>
+      opentime && ownOrigins.has(new URL(url).origin) ? opentime.app.fetch(new Request(url, { headers: init.headers ?? {}, signal: init.signal ?? null })) : fetch(url, init);
+    const deps: AppDeps = {
+      config,
+      store: durableObjectStore({
+        subjects: env.SUBJECTS,
+        globals: env.GLOBALS,
+        prefix: options.storePrefix ?? '',
+        retentionSeconds: raw.OPENTIME_RETENTION_DAYS * 86_400,
+      }),
+      rasterizer: resvgWasmRasterizer(),
+      images: workersImageFetcher({ timeoutMs: config.photoTimeoutMs, resize: raw.OPENTIME_IMAGE_RESIZING, fetch: fetchPhoto }),
+      renderCache: cacheApiByteCache({
+        cache: caches.open(options.cacheName ?? 'opentime-renders'),
+        memoryBytes: Math.min(raw.OPENTIME_RENDER_CACHE_MB, MEMORY_RENDER_CACHE_MAX_MB) * 1024 * 1024,
+        background: background.run,
+      }),
+      clock: { now: () => Date.now() },
+      background: background.run,
+      fonts: bundledFonts(),
+      assets: bindingAssets(env.TEMPLATES),
+      logger: consoleLogger(),
+    };
+    opentime = createApp(deps);
+    return { opentime, deps, drain: background.drain };
+  }
+
+  function built(env: WorkerEnv) {
+    building ??= build(env).catch((error: unknown) => {
+      building = undefined;
+      throw error;
+    });
+    return building;
+  }
+
+  return {
+    async fetch(request, env, ctx) {
+      let app: BuiltWorker;
+      try {
+        app = await built(env);
+      } catch (error) {
+        console.error(JSON.stringify({ level: 'error', msg: 'opentime could not start', error: describeError(error) }));
+        const message = error instanceof Error ? error.message : String(error);
+        return Response.json({ error: { code: 'WORKER_INIT_FAILED', message } }, { status: 500 });
+      }
+      const origin = new URL(request.url).origin;
+      if (ownOrigins.size < MAX_OWN_ORIGINS) ownOrigins.add(origin);
+      if (app.deps.config.demo) {
+        // The demo catalog's photo URLs follow the origin, so it is seeded from the first request.
+        seeding ??= seedDemo(app.deps, app.deps.config.publicUrl ?? origin).catch((error: unknown) => {
+          seeding = undefined;
+          app.deps.logger.error('demo seeding failed', { error: describeError(error) });
+        });
+        await seeding;
+      }
+      return app.opentime.app.fetch(request, env, ctx);
+    },
+    app: (env) => built(env),
+    async settle() {
+      if (!building) return;
+      const app = await building;
+      await app.opentime.flush();
+      await app.drain();
+    },
+  };
+}
+
+export default createWorker() satisfies ExportedHandler<WorkerEnv>;
