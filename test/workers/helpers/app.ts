@@ -1,0 +1,131 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { createWorker, type OpentimeWorker, type WorkerEnv } from '../../../src/worker.ts';
+import { PHOTO_ORIGIN, type PhotoColor } from '../photo-server.ts';
+import { decodePng, type Pixels } from './png.ts';
+
+/**
+ * The Worker as a test drives it: a fresh handler from src/worker.ts (its own
+ * app, caches and counters; the Durable Objects and Cache API of this test
+ * file are shared), called the way the runtime calls it, with an
+ * ExecutionContext whose waitUntil work the test can wait for.
+ */
+export const WRITE_KEY = 'test-write-key-0123456789';
+export const ADMIN_KEY = 'test-admin-key-0123456789';
+
+export interface WorkerApp {
+  /** Names this app's objects and cache. */
+  name: string;
+  worker: OpentimeWorker;
+  env: WorkerEnv;
+  request(path: string, init?: RequestInit): Promise<Response>;
+  send(type: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  admin(method: string, path: string, body?: unknown): Promise<Response>;
+  open(blockId: string, query?: Record<string, string>, init?: RequestInit): Promise<{ response: Response; pixels: Pixels; bytes: Uint8Array }>;
+  click(blockId: string, slot: number | string, query?: Record<string, string>, init?: RequestInit): Promise<Response>;
+  /** Waits for work after responses (open records, counters, Cache API writes). */
+  settle(): Promise<void>;
+}
+
+let apps = 0;
+
+/** A worker with its own Durable Objects and render cache (unless `share` names another app's). */
+export function workerApp(vars: Record<string, string | undefined> = {}, share?: WorkerApp): WorkerApp {
+  const name = share?.name ?? `app-${++apps}-${crypto.randomUUID().slice(0, 8)}`;
+  const worker = createWorker({ storePrefix: `${name}:`, cacheName: name });
+  const appEnv = { ...env, ...vars } as WorkerEnv;
+  // A var given as undefined is removed, as if it had never been set.
+  for (const [name, value] of Object.entries(vars)) if (value === undefined) delete appEnv[name];
+  const contexts: ExecutionContext[] = [];
+  const request = async (path: string, init?: RequestInit) => {
+    const ctx = createExecutionContext();
+    contexts.push(ctx);
+    return worker.fetch(new Request(new URL(path, 'https://live.example.com'), init), appEnv, ctx);
+  };
+  const basic = `Basic ${btoa(`${WRITE_KEY}:`)}`;
+  const qs = (query: Record<string, string>) => new URLSearchParams(query).toString();
+  return {
+    name,
+    worker,
+    env: appEnv,
+    request,
+    send: (type, body, headers = {}) =>
+      request(`/v1/${type}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: basic, ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+    admin: (method, path, body) =>
+      request(path, {
+        method,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      }),
+    async open(blockId, query = {}, init) {
+      const response = await request(`/i/${blockId}.png?${qs(query)}`, init);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      return { response, bytes, pixels: await decodePng(bytes) };
+    },
+    click: (blockId, slot, query = {}, init) => request(`/c/${blockId}/${slot}?${qs(query)}`, { redirect: 'manual', ...init }),
+    async settle() {
+      await worker.settle();
+      await Promise.all(contexts.splice(0).map((ctx) => waitOnExecutionContext(ctx)));
+    },
+  };
+}
+
+export const photoUrl = (name: PhotoColor | 'missing' | 'html' | 'slow' | 'garbage' | 'webp' | 'huge' | 'giant') => `${PHOTO_ORIGIN}/${name}.png`;
+
+/** How often the photo service was asked for a path. */
+export async function photoHits(name: string): Promise<number> {
+  return (await fetch(`${PHOTO_ORIGIN}/__hits?path=${encodeURIComponent(`/${name}.png`)}`)).json();
+}
+
+/** Six products with flat-colour photos, as on Node (test/helpers/app.ts). */
+export function testCatalog() {
+  const product = (id: PhotoColor, category: string, price: number, extra: object = {}) => ({
+    id: `p-${id}`,
+    title: `The ${id[0]?.toUpperCase()}${id.slice(1)} One`,
+    price,
+    currency: 'USD',
+    url: `https://shop.example.com/products/${id}`,
+    image_url: photoUrl(id),
+    category,
+    ...extra,
+  });
+  return [
+    product('red', 'shoes', 80),
+    product('green', 'shoes', 60, { sale_price: 45 }),
+    product('blue', 'bags', 120),
+    product('orange', 'bags', 90),
+    product('purple', 'home', 30),
+    product('teal', 'home', 25),
+  ];
+}
+
+export function testBlock(overrides: Record<string, unknown> = {}) {
+  return {
+    id: 'grid',
+    template: 'product-grid',
+    size: { width: 600, height: 300 },
+    slots: 3,
+    source: [
+      { from: 'cart' },
+      { from: 'recently_viewed', exclude: 'purchased' },
+      { from: 'trending', exclude: 'purchased' },
+      { from: 'products', ids: ['p-teal', 'p-purple', 'p-orange'] },
+    ],
+    params: { headline: 'Still thinking about these?' },
+    link: { utm: { utm_source: 'email', utm_campaign: 'cart' } },
+    fallback: { url: 'https://shop.example.com/' },
+    ...overrides,
+  };
+}
+
+/** Loads the catalog and a block; throws with the answer if either is refused. */
+export async function seed(app: WorkerApp, block = testBlock()): Promise<void> {
+  const catalog = await app.admin('PUT', '/v1/catalog/products', testCatalog());
+  if (catalog.status !== 200) throw new Error(`catalog: ${catalog.status} ${await catalog.text()}`);
+  const put = await app.admin('PUT', `/v1/blocks/${block.id as string}`, block);
+  if (put.status !== 200) throw new Error(`block: ${put.status} ${await put.text()}`);
+}
