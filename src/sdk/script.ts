@@ -21,8 +21,9 @@ export const SDK_ETAG = `"ot-${SDK_VERSION}-${fnv1a(SDK_SCRIPT)}"`;
  * The copy-paste tag. The inline part queues calls made before the script
  * has loaded (it loads async, so it never delays the shop's page).
  */
-export function sdkTag(options: { src: string; key: string; autocapture?: string }): string {
-  const capture = options.autocapture ? ` data-autocapture="${options.autocapture}"` : '';
+export function sdkTag(options: { src: string; key: string; autocapture?: string; cartSelector?: string; api?: string }): string {
+  const attribute = (name: string, value: string | undefined) => (value ? ` ${name}="${value.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}"` : '');
+  const capture = attribute('data-autocapture', options.autocapture) + attribute('data-cart-selector', options.cartSelector) + attribute('data-api', options.api);
   return `<script>
   !function(w){var o=w.opentime=w.opentime||[];if(!o.loaded&&!o.track){["track","identify","page","reset"].forEach(function(m){o[m]=function(){o.push([m].concat([].slice.call(arguments)))}})}}(window);
   opentime.page();

@@ -1,0 +1,217 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/node.ts';
+import { sdkTag } from '../../src/sdk/script.ts';
+import { memoryLogger, testBlock, testCatalog } from '../helpers/app.ts';
+import { PHOTO_COLORS, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
+import { decode, slotBox } from '../helpers/pixels.ts';
+
+/**
+ * The snippet in a real browser: Debian's Chromium, driven by
+ * playwright-core (nothing is downloaded). A shop on its own origin loads
+ * /sdk.js from a running opentime, as a shop would with the copy-paste tag.
+ */
+const CHROMIUM = process.env.OPENTIME_CHROMIUM ?? '/usr/bin/chromium';
+const WRITE_KEY = 'browser-test-write-key-01';
+const ADMIN_KEY = 'browser-test-admin-key-01';
+const BROWSER_KEY = 'browser-test-public-key-01';
+
+let photos: PhotoServer;
+let server: RunningServer;
+let shop: Server;
+let shopOrigin: string;
+let dataDir: string;
+let userDataDir: string;
+let context: BrowserContext;
+let page: Page;
+
+const PRODUCTS: Record<string, { name: string; price: number }> = {
+  'p-red': { name: 'The Red One', price: 80 },
+  'p-green': { name: 'The Green One', price: 60 },
+  'p-blue': { name: 'The Blue One', price: 120 },
+};
+
+function shopPage(title: string, body: string, jsonLd?: object, api?: string): string {
+  const tag = sdkTag({ src: `${server.url}/sdk.js`, key: BROWSER_KEY, autocapture: 'product cart', cartSelector: '.add-to-cart', ...(api ? { api } : {}) });
+  const ld = jsonLd ? `<script type="application/ld+json">${JSON.stringify(jsonLd)}</script>` : '';
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>${ld}${tag}</head><body>${body}</body></html>`;
+}
+
+/** A small shop: product pages with schema.org JSON-LD and an add-to-cart form that posts and redirects, like most shops. */
+async function startShop(): Promise<void> {
+  shop = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://shop');
+    req.resume();
+    const product = /^\/products\/([\w-]+)$/.exec(url.pathname)?.[1];
+    if (req.method === 'POST' && url.pathname === '/cart') {
+      res.writeHead(303, { location: '/cart' });
+      res.end();
+    } else if (product && PRODUCTS[product]) {
+      const { name, price } = PRODUCTS[product];
+      const jsonLd = { '@context': 'https://schema.org', '@type': 'Product', sku: product, name, offers: { '@type': 'Offer', price: String(price), priceCurrency: 'USD' } };
+      const form = `<h1>${name}</h1><form method="post" action="/cart"><input name="quantity" value="1"><button type="submit" class="add-to-cart">Add to cart</button></form>`;
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(shopPage(name, form, jsonLd, url.searchParams.get('api') ?? undefined));
+    } else if (url.pathname === '/cart' || url.pathname === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(shopPage('Shop', '<h1>Your cart</h1>'));
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise<void>((ready) => shop.listen(0, '127.0.0.1', ready));
+  shopOrigin = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
+}
+
+async function admin(method: string, path: string, body: unknown): Promise<void> {
+  const response = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (response.status !== 200) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+}
+
+async function profileOf(id: string) {
+  const response = await fetch(`${server.url}/v1/profiles/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+  return response.status === 200 ? ((await response.json()) as { profile: { cart: Array<{ id: string }>; viewed: Array<{ id: string }>; traits: object } }).profile : undefined;
+}
+
+/** Polls until `check` passes: the snippet batches and sends in the background. */
+async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (check(value)) return value;
+    if (Date.now() > until) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const ids = (list: Array<{ id: string }> | undefined) => (list ?? []).map((x) => x.id).sort();
+const snippetReady = () => page.waitForFunction(() => (window as unknown as { opentime?: { loaded?: boolean } }).opentime?.loaded === true);
+
+describe.skipIf(!existsSync(CHROMIUM))('the snippet in headless Chromium', () => {
+  beforeAll(async () => {
+    photos = await startPhotoServer();
+    await startShop();
+    dataDir = await mkdtemp(join(tmpdir(), 'opentime-browser-'));
+    userDataDir = await mkdtemp(join(tmpdir(), 'opentime-chromium-'));
+    server = await startServer({
+      env: {
+        PORT: '0',
+        OPENTIME_DATA_DIR: dataDir,
+        OPENTIME_DEMO: '0',
+        OPENTIME_WRITE_KEY: WRITE_KEY,
+        OPENTIME_ADMIN_KEY: ADMIN_KEY,
+        OPENTIME_SECRET: 'browser-test-secret-0123456',
+        OPENTIME_BROWSER_KEY: BROWSER_KEY,
+        OPENTIME_CORS_ORIGINS: shopOrigin,
+      },
+      logger: memoryLogger(),
+    });
+    await admin('PUT', '/v1/catalog/products', testCatalog(photos));
+    await admin('PUT', '/v1/blocks/grid', testBlock());
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    await photos?.close();
+    await new Promise((done) => (shop ? shop.close(done) : done(undefined)));
+    for (const dir of [dataDir, userDataDir]) if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('captures product views and an add-to-cart; identify moves them to the user, whose email image shows the carted product', async () => {
+    await page.goto(`${shopOrigin}/products/p-green`);
+    await snippetReady();
+    const anonymousId = await page.evaluate(() => (window as unknown as { opentime: { user(): { anonymousId: string } } }).opentime.user().anonymousId);
+    await page.goto(`${shopOrigin}/products/p-red`);
+    await snippetReady();
+    // The form posts and the page goes away at once: the event leaves with the page (sendBeacon).
+    await Promise.all([page.waitForURL(`${shopOrigin}/cart`), page.click('.add-to-cart')]);
+    await snippetReady();
+
+    const anonymous = await eventually(
+      () => server.deps.store.getProfile(`a:${anonymousId}`),
+      (p) => ids(p?.cart).includes('p-red') && ids(p?.viewed).length === 2,
+    );
+    expect(ids(anonymous?.viewed)).toEqual(['p-green', 'p-red']);
+    expect(ids(anonymous?.cart)).toEqual(['p-red']);
+    // The same visitor on every page: the anonymous id is in first-party storage.
+    expect(await page.evaluate(() => localStorage.getItem('opentime.aid'))).toBe(anonymousId);
+
+    await page.evaluate(() => (window as unknown as { opentime: { identify(id: string, traits: object): void } }).opentime.identify('shopper-42', { plan: 'gold' }));
+    const known = await eventually(() => profileOf('shopper-42'), (p) => ids(p?.cart).includes('p-red'));
+    expect(ids(known?.cart)).toEqual(['p-red']);
+    expect(ids(known?.viewed)).toEqual(['p-green', 'p-red']);
+    expect(known?.traits).toEqual({ plan: 'gold' });
+
+    const image = await fetch(`${server.url}/i/grid.png?u=shopper-42&m=browser-test`);
+    expect(image.headers.get('x-opentime-fallback')).toBeNull();
+    const pixels = await decode(new Uint8Array(await image.arrayBuffer()));
+    expect(pixels.share(PHOTO_COLORS.red, slotBox(pixels, 0))).toBeGreaterThan(0.25);
+    expect(pixels.share(PHOTO_COLORS.green, slotBox(pixels, 1))).toBeGreaterThan(0.25);
+  });
+
+  it('keeps events while offline and sends them after reconnecting', async () => {
+    await page.goto(`${shopOrigin}/cart`);
+    await snippetReady();
+    await context.setOffline(true);
+    await page.evaluate(() => (window as unknown as { opentime: { track(e: string, p: object): void } }).opentime.track('Product Added', { product_id: 'p-blue', quantity: 1 }));
+    // Past the batching delay: the snippet has tried, found the browser offline, and kept the event.
+    await page.waitForTimeout(1500);
+    expect(await page.evaluate(() => localStorage.getItem('opentime.queue'))).toContain('p-blue');
+    expect(ids((await profileOf('shopper-42'))?.cart)).not.toContain('p-blue');
+
+    await context.setOffline(false);
+    const profile = await eventually(() => profileOf('shopper-42'), (p) => ids(p?.cart).includes('p-blue'));
+    expect(ids(profile?.cart)).toEqual(['p-blue', 'p-red']);
+  });
+
+  it('sends events stored by a page that could not reach opentime from the next page', async () => {
+    // A port nobody listens on: for this page opentime is down, for fetch and sendBeacon alike.
+    const dead = createServer();
+    await new Promise<void>((ready) => dead.listen(0, '127.0.0.1', ready));
+    const deadApi = `http://127.0.0.1:${(dead.address() as AddressInfo).port}`;
+    await new Promise((done) => dead.close(done));
+
+    await page.goto(`${shopOrigin}/products/p-blue?api=${encodeURIComponent(deadApi)}`);
+    await snippetReady();
+    await page.evaluate(() => (window as unknown as { opentime: { track(e: string, p: object): void } }).opentime.track('Product Viewed', { product_id: 'p-teal' }));
+    await page.waitForTimeout(1500);
+    expect(await page.evaluate(() => localStorage.getItem('opentime.queue'))).toContain('p-teal');
+    // Leaving the page beacons the queue into the void; the event stays stored until a batch is answered.
+    await page.goto(`${shopOrigin}/cart`);
+    await snippetReady();
+    const profile = await eventually(() => profileOf('shopper-42'), (p) => ids(p?.viewed).includes('p-teal'));
+    expect(ids(profile?.viewed)).toContain('p-teal');
+    await eventually(
+      () => page.evaluate(() => localStorage.getItem('opentime.queue')),
+      (queue) => queue === '[]',
+    );
+    expect(await page.evaluate(() => localStorage.getItem('opentime.queue'))).toBe('[]');
+  });
+
+  it('draws a pixel with bad input as an invisible 1×1 image, not a broken one', async () => {
+    const drawn = await page.evaluate(async (src) => {
+      const img = new Image();
+      img.src = src;
+      await new Promise((done) => {
+        img.onload = done;
+        img.onerror = done;
+      });
+      return [img.naturalWidth, img.naturalHeight];
+    }, `${server.url}/v1/p.gif?writeKey=${BROWSER_KEY}&userId=shopper-42`);
+    expect(drawn).toEqual([1, 1]);
+  });
+});
