@@ -20,7 +20,8 @@ const source = String.raw`
 if (w.opentime && w.opentime.loaded) return;
 var script = d.currentScript || d.querySelector('script[data-key][src*="sdk.js"]');
 var settings = (script && script.dataset) || {};
-var api = (settings.api || (script && script.src ? script.src.replace(/\/sdk\.js(?:[?#].*)?$/, '') : '')).replace(/\/+$/, '');
+// Where to send: data-api, else the folder the script was loaded from (a first-party path proxies both).
+var api = (settings.api || (script && script.src ? script.src.replace(/\/[^\/?#]*(?:[?#].*)?$/, '') : '')).replace(/\/+$/, '');
 var DEFAULT_CART_SELECTOR = '[data-opentime-add-to-cart], form[action*="/cart/add"] [type="submit"], form[action*="/cart/add"] button:not([type])';
 // Only the two ids fall back to cookies: a queue in a cookie would ride along on every request to the shop.
 var COOKIE_KEYS = {};
