@@ -144,7 +144,7 @@ describe('render CPU time inside workerd', () => {
       ['countdown GIF 600×150 @2x, 60 frames, first open (parts + frames) *', gifCold.ms, gifCold.cpu],
       ['countdown GIF, the next second (frames from cached parts) *', gifWarm.ms, gifWarm.cpu],
       ['countdown PNG still *', pngWarm.ms, pngWarm.cpu],
-      [`countdown GIF, at once again (render cache: ${gifHit.cache}; a hit unless the second turned) *`, gifHit.ms, gifHit.cpu],
+      [`countdown GIF, at once again (render cache: ${gifHit.cache}) *`, gifHit.ms, gifHit.cpu],
     ];
     const cell = (v: number | null) => (v === null ? '' : String(round(v))).padStart(10);
     console.log(

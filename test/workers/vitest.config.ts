@@ -37,6 +37,9 @@ export default defineConfig({
     include: ['test/workers/**/*.test.ts'],
     // Before any test file imports satori (see src/adapters/workers/harfbuzz.ts).
     setupFiles: ['test/workers/setup.ts'],
+    // The app's own JSON log lines (one per request) would bury the results; the tests that
+    // care about logs capture them themselves.
+    onConsoleLog: (log) => !log.startsWith('{"level":'),
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
