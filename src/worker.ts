@@ -59,6 +59,8 @@ export interface OpentimeWorker {
 const MEMORY_RENDER_CACHE_MAX_MB = 16;
 /** Origins this Worker answers on, remembered to fetch its own URLs (the demo photos) in-process. */
 const MAX_OWN_ORIGINS = 16;
+/** Where the demo routes serve the demo products' photos (src/routes/demo.ts). */
+const DEMO_PHOTO_PATH = '/demo/products/';
 
 function stringVars(env: WorkerEnv): Record<string, string | undefined> {
   const vars: Record<string, string | undefined> = {};
@@ -90,10 +92,12 @@ export function createWorker(options: WorkerOptions = {}): OpentimeWorker {
     await Promise.all([initLayout(layoutWasm), initResvgWasm(resvgWasm)]);
     const background = waitUntilBackground();
     let opentime: Opentime | undefined;
-    // A photo on this Worker's own origin (the demo shop's) is answered by the app itself: a
-    // Worker fetching its own hostname would either be refused or loop through the internet.
+    // The demo shop's photos are on this Worker's own origin, and a Worker fetching its own
+    // hostname is either refused or loops through the internet: the app answers them itself.
+    // Only those: an own URL that renders (an /i/ image as a product photo) would render within a render.
+    const isOwnDemoPhoto = (url: URL) => ownOrigins.has(url.origin) && url.pathname.startsWith(DEMO_PHOTO_PATH);
     const fetchPhoto = async (url: string, init: RequestInit): Promise<Response> =>
-      opentime && ownOrigins.has(new URL(url).origin) ? opentime.app.fetch(new Request(url, { headers: init.headers ?? {}, signal: init.signal ?? null })) : fetch(url, init);
+      opentime && isOwnDemoPhoto(new URL(url)) ? opentime.app.fetch(new Request(url, { headers: init.headers ?? {}, signal: init.signal ?? null })) : fetch(url, init);
     const deps: AppDeps = {
       config,
       store: durableObjectStore({
