@@ -11,6 +11,7 @@ import { blockSchema, type BlockConfig, type StoredBlock } from './core/blocks/s
 import { appConfig, parseConfig } from './core/config.ts';
 import { ESPS, MERGE_TAGS, espSnippet, type Esp } from './core/links/snippets.ts';
 import type { Store } from './core/ports.ts';
+import { Signer } from './core/signing.ts';
 import { TemplateEngine } from './core/templates/liquid.ts';
 import { TemplateRegistry } from './core/templates/registry.ts';
 import { blockProblems, templateProblems } from './core/templates/validate.ts';
@@ -28,6 +29,9 @@ const USAGE = `Usage:
                   [--param name=value]... [--user-agent <UA>] [--out <file.png|file.gif>]
                   [--fallback]   (draw the block's static fallback image instead)
   opentime links <block.json|block-id> --esp <${ESPS.join('|')}> [--origin <https://…>]
+                 [--sign token|template]   (token: a profile field from \`opentime tokens\`;
+                                            template: Braze's HMAC or SFMC's JWT in the template)
+  opentime tokens <subscriber-id>... [--file <ids.txt>]   (CSV: id,opentime_token)
   opentime schema [--out <dir>]
 
 Environment: OPENTIME_DATA_DIR (the embedded store to read profiles, catalog
@@ -181,9 +185,46 @@ async function links(argument: string | undefined, values: Record<string, string
   }
   const origin = String(values.origin ?? process.env.OPENTIME_PUBLIC_URL ?? 'http://localhost:8787');
   const kind = block?.kind;
-  print(espSnippet(esp, { origin, blockId: id, width: size.width, height: size.height, alt: String(values.alt ?? 'Picked for you'), extension: kind === 'countdown' ? 'gif' : 'png' }));
+  const sign = values.sign === undefined ? undefined : String(values.sign);
+  if (sign !== undefined && sign !== 'token' && sign !== 'template') throw new UsageError('--sign must be token or template');
+  if (sign === 'template' && !MERGE_TAGS[esp].inTemplate) throw new UsageError(`${MERGE_TAGS[esp].label} cannot sign in its templates; use --sign token`);
+  const signing = sign ? { mode: sign as 'token' | 'template', keyId: (await signerFromEnv()).currentKeyId } : undefined;
+  print(
+    espSnippet(esp, {
+      origin,
+      blockId: id,
+      width: size.width,
+      height: size.height,
+      alt: String(values.alt ?? 'Picked for you'),
+      extension: kind === 'countdown' ? 'gif' : 'png',
+      ...(signing ? { signing } : {}),
+    }),
+  );
   print();
   print(`<!-- ${MERGE_TAGS[esp].note} -->`);
+  if (sign === 'token') print('<!-- opentime_token is a profile field: load it with `npx opentime tokens` (or POST /v1/tokens). -->');
+  if (sign === 'template' && esp === 'braze') print('<!-- Replace YOUR_SIGNING_KEY with the secret of the first key in OPENTIME_SIGNING_KEYS. -->');
+  if (sign === 'template' && esp === 'sfmc') print('<!-- Store the same secret in Key Management under the name "opentime" (symmetric key). -->');
+  return 0;
+}
+
+/** The signer the server would use, from the same settings. */
+async function signerFromEnv(): Promise<Signer> {
+  const raw = parseConfig({ ...process.env, OPENTIME_DEMO: '0' });
+  const secret = raw.OPENTIME_SECRET ?? (await storedSecret(raw.OPENTIME_DATA_DIR));
+  return new Signer(appConfig(raw, { adminKeys: [], writeKeys: [], secret }).signingKeys);
+}
+
+/** Subscriber tokens as CSV, to import into an ESP as the profile field `opentime_token`. */
+async function tokens(ids: string[], values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
+  const all = [...ids];
+  if (values.file) all.push(...(await readFile(String(values.file), 'utf8')).split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#')));
+  if (all.length === 0) throw new UsageError('tokens needs subscriber ids (or --file with one per line)');
+  const signer = await signerFromEnv();
+  const csv = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+  print('id,opentime_token');
+  for (const id of all) print(`${csv(id)},${await signer.token(id)}`);
+  process.stderr.write(`${all.length} token${all.length === 1 ? '' : 's'} for key ${signer.currentKeyId} (put k=${signer.currentKeyId} in the URLs).\n`);
   return 0;
 }
 
@@ -214,6 +255,8 @@ export async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
       verbose: { type: 'boolean', short: 'v' },
       fallback: { type: 'boolean' },
+      sign: { type: 'string' },
+      file: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -230,6 +273,8 @@ export async function main(argv: string[]): Promise<number> {
       return links(rest[0], values);
     case 'schema':
       return schema(values);
+    case 'tokens':
+      return tokens(rest, values);
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   }

@@ -119,6 +119,29 @@ describe('npx opentime', () => {
     expect((await opentime(['links', 'templates/cart-reminder.json', '--esp', 'aol'])).code).toBe(2);
   });
 
+  it('tokens: prints a CSV of subscriber tokens that the server accepts', async () => {
+    const result = await opentime(['tokens', 'cli-shopper', 'a,b']);
+    expect(result.code).toBe(0);
+    const [header, first, second] = result.stdout.trim().split('\n');
+    expect(header).toBe('id,opentime_token');
+    expect(second).toMatch(/^"a,b",[A-Za-z0-9_-]{22}$/);
+    const token = (first as string).split(',')[1] as string;
+    const { Signer } = await import('../../src/core/signing.ts');
+    const { appConfig, parseConfig } = await import('../../src/core/config.ts');
+    const config = appConfig(parseConfig({ OPENTIME_SECRET: SECRET }), { adminKeys: [], writeKeys: [], secret: SECRET });
+    expect(await new Signer(config.signingKeys).verify(`/i/grid.png?u=cli-shopper&k=k1&t=${token}`)).toBe(true);
+  });
+
+  it('links --sign: the token profile field, or the ESP’s own signing where it has one', async () => {
+    const token = await opentime(['links', 'templates/cart-reminder.json', '--esp', 'klaviyo', '--sign', 'token']);
+    expect(token.stdout).toContain("&amp;k=k1&amp;t={{ person|lookup:'opentime_token' }}");
+    const braze = await opentime(['links', 'templates/cart-reminder.json', '--esp', 'braze', '--sign', 'template']);
+    expect(braze.stdout).toContain("hmac_sha256_base64: 'YOUR_SIGNING_KEY' | url_param_escape");
+    const sfmc = await opentime(['links', 'templates/cart-reminder.json', '--esp', 'sfmc', '--sign', 'template']);
+    expect(sfmc.stdout).toContain('jwt=%%=GetJWTByKeyName(');
+    expect((await opentime(['links', 'templates/cart-reminder.json', '--esp', 'mailchimp', '--sign', 'template'])).code).toBe(2);
+  });
+
   it('exit 2 with the usage for an unknown command', async () => {
     const result = await opentime(['frobnicate']);
     expect(result.code).toBe(2);

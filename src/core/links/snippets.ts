@@ -12,6 +12,13 @@ interface MergeTags {
   subscriber: string;
   message: string;
   note: string;
+  /** The merge tag of a profile field holding the subscriber token (from `opentime tokens`). */
+  token: string;
+  /**
+   * How this ESP proves the subscriber in the template itself, when it can
+   * (Braze computes the HMAC, SFMC issues a JWT): the query to add.
+   */
+  inTemplate?: (keyId: string) => string;
 }
 
 export const MERGE_TAGS: Record<Esp, MergeTags> = {
@@ -20,36 +27,48 @@ export const MERGE_TAGS: Record<Esp, MergeTags> = {
     subscriber: "{{ person|lookup:'customer_id'|urlencode }}",
     message: 'your-campaign-name',
     note: 'customer_id is the profile property that holds the id your shop sends as userId.',
+    token: "{{ person|lookup:'opentime_token' }}",
   },
   mailchimp: {
     label: 'Mailchimp',
     subscriber: '*|URL:CUSTOMER_ID|*',
     message: '*|CAMPAIGN_UID|*',
     note: 'CUSTOMER_ID is an audience merge field holding the id your shop sends as userId; *|URL:…|* URL-encodes it.',
+    token: '*|OT_TOKEN|*',
   },
   braze: {
     label: 'Braze',
     subscriber: '{{${user_id} | url_param_escape}}',
     message: '{{campaign.${dispatch_id}}}',
     note: 'user_id is the Braze external id; url_param_escape also escapes & and +.',
+    token: '{{custom_attribute.${opentime_token}}}',
+    // Braze's hmac_sha256_base64 is the subscriber token, untruncated; the key stays in Braze's template.
+    inTemplate: (keyId) => `k=${keyId}&amp;t={{\${user_id} | hmac_sha256_base64: 'YOUR_SIGNING_KEY' | url_param_escape}}`,
   },
   sfmc: {
     label: 'Salesforce Marketing Cloud',
     subscriber: '%%=URLEncode(_subscriberkey, 1, 1)=%%',
     message: '%%jobid%%',
     note: 'Use the subscriber key that matches your shop’s userId; URLEncode(…, 1, 1) encodes every character that needs it.',
+    token: '%%=URLEncode(opentime_token, 1, 1)=%%',
+    // SFMC cannot compute an HMAC, but GetJWTByKeyName signs a JWT with a key kept in Key Management.
+    // Char(34) is a double quote, so the AMPscript needs none inside the HTML attribute.
+    inTemplate: (keyId) =>
+      `k=${keyId}&amp;jwt=%%=GetJWTByKeyName('opentime','HS256',Concat('{',Char(34),'u',Char(34),':',Char(34),_subscriberkey,Char(34),'}'))=%%`,
   },
   hubspot: {
     label: 'HubSpot',
     subscriber: '{{ contact.customer_id|urlencode }}',
     message: 'your-campaign-name',
     note: 'customer_id is a contact property holding the id your shop sends as userId.',
+    token: '{{ contact.opentime_token }}',
   },
   iterable: {
     label: 'Iterable',
     subscriber: '{{#urlEncode}}{{userId}}{{/urlEncode}}',
     message: '{{campaignId}}',
     note: 'userId is the Iterable user id; use the same id in your events.',
+    token: '{{opentime_token}}',
   },
 };
 
@@ -63,6 +82,12 @@ export interface SnippetOptions {
   slot?: number;
   /** gif for countdowns. */
   extension?: 'png' | 'gif';
+  /**
+   * Proof of the subscriber for blocks that require it: `token` (a profile
+   * field loaded from `opentime tokens`) or `template` (computed in the ESP's
+   * template, where the ESP can).
+   */
+  signing?: { mode: 'token' | 'template'; keyId: string };
 }
 
 function escapeAttr(value: string): string {
@@ -72,7 +97,11 @@ function escapeAttr(value: string): string {
 /** The `<a><img></a>` for one ESP, following the usual email-image rules (width set, display block, no border). */
 export function espSnippet(esp: Esp, options: SnippetOptions): string {
   const tags = MERGE_TAGS[esp];
-  const query = `u=${tags.subscriber}&amp;m=${tags.message}`;
+  let query = `u=${tags.subscriber}&amp;m=${tags.message}`;
+  if (options.signing) {
+    const inTemplate = options.signing.mode === 'template' ? tags.inTemplate : undefined;
+    query += `&amp;${inTemplate ? inTemplate(options.signing.keyId) : `k=${options.signing.keyId}&amp;t=${tags.token}`}`;
+  }
   const base = options.origin.replace(/\/+$/, '');
   return [
     `<a href="${base}/c/${options.blockId}/${options.slot ?? 0}?${query}">`,
