@@ -2,7 +2,7 @@ import type { Counters } from './counters.ts';
 import type { Engagement } from './engagement.ts';
 import type { AppDeps } from './deps.ts';
 import { describeError } from './errors.ts';
-import { classifyClick, type RequesterClass } from './classify.ts';
+import { classifyClick, sentAtOf, type RequesterClass } from './classify.ts';
 import { withParams } from './links/click-url.ts';
 import type { Lookups } from './lookups.ts';
 import { openKey, type OpenService } from './opens.ts';
@@ -62,7 +62,7 @@ export class ClickService {
   }
 
   async click(request: ClickRequest): Promise<ClickTarget> {
-    const requester = classifyClick(request.method, request.userAgent);
+    const requester = classifyClick(request.method, request.userAgent, sentAtOf(request.params?.ts), this.deps.clock.now());
     let stored: StoredBlock | undefined;
     try {
       stored = (await this.lookups.block(request.blockId)) ?? undefined;

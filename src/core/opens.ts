@@ -1,15 +1,16 @@
 import { LRUCache } from 'lru-cache';
 import type { BlockConfig, ProductGridBlock, StoredBlock } from './blocks/schema.ts';
 import { withBudget } from './budget.ts';
+import type { RequesterClass } from './classify.ts';
 import type { Counters } from './counters.ts';
 import type { Engagement } from './engagement.ts';
 import { candidateIds, decide, isHero, trendingScopes, type DecideInput, type Decision, type GridDecision, type HeroDecision } from './decide/decide.ts';
 import { factIds, facts, isTimeZone, type OpenContext } from './decide/facts.ts';
-import { chooseVariant } from './decide/hero.ts';
+import { chooseVariant, findVariant } from './decide/hero.ts';
 import type { AppDeps } from './deps.ts';
 import { AppError, describeError, errorCode, type ErrorCode } from './errors.ts';
 import type { Lookups } from './lookups.ts';
-import type { OpenKey } from './ports.ts';
+import type { OpenKey, OpenRecord } from './ports.ts';
 import type { Profile } from './profiles/profile.ts';
 import { solidPng } from './render/png.ts';
 import { digest, renderKey } from './render/render-key.ts';
@@ -28,6 +29,8 @@ export interface OpenRequest {
   messageId?: string | undefined;
   /** Image proxies and scanners fetch too; they do not count as opens. */
   machine: boolean;
+  /** Who is fetching: a person, an image proxy, a scanner (see classify.ts). */
+  requester?: RequesterClass;
   /** The URL carried a valid subscriber token or signature. */
   signed?: boolean;
 }
@@ -164,7 +167,9 @@ export class OpenService {
     const profile: Profile | undefined = subjectKey ? await this.budget(this.deps.store.getProfile(subjectKey), 'reading the profile') : undefined;
     if (block.kind === 'hero') {
       const products = await this.budget(this.lookups.productsById(factIds(profile)), 'reading the catalog');
-      const choice = chooseVariant(block, facts(profile, products, context), subjectKey);
+      // Apple's privacy proxy fetches ahead of time and keeps the image: show what the block says holds whenever it is read.
+      const prefetched = context.requester === 'apple_proxy' && block.prefetch ? findVariant(block, block.prefetch.variant) : undefined;
+      const choice = prefetched ? { variant: prefetched, entry: 'prefetch' } : chooseVariant(block, facts(profile, products, context), subjectKey);
       const decision: HeroDecision = {
         kind: 'hero',
         blockId: block.id,
@@ -191,7 +196,9 @@ export class OpenService {
   private openContext(block: BlockConfig, request: Partial<OpenContext> & { timezone?: string }): OpenContext {
     const params = request.params ?? {};
     const zone = params.tz !== undefined && isTimeZone(params.tz) ? params.tz : block.kind === 'hero' ? block.params.timezone : 'UTC';
-    return { now: this.deps.clock.now(), timezone: zone, userAgent: request.userAgent, params };
+    const context: OpenContext = { now: this.deps.clock.now(), timezone: zone, userAgent: request.userAgent, params };
+    if (request.requester !== undefined) context.requester = request.requester;
+    return context;
   }
 
   /** The open record's decision, when the block's lock policy says it still holds. */
@@ -224,7 +231,7 @@ export class OpenService {
       const locked = await this.lockedDecision(block, key);
       const plan: Plan = locked
         ? { first: locked, known: true }
-        : await this.plan(stored, subjectKey, this.openContext(block, { userAgent: request.userAgent, params: request.params ?? {} }));
+        : await this.plan(stored, subjectKey, this.openContext(block, { userAgent: request.userAgent, params: request.params ?? {}, ...(request.requester ? { requester: request.requester } : {}) }));
       const rendered = await this.render(block, plan);
       if (!rendered) {
         // Nothing to show (empty catalog, everything out of stock): the block's generic image.
@@ -233,7 +240,7 @@ export class OpenService {
       }
       if (!rendered.decision.personal) this.lastGeneric.set(block.id, rendered.key);
       // A locked decision keeps its first record; machines never lock one in.
-      if (key && !locked && !(request.machine && block.lock.policy !== 'live')) this.remember(key, rendered.decision, rendered.key);
+      if (key && !locked && !(request.machine && block.lock.policy !== 'live')) this.remember(key, rendered.decision, rendered.key, request.requester);
       if (subjectKey && !request.machine) this.engagement?.opened(subjectKey, block.id, request.messageId);
       this.count(block.id, request, rendered.decision.personal ? 'personal' : 'generic');
       return { png: rendered.png, cache: rendered.cache, personal: rendered.decision.personal };
@@ -284,11 +291,11 @@ export class OpenService {
     throw new AppError('IMAGE_FETCH_FAILED', 502, `product photos of block ${block.id} did not load`);
   }
 
-  private remember(key: OpenKey, decision: Decision, renderKey: string): void {
+  private remember(key: OpenKey, decision: Decision, renderKey: string, requester: RequesterClass | undefined): void {
     const id = JSON.stringify([key.blockId, key.subjectKey, key.messageId]);
     if (this.recorded.get(id) === renderKey) return;
     this.recorded.set(id, renderKey);
-    const record = { decision, renderedAt: this.deps.clock.now() };
+    const record: OpenRecord = { decision, renderedAt: this.deps.clock.now(), ...(requester ? { requester } : {}) };
     this.deps.background(
       this.deps.store.putOpenRecord(key, record, this.deps.config.openRecordTtlSeconds).catch((error: unknown) => {
         this.recorded.delete(id);
@@ -298,6 +305,7 @@ export class OpenService {
   }
 
   private count(blockId: string, request: OpenRequest, kind: 'personal' | 'generic' | 'fallback'): void {
+    if (request.requester) this.counters.add(`opens.by.${request.requester}`);
     if (request.machine) {
       this.counters.add('opens.machine');
       return;

@@ -57,6 +57,8 @@ export interface StoredTemplate {
 export interface OpenRecord {
   decision: Decision;
   renderedAt: number;
+  /** Who fetched the image that made this record (a person, Gmail's proxy, …). */
+  requester?: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { isMachineOpen } from '../core/classify.ts';
+import { classifyOpen, isPerson } from '../core/classify.ts';
 import { SUBJECT_ID_MAX_CHARS } from '../core/events/limits.ts';
 import { flatImage, type CountdownImage } from '../core/countdown/service.ts';
 import { describeError, errorCode } from '../core/errors.ts';
@@ -46,9 +46,11 @@ export function imageRoutes(): Hono<AppEnv> {
     const ext = /\.gif$/i.test(file) ? 'gif' : 'png';
     const blockId = file.replace(/\.(?:png|gif)$/i, '');
     c.set('blockId', BLOCK_ID_PATTERN.test(blockId) ? blockId : '(invalid)');
+    const requester = classifyOpen(c.req.method, c.req.header('user-agent'));
     const request = {
       blockId,
-      machine: isMachineOpen(c.req.method, c.req.header('user-agent')),
+      requester,
+      machine: !isPerson(requester),
       subject: boundedQuery(c, 'u', SUBJECT_ID_MAX_CHARS),
       messageId: boundedQuery(c, 'm', MESSAGE_ID_MAX_CHARS),
       userAgent: c.req.header('user-agent'),
@@ -63,6 +65,7 @@ export function imageRoutes(): Hono<AppEnv> {
         machine: request.machine,
         subject: request.subject,
         signed: request.signed,
+        requester,
         messageId: request.messageId,
         query: (name) => boundedQuery(c, name, DEADLINE_PARAM_MAX_CHARS),
       });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyClick, isMachineOpen } from '../../src/core/classify.ts';
+import { classifyClick, classifyOpen, isMachineOpen, isPerson, sentAtOf } from '../../src/core/classify.ts';
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36';
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148';
@@ -50,5 +50,35 @@ describe('isMachineOpen', () => {
     expect(isMachineOpen('GET', 'Barracuda Sentinel (EE)')).toBe(true);
     expect(isMachineOpen('GET', 'curl/8.4.0')).toBe(true);
     expect(isMachineOpen('HEAD', GMAIL_PROXY)).toBe(true);
+  });
+});
+
+describe('classifyOpen', () => {
+  it('tells the image proxies apart from people and scanners', () => {
+    expect(classifyOpen('GET', 'Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)')).toBe('gmail_proxy');
+    expect(classifyOpen('GET', 'YahooMailProxy; https://help.yahoo.com/kb/yahoo-mail-proxy-SLN28749.html')).toBe('yahoo_proxy');
+    expect(classifyOpen('GET', 'Mozilla/5.0')).toBe('apple_proxy');
+    expect(classifyOpen('GET', 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148')).toBe('person');
+    expect(classifyOpen('GET', 'Mozilla/5.0 (compatible; Barracuda Sentinel)')).toBe('scanner');
+    expect(classifyOpen('HEAD', 'Mozilla/5.0 (iPhone)')).toBe('prefetch');
+  });
+
+  it('counts Gmail and Yahoo proxies as people, Apple’s prefetch as a machine', () => {
+    expect(isPerson('gmail_proxy')).toBe(true);
+    expect(isPerson('yahoo_proxy')).toBe(true);
+    expect(isPerson('apple_proxy')).toBe(false);
+    expect(isMachineOpen('GET', 'Mozilla/5.0')).toBe(true);
+  });
+});
+
+describe('clicks soon after the send', () => {
+  const send = Date.parse('2026-06-01T12:00:00Z');
+  it('are a scanner’s when the URL carries the send time', () => {
+    const browser = 'Mozilla/5.0 (Macintosh) Safari/605';
+    expect(classifyClick('GET', browser, sentAtOf(String(send / 1000)), send + 3000)).toBe('scanner');
+    expect(classifyClick('GET', browser, sentAtOf(String(send / 1000)), send + 60_000)).toBe('person');
+    expect(classifyClick('GET', browser, sentAtOf(new Date(send).toISOString()), send + 2000)).toBe('scanner');
+    expect(sentAtOf('yesterday')).toBeUndefined();
+    expect(sentAtOf('99')).toBeUndefined();
   });
 });

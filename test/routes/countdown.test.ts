@@ -292,3 +292,21 @@ describe('failures still answer an image of the requested type', () => {
     }
   });
 });
+
+describe('Apple Mail’s privacy proxy', () => {
+  it('gets a still with the deadline itself, not a clock that will be wrong when the email is read', async () => {
+    await put(countdown({ deadline: { at: '2026-06-05T23:59', zone: 'America/New_York' }, prefetch: {} }));
+    const apple = await app.request('/i/sale-timer.gif?u=alice', { headers: { 'user-agent': 'Mozilla/5.0' } });
+    const bytes = new Uint8Array(await apple.arrayBuffer());
+    expect(apple.headers.get('content-type')).toBe('image/gif');
+    expect((await decodeFrames(bytes)).frames).toHaveLength(1);
+    const person = await app.request('/i/sale-timer.gif?u=alice', { headers: { 'user-agent': 'Mozilla/5.0 (iPhone) Mobile/15E148' } });
+    expect((await decodeFrames(new Uint8Array(await person.arrayBuffer()))).frames.length).toBeGreaterThan(1);
+  });
+
+  it('gets the clock like everyone else when the block declares nothing for it', async () => {
+    await put(countdown());
+    const apple = await app.request('/i/sale-timer.gif?u=alice', { headers: { 'user-agent': 'Mozilla/5.0' } });
+    expect((await decodeFrames(new Uint8Array(await apple.arrayBuffer()))).frames.length).toBeGreaterThan(1);
+  });
+});

@@ -296,3 +296,54 @@ describe('email engagement', () => {
     expect(pixels.share(PHOTO_COLORS.red)).toBeGreaterThan(0.5);
   });
 });
+
+describe('who opened it', () => {
+  const grid = testBlock({ id: 'frozen', lock: { policy: 'first_open' }, source: [{ from: 'cart' }, { from: 'products', ids: ['p-teal', 'p-purple', 'p-orange'] }] });
+
+  it('keeps the requester class with the open record and in the stats; Apple’s prefetch neither counts nor locks', async () => {
+    await app.admin('PUT', '/v1/blocks/frozen', grid);
+    await added('mpp', 'p-red');
+    await app.open('frozen', { u: 'mpp', m: 'm' }, { headers: { 'user-agent': 'Mozilla/5.0' } });
+    await app.settle();
+    await added('mpp', 'p-blue');
+    const gmail = await app.open('frozen', { u: 'mpp', m: 'm' }, { headers: { 'user-agent': 'Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)' } });
+    expect(gmail.pixels.share(PHOTO_COLORS.blue, slotBox(gmail.pixels, 0))).toBeGreaterThan(0.25);
+    await app.settle();
+    const counters = (await (await app.admin('GET', '/v1/stats')).json()).counters as Record<string, number>;
+    expect(counters['opens.by.apple_proxy']).toBe(1);
+    expect(counters['opens.by.gmail_proxy']).toBe(1);
+    expect(counters.opens).toBe(1);
+    const keyer = app.opentime.services.keyer;
+    const record = await app.deps.store.getOpenRecord({ blockId: 'frozen', subjectKey: await keyer.userKey('mpp'), messageId: 'm' }, app.clock.now());
+    expect(record?.requester).toBe('gmail_proxy');
+  });
+
+  it('shows a hero’s declared prefetch variant to Apple’s proxy', async () => {
+    await app.admin(
+      'PUT',
+      '/v1/blocks/tonight',
+      heroBlock({
+        variants: [{ id: 'absolute', when: { '==': [1, 0] }, headline: 'Ends Fri 23:59 ET', url: 'https://shop.example.com/sale', background: { color: hex(PHOTO_COLORS.teal) } }],
+        prefetch: { variant: 'absolute' },
+      }),
+    );
+    const apple = await app.open('tonight', { u: 'x' }, { headers: { 'user-agent': 'Mozilla/5.0' } });
+    expect(apple.pixels.share(PHOTO_COLORS.teal)).toBeGreaterThan(0.5);
+    const person = await app.open('tonight', { u: 'x' }, { headers: { 'user-agent': 'Mozilla/5.0 (iPhone) Mobile' } });
+    expect(person.pixels.share(PHOTO_COLORS.orange)).toBeGreaterThan(0.5);
+    const bad = await app.admin('PUT', '/v1/blocks/tonight', heroBlock({ prefetch: { variant: 'nope' } }));
+    expect((await bad.json()).error.details).toEqual([{ path: 'prefetch.variant', message: 'no variant named "nope"' }]);
+  });
+
+  it('does not count a click within seconds of the send (ts=) — a scanner’s', async () => {
+    await app.settle();
+    const before = ((await (await app.admin('GET', '/v1/stats')).json()).counters.clicks ?? 0) as number;
+    const ts = String(Math.floor(app.clock.now() / 1000));
+    const browser = { headers: { 'user-agent': 'Mozilla/5.0 (Macintosh) Safari/605' } };
+    await app.click('grid', 0, { u: 'quick', ts }, browser);
+    app.clock.advance(60_000);
+    await app.click('grid', 0, { u: 'quick', ts }, browser);
+    await app.settle();
+    expect((await (await app.admin('GET', '/v1/stats')).json()).counters.clicks).toBe(before + 1);
+  });
+});

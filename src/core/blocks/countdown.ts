@@ -133,6 +133,19 @@ export const countdownBlockSchema = z
     url: httpUrl,
     params: countdownParamsSchema.default(() => countdownParamsSchema.parse({})),
     expired: expiredSchema.default({ text: 'This offer has ended' }),
+    /**
+     * What Apple Mail's privacy proxy gets: it fetches ahead of time and shows
+     * that first frame for days, so instead of a clock that will be wrong when
+     * read, a still with the headline over the deadline itself. `{deadline}` becomes the date
+     * and time in `zone` (the deadline's own zone when it has one, else UTC).
+     */
+    prefetch: z
+      .object({
+        text: z.string().min(1).max(120).default('{deadline}'),
+        zone: z.string().max(64).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -74,6 +74,12 @@ export const heroBlockSchema = z
     variants: z.array(entrySchema).max(50).default([]),
     default: variantSchema,
     params: heroParamsSchema.default(() => heroParamsSchema.parse({})),
+    /**
+     * What Apple Mail's privacy proxy gets: it fetches ahead of time and keeps
+     * the image for days, so a time-sensitive hero ("ends tonight") can name a
+     * variant that stays true whenever it is read ("ends Fri 23:59 ET").
+     */
+    prefetch: z.object({ variant: z.string().regex(VARIANT_ID, 'expected a variant id') }).strict().optional(),
   })
   .strict();
 

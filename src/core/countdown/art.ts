@@ -161,6 +161,11 @@ export async function buildExpired(deps: ArtDeps, block: CountdownBlock): Promis
  * a format it does not have: its `fallback.image`, else its headline and
  * `fallback.text`.
  */
+/** A headline and one line on the block's background (the deadline for a prefetching proxy). */
+export async function buildMessage(deps: ArtDeps, block: BlockConfig, headline: string, line: string): Promise<Art> {
+  return art(deps, block, messageElement(block, headline, line, { lineColor: 'accent' }));
+}
+
 export async function buildStatic(deps: ArtDeps, block: BlockConfig): Promise<Art> {
   if (block.fallback.image) {
     try {

@@ -3,6 +3,7 @@ import type { CountdownBlock } from '../blocks/countdown.ts';
 import type { StoredBlock } from '../blocks/schema.ts';
 import { withBudget } from '../budget.ts';
 import { sniffImageType, toBase64 } from '../bytes.ts';
+import type { RequesterClass } from '../classify.ts';
 import type { Counters } from '../counters.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError, describeError, errorCode, type ErrorCode } from '../errors.ts';
@@ -11,7 +12,7 @@ import type { OpenService } from '../opens.ts';
 import type { Profile } from '../profiles/profile.ts';
 import { parseHexColor, solidPng } from '../render/png.ts';
 import { digest } from '../render/render-key.ts';
-import { buildExpired, buildFace, buildStatic, type Art, type ArtDeps, type Face } from './art.ts';
+import { buildExpired, buildFace, buildMessage, buildStatic, type Art, type ArtDeps, type Face } from './art.ts';
 import { resolveDeadline, type ResolvedDeadline } from './deadline.ts';
 import { artGif, artPng, countdownGif, countdownPng } from './frames.ts';
 import { encodeGif } from './gif.ts';
@@ -27,6 +28,8 @@ export interface CountdownRequest {
   signed?: boolean;
   messageId?: string | undefined;
   machine: boolean;
+  /** Who is fetching (see classify.ts): Apple's prefetching proxy may get the block's `prefetch` still. */
+  requester?: RequesterClass;
   /** A query parameter of the image URL (a per-recipient deadline). */
   query(name: string): string | undefined;
 }
@@ -136,6 +139,10 @@ export class CountdownService {
         this.count(request, 'fallback', block.id);
         return this.staticImage(stored, request.ext, error);
       }
+      if (request.requester === 'apple_proxy' && block.prefetch) {
+        this.count(request, 'generic', block.id);
+        return await this.prefetchStill(stored, block, deadline, request.ext);
+      }
       const image = await this.render(stored, block, deadline, request.ext);
       this.count(request, deadline.source === 'query' || deadline.source === 'event' ? 'personal' : 'generic', block.id);
       if (error) image.error = error;
@@ -221,6 +228,19 @@ export class CountdownService {
     return (await pending) as T;
   }
 
+  /** The deadline itself ("Ends Fri 24 Dec, 23:59 EST") as a still, for a proxy that keeps the first image it fetched. */
+  private async prefetchStill(stored: StoredBlock, block: CountdownBlock, deadline: ResolvedDeadline, ext: CountdownFormatExt): Promise<CountdownImage> {
+    const prefetch = block.prefetch as NonNullable<CountdownBlock['prefetch']>;
+    const zone = prefetch.zone ?? (typeof block.deadline === 'object' && 'zone' in block.deadline ? block.deadline.zone : 'UTC');
+    const text = prefetch.text.replace('{deadline}', absoluteTime(deadline.at, zone, block.params.locale));
+    const version = await this.versionKey(stored);
+    const { bytes, cache } = await this.cached(`countdown:${version}:prefetch:${deadline.at}:${ext}`, async () => {
+      const art = await buildMessage(this.art, block, block.params.headline, text);
+      return ext === 'gif' ? artGif(art) : artPng(art);
+    });
+    return { bytes, contentType: ext === 'gif' ? 'image/gif' : 'image/png', cache };
+  }
+
   /** The block's generic image in the requested format; at worst a flat image of its background colour. */
   private async staticImage(stored: StoredBlock, ext: CountdownFormatExt, error: ErrorCode | undefined): Promise<CountdownImage> {
     const block = stored.config;
@@ -277,4 +297,14 @@ export class CountdownService {
 export async function flatImage(ext: CountdownFormatExt, width: number, height: number, color: string): Promise<Uint8Array> {
   if (ext === 'png') return solidPng(width, height, color);
   return encodeGif(width, height, [parseHexColor(color)], [{ x: 0, y: 0, width, height, indices: new Uint8Array(width * height), delayCs: 0 }]);
+}
+
+/** A deadline as people read it, in a time zone: "Fri, Dec 24, 11:59 PM EST". */
+export function absoluteTime(at: number, zone: string, locale: string): string {
+  const options: Intl.DateTimeFormatOptions = { weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' };
+  try {
+    return new Intl.DateTimeFormat(locale, { ...options, timeZone: zone }).format(at);
+  } catch {
+    return new Intl.DateTimeFormat('en-US', { ...options, timeZone: 'UTC' }).format(at);
+  }
 }

@@ -12,6 +12,8 @@ export interface OpenContext {
   timezone: string;
   userAgent?: string | undefined;
   params: Record<string, string>;
+  /** Who is fetching the image (see classify.ts). */
+  requester?: string;
 }
 
 export interface Facts {

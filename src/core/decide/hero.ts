@@ -62,9 +62,30 @@ export function chooseVariant(block: HeroBlock, data: Facts, subjectKey: string 
   return { variant: block.default, entry: 'default' };
 }
 
+/** A variant by id: a plain entry, a split's arm, or the default. */
+export function findVariant(block: HeroBlock, id: string): Variant | undefined {
+  if (block.default.id === id) return block.default;
+  for (const entry of block.variants) {
+    if ('split' in entry) {
+      const arm = entry.split.arms.find((a) => a.id === id);
+      if (arm) {
+        const { weight: _weight, ...variant } = arm;
+        return variant;
+      }
+    } else if (entry.id === id) {
+      const { when: _when, ...variant } = entry;
+      return variant;
+    }
+  }
+  return undefined;
+}
+
 /** Problems with a block's rules (unknown operations), by JSON path, for validation. */
 export function ruleProblems(block: HeroBlock, sample: Facts): Array<{ path: string; message: string }> {
   const problems: Array<{ path: string; message: string }> = [];
+  if (block.prefetch && !findVariant(block, block.prefetch.variant)) {
+    problems.push({ path: 'prefetch.variant', message: `no variant named ${JSON.stringify(block.prefetch.variant)}` });
+  }
   block.variants.forEach((entry, i) => {
     if (entry.when === undefined) return;
     try {
