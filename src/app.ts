@@ -32,6 +32,9 @@ export interface Opentime {
   flush(): Promise<void>;
 }
 
+/** Raw pixels of layers and product tiles when the platform names no size (a 1200×600 layer is 2.9 MB). */
+const DEFAULT_LAYER_CACHE_BYTES = 64 * 1024 * 1024;
+
 /** Builds the whole HTTP app from one object of platform pieces. */
 export function createApp(deps: AppDeps): Opentime {
   const lookups = new Lookups(deps.store, deps.clock, deps.config.blockCacheMs);
@@ -46,6 +49,8 @@ export function createApp(deps: AppDeps): Opentime {
     fonts: deps.fonts,
     scale: deps.config.scale,
     photoTimeoutMs: deps.config.photoTimeoutMs,
+    encoder: deps.encoder,
+    layerCacheBytes: deps.layerCacheBytes ?? DEFAULT_LAYER_CACHE_BYTES,
   });
   const keyer = createSubjectKeyer(deps.config.secret);
   const signer = new Signer(deps.config.signingKeys);

@@ -9,6 +9,7 @@ import { PROJECT_ROOT, directoryAssets, layoutWasm, loadFonts } from './adapters
 import { resolveKeys } from './adapters/node/keys.ts';
 import { jsonLogger } from './adapters/node/logger.ts';
 import { resvgNodeRasterizer } from './adapters/raster/resvg-node.ts';
+import { sharpPngEncoder } from './adapters/raster/sharp-png.ts';
 import { sqliteStore } from './adapters/store/sqlite.ts';
 import { createApp, type Opentime } from './app.ts';
 import { appConfig, parseConfig, type RawConfig } from './core/config.ts';
@@ -52,6 +53,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     config,
     store: options.store ?? (await storeFor(raw, dataDir, logger)),
     rasterizer: resvgNodeRasterizer(),
+    encoder: sharpPngEncoder(),
+    layerCacheBytes: raw.OPENTIME_LAYER_CACHE_MB * 1024 * 1024,
     images: sharpImageFetcher({ timeoutMs: config.photoTimeoutMs }),
     renderCache: lruByteCache(raw.OPENTIME_RENDER_CACHE_MB * 1024 * 1024),
     clock: { now: () => Date.now() },

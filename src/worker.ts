@@ -4,6 +4,7 @@ import resvgWasm from '@resvg/resvg-wasm/index_bg.wasm';
 import layoutWasm from 'satori/layout.wasm';
 import { cacheApiByteCache } from './adapters/cache/cache-api.ts';
 import { workersImageFetcher } from './adapters/image/workers-fetch.ts';
+import { portablePngEncoder } from './adapters/raster/portable-png.ts';
 import { initResvgWasm, resvgWasmRasterizer } from './adapters/raster/resvg-wasm.ts';
 import { durableObjectStore } from './adapters/store/durable-object.ts';
 import type { GlobalObject } from './adapters/store/durable-object-global.ts';
@@ -57,6 +58,8 @@ export interface OpentimeWorker {
 
 /** Per isolate, rendered images kept in memory in front of the Cache API (an isolate has 128 MB in all). */
 const MEMORY_RENDER_CACHE_MAX_MB = 16;
+/** Per isolate, raw pixels of layers and product tiles: five or so 1200×600 layers' worth, of the 128 MB. */
+const MEMORY_LAYER_CACHE_MAX_MB = 24;
 /** Origins this Worker answers on, remembered to fetch its own URLs (the demo photos) in-process. */
 const MAX_OWN_ORIGINS = 16;
 /** Where the demo routes serve the demo products' photos (src/routes/demo.ts). */
@@ -107,6 +110,8 @@ export function createWorker(options: WorkerOptions = {}): OpentimeWorker {
         retentionSeconds: raw.OPENTIME_RETENTION_DAYS * 86_400,
       }),
       rasterizer: resvgWasmRasterizer(),
+      encoder: portablePngEncoder(),
+      layerCacheBytes: Math.min(raw.OPENTIME_LAYER_CACHE_MB, MEMORY_LAYER_CACHE_MAX_MB) * 1024 * 1024,
       images: workersImageFetcher({ timeoutMs: config.photoTimeoutMs, resize: raw.OPENTIME_IMAGE_RESIZING, fetch: fetchPhoto }),
       renderCache: cacheApiByteCache({
         cache: caches.open(options.cacheName ?? 'opentime-renders'),

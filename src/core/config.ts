@@ -84,6 +84,12 @@ export const configSchema = z.object({
   OPENTIME_BLOCK_CACHE_SECONDS: int(0, 3600, 5),
   /** Rendered images kept in memory per instance. */
   OPENTIME_RENDER_CACHE_MB: int(1, 16_384, 256),
+  /**
+   * Rasterized block layers and product tiles (raw pixels) kept per instance, so that a decision
+   * never drawn before is composited instead of laid out: a 1200×600 layer is 2.9 MB, a product
+   * card about 0.6 MB. 0 draws every grid whole.
+   */
+  OPENTIME_LAYER_CACHE_MB: int(0, 16_384, 512),
   /** Where a click goes when the block is unknown. */
   OPENTIME_DEFAULT_CLICK_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Serve the demo page, demo catalog and demo photos. */

@@ -4,7 +4,8 @@ import { withBudget } from './budget.ts';
 import type { RequesterClass } from './classify.ts';
 import type { Counters } from './counters.ts';
 import type { Engagement } from './engagement.ts';
-import { candidateIds, decide, isHero, trendingScopes, type DecideInput, type Decision, type GridDecision, type HeroDecision } from './decide/decide.ts';
+import { candidateIds, decide, isHero, shownProduct, trendingScopes, type DecideInput, type Decision, type GridDecision, type HeroDecision } from './decide/decide.ts';
+import type { Product } from './catalog/product.ts';
 import { factIds, facts, isTimeZone, type OpenContext } from './decide/facts.ts';
 import { chooseVariant, findVariant } from './decide/hero.ts';
 import type { AppDeps } from './deps.ts';
@@ -79,6 +80,12 @@ export class OpenService {
   private readonly brokenPhotos = new LRUCache<string, true>({ max: 10_000, ttl: BROKEN_PHOTO_MS });
   /** The render key last recorded for each open: a re-open that shows the same thing writes nothing. */
   private readonly recorded = new LRUCache<string, string>({ max: 100_000, ttl: 60_000 });
+  /** Render keys whose cached PNG was encoded fast and can be made smaller when it is served again. */
+  private readonly drafts = new LRUCache<string, true>({ max: 100_000 });
+  /** Recompressions running now: one at a time, so that they never take both cores from opens. */
+  private recompressing = 0;
+  /** Layers and tiles drawn ahead of opens, one batch at a time (see `prepare`). */
+  private preparing: Promise<void> = Promise.resolve();
   /** The render key of each block's latest non-personal render: what to show if the store goes away. */
   private readonly lastGeneric = new Map<string, string>();
   private blank: Promise<Uint8Array> | undefined;
@@ -262,7 +269,10 @@ export class OpenService {
       }
       const key = await renderKey(decision, block.size, this.deps.config.scale, template.digest);
       const cached = await this.deps.renderCache.get(key);
-      if (cached) return { png: cached, key, decision, cache: 'hit' };
+      if (cached) {
+        this.recompress(key, cached);
+        return { png: cached, key, decision, cache: 'hit' };
+      }
 
       let cache: OpenImage['cache'] = 'coalesced';
       let pending = this.inflight.get(key);
@@ -279,9 +289,13 @@ export class OpenService {
         this.inflight.set(key, pending);
         this.counters.add('renders');
       }
+      else this.counters.add('renders.coalesced');
       const result = await pending;
       if ('png' in result) {
-        if (cache === 'miss') await this.deps.renderCache.set(key, result.png);
+        if (cache === 'miss') {
+          await this.deps.renderCache.set(key, result.png);
+          if (result.draft) this.drafts.set(key, true);
+        }
         return { png: result.png, key, decision, cache };
       }
       for (const id of result.failedProducts) this.brokenPhotos.set(id, true);
@@ -289,6 +303,73 @@ export class OpenService {
       decision = plan.again?.();
     }
     throw new AppError('IMAGE_FETCH_FAILED', 502, `product photos of block ${block.id} did not load`);
+  }
+
+  /**
+   * A PNG encoded fast for its first open is served again: it is made
+   * smaller off the request path (palette quantisation takes 60–140 ms), and
+   * the smaller bytes replace it in the cache. One at a time; a hit that
+   * finds one running leaves the key for a later hit.
+   */
+  private recompress(key: string, png: Uint8Array): void {
+    const encoder = this.deps.encoder;
+    if (!encoder?.recompress || this.recompressing > 0 || !this.drafts.has(key)) return;
+    this.drafts.delete(key);
+    this.recompressing++;
+    this.deps.background(
+      encoder
+        .recompress(png)
+        .then(async (smaller) => {
+          if (smaller.byteLength >= png.byteLength) return;
+          await this.deps.renderCache.set(key, smaller);
+          this.counters.add('renders.recompressed');
+        })
+        .catch((error: unknown) => this.deps.logger.warn('render not recompressed', { error: describeError(error) }))
+        .finally(() => this.recompressing--),
+    );
+  }
+
+  /**
+   * Draws ahead, off the request path, the layers and product tiles that
+   * opens of product grids will composite: after a catalog change the
+   * changed products' tiles (in decisions of each block's slot count), after
+   * a block change its generic decision. One batch at a time, and only while
+   * the layer cache has room, so a large catalog does not evict what opens
+   * are using.
+   */
+  prepare(change: { products?: readonly Product[]; block?: StoredBlock }): void {
+    const layers = this.renderer.layers;
+    if (!layers) return;
+    const work = async () => {
+      const blocks = change.block ? [change.block] : await this.deps.store.listBlocks();
+      for (const stored of blocks) {
+        const block = stored.config;
+        if (block.kind !== 'product-grid') continue;
+        const template = await this.templates.get(block.template);
+        if (!template) continue;
+        const decisions: GridDecision[] = [];
+        if (change.products) {
+          const shown = change.products.filter((p) => p.in_stock).map((p) => shownProduct(p, 'products'));
+          for (let i = 0; i < shown.length; i += block.slots) {
+            decisions.push({ kind: 'product-grid', blockId: block.id, blockVersion: stored.version, slots: shown.slice(i, i + block.slots), personal: false });
+          }
+        } else {
+          const { decision } = await this.decideNow(stored, undefined);
+          if (!isHero(decision)) decisions.push(decision);
+        }
+        for (const decision of decisions) {
+          if (!layers.hasRoom()) return;
+          await this.renderer.prepareGrid(block, decision, template, this.deps.clock.now());
+        }
+      }
+    };
+    this.preparing = this.preparing.then(work).catch((error: unknown) => this.deps.logger.warn('layers not prepared', { error: describeError(error) }));
+    this.deps.background(this.preparing);
+  }
+
+  /** Resolves when the layers and tiles asked for so far are drawn (tests, the bench). */
+  prepared(): Promise<void> {
+    return this.preparing;
   }
 
   private remember(key: OpenKey, decision: Decision, renderKey: string, requester: RequesterClass | undefined): void {

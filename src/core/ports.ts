@@ -138,6 +138,18 @@ export interface Rasterizer {
   rasterizeRgba(svg: string, scale: number): Promise<RgbaImage>;
 }
 
+/**
+ * Encodes rendered pixels as PNG. `fast` is for the request path (a first
+ * open waits for it); `small` is for bytes kept and served again, encoded
+ * off the request path. `recompress` is optional: an encoder that can make a
+ * served PNG smaller (palette quantisation) offers it, others leave it out.
+ */
+export interface ImageEncoder {
+  readonly name: string;
+  png(image: RgbaImage, effort: 'fast' | 'small'): Promise<Uint8Array>;
+  recompress?(png: Uint8Array): Promise<Uint8Array>;
+}
+
 /** A product or hero photo, ready to embed: resized to cover the box, as a data URI. */
 export interface FetchedImage {
   dataUri: string;

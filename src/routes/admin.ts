@@ -47,6 +47,7 @@ export function adminRoutes(): Hono<AppEnv> {
     const products = Array.isArray(parsed) ? parsed : parsed.products;
     await deps.store.putProducts(products, deps.clock.now());
     lookups.productsChanged(products);
+    c.get('services').opens.prepare({ products });
     return c.json({ upserted: products.length });
   });
 
@@ -75,6 +76,7 @@ export function adminRoutes(): Hono<AppEnv> {
     if (problems.length > 0) throw new AppError('VALIDATION_FAILED', 400, `invalid block: ${describeProblems(problems)}`, { details: problems });
     const stored = await deps.store.putBlock(config, deps.clock.now());
     lookups.blockChanged(stored);
+    c.get('services').opens.prepare({ block: stored });
     return c.json({ id, version: stored.version, updatedAt: new Date(stored.updatedAt).toISOString() });
   });
 

@@ -3,6 +3,7 @@ import { sharpImageFetcher } from '../../src/adapters/image/sharp.ts';
 import { trackedBackground } from '../../src/adapters/node/background.ts';
 import { PROJECT_ROOT, directoryAssets, layoutWasm, loadFonts } from '../../src/adapters/node/files.ts';
 import { resvgNodeRasterizer } from '../../src/adapters/raster/resvg-node.ts';
+import { sharpPngEncoder } from '../../src/adapters/raster/sharp-png.ts';
 import { memoryStore } from '../../src/adapters/store/memory.ts';
 import { createApp, type Opentime } from '../../src/app.ts';
 import type { BlockInput } from '../../src/core/blocks/schema.ts';
@@ -89,6 +90,7 @@ export async function createTestApp(options: { store?: Store; config?: Partial<A
     config,
     store: options.store ?? memoryStore(),
     rasterizer: resvgNodeRasterizer(),
+    encoder: sharpPngEncoder(),
     images: sharpImageFetcher({ timeoutMs: config.photoTimeoutMs, failureTtlMs: 1 }),
     renderCache: lruByteCache(64 * 1024 * 1024),
     clock,

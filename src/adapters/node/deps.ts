@@ -6,6 +6,7 @@ import { initLayout } from '../../core/render/layout.ts';
 import { lruByteCache } from '../cache/lru.ts';
 import { sharpImageFetcher } from '../image/sharp.ts';
 import { resvgNodeRasterizer } from '../raster/resvg-node.ts';
+import { sharpPngEncoder } from '../raster/sharp-png.ts';
 import { sqliteStore } from '../store/sqlite.ts';
 import { trackedBackground } from './background.ts';
 import { PROJECT_ROOT, directoryAssets, layoutWasm, loadFonts } from './files.ts';
@@ -30,6 +31,8 @@ export async function nodeDeps(options: NodeDepsOptions): Promise<{ deps: AppDep
     config,
     store: options.store ?? sqliteStore({ path: join(resolve(raw.OPENTIME_DATA_DIR), 'opentime.db'), retentionSeconds: raw.OPENTIME_RETENTION_DAYS * 86_400 }),
     rasterizer: resvgNodeRasterizer(),
+    encoder: sharpPngEncoder(),
+    layerCacheBytes: raw.OPENTIME_LAYER_CACHE_MB * 1024 * 1024,
     images: sharpImageFetcher({ timeoutMs: config.photoTimeoutMs }),
     renderCache: lruByteCache(raw.OPENTIME_RENDER_CACHE_MB * 1024 * 1024),
     clock: options.clock ?? { now: () => Date.now() },

@@ -77,7 +77,7 @@ export function decide(input: DecideInput): GridDecision {
       const product = input.products.get(id);
       if (!product || !matches(product, source) || excluded(id, source, profile)) continue;
       taken.add(id);
-      chosen.push(shown(product, source.from));
+      chosen.push(shownProduct(product, source.from));
       fromThisSource++;
       if ((PROFILE_SOURCES as readonly string[]).includes(source.from)) personal = true;
     }
@@ -150,7 +150,8 @@ function excluded(id: string, source: Source, profile: Profile | undefined): boo
   return false;
 }
 
-function shown(product: Product, source: SourceKind): ShownProduct {
+/** A catalog product as a slot shows it (also used to draw products ahead of opens). */
+export function shownProduct(product: Product, source: SourceKind): ShownProduct {
   const item: ShownProduct = {
     id: product.id,
     title: product.title,

@@ -24,6 +24,11 @@ export interface GridLayout {
   title_min: number;
   /** Two lines of title, so that prices line up across a row. */
   title_height: number;
+  /**
+   * A card's height: fixed (not grown by its content), so that each card is
+   * a tile whose box does not depend on the product in it (see tiles.ts).
+   */
+  card_height: number;
   horizontal: boolean;
 }
 
@@ -34,7 +39,18 @@ const LINE = 1.25;
 export interface LayoutInput {
   size: { width: number; height: number };
   slots: number;
-  params: { headline: string; subheadline?: string | undefined; cta: string };
+  params: { headline: string; subheadline?: string | undefined; cta: string; show_price?: boolean | undefined };
+}
+
+/** The gap between a card's photo and its text in product-grid.html. */
+const CARD_GAP = 8;
+
+/** The height of a card's text in product-grid.html: the title's box, the price line and the call to action, 4 px apart. */
+function cardTextHeight(titleSize: number, params: LayoutInput['params'], titleHeight: number): number {
+  let height = titleHeight;
+  if (params.show_price !== false) height += 4 + titleSize * LINE;
+  if (params.cta) height += 4 + Math.round(titleSize * 0.9) * LINE;
+  return height;
 }
 
 export function gridLayout(block: LayoutInput): GridLayout {
@@ -72,6 +88,7 @@ export function gridLayout(block: LayoutInput): GridLayout {
       title_size: titleSize,
       title_min: 11,
       title_height: Math.ceil(titleSize * LINE * 2),
+      card_height: Math.max(imageHeight, Math.ceil(cardTextHeight(titleSize, params, Math.ceil(titleSize * LINE * 2)))),
       horizontal: true,
     };
   }
@@ -97,6 +114,7 @@ export function gridLayout(block: LayoutInput): GridLayout {
       title_size: titleSize,
       title_min: 11,
       title_height: Math.ceil(titleSize * LINE * 2),
+      card_height: Math.ceil(imageHeight + CARD_GAP + cardTextHeight(titleSize, params, Math.ceil(titleSize * LINE * 2))),
       horizontal: false,
     };
     if (!best || Math.min(imageHeight, cardWidth) > Math.min(best.image_height, best.card_width)) best = candidate;

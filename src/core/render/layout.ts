@@ -17,7 +17,16 @@ export function initLayout(wasm: ArrayBuffer | Uint8Array | WebAssembly.Module):
   return ready;
 }
 
-export async function toSvg(element: Element, width: number, height: number, fonts: readonly FontSpec[]): Promise<string> {
+/** Where satori placed an element (CSS pixels, from the canvas's top-left corner). */
+export interface PlacedNode {
+  key?: string | number | undefined;
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+export async function toSvg(element: Element, width: number, height: number, fonts: readonly FontSpec[], onNode?: (node: PlacedNode) => void): Promise<string> {
   if (!ready) throw new Error('[opentime] [layout] initLayout() was not called before rendering');
   await ready;
   // Characters no font has are left out rather than drawn as empty boxes.
@@ -26,5 +35,6 @@ export async function toSvg(element: Element, width: number, height: number, fon
     width,
     height,
     fonts: fonts as FontSpec[],
+    ...(onNode ? { onNodeDetected: onNode } : {}),
   });
 }

@@ -2,15 +2,18 @@ import type { BlockConfig } from '../blocks/schema.ts';
 import type { GridDecision, HeroDecision } from '../decide/decide.ts';
 import { AppError } from '../errors.ts';
 import { sniffImageType, toBase64 } from '../bytes.ts';
-import type { Assets, FontSpec, ImageFetcher, Rasterizer } from '../ports.ts';
+import type { Assets, FontSpec, ImageEncoder, ImageFetcher, Rasterizer } from '../ports.ts';
 import type { ProductGridBlock } from '../blocks/product-grid.ts';
-import { renderTemplate } from '../templates/render.ts';
+import { embedImages, renderTemplate, templateTree } from '../templates/render.ts';
 import type { TemplateEngine } from '../templates/liquid.ts';
 import type { ResolvedTemplate } from '../templates/registry.ts';
 import { h, img } from './elements.ts';
 import type { HeroBlock } from '../blocks/hero.ts';
 import { gridLayout, heroLayout, productViews, rowLayout } from './grid-layout.ts';
+import { LayerRenderer } from './layers.ts';
 import { toSvg } from './layout.ts';
+import { encodePng } from './png.ts';
+import { splitTiles } from './tiles.ts';
 
 export interface RendererDeps {
   rasterizer: Rasterizer;
@@ -23,9 +26,14 @@ export interface RendererDeps {
   scale: number;
   /** A product photo that takes longer than this is treated as missing. */
   photoTimeoutMs: number;
+  /** Encodes rendered pixels; without one, the rasterizer's own PNG (and the core's encoder for composites). */
+  encoder?: ImageEncoder | undefined;
+  /** Memory for rasterized layers and product tiles, in bytes (0: every grid is drawn whole). */
+  layerCacheBytes?: number;
 }
 
-export type GridRender = { png: Uint8Array } | { failedProducts: string[] };
+/** `draft`: encoded fast for the open waiting on it; the encoder can make it smaller later (`recompress`). */
+export type GridRender = { png: Uint8Array; draft?: boolean } | { failedProducts: string[] };
 
 export interface Renderer {
   /** Renders a decision with a template, or names the products whose photos could not be loaded. */
@@ -38,12 +46,17 @@ export interface Renderer {
    * or else its headline and a call to look.
    */
   renderStatic(block: BlockConfig): Promise<Uint8Array>;
+  /** Draws the layer and tiles a grid decision would use, ahead of the opens (after catalog and block changes). */
+  prepareGrid(block: ProductGridBlock, decision: GridDecision, template: ResolvedTemplate, now: number): Promise<void>;
+  /** The layer and tile cache, when grids are composited (tests, the bench). */
+  readonly layers: LayerRenderer | undefined;
 }
 
 export function createRenderer(deps: RendererDeps): Renderer {
   async function rasterize(svg: string): Promise<Uint8Array> {
     try {
-      return await deps.rasterizer.rasterize(svg, deps.scale);
+      if (!deps.encoder) return await deps.rasterizer.rasterize(svg, deps.scale);
+      return await deps.encoder.png(await deps.rasterizer.rasterizeRgba(svg, deps.scale), 'fast');
     } catch (error) {
       throw new AppError('RENDER_FAILED', 500, `[opentime] [${deps.rasterizer.name}] could not rasterize`, { cause: error });
     }
@@ -67,31 +80,60 @@ export function createRenderer(deps: RendererDeps): Renderer {
     return `data:${type};base64,${toBase64(bytes)}`;
   }
 
+  const templateDeps = { engine: deps.engine, images: deps.images, fonts: deps.fonts, scale: deps.scale, photoTimeoutMs: deps.photoTimeoutMs };
+  const layers =
+    (deps.layerCacheBytes ?? 0) > 0
+      ? new LayerRenderer({ rasterizer: deps.rasterizer, fonts: deps.fonts, scale: deps.scale, maxBytes: deps.layerCacheBytes ?? 0, embed: (tree) => embedImages(templateDeps, tree) })
+      : undefined;
+  const draft = deps.encoder?.recompress !== undefined;
+
+  async function gridTree(block: ProductGridBlock, decision: GridDecision, template: ResolvedTemplate, now: number) {
+    const products = productViews(decision);
+    const grid = gridLayout(block);
+    const scope = {
+      block: { id: block.id, width: block.size.width, height: block.size.height, slots: block.slots },
+      params: block.params,
+      layout: grid,
+      rows: rowLayout(block, grid),
+      products,
+      now: new Date(now).toISOString(),
+    };
+    const tree = await templateTree(templateDeps, template, scope, block.size, new Set(products.map((p) => p.image_url)));
+    return { products, tree };
+  }
+
   return {
+    layers,
+
     async renderGrid(block, decision, template, now) {
-      const products = productViews(decision);
-      const grid = gridLayout(block);
-      const scope = {
-        block: { id: block.id, width: block.size.width, height: block.size.height, slots: block.slots },
-        params: block.params,
-        layout: grid,
-        rows: rowLayout(block, grid),
-        products,
-        now: new Date(now).toISOString(),
-      };
-      const allowed = new Set(products.map((p) => p.image_url));
-      const tree = await renderTemplate(
-        { engine: deps.engine, images: deps.images, fonts: deps.fonts, scale: deps.scale, photoTimeoutMs: deps.photoTimeoutMs },
-        template,
-        scope,
-        block.size,
-        allowed,
-      );
-      if ('failedImages' in tree) {
-        const failed = new Set(tree.failedImages);
+      const { products, tree } = await gridTree(block, decision, template, now);
+      const failedProducts = (images: readonly string[]) => {
+        const failed = new Set(images);
         return { failedProducts: products.filter((p) => failed.has(p.image_url)).map((p) => p.id) };
+      };
+      // A template that marks its cards data-tile is composited from cached layers; any other is drawn whole.
+      const split = layers ? splitTiles(tree) : undefined;
+      if (layers && split) {
+        const composed = await layers.compose(split, block.size);
+        if ('failedImages' in composed) return failedProducts(composed.failedImages);
+        if ('image' in composed) {
+          const { image } = composed;
+          try {
+            return deps.encoder ? { png: await deps.encoder.png(image, 'fast'), draft } : { png: await encodePng(image.width, image.height, image.data) };
+          } finally {
+            composed.release();
+          }
+        }
       }
-      return { png: await rasterize(await layout(tree.element, block)) };
+      const embedded = await embedImages(templateDeps, tree);
+      if ('failedImages' in embedded) return failedProducts(embedded.failedImages);
+      return { png: await rasterize(await layout(embedded.element, block)), draft };
+    },
+
+    async prepareGrid(block, decision, template, now) {
+      if (!layers) return;
+      const split = splitTiles((await gridTree(block, decision, template, now)).tree);
+      if (split) await layers.prepare(split, block.size);
     },
 
     async renderHero(block, decision, template, now) {

@@ -122,6 +122,8 @@ export function parseHtml(source: string): ParsedHtml {
       if (/^\d+(\.\d+)?$/.test(fit)) element.props.fitMin = Number(fit);
       else problems.push(`<${tag}> data-fit-min="${fit}" is not a number of pixels`);
     }
+    // A product card whose drawing depends only on its product and size: rendered once, composited per decision.
+    if ('data-tile' in attributes) element.props.tile = true;
     if (selfClosing) {
       append(element);
       continue;

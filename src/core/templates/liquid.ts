@@ -104,6 +104,7 @@ export class TemplateEngine {
   }
 
   async render(key: string, source: string, scope: object): Promise<string> {
-    return (await this.engine.render(this.parse(key, source), scope)) as string;
+    // Synchronous rendering: every filter here is synchronous, and Liquid's async mode costs a promise per node.
+    return this.engine.renderSync(this.parse(key, source), scope) as string;
   }
 }

@@ -35,13 +35,19 @@ function imageElements(node: Child | Child[] | undefined, found: Element[]): voi
   imageElements(node.props.children as Child | Child[] | undefined, found);
 }
 
-export async function renderTemplate(
-  deps: TemplateRenderDeps,
+/**
+ * The template's element tree for this scope, not yet drawable: every <img>
+ * checked against the allowed images and given its size (an image not
+ * allowed, or unsized, becomes an empty box that keeps the layout), photos
+ * still named by URL (see `embedImages`), text fitted to its boxes.
+ */
+export async function templateTree(
+  deps: Pick<TemplateRenderDeps, 'engine' | 'fonts'>,
   template: ResolvedTemplate,
   scope: object,
   size: { width: number; height: number },
   allowedImages: ReadonlySet<string>,
-): Promise<TemplateTree> {
+): Promise<Element> {
   let html: string;
   try {
     html = await deps.engine.render(template.digest, template.source, scope);
@@ -53,37 +59,66 @@ export async function renderTemplate(
 
   const images: Element[] = [];
   imageElements(root, images);
-  const failedImages: string[] = [];
-  const signal = AbortSignal.timeout(deps.photoTimeoutMs);
-  await Promise.all(
-    images.map(async (image) => {
-      const src = String(image.props.src ?? '');
-      const style = image.props.style ?? {};
-      const width = Number(image.props.width ?? pixels(style.width) ?? 0);
-      const height = Number(image.props.height ?? pixels(style.height) ?? 0);
-      if (!allowedImages.has(src) || width <= 0 || height <= 0) {
-        // Not allowed (or unsized): an empty box keeps the layout.
-        image.type = 'div';
-        image.props = { style: { width: width || undefined, height: height || undefined } };
-        return;
-      }
-      if (src.startsWith('data:')) {
-        // Already embedded by the caller (a file under templates/).
-        image.props.width = width;
-        image.props.height = height;
-        return;
-      }
-      try {
-        const box = { width: Math.round(width * deps.scale), height: Math.round(height * deps.scale) };
-        image.props.src = (await deps.images.fetchImage(src, box, signal)).dataUri;
-        image.props.width = width;
-        image.props.height = height;
-      } catch {
-        failedImages.push(src);
-      }
-    }),
-  );
-  if (failedImages.length > 0) return { failedImages };
+  for (const image of images) {
+    const src = String(image.props.src ?? '');
+    const style = image.props.style ?? {};
+    const width = Number(image.props.width ?? pixels(style.width) ?? 0);
+    const height = Number(image.props.height ?? pixels(style.height) ?? 0);
+    if (!allowedImages.has(src) || width <= 0 || height <= 0) {
+      image.type = 'div';
+      image.props = { style: { width: width || undefined, height: height || undefined } };
+      continue;
+    }
+    image.props.width = width;
+    image.props.height = height;
+  }
   fitText(root, deps.fonts);
-  return { element: h('div', { display: 'flex', width: size.width, height: size.height, overflow: 'hidden' }, root) };
+  // No `overflow: hidden` here: the canvas clips the block already, and satori would
+  // turn it into a mask on every element inside, which makes resvg several times slower.
+  return h('div', { display: 'flex', width: size.width, height: size.height }, root);
+}
+
+/**
+ * A copy of a tree with its photos fetched at the size they are drawn (at
+ * output resolution) and embedded, or the URLs of those that did not load.
+ * The tree itself is not changed: it may be a cache key.
+ */
+export async function embedImages(deps: Pick<TemplateRenderDeps, 'images' | 'scale' | 'photoTimeoutMs'>, tree: Element): Promise<TemplateTree> {
+  const signal = AbortSignal.timeout(deps.photoTimeoutMs);
+  const failedImages: string[] = [];
+  const pending: Array<Promise<void>> = [];
+  const copy = (node: Child | Child[] | undefined): Child | Child[] | undefined => {
+    if (Array.isArray(node)) return node.map((child) => copy(child) as Child);
+    if (!node || typeof node !== 'object') return node;
+    const element: Element = { ...node, props: { ...node.props } };
+    if (element.type === 'img') {
+      const src = String(element.props.src ?? '');
+      if (!src.startsWith('data:')) {
+        const box = { width: Math.round(Number(element.props.width) * deps.scale), height: Math.round(Number(element.props.height) * deps.scale) };
+        pending.push(
+          deps.images.fetchImage(src, box, signal).then(
+            (image) => void (element.props.src = image.dataUri),
+            () => void failedImages.push(src),
+          ),
+        );
+      }
+      return element;
+    }
+    if (element.props.children !== undefined) element.props.children = copy(element.props.children as Child | Child[]);
+    return element;
+  };
+  const element = copy(tree) as Element;
+  await Promise.all(pending);
+  return failedImages.length > 0 ? { failedImages } : { element };
+}
+
+/** Template → drawable element tree: `templateTree` with its photos embedded. */
+export async function renderTemplate(
+  deps: TemplateRenderDeps,
+  template: ResolvedTemplate,
+  scope: object,
+  size: { width: number; height: number },
+  allowedImages: ReadonlySet<string>,
+): Promise<TemplateTree> {
+  return embedImages(deps, await templateTree(deps, template, scope, size, allowedImages));
 }

@@ -1,0 +1,172 @@
+import { LRUCache } from 'lru-cache';
+import type { FontSpec, Rasterizer, RgbaImage } from '../ports.ts';
+import type { TemplateTree } from '../templates/render.ts';
+import { drawOver, tileImage, type TileImage } from './composite.ts';
+import type { Element } from './elements.ts';
+import { toSvg } from './layout.ts';
+import { tileTree, type SplitTree, type Tile } from './tiles.ts';
+
+/**
+ * Rasterized layers and tiles, and the composite of a decision from them.
+ * A decision never drawn before whose products and layer were drawn before
+ * costs a copy of the layer and a few row copies per tile: no layout, no
+ * rasterizing. Entries are keyed by the element trees they were drawn from
+ * (content-addressed: a changed title, price, photo URL, size or template
+ * is a different key, so nothing is ever invalidated), held as raw pixels
+ * in an LRU bounded in bytes, and each is drawn at most once at a time
+ * however many opens want it.
+ */
+export interface LayerDeps {
+  rasterizer: Rasterizer;
+  fonts: readonly FontSpec[];
+  scale: number;
+  /** Fetches and embeds a tree's photos (or names those that failed). */
+  embed(tree: Element): Promise<TemplateTree>;
+  maxBytes: number;
+}
+
+interface Box {
+  x: number;
+  y: number;
+}
+
+/** A layer and where its tiles go, in output pixels; `boxes` is undefined when the layout did not keep the tiles' declared sizes. */
+interface Layer {
+  image: RgbaImage;
+  boxes: Box[] | undefined;
+}
+
+type Drawn<T> = { value: T } | { failedImages: string[] };
+
+/** `release` hands the composite's pixels back for reuse, once they are encoded. */
+export type Composed = { image: RgbaImage; release: () => void } | { failedImages: string[] } | { whole: true };
+
+const ENTRY_OVERHEAD_BYTES = 256;
+/** Composite buffers kept for reuse: a 1200×600 composite is 2.9 MB, and allocating one per open keeps the garbage collector busy. */
+const SPARE_BUFFERS = 4;
+
+export class LayerRenderer {
+  private readonly cache: LRUCache<string, Layer | TileImage>;
+  private readonly inflight = new Map<string, Promise<Drawn<Layer | TileImage>>>();
+  private readonly deps: LayerDeps;
+  private readonly spare: Uint8Array[] = [];
+  /** Layers and tiles drawn (for tests and the bench: each key once). */
+  drawn = 0;
+
+  constructor(deps: LayerDeps) {
+    this.deps = deps;
+    this.cache = new LRUCache({
+      maxSize: Math.max(1, deps.maxBytes),
+      sizeCalculation: (value, key) => ('boxes' in value ? value.image.data.byteLength : value.data.byteLength + value.runs.byteLength) + key.length * 2 + ENTRY_OVERHEAD_BYTES,
+    });
+  }
+
+  /** Raw pixels held, in bytes (for the bench's memory report). */
+  get bytes(): number {
+    return this.cache.calculatedSize;
+  }
+
+  /** Whether drawing ahead still fits without evicting (a tenth of the cache is left for opens). */
+  hasRoom(): boolean {
+    return this.cache.calculatedSize < this.deps.maxBytes * 0.9;
+  }
+
+  /**
+   * The decision's image from its layer and tiles, drawing those missing;
+   * `whole` when the layout does not place the tiles at their declared
+   * sizes (the caller draws the tree whole instead).
+   */
+  async compose(split: SplitTree, size: { width: number; height: number }): Promise<Composed> {
+    const [layer, ...tiles] = await Promise.all([this.layer(split.layer, size), ...split.tiles.map((tile) => this.tile(tile))]);
+    const failed = [layer, ...tiles].flatMap((drawn) => ('failedImages' in drawn ? drawn.failedImages : []));
+    if (failed.length > 0) return { failedImages: failed };
+    const { image, boxes } = (layer as { value: Layer }).value;
+    if (!boxes || boxes.length !== split.tiles.length) return { whole: true };
+    // The cached layer is shared: the composite is drawn on a copy, in a spare buffer when one fits.
+    const index = this.spare.findIndex((buffer) => buffer.byteLength === image.data.byteLength);
+    const data = index === -1 ? new Uint8Array(image.data.byteLength) : (this.spare.splice(index, 1)[0] as Uint8Array);
+    data.set(image.data);
+    const out: RgbaImage = { width: image.width, height: image.height, data };
+    tiles.forEach((drawn, i) => {
+      const box = boxes[i] as Box;
+      drawOver(out, (drawn as { value: TileImage }).value, box.x, box.y);
+    });
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      if (this.spare.length < SPARE_BUFFERS) this.spare.push(data);
+    };
+    return { image: out, release };
+  }
+
+  /** Draws a split tree's layer and tiles ahead of the opens that will need them (catalog and block changes). */
+  async prepare(split: SplitTree, size: { width: number; height: number }): Promise<void> {
+    await Promise.all([this.layer(split.layer, size), ...split.tiles.map((tile) => this.tile(tile))]);
+  }
+
+  private once<T extends Layer | TileImage>(key: string, draw: () => Promise<Drawn<T>>): Promise<Drawn<T>> {
+    const cached = this.cache.get(key);
+    if (cached) return Promise.resolve({ value: cached as T });
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      this.drawn++;
+      pending = draw()
+        .then((drawn) => {
+          if ('value' in drawn) this.cache.set(key, drawn.value);
+          return drawn;
+        })
+        .finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    return pending as Promise<Drawn<T>>;
+  }
+
+  private layer(tree: Element, size: { width: number; height: number }): Promise<Drawn<Layer>> {
+    const { scale } = this.deps;
+    return this.once(JSON.stringify(['layer', scale, size.width, size.height, tree]), async () => {
+      const embedded = await this.deps.embed(tree);
+      if ('failedImages' in embedded) return embedded;
+      const placed = new Map<number, { left: number; top: number; width: number; height: number }>();
+      const svg = await toSvg(embedded.element, size.width, size.height, this.deps.fonts, (node) => {
+        if (typeof node.key === 'string' && node.key.startsWith('tile:')) placed.set(Number(node.key.slice(5)), node);
+      });
+      const image = await this.deps.rasterizer.rasterizeRgba(svg, scale);
+      const boxes: Box[] = [];
+      for (let i = 0; i < placed.size; i++) {
+        const node = placed.get(i);
+        if (!node) return { value: { image, boxes: undefined } };
+        boxes.push({ x: Math.round(node.left * scale), y: Math.round(node.top * scale) });
+      }
+      return { value: { image, boxes: this.sizesKept(tree, placed) ? boxes : undefined } };
+    });
+  }
+
+  /** Whether every placeholder was laid out at its declared size (flex can shrink or stretch a box). */
+  private sizesKept(tree: Element, placed: ReadonlyMap<number, { width: number; height: number }>): boolean {
+    const declared = new Map<number, { width?: unknown; height?: unknown }>();
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) return node.forEach(walk);
+      if (!node || typeof node !== 'object') return;
+      const element = node as Element;
+      if (typeof element.key === 'string' && element.key.startsWith('tile:')) declared.set(Number(element.key.slice(5)), element.props.style ?? {});
+      walk(element.props.children);
+    };
+    walk(tree);
+    for (const [i, node] of placed) {
+      const style = declared.get(i);
+      if (!style || Math.abs(Number.parseFloat(String(style.width)) - node.width) > 0.01 || Math.abs(Number.parseFloat(String(style.height)) - node.height) > 0.01) return false;
+    }
+    return true;
+  }
+
+  private tile(tile: Tile): Promise<Drawn<TileImage>> {
+    const tree = tileTree(tile);
+    return this.once(JSON.stringify(['tile', this.deps.scale, tree]), async () => {
+      const embedded = await this.deps.embed(tree);
+      if ('failedImages' in embedded) return embedded;
+      const svg = await toSvg(embedded.element, tile.width, tile.height, this.deps.fonts);
+      return { value: tileImage(await this.deps.rasterizer.rasterizeRgba(svg, this.deps.scale)) };
+    });
+  }
+}
