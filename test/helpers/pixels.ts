@@ -43,3 +43,25 @@ export function slotBox(pixels: Pixels, slot: number, slots = 3): { x: number; y
   const width = Math.floor(pixels.width / slots);
   return { x: slot * width, y: Math.floor(pixels.height * 0.2), width, height: Math.floor(pixels.height * 0.6) };
 }
+
+/**
+ * Whether two PNGs show the same picture: the same size, and at most 0.5% of
+ * pixels differing by more than 48 in a channel. The bytes of one render can
+ * change while it is cached (a PNG encoded fast for its first open is
+ * re-encoded smaller with a palette later), so tests that ask "is this the
+ * same image?" compare what a subscriber would see, not bytes.
+ */
+export async function sameImage(a: Uint8Array, b: Uint8Array): Promise<boolean> {
+  const [x, y] = await Promise.all([a, b].map((bytes) => sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true })));
+  if (!x || !y || x.info.width !== y.info.width || x.info.height !== y.info.height) return false;
+  let different = 0;
+  for (let i = 0; i < x.data.length; i += 3) {
+    for (let c = 0; c < 3; c++) {
+      if (Math.abs((x.data[i + c] as number) - (y.data[i + c] as number)) > 48) {
+        different++;
+        break;
+      }
+    }
+  }
+  return different / (x.data.length / 3) <= 0.005;
+}

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, seeded, type TestApp } from '../helpers/app.ts';
 import { PHOTO_COLORS, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
-import { slotBox } from '../helpers/pixels.ts';
+import { sameImage, slotBox } from '../helpers/pixels.ts';
 
 let photos: PhotoServer;
 let app: TestApp;
@@ -44,7 +44,7 @@ describe('DELETE /v1/subjects/:id', () => {
     expect(await profileStatus('leaver@example.com')).toBe(404);
 
     const after = await app.open('grid', { u: 'leaver', m: 'm1' });
-    expect(Buffer.from(after.bytes).equals(await genericImage())).toBe(true);
+    expect(await sameImage(after.bytes, await genericImage())).toBe(true);
     const click = await app.click('grid', 0, { u: 'leaver', m: 'm2' });
     expect(click.headers.get('location')).toBe('https://shop.example.com/');
   });
@@ -67,7 +67,7 @@ describe('suppressions', () => {
     expect(await event.json()).toMatchObject({ applied: 0, dropped: 1 });
     expect(await profileStatus('quiet')).toBe(404);
     const { bytes } = await app.open('grid', { u: 'quiet' });
-    expect(Buffer.from(bytes).equals(await genericImage())).toBe(true);
+    expect(await sameImage(bytes, await genericImage())).toBe(true);
     expect((await app.click('grid', 0, { u: 'quiet' })).headers.get('location')).toBe('https://shop.example.com/');
     expect(await (await app.admin('GET', '/v1/suppressions/quiet')).json()).toEqual({ suppressed: true, source: 'admin' });
 
@@ -79,7 +79,7 @@ describe('suppressions', () => {
     await added('known', 'p-orange');
     await app.admin('POST', '/v1/suppressions', { ids: ['known'] });
     const { bytes } = await app.open('grid', { u: 'known', m: 'x' });
-    expect(Buffer.from(bytes).equals(await genericImage())).toBe(true);
+    expect(await sameImage(bytes, await genericImage())).toBe(true);
     await app.settle();
     await app.admin('DELETE', '/v1/suppressions/known');
     // No record of that open was kept: the click decides now, from the profile.
@@ -107,7 +107,7 @@ describe('consent', () => {
     expect(await denied.json()).toMatchObject({ dropped: 1 });
     expect(await (await app.admin('GET', '/v1/suppressions/shy')).json()).toEqual({ suppressed: true, source: 'consent' });
     const { bytes } = await app.open('grid', { u: 'shy' });
-    expect(Buffer.from(bytes).equals(await genericImage())).toBe(true);
+    expect(await sameImage(bytes, await genericImage())).toBe(true);
 
     const granted = await added('shy', 'p-green', { context: { consent: { categoryPreferences: { Personalization: true } } } });
     expect(await granted.json()).toMatchObject({ applied: 1, dropped: 0 });
