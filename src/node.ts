@@ -12,7 +12,7 @@ import { resvgNodeRasterizer } from './adapters/raster/resvg-node.ts';
 import { sharpPngEncoder } from './adapters/raster/sharp-png.ts';
 import { sqliteStore } from './adapters/store/sqlite.ts';
 import { createApp, type Opentime } from './app.ts';
-import { appConfig, parseConfig, type RawConfig } from './core/config.ts';
+import { appConfig, imageFetchSettings, parseConfig, type RawConfig } from './core/config.ts';
 import type { AppDeps } from './core/deps.ts';
 import type { Logger, Store } from './core/ports.ts';
 import { initLayout } from './core/render/layout.ts';
@@ -49,13 +49,25 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
 
   await initLayout(await layoutWasm());
   const background = trackedBackground();
+  const images = imageFetchSettings(raw);
+  // The demo's photos are this server's own URLs, on a loopback address by default: the one
+  // private place photos may come from, once the server knows its origin (after listening).
+  let demoOrigin: string | undefined;
+  const isDemoPhoto = (url: URL) => url.origin === demoOrigin && /^\/demo\/products\/[\w.-]+$/.test(url.pathname) && url.search === '';
+  // The app's counters, once the app exists (photos are fetched only by its renders).
+  let countPhoto: ((name: string) => void) | undefined;
   const deps: AppDeps = {
     config,
     store: options.store ?? (await storeFor(raw, dataDir, logger)),
     rasterizer: resvgNodeRasterizer(),
     encoder: sharpPngEncoder(),
     layerCacheBytes: raw.OPENTIME_LAYER_CACHE_MB * 1024 * 1024,
-    images: sharpImageFetcher({ timeoutMs: config.photoTimeoutMs }),
+    images: sharpImageFetcher({
+      timeoutMs: config.photoTimeoutMs,
+      ...images,
+      policy: { ...images.policy, trusted: isDemoPhoto },
+      count: (name) => countPhoto?.(name),
+    }),
     renderCache: lruByteCache(raw.OPENTIME_RENDER_CACHE_MB * 1024 * 1024),
     clock: { now: () => Date.now() },
     background: background.run,
@@ -64,6 +76,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     logger,
   };
   const opentime = createApp(deps);
+  countPhoto = (name) => opentime.services.counters.add(name);
 
   const server: ServerType = await new Promise((ready) => {
     const s = serve({ fetch: opentime.app.fetch, port: raw.PORT }, () => ready(s));
@@ -71,7 +84,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const port = (server.address() as AddressInfo).port;
   const url = `http://localhost:${port}`;
 
-  if (config.demo) await seedDemo(deps, config.publicUrl ?? url);
+  if (config.demo) {
+    demoOrigin = new URL(config.publicUrl ?? url).origin;
+    await seedDemo(deps, config.publicUrl ?? url);
+  }
 
   let closing: Promise<void> | undefined;
   const close = () => {

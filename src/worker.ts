@@ -15,7 +15,7 @@ import { bundledFonts } from './adapters/workers/fonts.ts';
 import { workerKeys } from './adapters/workers/keys.ts';
 import { consoleLogger } from './adapters/workers/logger.ts';
 import { createApp, type Opentime } from './app.ts';
-import { appConfig, parseConfig } from './core/config.ts';
+import { appConfig, imageFetchSettings, parseConfig } from './core/config.ts';
 import type { AppDeps } from './core/deps.ts';
 import { describeError } from './core/errors.ts';
 import { initLayout } from './core/render/layout.ts';
@@ -95,6 +95,7 @@ export function createWorker(options: WorkerOptions = {}): OpentimeWorker {
     await Promise.all([initLayout(layoutWasm), initResvgWasm(resvgWasm)]);
     const background = waitUntilBackground();
     let opentime: Opentime | undefined;
+    const images = imageFetchSettings(raw);
     // The demo shop's photos are on this Worker's own origin, and a Worker fetching its own
     // hostname is either refused or loops through the internet: the app answers them itself.
     // Only those: an own URL that renders (an /i/ image as a product photo) would render within a render.
@@ -112,7 +113,15 @@ export function createWorker(options: WorkerOptions = {}): OpentimeWorker {
       rasterizer: resvgWasmRasterizer(),
       encoder: portablePngEncoder(),
       layerCacheBytes: Math.min(raw.OPENTIME_LAYER_CACHE_MB, MEMORY_LAYER_CACHE_MAX_MB) * 1024 * 1024,
-      images: workersImageFetcher({ timeoutMs: config.photoTimeoutMs, resize: raw.OPENTIME_IMAGE_RESIZING, fetch: fetchPhoto }),
+      images: workersImageFetcher({
+        timeoutMs: config.photoTimeoutMs,
+        resize: raw.OPENTIME_IMAGE_RESIZING,
+        fetch: fetchPhoto,
+        ...images,
+        // Own demo photos never leave the isolate (fetchPhoto), so no host or address check applies to them.
+        policy: { ...images.policy, trusted: isOwnDemoPhoto },
+        count: (name) => opentime?.services.counters.add(name),
+      }),
       renderCache: cacheApiByteCache({
         cache: caches.open(options.cacheName ?? 'opentime-renders'),
         memoryBytes: Math.min(raw.OPENTIME_RENDER_CACHE_MB, MEMORY_RENDER_CACHE_MAX_MB) * 1024 * 1024,

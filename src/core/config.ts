@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from './errors.ts';
+import { parseHostPatterns, type ImageUrlPolicy } from './images/url-safety.ts';
 import { parseSigningKeys, type SigningKey } from './signing.ts';
 import { describeProblems, problemsFrom } from './validation.ts';
 
@@ -32,6 +33,17 @@ function isOrigin(value: string): boolean {
     return false;
   }
 }
+
+/** OPENTIME_IMAGE_HOSTS: host patterns (src/core/images/url-safety.ts), every bad entry reported. */
+const imageHosts = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === '') return undefined;
+    const { patterns, problems } = parseHostPatterns(v);
+    for (const message of problems) ctx.addIssue({ code: 'custom', message });
+    return patterns;
+  });
 
 const int = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).optional().transform((v) => v ?? fallback);
@@ -107,6 +119,26 @@ export const configSchema = z.object({
    * embedding the original (which resvg then decodes whole, costing CPU time).
    */
   OPENTIME_IMAGE_RESIZING: z.enum(['none', 'cloudflare']).optional().transform((v) => v ?? 'none'),
+  /**
+   * Hosts product and hero photos may be fetched from, comma-separated: `cdn.example.com`,
+   * `*.cdn.example.com` (any subdomain), `host:8080` or `host:*` for a port other than 80/443.
+   * Unset: any host whose addresses are public, since photo URLs come only from the catalog and
+   * block configs (admin writes) and the address checks keep every fetch out of the server's own
+   * network. Setting it means a leaked admin key cannot make the server fetch anywhere else.
+   */
+  OPENTIME_IMAGE_HOSTS: imageHosts,
+  /**
+   * Development and tests only: photos may come from loopback, private, CGNAT and unique-local
+   * addresses. Off, a photo URL cannot reach localhost, the LAN or a cloud metadata service
+   * (SSRF); link-local and metadata addresses stay refused even when on.
+   */
+  OPENTIME_IMAGE_ALLOW_PRIVATE: flag(false),
+  /** Redirects a photo fetch follows, each target checked again: a chain cannot hold a render or hide its end. */
+  OPENTIME_IMAGE_MAX_REDIRECTS: int(0, 10, 3),
+  /** A photo larger than this is cut off and refused (memory; a URL pointing at a video). Unset: 15 MB on Node, 4 MB on Workers. */
+  OPENTIME_IMAGE_MAX_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).optional(),
+  /** A photo whose header claims more pixels is refused before decoding (decompression bombs). Unset: 40 M on Node, 8 M on Workers. */
+  OPENTIME_IMAGE_MAX_PIXELS: z.coerce.number().int().min(1).max(268_402_689).optional(),
   /** A trait that opts a subscriber out when true (for example `opentime_opt_out`). */
   OPENTIME_OPT_OUT_TRAIT: z.string().min(1).max(100).optional(),
   /**
@@ -172,6 +204,16 @@ export function parseConfig(env: Record<string, string | undefined>): RawConfig 
     throw new AppError('VALIDATION_FAILED', 500, `[opentime] invalid configuration: ${describeProblems(problems)}`, { details: problems });
   }
   return result.data;
+}
+
+/** The settings of the photo fetcher (src/adapters/image/), for the entries that build it. */
+export function imageFetchSettings(raw: RawConfig): { policy: ImageUrlPolicy; maxRedirects: number; maxBytes: number | undefined; maxPixels: number | undefined } {
+  return {
+    policy: { hosts: raw.OPENTIME_IMAGE_HOSTS, allowPrivate: raw.OPENTIME_IMAGE_ALLOW_PRIVATE },
+    maxRedirects: raw.OPENTIME_IMAGE_MAX_REDIRECTS,
+    maxBytes: raw.OPENTIME_IMAGE_MAX_BYTES,
+    maxPixels: raw.OPENTIME_IMAGE_MAX_PIXELS,
+  };
 }
 
 /** The app's view of the configuration, once keys and the secret are settled. */

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/node.ts';
 import { sdkTag } from '../../src/sdk/script.ts';
 import { memoryLogger, testBlock, testCatalog } from '../helpers/app.ts';
-import { PHOTO_COLORS, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
+import { PHOTO_COLORS, PHOTO_SERVER_ENV, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
 import { decode, slotBox } from '../helpers/pixels.ts';
 
 /**
@@ -110,6 +110,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the snippet in headless Chromium', () =>
         OPENTIME_SECRET: 'browser-test-secret-0123456',
         OPENTIME_BROWSER_KEY: BROWSER_KEY,
         OPENTIME_CORS_ORIGINS: shopOrigin,
+        ...PHOTO_SERVER_ENV,
       },
       logger: memoryLogger(),
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/core/config.ts';
+import { imageFetchSettings, parseConfig } from '../../src/core/config.ts';
 
 const problemsOf = (env: Record<string, string>) => {
   try {
@@ -36,6 +36,32 @@ describe('store selection in the configuration', () => {
     expect(problemsOf({ REDIS_URL: 'redis://a:6379', REDIS_CLUSTER_NODES: 'b:7000', PORT: 'eighty' })).toEqual([
       expect.objectContaining({ path: 'PORT' }),
       { path: 'REDIS_CLUSTER_NODES', message: 'set REDIS_URL or REDIS_CLUSTER_NODES, not both' },
+    ]);
+  });
+});
+
+describe('photo fetching in the configuration', () => {
+  it('fetches from any public host on default ports by default, private addresses off', () => {
+    const settings = imageFetchSettings(parseConfig({}));
+    expect(settings).toEqual({ policy: { hosts: undefined, allowPrivate: false }, maxRedirects: 3, maxBytes: undefined, maxPixels: undefined });
+  });
+
+  it('reads the host list and limits', () => {
+    const settings = imageFetchSettings(
+      parseConfig({ OPENTIME_IMAGE_HOSTS: 'cdn.shop.com,*.imgix.net:8443', OPENTIME_IMAGE_ALLOW_PRIVATE: '1', OPENTIME_IMAGE_MAX_REDIRECTS: '0', OPENTIME_IMAGE_MAX_BYTES: '2000000', OPENTIME_IMAGE_MAX_PIXELS: '1000000' }),
+    );
+    expect(settings.policy.hosts).toEqual([
+      { host: 'cdn.shop.com', subdomains: false, port: undefined },
+      { host: 'imgix.net', subdomains: true, port: 8443 },
+    ]);
+    expect([settings.policy.allowPrivate, settings.maxRedirects, settings.maxBytes, settings.maxPixels]).toEqual([true, 0, 2_000_000, 1_000_000]);
+  });
+
+  it('reports every host entry that is not a host, with the other problems', () => {
+    expect(problemsOf({ OPENTIME_IMAGE_HOSTS: 'https://cdn.shop.com/,ok.com,a b', OPENTIME_IMAGE_MAX_REDIRECTS: '50' })).toEqual([
+      { path: 'OPENTIME_IMAGE_HOSTS', message: expect.stringContaining('"https://cdn.shop.com/": expected host names like cdn.example.com') },
+      { path: 'OPENTIME_IMAGE_HOSTS', message: expect.stringContaining('"a b": expected host names') },
+      expect.objectContaining({ path: 'OPENTIME_IMAGE_MAX_REDIRECTS' }),
     ]);
   });
 });

@@ -7,12 +7,12 @@ import { sharpPngEncoder } from '../../src/adapters/raster/sharp-png.ts';
 import { memoryStore } from '../../src/adapters/store/memory.ts';
 import { createApp, type Opentime } from '../../src/app.ts';
 import type { BlockInput } from '../../src/core/blocks/schema.ts';
-import type { AppConfig } from '../../src/core/config.ts';
+import { imageFetchSettings, parseConfig, type AppConfig } from '../../src/core/config.ts';
 import type { AppDeps } from '../../src/core/deps.ts';
 import type { FontSpec, Logger, Store } from '../../src/core/ports.ts';
 import { initLayout } from '../../src/core/render/layout.ts';
 import { decode, type Pixels } from './pixels.ts';
-import type { PhotoColor, PhotoServer } from './photo-server.ts';
+import { PHOTO_SERVER_ENV, type PhotoColor, type PhotoServer } from './photo-server.ts';
 import { resolve } from 'node:path';
 
 export const WRITE_KEY = 'test-write-key-0123456789';
@@ -86,12 +86,14 @@ export async function createTestApp(options: { store?: Store; config?: Partial<A
     requireSignature: false,
     ...options.config,
   };
+  let countPhoto: ((name: string) => void) | undefined;
   const deps: AppDeps = {
     config,
     store: options.store ?? memoryStore(),
     rasterizer: resvgNodeRasterizer(),
     encoder: sharpPngEncoder(),
-    images: sharpImageFetcher({ timeoutMs: config.photoTimeoutMs, failureTtlMs: 1 }),
+    // Photos come from the test photo server on 127.0.0.1, which only these settings allow; counted by the app's counters.
+    images: sharpImageFetcher({ timeoutMs: config.photoTimeoutMs, failureTtlMs: 1, ...imageFetchSettings(parseConfig(PHOTO_SERVER_ENV)), count: (name) => countPhoto?.(name) }),
     renderCache: lruByteCache(64 * 1024 * 1024),
     clock,
     background: background.run,
@@ -100,6 +102,7 @@ export async function createTestApp(options: { store?: Store; config?: Partial<A
     logger,
   };
   const opentime = createApp(deps);
+  countPhoto = (name) => opentime.services.counters.add(name);
   const request = async (path: string, init?: RequestInit) => opentime.app.request(path, init);
   const basic = `Basic ${btoa(`${WRITE_KEY}:`)}`;
   const qs = (query: Record<string, string>) => new URLSearchParams(query).toString();

@@ -17,6 +17,12 @@ export const PHOTO_COLORS = {
 } as const satisfies Record<string, readonly [number, number, number]>;
 export type PhotoColor = keyof typeof PHOTO_COLORS;
 
+/**
+ * The photo server is on 127.0.0.1 at a random port, which the photo fetcher refuses by default
+ * (loopback, not port 80/443): tests that render its photos opt in with these settings.
+ */
+export const PHOTO_SERVER_ENV = { OPENTIME_IMAGE_HOSTS: '127.0.0.1:*', OPENTIME_IMAGE_ALLOW_PRIVATE: '1' } as const;
+
 export interface PhotoServer {
   origin: string;
   url(name: PhotoColor | 'missing' | 'html' | 'slow' | 'garbage'): string;

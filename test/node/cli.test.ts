@@ -11,7 +11,7 @@ import { ingestEvents } from '../../src/core/events/ingest.ts';
 import { normalizeEvent } from '../../src/core/events/normalize.ts';
 import { createSubjectKeyer } from '../../src/core/subjects.ts';
 import { testBlock, testCatalog } from '../helpers/app.ts';
-import { PHOTO_COLORS, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
+import { PHOTO_COLORS, PHOTO_SERVER_ENV, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
 import { decode, slotBox } from '../helpers/pixels.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -24,7 +24,7 @@ async function opentime(args: string[]): Promise<{ code: number; stdout: string;
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, ['src/opentime.mjs', ...args], {
       cwd: ROOT,
-      env: { ...process.env, OPENTIME_DATA_DIR: dir, OPENTIME_SECRET: SECRET },
+      env: { ...process.env, ...PHOTO_SERVER_ENV, OPENTIME_DATA_DIR: dir, OPENTIME_SECRET: SECRET },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {

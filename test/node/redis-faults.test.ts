@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/node.ts';
 import { memoryLogger, testBlock, testCatalog } from '../helpers/app.ts';
-import { PHOTO_COLORS, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
+import { PHOTO_COLORS, PHOTO_SERVER_ENV, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
 import { decode, slotBox } from '../helpers/pixels.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
 
@@ -34,6 +34,7 @@ beforeAll(async () => {
       OPENTIME_SECRET: 'faults-secret-0123456789abcdef',
       OPENTIME_DEMO: '0',
       REDIS_URL: redis.url,
+      ...PHOTO_SERVER_ENV,
     },
     logger,
   });

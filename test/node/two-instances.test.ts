@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/node.ts';
 import { memoryLogger, testBlock, testCatalog } from '../helpers/app.ts';
-import { PHOTO_COLORS, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
+import { PHOTO_COLORS, PHOTO_SERVER_ENV, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
 import { decode, sameImage, slotBox } from '../helpers/pixels.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
 
@@ -38,6 +38,7 @@ async function instance(): Promise<RunningServer> {
       // Rendering in the same process can hold the event loop; the budget is not what this file tests.
       OPENTIME_STORE_TIMEOUT_MS: '1000',
       REDIS_URL: redis.url,
+      ...PHOTO_SERVER_ENV,
     },
     logger: memoryLogger(),
   });

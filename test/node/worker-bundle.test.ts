@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/adapters/node/files.ts';
 import { testBlock, testCatalog } from '../helpers/app.ts';
-import { PHOTO_COLORS, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
+import { PHOTO_COLORS, PHOTO_SERVER_ENV, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
 import { decode, slotBox } from '../helpers/pixels.ts';
 
 /**
@@ -57,7 +57,7 @@ beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'opentime-wrangler-'));
   const port = await freePort();
   origin = `http://127.0.0.1:${port}`;
-  const vars = { OPENTIME_ADMIN_KEY: ADMIN_KEY, OPENTIME_WRITE_KEY: WRITE_KEY, OPENTIME_SECRET: 'bundle-secret-0123456789abcdef', OPENTIME_STORE_TIMEOUT_MS: '2000', OPENTIME_BLOCK_CACHE_SECONDS: '0' };
+  const vars = { OPENTIME_ADMIN_KEY: ADMIN_KEY, OPENTIME_WRITE_KEY: WRITE_KEY, OPENTIME_SECRET: 'bundle-secret-0123456789abcdef', OPENTIME_STORE_TIMEOUT_MS: '2000', OPENTIME_BLOCK_CACHE_SECONDS: '0', ...PHOTO_SERVER_ENV };
   const args = ['node_modules/wrangler/bin/wrangler.js', 'dev', '--port', String(port), '--ip', '127.0.0.1', '--persist-to', stateDir, '--inspector-port', String(await freePort())];
   for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
   // Its own process group, so that wrangler and the workerd it starts are stopped together.

@@ -44,6 +44,10 @@ export function photoService(): (request: Request) => Promise<Response> {
     hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1);
     const name = url.pathname.slice(1).replace(/\.png$/, '');
     if (name in PHOTO_COLORS) return png(await photo(name as PhotoColor));
+    // Redirects, for the fetcher's checks of every hop: /redirect?to=<url>, and chains /hop-3 → /hop-2 → … → /red.png.
+    const hop = /^hop-(\d+)$/.exec(name);
+    if (hop) return new Response(null, { status: 302, headers: { location: hop[1] === '0' ? '/red.png' : `/hop-${Number(hop[1]) - 1}` } });
+    if (name === 'redirect') return new Response(null, { status: 302, headers: { location: url.searchParams.get('to') ?? '/' } });
     switch (name) {
       case 'html':
         return new Response('<html>not a photo</html>', { headers: { 'content-type': 'text/html' } });

@@ -1,31 +1,56 @@
 import { LRUCache } from 'lru-cache';
 import sharp from 'sharp';
+import { asImageFetchError, failure, failureCounters } from '../../core/images/fetch-error.ts';
+import { inspectPhoto, type PhotoType } from '../../core/images/image-header.ts';
+import type { ImageUrlPolicy } from '../../core/images/url-safety.ts';
 import type { FetchedImage, ImageFetcher } from '../../core/ports.ts';
+import { safeHttpGet, type Resolver } from './node-http.ts';
 
 /**
- * Product and hero photos on Node: fetched once, scaled with sharp to cover
- * the box they are drawn in (at output resolution), and kept as JPEG data
- * URIs sized in bytes. Concurrent requests for the same photo share one
- * fetch; a photo that fails is not asked for again for a short while.
+ * Product and hero photos on Node: fetched once (node-http.ts: allowed
+ * hosts, public addresses only, redirects re-checked, time and byte limits),
+ * checked by their bytes (a PNG, JPEG, GIF or WebP whose header is within the
+ * pixel limit), scaled with sharp to cover the box they are drawn in (at
+ * output resolution), and kept as JPEG data URIs sized in bytes. Concurrent
+ * requests for the same photo share one fetch; a photo that fails is not
+ * asked for again for a short while. Every fetch that gives no photo is
+ * counted, by why (`images.refused.<reason>`, `images.failed.<reason>`).
  */
 export interface SharpFetcherOptions {
+  /** The whole fetch: every redirect and the body. */
   timeoutMs: number;
-  /** Larger downloads are refused (a photo, not a video). */
-  maxBytes?: number;
-  /** Decompression bombs: images with more pixels than this are refused before decoding. */
-  maxPixels?: number;
+  /** Larger downloads are stopped at this many bytes (a photo, not a video). */
+  maxBytes?: number | undefined;
+  /** Decompression bombs: images whose header claims more pixels are refused before decoding. */
+  maxPixels?: number | undefined;
+  /** Redirects followed, each target checked like the first URL. */
+  maxRedirects?: number | undefined;
+  /** Which URLs and addresses photos may come from (src/core/images/url-safety.ts). Default: any public host. */
+  policy?: ImageUrlPolicy;
   cacheBytes?: number;
   /** How long a failed URL is answered from memory. */
   failureTtlMs?: number;
-  fetch?: typeof fetch;
+  /** Counts each fetch's outcome (`images.fetched`, `images.failed`, …); the app's counters. */
+  count?: (name: string) => void;
+  /** The DNS lookup (tests). */
+  resolve?: Resolver;
 }
 
-const DEFAULTS = { maxBytes: 15 * 1024 * 1024, maxPixels: 40_000_000, cacheBytes: 128 * 1024 * 1024, failureTtlMs: 30_000 };
+const DEFAULTS = { maxBytes: 15 * 1024 * 1024, maxPixels: 40_000_000, maxRedirects: 3, cacheBytes: 128 * 1024 * 1024, failureTtlMs: 30_000 };
+
+/** What sharp is given; SVG, TIFF, AVIF and the rest are refused by their bytes before it sees them. */
+const NODE_TYPES: readonly PhotoType[] = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
 
 export function sharpImageFetcher(options: SharpFetcherOptions): ImageFetcher {
-  const maxBytes = options.maxBytes ?? DEFAULTS.maxBytes;
   const maxPixels = options.maxPixels ?? DEFAULTS.maxPixels;
-  const doFetch = options.fetch ?? fetch;
+  const count = options.count ?? (() => undefined);
+  const download = safeHttpGet({
+    policy: options.policy ?? {},
+    timeoutMs: options.timeoutMs,
+    maxBytes: options.maxBytes ?? DEFAULTS.maxBytes,
+    maxRedirects: options.maxRedirects ?? DEFAULTS.maxRedirects,
+    ...(options.resolve ? { resolve: options.resolve } : {}),
+  });
   const images = new LRUCache<string, FetchedImage>({
     maxSize: options.cacheBytes ?? DEFAULTS.cacheBytes,
     sizeCalculation: (image) => image.dataUri.length + 64,
@@ -33,32 +58,21 @@ export function sharpImageFetcher(options: SharpFetcherOptions): ImageFetcher {
   const failures = new LRUCache<string, Error>({ max: 10_000, ttl: options.failureTtlMs ?? DEFAULTS.failureTtlMs });
   const inflight = new Map<string, Promise<FetchedImage>>();
 
-  async function download(url: string): Promise<Uint8Array> {
-    const response = await doFetch(url, { signal: AbortSignal.timeout(options.timeoutMs), headers: { accept: 'image/*' } });
-    if (!response.ok) throw new Error(`[opentime] [sharp] ${url} answered ${response.status}`);
-    const type = response.headers.get('content-type') ?? '';
-    if (type !== '' && !type.startsWith('image/')) throw new Error(`[opentime] [sharp] ${url} is ${type}, not an image`);
-    const declared = Number(response.headers.get('content-length') ?? NaN);
-    if (declared > maxBytes) throw new Error(`[opentime] [sharp] ${url} is ${declared} bytes; the limit is ${maxBytes}`);
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      size += chunk.byteLength;
-      if (size > maxBytes) throw new Error(`[opentime] [sharp] ${url} is larger than ${maxBytes} bytes`);
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks);
-  }
-
   async function load(url: string, box: { width: number; height: number }): Promise<FetchedImage> {
-    const bytes = await download(url);
-    const output = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' })
-      .rotate()
-      .resize(box.width, box.height, { fit: 'cover', position: 'centre' })
-      .flatten({ background: '#ffffff' })
-      .jpeg({ quality: 85, chromaSubsampling: '4:4:4' })
-      .toBuffer();
-    return { dataUri: `data:image/jpeg;base64,${output.toString('base64')}`, width: box.width, height: box.height };
+    const { bytes, url: source } = await download(url);
+    inspectPhoto(source, bytes, maxPixels, NODE_TYPES);
+    try {
+      // limitInputPixels again, in case a format's header and libvips disagree; pages: 1 is an animation's first frame only.
+      const output = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
+        .rotate()
+        .resize(box.width, box.height, { fit: 'cover', position: 'centre' })
+        .flatten({ background: '#ffffff' })
+        .jpeg({ quality: 85, chromaSubsampling: '4:4:4' })
+        .toBuffer();
+      return { dataUri: `data:image/jpeg;base64,${output.toString('base64')}`, width: box.width, height: box.height };
+    } catch (error) {
+      throw failure('decode', `${source.href} could not be decoded: ${error instanceof Error ? error.message : String(error)}`, error);
+    }
   }
 
   return {
@@ -73,11 +87,14 @@ export function sharpImageFetcher(options: SharpFetcherOptions): ImageFetcher {
         pending = load(url, box)
           .then((image) => {
             images.set(key, image);
+            count('images.fetched');
             return image;
           })
           .catch((error: unknown) => {
-            failures.set(key, error instanceof Error ? error : new Error(String(error)));
-            throw error;
+            const reason = asImageFetchError(error, url, options.timeoutMs);
+            for (const name of failureCounters(reason)) count(name);
+            failures.set(key, reason);
+            throw reason;
           })
           .finally(() => inflight.delete(key));
         inflight.set(key, pending);

@@ -1,5 +1,8 @@
 import { LRUCache } from 'lru-cache';
-import { sniffImageType, toBase64 } from '../../core/bytes.ts';
+import { toBase64 } from '../../core/bytes.ts';
+import { ImageFetchError, asImageFetchError, failure, failureCounters, refuse } from '../../core/images/fetch-error.ts';
+import { checkImageResponse, imageSize, inspectPhoto, type PhotoType } from '../../core/images/image-header.ts';
+import { checkImageUrl, isRedirect, redirectTarget, type ImageUrlPolicy } from '../../core/images/url-safety.ts';
 import type { FetchedImage, ImageFetcher } from '../../core/ports.ts';
 
 /**
@@ -9,6 +12,12 @@ import type { FetchedImage, ImageFetcher } from '../../core/ports.ts';
  * the photo's pixels, so the limits below are tighter than on Node, and a
  * photo's size is read from its header before it is ever decoded.
  *
+ * What may be fetched (src/core/images/url-safety.ts): the URL, host, port
+ * and literal-address checks, on the first URL and on every redirect's
+ * target (redirects are followed by hand, a limited number). Names are not
+ * resolved here; Cloudflare's edge, which every fetch leaves through, does
+ * not reach private networks.
+ *
  * Scaling cheaply: with `resize: 'cloudflare'` the photo is requested
  * through Cloudflare Images transformations (`fetch(url, { cf: { image } })`),
  * which scales it to cover the box at the edge, before it reaches the
@@ -17,54 +26,43 @@ import type { FetchedImage, ImageFetcher } from '../../core/ports.ts';
  *
  * Concurrent requests for the same photo share one fetch; photos are kept
  * in memory (sized in bytes, per isolate) and a failed URL is answered from
- * memory for a short while.
+ * memory for a short while. Every fetch that gives no photo is counted, by why.
  */
 export interface WorkersFetcherOptions {
+  /** The whole fetch: every redirect and the body. */
   timeoutMs: number;
   /** Larger downloads are refused: the bytes are embedded in every render's SVG. */
-  maxBytes?: number;
+  maxBytes?: number | undefined;
   /** Photos with more pixels are refused before decoding: resvg decodes them whole, in the isolate's 128 MB. */
-  maxPixels?: number;
+  maxPixels?: number | undefined;
+  /** Redirects followed, each target checked like the first URL. */
+  maxRedirects?: number | undefined;
+  /** Which URLs photos may come from. Default: any public host. */
+  policy?: ImageUrlPolicy;
   /** Memory for fetched photos, per isolate. */
   cacheBytes?: number;
   /** How long a failed URL is answered from memory. */
   failureTtlMs?: number;
   resize?: 'none' | 'cloudflare';
+  /** Counts each fetch's outcome (`images.fetched`, `images.failed`, …); the app's counters. */
+  count?: (name: string) => void;
   fetch?: (input: string, init: RequestInit & { cf?: unknown }) => Promise<Response>;
 }
 
-const DEFAULTS = { maxBytes: 4 * 1024 * 1024, maxPixels: 8_000_000, cacheBytes: 24 * 1024 * 1024, failureTtlMs: 30_000 };
+const DEFAULTS = { maxBytes: 4 * 1024 * 1024, maxPixels: 8_000_000, maxRedirects: 3, cacheBytes: 24 * 1024 * 1024, failureTtlMs: 30_000 };
 
-const fail = (message: string) => new Error(`[opentime] [workers-fetch] ${message}`);
+/** What resvg embeds; WebP and AVIF would draw nothing. */
+const WORKERS_TYPES: readonly PhotoType[] = ['image/png', 'image/jpeg', 'image/gif'];
 
-/** Width and height from a PNG, GIF or JPEG header, without decoding the image. */
-export function imageSize(bytes: Uint8Array): { width: number; height: number } | undefined {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const type = sniffImageType(bytes);
-  if (type === 'image/png' && bytes.length >= 24) return { width: view.getUint32(16), height: view.getUint32(20) };
-  if (type === 'image/gif' && bytes.length >= 10) return { width: view.getUint16(6, true), height: view.getUint16(8, true) };
-  if (type !== 'image/jpeg') return undefined;
-  let i = 2;
-  while (i + 9 < bytes.length) {
-    if (bytes[i] !== 0xff) return undefined;
-    const marker = bytes[i + 1] as number;
-    if (marker === 0xff) {
-      i++; // fill byte
-      continue;
-    }
-    // SOF0–SOF15 carry the frame size; C4 (DHT), C8 (JPG) and CC (DAC) share the range but are not frames.
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      return { height: view.getUint16(i + 5), width: view.getUint16(i + 7) };
-    }
-    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) i += 2;
-    else i += 2 + view.getUint16(i + 2);
-  }
-  return undefined;
-}
+/** Width and height from a photo's header (src/core/images/image-header.ts). */
+export { imageSize };
 
 export function workersImageFetcher(options: WorkersFetcherOptions): ImageFetcher {
   const maxBytes = options.maxBytes ?? DEFAULTS.maxBytes;
   const maxPixels = options.maxPixels ?? DEFAULTS.maxPixels;
+  const maxRedirects = options.maxRedirects ?? DEFAULTS.maxRedirects;
+  const policy = options.policy ?? {};
+  const count = options.count ?? (() => undefined);
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init as RequestInit));
   const images = new LRUCache<string, FetchedImage>({
     maxSize: options.cacheBytes ?? DEFAULTS.cacheBytes,
@@ -73,58 +71,68 @@ export function workersImageFetcher(options: WorkersFetcherOptions): ImageFetche
   const failures = new LRUCache<string, Error>({ max: 10_000, ttl: options.failureTtlMs ?? DEFAULTS.failureTtlMs });
   const inflight = new Map<string, Promise<FetchedImage>>();
 
-  async function download(url: string, box: { width: number; height: number }): Promise<Uint8Array> {
-    const init: RequestInit & { cf?: unknown } = { signal: AbortSignal.timeout(options.timeoutMs), headers: { accept: 'image/png,image/jpeg,image/gif;q=0.9,*/*;q=0.1' } };
-    if (options.resize === 'cloudflare') {
-      init.cf = { image: { width: box.width, height: box.height, fit: 'cover', format: 'jpeg', quality: 85, background: '#ffffff', metadata: 'none' } };
-    }
-    const response = await doFetch(url, init);
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw fail(`${url} answered ${response.status}`);
-    }
-    const type = response.headers.get('content-type') ?? '';
-    if (type !== '' && !type.startsWith('image/')) {
-      await response.body?.cancel();
-      throw fail(`${url} is ${type}, not an image`);
-    }
-    const declared = Number(response.headers.get('content-length') ?? NaN);
-    if (declared > maxBytes) {
-      await response.body?.cancel();
-      throw fail(`${url} is ${declared} bytes; the limit is ${maxBytes}`);
-    }
-    if (!response.body) throw fail(`${url} has no body`);
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    const reader = response.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel();
-        throw fail(`${url} is larger than ${maxBytes} bytes`);
+  /** The first answer that is not a redirect, each hop checked before it is fetched. */
+  async function respond(input: string, box: { width: number; height: number }, signal: AbortSignal): Promise<{ response: Response; url: URL }> {
+    let { url } = checkImageUrl(input, policy);
+    for (let redirects = 0; ; redirects++) {
+      const init: RequestInit & { cf?: unknown } = { signal, redirect: 'manual', headers: { accept: 'image/png,image/jpeg,image/gif;q=0.9,*/*;q=0.1' } };
+      if (options.resize === 'cloudflare') {
+        init.cf = { image: { width: box.width, height: box.height, fit: 'cover', format: 'jpeg', quality: 85, background: '#ffffff', metadata: 'none' } };
       }
-      chunks.push(value);
+      const response = await doFetch(url.href, init);
+      if (!isRedirect(response.status)) return { response, url };
+      await response.body?.cancel();
+      if (redirects >= maxRedirects) throw refuse('redirects', `${input} redirects more than ${maxRedirects} times`);
+      ({ url } = checkImageUrl(redirectTarget(response.headers.get('location'), url), policy));
     }
-    const bytes = new Uint8Array(size);
-    let offset = 0;
-    for (const chunk of chunks) {
-      bytes.set(chunk, offset);
-      offset += chunk.byteLength;
+  }
+
+  async function download(input: string, box: { width: number; height: number }): Promise<{ bytes: Uint8Array; url: URL }> {
+    // One limit for the whole fetch, redirects and body included.
+    const signal = AbortSignal.timeout(options.timeoutMs);
+    try {
+      const { response, url } = await respond(input, box, signal);
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw failure('status', `${url.href} answered ${response.status}`);
+      }
+      try {
+        checkImageResponse(url, response.headers, maxBytes);
+      } catch (error) {
+        await response.body?.cancel();
+        throw error;
+      }
+      if (!response.body) throw failure('network', `${url.href} has no body`);
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      const reader = response.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > maxBytes) {
+          await reader.cancel();
+          throw refuse('size', `${url.href} is larger than ${maxBytes} bytes`);
+        }
+        chunks.push(value);
+      }
+      const bytes = new Uint8Array(size);
+      let offset = 0;
+      for (const chunk of chunks) {
+        bytes.set(chunk, offset);
+        offset += chunk.byteLength;
+      }
+      return { bytes, url };
+    } catch (error) {
+      // A refusal stays a refusal; anything else after the time limit is the time limit.
+      throw asImageFetchError(error instanceof ImageFetchError || !signal.aborted ? error : signal.reason, input, options.timeoutMs);
     }
-    return bytes;
   }
 
   async function load(url: string, box: { width: number; height: number }): Promise<FetchedImage> {
-    const bytes = await download(url, box);
-    const type = sniffImageType(bytes);
-    // resvg embeds PNG, JPEG and GIF; anything else (WebP, AVIF, an error page served as image/png) would draw nothing.
-    if (!type) throw fail(`${url} is not a PNG, JPEG or GIF`);
-    const size = imageSize(bytes);
-    if (!size || size.width === 0 || size.height === 0) throw fail(`${url} has no readable size in its header`);
-    if (size.width * size.height > maxPixels) throw fail(`${url} is ${size.width}×${size.height} pixels; the limit is ${maxPixels}`);
-    return { dataUri: `data:${type};base64,${toBase64(bytes)}`, width: size.width, height: size.height };
+    const { bytes, url: source } = await download(url, box);
+    const { type, width, height } = inspectPhoto(source, bytes, maxPixels, WORKERS_TYPES);
+    return { dataUri: `data:${type};base64,${toBase64(bytes)}`, width, height };
   }
 
   return {
@@ -139,11 +147,14 @@ export function workersImageFetcher(options: WorkersFetcherOptions): ImageFetche
         pending = load(url, box)
           .then((image) => {
             images.set(key, image);
+            count('images.fetched');
             return image;
           })
           .catch((error: unknown) => {
-            failures.set(key, error instanceof Error ? error : new Error(String(error)));
-            throw error;
+            const reason = asImageFetchError(error, url, options.timeoutMs);
+            for (const name of failureCounters(reason)) count(name);
+            failures.set(key, reason);
+            throw reason;
           })
           .finally(() => inflight.delete(key));
         inflight.set(key, pending);

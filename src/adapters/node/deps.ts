@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import type { AppConfig, RawConfig } from '../../core/config.ts';
+import { imageFetchSettings, type AppConfig, type RawConfig } from '../../core/config.ts';
 import type { AppDeps } from '../../core/deps.ts';
 import type { Clock, Logger, Store } from '../../core/ports.ts';
 import { initLayout } from '../../core/render/layout.ts';
@@ -33,7 +33,7 @@ export async function nodeDeps(options: NodeDepsOptions): Promise<{ deps: AppDep
     rasterizer: resvgNodeRasterizer(),
     encoder: sharpPngEncoder(),
     layerCacheBytes: raw.OPENTIME_LAYER_CACHE_MB * 1024 * 1024,
-    images: sharpImageFetcher({ timeoutMs: config.photoTimeoutMs }),
+    images: sharpImageFetcher({ timeoutMs: config.photoTimeoutMs, ...imageFetchSettings(raw) }),
     renderCache: lruByteCache(raw.OPENTIME_RENDER_CACHE_MB * 1024 * 1024),
     clock: options.clock ?? { now: () => Date.now() },
     background: background.run,
