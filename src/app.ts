@@ -67,7 +67,13 @@ export function createApp(deps: AppDeps): Opentime {
     c.set('services', services);
     c.set('requestId', requestId);
     await next();
-    c.header('x-request-id', requestId);
+    // On the response's own headers: c.header() after a handler has answered makes Hono copy the
+    // response, body included (a cached image's bytes, at every open).
+    try {
+      c.res.headers.set('x-request-id', requestId);
+    } catch {
+      c.header('x-request-id', requestId); // a response whose headers are immutable
+    }
     // Never the URL: its query holds subscriber ids. The route pattern says enough.
     deps.logger.request({
       id: requestId,

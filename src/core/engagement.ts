@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { DEDUPE_WINDOW_SECONDS } from './events/limits.ts';
 import type { TrackedEvent } from './events/normalize.ts';
 import { describeError } from './errors.ts';
@@ -11,7 +12,13 @@ import { reduceProfile } from './profiles/reducer.ts';
  * (scanners, prefetches) record nothing. The messageId is derived from what
  * happened, so re-opening the same email within a day records it once.
  */
+/** Engagement events this instance wrote lately: a re-open is a duplicate the store would drop, so it is not sent. */
+const RECENT_MAX = 100_000;
+const RECENT_MS = 10 * 60_000;
+
 export class Engagement {
+  /** When each recent event was recorded, by this instance's clock. */
+  private readonly recent = new LRUCache<string, number>({ max: RECENT_MAX });
   private readonly store: Store;
   private readonly clock: Clock;
   private readonly background: BackgroundRunner;
@@ -33,10 +40,16 @@ export class Engagement {
   }
 
   private record(subjectKey: string, name: string, messageId: string, properties: Record<string, unknown>): void {
+    const id = `${subjectKey}\n${messageId}`;
     const now = this.clock.now();
+    // A store write per open would cost more than the open itself when it is answered from the cache.
+    const recorded = this.recent.get(id);
+    if (recorded !== undefined && now - recorded >= 0 && now - recorded < RECENT_MS) return;
+    this.recent.set(id, now);
     const event: TrackedEvent = { type: 'track', messageId: messageId.slice(0, 100), event: name, properties, traits: {}, timestamp: now, receivedAt: now, context: {} };
     this.background(
       this.store.applyEvents([{ subjectKey, events: [event] }], reduceProfile, DEDUPE_WINDOW_SECONDS, now).catch((error: unknown) => {
+        this.recent.delete(id);
         this.logger.warn('engagement not recorded', { event: name, error: describeError(error) });
       }),
     );

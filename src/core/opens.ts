@@ -14,7 +14,7 @@ import type { Lookups } from './lookups.ts';
 import type { OpenKey, OpenRecord } from './ports.ts';
 import type { Profile } from './profiles/profile.ts';
 import { solidPng } from './render/png.ts';
-import { digest, renderKey } from './render/render-key.ts';
+import { digest, fingerprint, renderKey } from './render/render-key.ts';
 import type { GridRender, Renderer } from './render/renderer.ts';
 import { resolveSubjectKeys, type SubjectKeyer } from './subjects.ts';
 import type { TemplateRegistry } from './templates/registry.ts';
@@ -267,7 +267,7 @@ export class OpenService {
         if (attempt === 0) return undefined;
         break; // every candidate's photo failed
       }
-      const key = await renderKey(decision, block.size, this.deps.config.scale, template.digest);
+      const key = renderKey(decision, block.size, this.deps.config.scale, template.digest);
       const cached = await this.deps.renderCache.get(key);
       if (cached) {
         this.recompress(key, cached);
@@ -374,8 +374,10 @@ export class OpenService {
 
   private remember(key: OpenKey, decision: Decision, renderKey: string, requester: RequesterClass | undefined): void {
     const id = JSON.stringify([key.blockId, key.subjectKey, key.messageId]);
-    if (this.recorded.get(id) === renderKey) return;
-    this.recorded.set(id, renderKey);
+    // A fingerprint, not the key: a hundred thousand whole keys would be a hundred megabytes.
+    const shown = fingerprint(renderKey);
+    if (this.recorded.get(id) === shown) return;
+    this.recorded.set(id, shown);
     const record: OpenRecord = { decision, renderedAt: this.deps.clock.now(), ...(requester ? { requester } : {}) };
     this.deps.background(
       this.deps.store.putOpenRecord(key, record, this.deps.config.openRecordTtlSeconds).catch((error: unknown) => {

@@ -131,6 +131,14 @@ export interface RgbaImage {
   data: Uint8Array;
 }
 
+/** Raw pixels, 3 (RGB) or 4 (RGBA, straight alpha) bytes per pixel, rows top to bottom. */
+export interface RawImage {
+  width: number;
+  height: number;
+  channels: 3 | 4;
+  data: Uint8Array;
+}
+
 /** Turns an SVG document into PNG bytes (or raw RGBA pixels, for compositing) at `scale` times its size. */
 export interface Rasterizer {
   readonly name: string;
@@ -146,7 +154,7 @@ export interface Rasterizer {
  */
 export interface ImageEncoder {
   readonly name: string;
-  png(image: RgbaImage, effort: 'fast' | 'small'): Promise<Uint8Array>;
+  png(image: RawImage, effort: 'fast' | 'small'): Promise<Uint8Array>;
   recompress?(png: Uint8Array): Promise<Uint8Array>;
 }
 

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { BackgroundRunner, ByteCache } from '../../core/ports.ts';
+import { digest } from '../../core/render/render-key.ts';
 
 /**
  * Rendered images on Workers: a small LRU per isolate in front of the Cache
@@ -34,14 +35,15 @@ export function cacheApiByteCache(options: CacheApiOptions): ByteCache & { reado
     sizeCalculation: (value, key) => value.byteLength + key.length * 2 + 64,
   });
   const ttl = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
-  const url = (key: string) => KEY_ORIGIN + encodeURIComponent(key);
+  // Render keys are canonical JSON (a kilobyte or more); the Cache API is keyed by URL, so by their digest.
+  const url = async (key: string) => KEY_ORIGIN + (await digest(key));
 
   return {
     async get(key) {
       const hit = memory.get(key);
       if (hit) return hit;
       try {
-        const response = await (await options.cache).match(url(key));
+        const response = await (await options.cache).match(await url(key));
         if (!response) return undefined;
         const bytes = new Uint8Array(await response.arrayBuffer());
         memory.set(key, bytes);
@@ -57,7 +59,7 @@ export function cacheApiByteCache(options: CacheApiOptions): ByteCache & { reado
         headers: { 'content-type': 'application/octet-stream', 'cache-control': `public, max-age=${ttl}`, 'content-length': String(value.byteLength) },
       });
       options.background(
-        (async () => (await options.cache).put(url(key), response))().catch(() => undefined),
+        (async () => (await options.cache).put(await url(key), response))().catch(() => undefined),
       );
     },
     get memoryEntries() {

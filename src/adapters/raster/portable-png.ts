@@ -14,7 +14,7 @@ export function portablePngEncoder(): ImageEncoder {
   return {
     name: 'portable-png',
     png(image) {
-      return encodePng(image.width, image.height, image.data);
+      return encodePng(image.width, image.height, image.data, image.channels);
     },
   };
 }

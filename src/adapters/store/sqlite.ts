@@ -165,6 +165,12 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
 
     async getLinks(keys) {
       const found = new Map<string, string>();
+      if (keys.length === 1) {
+        // Every open asks about one subscriber: a plain lookup is several times faster than json_each.
+        const row = sql('SELECT target FROM links WHERE subject = ?').get(keys[0] as string) as { target: string } | undefined;
+        if (row) found.set(keys[0] as string, row.target);
+        return found;
+      }
       const rows = sql('SELECT subject, target FROM links WHERE subject IN (SELECT value FROM json_each(?))').all(JSON.stringify(keys)) as Array<{
         subject: string;
         target: string;
@@ -241,6 +247,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async getSuppressions(keys) {
+      if (keys.length === 1) {
+        const row = sql('SELECT source FROM suppressions WHERE subject = ?').get(keys[0] as string) as { source: SuppressionSource } | undefined;
+        return new Map(row ? [[keys[0] as string, row.source]] : []);
+      }
       const rows = sql('SELECT subject, source FROM suppressions WHERE subject IN (SELECT value FROM json_each(?))').all(JSON.stringify(keys)) as Array<{
         subject: string;
         source: SuppressionSource;

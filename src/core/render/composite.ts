@@ -1,33 +1,60 @@
-import type { RgbaImage } from '../ports.ts';
+import type { RawImage, RgbaImage } from '../ports.ts';
 
 /**
- * Drawing rasterized tiles over a layer (both straight-alpha RGBA). A tile
- * is scanned once, when it is drawn, into runs: opaque runs are copied
- * whole, fully transparent pixels skipped, and only the pixels in between
+ * Drawing rasterized tiles over a layer. A layer with no transparent pixel
+ * (the usual: a block has a background) is kept as RGB, a quarter less to
+ * copy and to encode; a tile keeps its colours and its alpha apart, and is
+ * scanned once, when it is drawn, into runs: opaque runs are copied whole,
+ * fully transparent pixels skipped, and only the pixels in between
  * (antialiased corners and text) blended, so placing a tile costs little
  * more than copying its opaque rows.
  */
-export interface TileImage extends RgbaImage {
+export interface TileImage {
+  width: number;
+  height: number;
+  rgb: Uint8Array;
+  alpha: Uint8Array;
   /** Runs as (row, first column, end column, opaque 1 | blend 0), four numbers each. */
   runs: Int32Array;
 }
 
+/** A rasterized layer as RGB when it is opaque, else as it is. */
+export function layerImage(image: RgbaImage): RawImage {
+  const { width, height, data } = image;
+  for (let i = 3; i < data.length; i += 4) if (data[i] !== 255) return { width, height, channels: 4, data };
+  const rgb = new Uint8Array(width * height * 3);
+  for (let i = 0, j = 0; i < data.length; i += 4, j += 3) {
+    rgb[j] = data[i] as number;
+    rgb[j + 1] = data[i + 1] as number;
+    rgb[j + 2] = data[i + 2] as number;
+  }
+  return { width, height, channels: 3, data: rgb };
+}
+
 export function tileImage(image: RgbaImage): TileImage {
   const { width, height, data } = image;
+  const rgb = new Uint8Array(width * height * 3);
+  const alpha = new Uint8Array(width * height);
+  for (let p = 0; p < width * height; p++) {
+    rgb[p * 3] = data[p * 4] as number;
+    rgb[p * 3 + 1] = data[p * 4 + 1] as number;
+    rgb[p * 3 + 2] = data[p * 4 + 2] as number;
+    alpha[p] = data[p * 4 + 3] as number;
+  }
   const runs: number[] = [];
   for (let row = 0; row < height; row++) {
-    const base = row * width * 4 + 3;
+    const base = row * width;
     let column = 0;
     while (column < width) {
-      const alpha = data[base + column * 4] as number;
-      if (alpha === 0) {
+      const a = alpha[base + column] as number;
+      if (a === 0) {
         column++;
         continue;
       }
-      const opaque = alpha === 255;
+      const opaque = a === 255;
       let end = column + 1;
       while (end < width) {
-        const next = data[base + end * 4] as number;
+        const next = alpha[base + end] as number;
         if (next === 0 || (next === 255) !== opaque) break;
         end++;
       }
@@ -35,13 +62,13 @@ export function tileImage(image: RgbaImage): TileImage {
       column = end;
     }
   }
-  return { width, height, data, runs: Int32Array.from(runs) };
+  return { width, height, rgb, alpha, runs: Int32Array.from(runs) };
 }
 
 /** Draws `tile` over `base` with its top-left corner at (x, y), in place; what falls outside `base` is left out. */
-export function drawOver(base: RgbaImage, tile: TileImage, x: number, y: number): void {
-  const { data: out, width: baseWidth, height: baseHeight } = base;
-  const { data: src, width, runs } = tile;
+export function drawOver(base: RawImage, tile: TileImage, x: number, y: number): void {
+  const { data: out, width: baseWidth, height: baseHeight, channels } = base;
+  const { rgb, alpha, width, runs } = tile;
   for (let r = 0; r < runs.length; r += 4) {
     const row = runs[r] as number;
     const targetRow = y + row;
@@ -49,31 +76,32 @@ export function drawOver(base: RgbaImage, tile: TileImage, x: number, y: number)
     const start = Math.max(runs[r + 1] as number, -x);
     const end = Math.min(runs[r + 2] as number, baseWidth - x);
     if (start >= end) continue;
-    const from = (row * width + start) * 4;
-    const to = (targetRow * baseWidth + x + start) * 4;
-    if (runs[r + 3] === 1) {
-      out.set(src.subarray(from, from + (end - start) * 4), to);
+    const from = row * width + start;
+    const to = targetRow * baseWidth + x + start;
+    const opaque = runs[r + 3] === 1;
+    if (opaque && channels === 3) {
+      out.set(rgb.subarray(from * 3, (from + end - start) * 3), to * 3);
       continue;
     }
-    for (let i = 0; i < (end - start) * 4; i += 4) blend(out, to + i, src, from + i);
+    for (let i = 0; i < end - start; i++) {
+      const s = from + i;
+      const o = (to + i) * channels;
+      const a = alpha[s] as number;
+      if (channels === 3 || out[o + 3] === 255) {
+        // Over an opaque pixel (the usual layer), in integers.
+        const rest = 255 - a;
+        out[o] = (((rgb[s * 3] as number) * a + (out[o] as number) * rest + 127) / 255) | 0;
+        out[o + 1] = (((rgb[s * 3 + 1] as number) * a + (out[o + 1] as number) * rest + 127) / 255) | 0;
+        out[o + 2] = (((rgb[s * 3 + 2] as number) * a + (out[o + 2] as number) * rest + 127) / 255) | 0;
+        continue;
+      }
+      const sa = a / 255;
+      const da = ((out[o + 3] as number) / 255) * (1 - sa);
+      const total = sa + da;
+      out[o] = Math.round(((rgb[s * 3] as number) * sa + (out[o] as number) * da) / total);
+      out[o + 1] = Math.round(((rgb[s * 3 + 1] as number) * sa + (out[o + 1] as number) * da) / total);
+      out[o + 2] = Math.round(((rgb[s * 3 + 2] as number) * sa + (out[o + 2] as number) * da) / total);
+      out[o + 3] = Math.round(total * 255);
+    }
   }
-}
-
-/** Source-over for one pixel, straight alpha in and out; over an opaque pixel (the usual layer) in integers. */
-function blend(out: Uint8Array, o: number, src: Uint8Array, s: number): void {
-  const alpha = src[s + 3] as number;
-  if (out[o + 3] === 255) {
-    const rest = 255 - alpha;
-    out[o] = (((src[s] as number) * alpha + (out[o] as number) * rest + 127) / 255) | 0;
-    out[o + 1] = (((src[s + 1] as number) * alpha + (out[o + 1] as number) * rest + 127) / 255) | 0;
-    out[o + 2] = (((src[s + 2] as number) * alpha + (out[o + 2] as number) * rest + 127) / 255) | 0;
-    return;
-  }
-  const a = alpha / 255;
-  const b = ((out[o + 3] as number) / 255) * (1 - a);
-  const total = a + b;
-  out[o] = Math.round(((src[s] as number) * a + (out[o] as number) * b) / total);
-  out[o + 1] = Math.round(((src[s + 1] as number) * a + (out[o + 1] as number) * b) / total);
-  out[o + 2] = Math.round(((src[s + 2] as number) * a + (out[o + 2] as number) * b) / total);
-  out[o + 3] = Math.round(total * 255);
 }

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
-import type { FontSpec, Rasterizer, RgbaImage } from '../ports.ts';
+import type { FontSpec, RawImage, Rasterizer } from '../ports.ts';
 import type { TemplateTree } from '../templates/render.ts';
-import { drawOver, tileImage, type TileImage } from './composite.ts';
+import { drawOver, layerImage, tileImage, type TileImage } from './composite.ts';
 import type { Element } from './elements.ts';
 import { toSvg } from './layout.ts';
 import { tileTree, type SplitTree, type Tile } from './tiles.ts';
@@ -32,14 +32,14 @@ interface Box {
 
 /** A layer and where its tiles go, in output pixels; `boxes` is undefined when the layout did not keep the tiles' declared sizes. */
 interface Layer {
-  image: RgbaImage;
+  image: RawImage;
   boxes: Box[] | undefined;
 }
 
 type Drawn<T> = { value: T } | { failedImages: string[] };
 
 /** `release` hands the composite's pixels back for reuse, once they are encoded. */
-export type Composed = { image: RgbaImage; release: () => void } | { failedImages: string[] } | { whole: true };
+export type Composed = { image: RawImage; release: () => void } | { failedImages: string[] } | { whole: true };
 
 const ENTRY_OVERHEAD_BYTES = 256;
 /** Composite buffers kept for reuse: a 1200×600 composite is 2.9 MB, and allocating one per open keeps the garbage collector busy. */
@@ -57,7 +57,7 @@ export class LayerRenderer {
     this.deps = deps;
     this.cache = new LRUCache({
       maxSize: Math.max(1, deps.maxBytes),
-      sizeCalculation: (value, key) => ('boxes' in value ? value.image.data.byteLength : value.data.byteLength + value.runs.byteLength) + key.length * 2 + ENTRY_OVERHEAD_BYTES,
+      sizeCalculation: (value, key) => ('boxes' in value ? value.image.data.byteLength : value.rgb.byteLength + value.alpha.byteLength + value.runs.byteLength) + key.length * 2 + ENTRY_OVERHEAD_BYTES,
     });
   }
 
@@ -86,7 +86,7 @@ export class LayerRenderer {
     const index = this.spare.findIndex((buffer) => buffer.byteLength === image.data.byteLength);
     const data = index === -1 ? new Uint8Array(image.data.byteLength) : (this.spare.splice(index, 1)[0] as Uint8Array);
     data.set(image.data);
-    const out: RgbaImage = { width: image.width, height: image.height, data };
+    const out: RawImage = { width: image.width, height: image.height, channels: image.channels, data };
     tiles.forEach((drawn, i) => {
       const box = boxes[i] as Box;
       drawOver(out, (drawn as { value: TileImage }).value, box.x, box.y);
@@ -131,7 +131,7 @@ export class LayerRenderer {
       const svg = await toSvg(embedded.element, size.width, size.height, this.deps.fonts, (node) => {
         if (typeof node.key === 'string' && node.key.startsWith('tile:')) placed.set(Number(node.key.slice(5)), node);
       });
-      const image = await this.deps.rasterizer.rasterizeRgba(svg, scale);
+      const image = layerImage(await this.deps.rasterizer.rasterizeRgba(svg, scale));
       const boxes: Box[] = [];
       for (let i = 0; i < placed.size; i++) {
         const node = placed.get(i);

@@ -76,16 +76,17 @@ async function pngFile(width: number, height: number, colorType: 2 | 6, raw: Uin
 }
 
 /**
- * Encodes straight-alpha RGBA pixels. An image with no transparent pixel is
- * written as RGB (a quarter smaller before compression). Every row uses the
- * Sub filter: flat areas and text on them become runs of zeros, which
- * deflate well, at a fraction of the cost of choosing a filter per row.
+ * Encodes straight-alpha RGBA pixels (or RGB with `channels` 3). An image
+ * with no transparent pixel is written as RGB (a quarter smaller before
+ * compression). Every row uses the Sub filter: flat areas and text on them
+ * become runs of zeros, which deflate well, at a fraction of the cost of
+ * choosing a filter per row.
  */
-export async function encodePng(width: number, height: number, rgba: Uint8Array): Promise<Uint8Array> {
-  if (rgba.length !== width * height * 4) throw new Error(`[opentime] [png] expected ${width * height * 4} bytes of RGBA, received ${rgba.length}`);
+export async function encodePng(width: number, height: number, pixels: Uint8Array, inChannels: 3 | 4 = 4): Promise<Uint8Array> {
+  if (pixels.length !== width * height * inChannels) throw new Error(`[opentime] [png] expected ${width * height * inChannels} bytes of ${inChannels === 4 ? 'RGBA' : 'RGB'}, received ${pixels.length}`);
   let opaque = true;
-  for (let i = 3; i < rgba.length; i += 4) {
-    if (rgba[i] !== 255) {
+  for (let i = 3; inChannels === 4 && i < pixels.length; i += 4) {
+    if (pixels[i] !== 255) {
       opaque = false;
       break;
     }
@@ -96,12 +97,12 @@ export async function encodePng(width: number, height: number, rgba: Uint8Array)
   for (let y = 0; y < height; y++) {
     const out = y * row;
     raw[out] = 1; // Sub
-    let from = y * width * 4;
+    let from = y * width * inChannels;
     let to = out + 1;
-    for (let x = 0; x < width; x++, from += 4) {
+    for (let x = 0; x < width; x++, from += inChannels) {
       for (let c = 0; c < channels; c++, to++) {
-        const value = rgba[from + c] as number;
-        const left = x === 0 ? 0 : (rgba[from - 4 + c] as number);
+        const value = pixels[from + c] as number;
+        const left = x === 0 ? 0 : (pixels[from - inChannels + c] as number);
         raw[to] = (value - left) & 0xff;
       }
     }

@@ -11,11 +11,32 @@ export async function digest(text: string): Promise<string> {
 /**
  * The render key: everything that changes the pixels and nothing else, so
  * that two subscribers with the same products share one image, and a new
- * block version or a price change never serves an old one.
+ * block version or a price change never serves an old one. It is the
+ * canonical JSON itself, not a digest of it: an open answered from the
+ * cache computes it every time, and a hash (crypto.subtle is asynchronous)
+ * would cost more than the lookup; a cache that needs short keys (the Cache
+ * API's URLs) hashes them itself.
  */
-export function renderKey(decision: Decision, size: { width: number; height: number }, scale: number, templateDigest: string): Promise<string> {
+export function renderKey(decision: Decision, size: { width: number; height: number }, scale: number, templateDigest: string): string {
   const shown = isHero(decision)
     ? ['hero', decision.variant]
     : ['grid', decision.slots.map((s) => (s ? [s.id, s.title, s.price, s.sale_price ?? null, s.currency, s.image_url] : null))];
-  return digest(JSON.stringify([decision.blockId, decision.blockVersion, templateDigest, size.width, size.height, scale, shown]));
+  return JSON.stringify([decision.blockId, decision.blockVersion, templateDigest, size.width, size.height, scale, shown]);
+}
+
+/**
+ * A short, fast fingerprint of a string (53 bits, not cryptographic): for
+ * remembering which render an open showed without keeping the whole key.
+ */
+export function fingerprint(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
 }

@@ -56,7 +56,7 @@ export function createRenderer(deps: RendererDeps): Renderer {
   async function rasterize(svg: string): Promise<Uint8Array> {
     try {
       if (!deps.encoder) return await deps.rasterizer.rasterize(svg, deps.scale);
-      return await deps.encoder.png(await deps.rasterizer.rasterizeRgba(svg, deps.scale), 'fast');
+      return await deps.encoder.png({ ...(await deps.rasterizer.rasterizeRgba(svg, deps.scale)), channels: 4 }, 'fast');
     } catch (error) {
       throw new AppError('RENDER_FAILED', 500, `[opentime] [${deps.rasterizer.name}] could not rasterize`, { cause: error });
     }
@@ -119,7 +119,7 @@ export function createRenderer(deps: RendererDeps): Renderer {
         if ('image' in composed) {
           const { image } = composed;
           try {
-            return deps.encoder ? { png: await deps.encoder.png(image, 'fast'), draft } : { png: await encodePng(image.width, image.height, image.data) };
+            return deps.encoder ? { png: await deps.encoder.png(image, 'fast'), draft } : { png: await encodePng(image.width, image.height, image.data, image.channels) };
           } finally {
             composed.release();
           }
