@@ -7,12 +7,14 @@ import type { AppDeps } from './core/deps.ts';
 import { AppError, describeError, isAppError } from './core/errors.ts';
 import { Lookups } from './core/lookups.ts';
 import { OpenService } from './core/opens.ts';
+import { createRateLimits } from './core/rate-limit.ts';
 import { createRenderer } from './core/render/renderer.ts';
 import { Signer } from './core/signing.ts';
 import { createSubjectKeyer } from './core/subjects.ts';
 import { TemplateEngine } from './core/templates/liquid.ts';
 import { TemplateRegistry } from './core/templates/registry.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { boundedPathIds } from './routes/bounds.ts';
 import { clickRoutes } from './routes/clicks.ts';
 import { collectRoutes } from './routes/collect.ts';
 import { browserCors } from './routes/cors.ts';
@@ -20,6 +22,7 @@ import { demoRoutes } from './routes/demo.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { imageRoutes } from './routes/images.ts';
+import { rateLimitHeaders } from './routes/rate-limit.ts';
 import type { AppEnv, Services } from './routes/context.ts';
 
 export type { AppDeps } from './core/deps.ts';
@@ -58,7 +61,8 @@ export function createApp(deps: AppDeps): Opentime {
   const opens = new OpenService(deps, lookups, counters, renderer, keyer, templates, engagement);
   const clicks = new ClickService(deps, lookups, opens, counters, engagement);
   const countdowns = new CountdownService(deps, lookups, counters, opens);
-  const services: Services = { deps, lookups, counters, opens, clicks, countdowns, keyer, signer, renderer, templates, engine };
+  const limits = createRateLimits(deps.config.rateLimits, deps.clock);
+  const services: Services = { deps, lookups, counters, opens, clicks, countdowns, keyer, signer, renderer, templates, engine, limits };
 
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
@@ -89,6 +93,8 @@ export function createApp(deps: AppDeps): Opentime {
 
   // Before the routes: it answers preflights and adds CORS headers to the events API's answers, errors included.
   app.use('/v1/*', browserCors());
+  app.use('/v1/*', rateLimitHeaders());
+  app.use('/v1/*', boundedPathIds());
   app.route('/', healthRoutes());
   app.route('/', eventRoutes());
   app.route('/', collectRoutes());
@@ -97,7 +103,8 @@ export function createApp(deps: AppDeps): Opentime {
   app.route('/', clickRoutes());
   if (deps.config.demo) app.route('/', demoRoutes());
 
-  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+  // The path is echoed back cut short: an answer need not be as large as the URL that asked.
+  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method.slice(0, 16)} ${c.req.path.slice(0, 200)}` } }, 404));
   app.onError((error, c) => {
     const appError = isAppError(error) ? error : new AppError('INTERNAL', 500, 'internal error', { cause: error });
     c.set('errorCode', appError.code);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppError } from './errors.ts';
 import { parseHostPatterns, type ImageUrlPolicy } from './images/url-safety.ts';
+import type { RateLimitSettings } from './rate-limit.ts';
 import { parseSigningKeys, type SigningKey } from './signing.ts';
 import { describeProblems, problemsFrom } from './validation.ts';
 
@@ -159,6 +160,19 @@ export const configSchema = z.object({
    * post events to the webhook.
    */
   OPENTIME_WEBHOOK_SECRET: keyList,
+  /**
+   * Opens (`/i/…` images and the `/o/…` pixel) one subscriber may make per minute on one instance,
+   * all at once if they like; past it they get the block's generic image from the render cache, so a
+   * hot-looping client or a script hammering one `u=` costs no profile reads and no renders. An email
+   * with ten live images opened five times in a minute is 50. 0 turns it off.
+   */
+  OPENTIME_RATE_OPENS_PER_MINUTE: int(0, 1_000_000, 60),
+  /**
+   * Events API requests (`/v1/track` … `/v1/batch`, `/v1/p.gif`, the webhook) per key per second on one
+   * instance: a runaway sender gets 429 with Retry-After instead of taking the instance's store writes
+   * from everyone else. 1,000 is Segment's own recommended ceiling per source. 0 turns it off.
+   */
+  OPENTIME_RATE_EVENTS_PER_SECOND: int(0, 1_000_000, 1000),
   /** The Redis store (shared by every instance): redis:// or rediss:// (TLS). Unset: the embedded store. */
   REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'expected a redis:// or rediss:// URL').optional(),
   /** The Redis store on Redis Cluster: seed nodes as host:port, comma-separated. */
@@ -193,6 +207,8 @@ export interface AppConfig {
   corsOrigins?: string[];
   /** Shared secrets that sign webhook deliveries. */
   webhookSecrets?: string[];
+  /** Per-instance rate limits; without them, none (tests that build a config by hand). */
+  rateLimits?: RateLimitSettings;
 }
 
 export function parseConfig(env: Record<string, string | undefined>): RawConfig {
@@ -231,6 +247,7 @@ export function appConfig(raw: RawConfig, keys: { adminKeys: string[]; writeKeys
     consentCategories: raw.OPENTIME_CONSENT_CATEGORIES,
     signingKeys: raw.OPENTIME_SIGNING_KEYS ? parseSigningKeys(raw.OPENTIME_SIGNING_KEYS) : [{ id: 'k1', secret: `${keys.secret}:signing` }],
     requireSignature: raw.OPENTIME_REQUIRE_SIGNATURE,
+    rateLimits: { opensPerMinute: raw.OPENTIME_RATE_OPENS_PER_MINUTE, eventsPerSecond: raw.OPENTIME_RATE_EVENTS_PER_SECOND },
   };
   if (raw.OPENTIME_OPT_OUT_TRAIT !== undefined) config.optOutTrait = raw.OPENTIME_OPT_OUT_TRAIT;
   if (raw.OPENTIME_PUBLIC_URL !== undefined) config.publicUrl = raw.OPENTIME_PUBLIC_URL.replace(/\/+$/, '');

@@ -5,12 +5,13 @@ import { SUBJECT_ID_MAX_CHARS } from '../core/events/limits.ts';
 import { normalizeEvent } from '../core/events/normalize.ts';
 import { TRANSPARENT_GIF, pixelPayload } from '../core/events/pixel.ts';
 import { webhookEvents } from '../core/events/webhook.ts';
-import { readBytes } from '../core/http/body.ts';
+import { parseJsonText, readBytes } from '../core/http/body.ts';
 import { verifySignature } from '../core/http/signature.ts';
 import { SDK_ETAG, SDK_SCRIPT } from '../sdk/script.ts';
 import { boundedQuery, type AppContext, type AppEnv, type Services } from './context.ts';
 import { authorizeKey, ingestAnswer, recordEvents } from './events.ts';
 import { IMAGE_HEADERS } from './images.ts';
+import { limitApiKey, subscriberWithinLimit } from './rate-limit.ts';
 
 /**
  * Behaviour collected where it happens: the browser snippet (`/sdk.js`), a
@@ -69,16 +70,6 @@ async function recordOpen(services: Services, subject: string, message: string):
   await recordEvents(services, [event]);
 }
 
-function parseJson(bytes: Uint8Array, what: string): unknown {
-  const text = new TextDecoder().decode(bytes);
-  if (text.trim() === '') throw new AppError('INVALID_JSON', 400, `${what} is empty; expected JSON`);
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new AppError('INVALID_JSON', 400, `${what} is not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
-}
-
 export function collectRoutes(): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
 
@@ -131,6 +122,8 @@ export function collectRoutes(): Hono<AppEnv> {
     if (message === undefined || message.length > MESSAGE_ID_MAX_CHARS || subject === undefined) return gif(200);
     // Where images must be signed, so must opens: otherwise anyone could mark anyone's email as opened.
     if (deps.config.requireSignature && !(await signer.verify(c.req.url))) return gif(200);
+    // Past the subscriber's open allowance the pixel still answers, and records nothing.
+    if (!subscriberWithinLimit(c, subject)) return gif(200);
     counters.add('pixel.opens');
     deps.background(
       recordOpen(services, subject, message).catch((error: unknown) => {
@@ -161,7 +154,9 @@ export function collectRoutes(): Hono<AppEnv> {
     if (!(await verifySignature(secrets, bytes, signature))) {
       throw new AppError('WEBHOOK_BAD_SIGNATURE', 401, 'X-Signature does not match the body: the destination\'s shared secret is not one of OPENTIME_WEBHOOK_SECRET');
     }
-    const events = webhookEvents(parseJson(bytes, 'webhook body'), receivedAt);
+    // One allowance for the destination, spent only by deliveries that carry its signature.
+    limitApiKey(c, 'webhook');
+    const events = webhookEvents(parseJsonText(new TextDecoder().decode(bytes), 'webhook body'), receivedAt);
     const result = await recordEvents(services, events);
     services.counters.add('webhook.events', events.length);
     return ingestAnswer(c, result);

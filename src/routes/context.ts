@@ -7,6 +7,7 @@ import { bearerToken, matchesAny } from '../core/http/auth.ts';
 import type { Lookups } from '../core/lookups.ts';
 import type { CountdownService } from '../core/countdown/service.ts';
 import type { OpenService } from '../core/opens.ts';
+import type { RateDecision, RateLimits } from '../core/rate-limit.ts';
 import type { Renderer } from '../core/render/renderer.ts';
 import type { Signer } from '../core/signing.ts';
 import type { SubjectKeyer } from '../core/subjects.ts';
@@ -25,6 +26,7 @@ export interface Services {
   renderer: Renderer;
   templates: TemplateRegistry;
   engine: TemplateEngine;
+  limits: RateLimits;
 }
 
 export interface AppEnv {
@@ -34,6 +36,8 @@ export interface AppEnv {
     cacheOutcome?: string;
     blockId?: string;
     errorCode?: ErrorCode;
+    /** The API key's rate limit for this request, for the X-RateLimit-* headers (routes/rate-limit.ts). */
+    rateLimit?: RateDecision;
   };
 }
 

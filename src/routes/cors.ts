@@ -55,7 +55,7 @@ export function browserCors(): MiddlewareHandler<AppEnv> {
     // Errors too (they are answered by app.onError before this runs), so the snippet can read a 400 or 401.
     if (allow !== undefined) {
       c.res.headers.set('Access-Control-Allow-Origin', allow);
-      c.res.headers.set('Access-Control-Expose-Headers', 'Retry-After, x-opentime-error, x-opentime-error-message');
+      c.res.headers.set('Access-Control-Expose-Headers', 'Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, x-opentime-error, x-opentime-error-message');
     }
     c.res.headers.append('Vary', 'Origin');
   };

@@ -8,6 +8,7 @@ import { basicUsername, matchesAny } from '../core/http/auth.ts';
 import { readJsonBody } from '../core/http/body.ts';
 import type { AppContext, AppEnv, Services } from './context.ts';
 import { browserOriginAllowed } from './cors.ts';
+import { limitApiKey } from './rate-limit.ts';
 
 /**
  * Segment's HTTP Tracking API: /v1/track, identify, page, screen, group,
@@ -28,13 +29,14 @@ function bodyWriteKey(body: unknown): string | undefined {
  * Origin on a cross-origin POST and pages cannot change it, so another
  * site cannot use the shop's public key from its visitors' browsers; a
  * request without Origin (an <img> pixel, a server) is not a browser
- * posting from elsewhere.
+ * posting from elsewhere. A good key then spends one request of its
+ * rate limit (429 past it).
  */
 export function authorizeKey(c: AppContext, candidate: string | undefined): void {
   const { config } = c.get('services').deps;
-  if (matchesAny(candidate, config.writeKeys)) return;
+  if (matchesAny(candidate, config.writeKeys)) return limitApiKey(c, candidate as string);
   if (matchesAny(candidate, config.browserKeys ?? [])) {
-    if (browserOriginAllowed(c)) return;
+    if (browserOriginAllowed(c)) return limitApiKey(c, candidate as string);
     throw new AppError('ORIGIN_NOT_ALLOWED', 403, 'the browser key is accepted only from pages on the origins in OPENTIME_CORS_ORIGINS; this page\'s origin is not one of them');
   }
   throw new AppError(

@@ -6,6 +6,7 @@ import { describeError, errorCode } from '../core/errors.ts';
 import { BLOCK_ID_PATTERN } from '../core/blocks/schema.ts';
 import type { OpenImage } from '../core/opens.ts';
 import { boundedQuery, ruleParams, type AppContext, type AppEnv } from './context.ts';
+import { subscriberWithinLimit } from './rate-limit.ts';
 
 const MESSAGE_ID_MAX_CHARS = 128;
 /** A deadline in the URL is an ISO time or epoch seconds; anything longer is not one. */
@@ -23,7 +24,7 @@ export const IMAGE_HEADERS = {
   Expires: '0',
 } as const;
 
-function imageResponse(c: AppContext, image: OpenImage | CountdownImage): Response {
+function imageResponse(c: AppContext, image: OpenImage | CountdownImage, limited = false): Response {
   c.set('cacheOutcome', image.fallback ? `fallback:${image.fallback}` : image.cache);
   if (image.error) c.set('errorCode', image.error);
   const bytes = 'png' in image ? image.png : image.bytes;
@@ -35,6 +36,7 @@ function imageResponse(c: AppContext, image: OpenImage | CountdownImage): Respon
   };
   if (image.fallback) headers['x-opentime-fallback'] = image.fallback;
   if (image.error) headers['x-opentime-error'] = image.error;
+  if (limited) headers['x-opentime-rate-limited'] = 'subscriber';
   return new Response(bytes as BodyInit, { status: 200, headers });
 }
 
@@ -47,11 +49,15 @@ export function imageRoutes(): Hono<AppEnv> {
     const blockId = file.replace(/\.(?:png|gif)$/i, '');
     c.set('blockId', BLOCK_ID_PATTERN.test(blockId) ? blockId : '(invalid)');
     const requester = classifyOpen(c.req.method, c.req.header('user-agent'));
+    const subject = boundedQuery(c, 'u', SUBJECT_ID_MAX_CHARS);
+    // Past the subscriber's allowance the open is answered as anonymous: the block's generic image,
+    // which the render cache holds, with no profile read and no render.
+    const limited = !subscriberWithinLimit(c, subject);
     const request = {
       blockId,
       requester,
       machine: !isPerson(requester),
-      subject: boundedQuery(c, 'u', SUBJECT_ID_MAX_CHARS),
+      subject: limited ? undefined : subject,
       messageId: boundedQuery(c, 'm', MESSAGE_ID_MAX_CHARS),
       userAgent: c.req.header('user-agent'),
       params: ruleParams(c),
@@ -67,9 +73,9 @@ export function imageRoutes(): Hono<AppEnv> {
         signed: request.signed,
         requester,
         messageId: request.messageId,
-        query: (name) => boundedQuery(c, name, DEADLINE_PARAM_MAX_CHARS),
+        query: (name) => (limited ? undefined : boundedQuery(c, name, DEADLINE_PARAM_MAX_CHARS)),
       });
-      return imageResponse(c, countdown ?? (await opens.open(request)));
+      return imageResponse(c, countdown ?? (await opens.open(request)), limited);
     } catch (error) {
       // open() already answers every failure with an image; this is the net below the net.
       c.get('services').deps.logger.error('open failed outside its fallbacks', { error: describeError(error) });

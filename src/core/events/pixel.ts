@@ -1,4 +1,5 @@
 import { AppError } from '../errors.ts';
+import { JSON_MAX_DEPTH, parseJsonText } from '../http/body.ts';
 import { describeProblems, type Problem } from '../validation.ts';
 import { EVENT_MAX_BYTES } from './limits.ts';
 
@@ -38,10 +39,10 @@ function decodeData(value: string): Record<string, unknown> {
   try {
     const base64 = value.replace(/\s+/g, '').replace(/-/g, '+').replace(/_/g, '/');
     const binary = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
-    parsed = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0))));
+    parsed = parseJsonText(new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0))), 'data');
   } catch {
     try {
-      parsed = JSON.parse(value);
+      parsed = parseJsonText(value, 'data');
     } catch {
       throw invalid('data', 'expected base64-encoded JSON (Segment\'s pixel API)');
     }
@@ -83,9 +84,9 @@ export function pixelPayload(params: URLSearchParams): Record<string, unknown> {
     if (json === null) continue;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(json);
+      parsed = parseJsonText(json, name);
     } catch {
-      throw invalid(name, 'expected a JSON object (or use properties.<name>=<value>)');
+      throw invalid(name, `expected a JSON object nested at most ${JSON_MAX_DEPTH} deep (or use properties.<name>=<value>)`);
     }
     if (!isObject(parsed)) throw invalid(name, `expected a JSON object, received ${Array.isArray(parsed) ? 'array' : typeof parsed}`);
     payload[name] = parsed;

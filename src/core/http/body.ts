@@ -15,13 +15,45 @@ export async function readTextBody(request: Request, maxBytes: number, what = 'r
 }
 
 export async function readJsonBody(request: Request, maxBytes: number, what = 'request body'): Promise<unknown> {
-  const text = new TextDecoder('utf-8', { fatal: false, ignoreBOM: false }).decode(await readBytes(request, maxBytes, what));
+  return parseJsonText(new TextDecoder('utf-8', { fatal: false, ignoreBOM: false }).decode(await readBytes(request, maxBytes, what)), what);
+}
+
+/**
+ * Objects and arrays nested deeper than this are refused before parsing. No
+ * Segment payload, block or catalog comes near it, and V8's JSON.stringify
+ * and structuredClone recurse: a 32 KB event of `{"a":{"a":…}}` nested a few
+ * thousand deep parses fine and then overflows the stack wherever it is
+ * copied or stored (a 500 where a 400 belongs).
+ */
+export const JSON_MAX_DEPTH = 64;
+
+/** JSON text from any source (a body, a URL parameter), with the nesting bound above. */
+export function parseJsonText(text: string, what: string): unknown {
   if (text.trim() === '') throw new AppError('INVALID_JSON', 400, `${what} is empty; expected JSON`);
+  if (jsonDepth(text) > JSON_MAX_DEPTH) throw new AppError('INVALID_JSON', 400, `${what} is nested more than ${JSON_MAX_DEPTH} levels deep`);
   try {
     return JSON.parse(text);
   } catch (error) {
     throw new AppError('INVALID_JSON', 400, `${what} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/** The deepest nesting of `{` and `[` outside strings; one pass, no allocation. */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c) i++; // a backslash escapes the next character
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x7b || ch === 0x5b) {
+      if (++depth > deepest) deepest = depth;
+    } else if (ch === 0x7d || ch === 0x5d) depth--;
+  }
+  return deepest;
 }
 
 /** The body's exact bytes within the limit (a webhook's signature is computed over exactly these). */

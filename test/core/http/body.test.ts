@@ -1,7 +1,7 @@
 import { gzipSync, deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/core/errors.ts';
-import { readJsonBody } from '../../../src/core/http/body.ts';
+import { JSON_MAX_DEPTH, jsonDepth, parseJsonText, readJsonBody } from '../../../src/core/http/body.ts';
 
 const LIMIT = 1024;
 
@@ -101,5 +101,26 @@ describe('readJsonBody', () => {
       expect(error.status).toBe(400);
       expect(error.message).toBe('request body is empty; expected JSON');
     }
+  });
+});
+
+describe('JSON nesting', () => {
+  it('measures the deepest nesting outside strings', () => {
+    expect(jsonDepth('1')).toBe(0);
+    expect(jsonDepth('{"a":[1,{"b":[]}]}')).toBe(4);
+    expect(jsonDepth('{"a":"[[[[{{{{"}')).toBe(1);
+    expect(jsonDepth('["\\"]", [[]]]')).toBe(3);
+    expect(jsonDepth('{"a":"\\\\"}')).toBe(1);
+  });
+
+  it('answers 400 for a body nested deeper than the limit, before parsing it', async () => {
+    const deep = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
+    expect(await readJsonBody(post(deep(JSON_MAX_DEPTH)), 64 * 1024)).toBeTypeOf('object');
+    // A few thousand levels parse, then overflow the stack wherever the value is copied: refused up front.
+    const error = await errorOf(readJsonBody(post(deep(6000)), 64 * 1024, 'event'));
+    expect(error.status).toBe(400);
+    expect(error.code).toBe('INVALID_JSON');
+    expect(error.message).toBe(`event is nested more than ${JSON_MAX_DEPTH} levels deep`);
+    expect(() => parseJsonText('['.repeat(JSON_MAX_DEPTH + 1), 'data')).toThrow(/nested more than/);
   });
 });
