@@ -49,6 +49,8 @@ export class TemplateRegistry {
 
   /** The template shipped in templates/<name>.html, read once. */
   shipped(name: string): Promise<ResolvedTemplate | undefined> {
+    // Only shipped names are read and kept: any other (a typo, a probe of GET /v1/templates/:name) would add an entry for good.
+    if (!(BUILT_IN_TEMPLATES as readonly string[]).includes(name)) return Promise.resolve(undefined);
     let found = this.builtIn.get(name);
     if (!found) {
       found = this.assets.read(`${name}.html`).then(async (bytes) => {
