@@ -31,7 +31,7 @@ export interface Opentime {
   /** The Hono app: `app.fetch` for servers, `app.request` in tests. */
   app: Hono<AppEnv>;
   services: Services;
-  /** Writes buffered counters; call before shutting down. */
+  /** Writes buffered engagement events and counters; call before shutting down. */
   flush(): Promise<void>;
 }
 
@@ -115,5 +115,9 @@ export function createApp(deps: AppDeps): Opentime {
     return c.json(body, appError.status as 400);
   });
 
-  return { app, services, flush: () => counters.flush() };
+  const flush = async () => {
+    await engagement.flush();
+    await counters.flush();
+  };
+  return { app, services, flush };
 }

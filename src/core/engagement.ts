@@ -15,10 +15,28 @@ import { reduceProfile } from './profiles/reducer.ts';
 /** Engagement events this instance wrote lately: a re-open is a duplicate the store would drop, so it is not sent. */
 const RECENT_MAX = 100_000;
 const RECENT_MS = 10 * 60_000;
+/**
+ * Engagement events are written together, at most this long after the open:
+ * the first minutes of a send are hundreds of opens a second by subscribers
+ * never seen before, and one durable write each (an fsync on the embedded
+ * store) would hold up the opens themselves.
+ */
+export const ENGAGEMENT_FLUSH_MS = 100;
+const MAX_BATCH = 1000;
+
+interface Pending {
+  id: string;
+  subjectKey: string;
+  event: TrackedEvent;
+}
 
 export class Engagement {
   /** When each recent event was recorded, by this instance's clock. */
   private readonly recent = new LRUCache<string, number>({ max: RECENT_MAX });
+  private batch: Pending[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Resolves the background task that keeps a batch's writes tracked (Workers: waitUntil) until they are done. */
+  private settleBatch: (() => void) | undefined;
   private readonly store: Store;
   private readonly clock: Clock;
   private readonly background: BackgroundRunner;
@@ -39,6 +57,32 @@ export class Engagement {
     this.record(subjectKey, 'Email Link Clicked', `ec:${blockId}:${slot}:${messageId ?? ''}`, { block: blockId, slot, ...(messageId ? { message_id: messageId } : {}) });
   }
 
+  /** Writes the events recorded so far (before shutting down, and in tests). */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.batch;
+    const settle = this.settleBatch;
+    this.batch = [];
+    this.settleBatch = undefined;
+    try {
+      if (batch.length === 0) return;
+      const groups = new Map<string, TrackedEvent[]>();
+      for (const entry of batch) groups.set(entry.subjectKey, [...(groups.get(entry.subjectKey) ?? []), entry.event]);
+      await this.store.applyEvents(
+        [...groups].map(([subjectKey, events]) => ({ subjectKey, events })),
+        reduceProfile,
+        DEDUPE_WINDOW_SECONDS,
+        this.clock.now(),
+      );
+    } catch (error) {
+      for (const entry of batch) this.recent.delete(entry.id);
+      this.logger.warn('engagement not recorded', { events: batch.length, error: describeError(error) });
+    } finally {
+      settle?.();
+    }
+  }
+
   private record(subjectKey: string, name: string, messageId: string, properties: Record<string, unknown>): void {
     const id = `${subjectKey}\n${messageId}`;
     const now = this.clock.now();
@@ -47,11 +91,13 @@ export class Engagement {
     if (recorded !== undefined && now - recorded >= 0 && now - recorded < RECENT_MS) return;
     this.recent.set(id, now);
     const event: TrackedEvent = { type: 'track', messageId: messageId.slice(0, 100), event: name, properties, traits: {}, timestamp: now, receivedAt: now, context: {} };
-    this.background(
-      this.store.applyEvents([{ subjectKey, events: [event] }], reduceProfile, DEDUPE_WINDOW_SECONDS, now).catch((error: unknown) => {
-        this.recent.delete(id);
-        this.logger.warn('engagement not recorded', { event: name, error: describeError(error) });
-      }),
-    );
+    this.batch.push({ id, subjectKey, event });
+    if (this.batch.length >= MAX_BATCH) {
+      void this.flush();
+      return;
+    }
+    if (this.timer !== undefined) return;
+    this.background(new Promise<void>((resolve) => (this.settleBatch = resolve)));
+    this.timer = setTimeout(() => void this.flush(), ENGAGEMENT_FLUSH_MS);
   }
 }

@@ -18,6 +18,59 @@ export interface TileImage {
   runs: Int32Array;
 }
 
+/**
+ * A tile already drawn over the one colour its box has in the layer (the
+ * usual: cards on the block's background): opaque RGB, placed by copying
+ * its rows, and a quarter smaller to keep than a tile with alpha.
+ */
+export interface FlatTile {
+  width: number;
+  height: number;
+  rgb: Uint8Array;
+  flat: true;
+}
+
+export type Rgb = readonly [number, number, number];
+
+/** A tile drawn over a colour, with the same arithmetic as `drawOver` uses over an opaque layer. */
+export function flatTile(image: RgbaImage, under: Rgb): FlatTile {
+  const { width, height, data } = image;
+  const rgb = new Uint8Array(width * height * 3);
+  for (let p = 0; p < width * height; p++) {
+    const a = data[p * 4 + 3] as number;
+    const rest = 255 - a;
+    for (let c = 0; c < 3; c++) rgb[p * 3 + c] = (((data[p * 4 + c] as number) * a + (under[c] as number) * rest + 127) / 255) | 0;
+  }
+  return { width, height, rgb, flat: true };
+}
+
+/** The one colour of a rectangle of an RGB layer, or undefined when it has more than one. */
+export function uniformColor(layer: RawImage, x: number, y: number, width: number, height: number): Rgb | undefined {
+  if (layer.channels !== 3 || x < 0 || y < 0 || x + width > layer.width || y + height > layer.height) return undefined;
+  const { data } = layer;
+  const first = (y * layer.width + x) * 3;
+  const r = data[first] as number;
+  const g = data[first + 1] as number;
+  const b = data[first + 2] as number;
+  for (let row = y; row < y + height; row++) {
+    for (let i = (row * layer.width + x) * 3, end = i + width * 3; i < end; i += 3) {
+      if (data[i] !== r || data[i + 1] !== g || data[i + 2] !== b) return undefined;
+    }
+  }
+  return [r, g, b];
+}
+
+/** Places a flat tile on an RGB layer: a copy per row; what falls outside the layer is left out. */
+export function drawFlat(base: RawImage, tile: FlatTile, x: number, y: number): void {
+  const start = Math.max(0, -x);
+  const end = Math.min(tile.width, base.width - x);
+  if (start >= end) return;
+  for (let row = Math.max(0, -y); row < tile.height && y + row < base.height; row++) {
+    const from = (row * tile.width + start) * 3;
+    base.data.set(tile.rgb.subarray(from, from + (end - start) * 3), ((y + row) * base.width + x + start) * 3);
+  }
+}
+
 /** A rasterized layer as RGB when it is opaque, else as it is. */
 export function layerImage(image: RgbaImage): RawImage {
   const { width, height, data } = image;

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { FontSpec, RawImage, Rasterizer } from '../ports.ts';
 import type { TemplateTree } from '../templates/render.ts';
-import { drawOver, layerImage, tileImage, type TileImage } from './composite.ts';
+import { drawFlat, drawOver, flatTile, layerImage, tileImage, uniformColor, type FlatTile, type Rgb, type TileImage } from './composite.ts';
 import type { Element } from './elements.ts';
 import { toSvg } from './layout.ts';
 import { tileTree, type SplitTree, type Tile } from './tiles.ts';
@@ -28,6 +28,8 @@ export interface LayerDeps {
 interface Box {
   x: number;
   y: number;
+  /** The layer's one colour under the box, when it has one: tiles there are drawn flat over it. */
+  under?: Rgb | undefined;
 }
 
 /** A layer and where its tiles go, in output pixels; `boxes` is undefined when the layout did not keep the tiles' declared sizes. */
@@ -43,11 +45,33 @@ export type Composed = { image: RawImage; release: () => void } | { failedImages
 
 const ENTRY_OVERHEAD_BYTES = 256;
 /** Composite buffers kept for reuse: a 1200×600 composite is 2.9 MB, and allocating one per open keeps the garbage collector busy. */
-const SPARE_BUFFERS = 4;
+const SPARE_BUFFERS = 16;
+
+/** Copies `from` into `to` (same size and channels) except inside `holes`, which the caller fills. */
+function copyAround(from: RawImage, to: RawImage, holes: ReadonlyArray<{ x: number; y: number; width: number; height: number }>): void {
+  const stride = from.width * from.channels;
+  if (holes.length === 0) {
+    to.data.set(from.data);
+    return;
+  }
+  for (let y = 0; y < from.height; y++) {
+    const spans = holes
+      .filter((hole) => y >= hole.y && y < hole.y + hole.height)
+      .map((hole) => [Math.max(0, hole.x), Math.min(from.width, hole.x + hole.width)] as const)
+      .sort((a, b) => a[0] - b[0]);
+    let x = 0;
+    const row = y * stride;
+    for (const [start, end] of spans) {
+      if (start > x) to.data.set(from.data.subarray(row + x * from.channels, row + start * from.channels), row + x * from.channels);
+      x = Math.max(x, end);
+    }
+    if (x < from.width) to.data.set(from.data.subarray(row + x * from.channels, row + stride), row + x * from.channels);
+  }
+}
 
 export class LayerRenderer {
-  private readonly cache: LRUCache<string, Layer | TileImage>;
-  private readonly inflight = new Map<string, Promise<Drawn<Layer | TileImage>>>();
+  private readonly cache: LRUCache<string, Layer | TileImage | FlatTile>;
+  private readonly inflight = new Map<string, Promise<Drawn<Layer | TileImage | FlatTile>>>();
   private readonly deps: LayerDeps;
   private readonly spare: Uint8Array[] = [];
   /** Layers and tiles drawn (for tests and the bench: each key once). */
@@ -57,7 +81,7 @@ export class LayerRenderer {
     this.deps = deps;
     this.cache = new LRUCache({
       maxSize: Math.max(1, deps.maxBytes),
-      sizeCalculation: (value, key) => ('boxes' in value ? value.image.data.byteLength : value.rgb.byteLength + value.alpha.byteLength + value.runs.byteLength) + key.length * 2 + ENTRY_OVERHEAD_BYTES,
+      sizeCalculation: (value, key) => ('boxes' in value ? value.image.data.byteLength : 'flat' in value ? value.rgb.byteLength : value.rgb.byteLength + value.alpha.byteLength + value.runs.byteLength) + key.length * 2 + ENTRY_OVERHEAD_BYTES,
     });
   }
 
@@ -77,19 +101,29 @@ export class LayerRenderer {
    * sizes (the caller draws the tree whole instead).
    */
   async compose(split: SplitTree, size: { width: number; height: number }): Promise<Composed> {
-    const [layer, ...tiles] = await Promise.all([this.layer(split.layer, size), ...split.tiles.map((tile) => this.tile(tile))]);
-    const failed = [layer, ...tiles].flatMap((drawn) => ('failedImages' in drawn ? drawn.failedImages : []));
-    if (failed.length > 0) return { failedImages: failed };
-    const { image, boxes } = (layer as { value: Layer }).value;
+    const layer = await this.layer(split.layer, size);
+    if ('failedImages' in layer) return layer;
+    const { image, boxes } = layer.value;
     if (!boxes || boxes.length !== split.tiles.length) return { whole: true };
+    const tiles = await Promise.all(split.tiles.map((tile, i) => this.tile(tile, boxes[i]?.under)));
+    const failed = tiles.flatMap((drawn) => ('failedImages' in drawn ? drawn.failedImages : []));
+    if (failed.length > 0) return { failedImages: failed };
     // The cached layer is shared: the composite is drawn on a copy, in a spare buffer when one fits.
     const index = this.spare.findIndex((buffer) => buffer.byteLength === image.data.byteLength);
     const data = index === -1 ? new Uint8Array(image.data.byteLength) : (this.spare.splice(index, 1)[0] as Uint8Array);
-    data.set(image.data);
     const out: RawImage = { width: image.width, height: image.height, channels: image.channels, data };
+    // Flat tiles cover their boxes whole, so the layer is copied only around them.
+    const covered = tiles.flatMap((drawn, i) => {
+      const tile = (drawn as { value: TileImage | FlatTile }).value;
+      const box = boxes[i] as Box;
+      return 'flat' in tile ? [{ x: box.x, y: box.y, width: tile.width, height: tile.height }] : [];
+    });
+    copyAround(image, out, covered);
     tiles.forEach((drawn, i) => {
       const box = boxes[i] as Box;
-      drawOver(out, (drawn as { value: TileImage }).value, box.x, box.y);
+      const tile = (drawn as { value: TileImage | FlatTile }).value;
+      if ('flat' in tile) drawFlat(out, tile, box.x, box.y);
+      else drawOver(out, tile, box.x, box.y);
     });
     let released = false;
     const release = () => {
@@ -102,10 +136,13 @@ export class LayerRenderer {
 
   /** Draws a split tree's layer and tiles ahead of the opens that will need them (catalog and block changes). */
   async prepare(split: SplitTree, size: { width: number; height: number }): Promise<void> {
-    await Promise.all([this.layer(split.layer, size), ...split.tiles.map((tile) => this.tile(tile))]);
+    const layer = await this.layer(split.layer, size);
+    if (!('value' in layer) || !layer.value.boxes) return;
+    const boxes = layer.value.boxes;
+    await Promise.all(split.tiles.map((tile, i) => this.tile(tile, boxes[i]?.under)));
   }
 
-  private once<T extends Layer | TileImage>(key: string, draw: () => Promise<Drawn<T>>): Promise<Drawn<T>> {
+  private once<T extends Layer | TileImage | FlatTile>(key: string, draw: () => Promise<Drawn<T>>): Promise<Drawn<T>> {
     const cached = this.cache.get(key);
     if (cached) return Promise.resolve({ value: cached as T });
     let pending = this.inflight.get(key);
@@ -136,7 +173,9 @@ export class LayerRenderer {
       for (let i = 0; i < placed.size; i++) {
         const node = placed.get(i);
         if (!node) return { value: { image, boxes: undefined } };
-        boxes.push({ x: Math.round(node.left * scale), y: Math.round(node.top * scale) });
+        const x = Math.round(node.left * scale);
+        const y = Math.round(node.top * scale);
+        boxes.push({ x, y, under: uniformColor(image, x, y, Math.round(node.width * scale), Math.round(node.height * scale)) });
       }
       return { value: { image, boxes: this.sizesKept(tree, placed) ? boxes : undefined } };
     });
@@ -160,13 +199,15 @@ export class LayerRenderer {
     return true;
   }
 
-  private tile(tile: Tile): Promise<Drawn<TileImage>> {
+  /** A tile, drawn flat over `under` when its box in the layer is that one colour (keyed by it too). */
+  private tile(tile: Tile, under: Rgb | undefined): Promise<Drawn<TileImage | FlatTile>> {
     const tree = tileTree(tile);
-    return this.once(JSON.stringify(['tile', this.deps.scale, tree]), async () => {
+    return this.once(JSON.stringify(['tile', this.deps.scale, under ?? null, tree]), async () => {
       const embedded = await this.deps.embed(tree);
       if ('failedImages' in embedded) return embedded;
       const svg = await toSvg(embedded.element, tile.width, tile.height, this.deps.fonts);
-      return { value: tileImage(await this.deps.rasterizer.rasterizeRgba(svg, this.deps.scale)) };
+      const image = await this.deps.rasterizer.rasterizeRgba(svg, this.deps.scale);
+      return { value: under ? flatTile(image, under) : tileImage(image) };
     });
   }
 }
