@@ -1,47 +1,62 @@
 /**
- * `npm run bench`: opentime's hot paths next to baselines measured in the
- * same run on the same machine.
+ * `npm run bench`: opentime's hot paths, each next to a baseline measured in
+ * the same run on the same machine, with the issue's targets beside them.
  *
- *   cold open      GET /i/demo-picks.png for a cart never rendered before
- *                  vs satori + resvg on the same element tree, no caching
- *   cache hit      GET /i/… whose decision is cached (profile read + decide + bytes),
- *                  on the embedded store and on Redis,
- *                  vs a plain node:http server returning the same bytes
- *   ingestion      POST /v1/track (1 event) and /v1/batch (100 events),
- *                  into the embedded store and into Redis
+ *   render   a cold open (a decision never drawn, its products and template
+ *            seen before) over HTTP, vs satori + resvg on the same tree and a
+ *            warm headless Chromium screenshot of the same HTML
+ *   bytes    the standard 1200×600 block at its first open and once
+ *            re-encoded off the request path
+ *   hit      render-cache hits over HTTP with wrk, spread over 1,000
+ *            subscribers (profile read + decide + bytes), embedded store and
+ *            Redis, vs a plain node:http server returning the same bytes
+ *   ingest   events into the embedded store and Redis (batches of 100), and
+ *            the time from an acknowledged event to an open that shows it
+ *   send     a send's first minutes: 300 opens a second for 30 s, every one
+ *            a different subscriber, 1,000-product catalog, cold render cache
+ *   soak     BENCH_SOAK_MINUTES=10: opens and catalog changes for that long,
+ *            memory sampled every 30 s
  *
- * Redis is a redis-server of the bench's own (test/helpers/redis-server.ts),
- * with its append-only file synced at every write: as durable as SQLite's
- * synchronous=FULL, which is what a 2xx to an event sender promises.
- * Load is generated from a worker thread (closed loop, keep-alive).
+ * BENCH_ONLY=render,hit picks sections; BENCH_SECONDS (per wrk run),
+ * BENCH_CONNECTIONS, BENCH_COLD_RENDERS, BENCH_SEND_RATE and
+ * BENCH_SEND_SECONDS adjust them. Redis is a redis-server of the bench's own
+ * with its append-only file synced at every write (as durable as SQLite's
+ * synchronous=FULL). wrk must be installed (Debian: apt-get install wrk).
  */
 import { renderAsync } from '@resvg/resvg-js';
-import { createServer } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { jsonLogger } from '../../src/adapters/node/logger.ts';
-import { decide } from '../../src/core/decide/decide.ts';
+import type { GridDecision } from '../../src/core/decide/decide.ts';
 import { ingestEvents } from '../../src/core/events/ingest.ts';
 import { normalizeEvent } from '../../src/core/events/normalize.ts';
 import { toSvg } from '../../src/core/render/layout.ts';
+import { gridLayout, productViews, rowLayout } from '../../src/core/render/grid-layout.ts';
 import { renderTemplate } from '../../src/core/templates/render.ts';
-import { gridLayout, productViews } from '../../src/core/render/grid-layout.ts';
 import { createSubjectKeyer } from '../../src/core/subjects.ts';
 import { DEMO_BLOCK_ID, DEMO_PRODUCTS } from '../../src/demo/catalog.ts';
 import { startServer, type RunningServer } from '../../src/node.ts';
-import { startRedisServer } from '../helpers/redis-server.ts';
-import type { LoadResult, LoadSpec } from './load-worker.ts';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
+import { startChromium } from './chromium.ts';
 import { countdownBench } from './countdown.ts';
+import type { LoadResult, LoadSpec } from './load-worker.ts';
+import { plainServer, sendBench, soakBench } from './send.ts';
 import { percentile, printTable, type Row } from './stats.ts';
+import { alternate, wrk } from './wrk.ts';
 
-const WRITE_KEY = 'bench-write-key-0123456789';
-const ADMIN_KEY = 'bench-admin-key-0123456789';
+export const WRITE_KEY = 'bench-write-key-0123456789';
+export const ADMIN_KEY = 'bench-admin-key-0123456789';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const COLD_RENDERS = Number(process.env.BENCH_COLD_RENDERS ?? 40);
+const COLD_RENDERS = Number(process.env.BENCH_COLD_RENDERS ?? 100);
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'render,bytes,hit,ingest,send,countdown').split(',').map((s) => s.trim()));
+if (process.env.BENCH_SOAK_MINUTES) ONLY.add('soak');
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const ms = (n: number) => `${n < 10 ? n.toFixed(2) : n.toFixed(1)} ms`;
+const met = (ok: boolean) => (ok ? 'met' : 'NOT MET');
 
 function load(spec: Omit<LoadSpec, 'seconds' | 'warmupSeconds' | 'connections'> & Partial<LoadSpec>): Promise<LoadResult> {
   const full: LoadSpec = { seconds: SECONDS, warmupSeconds: 1, connections: CONNECTIONS, ...spec };
@@ -58,46 +73,37 @@ function load(spec: Omit<LoadSpec, 'seconds' | 'warmupSeconds' | 'connections'> 
 function loadRow(name: string, result: LoadResult, perRequest = 1, unit = 'req/s'): Row {
   const rate = (result.requests * perRequest) / result.seconds;
   const bad = result.errors + Object.entries(result.statuses).filter(([s]) => s !== '200').reduce((n, [, c]) => n + c, 0);
-  return {
-    name,
-    median: percentile(result.latenciesMs, 50),
-    p99: percentile(result.latenciesMs, 99),
-    throughput: `${Math.round(rate).toLocaleString('en-US')} ${unit}`,
-    extra: bad > 0 ? `${bad} non-200/errors` : '',
-  };
+  return { name, median: percentile(result.latenciesMs, 50), p99: percentile(result.latenciesMs, 99), throughput: `${fmt(rate)} ${unit}`, extra: bad > 0 ? `${bad} non-200/errors` : '' };
 }
 
-const dataDir = await mkdtemp(join(tmpdir(), 'opentime-bench-'));
-const benchServer = (env: Record<string, string>) =>
-  startServer({
+const dataDirs: string[] = [];
+export async function benchServer(env: Record<string, string> = {}): Promise<RunningServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'opentime-bench-'));
+  dataDirs.push(dir);
+  return startServer({
     env: {
       PORT: '0',
-      OPENTIME_DATA_DIR: dataDir,
+      OPENTIME_DATA_DIR: dir,
       OPENTIME_WRITE_KEY: WRITE_KEY,
       OPENTIME_ADMIN_KEY: ADMIN_KEY,
       OPENTIME_SECRET: 'bench-secret-0123456789abcdef',
       OPENTIME_DEMO: '1',
+      // Photos come from this machine (the demo's own and the bench's photo server).
+      OPENTIME_IMAGE_ALLOW_PRIVATE: '1',
       ...env,
     },
     logger: jsonLogger({ quiet: true }),
   });
-const server = await benchServer({});
-const redis = await startRedisServer({ durable: true });
-const redisServer = await benchServer({ REDIS_URL: redis.url });
-const { deps } = server;
-const keyer = createSubjectKeyer(deps.config.secret);
-const stored = await deps.store.getBlock(DEMO_BLOCK_ID);
-if (!stored || stored.config.kind !== 'product-grid') throw new Error('demo block missing');
-const block = stored.config;
-const catalog = await deps.store.getProducts(DEMO_PRODUCTS.map((p) => p.id));
+}
 
-/** Gives a subscriber exactly these three products in the cart. */
-async function cart(userId: string, ids: readonly string[], into: RunningServer = server): Promise<void> {
+/** Puts exactly these products, in this order, in a subscriber's cart (straight into the store, untimed). */
+export async function cart(server: RunningServer, userIds: readonly string[], ids: readonly string[]): Promise<void> {
+  const keyer = createSubjectKeyer(server.deps.config.secret);
   const now = Date.now();
-  const events = ids.map((id, i) =>
-    normalizeEvent({ userId, event: 'Product Added', messageId: `${userId}-${i}`, properties: { product_id: id } }, 'track', now - (ids.length - i) * 1000),
+  const events = userIds.flatMap((userId) =>
+    ids.map((id, i) => normalizeEvent({ userId, event: 'Product Added', messageId: `${userId}-cart-${id}-${i}`, properties: { product_id: id } }, 'track', now - (ids.length - i) * 1000)),
   );
-  await ingestEvents({ store: into.deps.store, keyer }, events, now);
+  for (let i = 0; i < events.length; i += 3000) await ingestEvents({ store: server.deps.store, keyer }, events.slice(i, i + 3000), now);
 }
 
 const triples: string[][] = [];
@@ -105,118 +111,250 @@ for (const a of DEMO_PRODUCTS) for (const b of DEMO_PRODUCTS) for (const c of DE
   if (a.id !== b.id && b.id !== c.id && a.id !== c.id) triples.push([a.id, b.id, c.id]);
 }
 
-console.log(`opentime bench · node ${process.version} · ${SECONDS}s per load test, ${CONNECTIONS} connections · ${new Date().toISOString()}`);
+console.log(`opentime bench · node ${process.version} · wrk ${SECONDS}s × 3 alternating runs, ${CONNECTIONS} connections · ${new Date().toISOString()}`);
+const summary: Row[] = [];
+let redis: RedisServer | undefined;
+const redisUrl = async () => (redis ??= await startRedisServer({ durable: true })).url;
 
-// Warm-up: photos fetched and scaled once, layout engine loaded.
-await cart('bench-warm', triples[0] as string[]);
-await fetch(`${server.url}/i/${DEMO_BLOCK_ID}.png?u=bench-warm`).then((r) => r.arrayBuffer());
+if (ONLY.has('render') || ONLY.has('bytes')) {
+  const server = await benchServer();
+  const open = async (user: string) => {
+    const started = performance.now();
+    const response = await fetch(`${server.url}/i/${DEMO_BLOCK_ID}.png?u=${user}&m=bench`);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    return { ms: performance.now() - started, bytes, cache: response.headers.get('x-opentime-cache') };
+  };
+  // Warm: every demo product's tile and the block's layer drawn once, by opens of a few decisions.
+  const warmTriples = [0, 45, 90, 135, 180, 225, 270, 315];
+  for (const [i, t] of warmTriples.entries()) {
+    await cart(server, [`warm-${i}`], triples[t] as string[]);
+    await open(`warm-${i}`);
+  }
+  const layers = server.opentime.services.renderer.layers;
+  const drawnBefore = layers?.drawn ?? 0;
+  const fresh = triples.filter((_, i) => !warmTriples.includes(i));
+  const cold: number[] = [];
+  const coldBytes: number[] = [];
+  for (let i = 0; i < Math.min(COLD_RENDERS, fresh.length); i++) {
+    await cart(server, [`cold-${i}`], fresh[i] as string[]);
+    const result = await open(`cold-${i}`);
+    if (result.cache !== 'miss') throw new Error(`cold open ${i} was ${result.cache}`);
+    cold.push(result.ms);
+    coldBytes.push(result.bytes.byteLength);
+  }
+  const drawnDuring = (layers?.drawn ?? 0) - drawnBefore;
 
-// 1. Cold opens over HTTP: every decision new (a different cart each time).
-const coldMs: number[] = [];
-let coldBytes = 0;
-for (let i = 0; i < COLD_RENDERS; i++) {
-  const ids = triples[(i * 7 + 1) % triples.length] as string[];
-  await cart(`bench-cold-${i}`, ids);
-  const started = performance.now();
-  const response = await fetch(`${server.url}/i/${DEMO_BLOCK_ID}.png?u=bench-cold-${i}&m=bench`);
-  const bytes = await response.arrayBuffer();
-  coldMs.push(performance.now() - started);
-  coldBytes = bytes.byteLength;
-  if (response.headers.get('x-opentime-cache') !== 'miss') throw new Error(`cold open ${i} was ${response.headers.get('x-opentime-cache')}`);
+  if (ONLY.has('render')) {
+    // Baselines on the same decisions: the template's tree with photos embedded (untimed), then timed.
+    const { templates, engine } = server.opentime.services;
+    const stored = await server.deps.store.getBlock(DEMO_BLOCK_ID);
+    if (!stored || stored.config.kind !== 'product-grid') throw new Error('demo block missing');
+    const block = stored.config;
+    const template = await templates.get(block.template);
+    if (!template) throw new Error('product-grid template missing');
+    const catalog = await server.deps.store.getProducts(DEMO_PRODUCTS.map((p) => p.id));
+    const chromium = await startChromium(2, server.deps.fonts);
+    const satoriMs: number[] = [];
+    const chromiumMs: number[] = [];
+    const rounds = Math.min(40, cold.length);
+    for (let i = 0; i < rounds; i++) {
+      const decision: GridDecision = {
+        kind: 'product-grid',
+        blockId: block.id,
+        blockVersion: stored.version,
+        personal: true,
+        slots: (fresh[i] as string[]).map((id) => {
+          const p = catalog.get(id);
+          if (!p) throw new Error(`no ${id}`);
+          return { id: p.id, title: p.title, price: p.price, ...(p.sale_price !== undefined ? { sale_price: p.sale_price } : {}), currency: p.currency, url: p.url, image_url: p.image_url, source: 'cart' as const };
+        }),
+      };
+      const products = productViews(decision);
+      const grid = gridLayout(block);
+      const scope = { block: { id: block.id, width: block.size.width, height: block.size.height, slots: block.slots }, params: block.params, layout: grid, rows: rowLayout(block, grid), products, now: new Date().toISOString() };
+      const deps = { engine, images: server.deps.images, fonts: server.deps.fonts, scale: 2, photoTimeoutMs: 5000 };
+      const tree = await renderTemplate(deps, template, scope, block.size, new Set(products.map((p) => p.image_url)));
+      if (!('element' in tree)) throw new Error('baseline photos failed');
+      let started = performance.now();
+      const svg = await toSvg(tree.element, block.size.width, block.size.height, server.deps.fonts);
+      (await renderAsync(svg, { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: false } })).asPng();
+      satoriMs.push(performance.now() - started);
+
+      let html = await engine.render(template.digest, template.source, scope);
+      for (const p of products) {
+        const photo = await server.deps.images.fetchImage(p.image_url, { width: grid.image_width * 2, height: grid.image_height * 2 });
+        html = html.replaceAll(p.image_url, photo.dataUri);
+      }
+      if (i === 0) await chromium.screenshot(html, block.size); // the first screenshot warms the page
+      started = performance.now();
+      await chromium.screenshot(html, block.size);
+      chromiumMs.push(performance.now() - started);
+    }
+    await chromium.close();
+    const p50 = percentile(cold, 50);
+    const p99 = percentile(cold, 99);
+    const vsSatori = percentile(satoriMs, 50) / p50;
+    const vsChromium = percentile(chromiumMs, 50) / p50;
+    printTable(`Cold open: 1200×600 product block, a decision never rendered, its products and template seen before (${cold.length} opens)`, [
+      { name: 'opentime cold open over HTTP (composited)', median: p50, p99, extra: `layers/tiles drawn during the opens: ${drawnDuring}` },
+      { name: 'baseline: satori + resvg, same tree, in process', median: percentile(satoriMs, 50), p99: percentile(satoriMs, 99) },
+      { name: 'baseline: warm headless Chromium screenshot', median: percentile(chromiumMs, 50), p99: percentile(chromiumMs, 99) },
+      { name: 'ratio satori+resvg / opentime (median)', extra: `${vsSatori.toFixed(1)}× (target ≥ 3×)` },
+      { name: 'ratio Chromium / opentime (median)', extra: `${vsChromium.toFixed(1)}× (target ≥ 6×)` },
+    ]);
+    summary.push({ name: '2. cold open p50 ≤ 12 ms, p99 ≤ 25 ms, ≥3× satori, ≥6× Chromium', extra: `${ms(p50)} / ${ms(p99)}, ${vsSatori.toFixed(1)}×, ${vsChromium.toFixed(1)}×: ${met(p50 <= 12 && p99 <= 25 && vsSatori >= 3 && vsChromium >= 6)}` });
+  }
+
+  if (ONLY.has('bytes')) {
+    // The same block served again: the fast first encoding is replaced by a palette re-encoding off the request path.
+    const first = await open('cold-0');
+    const started = performance.now();
+    let final = first;
+    while (performance.now() - started < 5000) {
+      final = await open('cold-0');
+      if (final.bytes.byteLength < first.bytes.byteLength) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const encoder = server.deps.encoder;
+    let recompressMs = NaN;
+    if (encoder?.recompress) {
+      const t = performance.now();
+      await encoder.recompress(first.bytes);
+      recompressMs = performance.now() - t;
+    }
+    const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
+    printTable('Bytes: the standard 1200×600 product block (demo block, three photos)', [
+      { name: 'first open: encoded fast (sharp, zlib level 1)', extra: `${kb(percentile(coldBytes, 50))} median of the cold opens` },
+      { name: 'served again: palette re-encoding, off the request path', median: recompressMs, extra: `${kb(final.bytes.byteLength)} (target ≤ 100 KB), re-encoding time beside` },
+    ]);
+    summary.push({ name: '3. standard block ≤ 100 KB (served again)', extra: `${kb(final.bytes.byteLength)} (first open ${kb(percentile(coldBytes, 50))}): ${met(final.bytes.byteLength <= 100 * 1024)}` });
+  }
+  await server.close();
 }
 
-// 1b. Baseline: satori + resvg with no caching, on the same element tree (built untimed, photos already scaled).
-const { templates, engine } = server.opentime.services;
-const template = await templates.get(block.template);
-if (!template) throw new Error('product-grid template missing');
-const baselineMs: number[] = [];
-for (let i = 0; i < COLD_RENDERS; i++) {
-  const ids = triples[(i * 7 + 1) % triples.length] as string[];
-  const decision = decide({ block, blockVersion: stored.version, profile: undefined, products: catalog, trending: new Map() });
-  decision.slots = ids.map((id) => {
-    const p = catalog.get(id);
-    return p ? { id: p.id, title: p.title, price: p.price, currency: p.currency, url: p.url, image_url: p.image_url, source: 'cart' as const } : null;
-  });
-  const products = productViews(decision);
-  const scope = { block: { id: block.id, width: block.size.width, height: block.size.height, slots: block.slots }, params: block.params, layout: gridLayout(block), products, now: new Date().toISOString() };
-  const tree = await renderTemplate(
-    { engine, images: deps.images, fonts: deps.fonts, scale: 2, photoTimeoutMs: 5000 },
-    template,
-    scope,
-    block.size,
-    new Set(products.map((p) => p.image_url)),
-  );
-  if (!('element' in tree)) throw new Error('baseline photos failed');
-  const started = performance.now();
-  const svg = await toSvg(tree.element, block.size.width, block.size.height, deps.fonts);
-  (await renderAsync(svg, { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: false } })).asPng();
-  baselineMs.push(performance.now() - started);
+if (ONLY.has('hit')) {
+  // 1,000 subscribers with the same cart: each open reads its own profile and decides; the render is shared.
+  const users = Array.from({ length: 1000 }, (_, i) => `hit-${i}`);
+  const paths = users.map((u) => `/i/${DEMO_BLOCK_ID}.png?u=${u}&m=bench`);
+  // Every wrk connection re-opens these subscribers hundreds of times a minute: the per-subscriber limit is raised.
+  const env = { OPENTIME_RATE_OPENS_PER_MINUTE: '1000000' };
+  const servers: Array<[string, RunningServer]> = [['embedded store', await benchServer(env)], ['Redis store', await benchServer({ ...env, REDIS_URL: await redisUrl() })]];
+  const rows: Row[] = [];
+  const ratios: number[] = [];
+  for (const [name, server] of servers) {
+    await cart(server, users, triples[3] as string[]);
+    // First opens (open records, engagement events written), then repeats until the bytes are re-encoded.
+    for (const path of paths) await (await fetch(server.url + path)).arrayBuffer();
+    let bytes = new Uint8Array(await (await fetch(server.url + paths[0])).arrayBuffer());
+    for (let i = 0; i < 40; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const again = new Uint8Array(await (await fetch(server.url + paths[i % paths.length])).arrayBuffer());
+      if (again.byteLength < bytes.byteLength) {
+        bytes = again;
+        break;
+      }
+    }
+    const plain = await plainServer(bytes);
+    const origin = server.url.replace('localhost', '127.0.0.1');
+    const [ours, base] = await alternate(
+      3,
+      () => wrk({ origin, paths, seconds: SECONDS, connections: CONNECTIONS }),
+      () => wrk({ origin: plain.url, paths: ['/i/demo-picks.png'], seconds: SECONDS, connections: CONNECTIONS }),
+    );
+    await plain.close();
+    const ratio = ours.requestsPerSecond / base.requestsPerSecond;
+    ratios.push(ratio);
+    rows.push(
+      { name: `opentime hit, ${name}`, median: ours.p50Ms, p99: ours.p99Ms, throughput: `${fmt(ours.requestsPerSecond)} req/s`, extra: ours.non2xx + ours.errors > 0 ? `${ours.non2xx + ours.errors} non-2xx/errors` : `${(bytes.byteLength / 1024).toFixed(0)} KB PNG` },
+      { name: '  baseline: node:http, same bytes', median: base.p50Ms, p99: base.p99Ms, throughput: `${fmt(base.requestsPerSecond)} req/s` },
+      { name: '  ratio', extra: `${(ratio * 100).toFixed(0)}% (target ≥ 70%)` },
+    );
+    await server.close();
+  }
+  printTable(`Render-cache hit over HTTP: wrk, 1,000 subscribers with one shared render (medians of 3 alternating runs)`, rows);
+  const [embedded = 0, onRedis = 0] = ratios;
+  summary.push({ name: '1. cache hit ≥ 70% of plain node:http (wrk)', extra: `embedded ${(embedded * 100).toFixed(0)}%: ${met(embedded >= 0.7)}; Redis ${(onRedis * 100).toFixed(0)}%: ${met(onRedis >= 0.7)}` });
 }
 
-printTable('Render: a 1200×600 product block with three photos, never rendered before', [
-  { name: 'opentime cold open over HTTP (read + decide + render)', median: percentile(coldMs, 50), p99: percentile(coldMs, 99), extra: `${(coldBytes / 1024).toFixed(0)} KB PNG` },
-  { name: 'baseline: satori + resvg, no caching (in process)', median: percentile(baselineMs, 50), p99: percentile(baselineMs, 99) },
-  { name: 'ratio (baseline median / opentime median)', extra: `${(percentile(baselineMs, 50) / percentile(coldMs, 50)).toFixed(2)}×` },
-]);
-
-// 2. Cache hits over HTTP (embedded store, Redis) vs a plain node:http server with the same bytes.
-await cart('bench-hit', triples[3] as string[]);
-const hitUrl = `${server.url}/i/${DEMO_BLOCK_ID}.png?u=bench-hit&m=bench`;
-const hitBytes = new Uint8Array(await (await fetch(hitUrl)).arrayBuffer());
-await cart('bench-hit', triples[3] as string[], redisServer);
-const redisHitUrl = `${redisServer.url}/i/${DEMO_BLOCK_ID}.png?u=bench-hit&m=bench`;
-await fetch(redisHitUrl).then((r) => r.arrayBuffer());
-const plain = createServer((_req, res) => {
-  res.writeHead(200, {
-    'content-type': 'image/png',
-    'content-length': hitBytes.byteLength,
-    'cache-control': 'no-store, no-cache, must-revalidate, max-age=0',
+if (ONLY.has('ingest')) {
+  // The per-key request limit (1,000 a second by default) is lifted: this measures the stores, not the limiter.
+  const env = { OPENTIME_RATE_EVENTS_PER_SECOND: '1000000' };
+  const server = await benchServer(env);
+  const redisBacked = await benchServer({ ...env, REDIS_URL: await redisUrl() });
+  const auth = { authorization: `Basic ${btoa(`${WRITE_KEY}:`)}`, 'content-type': 'application/json' };
+  const singleBody = JSON.stringify({ userId: 'ingest-{{n}}', event: 'Product Viewed', messageId: 'single-{{n}}', properties: { product_id: 'weekender', category: 'bags' } });
+  const batchBody = JSON.stringify({
+    batch: Array.from({ length: 100 }, (_, i) => ({
+      type: 'track',
+      userId: `batch-{{n}}-${i % 10}`,
+      event: i % 3 === 0 ? 'Product Added' : 'Product Viewed',
+      messageId: `batch-{{n}}-${i}`,
+      properties: { product_id: DEMO_PRODUCTS[i % DEMO_PRODUCTS.length]?.id, category: 'bags' },
+    })),
   });
-  res.end(hitBytes);
-});
-await new Promise<void>((ready) => plain.listen(0, '127.0.0.1', ready));
-const plainUrl = `http://127.0.0.1:${(plain.address() as AddressInfo).port}/i/demo-picks.png`;
-const hits = await load({ url: hitUrl, method: 'GET' });
-const redisHits = await load({ url: redisHitUrl, method: 'GET' });
-const baselineHits = await load({ url: plainUrl, method: 'GET' });
-plain.close();
-const rate = (result: LoadResult) => result.requests / result.seconds;
-const hitRow = loadRow('opentime render-cache hit, embedded store', hits);
-const plainRow = loadRow('baseline: node:http returning the same bytes', baselineHits);
-printTable(`Cache hit over HTTP (${(hitBytes.byteLength / 1024).toFixed(0)} KB PNG)`, [
-  hitRow,
-  loadRow('opentime render-cache hit, Redis store', redisHits),
-  plainRow,
-  { name: 'ratio (embedded / baseline throughput)', extra: `${((rate(hits) / rate(baselineHits)) * 100).toFixed(0)}%` },
-  { name: 'ratio (Redis / baseline throughput)', extra: `${((rate(redisHits) / rate(baselineHits)) * 100).toFixed(0)}%` },
-]);
+  const single = await load({ url: `${server.url}/v1/track`, method: 'POST', headers: auth, body: singleBody, connections: 16 });
+  const batched = await load({ url: `${server.url}/v1/batch`, method: 'POST', headers: auth, body: batchBody, connections: 8 });
+  const redisSingle = await load({ url: `${redisBacked.url}/v1/track`, method: 'POST', headers: auth, body: singleBody, connections: 16 });
+  const redisBatched = await load({ url: `${redisBacked.url}/v1/batch`, method: 'POST', headers: auth, body: batchBody, connections: 8 });
+  const redisRate = (redisBatched.requests * 100) / redisBatched.seconds;
 
-// 3. Ingestion.
-const auth = { authorization: `Basic ${btoa(`${WRITE_KEY}:`)}`, 'content-type': 'application/json' };
-const singleBody = JSON.stringify({ userId: 'ingest-{{n}}', event: 'Product Viewed', messageId: 'single-{{n}}', properties: { product_id: 'weekender', category: 'bags' } });
-const single = await load({ url: `${server.url}/v1/track`, method: 'POST', headers: auth, body: singleBody, connections: 16 });
-const batchBody = JSON.stringify({
-  batch: Array.from({ length: 100 }, (_, i) => ({
-    type: 'track',
-    userId: `batch-{{n}}-${i % 10}`,
-    event: i % 3 === 0 ? 'Product Added' : 'Product Viewed',
-    messageId: `batch-{{n}}-${i}`,
-    properties: { product_id: DEMO_PRODUCTS[i % DEMO_PRODUCTS.length]?.id, category: 'bags' },
-  })),
-});
-const batched = await load({ url: `${server.url}/v1/batch`, method: 'POST', headers: auth, body: batchBody, connections: 8 });
-const redisSingle = await load({ url: `${redisServer.url}/v1/track`, method: 'POST', headers: auth, body: singleBody, connections: 16 });
-const redisBatched = await load({ url: `${redisServer.url}/v1/batch`, method: 'POST', headers: auth, body: batchBody, connections: 8 });
-printTable('Event ingestion: embedded store (SQLite, synchronous=FULL) and Redis (appendfsync always)', [
-  loadRow('embedded: POST /v1/track, one event per request', single, 1, 'events/s'),
-  loadRow('embedded: POST /v1/batch, 100 events per request', batched, 100, 'events/s'),
-  loadRow('Redis: POST /v1/track, one event per request', redisSingle, 1, 'events/s'),
-  loadRow('Redis: POST /v1/batch, 100 events per request', redisBatched, 100, 'events/s'),
-]);
+  // An acknowledged event, then at once an open: it must show the new cart. The cart alternates between two
+  // orders whose renders are cached, so this measures that no per-instance cache hides the event, not rendering.
+  const user = 'fresh-reader';
+  const url = `${redisBacked.url}/i/${DEMO_BLOCK_ID}.png?u=${user}&m=fresh`;
+  const [x, y] = ['studio-headphones', 'desk-plant'];
+  const add = (product: string, n: number) =>
+    fetch(`${redisBacked.url}/v1/track`, { method: 'POST', headers: auth, body: JSON.stringify({ userId: user, event: 'Product Added', messageId: `fresh-${n}`, properties: { product_id: product } }) });
+  const seen = { [x as string]: new Set<string>(), [y as string]: new Set<string>() };
+  const fingerprint = (bytes: ArrayBuffer) => `${bytes.byteLength}:${Buffer.from(bytes).subarray(-64).toString('hex')}`;
+  let n = 0;
+  // Warm both states until their bytes settle (first encoding, then the smaller one).
+  for (let round = 0; round < 6; round++) {
+    for (const product of [x, y] as string[]) {
+      await (await add(product, n++)).arrayBuffer();
+      const bytes = await (await fetch(url)).arrayBuffer();
+      seen[product]?.add(fingerprint(bytes));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const lagMs: number[] = [];
+  let stale = 0;
+  for (let i = 0; i < 300; i++) {
+    const product = (i % 2 === 0 ? x : y) as string;
+    const other = (i % 2 === 0 ? y : x) as string;
+    const ack = await add(product, n++);
+    await ack.arrayBuffer();
+    if (ack.status !== 200) throw new Error(`event answered ${ack.status}`);
+    const acked = performance.now();
+    const bytes = await (await fetch(url)).arrayBuffer();
+    lagMs.push(performance.now() - acked);
+    const print = fingerprint(bytes);
+    if (seen[other]?.has(print) && !seen[product]?.has(print)) stale++;
+  }
+  const lagP99 = percentile(lagMs, 99);
+  printTable('Event ingestion: embedded store (SQLite, synchronous=FULL) and Redis (appendfsync always)', [
+    loadRow('embedded: POST /v1/track, one event per request', single, 1, 'events/s'),
+    loadRow('embedded: POST /v1/batch, 100 events per request', batched, 100, 'events/s'),
+    loadRow('Redis: POST /v1/track, one event per request', redisSingle, 1, 'events/s'),
+    { ...loadRow('Redis: POST /v1/batch, 100 events per request', redisBatched, 100, 'events/s'), extra: 'target ≥ 20,000 events/s' },
+    { name: 'Redis: acknowledged event → open that shows it', median: percentile(lagMs, 50), p99: lagP99, extra: `${lagMs.length} events, ${stale} opens showed the old cart (target p99 ≤ 10 ms)` },
+  ]);
+  summary.push({ name: '4. Redis ≥ 20,000 events/s (batches of 100)', extra: `${fmt(redisRate)} events/s: ${met(redisRate >= 20_000)}` });
+  summary.push({ name: '4. event → render p99 ≤ 10 ms', extra: `${ms(lagP99)}, ${stale} stale: ${met(lagP99 <= 10 && stale === 0)}` });
+  await Promise.all([server.close(), redisBacked.close()]);
+}
 
-await Promise.all([server.close(), redisServer.close()]);
-await redis.close();
-await rm(dataDir, { recursive: true, force: true });
+if (ONLY.has('send') || ONLY.has('soak')) {
+  const result = await sendBench({ benchServer, summary, soakMinutes: Number(process.env.BENCH_SOAK_MINUTES ?? 0), only: ONLY });
+  if (ONLY.has('soak')) await soakBench(result);
+  await result.close();
+}
 
-// 4. Countdown: frames composited from parts drawn once per block version (test/bench/countdown.ts).
-printTable('Countdown: a 600×150 block (1200×300 at 2×), 60 frames; budget under 50 ms and 150 KB', await countdownBench());
+if (redis) await redis.close();
+await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+
+if (ONLY.has('countdown')) {
+  printTable('Countdown: a 600×150 block (1200×300 at 2×), 60 frames; budget under 50 ms and 150 KB', await countdownBench());
+}
+
+if (summary.length > 0) printTable('Targets (issue 7)', summary);

@@ -1,0 +1,284 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
+import type { Product } from '../../src/core/catalog/product.ts';
+import type { GridDecision } from '../../src/core/decide/decide.ts';
+import { ingestEvents } from '../../src/core/events/ingest.ts';
+import { normalizeEvent, type TrackedEvent } from '../../src/core/events/normalize.ts';
+import type { Renderer } from '../../src/core/render/renderer.ts';
+import { createSubjectKeyer } from '../../src/core/subjects.ts';
+import type { RunningServer } from '../../src/node.ts';
+import { startCatalogPhotos, type CatalogPhotos } from './catalog-photos.ts';
+import type { SendResult, SendSpec } from './send-worker.ts';
+import { percentile, printTable, type Row } from './stats.ts';
+
+/**
+ * A send's first minutes, and a long run for memory. One instance on the
+ * embedded store, a 1,000-product catalog whose photos come from a local
+ * photo server, a product block whose generic content is the trending
+ * products. Each open is a different subscriber: 70% have no behaviour (they
+ * share the trending decision), 30% have their own cart or views.
+ */
+const ADMIN_KEY = 'bench-admin-key-0123456789';
+const CATALOG = 1000;
+const BLOCK = 'send-picks';
+const RATE = Number(process.env.BENCH_SEND_RATE ?? 300);
+const SEND_SECONDS = Number(process.env.BENCH_SEND_SECONDS ?? 30);
+
+export async function plainServer(bytes: Uint8Array): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'image/png', 'content-length': bytes.byteLength, 'cache-control': 'no-store, no-cache, must-revalidate, max-age=0' });
+    res.end(bytes);
+  });
+  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
+  };
+}
+
+/** A small deterministic generator, so every run opens the same subscribers with the same carts. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const NOUNS = ['Sneaker', 'Weekender Bag', 'Pour-Over Mug', 'Crew Sweater', 'Wireless Headphones', 'Desk Plant', 'Aviator Sunglasses', 'Field Watch'];
+const ADJECTIVES = ['Trail', 'Canvas', 'Ceramic', 'Merino', 'Studio', 'Terracotta', 'Classic', 'Leather', 'Everyday', 'Limited Edition Extra Long Name'];
+
+function catalog(photos: CatalogPhotos, rand: () => number, priceShift = 0): Product[] {
+  return Array.from({ length: CATALOG }, (_, i) => {
+    const price = 10 + ((i * 37) % 290) + priceShift;
+    const product: Product = {
+      id: `p${i}`,
+      title: `${ADJECTIVES[i % ADJECTIVES.length]} ${NOUNS[i % NOUNS.length]} No. ${i}`,
+      price,
+      currency: 'USD',
+      url: `https://shop.example.com/p/${i}`,
+      image_url: photos.url(i),
+      category: `c${i % 8}`,
+      in_stock: true,
+    };
+    if (rand() < 0.2) product.sale_price = Math.round(price * 0.75);
+    return product;
+  });
+}
+
+export interface SendRun {
+  server: RunningServer;
+  photos: CatalogPhotos;
+  /** Subscribers' events for opens of subscribers `from` to `to` (30% get a cart or views). */
+  behaviour(from: number, to: number): Promise<void>;
+  admin(method: string, path: string, body: unknown): Promise<Response>;
+  open(urls: string[], rate: number): Promise<SendResult>;
+  renders: { started: number; duplicates: number; keys: Set<string> };
+  close(): Promise<void>;
+}
+
+function sendWorker(spec: SendSpec): Promise<SendResult> {
+  return new Promise((done, fail) => {
+    const worker = new Worker(new URL('./send-worker.ts', import.meta.url), { workerData: spec });
+    worker.once('message', (result: SendResult) => {
+      done(result);
+      void worker.terminate();
+    });
+    worker.once('error', fail);
+  });
+}
+
+/** Counts renders by decision and any that starts while the same decision is being rendered (which coalescing forbids). */
+function countRenders(renderer: Renderer): SendRun['renders'] {
+  const counts = { started: 0, duplicates: 0, keys: new Set<string>() };
+  const active = new Map<string, number>();
+  const original = renderer.renderGrid.bind(renderer);
+  renderer.renderGrid = async (block, decision: GridDecision, template, now) => {
+    const key = JSON.stringify([block.id, decision.blockVersion, decision.slots.map((s) => (s ? [s.id, s.price, s.sale_price] : null))]);
+    counts.started++;
+    counts.keys.add(key);
+    if ((active.get(key) ?? 0) > 0) counts.duplicates++;
+    active.set(key, (active.get(key) ?? 0) + 1);
+    try {
+      return await original(block, decision, template, now);
+    } finally {
+      active.set(key, (active.get(key) ?? 1) - 1);
+    }
+  };
+  return counts;
+}
+
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
+
+export async function sendBench(options: {
+  benchServer: (env: Record<string, string>) => Promise<RunningServer>;
+  summary: Row[];
+  soakMinutes: number;
+  only: ReadonlySet<string>;
+}): Promise<SendRun> {
+  let started = performance.now();
+  const photos = await startCatalogPhotos(CATALOG);
+  const photoSeconds = (performance.now() - started) / 1000;
+  // Raw tiles of 1,000 products (0.6 MB each) and the layers fit in 1 GB; the default is 512 MB.
+  // The photo server is on 127.0.0.1 at a port of its own, which photo fetches refuse unless named.
+  const server = await options.benchServer({ OPENTIME_LAYER_CACHE_MB: '1024', OPENTIME_DEMO: '0', OPENTIME_IMAGE_HOSTS: '127.0.0.1:*' });
+  const rand = random(7);
+  const admin = (method: string, path: string, body: unknown) =>
+    fetch(server.url + path, { method, headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const keyer = createSubjectKeyer(server.deps.config.secret);
+  const ingest = async (events: TrackedEvent[]) => {
+    for (let i = 0; i < events.length; i += 3000) await ingestEvents({ store: server.deps.store, keyer }, events.slice(i, i + 3000), Date.now());
+  };
+
+  // Trending: a crowd's views of a few dozen products (what no-behaviour subscribers are shown).
+  const now = Date.now();
+  const crowd: TrackedEvent[] = [];
+  for (let i = 0; i < 600; i++) {
+    const product = `p${Math.floor(rand() ** 2 * 40)}`;
+    crowd.push(normalizeEvent({ anonymousId: `crowd-${i % 150}`, event: 'Product Viewed', messageId: `crowd-${i}`, properties: { product_id: product, category: 'c0' } }, 'track', now));
+  }
+
+  started = performance.now();
+  const block = {
+    id: BLOCK,
+    template: 'product-grid',
+    size: { width: 600, height: 300 },
+    slots: 3,
+    source: [
+      { from: 'cart', where: { in_stock: true } },
+      { from: 'recently_viewed', exclude: 'purchased' },
+      { from: 'trending', exclude: 'purchased' },
+      { from: 'products', ids: ['p0', 'p1', 'p2'] },
+    ],
+    params: { headline: 'Picked for you', cta: 'Shop now →', accent: '#d33c3c' },
+    fallback: { url: 'https://shop.example.com/' },
+  };
+  const putBlock = await admin('PUT', `/v1/blocks/${BLOCK}`, block);
+  if (putBlock.status !== 200) throw new Error(`block: ${putBlock.status} ${await putBlock.text()}`);
+  const putCatalog = await admin('PUT', '/v1/catalog/products', { products: catalog(photos, rand) });
+  if (putCatalog.status !== 200) throw new Error(`catalog: ${putCatalog.status} ${await putCatalog.text()}`);
+  await ingest(crowd);
+  // Catalog and block changes draw their layers and tiles in the background; the send starts once they are drawn.
+  await server.opentime.services.opens.prepared();
+  const prepareSeconds = (performance.now() - started) / 1000;
+  const layers = server.opentime.services.renderer.layers;
+  const drawnBefore = layers?.drawn ?? 0;
+
+  const behaviourRand = random(11);
+  const behaviour = async (from: number, to: number) => {
+    const events: TrackedEvent[] = [];
+    const at = Date.now();
+    for (let i = from; i < to; i++) {
+      if (i % 10 >= 3) continue;
+      const kind = behaviourRand() < 0.5 ? 'Product Added' : 'Product Viewed';
+      const count = 1 + Math.floor(behaviourRand() * 3);
+      for (let j = 0; j < count; j++) {
+        const product = `p${Math.floor(behaviourRand() * CATALOG)}`;
+        events.push(normalizeEvent({ userId: `s${i}`, event: kind, messageId: `s${i}-${j}`, properties: { product_id: product, category: `c${Number(product.slice(1)) % 8}` } }, 'track', at - (count - j) * 1000));
+      }
+    }
+    await ingest(events);
+  };
+  const renders = countRenders(server.opentime.services.renderer);
+  const run: SendRun = {
+    server,
+    photos,
+    behaviour,
+    admin,
+    open: (urls, rate) => sendWorker({ urls, rate }),
+    renders,
+    close: async () => {
+      await server.close();
+      await photos.close();
+    },
+  };
+
+  if (options.only.has('send')) {
+    const total = RATE * SEND_SECONDS;
+    await behaviour(0, total);
+    const urls = Array.from({ length: total }, (_, i) => `${server.url.replace('localhost', '127.0.0.1')}/i/${BLOCK}.png?u=s${i}&m=send-1`);
+    const profiler = process.env.BENCH_PROFILE ? await startProfiler() : undefined;
+    const result = await run.open(urls, RATE);
+    await profiler?.('send');
+    const p50 = percentile(result.latenciesMs, 50);
+    const p99 = percentile(result.latenciesMs, 99);
+    const memory = process.memoryUsage();
+    const rows: Row[] = [
+      { name: `${fmtInt(total)} opens at ${RATE}/s, each a different subscriber`, median: p50, p99, throughput: `${fmtInt(result.latenciesMs.length / result.seconds)} opens/s`, extra: `target p99 ≤ 200 ms` },
+      { name: '  fallbacks served, errors', extra: `${result.fallbacks}, ${result.errors}` },
+      { name: '  answers by cache outcome', extra: Object.entries(result.outcomes).map(([k, v]) => `${k} ${v}`).join(', ') },
+      { name: '  renders started, distinct decisions', extra: `${renders.started}, ${renders.keys.size}` },
+      { name: '  same decision rendered twice at once', extra: `${renders.duplicates} (must be 0)` },
+      { name: '  layers and tiles drawn during the send', extra: `${(layers?.drawn ?? 0) - drawnBefore} (the rest were drawn ahead)` },
+      { name: 'before: photos made, catalog + block put and drawn ahead', extra: `${photoSeconds.toFixed(1)} s photo server, ${prepareSeconds.toFixed(1)} s to put and draw ${layers?.drawn ?? 0} layers/tiles` },
+      { name: 'memory after the send', extra: `RSS ${mb(memory.rss)}, heap ${mb(memory.heapUsed)}, layers ${mb(layers?.bytes ?? 0)}, renders ${mb((server.deps.renderCache as { bytes?: number }).bytes ?? 0)}` },
+    ];
+    printTable(`A send's first minutes: ${RATE} opens/s for ${SEND_SECONDS} s, 1,000-product catalog, render cache cold`, rows);
+    const ok = p99 <= 200 && result.fallbacks === 0 && result.errors === 0 && renders.duplicates === 0;
+    options.summary.push({ name: '5. send: p99 ≤ 200 ms, no fallback, no double render', extra: `p99 ${p99.toFixed(0)} ms, ${result.fallbacks} fallbacks, ${renders.duplicates} double renders: ${ok ? 'met' : 'NOT MET'}` });
+  }
+  return run;
+}
+
+/** BENCH_PROFILE=1: a CPU profile of the process during the send, written to send.cpuprofile (open it in Chrome's DevTools). */
+async function startProfiler(): Promise<(name: string) => Promise<void>> {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFile } = await import('node:fs/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async (name) => {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(`${name}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/**
+ * Memory over a long run: new subscribers opening at 150/s (30% with their
+ * own behaviour), and every minute 50 products change price (new tiles,
+ * new decisions), for `minutes`. Caches are bounded in bytes, so RSS should
+ * level off.
+ */
+export async function soakBench(run: SendRun): Promise<void> {
+  const minutes = Number(process.env.BENCH_SOAK_MINUTES ?? 10);
+  const rate = 150;
+  const chunkSeconds = 30;
+  const rand = random(23);
+  const rows: Row[] = [];
+  const layers = run.server.opentime.services.renderer.layers;
+  let next = 1_000_000;
+  const started = performance.now();
+  for (let chunk = 0; chunk < (minutes * 60) / chunkSeconds; chunk++) {
+    if (chunk % 2 === 1) {
+      const changed = Array.from({ length: 50 }, () => Math.floor(rand() * CATALOG));
+      const products = (await run.server.deps.store.getProducts(changed.map((i) => `p${i}`))).values();
+      await run.admin('PUT', '/v1/catalog/products', { products: [...products].map((p) => ({ ...p, price: p.price + 1 })) });
+    }
+    const count = rate * chunkSeconds;
+    await run.behaviour(next, next + count);
+    const urls = Array.from({ length: count }, (_, i) => `${run.server.url.replace('localhost', '127.0.0.1')}/i/${BLOCK}.png?u=s${next + i}&m=soak`);
+    next += count;
+    const result = await run.open(urls, rate);
+    const memory = process.memoryUsage();
+    rows.push({
+      name: `${((performance.now() - started) / 60_000).toFixed(1)} min`,
+      median: percentile(result.latenciesMs, 50),
+      p99: percentile(result.latenciesMs, 99),
+      throughput: `${fmtInt(result.latenciesMs.length / result.seconds)} opens/s`,
+      extra: `RSS ${mb(memory.rss)}, heap ${mb(memory.heapUsed)}, external ${mb(memory.external)}, layers ${mb(layers?.bytes ?? 0)}, renders ${mb((run.server.deps.renderCache as { bytes?: number }).bytes ?? 0)}, fallbacks ${result.fallbacks}`,
+    });
+  }
+  printTable(`Memory over ${minutes} minutes: 150 new subscribers' opens a second, 50 price changes a minute (caches: layers 1 GB, renders 256 MB)`, rows);
+}
