@@ -77,6 +77,12 @@ export function openKey(blockId: string, subjectKey: string, messageId: string |
  */
 export class OpenService {
   private readonly inflight = new Map<string, Promise<GridRender>>();
+  /**
+   * Renders finished in the last seconds, by key: an open whose cache lookup
+   * was still on its way (the Cache API is a network call) when the render
+   * it would have waited for finished must not start the same render again.
+   */
+  private readonly justRendered = new LRUCache<string, Promise<GridRender>>({ max: 1000, ttl: 5000 });
   private readonly brokenPhotos = new LRUCache<string, true>({ max: 10_000, ttl: BROKEN_PHOTO_MS });
   /** The render key last recorded for each open: a re-open that shows the same thing writes nothing. */
   private readonly recorded = new LRUCache<string, string>({ max: 100_000, ttl: 60_000 });
@@ -275,7 +281,7 @@ export class OpenService {
       }
 
       let cache: OpenImage['cache'] = 'coalesced';
-      let pending = this.inflight.get(key);
+      let pending = this.inflight.get(key) ?? this.justRendered.get(key);
       if (!pending) {
         cache = 'miss';
         const now = this.deps.clock.now();
@@ -285,7 +291,10 @@ export class OpenService {
             : block.kind === 'product-grid' && !isHero(decision)
               ? this.renderer.renderGrid(block, decision, template, now)
               : Promise.reject(new AppError('RENDER_FAILED', 500, `block ${block.id} changed kind since this decision`));
-        pending = work.finally(() => this.inflight.delete(key));
+        const rendering = work.finally(() => this.inflight.delete(key));
+        // Only a drawn image is kept: a failure is decided again by the next open.
+        rendering.then((result) => 'png' in result && this.justRendered.set(key, rendering), () => undefined);
+        pending = rendering;
         this.inflight.set(key, pending);
         this.counters.add('renders');
       }

@@ -22,7 +22,24 @@ export interface ParsedStyle {
   refused: string[];
 }
 
+/**
+ * Parsed styles by their text: a template renders the same style attributes
+ * for every decision (only product data changes), and parsing them was a
+ * good part of each render. Bounded; callers get their own copy.
+ */
+const PARSED_MAX = 2000;
+const parsed = new Map<string, ParsedStyle>();
+
 export function parseStyle(text: string): ParsedStyle {
+  const known = parsed.get(text);
+  if (known) return { style: { ...known.style }, refused: [...known.refused] };
+  const result = parseStyleText(text);
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(text, result);
+  return { style: { ...result.style }, refused: [...result.refused] };
+}
+
+function parseStyleText(text: string): ParsedStyle {
   const style: StyleObject = {};
   const refused: string[] = [];
   for (const declaration of text.split(';')) {
