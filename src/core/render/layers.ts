@@ -44,7 +44,7 @@ type Drawn<T> = { value: T } | { failedImages: string[] };
 export type Composed = { image: RawImage; release: () => void } | { failedImages: string[] } | { whole: true };
 
 const ENTRY_OVERHEAD_BYTES = 256;
-/** Composite buffers kept for reuse: a 1200×600 composite is 2.9 MB, and allocating one per open keeps the garbage collector busy. */
+/** Composite buffers kept for reuse: a 1200×600 composite is 2.2 MB (RGB), and allocating one per open keeps the garbage collector busy. */
 const SPARE_BUFFERS = 16;
 
 /** Copies `from` into `to` (same size and channels) except inside `holes`, which the caller fills. */

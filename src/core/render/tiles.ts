@@ -13,7 +13,9 @@ import type { Child, Element, Style } from './elements.ts';
  * depend on its content), no tile is inside another, and no ancestor of a
  * tile changes how its content is drawn (opacity, transforms, filters,
  * clipping, masks), which a tile drawn alone would not reproduce. A tile
- * draws nothing outside its box.
+ * draws nothing outside its box, and is placed over whatever the layer has
+ * there: nothing else in the template may be drawn over a tile (an
+ * absolutely positioned badge on a card belongs inside the card).
  */
 export interface Tile {
   /** The tile's element, without the properties that place it in its parent. */
