@@ -1,10 +1,10 @@
-import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { lruByteCache } from './adapters/cache/lru.ts';
 import { sharpImageFetcher } from './adapters/image/sharp.ts';
 import { trackedBackground } from './adapters/node/background.ts';
+import { createHttpServer } from './adapters/node/http-server.ts';
 import { PROJECT_ROOT, directoryAssets, layoutWasm, loadFonts } from './adapters/node/files.ts';
 import { resolveKeys } from './adapters/node/keys.ts';
 import { jsonLogger } from './adapters/node/logger.ts';
@@ -78,9 +78,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const opentime = createApp(deps);
   countPhoto = (name) => opentime.services.counters.add(name);
 
-  const server: ServerType = await new Promise((ready) => {
-    const s = serve({ fetch: opentime.app.fetch, port: raw.PORT }, () => ready(s));
-  });
+  const server = createHttpServer(opentime);
+  await new Promise<void>((ready) => server.listen(raw.PORT, ready));
   const port = (server.address() as AddressInfo).port;
   const url = `http://localhost:${port}`;
 

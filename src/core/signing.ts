@@ -112,10 +112,10 @@ export class Signer {
   }
 
   /** Whether a request URL proves it was made for its `u=` subscriber (or, with `sig=`, for exactly this URL). */
-  async verify(requestUrl: string): Promise<boolean> {
+  async verify(requestUrl: string | URL): Promise<boolean> {
     let url: URL;
     try {
-      url = new URL(requestUrl, 'https://opentime.invalid');
+      url = typeof requestUrl === 'string' ? new URL(requestUrl, 'https://opentime.invalid') : requestUrl;
     } catch {
       return false;
     }

@@ -10,7 +10,7 @@ import { verifySignature } from '../core/http/signature.ts';
 import { SDK_ETAG, SDK_SCRIPT } from '../sdk/script.ts';
 import { boundedQuery, type AppContext, type AppEnv, type Services } from './context.ts';
 import { authorizeKey, ingestAnswer, recordEvents } from './events.ts';
-import { IMAGE_HEADERS } from './images.ts';
+import { IMAGE_HEADERS } from './image-answer.ts';
 import { limitApiKey, subscriberWithinLimit } from './rate-limit.ts';
 
 /**
@@ -123,7 +123,7 @@ export function collectRoutes(): Hono<AppEnv> {
     // Where images must be signed, so must opens: otherwise anyone could mark anyone's email as opened.
     if (deps.config.requireSignature && !(await signer.verify(c.req.url))) return gif(200);
     // Past the subscriber's open allowance the pixel still answers, and records nothing.
-    if (!subscriberWithinLimit(c, subject)) return gif(200);
+    if (!subscriberWithinLimit(c.get('services'), subject)) return gif(200);
     counters.add('pixel.opens');
     deps.background(
       recordOpen(services, subject, message).catch((error: unknown) => {

@@ -52,9 +52,16 @@ export function requireAdmin(c: AppContext): void {
 
 /** Query values are bounded: an over-long id is not an id. */
 export function boundedQuery(c: AppContext, name: string, maxChars: number): string | undefined {
-  const value = c.req.query(name);
-  if (value === undefined || value === '' || value.length > maxChars) return undefined;
-  return value;
+  return bounded(c.req.query(name), maxChars);
+}
+
+/** boundedQuery over query parameters already parsed. */
+export function boundedParam(params: URLSearchParams, name: string, maxChars: number): string | undefined {
+  return bounded(params.get(name) ?? undefined, maxChars);
+}
+
+function bounded(value: string | undefined, maxChars: number): string | undefined {
+  return value === undefined || value === '' || value.length > maxChars ? undefined : value;
 }
 
 /** Opentime's own query parameters; the rest come from the ESP's merge tags and feed hero rules. */
@@ -64,9 +71,14 @@ const RULE_PARAM_MAX_CHARS = 200;
 
 /** The URL's other parameters, bounded in number and length; longer values are left out, not cut. */
 export function ruleParams(c: AppContext): Record<string, string> {
+  return paramsForRules(new URL(c.req.url).searchParams);
+}
+
+/** ruleParams over query parameters already parsed. */
+export function paramsForRules(query: URLSearchParams): Record<string, string> {
   const params: Record<string, string> = {};
   let count = 0;
-  for (const [name, value] of new URL(c.req.url).searchParams) {
+  for (const [name, value] of query) {
     if (OWN_PARAMS.has(name) || name.length > 64 || value.length > RULE_PARAM_MAX_CHARS || name in params) continue;
     if (++count > MAX_RULE_PARAMS) break;
     params[name] = value;

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../core/errors.ts';
-import type { AppContext, AppEnv } from './context.ts';
+import type { AppContext, AppEnv, Services } from './context.ts';
 
 /**
  * The routes' side of the rate limits (src/core/rate-limit.ts). The events
@@ -26,8 +26,8 @@ export function limitApiKey(c: AppContext, key: string): void {
 }
 
 /** Whether this subscriber may have one more personal open now; false means: answer it as anonymous. */
-export function subscriberWithinLimit(c: AppContext, subject: string | undefined): boolean {
-  const { limits, counters } = c.get('services');
+export function subscriberWithinLimit(services: Services, subject: string | undefined): boolean {
+  const { limits, counters } = services;
   if (subject === undefined || !limits.subscriber) return true;
   if (limits.subscriber.take(`u:${subject}`).allowed) return true;
   counters.add('opens.rate_limited');

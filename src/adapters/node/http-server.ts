@@ -1,0 +1,51 @@
+import { getRequestListener } from '@hono/node-server';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Opentime } from '../../app.ts';
+import { answerImage } from '../../routes/image-answer.ts';
+
+const IMAGE_PATH = /^\/i\/([^/?]+)(?:\?|$)/;
+
+/**
+ * The Node HTTP server: opens of `/i/<block>.png` are answered straight from
+ * node:http through the same `answerImage` the Hono route uses, because a
+ * send's opens are the load, and Hono's request and response objects cost
+ * more than a render-cache hit itself. Every other request goes to the app.
+ */
+export function createHttpServer(opentime: Opentime): Server {
+  const viaApp = getRequestListener(opentime.app.fetch);
+  return createServer((req, res) => {
+    const match = req.method === 'GET' || req.method === 'HEAD' ? IMAGE_PATH.exec(req.url ?? '') : null;
+    if (!match?.[1]) return void viaApp(req, res);
+    answerDirectly(opentime, match[1], req, res).catch(() => {
+      // answerImage answers every failure with an image; should the unexpected happen, the app answers.
+      if (!res.headersSent) void viaApp(req, res);
+    });
+  });
+}
+
+async function answerDirectly(opentime: Opentime, file: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const started = performance.now();
+  const incomingId = req.headers['x-request-id'];
+  const requestId = (typeof incomingId === 'string' && incomingId.slice(0, 64)) || crypto.randomUUID();
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(file);
+  } catch {
+    decoded = file; // not a block id either way: the blank fallback
+  }
+  const answer = await answerImage(opentime.services, { method: req.method ?? 'GET', file: decoded, url: req.url ?? '/', userAgent: req.headers['user-agent'] });
+  res.writeHead(200, { ...answer.headers, 'x-request-id': requestId });
+  if (req.method === 'HEAD') res.end();
+  else res.end(answer.body);
+  // As the app logs every request: never the URL, whose query holds subscriber ids.
+  opentime.services.deps.logger.request({
+    id: requestId,
+    method: req.method,
+    route: '/i/:file',
+    status: 200,
+    ms: Math.round((performance.now() - started) * 10) / 10,
+    cache: answer.cacheOutcome,
+    block: answer.blockId,
+    error: answer.errorCode,
+  });
+}
