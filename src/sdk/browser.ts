@@ -143,6 +143,7 @@ var opentime = {
   identify: client.identify,
   page: client.page,
   reset: client.reset,
+  consent: client.consent,
   user: client.user,
   flush: function () { client.flush(false); }
 };

@@ -16,12 +16,13 @@ export const SDK_VERSION = '1.0.0';
 const source = String.raw`
 var LIBRARY = { name: 'opentime.js', version: '${SDK_VERSION}' };
 // Keys in first-party storage (localStorage; the two ids fall back to cookies).
-var KEYS = { queue: 'opentime.queue', anonymousId: 'opentime.aid', userId: 'opentime.uid' };
+var KEYS = { queue: 'opentime.queue', anonymousId: 'opentime.aid', userId: 'opentime.uid', consent: 'opentime.consent' };
 
 function createClient(env) {
   var QUEUE = KEYS.queue;
   var ANONYMOUS_ID = KEYS.anonymousId;
   var USER_ID = KEYS.userId;
+  var CONSENT = KEYS.consent;
   // Events kept while the API cannot be reached; past this the oldest go, so storage stays small.
   var MAX_QUEUE = 200;
   // The API refuses an event over 32 KB; one that big is dropped here instead of failing its batch.
@@ -112,6 +113,18 @@ function createClient(env) {
     schedule(Math.round(delay * (0.5 + env.random() / 2)));
   }
 
+  // The visitor's consent by category ({ Personalization: false }), as the page's consent banner set it.
+  function consentPreferences() {
+    var raw = env.storage.get(CONSENT);
+    if (!raw) return null;
+    try {
+      var parsed = JSON.parse(raw);
+      return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
   function enqueue(type, fields) {
     var message = { type: type, messageId: 'ot-' + env.uuid(), anonymousId: anonymousId() };
     for (var name in fields) message[name] = fields[name];
@@ -120,6 +133,9 @@ function createClient(env) {
     message.timestamp = iso(env.now());
     var context = object(env.context());
     context.library = LIBRARY;
+    var preferences = consentPreferences();
+    // Segment's consent shape, which OPENTIME_CONSENT_CATEGORIES reads on the server.
+    if (preferences) context.consent = { categoryPreferences: preferences };
     message.context = context;
     var text;
     try {
@@ -240,6 +256,21 @@ function createClient(env) {
       var fields = { properties: props };
       if (typeof name === 'string' && name !== '') fields.name = name;
       enqueue('page', fields);
+    },
+    // Categories the visitor allowed (true) or refused (false); kept in first-party storage and sent with every later event.
+    consent: function (preferences) {
+      var given = object(preferences);
+      var kept = {};
+      var count = 0;
+      for (var name in given) {
+        if (typeof given[name] !== 'boolean') return env.log('opentime.consent takes { category: true or false }');
+        kept[name] = given[name];
+        count++;
+      }
+      if (count === 0) return env.log('opentime.consent takes { category: true or false }');
+      var merged = consentPreferences() || {};
+      for (var key in kept) merged[key] = kept[key];
+      env.storage.set(CONSENT, JSON.stringify(merged));
     },
     // Logging out: forget the user and start a new anonymous id, so the next person is someone else.
     reset: function () {

@@ -25,7 +25,7 @@ export function sdkTag(options: { src: string; key: string; autocapture?: string
   const attribute = (name: string, value: string | undefined) => (value ? ` ${name}="${value.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}"` : '');
   const capture = attribute('data-autocapture', options.autocapture) + attribute('data-cart-selector', options.cartSelector) + attribute('data-api', options.api);
   return `<script>
-  !function(w){var o=w.opentime=w.opentime||[];if(!o.loaded&&!o.track){["track","identify","page","reset"].forEach(function(m){o[m]=function(){o.push([m].concat([].slice.call(arguments)))}})}}(window);
+  !function(w){var o=w.opentime=w.opentime||[];if(!o.loaded&&!o.track){["track","identify","page","reset","consent"].forEach(function(m){o[m]=function(){o.push([m].concat([].slice.call(arguments)))}})}}(window);
   opentime.page();
 </script>
 <script async src="${options.src}" data-key="${options.key}"${capture}></script>`;

@@ -9,6 +9,7 @@ export interface SdkClient {
   identify(userId: unknown, traits?: unknown): void;
   page(name?: unknown, properties?: unknown): void;
   reset(): void;
+  consent(preferences: unknown): void;
   flush(unloading?: boolean): void;
   user(): { anonymousId: string; userId: string | null };
 }

@@ -109,6 +109,28 @@ describe('the snippet core: identity', () => {
     expect(client.user().anonymousId).not.toBe(anonymous);
   });
 
+  it('sends the visitor’s consent with every later event, in Segment’s shape, and keeps it across pages', async () => {
+    const storage = fakeStorage();
+    const { client, transport, logs } = createSdk({ storage });
+    client.track('Product Viewed', { product_id: 'a' });
+    client.consent({ Personalization: false, Analytics: true });
+    client.track('Product Added', { product_id: 'a' });
+    client.consent({ Analytics: false });
+    client.consent({ Personalization: 'no' });
+    client.consent('yes');
+    await vi.advanceTimersByTimeAsync(FLUSH_MS);
+    const [before, after] = transport.events();
+    expect((before?.context as Record<string, unknown>).consent).toBeUndefined();
+    expect((after?.context as Record<string, unknown>).consent).toEqual({ categoryPreferences: { Personalization: false, Analytics: true } });
+    expect(logs.filter((l) => l.includes('opentime.consent takes'))).toHaveLength(2);
+
+    const nextPage = createSdk({ storage });
+    nextPage.client.track('Cart Viewed');
+    await vi.advanceTimersByTimeAsync(FLUSH_MS);
+    const [later] = nextPage.transport.events();
+    expect((later?.context as Record<string, unknown>).consent).toEqual({ categoryPreferences: { Personalization: false, Analytics: false } });
+  });
+
   it('finds the same visitor after a reload (first-party storage)', () => {
     const storage = fakeStorage();
     const first = createSdk({ storage }).client;
