@@ -1,7 +1,7 @@
-import { LRUCache } from 'lru-cache';
 import sharp from 'sharp';
-import { asImageFetchError, failure, failureCounters } from '../../core/images/fetch-error.ts';
+import { failure } from '../../core/images/fetch-error.ts';
 import { inspectPhoto, type PhotoType } from '../../core/images/image-header.ts';
+import { sharedFetches } from '../../core/images/shared-fetches.ts';
 import type { ImageUrlPolicy } from '../../core/images/url-safety.ts';
 import type { FetchedImage, ImageFetcher } from '../../core/ports.ts';
 import { safeHttpGet, type Resolver } from './node-http.ts';
@@ -51,12 +51,6 @@ export function sharpImageFetcher(options: SharpFetcherOptions): ImageFetcher {
     maxRedirects: options.maxRedirects ?? DEFAULTS.maxRedirects,
     ...(options.resolve ? { resolve: options.resolve } : {}),
   });
-  const images = new LRUCache<string, FetchedImage>({
-    maxSize: options.cacheBytes ?? DEFAULTS.cacheBytes,
-    sizeCalculation: (image) => image.dataUri.length + 64,
-  });
-  const failures = new LRUCache<string, Error>({ max: 10_000, ttl: options.failureTtlMs ?? DEFAULTS.failureTtlMs });
-  const inflight = new Map<string, Promise<FetchedImage>>();
 
   async function load(url: string, box: { width: number; height: number }): Promise<FetchedImage> {
     const { bytes, url: source } = await download(url);
@@ -76,38 +70,13 @@ export function sharpImageFetcher(options: SharpFetcherOptions): ImageFetcher {
   }
 
   return {
-    fetchImage(url, box, signal) {
-      const key = `${box.width}x${box.height}|${url}`;
-      const cached = images.get(key);
-      if (cached) return Promise.resolve(cached);
-      const failed = failures.get(key);
-      if (failed) return Promise.reject(failed);
-      let pending = inflight.get(key);
-      if (!pending) {
-        pending = load(url, box)
-          .then((image) => {
-            images.set(key, image);
-            count('images.fetched');
-            return image;
-          })
-          .catch((error: unknown) => {
-            const reason = asImageFetchError(error, url, options.timeoutMs);
-            for (const name of failureCounters(reason)) count(name);
-            failures.set(key, reason);
-            throw reason;
-          })
-          .finally(() => inflight.delete(key));
-        inflight.set(key, pending);
-      }
-      if (!signal) return pending;
-      // The caller may stop waiting; the shared fetch goes on for the others.
-      return Promise.race([
-        pending,
-        new Promise<never>((_, reject) => {
-          if (signal.aborted) reject(signal.reason);
-          signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-        }),
-      ]);
-    },
+    fetchImage: sharedFetches({
+      key: (url, box) => `${box.width}x${box.height}|${url}`,
+      load,
+      cacheBytes: options.cacheBytes ?? DEFAULTS.cacheBytes,
+      failureTtlMs: options.failureTtlMs ?? DEFAULTS.failureTtlMs,
+      timeoutMs: options.timeoutMs,
+      count,
+    }),
   };
 }

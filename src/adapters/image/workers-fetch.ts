@@ -1,7 +1,7 @@
-import { LRUCache } from 'lru-cache';
 import { toBase64 } from '../../core/bytes.ts';
-import { ImageFetchError, asImageFetchError, failure, failureCounters, refuse } from '../../core/images/fetch-error.ts';
+import { ImageFetchError, asImageFetchError, failure, refuse } from '../../core/images/fetch-error.ts';
 import { checkImageResponse, imageSize, inspectPhoto, type PhotoType } from '../../core/images/image-header.ts';
+import { sharedFetches } from '../../core/images/shared-fetches.ts';
 import { checkImageUrl, isRedirect, redirectTarget, type ImageUrlPolicy } from '../../core/images/url-safety.ts';
 import type { FetchedImage, ImageFetcher } from '../../core/ports.ts';
 
@@ -64,12 +64,6 @@ export function workersImageFetcher(options: WorkersFetcherOptions): ImageFetche
   const policy = options.policy ?? {};
   const count = options.count ?? (() => undefined);
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init as RequestInit));
-  const images = new LRUCache<string, FetchedImage>({
-    maxSize: options.cacheBytes ?? DEFAULTS.cacheBytes,
-    sizeCalculation: (image, key) => image.dataUri.length + key.length * 2 + 64,
-  });
-  const failures = new LRUCache<string, Error>({ max: 10_000, ttl: options.failureTtlMs ?? DEFAULTS.failureTtlMs });
-  const inflight = new Map<string, Promise<FetchedImage>>();
 
   /** The first answer that is not a redirect, each hop checked before it is fetched. */
   async function respond(input: string, box: { width: number; height: number }, signal: AbortSignal): Promise<{ response: Response; url: URL }> {
@@ -136,38 +130,13 @@ export function workersImageFetcher(options: WorkersFetcherOptions): ImageFetche
   }
 
   return {
-    fetchImage(url, box, signal) {
-      const key = options.resize === 'cloudflare' ? `${box.width}x${box.height}|${url}` : url;
-      const cached = images.get(key);
-      if (cached) return Promise.resolve(cached);
-      const failed = failures.get(key);
-      if (failed) return Promise.reject(failed);
-      let pending = inflight.get(key);
-      if (!pending) {
-        pending = load(url, box)
-          .then((image) => {
-            images.set(key, image);
-            count('images.fetched');
-            return image;
-          })
-          .catch((error: unknown) => {
-            const reason = asImageFetchError(error, url, options.timeoutMs);
-            for (const name of failureCounters(reason)) count(name);
-            failures.set(key, reason);
-            throw reason;
-          })
-          .finally(() => inflight.delete(key));
-        inflight.set(key, pending);
-      }
-      if (!signal) return pending;
-      // The caller may stop waiting; the shared fetch goes on for the others.
-      return Promise.race([
-        pending,
-        new Promise<never>((_, reject) => {
-          if (signal.aborted) reject(signal.reason);
-          signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-        }),
-      ]);
-    },
+    fetchImage: sharedFetches({
+      key: (url, box) => (options.resize === 'cloudflare' ? `${box.width}x${box.height}|${url}` : url),
+      load,
+      cacheBytes: options.cacheBytes ?? DEFAULTS.cacheBytes,
+      failureTtlMs: options.failureTtlMs ?? DEFAULTS.failureTtlMs,
+      timeoutMs: options.timeoutMs,
+      count,
+    }),
   };
 }
