@@ -129,7 +129,7 @@ export async function sendBench(options: {
   const photoSeconds = (performance.now() - started) / 1000;
   // Raw tiles of 1,000 products (0.6 MB each) and the layers fit in 1 GB; the default is 512 MB.
   // The photo server is on 127.0.0.1 at a port of its own, which photo fetches refuse unless named.
-  const server = await options.benchServer({ OPENTIME_LAYER_CACHE_MB: '1024', OPENTIME_DEMO: '0', OPENTIME_IMAGE_HOSTS: '127.0.0.1:*' });
+  const server = await options.benchServer({ OPENTIME_LAYER_CACHE_MB: process.env.BENCH_LAYER_CACHE_MB ?? '1024', OPENTIME_DEMO: '0', OPENTIME_IMAGE_HOSTS: '127.0.0.1:*' });
   const rand = random(7);
   const admin = (method: string, path: string, body: unknown) =>
     fetch(server.url + path, { method, headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -280,5 +280,5 @@ export async function soakBench(run: SendRun): Promise<void> {
       extra: `RSS ${mb(memory.rss)}, heap ${mb(memory.heapUsed)}, external ${mb(memory.external)}, layers ${mb(layers?.bytes ?? 0)}, renders ${mb((run.server.deps.renderCache as { bytes?: number }).bytes ?? 0)}, fallbacks ${result.fallbacks}`,
     });
   }
-  printTable(`Memory over ${minutes} minutes: 150 new subscribers' opens a second, 50 price changes a minute (caches: layers 1 GB, renders 256 MB)`, rows);
+  printTable(`Memory over ${minutes} minutes: 150 new subscribers' opens a second, 50 price changes a minute (caches: layers ${process.env.BENCH_LAYER_CACHE_MB ?? '1024'} MB, renders 256 MB)`, rows);
 }
