@@ -316,7 +316,7 @@ export class OpenService {
 
   /**
    * A PNG encoded fast for its first open is served again: it is made
-   * smaller off the request path (palette quantisation takes 60–140 ms), and
+   * smaller off the request path (palette quantisation takes 50–100 ms), and
    * the smaller bytes replace it in the cache. One at a time; a hit that
    * finds one running leaves the key for a later hit.
    */
