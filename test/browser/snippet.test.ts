@@ -37,10 +37,10 @@ const PRODUCTS: Record<string, { name: string; price: number }> = {
   'p-blue': { name: 'The Blue One', price: 120 },
 };
 
-function shopPage(title: string, body: string, jsonLd?: object, api?: string): string {
+function shopPage(title: string, body: string, jsonLd?: object, api?: string, afterTag = ''): string {
   const tag = sdkTag({ src: `${server.url}/sdk.js`, key: BROWSER_KEY, autocapture: 'product cart', cartSelector: '.add-to-cart', ...(api ? { api } : {}) });
   const ld = jsonLd ? `<script type="application/ld+json">${JSON.stringify(jsonLd)}</script>` : '';
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>${ld}${tag}</head><body>${body}</body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>${ld}${tag}${afterTag}</head><body>${body}</body></html>`;
 }
 
 /** A small shop: product pages with schema.org JSON-LD and an add-to-cart form that posts and redirects, like most shops. */
@@ -58,6 +58,11 @@ async function startShop(): Promise<void> {
       const form = `<h1>${name}</h1><form method="post" action="/cart"><input name="quantity" value="1"><button type="submit" class="add-to-cart">Add to cart</button></form>`;
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(shopPage(name, form, jsonLd, url.searchParams.get('api') ?? undefined));
+    } else if (url.pathname === '/consent') {
+      // A consent banner's answer, given before the snippet has loaded: the inline stub queues it.
+      const answer = url.searchParams.get('personalization') === 'yes';
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(shopPage('Consent', '<h1>Thanks</h1>', undefined, undefined, `<script>opentime.consent({ Personalization: ${answer} });</script>`));
     } else if (url.pathname === '/cart' || url.pathname === '/') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(shopPage('Shop', '<h1>Your cart</h1>'));
@@ -110,6 +115,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the snippet in headless Chromium', () =>
         OPENTIME_SECRET: 'browser-test-secret-0123456',
         OPENTIME_BROWSER_KEY: BROWSER_KEY,
         OPENTIME_CORS_ORIGINS: shopOrigin,
+        OPENTIME_CONSENT_CATEGORIES: 'Personalization',
         ...PHOTO_SERVER_ENV,
       },
       logger: memoryLogger(),
@@ -214,5 +220,32 @@ describe.skipIf(!existsSync(CHROMIUM))('the snippet in headless Chromium', () =>
       return [img.naturalWidth, img.naturalHeight];
     }, `${server.url}/v1/p.gif?writeKey=${BROWSER_KEY}&userId=shopper-42`);
     expect(drawn).toEqual([1, 1]);
+  });
+
+  it('sends the visitor’s consent: refused, their views are not kept; given again, they are', async () => {
+    type Snippet = { reset(): void; track(e: string, p: object): void; user(): { anonymousId: string } };
+    await page.goto(`${shopOrigin}/cart`);
+    await snippetReady();
+    // Someone new on this browser.
+    const anonymousId = await page.evaluate(() => {
+      const opentime = (window as unknown as { opentime: Snippet }).opentime;
+      opentime.reset();
+      return opentime.user().anonymousId;
+    });
+    const key = `a:${anonymousId}`;
+    await page.goto(`${shopOrigin}/consent?personalization=no`);
+    await snippetReady();
+    await page.evaluate(() => (window as unknown as { opentime: Snippet }).opentime.track('Product Viewed', { product_id: 'p-green' }));
+    const suppressed = await eventually(() => server.deps.store.getSuppressions([key]), (found) => found.get(key) === 'consent');
+    expect(suppressed.get(key)).toBe('consent');
+    expect(await page.evaluate(() => localStorage.getItem('opentime.consent'))).toBe('{"Personalization":false}');
+    await eventually(() => page.evaluate(() => localStorage.getItem('opentime.queue')), (queue) => queue === '[]');
+    expect(ids((await server.deps.store.getProfile(key))?.viewed)).toEqual([]);
+
+    await page.goto(`${shopOrigin}/consent?personalization=yes`);
+    await snippetReady();
+    await page.evaluate(() => (window as unknown as { opentime: Snippet }).opentime.track('Product Viewed', { product_id: 'p-blue' }));
+    const profile = await eventually(() => server.deps.store.getProfile(key), (p) => ids(p?.viewed).includes('p-blue'));
+    expect(ids(profile?.viewed)).toEqual(['p-blue']);
   });
 });
