@@ -39,6 +39,7 @@ export function demoPage(origin: string, writeKey: string): string {
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<link rel="icon" href="data:,">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>opentime · live demo</title>
 <style>
@@ -171,7 +172,7 @@ export function demoShopPage(origin: string, productId: string | undefined): str
        <h1>${escapeHtml(product.title)}</h1><p>${price(product)}</p>
        <p style="color:#6b7280">You arrived from the email: this is the product its image showed.</p>`
     : `<h1>Demo Shop</h1><ul>${DEMO_PRODUCTS.map((p) => `<li><a href="${origin}/demo/shop/${p.id}">${escapeHtml(p.title)}</a></li>`).join('')}</ul>`;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Demo Shop</title>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Demo Shop</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#111}.sale{color:#d33c3c}s{color:#6b7280}</style></head>
 <body>${body}<p><a href="/">← back to the demo</a></p></body></html>`;
 }
