@@ -11,6 +11,7 @@ import { imageFetchSettings, parseConfig, type AppConfig } from '../../src/core/
 import type { AppDeps } from '../../src/core/deps.ts';
 import type { FontSpec, Logger, Store } from '../../src/core/ports.ts';
 import { initLayout } from '../../src/core/render/layout.ts';
+import { apiCalls, type ApiCalls } from './api-calls.ts';
 import { decode, type Pixels } from './pixels.ts';
 import { PHOTO_SERVER_ENV, type PhotoColor, type PhotoServer } from './photo-server.ts';
 import { resolve } from 'node:path';
@@ -45,17 +46,12 @@ export function memoryLogger(): Logger & { lines: string[] } {
   };
 }
 
-export interface TestApp {
+export interface TestApp extends ApiCalls<Pixels> {
   opentime: Opentime;
   deps: AppDeps;
   clock: TestClock;
   logger: ReturnType<typeof memoryLogger>;
   request(path: string, init?: RequestInit): Promise<Response>;
-  /** POST a Segment payload to /v1/<type> with the write key as Basic username. */
-  send(type: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
-  admin(method: string, path: string, body?: unknown): Promise<Response>;
-  open(blockId: string, query?: Record<string, string>, init?: RequestInit): Promise<{ response: Response; pixels: Pixels; bytes: Uint8Array }>;
-  click(blockId: string, slot: number | string, query?: Record<string, string>, init?: RequestInit): Promise<Response>;
   /** Waits for work after responses (open records, counters). */
   settle(): Promise<void>;
   close(): Promise<void>;
@@ -104,32 +100,13 @@ export async function createTestApp(options: { store?: Store; config?: Partial<A
   const opentime = createApp(deps);
   countPhoto = (name) => opentime.services.counters.add(name);
   const request = async (path: string, init?: RequestInit) => opentime.app.request(path, init);
-  const basic = `Basic ${btoa(`${WRITE_KEY}:`)}`;
-  const qs = (query: Record<string, string>) => new URLSearchParams(query).toString();
   return {
     opentime,
     deps,
     clock,
     logger,
     request,
-    send: (type, body, headers = {}) =>
-      request(`/v1/${type}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: basic, ...headers },
-        body: typeof body === 'string' ? body : JSON.stringify(body),
-      }),
-    admin: (method, path, body) =>
-      request(path, {
-        method,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
-        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-      }),
-    async open(blockId, query = {}, init) {
-      const response = await request(`/i/${blockId}.png?${qs(query)}`, init);
-      const bytes = new Uint8Array(await response.arrayBuffer());
-      return { response, bytes, pixels: await decode(bytes) };
-    },
-    click: (blockId, slot, query = {}, init) => request(`/c/${blockId}/${slot}?${qs(query)}`, { redirect: 'manual', ...init }),
+    ...apiCalls({ request, decode, writeKey: WRITE_KEY, adminKey: ADMIN_KEY }),
     async settle() {
       await opentime.flush();
       await background.drain();

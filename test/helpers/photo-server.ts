@@ -1,3 +1,4 @@
+import { PHOTO_COLORS, type PhotoColor } from './photo-colors.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
@@ -7,15 +8,7 @@ import sharp from 'sharp';
  * so a test can find it in a rendered block by its pixels. Also serves the
  * failure cases a real shop's CDN produces.
  */
-export const PHOTO_COLORS = {
-  red: [220, 30, 30],
-  green: [30, 170, 60],
-  blue: [30, 70, 220],
-  orange: [245, 140, 20],
-  purple: [140, 40, 200],
-  teal: [20, 160, 160],
-} as const satisfies Record<string, readonly [number, number, number]>;
-export type PhotoColor = keyof typeof PHOTO_COLORS;
+export { PHOTO_COLORS, type PhotoColor } from './photo-colors.ts';
 
 /**
  * The photo server is on 127.0.0.1 at a random port, which the photo fetcher refuses by default

@@ -1,3 +1,4 @@
+import { PHOTO_COLORS, type PhotoColor } from '../helpers/photo-colors.ts';
 import { solidPng } from '../../src/core/render/png.ts';
 
 /**
@@ -9,15 +10,7 @@ import { solidPng } from '../../src/core/render/png.ts';
  */
 export const PHOTO_ORIGIN = 'http://photos.test';
 
-export const PHOTO_COLORS = {
-  red: [220, 30, 30],
-  green: [30, 170, 60],
-  blue: [30, 70, 220],
-  orange: [245, 140, 20],
-  purple: [140, 40, 200],
-  teal: [20, 160, 160],
-} as const satisfies Record<string, readonly [number, number, number]>;
-export type PhotoColor = keyof typeof PHOTO_COLORS;
+export { PHOTO_COLORS, type PhotoColor } from '../helpers/photo-colors.ts';
 
 /** How long /slow.png takes (longer than the tests' photo budget). */
 export const SLOW_PHOTO_MS = 4000;

@@ -2,6 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { createWorker, type OpentimeWorker, type WorkerEnv } from '../../../src/worker.ts';
 import { PHOTO_ORIGIN, type PhotoColor } from '../photo-server.ts';
+import { apiCalls, type ApiCalls } from '../../helpers/api-calls.ts';
 import { decodePng, type Pixels } from './png.ts';
 
 /**
@@ -13,16 +14,12 @@ import { decodePng, type Pixels } from './png.ts';
 export const WRITE_KEY = 'test-write-key-0123456789';
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 
-export interface WorkerApp {
+export interface WorkerApp extends ApiCalls<Pixels> {
   /** Names this app's objects and cache. */
   name: string;
   worker: OpentimeWorker;
   env: WorkerEnv;
   request(path: string, init?: RequestInit): Promise<Response>;
-  send(type: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
-  admin(method: string, path: string, body?: unknown): Promise<Response>;
-  open(blockId: string, query?: Record<string, string>, init?: RequestInit): Promise<{ response: Response; pixels: Pixels; bytes: Uint8Array }>;
-  click(blockId: string, slot: number | string, query?: Record<string, string>, init?: RequestInit): Promise<Response>;
   /** Waits for work after responses (open records, counters, Cache API writes). */
   settle(): Promise<void>;
 }
@@ -42,31 +39,12 @@ export function workerApp(vars: Record<string, string | undefined> = {}, share?:
     contexts.push(ctx);
     return worker.fetch(new Request(new URL(path, 'https://live.example.com'), init), appEnv, ctx);
   };
-  const basic = `Basic ${btoa(`${WRITE_KEY}:`)}`;
-  const qs = (query: Record<string, string>) => new URLSearchParams(query).toString();
   return {
     name,
     worker,
     env: appEnv,
     request,
-    send: (type, body, headers = {}) =>
-      request(`/v1/${type}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: basic, ...headers },
-        body: typeof body === 'string' ? body : JSON.stringify(body),
-      }),
-    admin: (method, path, body) =>
-      request(path, {
-        method,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
-        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-      }),
-    async open(blockId, query = {}, init) {
-      const response = await request(`/i/${blockId}.png?${qs(query)}`, init);
-      const bytes = new Uint8Array(await response.arrayBuffer());
-      return { response, bytes, pixels: await decodePng(bytes) };
-    },
-    click: (blockId, slot, query = {}, init) => request(`/c/${blockId}/${slot}?${qs(query)}`, { redirect: 'manual', ...init }),
+    ...apiCalls({ request, decode: decodePng, writeKey: WRITE_KEY, adminKey: ADMIN_KEY }),
     async settle() {
       await worker.settle();
       await Promise.all(contexts.splice(0).map((ctx) => waitOnExecutionContext(ctx)));
