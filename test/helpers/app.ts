@@ -12,8 +12,9 @@ import type { AppDeps } from '../../src/core/deps.ts';
 import type { FontSpec, Logger, Store } from '../../src/core/ports.ts';
 import { initLayout } from '../../src/core/render/layout.ts';
 import { apiCalls, type ApiCalls } from './api-calls.ts';
+import { catalogWithPhotos, testBlock } from './fixtures.ts';
 import { decode, type Pixels } from './pixels.ts';
-import { PHOTO_SERVER_ENV, type PhotoColor, type PhotoServer } from './photo-server.ts';
+import { PHOTO_SERVER_ENV, type PhotoServer } from './photo-server.ts';
 import { resolve } from 'node:path';
 
 export const WRITE_KEY = 'test-write-key-0123456789';
@@ -119,47 +120,12 @@ export async function createTestApp(options: { store?: Store; config?: Partial<A
   };
 }
 
-/** Six products with flat-colour photos, two per category. */
+/** Six products with flat-colour photos, two per category, from the photo server. */
 export function testCatalog(photos: PhotoServer) {
-  const product = (id: PhotoColor, category: string, price: number, extra: object = {}) => ({
-    id: `p-${id}`,
-    title: `The ${id[0]?.toUpperCase()}${id.slice(1)} One`,
-    price,
-    currency: 'USD',
-    url: `https://shop.example.com/products/${id}`,
-    image_url: photos.url(id),
-    category,
-    in_stock: true,
-    ...extra,
-  });
-  return [
-    product('red', 'shoes', 80),
-    product('green', 'shoes', 60, { sale_price: 45 }),
-    product('blue', 'bags', 120),
-    product('orange', 'bags', 90),
-    product('purple', 'home', 30),
-    product('teal', 'home', 25),
-  ];
+  return catalogWithPhotos((color) => photos.url(color));
 }
 
-export function testBlock(overrides: Partial<BlockInput> = {}): BlockInput {
-  return {
-    id: 'grid',
-    template: 'product-grid',
-    size: { width: 600, height: 300 },
-    slots: 3,
-    source: [
-      { from: 'cart' },
-      { from: 'recently_viewed', exclude: 'purchased' },
-      { from: 'trending', exclude: 'purchased' },
-      { from: 'products', ids: ['p-teal', 'p-purple', 'p-orange'] },
-    ],
-    params: { headline: 'Still thinking about these?' },
-    link: { utm: { utm_source: 'email', utm_campaign: 'cart' } },
-    fallback: { url: 'https://shop.example.com/' },
-    ...overrides,
-  };
-}
+export { testBlock };
 
 /** Loads the test catalog and block; returns the app. */
 export async function seeded(app: TestApp, photos: PhotoServer, block: BlockInput = testBlock()): Promise<TestApp> {

@@ -3,6 +3,7 @@ import { env } from 'cloudflare:workers';
 import { createWorker, type OpentimeWorker, type WorkerEnv } from '../../../src/worker.ts';
 import { PHOTO_ORIGIN, type PhotoColor } from '../photo-server.ts';
 import { apiCalls, type ApiCalls } from '../../helpers/api-calls.ts';
+import { catalogWithPhotos, testBlock } from '../../helpers/fixtures.ts';
 import { decodePng, type Pixels } from './png.ts';
 
 /**
@@ -59,46 +60,12 @@ export async function photoHits(name: string): Promise<number> {
   return (await fetch(`${PHOTO_ORIGIN}/__hits?path=${encodeURIComponent(`/${name}.png`)}`)).json();
 }
 
-/** Six products with flat-colour photos, as on Node (test/helpers/app.ts). */
+/** Six products with flat-colour photos, as on Node (test/helpers/fixtures.ts). */
 export function testCatalog() {
-  const product = (id: PhotoColor, category: string, price: number, extra: object = {}) => ({
-    id: `p-${id}`,
-    title: `The ${id[0]?.toUpperCase()}${id.slice(1)} One`,
-    price,
-    currency: 'USD',
-    url: `https://shop.example.com/products/${id}`,
-    image_url: photoUrl(id),
-    category,
-    ...extra,
-  });
-  return [
-    product('red', 'shoes', 80),
-    product('green', 'shoes', 60, { sale_price: 45 }),
-    product('blue', 'bags', 120),
-    product('orange', 'bags', 90),
-    product('purple', 'home', 30),
-    product('teal', 'home', 25),
-  ];
+  return catalogWithPhotos(photoUrl);
 }
 
-export function testBlock(overrides: Record<string, unknown> = {}) {
-  return {
-    id: 'grid',
-    template: 'product-grid',
-    size: { width: 600, height: 300 },
-    slots: 3,
-    source: [
-      { from: 'cart' },
-      { from: 'recently_viewed', exclude: 'purchased' },
-      { from: 'trending', exclude: 'purchased' },
-      { from: 'products', ids: ['p-teal', 'p-purple', 'p-orange'] },
-    ],
-    params: { headline: 'Still thinking about these?' },
-    link: { utm: { utm_source: 'email', utm_campaign: 'cart' } },
-    fallback: { url: 'https://shop.example.com/' },
-    ...overrides,
-  };
-}
+export { testBlock };
 
 /** Loads the catalog and a block; throws with the answer if either is refused. */
 export async function seed(app: WorkerApp, block = testBlock()): Promise<void> {
