@@ -90,7 +90,8 @@ export function createWorker(options: WorkerOptions = {}): OpentimeWorker {
 
   async function build(env: WorkerEnv): Promise<BuiltWorker & { drain: () => Promise<void> }> {
     requireBindings(env);
-    const raw = parseConfig(stringVars(env));
+    // Every Worker is a deploy, `wrangler dev` aside: the demo is on only when OPENTIME_DEMO says so.
+    const raw = parseConfig({ OPENTIME_DEMO: '0', ...stringVars(env) });
     const config = appConfig(raw, workerKeys(raw));
     await Promise.all([initLayout(layoutWasm), initResvgWasm(resvgWasm)]);
     const background = waitUntilBackground();
@@ -131,7 +132,7 @@ export function createWorker(options: WorkerOptions = {}): OpentimeWorker {
       background: background.run,
       fonts: bundledFonts(),
       assets: bindingAssets(env.TEMPLATES),
-      logger: consoleLogger(),
+      logger: consoleLogger({ level: raw.LOG_LEVEL }),
     };
     opentime = createApp(deps);
     return { opentime, deps, drain: background.drain };

@@ -197,6 +197,8 @@ export interface FontSpec {
 
 export type LogFields = Record<string, string | number | boolean | undefined>;
 export interface Logger {
+  /** Detail for finding a problem; written only with LOG_LEVEL=debug. */
+  debug?(message: string, fields?: LogFields): void;
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;

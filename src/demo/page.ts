@@ -10,13 +10,20 @@ function escapeHtml(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+const KEY_FIELD = `<p class="note"><label>Write key <input id="key" type="password" autocomplete="off" size="34" placeholder="one of OPENTIME_WRITE_KEY"></label><br>
+  This server’s keys come from its environment, which no page shows; the key you paste stays in this browser.</p>`;
+
 function price(p: DemoProduct): string {
   return p.sale_price !== undefined
     ? `<b class="sale">$${p.sale_price}</b> <s>$${p.price}</s>`
     : `<b>$${p.price}</b>`;
 }
 
-export function demoPage(origin: string, writeKey: string): string {
+/**
+ * `writeKey` is a development key this server generated, or undefined: a key from the
+ * environment is never put on a page, so the visitor pastes one (kept in their browser).
+ */
+export function demoPage(origin: string, writeKey: string | undefined): string {
   const products = DEMO_PRODUCTS.map(
     (p) => `<li class="product" data-id="${p.id}">
       <img src="/demo/products/${p.id}.png" width="64" height="64" alt="">
@@ -32,7 +39,7 @@ export function demoPage(origin: string, writeKey: string): string {
     .join('\n');
   const catalog = JSON.stringify(DEMO_PRODUCTS.map((p) => ({ id: p.id, title: p.title, price: p.sale_price ?? p.price, category: p.category })));
   const curl = `curl -X POST ${origin}/v1/track \\
-  -u '${writeKey}:' -H 'Content-Type: application/json' \\
+  -u '${writeKey ?? 'YOUR_WRITE_KEY'}:' -H 'Content-Type: application/json' \\
   -d '{"userId":"SHOPPER","event":"Product Added","properties":{"product_id":"aviators","quantity":1}}'`;
 
   return `<!doctype html>
@@ -85,6 +92,7 @@ export function demoPage(origin: string, writeKey: string): string {
   <section>
     <h2 style="margin-top:0;font-size:17px">Be the shopper <small id="shopper" style="color:var(--muted);font-weight:normal"></small></h2>
     <ul>${products}</ul>
+    ${writeKey === undefined ? KEY_FIELD : ''}
     <div id="cart"></div>
     <div class="actions">
       <button class="primary" id="buy">Buy what is in the cart</button>
@@ -99,15 +107,24 @@ export function demoPage(origin: string, writeKey: string): string {
     ${tabs}
     <h3>Send events from your backend (Segment's HTTP API)</h3>
     <pre><code>${escapeHtml(curl)}</code></pre>
-    <p class="note">This page uses the development write key so that it can send events; it is only served while the demo is on (<code>OPENTIME_DEMO=0</code> turns it off).</p>
+    <p class="note">${
+      writeKey === undefined
+        ? 'This server’s write key comes from its environment, so no page shows it: use yours in place of YOUR_WRITE_KEY.'
+        : 'This page uses the development write key this server generated, so that it can send events; it is only served while the demo is on (<code>OPENTIME_DEMO=0</code> turns it off).'
+    }</p>
   </section>
 </main>
 <script>
 (() => {
-  const WRITE_KEY = ${JSON.stringify(writeKey)};
+  const keyField = document.getElementById('key');
   const BLOCK = ${JSON.stringify(DEMO_BLOCK_ID)};
   const CATALOG = ${catalog};
   const store = (() => { try { return window.localStorage; } catch { return null; } })();
+  let writeKey = ${JSON.stringify(writeKey ?? '')} || (store && store.getItem('opentime-demo-key')) || '';
+  if (keyField) {
+    keyField.value = writeKey;
+    keyField.addEventListener('change', () => { writeKey = keyField.value.trim(); if (store) store.setItem('opentime-demo-key', writeKey); });
+  }
   let shopper = store && store.getItem('opentime-demo-shopper');
   if (!shopper) newShopper();
   let cart = JSON.parse((store && store.getItem('opentime-demo-cart')) || '[]');
@@ -133,9 +150,10 @@ export function demoPage(origin: string, writeKey: string): string {
     el.firstChild.textContent = new Date().toLocaleTimeString() + '  ' + line;
   }
   async function track(event, properties) {
+    if (!writeKey) { log('Paste a write key above first.'); return; }
     const response = await fetch('/v1/track', {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: 'Basic ' + btoa(WRITE_KEY + ':') },
+      headers: { 'Content-Type': 'application/json', Authorization: 'Basic ' + btoa(writeKey + ':') },
       body: JSON.stringify({ userId: shopper, event, properties }),
     });
     log(event + ' → ' + response.status);
@@ -165,13 +183,13 @@ export function demoPage(origin: string, writeKey: string): string {
 </html>`;
 }
 
-export function demoShopPage(origin: string, productId: string | undefined): string {
+export function demoShopPage(productId: string | undefined): string {
   const product = DEMO_PRODUCTS.find((p) => p.id === productId);
   const body = product
     ? `<img src="/demo/products/${product.id}.png" width="300" height="300" alt="" style="border-radius:12px">
        <h1>${escapeHtml(product.title)}</h1><p>${price(product)}</p>
        <p style="color:#6b7280">You arrived from the email: this is the product its image showed.</p>`
-    : `<h1>Demo Shop</h1><ul>${DEMO_PRODUCTS.map((p) => `<li><a href="${origin}/demo/shop/${p.id}">${escapeHtml(p.title)}</a></li>`).join('')}</ul>`;
+    : `<h1>Demo Shop</h1><ul>${DEMO_PRODUCTS.map((p) => `<li><a href="/demo/shop/${encodeURIComponent(p.id)}">${escapeHtml(p.title)}</a></li>`).join('')}</ul>`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Demo Shop</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#111}.sale{color:#d33c3c}s{color:#6b7280}</style></head>
 <body>${body}<p><a href="/">← back to the demo</a></p></body></html>`;

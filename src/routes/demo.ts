@@ -4,16 +4,26 @@ import { demoPage, demoShopPage } from '../demo/page.ts';
 import { productPhotoSvg } from '../demo/photos.ts';
 import type { AppContext, AppEnv } from './context.ts';
 
-/** The page origin for snippets: the configured public URL, else where the browser reached us. */
+/**
+ * The origin for snippets: the configured public URL, else where the browser reached us when
+ * that is a plain host name or address. The Host header is the client's to write, and a URL
+ * parser lets through quotes and braces in a host name.
+ */
+const PLAIN_ORIGIN = /^https?:\/\/(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
+const PLACEHOLDER_ORIGIN = 'https://live.example.com';
+
 export function publicOrigin(c: AppContext): string {
-  return c.get('services').deps.config.publicUrl ?? new URL(c.req.url).origin;
+  const configured = c.get('services').deps.config.publicUrl;
+  if (configured !== undefined) return configured;
+  const origin = new URL(c.req.url).origin;
+  return PLAIN_ORIGIN.test(origin) ? origin : PLACEHOLDER_ORIGIN;
 }
 
 export function demoRoutes(): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const photos = new Map<string, Promise<Uint8Array>>();
 
-  routes.get('/', (c) => c.html(demoPage(publicOrigin(c), c.get('services').deps.config.writeKeys[0] ?? '')));
+  routes.get('/', (c) => c.html(demoPage(publicOrigin(c), c.get('services').deps.config.demoWriteKey)));
 
   routes.get('/demo/products/:file', async (c) => {
     const id = c.req.param('file').replace(/\.png$/, '');
@@ -31,7 +41,7 @@ export function demoRoutes(): Hono<AppEnv> {
     });
   });
 
-  routes.get('/demo/shop', (c) => c.html(demoShopPage(publicOrigin(c), undefined)));
-  routes.get('/demo/shop/:id', (c) => c.html(demoShopPage(publicOrigin(c), c.req.param('id'))));
+  routes.get('/demo/shop', (c) => c.html(demoShopPage(undefined)));
+  routes.get('/demo/shop/:id', (c) => c.html(demoShopPage(c.req.param('id'))));
   return routes;
 }

@@ -1,17 +1,36 @@
+import { atLeast, isProblem, requestLevel, type LogLevel } from '../../core/logging.ts';
 import type { LogFields, Logger } from '../../core/ports.ts';
 
-/** One JSON line per entry on stdout (stderr for errors): easy to ship to any log system. */
-export function jsonLogger(options: { quiet?: boolean; write?: (line: string) => void } = {}): Logger {
-  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const entry = (level: string, message: string | undefined, fields: LogFields = {}) => {
+export interface JsonLoggerOptions {
+  /** The least severe entries written (LOG_LEVEL); default info. */
+  level?: LogLevel;
+  /** Errors only (the CLI, benchmarks). */
+  quiet?: boolean;
+  /** Where lines go; default stdout, and stderr for warnings and errors. */
+  write?: (line: string, level: LogLevel) => void;
+}
+
+const standardStreams = (line: string, level: LogLevel) => (isProblem(level) ? process.stderr : process.stdout).write(`${line}\n`);
+
+/**
+ * One JSON line per entry, `{"t","level","msg",…}` with standard level names: easy to ship to
+ * any log system. A request line is `"level":"info","msg":"request","type":"request"` (`error`
+ * when the server answered 5xx).
+ */
+export function jsonLogger(options: JsonLoggerOptions = {}): Logger {
+  const write = options.write ?? standardStreams;
+  const threshold: LogLevel = options.quiet ? 'error' : (options.level ?? 'info');
+  const entry = (level: LogLevel, message: string, fields: LogFields = {}) => {
+    if (!atLeast(level, threshold)) return;
     const clean: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(fields)) if (v !== undefined) clean[k] = v;
-    write(JSON.stringify({ t: new Date().toISOString(), level, ...(message === undefined ? {} : { msg: message }), ...clean }));
+    write(JSON.stringify({ t: new Date().toISOString(), level, msg: message, ...clean }), level);
   };
   return {
-    info: (message, fields) => !options.quiet && entry('info', message, fields),
-    warn: (message, fields) => !options.quiet && entry('warn', message, fields),
+    debug: (message, fields) => entry('debug', message, fields),
+    info: (message, fields) => entry('info', message, fields),
+    warn: (message, fields) => entry('warn', message, fields),
     error: (message, fields) => entry('error', message, fields),
-    request: (fields) => !options.quiet && entry('request', undefined, fields),
+    request: (fields) => entry(requestLevel(fields.status), 'request', { type: 'request', ...fields }),
   };
 }

@@ -1,23 +1,28 @@
+import { atLeast, requestLevel, type LogLevel } from '../../core/logging.ts';
 import type { LogFields, Logger } from '../../core/ports.ts';
 
 /**
  * One JSON object per entry through console, which Workers Logs and
- * `wrangler tail` index by field. Same fields as the Node logger.
+ * `wrangler tail` index by field, at console's method for its level (so
+ * errors and warnings are marked as such). Same fields as the Node logger.
  */
-export function consoleLogger(options: { quiet?: boolean } = {}): Logger {
-  const entry = (level: 'info' | 'warn' | 'error' | 'request', message: string | undefined, fields: LogFields = {}) => {
-    const clean: Record<string, unknown> = { level };
-    if (message !== undefined) clean.msg = message;
+export function consoleLogger(options: { level?: LogLevel; quiet?: boolean } = {}): Logger {
+  const threshold: LogLevel = options.quiet ? 'error' : (options.level ?? 'info');
+  const entry = (level: LogLevel, message: string, fields: LogFields = {}) => {
+    if (!atLeast(level, threshold)) return;
+    const clean: Record<string, unknown> = { level, msg: message };
     for (const [k, v] of Object.entries(fields)) if (v !== undefined) clean[k] = v;
     const line = JSON.stringify(clean);
     if (level === 'error') console.error(line);
     else if (level === 'warn') console.warn(line);
+    else if (level === 'debug') console.debug(line);
     else console.log(line);
   };
   return {
-    info: (message, fields) => !options.quiet && entry('info', message, fields),
-    warn: (message, fields) => !options.quiet && entry('warn', message, fields),
+    debug: (message, fields) => entry('debug', message, fields),
+    info: (message, fields) => entry('info', message, fields),
+    warn: (message, fields) => entry('warn', message, fields),
     error: (message, fields) => entry('error', message, fields),
-    request: (fields) => !options.quiet && entry('request', undefined, fields),
+    request: (fields) => entry(requestLevel(fields.status), 'request', { type: 'request', ...fields }),
   };
 }
