@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { lruByteCache } from './adapters/cache/lru.ts';
@@ -7,6 +6,7 @@ import { trackedBackground } from './adapters/node/background.ts';
 import { createHttpServer } from './adapters/node/http-server.ts';
 import { PROJECT_ROOT, directoryAssets, layoutWasm, loadFonts } from './adapters/node/files.ts';
 import { resolveKeys } from './adapters/node/keys.ts';
+import { listen, serverLifecycle } from './adapters/node/lifecycle.ts';
 import { jsonLogger } from './adapters/node/logger.ts';
 import { resvgNodeRasterizer } from './adapters/raster/resvg-node.ts';
 import { sharpPngEncoder } from './adapters/raster/sharp-png.ts';
@@ -28,6 +28,10 @@ export interface RunningServer {
   port: number;
   opentime: Opentime;
   deps: AppDeps;
+  /**
+   * The graceful stop of SIGTERM: /readyz fails, requests in flight finish within
+   * OPENTIME_SHUTDOWN_SECONDS, background work is flushed, the store closed.
+   */
   close(): Promise<void>;
 }
 
@@ -45,7 +49,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const dataDir = resolve(raw.OPENTIME_DATA_DIR);
   const keys = await resolveKeys(raw, dataDir);
   const config = appConfig(raw, keys);
-  const logger = options.logger ?? jsonLogger();
+  const logger = options.logger ?? jsonLogger({ level: raw.LOG_LEVEL });
 
   await initLayout(await layoutWasm());
   const background = trackedBackground();
@@ -79,8 +83,15 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   countPhoto = (name) => opentime.services.counters.add(name);
 
   const server = createHttpServer(opentime);
-  await new Promise<void>((ready) => server.listen(raw.PORT, ready));
-  const port = (server.address() as AddressInfo).port;
+  const lifecycle = serverLifecycle(server);
+  deps.draining = () => lifecycle.draining;
+  let port: number;
+  try {
+    port = await listen(server, raw.PORT);
+  } catch (error) {
+    await deps.store.close();
+    throw error;
+  }
   const url = `http://localhost:${port}`;
 
   if (config.demo) {
@@ -91,9 +102,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      await new Promise<void>((done) => server.close(() => done()));
+      const cut = await lifecycle.drain(raw.OPENTIME_SHUTDOWN_SECONDS * 1000);
+      if (cut > 0) logger.warn('shutdown deadline passed; closed connections of unfinished requests', { requests: cut, seconds: raw.OPENTIME_SHUTDOWN_SECONDS });
+      // Acknowledged work that is still in memory (engagement, counters) reaches the store before it closes.
       await opentime.flush();
       await background.drain();
+      await opentime.flush();
       await deps.store.close();
     })();
     return closing;
@@ -119,7 +133,7 @@ function printBanner(url: string, demo: boolean, keys: Awaited<ReturnType<typeof
   const lines = [
     '',
     `  opentime is running on ${url}`,
-    demo ? `  Live demo:   ${url}/   (block "${DEMO_BLOCK_ID}")` : '  Demo off (OPENTIME_DEMO=0).',
+    demo ? `  Live demo:   ${url}/   (block "${DEMO_BLOCK_ID}")` : '  Demo off (OPENTIME_DEMO=1 turns it on).',
     storeName === 'sqlite' ? `  Data:        ${join(dataDir, 'opentime.db')}` : `  Store:       ${storeName}`,
   ];
   if (keys.generated.includes('write')) lines.push(`  Write key:   ${keys.writeKeys[0]}   (generated; kept in ${join(dataDir, 'keys.json')})`);
@@ -132,15 +146,23 @@ const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileUR
 if (isMain) {
   startServer({ banner: true }).then(
     (running) => {
+      let stopping = false;
       const stop = (signal: string) => {
-        process.stderr.write(`\n  ${signal}: finishing requests and closing the store…\n`);
+        // A second signal is usually the same stop arriving twice (Ctrl-C reaches the whole process
+        // group, and the npm wrapper forwards it too): the deadline already bounds the wait.
+        if (stopping) return;
+        stopping = true;
+        process.stderr.write(`\n  ${signal}: finishing requests in flight, then closing the store…\n`);
         running.close().then(
           () => process.exit(0),
-          () => process.exit(1),
+          (error: unknown) => {
+            process.stderr.write(`  shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);
+            process.exit(1);
+          },
         );
       };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
     },
     (error: unknown) => {
       process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);

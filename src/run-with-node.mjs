@@ -37,5 +37,25 @@ const child = spawn(binary, ['--disable-warning=ExperimentalWarning', ...process
   stdio: 'inherit',
   env: { ...process.env, PATH: `${join(binary, '..')}:${process.env.PATH ?? ''}` },
 });
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+
+// Stopping the wrapper stops the script, which stops gracefully and decides the exit code.
+// A signal sent to the whole process group (Ctrl-C) reaches the script twice, which it tolerates.
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+for (const signal of FORWARDED) process.on(signal, () => child.kill(signal));
+
+// `npm start` runs this under `sh -c`, and a SIGTERM to npm kills that shell without passing the
+// signal on: the wrapper notices that its parent is gone and stops the script, which would
+// otherwise keep the port.
+const parent = process.ppid;
+const orphanWatch = setInterval(() => {
+  if (process.ppid !== parent) child.kill('SIGTERM');
+}, 500);
+orphanWatch.unref();
+
+child.on('exit', (code, signal) => {
+  clearInterval(orphanWatch);
+  if (code !== null) process.exit(code);
+  // Killed by a signal: end the same way, so the caller sees what the script saw.
+  for (const name of FORWARDED) process.removeAllListeners(name);
+  process.kill(process.pid, signal ?? 'SIGTERM');
+});

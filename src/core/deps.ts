@@ -17,4 +17,6 @@ export interface AppDeps {
   fonts: readonly FontSpec[];
   assets: Assets;
   logger: Logger;
+  /** True once the instance is shutting down: /readyz answers 503 so load balancers move on. */
+  draining?: () => boolean;
 }
