@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { imageFetchSettings, parseConfig } from '../../src/core/config.ts';
+import { appConfig, imageFetchSettings, parseConfig } from '../../src/core/config.ts';
 
 const problemsOf = (env: Record<string, string>) => {
   try {
@@ -63,5 +63,31 @@ describe('photo fetching in the configuration', () => {
       { path: 'OPENTIME_IMAGE_HOSTS', message: expect.stringContaining('"a b": expected host names') },
       expect.objectContaining({ path: 'OPENTIME_IMAGE_MAX_REDIRECTS' }),
     ]);
+  });
+});
+
+describe('production defaults', () => {
+  const keys = { adminKeys: ['admin-key-from-the-env-0123'], writeKeys: ['write-key-from-the-env-0123'], secret: 'secret-0123456789abcdef' };
+
+  it('serves the demo in development, not with NODE_ENV=production unless OPENTIME_DEMO=1', () => {
+    expect(appConfig(parseConfig({}), keys).demo).toBe(true);
+    expect(appConfig(parseConfig({ NODE_ENV: 'production' }), keys).demo).toBe(false);
+    expect(appConfig(parseConfig({ NODE_ENV: 'production', OPENTIME_DEMO: '1' }), keys).demo).toBe(true);
+    expect(appConfig(parseConfig({ OPENTIME_DEMO: '0' }), keys).demo).toBe(false);
+    expect(appConfig(parseConfig({ NODE_ENV: 'production', OPENTIME_DEMO: '' }), keys).demo).toBe(false);
+  });
+
+  it('lets the demo page use only a write key generated for development', () => {
+    expect(appConfig(parseConfig({}), keys).demoWriteKey).toBeUndefined();
+    expect(appConfig(parseConfig({}), { ...keys, generated: ['admin', 'secret'] }).demoWriteKey).toBeUndefined();
+    expect(appConfig(parseConfig({}), { ...keys, generated: ['write'] }).demoWriteKey).toBe('write-key-from-the-env-0123');
+    expect(appConfig(parseConfig({ NODE_ENV: 'production', OPENTIME_DEMO: '1' }), { ...keys, generated: ['write'] }).demoWriteKey).toBeUndefined();
+    expect(appConfig(parseConfig({ OPENTIME_DEMO: '0' }), { ...keys, generated: ['write'] }).demoWriteKey).toBeUndefined();
+  });
+
+  it('reads LOG_LEVEL (default info) and OPENTIME_SHUTDOWN_SECONDS (default 10)', () => {
+    expect(parseConfig({})).toMatchObject({ LOG_LEVEL: 'info', OPENTIME_SHUTDOWN_SECONDS: 10 });
+    expect(parseConfig({ LOG_LEVEL: 'warn', OPENTIME_SHUTDOWN_SECONDS: '25' })).toMatchObject({ LOG_LEVEL: 'warn', OPENTIME_SHUTDOWN_SECONDS: 25 });
+    expect(problemsOf({ LOG_LEVEL: 'verbose', OPENTIME_SHUTDOWN_SECONDS: '-1' }).map((p) => p.path)).toEqual(['LOG_LEVEL', 'OPENTIME_SHUTDOWN_SECONDS']);
   });
 });

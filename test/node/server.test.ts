@@ -83,3 +83,54 @@ describe('the Node server', () => {
     expect(await response.json()).toMatchObject({ ok: true, store: 'sqlite' });
   });
 });
+
+describe('the Node server in production', () => {
+  const production = (extra: Record<string, string>) =>
+    startServer({
+      env: { PORT: '0', NODE_ENV: 'production', OPENTIME_DATA_DIR: dataDir, OPENTIME_WRITE_KEY: WRITE_KEY, OPENTIME_ADMIN_KEY: ADMIN_KEY, OPENTIME_SECRET: 'node-test-secret-0123456789', ...extra },
+      logger: memoryLogger(),
+    });
+
+  it('serves no demo unless OPENTIME_DEMO=1, and then never shows the write key', async () => {
+    const plain = await production({});
+    try {
+      expect((await fetch(`${plain.url}/`)).status).toBe(404);
+      expect((await fetch(`${plain.url}/demo/shop`)).status).toBe(404);
+    } finally {
+      await plain.close();
+    }
+    const demo = await production({ OPENTIME_DEMO: '1' });
+    try {
+      const page = await fetch(`${demo.url}/`);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('/i/demo-picks.png');
+      expect(html).not.toContain(WRITE_KEY);
+      expect(html).not.toContain(ADMIN_KEY);
+    } finally {
+      await demo.close();
+    }
+  });
+});
+
+describe('the demo behind a hostile Host header', () => {
+  it('puts neither the environment’s write key nor the Host header into its pages', async () => {
+    const { request } = await import('node:http');
+    const get = (path: string) =>
+      new Promise<string>((done, failed) => {
+        const req = request({ host: '127.0.0.1', port: server.port, path, headers: { host: 'evil.example"onmouseover="alert(1)' } }, (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => done(body));
+        });
+        req.on('error', failed);
+        req.end();
+      });
+    for (const path of ['/', '/demo/shop']) {
+      const html = await get(path);
+      expect(html, path).toContain('<html');
+      expect(html, path).not.toContain('onmouseover="');
+      expect(html, path).not.toContain(WRITE_KEY);
+    }
+  });
+});

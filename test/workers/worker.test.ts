@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { bindingAssets } from '../../src/adapters/workers/assets.ts';
 import { DEMO_BLOCK_ID } from '../../src/demo/catalog.ts';
-import { workerApp } from './helpers/app.ts';
+import { WRITE_KEY, workerApp } from './helpers/app.ts';
 
 /** The Worker entry itself: configuration from bindings, what it refuses, what it serves. */
 describe('the Worker entry', () => {
@@ -51,11 +51,20 @@ describe('the Worker entry', () => {
     for (const path of ['../wrangler.toml', '/product-grid.html', 'fallback/../../package.json', '']) expect(await assets.read(path), path).toBeUndefined();
   });
 
+  it('serves no demo unless OPENTIME_DEMO=1', async () => {
+    const app = workerApp({ OPENTIME_DEMO: undefined });
+    expect((await app.request('/')).status).toBe(404);
+    expect((await app.request('/demo/shop')).status).toBe(404);
+  });
+
   it('seeds the demo on its first request and draws the demo photos in-process', async () => {
     const app = workerApp({ OPENTIME_DEMO: '1' });
     const page = await app.request('/');
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain(DEMO_BLOCK_ID);
+    const html = await page.text();
+    expect(html).toContain(DEMO_BLOCK_ID);
+    // Keys on Workers come from secrets, which no page shows.
+    expect(html).not.toContain(WRITE_KEY);
     // The demo catalog's photos are on the Worker's own origin, which the test network does not serve:
     // a full render proves they were answered by the app itself.
     const { response, pixels } = await app.open(DEMO_BLOCK_ID, { u: 'demo-visitor' });
