@@ -8,7 +8,8 @@ import { memoryStore } from './adapters/store/memory.ts';
 import { createApp } from './app.ts';
 import { jsonSchemas } from './core/blocks/json-schema.ts';
 import { blockSchema, type BlockConfig, type StoredBlock } from './core/blocks/schema.ts';
-import { appConfig, parseConfig } from './core/config.ts';
+import { appConfig, parseConfig, type RawConfig } from './core/config.ts';
+import { blockSnippetOptions } from './core/links/block-snippet.ts';
 import { ESPS, MERGE_TAGS, espSnippet, type Esp } from './core/links/snippets.ts';
 import type { Store } from './core/ports.ts';
 import { Signer } from './core/signing.ts';
@@ -28,7 +29,7 @@ const USAGE = `Usage:
   opentime render <block.json|block-id> [--subscriber <id>] [--message <id>] [--at <ISO time>]
                   [--param name=value]... [--user-agent <UA>] [--out <file.png|file.gif>]
                   [--fallback]   (draw the block's static fallback image instead)
-  opentime links <block.json|block-id> --esp <${ESPS.join('|')}> [--origin <https://…>]
+  opentime links <block.json|block-id> --esp <${ESPS.join('|')}> [--origin <https://…>] [--alt <text>]
                  [--sign token|template]   (token: a profile field from \`opentime tokens\`;
                                             template: Braze's HMAC or SFMC's JWT in the template)
   opentime tokens <subscriber-id>... [--file <ids.txt>]   (CSV: id,opentime_token)
@@ -168,35 +169,26 @@ async function links(argument: string | undefined, values: Record<string, string
   if (!argument) throw new UsageError('links needs a block file or id');
   const esp = String(values.esp ?? '') as Esp;
   if (!ESPS.includes(esp)) throw new UsageError(`--esp must be one of ${ESPS.join(', ')}`);
-  const { block, id, problems } = await blockFrom(argument);
+  const { block: file, id, problems } = await blockFrom(argument);
   if (problems.length > 0) {
     print(`  invalid  ${argument}`);
     printProblems(problems);
     return 1;
   }
-  let size = block?.size;
-  if (!size) {
-    const raw = parseConfig({ ...process.env, OPENTIME_DEMO: '0' });
-    const { sqliteStore } = await import('./adapters/store/sqlite.ts');
-    const store = sqliteStore({ path: join(resolve(raw.OPENTIME_DATA_DIR), 'opentime.db') });
-    size = (await store.getBlock(id))?.config.size;
-    await store.close();
-    if (!size) throw new UsageError(`no stored block ${JSON.stringify(id)}; pass the block's JSON file instead`);
-  }
-  const origin = String(values.origin ?? process.env.OPENTIME_PUBLIC_URL ?? 'http://localhost:8787');
-  const kind = block?.kind;
+  const raw = parseConfig({ ...process.env, OPENTIME_DEMO: '0' });
+  const block = file ?? (await storedBlock(raw, id));
+  if (!block) throw new UsageError(`no stored block ${JSON.stringify(id)}; pass the block's JSON file instead`);
+  const origin = linkOrigin(values.origin, raw);
   const sign = values.sign === undefined ? undefined : String(values.sign);
   if (sign !== undefined && sign !== 'token' && sign !== 'template') throw new UsageError('--sign must be token or template');
   if (sign === 'template' && !MERGE_TAGS[esp].inTemplate) throw new UsageError(`${MERGE_TAGS[esp].label} cannot sign in its templates; use --sign token`);
   const signing = sign ? { mode: sign as 'token' | 'template', keyId: (await signerFromEnv()).currentKeyId } : undefined;
+  const options = blockSnippetOptions(block);
   print(
     espSnippet(esp, {
+      ...options,
       origin,
-      blockId: id,
-      width: size.width,
-      height: size.height,
-      alt: String(values.alt ?? 'Picked for you'),
-      extension: kind === 'countdown' ? 'gif' : 'png',
+      alt: values.alt === undefined ? options.alt : String(values.alt),
       ...(signing ? { signing } : {}),
     }),
   );
@@ -206,6 +198,25 @@ async function links(argument: string | undefined, values: Record<string, string
   if (sign === 'template' && esp === 'braze') print('<!-- Replace YOUR_SIGNING_KEY with the secret of the first key in OPENTIME_SIGNING_KEYS. -->');
   if (sign === 'template' && esp === 'sfmc') print('<!-- Store the same secret in Key Management under the name "opentime" (symmetric key). -->');
   return 0;
+}
+
+/** The whole stored block (its kind decides the image's extension; its headline, the alt text). */
+async function storedBlock(raw: RawConfig, id: string): Promise<BlockConfig | undefined> {
+  const { sqliteStore } = await import('./adapters/store/sqlite.ts');
+  const store = sqliteStore({ path: join(resolve(raw.OPENTIME_DATA_DIR), 'opentime.db') });
+  try {
+    return (await store.getBlock(id))?.config;
+  } finally {
+    await store.close();
+  }
+}
+
+/** --origin, else OPENTIME_PUBLIC_URL, else the local server on PORT (as `npm start` listens). */
+function linkOrigin(option: unknown, raw: RawConfig): string {
+  if (option === undefined) return raw.OPENTIME_PUBLIC_URL?.replace(/\/+$/, '') ?? `http://localhost:${raw.PORT}`;
+  const value = String(option).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^\s"'<>]+$/.test(value) || !URL.canParse(value)) throw new UsageError(`--origin ${JSON.stringify(value)} is not an http(s) URL such as https://live.example.com`);
+  return value;
 }
 
 /** The signer the server would use, from the same settings. */

@@ -1,5 +1,7 @@
+import { blockSchema } from '../core/blocks/schema.ts';
+import { blockSnippetOptions } from '../core/links/block-snippet.ts';
 import { ESPS, MERGE_TAGS, espSnippet } from '../core/links/snippets.ts';
-import { DEMO_BLOCK_ID, DEMO_PRODUCTS, type DemoProduct } from './catalog.ts';
+import { DEMO_BLOCK_ID, DEMO_PRODUCTS, demoBlock, type DemoProduct } from './catalog.ts';
 
 /**
  * The newcomer's first minute: an email with a live block beside a shopper
@@ -31,9 +33,11 @@ export function demoPage(origin: string, writeKey: string | undefined): string {
       <button data-action="view">View</button><button data-action="add">Add to cart</button>
     </li>`,
   ).join('\n');
+  // The same snippet `opentime links` prints for the demo block.
+  const block = blockSnippetOptions(blockSchema.parse(demoBlock(origin)));
   const tabs = ESPS.slice(0, 3)
     .map((esp) => {
-      const snippet = espSnippet(esp, { origin, blockId: DEMO_BLOCK_ID, width: 600, height: 300, alt: 'Picked for you' });
+      const snippet = espSnippet(esp, { ...block, origin });
       return `<h3>${MERGE_TAGS[esp].label}</h3><pre><code>${escapeHtml(snippet)}</code></pre><p class="note">${escapeHtml(MERGE_TAGS[esp].note)}</p>`;
     })
     .join('\n');
@@ -86,7 +90,7 @@ export function demoPage(origin: string, writeKey: string | undefined): string {
   <section>
     <div class="meta">From: Demo Shop &lt;hello@shop.example&gt; · Subject: Picked for you</div>
     <p>Hi there, here is what we picked for you:</p>
-    <a id="link" href="#"><img id="block" src="" width="600" height="300" alt="Picked for you"></a>
+    <a id="link" href="#"><img id="block" src="" width="${block.width}" height="${block.height}" alt="${escapeHtml(block.alt)}"></a>
     <p class="hint">Each reload of the image is an open. Click it: the link goes to the product the image showed in its first slot, even if the shopper does something else afterwards.</p>
   </section>
   <section>

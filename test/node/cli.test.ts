@@ -20,11 +20,11 @@ let dir: string;
 let photos: PhotoServer;
 
 /** Runs `opentime …` as a user would (`npx opentime` runs this file). */
-async function opentime(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function opentime(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, ['src/opentime.mjs', ...args], {
       cwd: ROOT,
-      env: { ...process.env, ...PHOTO_SERVER_ENV, OPENTIME_DATA_DIR: dir, OPENTIME_SECRET: SECRET },
+      env: { ...process.env, ...PHOTO_SERVER_ENV, OPENTIME_DATA_DIR: dir, OPENTIME_SECRET: SECRET, ...env },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -40,6 +40,7 @@ beforeAll(async () => {
   const now = Date.now();
   await store.putProducts(testCatalog(photos).map((p) => productSchema.parse(p)), now);
   await store.putBlock(blockSchema.parse(testBlock()), now);
+  await store.putBlock(blockSchema.parse(JSON.parse(await readFile(join(ROOT, 'templates/countdown-sale.json'), 'utf8'))), now);
   const added = normalizeEvent({ userId: 'cli-shopper', event: 'Product Added', properties: { product_id: 'p-red' } }, 'track', now);
   await ingestEvents({ store, keyer: createSubjectKeyer(SECRET) }, [added], now);
   await store.close();
@@ -117,6 +118,34 @@ describe('npx opentime', () => {
     expect(result.stdout).toContain('<a href="https://live.example.com/c/cart-reminder/0?u=*|URL:CUSTOMER_ID|*&amp;m=*|CAMPAIGN_UID|*">');
     expect(result.stdout).toContain('<img src="https://live.example.com/i/cart-reminder.png?');
     expect((await opentime(['links', 'templates/cart-reminder.json', '--esp', 'aol'])).code).toBe(2);
+  });
+
+  it('links: a stored countdown gets its animated .gif, and the alt text of its headline', async () => {
+    const result = await opentime(['links', 'countdown-sale', '--esp', 'klaviyo', '--origin', 'https://live.example.com']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('<img src="https://live.example.com/i/countdown-sale.gif?');
+    expect(result.stdout).toContain('alt="The holiday sale ends in"');
+    expect(result.stdout).not.toContain('Picked for you');
+  });
+
+  it('links: the alt text is the block’s alt, else its headline, and --alt overrides both', async () => {
+    const cart = await opentime(['links', 'templates/cart-reminder.json', '--esp', 'klaviyo']);
+    expect(cart.stdout).toContain('alt="Still thinking about these?"');
+    const withAlt = join(dir, 'with-alt.json');
+    const block = JSON.parse(await readFile(join(ROOT, 'templates/cart-reminder.json'), 'utf8'));
+    await writeFile(withAlt, JSON.stringify({ ...block, $schema: undefined, alt: 'Your cart: "3 items" & more' }));
+    expect((await opentime(['links', withAlt, '--esp', 'klaviyo'])).stdout).toContain('alt="Your cart: &quot;3 items&quot; &amp; more"');
+    expect((await opentime(['links', withAlt, '--esp', 'klaviyo', '--alt', 'Your picks'])).stdout).toContain('alt="Your picks"');
+  });
+
+  it('links: without --origin, the local server on PORT, or OPENTIME_PUBLIC_URL', async () => {
+    const local = await opentime(['links', 'templates/cart-reminder.json', '--esp', 'klaviyo'], { PORT: '8790' });
+    expect(local.stdout).toContain('<img src="http://localhost:8790/i/cart-reminder.png?');
+    const configured = await opentime(['links', 'templates/cart-reminder.json', '--esp', 'klaviyo'], { PORT: '8790', OPENTIME_PUBLIC_URL: 'https://live.example.com/' });
+    expect(configured.stdout).toContain('<img src="https://live.example.com/i/cart-reminder.png?');
+    const bad = await opentime(['links', 'templates/cart-reminder.json', '--esp', 'klaviyo', '--origin', 'live.example.com']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--origin "live.example.com" is not an http(s) URL');
   });
 
   it('tokens: prints a CSV of subscriber tokens that the server accepts', async () => {

@@ -63,6 +63,11 @@ export const commonBlockFields = {
     .strict(),
   lock: lockSchema,
   /**
+   * The image's alt text in emails: what a subscriber whose client blocks images reads, and what a
+   * screen reader says. Unset: the block's headline. `opentime links` puts it in the snippet.
+   */
+  alt: z.string().max(200).optional(),
+  /**
    * Only show personal content to a request with a subscriber token or a
    * signature (`t=`, `sig=`, `jwt=`); others get the generic block and clicks
    * the fallback URL. Unset: OPENTIME_REQUIRE_SIGNATURE.
