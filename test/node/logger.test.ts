@@ -52,3 +52,25 @@ describe('the Node logger', () => {
     expect(streams.err().map((e) => e.msg)).toEqual(['slow store']);
   });
 });
+
+describe('the Workers logger', () => {
+  it('uses console’s method for each level, logs requests as info (5xx as errors) and honours LOG_LEVEL', async () => {
+    const { consoleLogger } = await import('../../src/adapters/workers/logger.ts');
+    const calls: Array<[string, Record<string, unknown>]> = [];
+    for (const method of ['log', 'warn', 'error', 'debug'] as const) {
+      vi.spyOn(console, method).mockImplementation((line: string) => void calls.push([method, JSON.parse(line)]));
+    }
+    const logger = consoleLogger();
+    logger.request({ route: '/c/:block/:slot', status: 302 });
+    logger.request({ route: '/v1/batch', status: 500 });
+    logger.warn('slow store');
+    logger.debug?.('detail');
+    consoleLogger({ level: 'error' }).warn('hidden');
+    vi.restoreAllMocks();
+    expect(calls).toEqual([
+      ['log', expect.objectContaining({ level: 'info', msg: 'request', type: 'request', status: 302 })],
+      ['error', expect.objectContaining({ level: 'error', msg: 'request', type: 'request', status: 500 })],
+      ['warn', expect.objectContaining({ level: 'warn', msg: 'slow store' })],
+    ]);
+  });
+});
