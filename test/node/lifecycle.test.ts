@@ -118,13 +118,19 @@ afterAll(async () => {
 });
 
 describe('stopping on SIGTERM', () => {
-  it('fails readiness, finishes the request in flight, exits 0, and the event it acknowledged is stored', async () => {
+  it('fails readiness, finishes the request in flight, exits 0, and what it acknowledged (the event, a click count) is stored', async () => {
     const server = await boot({ OPENTIME_SHUTDOWN_SECONDS: '20' });
     const keys = JSON.parse(await readFile(join(dataDir, 'keys.json'), 'utf8')) as { writeKey: string; adminKey: string };
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
 
     const event = { userId: 'draining-shopper', event: 'Product Added', messageId: 'drain-1', properties: { product_id: 'late-sku', quantity: 1 } };
     const inFlight = slowPost(server.port, '/v1/track', { authorization: `Basic ${btoa(`${keys.writeKey}:`)}`, 'content-type': 'application/json' }, JSON.stringify(event));
+    // A click just before the signal: its counter is buffered in memory, to be written at shutdown.
+    const countdown = await readFile(join(ROOT, 'templates/countdown-sale.json'), 'utf8');
+    const put = await fetch(`${server.url}/v1/blocks/countdown-sale`, { method: 'PUT', headers: { authorization: `Bearer ${keys.adminKey}`, 'content-type': 'application/json' }, body: countdown });
+    expect(put.status).toBe(200);
+    const click = await fetch(`${server.url}/c/countdown-sale/0?u=draining-shopper&m=m1`, { redirect: 'manual', headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0' } });
+    expect(click.status).toBe(302);
     await new Promise((done) => setTimeout(done, 200));
     server.child.kill('SIGTERM');
 
@@ -134,6 +140,8 @@ describe('stopping on SIGTERM', () => {
       return response.status === 503 ? response : undefined;
     });
     expect(await readiness.json()).toMatchObject({ ok: false, draining: true });
+    // Keep-alive clients are told to reconnect, to an instance that is staying.
+    expect(readiness.headers.get('connection')).toBe('close');
     expect((await fetch(`${server.url}/healthz`)).status).toBe(503);
     expect((await fetch(`${server.url}/livez`)).status).toBe(200);
 
@@ -145,6 +153,8 @@ describe('stopping on SIGTERM', () => {
     const profile = await fetch(`${again.url}/v1/profiles/draining-shopper`, { headers: { authorization: `Bearer ${keys.adminKey}` } });
     expect(profile.status).toBe(200);
     expect((await profile.json()).profile.cart).toEqual([expect.objectContaining({ id: 'late-sku' })]);
+    const stats = await (await fetch(`${again.url}/v1/stats`, { headers: { authorization: `Bearer ${keys.adminKey}` } })).json();
+    expect(stats.counters.clicks).toBe(1);
     again.child.kill('SIGTERM');
     expect(await again.exited).toEqual({ code: 0, signal: null });
   }, 60_000);
