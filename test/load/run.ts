@@ -92,8 +92,9 @@ async function startOpentime(env: Record<string, string>): Promise<Opentime> {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  // One JSON line per request on stdout: counted for errors, not kept.
-  child.stdout?.on('data', (chunk: Buffer) => {
+  // One JSON line per entry; errors (5xx request lines included) are on stderr: counted, not kept.
+  child.stdout?.resume();
+  child.stderr?.on('data', (chunk: Buffer) => {
     serverLog.errors += chunk.toString().split('"level":"error"').length - 1;
   });
   await new Promise<void>((ready, failed) => {
