@@ -104,7 +104,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     closing ??= (async () => {
       const cut = await lifecycle.drain(raw.OPENTIME_SHUTDOWN_SECONDS * 1000);
       if (cut > 0) logger.warn('shutdown deadline passed; closed connections of unfinished requests', { requests: cut, seconds: raw.OPENTIME_SHUTDOWN_SECONDS });
-      // Acknowledged work that is still in memory (engagement, counters) reaches the store before it closes.
+      // Acknowledged work still in memory (engagement, counters) reaches the store before it closes;
+      // background tasks (open records) may count as they finish, hence the second flush.
       await opentime.flush();
       await background.drain();
       await opentime.flush();
