@@ -27,7 +27,6 @@ const knownFields = {
   /** Optional: a product without a photo is drawn with a neutral placeholder. */
   image_url: httpUrl.optional(),
   category: z.string().min(1).max(200).optional(),
-  brand: z.string().max(200).optional(),
   in_stock: z.boolean().default(true),
   sale_price: z.number().nonnegative().finite().optional(),
   attributes: attributesSchema.optional(),
