@@ -118,7 +118,7 @@ export interface Store {
    */
   deleteBlock(id: string): Promise<boolean>;
 
-  /** Stores a template's source and returns its new version (1, 2, …). */
+  /** Stores a template's source (never empty: the routes refuse that) and returns its new version (1, 2, …). */
   putTemplate(name: string, source: string, now: number): Promise<StoredTemplate>;
   getTemplate(name: string): Promise<StoredTemplate | undefined>;
   listTemplates(): Promise<StoredTemplate[]>;
