@@ -17,7 +17,7 @@ import type { AppDeps } from './core/deps.ts';
 import type { Logger, Store } from './core/ports.ts';
 import { initLayout } from './core/render/layout.ts';
 import { DEMO_BLOCK_ID } from './demo/catalog.ts';
-import { seedDemo } from './demo/seed.ts';
+import { removeDemo, seedDemo } from './demo/seed.ts';
 
 /**
  * The Node entry: configuration from process.env, Node adapters (SQLite,
@@ -97,6 +97,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   if (config.demo) {
     demoOrigin = new URL(config.publicUrl ?? url).origin;
     await seedDemo(deps, config.publicUrl ?? url);
+  } else {
+    const removed = await removeDemo(deps);
+    if (removed.products > 0 || removed.block) deps.logger.info('removed the demo shop (OPENTIME_DEMO=0)', { products: removed.products, block: removed.block });
   }
 
   let closing: Promise<void> | undefined;

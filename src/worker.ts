@@ -19,7 +19,7 @@ import { appConfig, imageFetchSettings, parseConfig } from './core/config.ts';
 import type { AppDeps } from './core/deps.ts';
 import { describeError } from './core/errors.ts';
 import { initLayout } from './core/render/layout.ts';
-import { seedDemo } from './demo/seed.ts';
+import { removeDemo, seedDemo } from './demo/seed.ts';
 
 /**
  * The Cloudflare Workers entry: configuration from the Worker's bindings
@@ -165,6 +165,18 @@ export function createWorker(options: WorkerOptions = {}): OpentimeWorker {
           app.deps.logger.error('demo seeding failed', { error: describeError(error) });
         });
         await seeding;
+      } else {
+        // A store the demo seeded keeps its products until a start with the demo off removes them.
+        seeding ??= removeDemo(app.deps)
+          .then((removed) => {
+            if (removed.products > 0 || removed.block) app.deps.logger.info('removed the demo shop (OPENTIME_DEMO=0)', { products: removed.products, block: removed.block });
+          })
+          .catch((error: unknown) => {
+            seeding = undefined;
+            app.deps.logger.error('removing the demo shop failed', { error: describeError(error) });
+          });
+        // Off the request path: it only cleans up, and every isolate's first request would wait for it.
+        ctx.waitUntil(seeding);
       }
       return app.opentime.app.fetch(request, env, ctx);
     },

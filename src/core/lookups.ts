@@ -64,6 +64,10 @@ export class Lookups {
     this.blocks.set(block.config.id, block);
   }
 
+  blockDeleted(id: string): void {
+    this.blocks.set(id, MISSING);
+  }
+
   async trendingLists(scopes: readonly string[]): Promise<Map<string, readonly string[]>> {
     const lists = new Map<string, readonly string[]>();
     await Promise.all(
@@ -100,5 +104,9 @@ export class Lookups {
 
   productsChanged(products: readonly Product[]): void {
     for (const p of products) this.products.set(p.id, p);
+  }
+
+  productsDeleted(ids: readonly string[]): void {
+    for (const id of ids) this.products.set(id, MISSING);
   }
 }

@@ -99,16 +99,31 @@ export interface Store {
 
   putProducts(products: readonly Product[], now: number): Promise<void>;
   getProducts(ids: readonly string[]): Promise<Map<string, Product>>;
+  /** Removes products; resolves to how many of the ids were there. */
+  deleteProducts(ids: readonly string[]): Promise<number>;
+  /**
+   * Up to `limit` products in order of id (by code point, as UTF-8 bytes
+   * sort), starting after the id `after`: a stable order to page through.
+   */
+  listProducts(limit: number, after?: string): Promise<Product[]>;
 
   /** Stores a block config and returns its new version (1, 2, …). */
   putBlock(config: BlockConfig, now: number): Promise<StoredBlock>;
   getBlock(id: string): Promise<StoredBlock | undefined>;
   listBlocks(): Promise<StoredBlock[]>;
+  /**
+   * Removes a block; false when there was none. Its version number is kept:
+   * a block put again under the same id continues from it (renders are
+   * cached by id and version, so an old one is never served for the new).
+   */
+  deleteBlock(id: string): Promise<boolean>;
 
-  /** Stores a template's source and returns its new version (1, 2, …). */
+  /** Stores a template's source (never empty: the routes refuse that) and returns its new version (1, 2, …). */
   putTemplate(name: string, source: string, now: number): Promise<StoredTemplate>;
   getTemplate(name: string): Promise<StoredTemplate | undefined>;
   listTemplates(): Promise<StoredTemplate[]>;
+  /** Removes a stored template; false when there was none. Its version number is kept, as for blocks. */
+  deleteTemplate(name: string): Promise<boolean>;
 
   putOpenRecord(key: OpenKey, record: OpenRecord, ttlSeconds: number): Promise<void>;
   getOpenRecord(key: OpenKey, now: number): Promise<OpenRecord | undefined>;

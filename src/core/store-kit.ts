@@ -36,3 +36,20 @@ export function updateSubject(
   }
   return { profile: fresh.length > 0 ? reduce(profile, fresh) : undefined, applied, duplicates };
 }
+
+/**
+ * Orders strings by code point, which is how SQLite and Redis (ZRANGE BYLEX)
+ * order their UTF-8 bytes; JavaScript's `<` compares UTF-16 units and would
+ * put an emoji before "\uffff". Used where a store pages in id order.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const left = a[Symbol.iterator]();
+  const right = b[Symbol.iterator]();
+  for (;;) {
+    const x = left.next();
+    const y = right.next();
+    if (x.done || y.done) return x.done && y.done ? 0 : x.done ? -1 : 1;
+    const diff = (x.value.codePointAt(0) as number) - (y.value.codePointAt(0) as number);
+    if (diff !== 0) return diff;
+  }
+}

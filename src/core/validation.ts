@@ -75,8 +75,35 @@ function messageFor(issue: z.core.$ZodIssue): string {
   }
 }
 
+/** A union alternative that failed because the input is not even of its type (an object where it takes a list). */
+function wrongTypeAtRoot(branch: readonly z.core.$ZodIssue[]): boolean {
+  const only = branch.length === 1 ? branch[0] : undefined;
+  if (only === undefined || only.path.length > 0) return false;
+  return only.code === 'invalid_type' || (only.code === 'invalid_union' && only.errors.every(wrongTypeAtRoot));
+}
+
+/** Zod's own words for a failed union; a schema that gives its union a message of its own means it to be shown. */
+const ZOD_UNION_MESSAGE = 'Invalid input';
+
+/**
+ * One issue as problems at full paths. A union whose input has the type of
+ * exactly one alternative reports that alternative's own problems (each by
+ * its path, all of them), not Zod's "Invalid input" at the union: a list of
+ * products with one price sent as a string says `[3].price`. A union with a
+ * message of its own keeps it.
+ */
+function problemsOf(issue: z.core.$ZodIssue, base: readonly PropertyKey[], prefix: string): Problem[] {
+  const path = [...base, ...issue.path];
+  if (issue.code === 'invalid_union' && issue.message === ZOD_UNION_MESSAGE) {
+    const candidates = issue.errors.filter((branch) => !wrongTypeAtRoot(branch));
+    const only = candidates.length === 1 ? candidates[0] : undefined;
+    if (only !== undefined && only.length > 0) return only.flatMap((inner) => problemsOf(inner, path, prefix));
+  }
+  return [{ path: formatPath(path, prefix), message: messageFor(issue) }];
+}
+
 export function problemsFrom(error: z.ZodError, prefix = ''): Problem[] {
-  return error.issues.map((issue) => ({ path: formatPath(issue.path, prefix), message: messageFor(issue) }));
+  return error.issues.flatMap((issue) => problemsOf(issue, [], prefix));
 }
 
 export function describeProblems(problems: readonly Problem[]): string {

@@ -31,6 +31,13 @@ export const DEMO_PRODUCTS: readonly DemoProduct[] = [
 
 export const DEMO_BLOCK_ID = 'demo-picks';
 
+/**
+ * The attribute that marks a product the demo wrote, so that turning the
+ * demo off removes the demo's products and never a shop's own product that
+ * happens to have the same id (it replaced the demo's and has no mark).
+ */
+export const DEMO_MARK = { seeded_by: 'opentime-demo' } as const;
+
 export function demoCatalog(origin: string): Product[] {
   return DEMO_PRODUCTS.map((p) => {
     const product: Product = {
@@ -42,6 +49,7 @@ export function demoCatalog(origin: string): Product[] {
       image_url: `${origin}/demo/products/${p.id}.png`,
       category: p.category,
       in_stock: true,
+      attributes: { ...DEMO_MARK },
     };
     if (p.sale_price !== undefined) product.sale_price = p.sale_price;
     return product;

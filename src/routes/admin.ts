@@ -1,6 +1,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { blockSchema, BLOCK_ID_PATTERN } from '../core/blocks/schema.ts';
-import { catalogUpsertSchema } from '../core/catalog/product.ts';
+import { catalogPage, pageQuery } from '../core/catalog/pages.ts';
+import { parseCatalogUpsert } from '../core/catalog/product.ts';
 import { AppError } from '../core/errors.ts';
 import { readJsonBody } from '../core/http/body.ts';
 import { deleteSubject, suppress } from '../core/privacy.ts';
@@ -43,12 +44,26 @@ export function adminRoutes(): Hono<AppEnv> {
   routes.put('/v1/catalog/products', async (c) => {
     const { deps, lookups } = c.get('services');
     const body = await readJsonBody(c.req.raw, CATALOG_MAX_BYTES, 'catalog');
-    const parsed = parseOrThrow(catalogUpsertSchema, body, 'catalog');
-    const products = Array.isArray(parsed) ? parsed : parsed.products;
+    const products = parseCatalogUpsert(body);
     await deps.store.putProducts(products, deps.clock.now());
     lookups.productsChanged(products);
     c.get('services').opens.prepare({ products });
     return c.json({ upserted: products.length });
+  });
+
+  /** The catalog a page at a time, in id order: `?limit=` (1–1000, default 100) and `?cursor=` (the last page's next_cursor). */
+  routes.get('/v1/catalog/products', async (c) => {
+    const { deps } = c.get('services');
+    return c.json(await catalogPage(deps.store, pageQuery(c.req.query('limit'), c.req.query('cursor'))));
+  });
+
+  /** Removes a product: blocks stop showing it at the next open; a click on an email that showed it still goes to its URL. */
+  routes.delete('/v1/catalog/products/:id', async (c) => {
+    const { deps, lookups } = c.get('services');
+    const id = c.req.param('id');
+    if ((await deps.store.deleteProducts([id])) === 0) throw new AppError('NOT_FOUND', 404, `no product with id ${JSON.stringify(id)}`);
+    lookups.productsDeleted([id]);
+    return c.json({ deleted: id });
   });
 
   routes.get('/v1/catalog/products/:id', async (c) => {
@@ -86,6 +101,15 @@ export function adminRoutes(): Hono<AppEnv> {
     return c.json({ ...stored.config, version: stored.version, updatedAt: new Date(stored.updatedAt).toISOString() });
   });
 
+  /** Removes a block: its image becomes the generic blank image and its clicks go to OPENTIME_DEFAULT_CLICK_URL, as for any unknown block. */
+  routes.delete('/v1/blocks/:id', async (c) => {
+    const { deps, lookups } = c.get('services');
+    const id = c.req.param('id');
+    if (!(await deps.store.deleteBlock(id))) throw new AppError('BLOCK_NOT_FOUND', 404, `no block with id ${JSON.stringify(id)}`);
+    lookups.blockDeleted(id);
+    return c.json({ deleted: id });
+  });
+
   routes.get('/v1/blocks', async (c) => {
     const blocks = await c.get('services').deps.store.listBlocks();
     return c.json({ blocks: blocks.map((b) => ({ id: b.config.id, version: b.version, updatedAt: new Date(b.updatedAt).toISOString() })) });
@@ -110,6 +134,31 @@ export function adminRoutes(): Hono<AppEnv> {
     const template = await c.get('services').templates.get(c.req.param('name'));
     if (!template) throw new AppError('NOT_FOUND', 404, `no template named ${JSON.stringify(c.req.param('name'))}`);
     return c.body(template.source, 200, { 'Content-Type': 'text/html; charset=utf-8', 'x-opentime-template': template.origin });
+  });
+
+  /**
+   * Removes a stored template. A block drawn by it would have nothing to draw
+   * with, so that is refused (409, naming the blocks) unless a template of
+   * that name ships with opentime: then the blocks fall back to it.
+   */
+  routes.delete('/v1/templates/:name', async (c) => {
+    const { deps, templates } = c.get('services');
+    const name = c.req.param('name');
+    const builtIn = (BUILT_IN_TEMPLATES as readonly string[]).includes(name);
+    if (!(await deps.store.getTemplate(name))) {
+      throw new AppError('NOT_FOUND', 404, builtIn ? `template ${JSON.stringify(name)} is built in: there is no stored one to delete` : `no template named ${JSON.stringify(name)}`);
+    }
+    if (!builtIn) {
+      const users = (await deps.store.listBlocks()).filter((b) => 'template' in b.config && b.config.template === name).map((b) => b.config.id);
+      if (users.length > 0) {
+        throw new AppError('TEMPLATE_IN_USE', 409, `template ${JSON.stringify(name)} is used by block${users.length > 1 ? 's' : ''} ${users.map((id) => JSON.stringify(id)).join(', ')}: change or delete ${users.length > 1 ? 'them' : 'it'} first`, {
+          details: users.map((id) => ({ path: `blocks.${id}.template`, message: `uses ${JSON.stringify(name)}` })),
+        });
+      }
+    }
+    if (!(await deps.store.deleteTemplate(name))) throw new AppError('NOT_FOUND', 404, `no template named ${JSON.stringify(name)}`);
+    templates.deleted(name);
+    return c.json({ deleted: name, ...(builtIn ? { falls_back_to: 'built-in' } : {}) });
   });
 
   routes.get('/v1/templates', async (c) => {

@@ -174,7 +174,7 @@ if (ONLY.has('render') || ONLY.has('bytes')) {
       const grid = gridLayout(block);
       const scope = { block: { id: block.id, width: block.size.width, height: block.size.height, slots: block.slots }, params: block.params, layout: grid, rows: rowLayout(block, grid), products, now: new Date().toISOString() };
       const deps = { engine, images: server.deps.images, fonts: server.deps.fonts, scale: 2, photoTimeoutMs: 5000 };
-      const tree = await renderTemplate(deps, template, scope, block.size, new Set(products.map((p) => p.image_url)));
+      const tree = await renderTemplate(deps, template, scope, block.size, new Set(products.flatMap((p) => (p.image_url ? [p.image_url] : []))));
       if (!('element' in tree)) throw new Error('baseline photos failed');
       let started = performance.now();
       const svg = await toSvg(tree.element, block.size.width, block.size.height, server.deps.fonts);
@@ -183,6 +183,7 @@ if (ONLY.has('render') || ONLY.has('bytes')) {
 
       let html = await engine.render(template.digest, template.source, scope);
       for (const p of products) {
+        if (p.image_url === undefined) continue;
         const photo = await server.deps.images.fetchImage(p.image_url, { width: grid.image_width * 2, height: grid.image_height * 2 });
         html = html.replaceAll(p.image_url, photo.dataUri);
       }

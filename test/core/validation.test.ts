@@ -94,6 +94,18 @@ describe('problemsFrom', () => {
     expect(problems(schema, {})).toEqual([{ path: 'id', message: 'is required (expected string or number)' }]);
   });
 
+  it('reports, by path, every problem of the one union alternative the input has the type of', () => {
+    const item = z.object({ id: z.string(), price: z.number() }).strict();
+    const schema = z.object({ items: z.union([z.array(item), z.object({ list: z.array(item) }).strict()]) });
+    // Zod itself only says "Invalid input" at `items`: a missing field or a wrong type aborts both alternatives.
+    expect(problems(schema, { items: [{ id: 'a', price: 1 }, { price: '2' }, { id: 'c', price: 3 }, { id: 'd', price: 'x' }] })).toEqual([
+      { path: 'items[1].id', message: 'is required (expected string)' },
+      { path: 'items[1].price', message: 'expected number, received string' },
+      { path: 'items[3].price', message: 'expected number, received string' },
+    ]);
+    expect(problems(schema, { items: { list: [{ id: 1, price: 1 }] } })).toEqual([{ path: 'items.list[0].id', message: 'expected string, received number' }]);
+  });
+
   it('keeps custom messages from refinements', () => {
     const schema = z.object({ n: z.number().refine((n) => n % 2 === 0, 'must be even') });
     expect(problems(schema, { n: 3 })).toEqual([{ path: 'n', message: 'must be even' }]);

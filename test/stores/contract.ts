@@ -423,6 +423,19 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
           ['hero', 1, '<div>hero</div>'],
         ]);
       });
+
+      it('deletes a template, which is then neither read nor listed, and continues its versions when put again', async () => {
+        await store.putTemplate('grid', '<div>one</div>', T0);
+        await store.putTemplate('grid', '<div>two</div>', T0);
+        await store.putTemplate('hero', '<div>hero</div>', T0);
+        expect(await store.deleteTemplate('grid')).toBe(true);
+        expect(await store.getTemplate('grid')).toBeUndefined();
+        expect((await store.listTemplates()).map((t) => t.name)).toEqual(['hero']);
+        expect(await store.deleteTemplate('grid')).toBe(false);
+        expect(await store.deleteTemplate('never')).toBe(false);
+        expect((await store.putTemplate('grid', '<div>three</div>', T0 + SECOND)).version).toBe(3);
+        expect((await store.getTemplate('grid'))?.source).toBe('<div>three</div>');
+      });
     });
 
     describe('catalog', () => {
@@ -444,6 +457,48 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
         const changed = { ...product('p1', 7), in_stock: false, title: 'Renamed' };
         await store.putProducts([changed], T0 + SECOND);
         expect(await store.getProducts(['p1'])).toEqual(new Map([['p1', changed]]));
+      });
+
+      it('keeps a product without a photo and its attributes as they were put', async () => {
+        const plain = productSchema.parse({ id: 'p1', title: 'No photo', price: 5, url: 'https://shop.example.com/p1', rating: 4.5, tags: ['new', 'eco'], attributes: { fit: 'slim' } });
+        await store.putProducts([plain], T0);
+        expect((await store.getProducts(['p1'])).get('p1')).toEqual(plain);
+        expect(plain.attributes).toEqual({ fit: 'slim', rating: 4.5, tags: ['new', 'eco'] });
+        expect(plain.image_url).toBeUndefined();
+      });
+
+      it('deletes products and counts only those that were there', async () => {
+        await store.putProducts([product('p1'), product('p2'), product('p3')], T0);
+        expect(await store.deleteProducts(['p1', 'p3', 'missing'])).toBe(2);
+        expect([...(await store.getProducts(['p1', 'p2', 'p3'])).keys()]).toEqual(['p2']);
+        expect(await store.deleteProducts(['p1'])).toBe(0);
+        expect(await store.deleteProducts([])).toBe(0);
+        expect((await store.listProducts(10)).map((p) => p.id)).toEqual(['p2']);
+      });
+
+      it('pages through every product once, in code point order of id', async () => {
+        const ids = ['b', 'a', 'a-2', 'Z', '10', '9', 'é', '\u{1F600}', '\uFFFD', 'c'];
+        await store.putProducts(ids.map((id) => product(id)), T0);
+        const seen: string[] = [];
+        let after: string | undefined;
+        for (;;) {
+          const page = await store.listProducts(3, after);
+          seen.push(...page.map((p) => p.id));
+          if (page.length < 3) break;
+          after = page[page.length - 1]?.id;
+        }
+        expect(seen).toEqual(['10', '9', 'Z', 'a', 'a-2', 'b', 'c', 'é', '\uFFFD', '\u{1F600}']);
+        expect((await store.listProducts(2, 'a'))[0]).toEqual(product('a-2'));
+        expect(await store.listProducts(5, '\u{1F600}')).toEqual([]);
+      });
+
+      it('pages in order after products are added and deleted between pages', async () => {
+        await store.putProducts(['a', 'c', 'e'].map((id) => product(id)), T0);
+        const first = await store.listProducts(2);
+        expect(first.map((p) => p.id)).toEqual(['a', 'c']);
+        await store.putProducts([product('b'), product('d')], T0);
+        await store.deleteProducts(['e']);
+        expect((await store.listProducts(2, 'c')).map((p) => p.id)).toEqual(['d']);
       });
     });
 
@@ -471,6 +526,20 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
           ['a', 2, 'Second'],
           ['b', 1, 'Picked for you'],
         ]);
+      });
+
+      it('deletes a block, which is then neither read nor listed, and continues its versions when put again', async () => {
+        await store.putBlock(blockConfig('grid', 'One'), T0);
+        await store.putBlock(blockConfig('grid', 'Two'), T0);
+        await store.putBlock(blockConfig('other'), T0);
+        expect(await store.deleteBlock('grid')).toBe(true);
+        expect(await store.getBlock('grid')).toBeUndefined();
+        expect((await store.listBlocks()).map((b) => b.config.id)).toEqual(['other']);
+        expect(await store.deleteBlock('grid')).toBe(false);
+        expect(await store.deleteBlock('never')).toBe(false);
+        // Renders are cached by block id and version: a new block under the old id must not reuse version 1.
+        expect(await store.putBlock(blockConfig('grid', 'Again'), T0 + SECOND)).toEqual({ config: blockConfig('grid', 'Again'), version: 3, updatedAt: T0 + SECOND });
+        expect((await store.getBlock('grid'))?.version).toBe(3);
       });
     });
 

@@ -85,6 +85,24 @@ describe('redis store', () => {
     }
   });
 
+  it('pages through a catalog written before the id index existed, and keeps the index in step after', async () => {
+    const keyPrefix = freshPrefix();
+    const store = redisStore({ cluster: [{ host: '127.0.0.1', port: cluster.port }], keyPrefix });
+    const admin = new Redis(cluster.port, '127.0.0.1');
+    try {
+      // An older opentime kept products in the hash only.
+      await admin.hset(`${keyPrefix}{catalog}:products`, ...['c', 'a', 'b'].flatMap((id) => [id, JSON.stringify(product(id))]));
+      expect((await store.listProducts(2)).map((p) => p.id)).toEqual(['a', 'b']);
+      expect((await store.listProducts(2, 'b')).map((p) => p.id)).toEqual(['c']);
+      await store.deleteProducts(['a']);
+      await store.putProducts([product('d')], T0);
+      expect((await store.listProducts(10)).map((p) => p.id)).toEqual(['b', 'c', 'd']);
+    } finally {
+      admin.disconnect();
+      await store.close();
+    }
+  });
+
   it('loses no Product Added when two clients apply events for the same subscriber at once', async () => {
     const keyPrefix = freshPrefix();
     const first = redisStore({ url: standalone.url, keyPrefix });

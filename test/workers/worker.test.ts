@@ -74,4 +74,19 @@ describe('the Worker entry', () => {
     expect(pixels.share([255, 255, 255])).toBeLessThan(0.9);
     await app.settle();
   });
+
+  it('removes the demo shop from its store once started with the demo off', async () => {
+    const demo = workerApp({ OPENTIME_DEMO: '1' });
+    expect((await demo.request('/')).status).toBe(200);
+    const catalog = async (app: typeof demo) => ((await (await app.admin('GET', '/v1/catalog/products')).json()) as { products: Array<{ id: string }> }).products.map((p) => p.id);
+    expect(await catalog(demo)).toHaveLength(8);
+    await demo.admin('PUT', '/v1/catalog/products', [{ id: 'my-sku', title: 'Our Own', price: 10, url: 'https://shop.example.com/my-sku' }]);
+    await demo.settle();
+
+    const off = workerApp({ OPENTIME_DEMO: '0' }, demo);
+    expect((await off.request('/healthz')).status).toBe(200);
+    await off.settle();
+    expect(await catalog(off)).toEqual(['my-sku']);
+    expect((await off.admin('GET', `/v1/blocks/${DEMO_BLOCK_ID}`)).status).toBe(404);
+  });
 });

@@ -57,11 +57,11 @@ export class GlobalObject extends DurableObject {
 
   /** Blocks as JSON rows: a config is the marketer's JSON, which RPC need not re-encode. */
   async getBlock(id: string): Promise<{ version: number; data: string; updated_at: number } | undefined> {
-    return this.sql.exec<{ version: number; data: string; updated_at: number }>('SELECT version, data, updated_at FROM blocks WHERE id = ?', id).toArray()[0];
+    return this.sql.exec<{ version: number; data: string; updated_at: number }>(`SELECT version, data, updated_at FROM blocks WHERE id = ? AND data <> ''`, id).toArray()[0];
   }
 
   async listBlocks(): Promise<Array<{ version: number; data: string; updated_at: number }>> {
-    return this.sql.exec<{ version: number; data: string; updated_at: number }>('SELECT version, data, updated_at FROM blocks ORDER BY id').toArray();
+    return this.sql.exec<{ version: number; data: string; updated_at: number }>(`SELECT version, data, updated_at FROM blocks WHERE data <> '' ORDER BY id`).toArray();
   }
 
   async putTemplate(name: string, source: string, now: number): Promise<StoredTemplate> {
@@ -79,15 +79,36 @@ export class GlobalObject extends DurableObject {
   }
 
   async getTemplate(name: string): Promise<StoredTemplate | undefined> {
-    const row = this.sql.exec<{ name: string; version: number; source: string; updated_at: number }>('SELECT name, version, source, updated_at FROM templates WHERE name = ?', name).toArray()[0];
+    const row = this.sql.exec<{ name: string; version: number; source: string; updated_at: number }>(`SELECT name, version, source, updated_at FROM templates WHERE name = ? AND source <> ''`, name).toArray()[0];
     return row ? { name: row.name, version: row.version, source: row.source, updatedAt: row.updated_at } : undefined;
   }
 
   async listTemplates(): Promise<StoredTemplate[]> {
     return this.sql
-      .exec<{ name: string; version: number; source: string; updated_at: number }>('SELECT name, version, source, updated_at FROM templates ORDER BY name')
+      .exec<{ name: string; version: number; source: string; updated_at: number }>(`SELECT name, version, source, updated_at FROM templates WHERE source <> '' ORDER BY name`)
       .toArray()
       .map((row) => ({ name: row.name, version: row.version, source: row.source, updatedAt: row.updated_at }));
+  }
+
+  // A deleted block or template stays as a row with empty content, which keeps its version.
+  async deleteBlock(id: string): Promise<boolean> {
+    return this.sql.exec(`UPDATE blocks SET data = '' WHERE id = ? AND data <> ''`, id).rowsWritten > 0;
+  }
+
+  async deleteTemplate(name: string): Promise<boolean> {
+    return this.sql.exec(`UPDATE templates SET source = '' WHERE name = ? AND source <> ''`, name).rowsWritten > 0;
+  }
+
+  async deleteProducts(ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    return this.sql.exec('DELETE FROM products WHERE id IN (SELECT value FROM json_each(?))', JSON.stringify(ids)).rowsWritten;
+  }
+
+  /** Products as JSON rows in id order (SQLite's BINARY order: code points), after `after`. */
+  async listProducts(limit: number, after: string | undefined): Promise<Array<{ data: string }>> {
+    return after === undefined
+      ? this.sql.exec<{ data: string }>('SELECT data FROM products ORDER BY id LIMIT ?', limit).toArray()
+      : this.sql.exec<{ data: string }>('SELECT data FROM products WHERE id > ? ORDER BY id LIMIT ?', after, limit).toArray();
   }
 
   async putProducts(products: Product[], now: number): Promise<void> {

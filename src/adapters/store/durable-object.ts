@@ -136,9 +136,29 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
       return new Map(rows.map((row) => [row.id, JSON.parse(row.data) as Product]));
     },
 
+    async deleteProducts(ids) {
+      check();
+      return global('catalog').deleteProducts([...new Set(ids)]);
+    },
+
+    async listProducts(limit, after) {
+      check();
+      return (await global('catalog').listProducts(limit, after)).map((row) => JSON.parse(row.data) as Product);
+    },
+
     async putBlock(config, now) {
       check();
       return global('config').putBlock(config, now);
+    },
+
+    async deleteBlock(id) {
+      check();
+      return global('config').deleteBlock(id);
+    },
+
+    async deleteTemplate(name) {
+      check();
+      return global('config').deleteTemplate(name);
     },
 
     async getBlock(id) {

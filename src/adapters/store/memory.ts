@@ -3,7 +3,7 @@ import type { Product } from '../../core/catalog/product.ts';
 import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets } from '../../core/decide/trending.ts';
 import type { ApplyResult, OpenKey, OpenRecord, Store, StoredTemplate, SubjectDeletion, SuppressionSource } from '../../core/ports.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
-import { updateSubject } from '../../core/store-kit.ts';
+import { compareCodePoints, updateSubject } from '../../core/store-kit.ts';
 
 /**
  * An in-memory store for tests and throwaway runs: everything is lost when
@@ -27,6 +27,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const appliedIds = new Map<string, Map<string, number>>();
   const products = new Map<string, Product>();
   const blocks = new Map<string, StoredBlock>();
+  /** Deleted blocks' last versions, and deleted templates (kept with theirs): versions never restart. */
+  const retiredBlockVersions = new Map<string, number>();
+  const retiredTemplates = new Set<string>();
   const opens = new Map<string, { record: OpenRecord; expiresAt: number }>();
   const trending = new Map<string, Map<string, number>>(); // scope → "hour|product" → count
   const counters = new Map<string, number>();
@@ -151,18 +154,26 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       check();
       const stored: StoredTemplate = { name, source, version: (templates.get(name)?.version ?? 0) + 1, updatedAt: now };
       templates.set(name, stored);
+      retiredTemplates.delete(name);
       return { ...stored };
     },
 
     async getTemplate(name) {
       check();
-      const stored = templates.get(name);
+      const stored = retiredTemplates.has(name) ? undefined : templates.get(name);
       return stored ? { ...stored } : undefined;
     },
 
     async listTemplates() {
       check();
-      return [...templates.values()].map((t) => ({ ...t })).sort((a, b) => (a.name < b.name ? -1 : 1));
+      return [...templates.values()].filter((t) => !retiredTemplates.has(t.name)).map((t) => ({ ...t })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    },
+
+    async deleteTemplate(name) {
+      check();
+      if (!templates.has(name) || retiredTemplates.has(name)) return false;
+      retiredTemplates.add(name);
+      return true;
     },
 
     async putProducts(list) {
@@ -180,10 +191,25 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       return found;
     },
 
+    async deleteProducts(ids) {
+      check();
+      let removed = 0;
+      for (const id of new Set(ids)) if (products.delete(id)) removed++;
+      return removed;
+    },
+
+    async listProducts(limit, after) {
+      check();
+      const ids = [...products.keys()].filter((id) => after === undefined || compareCodePoints(id, after) > 0).sort(compareCodePoints);
+      return ids.slice(0, limit).map((id) => clone(products.get(id) as Product));
+    },
+
     async putBlock(config, now) {
       check();
-      const stored: StoredBlock = { config: clone(config), version: (blocks.get(config.id)?.version ?? 0) + 1, updatedAt: now };
+      const version = (blocks.get(config.id)?.version ?? retiredBlockVersions.get(config.id) ?? 0) + 1;
+      const stored: StoredBlock = { config: clone(config), version, updatedAt: now };
       blocks.set(config.id, stored);
+      retiredBlockVersions.delete(config.id);
       return clone(stored);
     },
 
@@ -196,6 +222,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     async listBlocks() {
       check();
       return [...blocks.values()].map(clone).sort((a, b) => (a.config.id < b.config.id ? -1 : 1));
+    },
+
+    async deleteBlock(id) {
+      check();
+      const stored = blocks.get(id);
+      if (!stored) return false;
+      blocks.delete(id);
+      retiredBlockVersions.set(id, stored.version);
+      return true;
     },
 
     async putOpenRecord(key, record, ttlSeconds) {

@@ -24,6 +24,7 @@ import { updateSubject } from '../../core/store-kit.ts';
  *   {S}:open:<id>     string: what one open showed; PEXPIREAT renderedAt + TTL
  *   {trending:<scope>}:<hour>   sorted set: product → count in that hour; PEXPIREAT when it leaves the window
  *   {catalog}:products, {blocks}:configs + :versions, {templates}:sources + :versions, suppressions, counters   hashes
+ *   {catalog}:ids               sorted set (scores 0): every product id, for paging in id order
  *
  * Times that decide what a caller sees (dedupe window, open-record expiry,
  * retention) are kept as values and compared with the `now` the caller
@@ -169,6 +170,27 @@ end
 redis.call('DEL', KEYS[1])
 return ranked`;
 
+/**
+ * A page of the catalog in id order. KEYS: the products hash, the id index
+ * (a sorted set, every score 0, so ZRANGEBYLEX orders ids by their bytes);
+ * ARGV: the lex start (`-` or `(<id>`), the page size. The index is rebuilt
+ * from the hash when their sizes differ (a catalog written before the index
+ * existed); writes keep both in one MULTI.
+ */
+const LIST_PRODUCTS = `
+if redis.call('HLEN', KEYS[1]) ~= redis.call('ZCARD', KEYS[2]) then
+  redis.call('DEL', KEYS[2])
+  local ids = redis.call('HKEYS', KEYS[1])
+  for i = 1, #ids, 1000 do
+    local args = {'ZADD', KEYS[2]}
+    for j = i, math.min(i + 999, #ids) do args[#args + 1] = 0; args[#args + 1] = ids[j] end
+    redis.call(unpack(args))
+  end
+end
+local ids = redis.call('ZRANGEBYLEX', KEYS[2], ARGV[1], '+', 'LIMIT', 0, tonumber(ARGV[2]))
+if #ids == 0 then return {} end
+return redis.call('HMGET', KEYS[1], unpack(ids))`;
+
 interface Script {
   source: string;
   sha: string;
@@ -180,6 +202,7 @@ const SCRIPTS = {
   deleteSubject: script(DELETE_SUBJECT),
   unlinkIfTarget: script(UNLINK_IF_TARGET),
   rankTrending: script(RANK_TRENDING),
+  listProducts: script(LIST_PRODUCTS),
 };
 
 /** The client the store makes from a URL or cluster nodes: fails fast while Redis is away, reconnects by itself. */
@@ -241,6 +264,7 @@ export function redisStore(options: RedisStoreOptions): Store {
     trending: (scope: string, hour: number) => `${prefix}{trending:${scope}}:${hour}`,
     trendingScratch: (scope: string) => `${prefix}{trending:${scope}}:ranking`,
     products: `${prefix}{catalog}:products`,
+    productIds: `${prefix}{catalog}:ids`,
     blockConfigs: `${prefix}{blocks}:configs`,
     blockVersions: `${prefix}{blocks}:versions`,
     templateSources: `${prefix}{templates}:sources`,
@@ -473,7 +497,10 @@ export function redisStore(options: RedisStoreOptions): Store {
     putProducts: (products) =>
       operation('putProducts', async () => {
         if (products.length === 0) return;
-        await call('hset', keys.products, ...products.flatMap((p) => [p.id, JSON.stringify(p)]));
+        await transaction([
+          ['hset', keys.products, ...products.flatMap((p) => [p.id, JSON.stringify(p)])],
+          ['zadd', keys.productIds, ...products.flatMap((p) => [0, p.id])],
+        ]);
       }),
 
     getProducts: (ids) =>
@@ -486,6 +513,22 @@ export function redisStore(options: RedisStoreOptions): Store {
           if (typeof row === 'string') found.set(id, JSON.parse(row) as Product);
         });
         return found;
+      }),
+
+    deleteProducts: (ids) =>
+      operation('deleteProducts', async () => {
+        if (ids.length === 0) return 0;
+        const [removed] = await transaction([
+          ['hdel', keys.products, ...ids],
+          ['zrem', keys.productIds, ...ids],
+        ]);
+        return Number(removed);
+      }),
+
+    listProducts: (limit, after) =>
+      operation('listProducts', async () => {
+        const rows = (await run(SCRIPTS.listProducts, [keys.products, keys.productIds], [after === undefined ? '-' : `(${after}`, limit])) as Array<string | null>;
+        return rows.filter((row): row is string => typeof row === 'string').map((row) => JSON.parse(row) as Product);
       }),
 
     putBlock: (config, now) =>
@@ -520,6 +563,9 @@ export function redisStore(options: RedisStoreOptions): Store {
           .sort((a, b) => (a.config.id < b.config.id ? -1 : 1));
       }),
 
+    // The version hashes keep a deleted block's or template's version, so a later put continues from it.
+    deleteBlock: (id) => operation('deleteBlock', async () => Number(await call('hdel', keys.blockConfigs, id)) > 0),
+
     putTemplate: (name, source, now) =>
       operation('putTemplate', async () => {
         const [version] = await transaction([
@@ -551,6 +597,8 @@ export function redisStore(options: RedisStoreOptions): Store {
           })
           .sort((a, b) => (a.name < b.name ? -1 : 1));
       }),
+
+    deleteTemplate: (name) => operation('deleteTemplate', async () => Number(await call('hdel', keys.templateSources, name)) > 0),
 
     putOpenRecord: (key, record, ttlSeconds) =>
       operation('putOpenRecord', async () => {

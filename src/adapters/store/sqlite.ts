@@ -273,15 +273,20 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async getTemplate(name) {
-      const row = sql('SELECT name, version, source, updated_at FROM templates WHERE name = ?').get(name) as
+      const row = sql(`SELECT name, version, source, updated_at FROM templates WHERE name = ? AND source <> ''`).get(name) as
         | { name: string; version: number; source: string; updated_at: number }
         | undefined;
       return row ? { name: row.name, version: row.version, source: row.source, updatedAt: row.updated_at } : undefined;
     },
 
     async listTemplates() {
-      const rows = sql('SELECT name, version, source, updated_at FROM templates ORDER BY name').all() as Array<{ name: string; version: number; source: string; updated_at: number }>;
+      const rows = sql(`SELECT name, version, source, updated_at FROM templates WHERE source <> '' ORDER BY name`).all() as Array<{ name: string; version: number; source: string; updated_at: number }>;
       return rows.map((row): StoredTemplate => ({ name: row.name, version: row.version, source: row.source, updatedAt: row.updated_at }));
+    },
+
+    // A deleted template or block stays as a row with empty content, which keeps its version.
+    async deleteTemplate(name) {
+      return sql(`UPDATE templates SET source = '' WHERE name = ? AND source <> ''`).run(name).changes > 0;
     },
 
     async putProducts(products, now) {
@@ -299,6 +304,17 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       return found;
     },
 
+    async deleteProducts(ids) {
+      if (ids.length === 0) return 0;
+      return Number(sql('DELETE FROM products WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids)).changes);
+    },
+
+    async listProducts(limit, after) {
+      // The primary key's BINARY order is UTF-8 byte order, that is code point order.
+      const rows = (after === undefined ? sql('SELECT data FROM products ORDER BY id LIMIT ?').all(limit) : sql('SELECT data FROM products WHERE id > ? ORDER BY id LIMIT ?').all(after, limit)) as Array<{ data: string }>;
+      return rows.map((row) => JSON.parse(row.data) as Product);
+    },
+
     async putBlock(config, now) {
       return transaction(() => {
         const row = sql('SELECT version FROM blocks WHERE id = ?').get(config.id) as { version: number } | undefined;
@@ -314,13 +330,17 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async getBlock(id) {
-      const row = sql('SELECT version, data, updated_at FROM blocks WHERE id = ?').get(id) as { version: number; data: string; updated_at: number } | undefined;
+      const row = sql(`SELECT version, data, updated_at FROM blocks WHERE id = ? AND data <> ''`).get(id) as { version: number; data: string; updated_at: number } | undefined;
       return row ? { config: JSON.parse(row.data) as BlockConfig, version: row.version, updatedAt: row.updated_at } : undefined;
     },
 
     async listBlocks() {
-      const rows = sql('SELECT version, data, updated_at FROM blocks ORDER BY id').all() as Array<{ version: number; data: string; updated_at: number }>;
+      const rows = sql(`SELECT version, data, updated_at FROM blocks WHERE data <> '' ORDER BY id`).all() as Array<{ version: number; data: string; updated_at: number }>;
       return rows.map((row): StoredBlock => ({ config: JSON.parse(row.data) as BlockConfig, version: row.version, updatedAt: row.updated_at }));
+    },
+
+    async deleteBlock(id) {
+      return sql(`UPDATE blocks SET data = '' WHERE id = ? AND data <> ''`).run(id).changes > 0;
     },
 
     async putOpenRecord(key: OpenKey, record: OpenRecord, ttlSeconds: number) {

@@ -1,7 +1,7 @@
 import type { Variant } from '../blocks/hero.ts';
 import type { ProductGridBlock, Source, SourceKind } from '../blocks/product-grid.ts';
 import { LAST_CATEGORY, PROFILE_SOURCES } from '../blocks/product-grid.ts';
-import { effectivePrice, type Product } from '../catalog/product.ts';
+import { effectivePrice, type Attributes, type Product } from '../catalog/product.ts';
 import type { Profile } from '../profiles/profile.ts';
 import { trendingScope } from './trending.ts';
 
@@ -13,7 +13,10 @@ export interface ShownProduct {
   sale_price?: number;
   currency: string;
   url: string;
-  image_url: string;
+  /** Absent for a product without a photo: templates draw a placeholder. */
+  image_url?: string;
+  /** The product's own extra fields (see catalog/attributes.ts), for templates. */
+  attributes?: Attributes;
   source: SourceKind;
 }
 
@@ -158,10 +161,11 @@ export function shownProduct(product: Product, source: SourceKind): ShownProduct
     price: product.price,
     currency: product.currency,
     url: product.url,
-    image_url: product.image_url,
     source,
   };
+  if (product.image_url !== undefined) item.image_url = product.image_url;
   if (product.sale_price !== undefined) item.sale_price = product.sale_price;
+  if (product.attributes !== undefined) item.attributes = product.attributes;
   return item;
 }
 

@@ -20,7 +20,7 @@ export async function digest(text: string): Promise<string> {
 export function renderKey(decision: Decision, size: { width: number; height: number }, scale: number, templateDigest: string): string {
   const shown = isHero(decision)
     ? ['hero', decision.variant]
-    : ['grid', decision.slots.map((s) => (s ? [s.id, s.title, s.price, s.sale_price ?? null, s.currency, s.image_url] : null))];
+    : ['grid', decision.slots.map((s) => (s ? [s.id, s.title, s.price, s.sale_price ?? null, s.currency, s.image_url ?? null, s.attributes ?? null] : null))];
   return JSON.stringify([decision.blockId, decision.blockVersion, templateDigest, size.width, size.height, scale, shown]);
 }
 

@@ -98,7 +98,7 @@ export function createRenderer(deps: RendererDeps): Renderer {
       products,
       now: new Date(now).toISOString(),
     };
-    const tree = await templateTree(templateDeps, template, scope, block.size, new Set(products.map((p) => p.image_url)));
+    const tree = await templateTree(templateDeps, template, scope, block.size, new Set(products.flatMap((p) => (p.image_url ? [p.image_url] : []))));
     return { products, tree };
   }
 
@@ -109,7 +109,7 @@ export function createRenderer(deps: RendererDeps): Renderer {
       const { products, tree } = await gridTree(block, decision, template, now);
       const failedProducts = (images: readonly string[]) => {
         const failed = new Set(images);
-        return { failedProducts: products.filter((p) => failed.has(p.image_url)).map((p) => p.id) };
+        return { failedProducts: products.filter((p) => p.image_url !== undefined && failed.has(p.image_url)).map((p) => p.id) };
       };
       // A template that marks its cards data-tile is composited from cached layers; any other is drawn whole.
       const split = layers ? splitTiles(tree) : undefined;

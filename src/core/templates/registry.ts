@@ -67,6 +67,11 @@ export class TemplateRegistry {
     this.stored.set(template.name, await this.resolved(template));
   }
 
+  /** A stored template was deleted: its name resolves to the shipped template again, if there is one. */
+  deleted(name: string): void {
+    this.stored.set(name, MISSING);
+  }
+
   private async resolved(template: StoredTemplate): Promise<ResolvedTemplate> {
     return { name: template.name, source: template.source, origin: `stored v${template.version}`, digest: await digest(template.source) };
   }
