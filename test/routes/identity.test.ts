@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_LINKS_PER_REQUEST, MAX_LINKS_PER_SUBJECT } from '../../src/core/events/links.ts';
 import { userHash } from '../../src/core/events/user-hash.ts';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { memoryStore } from '../../src/adapters/store/memory.ts';
+import { createTestApp, testClock, type TestApp } from '../helpers/app.ts';
 
 /**
  * The public browser key against a known identity. The browser key is in
@@ -227,7 +228,7 @@ describe('link bounds', () => {
     const identify = (i: number) => ({ type: 'identify', anonymousId: `device-${i}`, userId: 'popular' });
     const full = await app.send('batch', { batch: Array.from({ length: MAX_LINKS_PER_SUBJECT }, (_, i) => identify(i)) });
     expect(full.status).toBe(200);
-    // Repeating a link renews it and does not count twice.
+    // Repeating a link does not count twice.
     expect((await app.send('identify', identify(0))).status).toBe(200);
     const over = await app.send('batch', { batch: [{ type: 'track', anonymousId: 'x', event: 'X' }, identify(MAX_LINKS_PER_SUBJECT)] });
     expect(over.status).toBe(400);
@@ -235,5 +236,21 @@ describe('link bounds', () => {
     expect(error.code).toBe('TOO_MANY_LINKS_PER_SUBJECT');
     expect(error.details?.[0]?.path).toBe('batch[1].userId');
     expect(await app.deps.store.getProfile('a:x')).toBeUndefined();
+  });
+
+  it('forgets a link with the store’s retention, and the next identify makes it again', async () => {
+    const clock = testClock();
+    const aging = await createTestApp({ clock, store: memoryStore({ retentionSeconds: 3600, now: clock.now }) });
+    try {
+      await aging.send('identify', { anonymousId: 'old-device', userId: 'returning' });
+      clock.advance(3601_000);
+      expect(await aging.deps.store.getLinks(['a:old-device'])).toEqual(new Map());
+      await aging.send('track', { anonymousId: 'old-device', event: 'Product Added', properties: { product_id: 'after-expiry' } });
+      expect(await cartOf('returning', aging)).toEqual([]);
+      await aging.send('identify', { anonymousId: 'old-device', userId: 'returning' });
+      expect(await cartOf('returning', aging)).toEqual(['after-expiry']);
+    } finally {
+      await aging.close();
+    }
   });
 });

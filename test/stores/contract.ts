@@ -345,7 +345,7 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
           await aging.linkSubject('a:renewed', 'u:person', mergeProfiles, clock);
           clock = T0 + 40 * 60 * SECOND;
           await aging.linkSubject('a:new', 'u:person', mergeProfiles, clock);
-          // An identify that repeats a link renews it.
+          // Linking again renews it.
           await aging.linkSubject('a:renewed', 'u:person', mergeProfiles, clock);
           clock = T0 + 3601 * SECOND;
           expect(await aging.getLinks(['a:old', 'a:renewed', 'a:new'])).toEqual(new Map([['a:renewed', 'u:person'], ['a:new', 'u:person']]));

@@ -106,8 +106,10 @@ export async function planLinks(keyer: SubjectKeyer, events: readonly TrackedEve
 /**
  * Decides which planned links to make, then makes them. Every check runs
  * before the first write, so a request refused for a bound changes nothing.
- * A link already in place is made again: that renews it for the retention
- * period.
+ * A link already in place is left alone (a backend may identify on every
+ * request; renewing would cost a store write each time): it lasts the
+ * retention period from when it was made, and the first identify after it
+ * expired makes it again.
  */
 export async function applyLinks(deps: LinkDeps, planned: readonly PlannedLink[], credential: Credential, pathOf: PathOf, now: number): Promise<void> {
   if (planned.length === 0) return;
@@ -123,18 +125,16 @@ export async function applyLinks(deps: LinkDeps, planned: readonly PlannedLink[]
   const made: Array<[from: string, to: string]> = [];
   for (const link of planned) {
     const target = resolved.get(link.to) ?? link.to;
-    if (!mayLink(link, target, current, suppressed, credential)) continue;
-    if (direct.get(link.from) !== target) {
-      const count = (counts.get(target) ?? 0) + 1;
-      if (count > MAX_LINKS_PER_SUBJECT) {
-        const path = pathOf(link.index, 'userId');
-        throw new AppError('TOO_MANY_LINKS_PER_SUBJECT', 400, `${path}: this user already has ${MAX_LINKS_PER_SUBJECT} ids linked into it, the most one subject keeps within the retention period`, {
-          details: [{ path, message: `at most ${MAX_LINKS_PER_SUBJECT} linked ids per subject` }],
-        });
-      }
-      counts.set(target, count);
-      direct.set(link.from, target);
+    if (!mayLink(link, target, current, suppressed, credential) || direct.get(link.from) === target) continue;
+    const count = (counts.get(target) ?? 0) + 1;
+    if (count > MAX_LINKS_PER_SUBJECT) {
+      const path = pathOf(link.index, 'userId');
+      throw new AppError('TOO_MANY_LINKS_PER_SUBJECT', 400, `${path}: this user already has ${MAX_LINKS_PER_SUBJECT} ids linked into it, the most one subject keeps within the retention period`, {
+        details: [{ path, message: `at most ${MAX_LINKS_PER_SUBJECT} linked ids per subject` }],
+      });
     }
+    counts.set(target, count);
+    direct.set(link.from, target);
     current.set(link.from, target);
     made.push([link.from, target]);
   }
