@@ -171,6 +171,13 @@ export const configSchema = z.object({
    */
   OPENTIME_WEBHOOK_SECRET: keyList,
   /**
+   * Identity verification for the browser key (as Intercom's): when set, a browser event that names
+   * a userId must carry `context.userHash`, the hex HMAC-SHA256 of the userId under this secret,
+   * computed by the shop's server. Without it anyone reading the page's public key could claim any
+   * userId for their own browsing.
+   */
+  OPENTIME_IDENTITY_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
+  /**
    * Opens (`/i/…` images and the `/o/…` pixel) one subscriber may make per minute on one instance,
    * all at once if they like; past it they get the block's generic image from the render cache, so a
    * hot-looping client or a script hammering one `u=` costs no profile reads and no renders. An email
@@ -229,6 +236,8 @@ export interface AppConfig {
   corsOrigins?: string[];
   /** Shared secrets that sign webhook deliveries. */
   webhookSecrets?: string[];
+  /** The secret a browser event's `context.userHash` is an HMAC under; unset: browser user ids are not verified. */
+  identitySecret?: string;
   /** Per-instance rate limits; without them, none (tests that build a config by hand). */
   rateLimits?: RateLimitSettings;
 }
@@ -287,5 +296,6 @@ export function appConfig(raw: RawConfig, keys: { adminKeys: string[]; writeKeys
   config.browserKeys = raw.OPENTIME_BROWSER_KEY;
   config.corsOrigins = raw.OPENTIME_CORS_ORIGINS;
   config.webhookSecrets = raw.OPENTIME_WEBHOOK_SECRET;
+  if (raw.OPENTIME_IDENTITY_SECRET !== undefined) config.identitySecret = raw.OPENTIME_IDENTITY_SECRET;
   return config;
 }

@@ -32,8 +32,12 @@ export interface OpenKey {
   messageId: string;
 }
 
-/** Why a subject is suppressed: an admin said so, or the subject withdrew consent. */
-export type SuppressionSource = 'admin' | 'consent';
+/**
+ * Why a subject is suppressed: an admin said so, the subject withdrew consent
+ * (as the backend reported it), or a visitor withdrew it in a browser (the
+ * weakest: a browser may lift only its own).
+ */
+export type SuppressionSource = 'admin' | 'consent' | 'browser';
 
 /** What `deleteSubject` removed. */
 export interface SubjectDeletion {
@@ -72,8 +76,13 @@ export interface Store {
   /** Resolves when the store can serve reads and writes. */
   ping(): Promise<void>;
 
-  /** The direct link target of each key that has one (set by `linkSubject`); keys with no link are absent. */
+  /**
+   * The direct link target of each key that has one (set by `linkSubject`); keys with no link are absent.
+   * A link lasts the retention period from when it was last made, like a profile from its last write.
+   */
   getLinks(keys: readonly string[]): Promise<Map<string, string>>;
+  /** How many live links point directly at each key; keys with none are absent (the per-subject link bound). */
+  countLinksInto(keys: readonly string[]): Promise<Map<string, number>>;
   getProfile(subjectKey: string): Promise<Profile | undefined>;
   /**
    * For each subject, atomically: drop events whose messageId was applied in
@@ -82,7 +91,7 @@ export interface Store {
    */
   applyEvents(groups: readonly SubjectEvents[], reduce: ProfileReducer, dedupeWindowSeconds: number, now: number): Promise<ApplyResult>;
   /**
-   * Links `fromKey` into `toKey`: from now on `fromKey` resolves to `toKey`,
+   * Links `fromKey` into `toKey` (or renews that link): from now on `fromKey` resolves to `toKey`,
    * and `fromKey`'s profile (if any) is merged into `toKey`'s and removed,
    * together with its record of applied messageIds.
    */

@@ -95,8 +95,9 @@ export function collectRoutes(): Hono<AppEnv> {
     const receivedAt = services.deps.clock.now();
     try {
       const payload = pixelPayload(new URL(c.req.url).searchParams);
-      authorizeKey(c, typeof payload.writeKey === 'string' ? payload.writeKey : undefined);
-      await recordEvents(services, [normalizeEvent(payload, 'track', receivedAt)]);
+      // The browser key's rules hold here too: a pixel is as public as the page it sits in.
+      const credential = authorizeKey(c, typeof payload.writeKey === 'string' ? payload.writeKey : undefined);
+      await recordEvents(services, [normalizeEvent(payload, 'track', receivedAt)], { credential });
       services.counters.add('pixel.events');
       return gif(200);
     } catch (error) {
@@ -157,7 +158,7 @@ export function collectRoutes(): Hono<AppEnv> {
     // One allowance for the destination, spent only by deliveries that carry its signature.
     limitApiKey(c, 'webhook');
     const events = webhookEvents(parseJsonText(new TextDecoder().decode(bytes), 'webhook body'), receivedAt);
-    const result = await recordEvents(services, events);
+    const result = await recordEvents(services, events, { credential: 'server', batch: events.length > 1 });
     services.counters.add('webhook.events', events.length);
     return ingestAnswer(c, result);
   });

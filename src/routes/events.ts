@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { AppError } from '../core/errors.ts';
-import { ingestEvents, type IngestResult } from '../core/events/ingest.ts';
+import type { Credential } from '../core/events/credential.ts';
+import { ingestEvents, type IngestOptions, type IngestResult } from '../core/events/ingest.ts';
 import { BATCH_MAX_BYTES, EVENT_MAX_BYTES } from '../core/events/limits.ts';
 import { normalizeBatch, normalizeEvent, type TrackedEvent } from '../core/events/normalize.ts';
 import type { EventType } from '../core/events/segment.ts';
@@ -30,13 +31,20 @@ function bodyWriteKey(body: unknown): string | undefined {
  * site cannot use the shop's public key from its visitors' browsers; a
  * request without Origin (an <img> pixel, a server) is not a browser
  * posting from elsewhere. A good key then spends one request of its
- * rate limit (429 past it).
+ * rate limit (429 past it). Returns which kind of key it was: the browser
+ * key is public, so its events get a stranger's rules (src/core/events/links.ts).
  */
-export function authorizeKey(c: AppContext, candidate: string | undefined): void {
+export function authorizeKey(c: AppContext, candidate: string | undefined): Credential {
   const { config } = c.get('services').deps;
-  if (matchesAny(candidate, config.writeKeys)) return limitApiKey(c, candidate as string);
+  if (matchesAny(candidate, config.writeKeys)) {
+    limitApiKey(c, candidate as string);
+    return 'server';
+  }
   if (matchesAny(candidate, config.browserKeys ?? [])) {
-    if (browserOriginAllowed(c)) return limitApiKey(c, candidate as string);
+    if (browserOriginAllowed(c)) {
+      limitApiKey(c, candidate as string);
+      return 'browser';
+    }
     throw new AppError('ORIGIN_NOT_ALLOWED', 403, 'the browser key is accepted only from pages on the origins in OPENTIME_CORS_ORIGINS; this page\'s origin is not one of them');
   }
   throw new AppError(
@@ -49,29 +57,43 @@ export function authorizeKey(c: AppContext, candidate: string | undefined): void
 }
 
 /** The write key as the Basic username (Segment's way) or `writeKey` in the body. */
-function authorize(c: AppContext, body: unknown): void {
-  authorizeKey(c, basicUsername(c.req.header('authorization')) ?? bodyWriteKey(body));
+function authorize(c: AppContext, body: unknown): Credential {
+  return authorizeKey(c, basicUsername(c.req.header('authorization')) ?? bodyWriteKey(body));
 }
 
 /** Stores validated events and counts them: the one path of the API, pixels, the snippet and webhooks. */
-export async function recordEvents(services: Services, events: TrackedEvent[]): Promise<IngestResult> {
+export async function recordEvents(services: Services, events: TrackedEvent[], options: IngestOptions = {}): Promise<IngestResult> {
   const { deps, keyer, counters } = services;
   const { config } = deps;
-  const ingestDeps = { store: deps.store, keyer, consentCategories: config.consentCategories, ...(config.optOutTrait ? { optOutTrait: config.optOutTrait } : {}) };
-  const result = await ingestEvents(ingestDeps, events, deps.clock.now());
+  const ingestDeps = {
+    store: deps.store,
+    keyer,
+    consentCategories: config.consentCategories,
+    ...(config.optOutTrait ? { optOutTrait: config.optOutTrait } : {}),
+    ...(config.identitySecret ? { identitySecret: config.identitySecret } : {}),
+  };
+  const result = await ingestEvents(ingestDeps, events, deps.clock.now(), options);
   counters.add('events.accepted', events.length);
   if (result.duplicates.length > 0) counters.add('events.duplicate', result.duplicates.length);
   if (result.dropped.length > 0) counters.add('events.suppressed', result.dropped.length);
   return result;
 }
 
-/** Segment answers {"success": true}; the counts help when debugging a sender. */
-export function ingestAnswer(c: AppContext, result: IngestResult): Response {
+/**
+ * Segment answers {"success": true}; the counts help when debugging a sender.
+ * The browser key is public, so its answer has the same shape and counts
+ * whether or not a subject is suppressed (suppressed events skip dedupe, so
+ * duplicates would tell too): every accepted event counts as applied.
+ */
+export function ingestAnswer(c: AppContext, result: IngestResult, credential: Credential = 'server'): Response {
+  if (credential === 'browser') {
+    return c.json({ success: true, applied: result.applied.length + result.duplicates.length + result.dropped.length, duplicates: 0, dropped: 0 });
+  }
   return c.json({ success: true, applied: result.applied.length, duplicates: result.duplicates.length, dropped: result.dropped.length });
 }
 
-async function ingest(c: AppContext, events: TrackedEvent[]) {
-  return ingestAnswer(c, await recordEvents(c.get('services'), events));
+async function ingest(c: AppContext, events: TrackedEvent[], credential: Credential, batch: boolean) {
+  return ingestAnswer(c, await recordEvents(c.get('services'), events, { credential, batch }), credential);
 }
 
 export function eventRoutes(): Hono<AppEnv> {
@@ -81,16 +103,16 @@ export function eventRoutes(): Hono<AppEnv> {
     routes.post(`/v1/${type}`, async (c) => {
       const receivedAt = c.get('services').deps.clock.now();
       const body = await readJsonBody(c.req.raw, EVENT_MAX_BYTES, 'event');
-      authorize(c, body);
-      return ingest(c, [normalizeEvent(body, type, receivedAt)]);
+      const credential = authorize(c, body);
+      return ingest(c, [normalizeEvent(body, type, receivedAt)], credential, false);
     });
   }
 
   routes.post('/v1/batch', async (c) => {
     const receivedAt = c.get('services').deps.clock.now();
     const body = await readJsonBody(c.req.raw, BATCH_MAX_BYTES, 'batch');
-    authorize(c, body);
-    return ingest(c, normalizeBatch(body, receivedAt).events);
+    const credential = authorize(c, body);
+    return ingest(c, normalizeBatch(body, receivedAt).events, credential, true);
   });
 
   return routes;

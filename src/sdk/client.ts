@@ -16,12 +16,13 @@ export const SDK_VERSION = '1.0.0';
 const source = String.raw`
 var LIBRARY = { name: 'opentime.js', version: '${SDK_VERSION}' };
 // Keys in first-party storage (localStorage; the two ids fall back to cookies).
-var KEYS = { queue: 'opentime.queue', anonymousId: 'opentime.aid', userId: 'opentime.uid', consent: 'opentime.consent' };
+var KEYS = { queue: 'opentime.queue', anonymousId: 'opentime.aid', userId: 'opentime.uid', userHash: 'opentime.uhash', consent: 'opentime.consent' };
 
 function createClient(env) {
   var QUEUE = KEYS.queue;
   var ANONYMOUS_ID = KEYS.anonymousId;
   var USER_ID = KEYS.userId;
+  var USER_HASH = KEYS.userHash;
   var CONSENT = KEYS.consent;
   // Events kept while the API cannot be reached; past this the oldest go, so storage stays small.
   var MAX_QUEUE = 200;
@@ -47,6 +48,7 @@ function createClient(env) {
   var size = MAX_BATCH_EVENTS;
   var aid = null;
   var uid = null;
+  var uhash = null;
 
   // UTF-8 length, rounded up: every non-ASCII UTF-16 unit counts three bytes.
   function bytes(text) {
@@ -91,6 +93,10 @@ function createClient(env) {
   function userId() {
     return env.storage.get(USER_ID) || uid || null;
   }
+  // The shop server's HMAC of the user id (OPENTIME_IDENTITY_SECRET), proof that this visitor is that user.
+  function userHash() {
+    return env.storage.get(USER_HASH) || uhash || null;
+  }
 
   function schedule(ms) {
     var at = env.now() + ms;
@@ -133,6 +139,8 @@ function createClient(env) {
     message.timestamp = iso(env.now());
     var context = object(env.context());
     context.library = LIBRARY;
+    var hash = user ? userHash() : null;
+    if (hash) context.userHash = hash;
     var preferences = consentPreferences();
     // Segment's consent shape, which OPENTIME_CONSENT_CATEGORIES reads on the server.
     if (preferences) context.consent = { categoryPreferences: preferences };
@@ -234,13 +242,25 @@ function createClient(env) {
       if (typeof event !== 'string' || event === '') return env.log('opentime.track needs an event name');
       enqueue('track', { event: event, properties: object(properties) });
     },
-    identify: function (id, traits) {
+    // identify(id, traits, { userHash }): the hash comes from the shop's server and rides with every later event.
+    identify: function (id, traits, options) {
       if (id && typeof id === 'object') {
+        options = traits;
         traits = id;
         id = null;
       }
       if (id !== null && id !== undefined && String(id).trim() !== '') {
-        uid = String(id).trim();
+        var next = String(id).trim();
+        var given = object(options).userHash;
+        if (typeof given === 'string' && given !== '') {
+          uhash = given;
+          env.storage.set(USER_HASH, uhash);
+        } else if (next !== userId()) {
+          // A hash made for another user would only be refused.
+          uhash = null;
+          env.storage.remove(USER_HASH);
+        }
+        uid = next;
         env.storage.set(USER_ID, uid);
       }
       enqueue('identify', { traits: object(traits) });
@@ -275,7 +295,9 @@ function createClient(env) {
     // Logging out: forget the user and start a new anonymous id, so the next person is someone else.
     reset: function () {
       env.storage.remove(USER_ID);
+      env.storage.remove(USER_HASH);
       uid = null;
+      uhash = null;
       aid = env.uuid();
       env.storage.set(ANONYMOUS_ID, aid);
     },

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/node.ts';
+import { userHash } from '../../src/core/events/user-hash.ts';
 import { sdkTag } from '../../src/sdk/script.ts';
 import { memoryLogger, testBlock, testCatalog } from '../helpers/app.ts';
 import { PHOTO_COLORS, PHOTO_SERVER_ENV, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
@@ -21,6 +22,7 @@ const CHROMIUM = process.env.OPENTIME_CHROMIUM ?? '/usr/bin/chromium';
 const WRITE_KEY = 'browser-test-write-key-01';
 const ADMIN_KEY = 'browser-test-admin-key-01';
 const BROWSER_KEY = 'browser-test-public-key-01';
+const IDENTITY_SECRET = 'browser-test-identity-secret-01';
 
 let photos: PhotoServer;
 let server: RunningServer;
@@ -116,6 +118,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the snippet in headless Chromium', () =>
         OPENTIME_BROWSER_KEY: BROWSER_KEY,
         OPENTIME_CORS_ORIGINS: shopOrigin,
         OPENTIME_CONSENT_CATEGORIES: 'Personalization',
+        OPENTIME_IDENTITY_SECRET: IDENTITY_SECRET,
         ...PHOTO_SERVER_ENV,
       },
       logger: memoryLogger(),
@@ -157,7 +160,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the snippet in headless Chromium', () =>
     // The same visitor on every page: the anonymous id is in first-party storage.
     expect(await page.evaluate(() => localStorage.getItem('opentime.aid'))).toBe(anonymousId);
 
-    await page.evaluate(() => (window as unknown as { opentime: { identify(id: string, traits: object): void } }).opentime.identify('shopper-42', { plan: 'gold' }));
+    // The shop's server, which knows who logged in, puts the user's hash in the page.
+    const hash = await userHash(IDENTITY_SECRET, 'shopper-42');
+    await page.evaluate(
+      (userHash) => (window as unknown as { opentime: { identify(id: string, traits: object, options: object): void } }).opentime.identify('shopper-42', { plan: 'gold' }, { userHash }),
+      hash,
+    );
     const known = await eventually(() => profileOf('shopper-42'), (p) => ids(p?.cart).includes('p-red'));
     expect(ids(known?.cart)).toEqual(['p-red']);
     expect(ids(known?.viewed)).toEqual(['p-green', 'p-red']);
@@ -168,6 +176,27 @@ describe.skipIf(!existsSync(CHROMIUM))('the snippet in headless Chromium', () =>
     const pixels = await decode(new Uint8Array(await image.arrayBuffer()));
     expect(pixels.share(PHOTO_COLORS.red, slotBox(pixels, 0))).toBeGreaterThan(0.25);
     expect(pixels.share(PHOTO_COLORS.green, slotBox(pixels, 1))).toBeGreaterThan(0.25);
+  });
+
+  it('cannot claim a user the shop’s server did not vouch for: the events API refuses it, and the visitor stays who they were', async () => {
+    await page.goto(`${shopOrigin}/cart`);
+    await snippetReady();
+    const anonymousId = await page.evaluate(() => (window as unknown as { opentime: { user(): { anonymousId: string } } }).opentime.user().anonymousId);
+    const refused = page.waitForResponse((r) => r.url().endsWith('/v1/batch') && r.request().method() === 'POST');
+    await page.evaluate(() => (window as unknown as { opentime: { identify(id: string): void } }).opentime.identify('someone-else'));
+    const answer = await refused;
+    expect(answer.status()).toBe(403);
+    expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('USER_HASH_INVALID');
+    expect(await server.deps.store.getLinks([`a:${anonymousId}`])).toEqual(new Map([[`a:${anonymousId}`, 'u:shopper-42']]));
+    expect(await profileOf('someone-else')).toBeUndefined();
+
+    // Logging back in with the hash restores the visitor for the tests that follow.
+    const hash = await userHash(IDENTITY_SECRET, 'shopper-42');
+    await page.evaluate(
+      (userHash) => (window as unknown as { opentime: { identify(id: string, traits: object, options: object): void } }).opentime.identify('shopper-42', {}, { userHash }),
+      hash,
+    );
+    expect(await page.evaluate(() => localStorage.getItem('opentime.uhash'))).toBe(hash);
   });
 
   it('keeps events while offline and sends them after reconnecting', async () => {
@@ -236,8 +265,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the snippet in headless Chromium', () =>
     await page.goto(`${shopOrigin}/consent?personalization=no`);
     await snippetReady();
     await page.evaluate(() => (window as unknown as { opentime: Snippet }).opentime.track('Product Viewed', { product_id: 'p-green' }));
-    const suppressed = await eventually(() => server.deps.store.getSuppressions([key]), (found) => found.get(key) === 'consent');
-    expect(suppressed.get(key)).toBe('consent');
+    // Recorded as the browser's own withdrawal: the browser may lift it, and only it.
+    const suppressed = await eventually(() => server.deps.store.getSuppressions([key]), (found) => found.get(key) === 'browser');
+    expect(suppressed.get(key)).toBe('browser');
     expect(await page.evaluate(() => localStorage.getItem('opentime.consent'))).toBe('{"Personalization":false}');
     await eventually(() => page.evaluate(() => localStorage.getItem('opentime.queue')), (queue) => queue === '[]');
     expect(ids((await server.deps.store.getProfile(key))?.viewed)).toEqual([]);

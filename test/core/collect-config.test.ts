@@ -40,4 +40,10 @@ describe('settings for collecting behaviour', () => {
     expect(problems.map((p) => p.path).sort()).toEqual(['OPENTIME_BROWSER_KEY', 'OPENTIME_CORS_ORIGINS', 'OPENTIME_WEBHOOK_SECRET']);
     expect(problems.find((p) => p.path === 'OPENTIME_CORS_ORIGINS')?.message).toContain('https://shop.example.com (no path)');
   });
+
+  it('takes OPENTIME_IDENTITY_SECRET for verified browser user ids, and refuses a short one', () => {
+    expect(appConfig(parseConfig({}), keys).identitySecret).toBeUndefined();
+    expect(appConfig(parseConfig({ OPENTIME_IDENTITY_SECRET: 'identity-secret-0123456789' }), keys).identitySecret).toBe('identity-secret-0123456789');
+    expect(problemsOf({ OPENTIME_IDENTITY_SECRET: 'short' })).toEqual([{ path: 'OPENTIME_IDENTITY_SECRET', message: expect.stringContaining('at least 16 characters') }]);
+  });
 });

@@ -6,7 +6,7 @@ import { SDK_CLIENT } from '../../src/sdk/client.ts';
  */
 export interface SdkClient {
   track(event: unknown, properties?: unknown): void;
-  identify(userId: unknown, traits?: unknown): void;
+  identify(userId: unknown, traits?: unknown, options?: { userHash?: string }): void;
   page(name?: unknown, properties?: unknown): void;
   reset(): void;
   consent(preferences: unknown): void;

@@ -131,6 +131,32 @@ describe('the snippet core: identity', () => {
     expect((later?.context as Record<string, unknown>).consent).toEqual({ categoryPreferences: { Personalization: false, Analytics: false } });
   });
 
+  it('sends the userHash given to identify with every later event of that user, across pages, and forgets it on reset or another user', async () => {
+    const storage = fakeStorage();
+    const { client, transport } = createSdk({ storage });
+    client.track('Product Viewed', { product_id: 'a' });
+    client.identify('c-1042', { plan: 'gold' }, { userHash: 'hash-of-c-1042' });
+    client.track('Product Added', { product_id: 'a' });
+    await vi.advanceTimersByTimeAsync(FLUSH_MS);
+    const [viewed, identify, added] = transport.events();
+    expect((viewed?.context as Record<string, unknown>).userHash).toBeUndefined();
+    expect((identify?.context as Record<string, unknown>).userHash).toBe('hash-of-c-1042');
+    expect((added?.context as Record<string, unknown>).userHash).toBe('hash-of-c-1042');
+
+    const nextPage = createSdk({ storage });
+    nextPage.client.track('Cart Viewed');
+    nextPage.client.identify('c-1042');
+    nextPage.client.identify('someone-else');
+    nextPage.client.track('Cart Viewed');
+    await vi.advanceTimersByTimeAsync(FLUSH_MS);
+    const hashes = nextPage.transport.events().map((e) => (e.context as Record<string, unknown>).userHash);
+    expect(hashes).toEqual(['hash-of-c-1042', 'hash-of-c-1042', undefined, undefined]);
+
+    nextPage.client.identify('c-1042', {}, { userHash: 'hash-of-c-1042' });
+    nextPage.client.reset();
+    expect(storage.items.get('opentime.uhash')).toBeUndefined();
+  });
+
   it('finds the same visitor after a reload (first-party storage)', () => {
     const storage = fakeStorage();
     const first = createSdk({ storage }).client;

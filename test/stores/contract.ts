@@ -322,9 +322,42 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
         expect(await store.getProfile('u:first')).toBeUndefined();
         expect(await store.getProfile('a:shared')).toBeUndefined();
       });
+
+      it('counts the live links into each subject, following re-points and deletions', async () => {
+        await store.linkSubject('a:one', 'u:target', mergeProfiles, T0);
+        await store.linkSubject('a:two', 'u:target', mergeProfiles, T0);
+        await store.linkSubject('a:three', 'u:other', mergeProfiles, T0);
+        // Made again: still one link.
+        await store.linkSubject('a:one', 'u:target', mergeProfiles, T0 + SECOND);
+        expect(await store.countLinksInto(['u:target', 'u:other', 'u:nobody'])).toEqual(new Map([['u:target', 2], ['u:other', 1]]));
+        await store.linkSubject('a:two', 'u:other', mergeProfiles, T0 + 2 * SECOND);
+        await store.deleteSubject('a:one');
+        expect(await store.countLinksInto(['u:target', 'u:other'])).toEqual(new Map([['u:other', 2]]));
+      });
     });
 
     describe('retention', () => {
+      it('forgets a link not made again for the retention period, and no longer counts it', async () => {
+        let clock = T0;
+        const aging = await makeStore({ retentionSeconds: 3600, now: () => clock });
+        try {
+          await aging.linkSubject('a:old', 'u:person', mergeProfiles, clock);
+          await aging.linkSubject('a:renewed', 'u:person', mergeProfiles, clock);
+          clock = T0 + 40 * 60 * SECOND;
+          await aging.linkSubject('a:new', 'u:person', mergeProfiles, clock);
+          // Linking again renews it.
+          await aging.linkSubject('a:renewed', 'u:person', mergeProfiles, clock);
+          clock = T0 + 3601 * SECOND;
+          expect(await aging.getLinks(['a:old', 'a:renewed', 'a:new'])).toEqual(new Map([['a:renewed', 'u:person'], ['a:new', 'u:person']]));
+          expect(await aging.countLinksInto(['u:person'])).toEqual(new Map([['u:person', 2]]));
+          clock = T0 + (3600 + 40 * 60 + 1) * SECOND;
+          expect((await aging.getLinks(['a:renewed', 'a:new'])).size).toBe(0);
+          expect((await aging.countLinksInto(['u:person'])).size).toBe(0);
+        } finally {
+          await aging.close();
+        }
+      });
+
       it('forgets a profile that was not written for the retention period', async () => {
         let clock = T0;
         const aging = await makeStore({ retentionSeconds: 3600, now: () => clock });

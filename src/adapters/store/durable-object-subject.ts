@@ -63,13 +63,14 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS applied (message_id TEXT PRIMARY KEY, at INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS link (id INTEGER PRIMARY KEY CHECK (id = 1), target TEXT NOT NULL, linked_at INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS linked_in (subject TEXT PRIMARY KEY);
+  CREATE TABLE IF NOT EXISTS linked_in_at (subject TEXT PRIMARY KEY, at INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS outbox (id TEXT PRIMARY KEY, move TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS absorbed (id TEXT PRIMARY KEY, at INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS opens (block TEXT NOT NULL, message TEXT NOT NULL, data TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (block, message));
   CREATE TABLE IF NOT EXISTS suppression (id INTEGER PRIMARY KEY CHECK (id = 1), source TEXT NOT NULL, since INTEGER NOT NULL);
 `;
 
-const TABLES_WITH_STATE = ['profile', 'applied', 'link', 'linked_in', 'outbox', 'opens', 'suppression'] as const;
+const TABLES_WITH_STATE = ['profile', 'applied', 'link', 'linked_in', 'linked_in_at', 'outbox', 'opens', 'suppression'] as const;
 
 export class SubjectObject extends DurableObject<SubjectEnv> {
   private schemaReady = false;
@@ -98,6 +99,11 @@ export class SubjectObject extends DurableObject<SubjectEnv> {
       JSON.stringify(profile),
       wall,
     );
+    this.rememberRetention(retentionSeconds);
+  }
+
+  /** The sweep, which runs without a caller, needs the retention period to expire profiles and links. */
+  private rememberRetention(retentionSeconds: number | undefined): void {
     if (retentionSeconds !== undefined) this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('retention', ?)", String(retentionSeconds));
   }
 
@@ -129,18 +135,28 @@ export class SubjectObject extends DurableObject<SubjectEnv> {
     return result;
   }
 
-  async linkTarget(): Promise<string | undefined> {
-    return this.sql.exec<{ target: string }>('SELECT target FROM link').toArray()[0]?.target;
+  /** Where this key links, unless the link outlived the retention period (it lasts from when it was last made). */
+  async linkTarget(wall: number, retentionSeconds: number | undefined): Promise<string | undefined> {
+    return this.sql.exec<{ target: string }>('SELECT target FROM link WHERE linked_at > ?', this.horizon(wall, retentionSeconds)).toArray()[0]?.target;
   }
 
-  /** Records that `from` links (or is about to link) here, so that deleting this subject finds it. */
-  async noteLinkedIn(from: string): Promise<void> {
+  /** How many keys linked here within the retention period (undefined: none). */
+  async linkCountIn(wall: number, retentionSeconds: number | undefined): Promise<number | undefined> {
+    const count = this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM linked_in_at WHERE at > ?', this.horizon(wall, retentionSeconds)).toArray()[0]?.n ?? 0;
+    return count > 0 ? count : undefined;
+  }
+
+  /** Records that `from` links (or is about to link) here, so that deleting this subject finds it and the links in can be counted. */
+  async noteLinkedIn(from: string, wall: number, retentionSeconds: number | undefined): Promise<void> {
     this.sql.exec('INSERT OR IGNORE INTO linked_in (subject) VALUES (?)', from);
+    this.sql.exec('INSERT INTO linked_in_at (subject, at) VALUES (?, ?) ON CONFLICT (subject) DO UPDATE SET at = excluded.at', from, wall);
+    this.rememberRetention(retentionSeconds);
     await this.scheduleSweep();
   }
 
   async forgetLinkedIn(from: string): Promise<void> {
     this.sql.exec('DELETE FROM linked_in WHERE subject = ?', from);
+    this.sql.exec('DELETE FROM linked_in_at WHERE subject = ?', from);
   }
 
   /**
@@ -158,7 +174,9 @@ export class SubjectObject extends DurableObject<SubjectEnv> {
   ): Promise<{ previous: string | undefined; moves: SubjectMove[] }> {
     const result = this.ctx.storage.transactionSync(() => {
       const previous = this.sql.exec<{ target: string }>('SELECT target FROM link').toArray()[0]?.target;
-      this.sql.exec('INSERT INTO link (id, target, linked_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET target = excluded.target, linked_at = excluded.linked_at', to, now);
+      // linked_at is on the retention clock: a link lasts as long as a profile written then.
+      this.sql.exec('INSERT INTO link (id, target, linked_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET target = excluded.target, linked_at = excluded.linked_at', to, wall);
+      this.rememberRetention(retentionSeconds);
       const profile = this.liveProfile(wall, retentionSeconds);
       const applied = this.sql.exec<{ message_id: string; at: number }>('SELECT message_id, at FROM applied').toArray();
       if (profile !== undefined || applied.length > 0) {
@@ -171,6 +189,7 @@ export class SubjectObject extends DurableObject<SubjectEnv> {
       return { previous: previous === to ? undefined : previous, moves };
     });
     if (result.moves.length > 0) await this.alarmWithin(REDELIVERY_DELAY_MS);
+    await this.scheduleSweep();
     return result;
   }
 
@@ -230,7 +249,7 @@ export class SubjectObject extends DurableObject<SubjectEnv> {
         linkedTo: this.sql.exec<{ target: string }>('SELECT target FROM link').toArray()[0]?.target,
         linkedIn,
       };
-      for (const table of ['link', 'linked_in', 'outbox', 'absorbed']) this.sql.exec(`DELETE FROM ${table}`);
+      for (const table of ['link', 'linked_in', 'linked_in_at', 'outbox', 'absorbed']) this.sql.exec(`DELETE FROM ${table}`);
       return erasure;
     });
   }
@@ -260,7 +279,13 @@ export class SubjectObject extends DurableObject<SubjectEnv> {
     this.sql.exec('DELETE FROM opens WHERE expires_at <= ?', now);
     this.sql.exec('DELETE FROM absorbed WHERE at < ?', now - ABSORBED_TTL_MS);
     const retention = this.retention();
-    if (retention !== undefined) this.sql.exec('DELETE FROM profile WHERE written_at <= ?', now - retention * 1000);
+    if (retention !== undefined) {
+      const horizon = now - retention * 1000;
+      this.sql.exec('DELETE FROM profile WHERE written_at <= ?', horizon);
+      this.sql.exec('DELETE FROM link WHERE linked_at <= ?', horizon);
+      this.sql.exec('DELETE FROM linked_in WHERE subject IN (SELECT subject FROM linked_in_at WHERE at <= ?)', horizon);
+      this.sql.exec('DELETE FROM linked_in_at WHERE at <= ?', horizon);
+    }
     this.sql.exec("DELETE FROM meta WHERE key = 'sweep_at'");
   }
 

@@ -70,7 +70,12 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
 
     async getLinks(keys) {
       check();
-      return perKey(keys, (key) => subject(key).linkTarget());
+      return perKey(keys, (key) => subject(key).linkTarget(wallClock(), retention));
+    },
+
+    async countLinksInto(keys) {
+      check();
+      return perKey(keys, (key) => subject(key).linkCountIn(wallClock(), retention));
     },
 
     async getProfile(subjectKey) {
@@ -92,7 +97,7 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
       check();
       if (merge !== mergeProfiles) throw fail('linkSubject runs the core merge inside the target object; another merge cannot be sent there');
       // The reverse index first: a delete of the target that runs meanwhile then finds this link too.
-      await subject(toKey).noteLinkedIn(fromKey);
+      await subject(toKey).noteLinkedIn(fromKey, wallClock(), retention);
       const { previous, moves } = await subject(fromKey).linkOut(fromKey, toKey, prefix + toKey, now, wallClock(), retention);
       for (const move of moves) {
         await options.subjects.get(options.subjects.idFromName(move.targetObject)).absorb(move, wallClock(), retention);

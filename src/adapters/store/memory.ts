@@ -23,7 +23,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const writtenAt = new Map<string, number>();
   const suppressions = new Map<string, SuppressionSource>();
   const templates = new Map<string, StoredTemplate>();
-  const links = new Map<string, string>();
+  const links = new Map<string, { target: string; linkedAt: number }>();
   const appliedIds = new Map<string, Map<string, number>>();
   const products = new Map<string, Product>();
   const blocks = new Map<string, StoredBlock>();
@@ -46,6 +46,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     }
     return profiles.get(key);
   };
+  /** The link out of `key` unless it outlived the retention period (then it is gone). */
+  const liveLink = (key: string): string | undefined => {
+    const link = links.get(key);
+    if (link === undefined) return undefined;
+    if (options.retentionSeconds !== undefined && link.linkedAt + options.retentionSeconds * 1000 <= wallClock()) {
+      links.delete(key);
+      return undefined;
+    }
+    return link.target;
+  };
   const save = (key: string, profile: Profile) => {
     profiles.set(key, clone(profile));
     writtenAt.set(key, wallClock());
@@ -65,10 +75,21 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       check();
       const found = new Map<string, string>();
       for (const key of keys) {
-        const target = links.get(key);
+        const target = liveLink(key);
         if (target !== undefined) found.set(key, target);
       }
       return found;
+    },
+
+    async countLinksInto(keys) {
+      check();
+      const wanted = new Set(keys);
+      const counts = new Map<string, number>();
+      for (const from of [...links.keys()]) {
+        const target = liveLink(from);
+        if (target !== undefined && wanted.has(target)) counts.set(target, (counts.get(target) ?? 0) + 1);
+      }
+      return counts;
     },
 
     async getProfile(subjectKey) {
@@ -96,7 +117,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
 
     async linkSubject(fromKey, toKey, merge) {
       check();
-      links.set(fromKey, toKey);
+      links.set(fromKey, { target: toKey, linkedAt: wallClock() });
       const from = live(fromKey);
       if (from) {
         save(toKey, merge(live(toKey), from));
@@ -117,7 +138,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       const deletion: SubjectDeletion = { profile: profiles.delete(subjectKey), links: 0, openRecords: 0, messageIds: appliedIds.get(subjectKey)?.size ?? 0 };
       writtenAt.delete(subjectKey);
       appliedIds.delete(subjectKey);
-      for (const [from, to] of links) {
+      for (const [from, { target: to }] of links) {
         if (from === subjectKey || to === subjectKey) {
           links.delete(from);
           deletion.links++;

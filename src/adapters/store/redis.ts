@@ -18,8 +18,10 @@ import { updateSubject } from '../../core/store-kit.ts';
  *   {S}:profile       hash: data (profile JSON), writtenAt (ms), rev (compare-and-set token);
  *                     EXPIRE retentionSeconds, refreshed on every write
  *   {S}:applied       sorted set: messageId → when it was applied; EXPIRE the dedupe window
- *   {S}:link          string: the subject S was linked into (identify, alias)
+ *   {S}:link          string: the subject S was linked into (identify, alias); EXPIRE retentionSeconds
+ *   {S}:linked-at     string: when that link was last made (ms, the retention clock); EXPIRE as the link
  *   {S}:linked-from   set: subjects whose link points at S, so that deleting S finds them
+ *   {S}:linked-in     sorted set: subject → when its link into S was made, to count live links into S
  *   {S}:opens         set: ids of S's open records, so that deleting S finds them
  *   {S}:open:<id>     string: what one open showed; PEXPIREAT renderedAt + TTL
  *   {trending:<scope>}:<hour>   sorted set: product → count in that hour; PEXPIREAT when it leaves the window
@@ -138,12 +140,15 @@ local opens = 0
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[5])) do
   opens = opens + redis.call('DEL', ARGV[1] .. id)
 end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])
 return {profile, applied, opens, target or '', sources}`;
 
 /** Removes a link only if it still points where the reverse index says (it may have been re-pointed since). */
 const UNLINK_IF_TARGET = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[2])
+  return redis.call('DEL', KEYS[1])
+end
 return 0`;
 
 /*
@@ -258,7 +263,9 @@ export function redisStore(options: RedisStoreOptions): Store {
     profile: (s: string) => `${subject(s)}:profile`,
     applied: (s: string) => `${subject(s)}:applied`,
     link: (s: string) => `${subject(s)}:link`,
+    linkedAt: (s: string) => `${subject(s)}:linked-at`,
     linkedFrom: (s: string) => `${subject(s)}:linked-from`,
+    linkedIn: (s: string) => `${subject(s)}:linked-in`,
     opens: (s: string) => `${subject(s)}:opens`,
     openPrefix: (s: string) => `${subject(s)}:open:`,
     trending: (scope: string, hour: number) => `${prefix}{trending:${scope}}:${hour}`,
@@ -407,11 +414,26 @@ export function redisStore(options: RedisStoreOptions): Store {
 
     getLinks: (subjectKeys) =>
       operation('getLinks', async () => {
-        const targets = await Promise.all(subjectKeys.map((k) => call('get', keys.link(k)) as Promise<string | null>));
+        // One round trip per key, as before: both keys share the subject's slot.
+        const replies = await Promise.all(subjectKeys.map((k) => call('mget', keys.link(k), keys.linkedAt(k)) as Promise<Array<string | null>>));
         const found = new Map<string, string>();
         subjectKeys.forEach((k, i) => {
-          const target = targets[i];
-          if (typeof target === 'string') found.set(k, target);
+          const [target, linkedAt] = replies[i] ?? [];
+          // A link made before links carried their time (no linked-at) is kept.
+          const expired = retentionMs !== undefined && typeof linkedAt === 'string' && Number(linkedAt) + retentionMs <= wallClock();
+          if (typeof target === 'string' && !expired) found.set(k, target);
+        });
+        return found;
+      }),
+
+    countLinksInto: (subjectKeys) =>
+      operation('countLinksInto', async () => {
+        const since = retentionMs === undefined ? '-inf' : `(${wallClock() - retentionMs}`;
+        const counts = await Promise.all(subjectKeys.map((k) => call('zcount', keys.linkedIn(k), since, '+inf') as Promise<number>));
+        const found = new Map<string, number>();
+        subjectKeys.forEach((k, i) => {
+          const count = Number(counts[i]);
+          if (count > 0) found.set(k, count);
         });
         return found;
       }),
@@ -430,9 +452,16 @@ export function redisStore(options: RedisStoreOptions): Store {
         // Nothing to move, and merging a profile into itself would never settle below.
         if (fromKey === toKey) return;
         // The reverse index first: a crash between the two leaves an index entry without a link (harmless), never the other way round.
-        await call('sadd', keys.linkedFrom(toKey), fromKey);
-        const previous = (await call('set', keys.link(fromKey), toKey, 'GET')) as string | null;
-        if (previous !== null && previous !== toKey) await call('srem', keys.linkedFrom(previous), fromKey);
+        const linkedAt = wallClock();
+        const expiry: RedisArg[] = options.retentionSeconds === undefined ? [] : ['EX', options.retentionSeconds];
+        const indexExpiry: RedisArg[][] =
+          options.retentionSeconds === undefined ? [] : [['expire', keys.linkedFrom(toKey), options.retentionSeconds], ['expire', keys.linkedIn(toKey), options.retentionSeconds]];
+        await transaction([['sadd', keys.linkedFrom(toKey), fromKey], ['zadd', keys.linkedIn(toKey), linkedAt, fromKey], ...indexExpiry]);
+        const [previous] = (await transaction([
+          ['set', keys.link(fromKey), toKey, 'GET', ...expiry],
+          ['set', keys.linkedAt(fromKey), linkedAt, ...expiry],
+        ])) as [string | null, unknown];
+        if (previous !== null && previous !== toKey) await transaction([['srem', keys.linkedFrom(previous), fromKey], ['zrem', keys.linkedIn(previous), fromKey]]);
 
         // Move the profile and dedupe entries: merge into the target first, then remove them from the
         // source if nobody wrote there meanwhile. If someone did, merge again: merging is idempotent
@@ -462,15 +491,23 @@ export function redisStore(options: RedisStoreOptions): Store {
       operation('deleteSubject', async () => {
         const [profile, messageIds, openRecords, target, sources] = (await run(
           SCRIPTS.deleteSubject,
-          [keys.profile(subjectKey), keys.applied(subjectKey), keys.link(subjectKey), keys.linkedFrom(subjectKey), keys.opens(subjectKey)],
+          [
+            keys.profile(subjectKey),
+            keys.applied(subjectKey),
+            keys.link(subjectKey),
+            keys.linkedFrom(subjectKey),
+            keys.opens(subjectKey),
+            keys.linkedAt(subjectKey),
+            keys.linkedIn(subjectKey),
+          ],
           [keys.openPrefix(subjectKey)],
         )) as [number, number, number, string, string[]];
         let links = 0;
         if (target !== '') {
           links++;
-          await call('srem', keys.linkedFrom(target), subjectKey);
+          await transaction([['srem', keys.linkedFrom(target), subjectKey], ['zrem', keys.linkedIn(target), subjectKey]]);
         }
-        const unlinked = await Promise.all(sources.map((from) => run(SCRIPTS.unlinkIfTarget, [keys.link(from)], [subjectKey])));
+        const unlinked = await Promise.all(sources.map((from) => run(SCRIPTS.unlinkIfTarget, [keys.link(from), keys.linkedAt(from)], [subjectKey])));
         links += unlinked.reduce<number>((sum, n) => sum + Number(n), 0);
         return { profile: profile === 1, links, openRecords, messageIds };
       }),
@@ -489,7 +526,7 @@ export function redisStore(options: RedisStoreOptions): Store {
         const sources = (await call('hmget', keys.suppressions, ...subjectKeys)) as Array<string | null>;
         subjectKeys.forEach((k, i) => {
           const source = sources[i];
-          if (source === 'admin' || source === 'consent') found.set(k, source);
+          if (source === 'admin' || source === 'consent' || source === 'browser') found.set(k, source);
         });
         return found;
       }),

@@ -146,7 +146,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       db.prepare('DELETE FROM applied WHERE at < ?').run(now - DEDUPE_WINDOW_SECONDS * 1000);
       db.prepare('DELETE FROM opens WHERE expires_at <= ?').run(now);
       db.prepare('DELETE FROM trending WHERE hour <= ?').run(hourOf(now) - TRENDING_WINDOW_HOURS);
-      if (options.retentionSeconds !== undefined) db.prepare('DELETE FROM profiles WHERE written_at <= ?').run(retentionHorizon());
+      if (options.retentionSeconds !== undefined) {
+        db.prepare('DELETE FROM profiles WHERE written_at <= ?').run(retentionHorizon());
+        db.prepare('DELETE FROM links WHERE linked_at <= ?').run(retentionHorizon());
+      }
     } catch {
       // A busy database is swept next time.
     }
@@ -167,16 +170,27 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       const found = new Map<string, string>();
       if (keys.length === 1) {
         // Every open asks about one subscriber: a plain lookup is several times faster than json_each.
-        const row = sql('SELECT target FROM links WHERE subject = ?').get(keys[0] as string) as { target: string } | undefined;
+        const row = sql('SELECT target FROM links WHERE subject = ? AND linked_at > ?').get(keys[0] as string, retentionHorizon()) as { target: string } | undefined;
         if (row) found.set(keys[0] as string, row.target);
         return found;
       }
-      const rows = sql('SELECT subject, target FROM links WHERE subject IN (SELECT value FROM json_each(?))').all(JSON.stringify(keys)) as Array<{
+      const rows = sql('SELECT subject, target FROM links WHERE subject IN (SELECT value FROM json_each(?)) AND linked_at > ?').all(
+        JSON.stringify(keys),
+        retentionHorizon(),
+      ) as Array<{
         subject: string;
         target: string;
       }>;
       for (const row of rows) found.set(row.subject, row.target);
       return found;
+    },
+
+    async countLinksInto(keys) {
+      const rows = sql('SELECT target, COUNT(*) AS n FROM links WHERE target IN (SELECT value FROM json_each(?)) AND linked_at > ? GROUP BY target').all(
+        JSON.stringify(keys),
+        retentionHorizon(),
+      ) as Array<{ target: string; n: number }>;
+      return new Map(rows.map((row) => [row.target, Number(row.n)]));
     },
 
     async getProfile(subjectKey) {
@@ -206,14 +220,15 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       });
     },
 
-    async linkSubject(fromKey, toKey, merge, now) {
+    async linkSubject(fromKey, toKey, merge) {
       // Events accepted before this link are committed first, so none lands under the old key after it.
       if (group.length > 0) runGroup();
       transaction(() => {
+        // linked_at is on the retention clock: a link lasts as long as a profile written then.
         sql('INSERT INTO links (subject, target, linked_at) VALUES (?, ?, ?) ON CONFLICT (subject) DO UPDATE SET target = excluded.target, linked_at = excluded.linked_at').run(
           fromKey,
           toKey,
-          now,
+          wallClock(),
         );
         const from = readProfile(fromKey);
         if (from) {

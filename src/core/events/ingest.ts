@@ -1,12 +1,14 @@
 import { trendingIncrements } from '../decide/trending.ts';
 import { AppError } from '../errors.ts';
-import type { ApplyResult, Store, SubjectEvents } from '../ports.ts';
+import type { ApplyResult, Store, SubjectEvents, SuppressionSource } from '../ports.ts';
 import { consentOf } from '../privacy.ts';
-import { mergeProfiles } from '../profiles/merge.ts';
 import { reduceProfile } from '../profiles/reducer.ts';
-import { looksLikeEmail, resolveSubjectKeys, type SubjectKeyer } from '../subjects.ts';
+import { resolveSubjectKeys, type SubjectKeyer } from '../subjects.ts';
+import type { Credential } from './credential.ts';
 import { DEDUPE_WINDOW_SECONDS } from './limits.ts';
+import { applyLinks, planLinks, type PathOf } from './links.ts';
 import type { TrackedEvent } from './normalize.ts';
+import { userHashMatches } from './user-hash.ts';
 
 export interface IngestDeps {
   store: Store;
@@ -15,6 +17,15 @@ export interface IngestDeps {
   consentCategories?: readonly string[];
   /** A trait that, when true, opts the subject out. */
   optOutTrait?: string;
+  /** OPENTIME_IDENTITY_SECRET: browser events that name a userId must carry its `context.userHash`. */
+  identitySecret?: string;
+}
+
+export interface IngestOptions {
+  /** Who sent the events; the browser key gets the stranger's rules (see links.ts). Default: server. */
+  credential?: Credential;
+  /** The events came as `/v1/batch` items: error paths name `batch[i]`. */
+  batch?: boolean;
 }
 
 export interface IngestResult extends ApplyResult {
@@ -26,17 +37,22 @@ export interface IngestResult extends ApplyResult {
 export const STORE_RETRY_AFTER_SECONDS = 5;
 
 /**
- * Stores validated events: first the identity links they carry (identify
- * with both ids, an email trait, alias), then every event in its subject's
- * profile, then the trending counters. Resolves only when the events are
- * durable; any store failure becomes a 503 so that the sender retries, and
- * retrying is safe because applied messageIds are remembered.
+ * Stores validated events: first what the credential may not do is refused
+ * (403, before anything is written), then consent, then the identity links
+ * the events carry, then every event in its subject's profile, then the
+ * trending counters. Resolves only when the events are durable; any store
+ * failure becomes a 503 so that the sender retries, and retrying is safe
+ * because applied messageIds are remembered.
  */
-export async function ingestEvents(deps: IngestDeps, events: readonly TrackedEvent[], now: number): Promise<IngestResult> {
+export async function ingestEvents(deps: IngestDeps, events: readonly TrackedEvent[], now: number, options: IngestOptions = {}): Promise<IngestResult> {
+  const credential = options.credential ?? 'server';
+  const pathOf: PathOf = (index, field) => [options.batch ? `batch[${index}]` : '', field ?? ''].filter((part) => part !== '').join('.') || '(root)';
+  if (credential === 'browser') await verifyBrowserUsers(deps, events, pathOf);
   try {
-    await applyConsent(deps, events, now);
-    await applyLinks(deps, events, now);
-    const { groups, dropped } = await trackedGroups(deps, await groupBySubject(deps, events));
+    const planned = await planLinks(deps.keyer, events, credential, pathOf);
+    const denied = await applyConsent(deps, events, credential, now);
+    await applyLinks(deps, planned, credential, pathOf, now);
+    const { groups, dropped } = await trackedGroups(deps, events, denied);
     const result = await deps.store.applyEvents(groups, reduceProfile, DEDUPE_WINDOW_SECONDS, now);
     const applied = new Set(result.applied);
     const increments = trendingIncrements(events.filter((e) => applied.has(e.messageId)));
@@ -51,91 +67,108 @@ export async function ingestEvents(deps: IngestDeps, events: readonly TrackedEve
   }
 }
 
+/**
+ * With OPENTIME_IDENTITY_SECRET set, a browser event may name a userId only
+ * with that userId's hash from the shop's server: otherwise a visitor could
+ * file their browsing (and consent) under anyone.
+ */
+async function verifyBrowserUsers(deps: IngestDeps, events: readonly TrackedEvent[], pathOf: PathOf): Promise<void> {
+  const secret = deps.identitySecret;
+  if (secret === undefined) return;
+  for (const [index, event] of events.entries()) {
+    if (event.userId === undefined) continue;
+    const given = event.context.userHash;
+    if (await userHashMatches(secret, event.userId, given)) continue;
+    const path = pathOf(index, 'context.userHash');
+    const message =
+      given === undefined
+        ? 'a browser event that names a userId needs its userHash (hex HMAC-SHA256 of the userId under OPENTIME_IDENTITY_SECRET, computed by the shop\'s server)'
+        : 'is not the HMAC-SHA256 of this userId under OPENTIME_IDENTITY_SECRET';
+    throw new AppError('USER_HASH_INVALID', 403, `${path}: ${message}`, { details: [{ path, message }] });
+  }
+}
+
 async function subjectKeyOf(keyer: SubjectKeyer, event: TrackedEvent): Promise<string> {
   if (event.userId !== undefined) return keyer.userKey(event.userId);
   return keyer.anonymousKey(event.anonymousId as string);
 }
 
+/** Stronger sources are never replaced by weaker ones: a browser's withdrawal cannot turn an admin's into one it may lift. */
+const STRENGTH: Record<SuppressionSource, number> = { browser: 1, consent: 2, admin: 3 };
+/** What a consent grant may lift: the backend lifts any withdrawal, a browser only one a browser made. */
+const LIFTS: Record<Credential, readonly SuppressionSource[]> = { server: ['consent', 'browser'], browser: ['browser'] };
 
 /**
- * Links are explicit, never guessed: an identify that carries both ids, an
- * identify whose `email` trait differs from its userId (so that an ESP merge
- * tag with the address finds the same person), and alias.
+ * The keys an event's consent speaks for. The backend speaks for the
+ * subject and whoever it was linked into. A browser speaks for its own
+ * anonymous id, and for its userId only when that is verified (userHash):
+ * otherwise the public key could suppress anyone.
  */
-async function linksOf(keyer: SubjectKeyer, event: TrackedEvent): Promise<Array<[from: string, to: string]>> {
-  if (event.userId === undefined) return [];
-  const to = await keyer.userKey(event.userId);
-  const links: Array<[string, string]> = [];
-  if (event.type === 'identify') {
-    if (event.anonymousId !== undefined) links.push([await keyer.anonymousKey(event.anonymousId), to]);
-    const email = event.traits.email;
-    if (typeof email === 'string' && looksLikeEmail(email)) {
-      const emailKey = await keyer.userKey(email);
-      if (emailKey !== to) links.push([emailKey, to]);
-    }
-  } else if (event.type === 'alias' && event.previousId !== undefined) {
-    links.push([await keyer.userKey(event.previousId), to], [await keyer.anonymousKey(event.previousId), to]);
+async function consentKeys(deps: IngestDeps, event: TrackedEvent, credential: Credential): Promise<string[]> {
+  const keys: string[] = [];
+  if (credential === 'server' || deps.identitySecret !== undefined) {
+    const key = await subjectKeyOf(deps.keyer, event);
+    keys.push(key, (await resolveSubjectKeys(deps.store, [key])).get(key) ?? key);
   }
-  return links;
+  if (credential === 'browser' && event.anonymousId !== undefined) keys.push(await deps.keyer.anonymousKey(event.anonymousId));
+  return [...new Set(keys)];
 }
 
-async function applyLinks(deps: IngestDeps, events: readonly TrackedEvent[], now: number): Promise<void> {
+/**
+ * An event that denies consent suppresses the keys it speaks for and is
+ * itself never stored; one that grants it lifts only what its credential may
+ * lift, never an admin's. Returns the messageIds of denying events.
+ */
+async function applyConsent(deps: IngestDeps, events: readonly TrackedEvent[], credential: Credential, now: number): Promise<Set<string>> {
+  const denied = new Set<string>();
+  if ((deps.consentCategories?.length ?? 0) === 0 && deps.optOutTrait === undefined) return denied;
   for (const event of events) {
-    const links = await linksOf(deps.keyer, event);
-    if (links.length === 0) continue;
-    const resolved = await resolveSubjectKeys(deps.store, links.flat());
-    const suppressed = await deps.store.getSuppressions(links.map(([, to]) => resolved.get(to) ?? to));
-    for (const [from, to] of links) {
-      const target = resolved.get(to) ?? to;
-      // Nothing is merged into a suppressed subject.
-      if (suppressed.has(target)) continue;
-      // Already linked there (a repeated identify), or linking would make a cycle.
-      if (resolved.get(from) === target || target === from) continue;
-      await deps.store.linkSubject(from, target, mergeProfiles, now);
+    const consent = consentOf(event, deps.consentCategories ?? [], deps.optOutTrait);
+    if (consent === undefined) continue;
+    if (consent === false) denied.add(event.messageId);
+    const keys = await consentKeys(deps, event, credential);
+    if (keys.length === 0) continue;
+    const current = await deps.store.getSuppressions(keys);
+    if (consent === false) {
+      const source: SuppressionSource = credential === 'server' ? 'consent' : 'browser';
+      const weaker = keys.filter((k) => {
+        const existing = current.get(k);
+        return existing === undefined || STRENGTH[existing] < STRENGTH[source];
+      });
+      if (weaker.length > 0) await deps.store.setSuppression(weaker, source, now);
+    } else {
+      const lift = keys.filter((k) => LIFTS[credential].includes(current.get(k) as SuppressionSource));
+      if (lift.length > 0) await deps.store.setSuppression(lift, undefined, now);
     }
   }
+  return denied;
 }
 
-async function groupBySubject(deps: IngestDeps, events: readonly TrackedEvent[]): Promise<SubjectEvents[]> {
+/**
+ * Groups events by their subject's canonical key, leaving out (acknowledged
+ * and dropped) those that deny consent and those whose own key or canonical
+ * subject is suppressed: a browser that withdrew consent for its anonymous id
+ * is not tracked even after that id was linked to a user.
+ */
+async function trackedGroups(deps: IngestDeps, events: readonly TrackedEvent[], denied: ReadonlySet<string>): Promise<{ groups: SubjectEvents[]; dropped: string[] }> {
   const keys = await Promise.all(events.map((e) => subjectKeyOf(deps.keyer, e)));
+  const anonymousKeys = await Promise.all(events.map((e) => (e.anonymousId === undefined ? undefined : deps.keyer.anonymousKey(e.anonymousId))));
   const resolved = await resolveSubjectKeys(deps.store, keys);
+  const asked = [...resolved.keys(), ...resolved.values(), ...anonymousKeys.filter((k): k is string => k !== undefined)];
+  const suppressed = await deps.store.getSuppressions([...new Set(asked)]);
   const groups = new Map<string, TrackedEvent[]>();
+  const dropped: string[] = [];
   events.forEach((event, i) => {
-    const key = resolved.get(keys[i] as string) as string;
+    const own = keys[i] as string;
+    const key = resolved.get(own) ?? own;
+    const anonymous = anonymousKeys[i];
+    if (denied.has(event.messageId) || suppressed.has(own) || suppressed.has(key) || (anonymous !== undefined && suppressed.has(anonymous))) {
+      dropped.push(event.messageId);
+      return;
+    }
     const list = groups.get(key);
     if (list) list.push(event);
     else groups.set(key, [event]);
   });
-  return [...groups].map(([subjectKey, list]) => ({ subjectKey, events: list }));
-}
-
-/**
- * An event that denies consent suppresses its subject (and one that grants
- * it again lifts a suppression that consent caused, never an admin's).
- */
-async function applyConsent(deps: IngestDeps, events: readonly TrackedEvent[], now: number): Promise<void> {
-  if ((deps.consentCategories?.length ?? 0) === 0 && deps.optOutTrait === undefined) return;
-  for (const event of events) {
-    const consent = consentOf(event, deps.consentCategories ?? [], deps.optOutTrait);
-    if (consent === undefined) continue;
-    const key = await subjectKeyOf(deps.keyer, event);
-    const canonical = (await resolveSubjectKeys(deps.store, [key])).get(key) ?? key;
-    const keys = [...new Set([key, canonical])];
-    if (consent === false) await deps.store.setSuppression(keys, 'consent', now);
-    else {
-      const current = await deps.store.getSuppressions(keys);
-      const lift = keys.filter((k) => current.get(k) === 'consent');
-      if (lift.length > 0) await deps.store.setSuppression(lift, undefined, now);
-    }
-  }
-}
-
-/** Suppressed subjects are not tracked: their events are acknowledged and dropped. */
-async function trackedGroups(deps: IngestDeps, groups: SubjectEvents[]): Promise<{ groups: SubjectEvents[]; dropped: string[] }> {
-  const suppressed = await deps.store.getSuppressions(groups.map((g) => g.subjectKey));
-  if (suppressed.size === 0) return { groups, dropped: [] };
-  return {
-    groups: groups.filter((g) => !suppressed.has(g.subjectKey)),
-    dropped: groups.filter((g) => suppressed.has(g.subjectKey)).flatMap((g) => g.events.map((e) => e.messageId)),
-  };
+  return { groups: [...groups].map(([subjectKey, list]) => ({ subjectKey, events: list })), dropped };
 }
