@@ -158,6 +158,20 @@ export class OpenService {
     return false;
   }
 
+  /**
+   * Whether opens of this block are personal only when signed (its own
+   * setting, else the instance's). A block that cannot be read is taken to
+   * require one: the open is answered with a fallback anyway.
+   */
+  async requiresSignature(blockId: string): Promise<boolean> {
+    try {
+      const stored = await this.budget(this.lookups.block(blockId), 'reading the block');
+      return stored?.config.require_signature ?? this.deps.config.requireSignature;
+    } catch {
+      return true;
+    }
+  }
+
   /** Everything a product grid's decide needs, read within the store budget. */
   private async gridInputs(block: ProductGridBlock, version: number, profile: Profile | undefined): Promise<DecideInput> {
     const trending = await this.budget(this.lookups.trendingLists(trendingScopes(block, profile)), 'reading trending products');
