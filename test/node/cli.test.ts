@@ -132,6 +132,29 @@ describe('npx opentime', () => {
     expect(await new Signer(config.signingKeys).verify(`/i/grid.png?u=cli-shopper&k=k1&t=${token}`)).toBe(true);
   });
 
+  it('signing-keys: the secrets with which Braze’s HMAC and SFMC’s JWT make proofs the server accepts', async () => {
+    const result = await opentime(['signing-keys']);
+    expect(result.code).toBe(0);
+    const rows = result.stdout.trim().split('\n').map((line) => line.split(','));
+    expect(rows[0]).toEqual(['k', 'use', 'secret']);
+    const secretOf = (use: string) => rows.find((r) => r[0] === 'k1' && r[1] === use)?.[2] as string;
+    expect(secretOf('t')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(secretOf('jwt')).not.toBe(secretOf('t'));
+    expect(result.stdout).not.toContain(SECRET);
+    const { createHmac } = await import('node:crypto');
+    const { Jwt } = await import('hono/utils/jwt');
+    const { Signer } = await import('../../src/core/signing.ts');
+    const { appConfig, parseConfig } = await import('../../src/core/config.ts');
+    const server = new Signer(appConfig(parseConfig({ OPENTIME_SECRET: SECRET }), { adminKeys: [], writeKeys: [], secret: SECRET }).signingKeys);
+    // Braze: {{${user_id} | hmac_sha256_base64: '<t secret>'}}, standard base64 and untruncated.
+    const braze = createHmac('sha256', secretOf('t')).update('cli-shopper').digest('base64');
+    expect(await server.verify(`/i/grid.png?u=cli-shopper&k=k1&t=${encodeURIComponent(braze)}`)).toBe(true);
+    // SFMC: GetJWTByKeyName('opentime', 'HS256', '{"u":"…"}') with the jwt secret in Key Management.
+    const sfmc = await Jwt.sign({ u: 'cli-shopper' }, secretOf('jwt'), 'HS256');
+    expect(await server.verify(`/i/grid.png?u=cli-shopper&k=k1&jwt=${sfmc}`)).toBe(true);
+    expect(await server.verify(`/i/grid.png?u=cli-shopper&k=k1&jwt=${await Jwt.sign({ u: 'cli-shopper' }, secretOf('t'), 'HS256')}`)).toBe(false);
+  });
+
   it('links --sign: the token profile field, or the ESP’s own signing where it has one', async () => {
     const token = await opentime(['links', 'templates/cart-reminder.json', '--esp', 'klaviyo', '--sign', 'token']);
     expect(token.stdout).toContain("&amp;k=k1&amp;t={{ person|lookup:'opentime_token' }}");
