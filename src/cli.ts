@@ -133,7 +133,8 @@ async function render(argument: string | undefined, values: Record<string, strin
       if (eq < 1) throw new UsageError(`--param ${pair} is not name=value`);
       query.set(pair.slice(0, eq), pair.slice(eq + 1));
     }
-    const { app, services } = createApp(deps);
+    // A preview: the open path reads live data and writes nothing (no open record, lock, counter or engagement event).
+    const { app, services } = createApp(deps, { preview: true });
     if (values.fallback) {
       const stored = block ?? (await deps.store.getBlock(id))?.config;
       if (!stored) throw new UsageError(`no stored block ${JSON.stringify(id)}`);

@@ -105,6 +105,25 @@ describe('npx opentime', () => {
     expect((await decode(new Uint8Array(await readFile(out)))).share(PHOTO_COLORS.blue)).toBeGreaterThan(0.5);
   });
 
+  it('render: a preview writes nothing, so a first_open block is not frozen on it and /v1/stats does not count it', async () => {
+    const locked = { ...testBlock({ id: 'cli-locked' }), lock: { policy: 'first_open' } };
+    let store = sqliteStore({ path: join(dir, 'opentime.db') });
+    await store.putBlock(blockSchema.parse(locked), Date.now());
+    await store.close();
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
+    const result = await opentime(['render', 'cli-locked', '--subscriber', 'cli-shopper', '--message', 'm-1', '--at', tomorrow, '--user-agent', 'Mozilla/5.0 Firefox/140.0', '--out', join(dir, 'locked.png')]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    store = sqliteStore({ path: join(dir, 'opentime.db') });
+    try {
+      const subjectKey = await createSubjectKeyer(SECRET).userKey('cli-shopper');
+      expect(await store.getOpenRecord({ blockId: 'cli-locked', subjectKey, messageId: 'm-1' }, Date.now())).toBeUndefined();
+      expect(Object.keys(await store.readCounters()).filter((name) => name.startsWith('opens') || name.startsWith('renders'))).toEqual([]);
+      expect((await store.getProfile(subjectKey))?.lastEventAt['Email Opened']).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('render: exit 1 and says so when only a fallback could be drawn', async () => {
     const result = await opentime(['render', 'no-such-block', '--out', join(dir, 'none.png')]);
     expect(result.code).toBe(1);

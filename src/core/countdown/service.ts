@@ -4,10 +4,10 @@ import type { StoredBlock } from '../blocks/schema.ts';
 import { withBudget } from '../budget.ts';
 import { sniffImageType, toBase64 } from '../bytes.ts';
 import type { RequesterClass } from '../classify.ts';
-import type { Counters } from '../counters.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError, describeError, errorCode, type ErrorCode } from '../errors.ts';
 import type { Lookups } from '../lookups.ts';
+import type { OpenWrites } from '../open-writes.ts';
 import type { OpenService } from '../opens.ts';
 import type { Profile } from '../profiles/profile.ts';
 import { parseHexColor, solidPng } from '../render/png.ts';
@@ -63,7 +63,8 @@ const faceBytes = (face: Face) => face.rgba.data.length + face.index.data.length
 export class CountdownService {
   private readonly deps: AppDeps;
   private readonly lookups: Lookups;
-  private readonly counters: Counters;
+  /** The open path's writes (counters, cached renders): nothing in a preview. */
+  private readonly writes: OpenWrites;
   private readonly opens: OpenService;
   private readonly art: ArtDeps;
   private readonly parts = new LRUCache<string, Face | Art>({
@@ -73,10 +74,10 @@ export class CountdownService {
   private readonly building = new Map<string, Promise<Face | Art>>();
   private readonly inflight = new Map<string, Promise<Uint8Array>>();
 
-  constructor(deps: AppDeps, lookups: Lookups, counters: Counters, opens: OpenService) {
+  constructor(deps: AppDeps, lookups: Lookups, opens: OpenService) {
     this.deps = deps;
     this.lookups = lookups;
-    this.counters = counters;
+    this.writes = opens.writes;
     this.opens = opens;
     this.art = {
       rasterizer: deps.rasterizer,
@@ -202,12 +203,12 @@ export class CountdownService {
     pending = (async () => {
       const bytes = await render();
       // In the cache before the in-flight entry goes, so no request in between renders again.
-      await this.deps.renderCache.set(key, bytes);
+      await this.writes.cacheRender(key, bytes);
       return bytes;
     })().finally(() => this.inflight.delete(key));
     this.inflight.set(key, pending);
-    this.counters.add('renders');
-    this.counters.add('renders.countdown');
+    this.writes.count('renders');
+    this.writes.count('renders.countdown');
     return { bytes: await pending, cache: 'miss' };
   }
 
@@ -273,12 +274,12 @@ export class CountdownService {
 
   private count(request: CountdownRequest, kind: 'personal' | 'generic' | 'fallback', blockId: string | undefined): void {
     if (request.machine) {
-      this.counters.add('opens.machine');
+      this.writes.count('opens.machine');
       return;
     }
-    this.counters.add('opens');
-    this.counters.add(`opens.${kind}`);
-    if (blockId) this.counters.add(`block.${blockId}.opens`);
+    this.writes.count('opens');
+    this.writes.count(`opens.${kind}`);
+    if (blockId) this.writes.count(`block.${blockId}.opens`);
   }
 
   /** A block's image (expired state, fallback) from templates/ or an http(s) URL, as a data URI. */
