@@ -13,7 +13,7 @@ import type { OpenWrites } from './open-writes.ts';
 import type { OpenKey, OpenRecord } from './ports.ts';
 import type { Profile } from './profiles/profile.ts';
 import { solidPng } from './render/png.ts';
-import { digest, fingerprint, renderKey } from './render/render-key.ts';
+import { digest, fingerprint } from './render/render-key.ts';
 import type { GridRender, Renderer } from './render/renderer.ts';
 import { resolveSubjectKeys, type SubjectKeyer } from './subjects.ts';
 import type { TemplateRegistry } from './templates/registry.ts';
@@ -277,7 +277,9 @@ export class OpenService {
         if (attempt === 0) return undefined;
         break; // every candidate's photo failed
       }
-      const key = renderKey(decision, block.size, this.deps.config.scale, template.digest);
+      // One moment for the key and the drawing: the key is what the template will see.
+      const now = this.deps.clock.now();
+      const key = this.renderer.key(block, decision, template, now);
       const cached = await this.deps.renderCache.get(key);
       if (cached) {
         this.recompress(key, cached);
@@ -288,7 +290,6 @@ export class OpenService {
       let pending = this.inflight.get(key) ?? this.justRendered.get(key);
       if (!pending) {
         cache = 'miss';
-        const now = this.deps.clock.now();
         const work =
           block.kind === 'hero' && isHero(decision)
             ? this.renderer.renderHero(block, decision, template, now)
