@@ -39,7 +39,6 @@ export interface SigningKey {
 
 /** What a MAC proves: a subscriber (`t=`), a whole URL (`sig=`), a JWT (`jwt=`). */
 export type SigningUse = 't' | 'sig' | 'jwt';
-export const SIGNING_USES: readonly SigningUse[] = ['t', 'sig', 'jwt'];
 
 /** The label each use's key is derived with; a new scheme gets a new version. */
 const USE_LABELS: Record<SigningUse, string> = {
