@@ -70,9 +70,11 @@ export function openKey(blockId: string, subjectKey: string, messageId: string |
 
 /**
  * The open path: block → profile → trending and catalog → decide → render
- * (cached by decision, one render per key at a time) → remember what was
- * shown. Whatever fails, the answer is an image: the last generic render of
- * the block, its static fallback, or at worst a blank.
+ * (cached by what the template sees, one render per key at a time) →
+ * remember what was shown. Whatever fails, the answer is an image: the last
+ * generic render of the block, its static fallback, or at worst a blank.
+ * Every write (open record, engagement, counters, cached renders) goes
+ * through `writes`, which a preview makes a no-op.
  */
 export class OpenService {
   private readonly inflight = new Map<string, Promise<GridRender>>();
