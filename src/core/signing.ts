@@ -25,7 +25,8 @@ import { normalizeEmail, looksLikeEmail } from './subjects.ts';
  * The URL is parsed structurally and the canonical form is rebuilt from its
  * parts (never by cutting the signature out of the string), and MACs are
  * compared in constant time. Base64 may be URL-safe or standard (Braze's
- * hmac_sha256_base64), and truncated to no fewer than MIN_MAC_CHARS.
+ * hmac_sha256_base64), and `t=` and `sig=` MACs truncated to no fewer than
+ * MIN_MAC_CHARS (a JWT's signature is checked whole).
  */
 export const MIN_MAC_CHARS = 16;
 /** What opentime issues: 22 characters = 132 bits. */
