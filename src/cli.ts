@@ -40,6 +40,9 @@ and blocks from; default ./data) and the other OPENTIME_* settings of the server
 
 class UsageError extends Error {}
 
+/** How long a preview waits for each store call (an open waits OPENTIME_STORE_TIMEOUT_MS, 50 ms by default). */
+const PREVIEW_STORE_TIMEOUT_MS = 5000;
+
 const print = (line = '') => process.stdout.write(`${line}\n`);
 const printProblems = (problems: readonly Problem[]) => {
   for (const p of problems) print(`    ${p.path}: ${p.message}`);
@@ -120,6 +123,8 @@ async function render(argument: string | undefined, values: Record<string, strin
   }
   const raw = parseConfig({ ...process.env, OPENTIME_DEMO: '0' });
   const config = appConfig(raw, { adminKeys: [], writeKeys: [], secret: raw.OPENTIME_SECRET ?? (await storedSecret(raw.OPENTIME_DATA_DIR)) });
+  // The store budget is for inboxes, which must get an image at once; a person previewing can wait for the store.
+  config.storeTimeoutMs = Math.max(config.storeTimeoutMs, PREVIEW_STORE_TIMEOUT_MS);
   const { deps, drain } = await nodeDeps({ raw, config, logger: jsonLogger({ quiet: !values.verbose, write: (line) => process.stderr.write(`${line}\n`) }), clock: { now: () => at } });
   deps.store = withBlock(deps.store, block);
   try {
