@@ -6,6 +6,7 @@ import { CountdownService } from './core/countdown/service.ts';
 import type { AppDeps } from './core/deps.ts';
 import { AppError, describeError, isAppError } from './core/errors.ts';
 import { Lookups } from './core/lookups.ts';
+import { liveWrites, previewWrites } from './core/open-writes.ts';
 import { OpenService } from './core/opens.ts';
 import { createRateLimits } from './core/rate-limit.ts';
 import { createRenderer } from './core/render/renderer.ts';
@@ -38,8 +39,17 @@ export interface Opentime {
 /** Raw pixels of layers and product tiles when the platform names no size (a 1200×600 layer is 2.9 MB). */
 const DEFAULT_LAYER_CACHE_BYTES = 64 * 1024 * 1024;
 
+export interface AppOptions {
+  /**
+   * A preview (`opentime render`, the Studio): opens read live data and
+   * write nothing (no open record, lock, engagement event, counter or
+   * cached render); see src/core/open-writes.ts.
+   */
+  preview?: boolean;
+}
+
 /** Builds the whole HTTP app from one object of platform pieces. */
-export function createApp(deps: AppDeps): Opentime {
+export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
   const lookups = new Lookups(deps.store, deps.clock, deps.config.blockCacheMs);
   const counters = new Counters(deps.store, deps.background, deps.logger);
   const engine = new TemplateEngine();
@@ -58,9 +68,10 @@ export function createApp(deps: AppDeps): Opentime {
   const keyer = createSubjectKeyer(deps.config.secret);
   const signer = new Signer(deps.config.signingKeys);
   const engagement = new Engagement(deps.store, deps.clock, deps.background, deps.logger);
-  const opens = new OpenService(deps, lookups, counters, renderer, keyer, templates, engagement);
+  const writes = options.preview ? previewWrites() : liveWrites({ store: deps.store, renderCache: deps.renderCache, counters, engagement });
+  const opens = new OpenService(deps, lookups, writes, renderer, keyer, templates);
   const clicks = new ClickService(deps, lookups, opens, counters, engagement);
-  const countdowns = new CountdownService(deps, lookups, counters, opens);
+  const countdowns = new CountdownService(deps, lookups, opens);
   const limits = createRateLimits(deps.config.rateLimits, deps.clock);
   const services: Services = { deps, lookups, counters, opens, clicks, countdowns, keyer, signer, renderer, templates, engine, limits };
 

@@ -33,12 +33,16 @@ const USAGE = `Usage:
                  [--sign token|template]   (token: a profile field from \`opentime tokens\`;
                                             template: Braze's HMAC or SFMC's JWT in the template)
   opentime tokens <subscriber-id>... [--file <ids.txt>]   (CSV: id,opentime_token)
+  opentime signing-keys   (the secrets an ESP that signs in its template keeps: Braze's, SFMC's)
   opentime schema [--out <dir>]
 
 Environment: OPENTIME_DATA_DIR (the embedded store to read profiles, catalog
 and blocks from; default ./data) and the other OPENTIME_* settings of the server.`;
 
 class UsageError extends Error {}
+
+/** How long a preview waits for each store call (an open waits OPENTIME_STORE_TIMEOUT_MS, 50 ms by default). */
+const PREVIEW_STORE_TIMEOUT_MS = 5000;
 
 const print = (line = '') => process.stdout.write(`${line}\n`);
 const printProblems = (problems: readonly Problem[]) => {
@@ -120,6 +124,8 @@ async function render(argument: string | undefined, values: Record<string, strin
   }
   const raw = parseConfig({ ...process.env, OPENTIME_DEMO: '0' });
   const config = appConfig(raw, { adminKeys: [], writeKeys: [], secret: raw.OPENTIME_SECRET ?? (await storedSecret(raw.OPENTIME_DATA_DIR)) });
+  // The store budget is for inboxes, which must get an image at once; a person previewing can wait for the store.
+  config.storeTimeoutMs = Math.max(config.storeTimeoutMs, PREVIEW_STORE_TIMEOUT_MS);
   const { deps, drain } = await nodeDeps({ raw, config, logger: jsonLogger({ quiet: !values.verbose, write: (line) => process.stderr.write(`${line}\n`) }), clock: { now: () => at } });
   deps.store = withBlock(deps.store, block);
   try {
@@ -133,7 +139,8 @@ async function render(argument: string | undefined, values: Record<string, strin
       if (eq < 1) throw new UsageError(`--param ${pair} is not name=value`);
       query.set(pair.slice(0, eq), pair.slice(eq + 1));
     }
-    const { app, services } = createApp(deps);
+    // A preview: the open path reads live data and writes nothing (no open record, lock, counter or engagement event).
+    const { app, services } = createApp(deps, { preview: true });
     if (values.fallback) {
       const stored = block ?? (await deps.store.getBlock(id))?.config;
       if (!stored) throw new UsageError(`no stored block ${JSON.stringify(id)}`);
@@ -195,8 +202,8 @@ async function links(argument: string | undefined, values: Record<string, string
   print();
   print(`<!-- ${MERGE_TAGS[esp].note} -->`);
   if (sign === 'token') print('<!-- opentime_token is a profile field: load it with `npx opentime tokens` (or POST /v1/tokens). -->');
-  if (sign === 'template' && esp === 'braze') print('<!-- Replace YOUR_SIGNING_KEY with the secret of the first key in OPENTIME_SIGNING_KEYS. -->');
-  if (sign === 'template' && esp === 'sfmc') print('<!-- Store the same secret in Key Management under the name "opentime" (symmetric key). -->');
+  if (sign === 'template' && esp === 'braze') print('<!-- Replace YOUR_SIGNING_KEY with the token secret (t) that `npx opentime signing-keys` prints. -->');
+  if (sign === 'template' && esp === 'sfmc') print('<!-- Store the JWT secret (jwt) that `npx opentime signing-keys` prints in Key Management under the name "opentime" (symmetric key). -->');
   return 0;
 }
 
@@ -236,6 +243,25 @@ async function tokens(ids: string[], values: Record<string, string | string[] | 
   print('id,opentime_token');
   for (const id of all) print(`${csv(id)},${await signer.token(id)}`);
   process.stderr.write(`${all.length} token${all.length === 1 ? '' : 's'} for key ${signer.currentKeyId} (put k=${signer.currentKeyId} in the URLs).\n`);
+  return 0;
+}
+
+/**
+ * The secrets derived from each active key, for ESPs that compute the proof
+ * in their own templates: Braze's hmac_sha256_base64 takes the token secret,
+ * SFMC's GetJWTByKeyName the JWT secret. The configured secrets themselves
+ * never leave the server's settings.
+ */
+async function signingKeys(): Promise<number> {
+  const raw = parseConfig({ ...process.env, OPENTIME_DEMO: '0' });
+  const secret = raw.OPENTIME_SECRET ?? (await storedSecret(raw.OPENTIME_DATA_DIR));
+  const keys = appConfig(raw, { adminKeys: [], writeKeys: [], secret }).signingKeys;
+  const signer = new Signer(keys);
+  print('k,use,secret');
+  for (const { id } of keys) {
+    for (const use of ['t', 'jwt'] as const) print(`${id},${use},${await signer.useSecret(use, id)}`);
+  }
+  process.stderr.write(`Key ${signer.currentKeyId} signs new links. t: Braze's hmac_sha256_base64 key; jwt: SFMC's Key Management key "opentime".\n`);
   return 0;
 }
 
@@ -286,6 +312,8 @@ export async function main(argv: string[]): Promise<number> {
       return schema(values);
     case 'tokens':
       return tokens(rest, values);
+    case 'signing-keys':
+      return signingKeys();
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   }

@@ -2,8 +2,6 @@ import { LRUCache } from 'lru-cache';
 import type { BlockConfig, ProductGridBlock, StoredBlock } from './blocks/schema.ts';
 import { withBudget } from './budget.ts';
 import type { RequesterClass } from './classify.ts';
-import type { Counters } from './counters.ts';
-import type { Engagement } from './engagement.ts';
 import { candidateIds, decide, isHero, shownProduct, trendingScopes, type DecideInput, type Decision, type GridDecision, type HeroDecision } from './decide/decide.ts';
 import type { Product } from './catalog/product.ts';
 import { factIds, facts, isTimeZone, type OpenContext } from './decide/facts.ts';
@@ -11,10 +9,11 @@ import { chooseVariant, findVariant } from './decide/hero.ts';
 import type { AppDeps } from './deps.ts';
 import { AppError, describeError, errorCode, type ErrorCode } from './errors.ts';
 import type { Lookups } from './lookups.ts';
+import type { OpenWrites } from './open-writes.ts';
 import type { OpenKey, OpenRecord } from './ports.ts';
 import type { Profile } from './profiles/profile.ts';
 import { solidPng } from './render/png.ts';
-import { digest, fingerprint, renderKey } from './render/render-key.ts';
+import { digest, fingerprint } from './render/render-key.ts';
 import type { GridRender, Renderer } from './render/renderer.ts';
 import { resolveSubjectKeys, type SubjectKeyer } from './subjects.ts';
 import type { TemplateRegistry } from './templates/registry.ts';
@@ -71,9 +70,11 @@ export function openKey(blockId: string, subjectKey: string, messageId: string |
 
 /**
  * The open path: block → profile → trending and catalog → decide → render
- * (cached by decision, one render per key at a time) → remember what was
- * shown. Whatever fails, the answer is an image: the last generic render of
- * the block, its static fallback, or at worst a blank.
+ * (cached by what the template sees, one render per key at a time) →
+ * remember what was shown. Whatever fails, the answer is an image: the last
+ * generic render of the block, its static fallback, or at worst a blank.
+ * Every write (open record, engagement, counters, cached renders) goes
+ * through `writes`, which a preview makes a no-op.
  */
 export class OpenService {
   private readonly inflight = new Map<string, Promise<GridRender>>();
@@ -97,25 +98,16 @@ export class OpenService {
   private blank: Promise<Uint8Array> | undefined;
   private readonly deps: AppDeps;
   private readonly lookups: Lookups;
-  private readonly counters: Counters;
+  /** Everything an open writes (open records, engagement, counters, cached renders); nothing in a preview. */
+  readonly writes: OpenWrites;
   private readonly renderer: Renderer;
   private readonly keyer: SubjectKeyer;
   private readonly templates: TemplateRegistry;
-  private readonly engagement: Engagement | undefined;
 
-  constructor(
-    deps: AppDeps,
-    lookups: Lookups,
-    counters: Counters,
-    renderer: Renderer,
-    keyer: SubjectKeyer,
-    templates: TemplateRegistry,
-    engagement?: Engagement,
-  ) {
-    this.engagement = engagement;
+  constructor(deps: AppDeps, lookups: Lookups, writes: OpenWrites, renderer: Renderer, keyer: SubjectKeyer, templates: TemplateRegistry) {
     this.deps = deps;
     this.lookups = lookups;
-    this.counters = counters;
+    this.writes = writes;
     this.renderer = renderer;
     this.keyer = keyer;
     this.templates = templates;
@@ -154,8 +146,22 @@ export class OpenService {
   mayPersonalise(block: BlockConfig, request: { subject?: string | undefined; signed?: boolean | undefined }): boolean {
     if (!request.subject) return false;
     if (!(block.require_signature ?? this.deps.config.requireSignature) || request.signed) return true;
-    this.counters.add('requests.unsigned');
+    this.writes.count('requests.unsigned');
     return false;
+  }
+
+  /**
+   * Whether opens of this block are personal only when signed (its own
+   * setting, else the instance's). A block that cannot be read is taken to
+   * require one: the open is answered with a fallback anyway.
+   */
+  async requiresSignature(blockId: string): Promise<boolean> {
+    try {
+      const stored = await this.budget(this.lookups.block(blockId), 'reading the block');
+      return stored?.config.require_signature ?? this.deps.config.requireSignature;
+    } catch {
+      return true;
+    }
   }
 
   /** Everything a product grid's decide needs, read within the store budget. */
@@ -254,7 +260,7 @@ export class OpenService {
       if (!rendered.decision.personal) this.lastGeneric.set(block.id, rendered.key);
       // A locked decision keeps its first record; machines never lock one in.
       if (key && !locked && !(request.machine && block.lock.policy !== 'live')) this.remember(key, rendered.decision, rendered.key, request.requester);
-      if (subjectKey && !request.machine) this.engagement?.opened(subjectKey, block.id, request.messageId);
+      if (subjectKey && !request.machine) this.writes.opened(subjectKey, block.id, request.messageId);
       this.count(block.id, request, rendered.decision.personal ? 'personal' : 'generic');
       return { png: rendered.png, cache: rendered.cache, personal: rendered.decision.personal };
     } catch (error) {
@@ -273,7 +279,9 @@ export class OpenService {
         if (attempt === 0) return undefined;
         break; // every candidate's photo failed
       }
-      const key = renderKey(decision, block.size, this.deps.config.scale, template.digest);
+      // One moment for the key and the drawing: the key is what the template will see.
+      const now = this.deps.clock.now();
+      const key = this.renderer.key(block, decision, template, now);
       const cached = await this.deps.renderCache.get(key);
       if (cached) {
         this.recompress(key, cached);
@@ -284,7 +292,6 @@ export class OpenService {
       let pending = this.inflight.get(key) ?? this.justRendered.get(key);
       if (!pending) {
         cache = 'miss';
-        const now = this.deps.clock.now();
         const work =
           block.kind === 'hero' && isHero(decision)
             ? this.renderer.renderHero(block, decision, template, now)
@@ -296,14 +303,14 @@ export class OpenService {
         rendering.then((result) => 'png' in result && this.justRendered.set(key, rendering), () => undefined);
         pending = rendering;
         this.inflight.set(key, pending);
-        this.counters.add('renders');
+        this.writes.count('renders');
       }
-      else this.counters.add('renders.coalesced');
+      else this.writes.count('renders.coalesced');
       const result = await pending;
       if ('png' in result) {
         if (cache === 'miss') {
-          await this.deps.renderCache.set(key, result.png);
-          if (result.draft) this.drafts.set(key, true);
+          await this.writes.cacheRender(key, result.png);
+          if (result.draft && this.writes.live) this.drafts.set(key, true);
         }
         return { png: result.png, key, decision, cache };
       }
@@ -330,8 +337,8 @@ export class OpenService {
         .recompress(png)
         .then(async (smaller) => {
           if (smaller.byteLength >= png.byteLength) return;
-          await this.deps.renderCache.set(key, smaller);
-          this.counters.add('renders.recompressed');
+          await this.writes.cacheRender(key, smaller);
+          this.writes.count('renders.recompressed');
         })
         .catch((error: unknown) => this.deps.logger.warn('render not recompressed', { error: describeError(error) }))
         .finally(() => this.recompressing--),
@@ -389,7 +396,7 @@ export class OpenService {
     this.recorded.set(id, shown);
     const record: OpenRecord = { decision, renderedAt: this.deps.clock.now(), ...(requester ? { requester } : {}) };
     this.deps.background(
-      this.deps.store.putOpenRecord(key, record, this.deps.config.openRecordTtlSeconds).catch((error: unknown) => {
+      this.writes.putOpenRecord(key, record, this.deps.config.openRecordTtlSeconds).catch((error: unknown) => {
         this.recorded.delete(id);
         this.deps.logger.warn('open record not written', { block: key.blockId, error: describeError(error) });
       }),
@@ -397,20 +404,20 @@ export class OpenService {
   }
 
   private count(blockId: string, request: OpenRequest, kind: 'personal' | 'generic' | 'fallback'): void {
-    if (request.requester) this.counters.add(`opens.by.${request.requester}`);
+    if (request.requester) this.writes.count(`opens.by.${request.requester}`);
     if (request.machine) {
-      this.counters.add('opens.machine');
+      this.writes.count('opens.machine');
       return;
     }
-    this.counters.add('opens');
-    this.counters.add(`opens.${kind}`);
-    this.counters.add(`block.${blockId}.opens`);
+    this.writes.count('opens');
+    this.writes.count(`opens.${kind}`);
+    this.writes.count(`block.${blockId}.opens`);
   }
 
   private async failed(block: BlockConfig | undefined, error: unknown): Promise<OpenImage> {
     const code = errorCode(error);
     this.deps.logger.warn('open served a fallback', { block: block?.id, code, error: describeError(error) });
-    this.counters.add('opens.fallback');
+    this.writes.count('opens.fallback');
     if (!block) return { png: await this.blankPng(), cache: 'fallback', fallback: 'blank', error: code, personal: false };
     const genericKey = this.lastGeneric.get(block.id);
     const generic = genericKey ? await this.deps.renderCache.get(genericKey) : undefined;
@@ -433,7 +440,7 @@ export class OpenService {
     for (const attempt of attempts) {
       try {
         const png = await this.renderer.renderStatic(attempt);
-        await this.deps.renderCache.set(key, png);
+        await this.writes.cacheRender(key, png);
         return result(png);
       } catch (error) {
         this.deps.logger.error('static fallback could not be rendered', { block: block.id, error: describeError(error) });

@@ -77,9 +77,13 @@ export async function answerImage(services: Services, question: ImageQuestion): 
   const params = url?.searchParams ?? new URLSearchParams();
   const requester = classifyOpen(question.method, question.userAgent);
   const subject = boundedParam(params, 'u', SUBJECT_ID_MAX_CHARS);
-  // Past the subscriber's allowance the open is answered as anonymous: the block's generic image,
+  const signed = url ? await signer.verify(url) : false;
+  // Only a request that may be personal spends its subscriber's allowance, so unsigned requests
+  // (shown the generic image where a signature is required) cannot use up a signed subscriber's
+  // opens. Past the allowance the open is answered as anonymous: the block's generic image,
   // which the render cache holds, with no profile read and no render.
-  const limited = !subscriberWithinLimit(services, subject);
+  const mayBePersonal = subject !== undefined && (signed || !(await opens.requiresSignature(blockId)));
+  const limited = mayBePersonal && !subscriberWithinLimit(services, subject);
   const request = {
     blockId,
     requester,
@@ -88,7 +92,7 @@ export async function answerImage(services: Services, question: ImageQuestion): 
     messageId: boundedParam(params, 'm', MESSAGE_ID_MAX_CHARS),
     userAgent: question.userAgent,
     params: paramsForRules(params),
-    signed: url ? await signer.verify(url) : false,
+    signed,
   };
   try {
     // Countdowns (and any .gif) are drawn by their own path; other blocks' PNGs by the open path.

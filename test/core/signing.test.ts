@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MIN_MAC_CHARS, Signer, canonical, parseSigningKeys } from '../../src/core/signing.ts';
+import { MIN_MAC_CHARS, Signer, canonical, deriveUseSecret, parseSigningKeys } from '../../src/core/signing.ts';
 
 const keys = [
   { id: 'new', secret: 'the-new-signing-key' },
@@ -8,11 +8,15 @@ const keys = [
 ];
 const signer = new Signer(keys);
 const mac = (secret: string, message: string, encoding: 'base64url' | 'base64' = 'base64url') => createHmac('sha256', secret).update(message).digest(encoding);
+/** The documented derivation: each use's secret is base64url(HMAC-SHA256(configured secret, label)). */
+const LABELS = { t: 'opentime signing v2: subscriber token', sig: 'opentime signing v2: URL signature', jwt: 'opentime signing v2: JWT' };
+const useSecret = (secret: string, use: keyof typeof LABELS) => mac(secret, LABELS[use]);
+const tokenMac = (secret: string, message: string, encoding: 'base64url' | 'base64' = 'base64url') => mac(useSecret(secret, 't'), message, encoding);
 
 describe('subscriber tokens (t=)', () => {
   it('issues an HMAC of the subscriber id that verifies for that subscriber only', async () => {
     const token = await signer.token('c-1042');
-    expect(token).toBe(mac('the-new-signing-key', 'c-1042').slice(0, 22));
+    expect(token).toBe(tokenMac('the-new-signing-key', 'c-1042').slice(0, 22));
     expect(await signer.verify(`/i/grid.png?u=c-1042&m=spring&k=new&t=${token}`)).toBe(true);
     expect(await signer.verify(`/i/grid.png?u=c-1043&m=spring&k=new&t=${token}`)).toBe(false);
     // Other parameters may change: a token binds the subscriber, not the URL.
@@ -20,7 +24,7 @@ describe('subscriber tokens (t=)', () => {
   });
 
   it('keeps tokens of a retired-but-active key working, and refuses a removed key', async () => {
-    const old = mac('the-old-signing-key', 'c-1042').slice(0, 22);
+    const old = tokenMac('the-old-signing-key', 'c-1042').slice(0, 22);
     expect(await signer.verify(`/i/grid.png?u=c-1042&k=old&t=${old}`)).toBe(true);
     expect(await new Signer([keys[0] as (typeof keys)[0]]).verify(`/i/grid.png?u=c-1042&k=old&t=${old}`)).toBe(false);
     // Without k=, every active key is tried.
@@ -28,10 +32,10 @@ describe('subscriber tokens (t=)', () => {
   });
 
   it('accepts Braze’s full standard base64 (hmac_sha256_base64), and refuses MACs shorter than the minimum', async () => {
-    const full = mac('the-new-signing-key', 'c-1042', 'base64');
+    const full = tokenMac('the-new-signing-key', 'c-1042', 'base64');
     expect(full).toMatch(/[+/=]/);
     expect(await signer.verify(`/i/grid.png?u=c-1042&k=new&t=${encodeURIComponent(full)}`)).toBe(true);
-    const short = mac('the-new-signing-key', 'c-1042').slice(0, MIN_MAC_CHARS - 1);
+    const short = tokenMac('the-new-signing-key', 'c-1042').slice(0, MIN_MAC_CHARS - 1);
     expect(await signer.verify(`/i/grid.png?u=c-1042&k=new&t=${short}`)).toBe(false);
   });
 
@@ -84,8 +88,9 @@ describe('JWT (jwt=, Salesforce Marketing Cloud GetJWT)', () => {
   const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const jwt = (claims: object, secret = 'the-new-signing-key', alg = 'HS256') => {
     const head = `${b64({ alg, typ: 'JWT' })}.${b64(claims)}`;
-    return `${head}.${mac(secret, head)}`;
+    return `${head}.${mac(useSecret(secret, 'jwt'), head)}`;
   };
+  const now = () => Math.floor(Date.now() / 1000);
 
   it('accepts an HS256 token whose u claim is the subscriber', async () => {
     expect(await signer.verify(`/i/g.png?u=sk-7&k=new&jwt=${jwt({ u: 'sk-7' })}`)).toBe(true);
@@ -97,6 +102,50 @@ describe('JWT (jwt=, Salesforce Marketing Cloud GetJWT)', () => {
     expect(await signer.verify(`/i/g.png?u=sk-7&jwt=${jwt({ u: 'sk-7' }, 'wrong-key')}`)).toBe(false);
     expect(await signer.verify(`/i/g.png?u=sk-7&jwt=${b64({ alg: 'none' })}.${b64({ u: 'sk-7' })}.`)).toBe(false);
     expect(await signer.verify(`/i/g.png?u=sk-7&jwt=${jwt({ u: 'sk-7', exp: 1 })}`)).toBe(false);
+  });
+
+  it('refuses a token that is not valid yet, times that are not numbers, and a signature cut short', async () => {
+    expect(await signer.verify(`/i/g.png?u=sk-7&jwt=${jwt({ u: 'sk-7', nbf: now() + 3600 })}`)).toBe(false);
+    expect(await signer.verify(`/i/g.png?u=sk-7&jwt=${jwt({ u: 'sk-7', exp: String(now() + 3600) })}`)).toBe(false);
+    expect(await signer.verify(`/i/g.png?u=sk-7&jwt=${jwt({ u: 'sk-7', exp: now() + 3600, nbf: now() - 60 })}`)).toBe(true);
+    const whole = jwt({ u: 'sk-7' });
+    expect(await signer.verify(`/i/g.png?u=sk-7&jwt=${whole.slice(0, whole.lastIndexOf('.') + 1 + MIN_MAC_CHARS)}`)).toBe(false);
+  });
+
+  it('accepts a subscriber id that is not ASCII', async () => {
+    expect(await signer.verify(`/i/g.png?u=${encodeURIComponent('jürgen-東京')}&jwt=${jwt({ u: 'jürgen-東京' })}`)).toBe(true);
+    expect(await signer.verify(`/i/g.png?u=${encodeURIComponent('jürgen-東京')}&jwt=${await signer.jwt('jürgen-東京')}`)).toBe(true);
+  });
+});
+
+describe('each use has its own key', () => {
+  const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+  it('does not take a subscriber token issued for an id shaped like header.payload as a JWT for anyone', async () => {
+    const head = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ u: 'victim' })}`;
+    const token = await signer.token(head);
+    expect(await signer.verify(`/i/g.png?u=${encodeURIComponent(head)}&t=${token}`)).toBe(true);
+    expect(await signer.verify(`/i/g.png?u=victim&jwt=${head}.${token}`)).toBe(false);
+    expect(await signer.verify(`/i/g.png?u=victim&k=new&jwt=${head}.${await signer.token(head, 'new')}`)).toBe(false);
+  });
+
+  it('does not take a subscriber token issued for an id shaped like a URL as that URL’s signature', async () => {
+    const url = new URL('https://x.example/i/grid.png?k=new&u=victim');
+    const token = await signer.token(canonical(url));
+    expect(await signer.verify(`/i/grid.png?u=victim&k=new&sig=${token}`)).toBe(false);
+  });
+
+  it('derives each use’s secret from the configured one, as documented, and keeps rotation by k=', async () => {
+    expect(await deriveUseSecret('the-new-signing-key', 'jwt')).toBe(useSecret('the-new-signing-key', 'jwt'));
+    expect(await signer.useSecret('t', 'old')).toBe(useSecret('the-old-signing-key', 't'));
+    expect(signer.useSecret('t', 'gone')).toBeUndefined();
+    const oldJwt = await signer.jwt('sk-7', 'old');
+    expect(await signer.verify(`/i/g.png?u=sk-7&k=old&jwt=${oldJwt}`)).toBe(true);
+    expect(await signer.verify(`/i/g.png?u=sk-7&k=new&jwt=${oldJwt}`)).toBe(false);
+  });
+
+  it('no longer accepts tokens made with the configured secret itself (the scheme before per-use keys)', async () => {
+    expect(await signer.verify(`/i/grid.png?u=c-1042&k=new&t=${mac('the-new-signing-key', 'c-1042').slice(0, 22)}`)).toBe(false);
   });
 });
 

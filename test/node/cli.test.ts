@@ -106,6 +106,25 @@ describe('npx opentime', () => {
     expect((await decode(new Uint8Array(await readFile(out)))).share(PHOTO_COLORS.blue)).toBeGreaterThan(0.5);
   });
 
+  it('render: a preview writes nothing, so a first_open block is not frozen on it and /v1/stats does not count it', async () => {
+    const locked = { ...testBlock({ id: 'cli-locked' }), lock: { policy: 'first_open' } };
+    let store = sqliteStore({ path: join(dir, 'opentime.db') });
+    await store.putBlock(blockSchema.parse(locked), Date.now());
+    await store.close();
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
+    const result = await opentime(['render', 'cli-locked', '--subscriber', 'cli-shopper', '--message', 'm-1', '--at', tomorrow, '--user-agent', 'Mozilla/5.0 Firefox/140.0', '--out', join(dir, 'locked.png')]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    store = sqliteStore({ path: join(dir, 'opentime.db') });
+    try {
+      const subjectKey = await createSubjectKeyer(SECRET).userKey('cli-shopper');
+      expect(await store.getOpenRecord({ blockId: 'cli-locked', subjectKey, messageId: 'm-1' }, Date.now())).toBeUndefined();
+      expect(Object.keys(await store.readCounters()).filter((name) => name.startsWith('opens') || name.startsWith('renders'))).toEqual([]);
+      expect((await store.getProfile(subjectKey))?.lastEventAt['Email Opened']).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('render: exit 1 and says so when only a fallback could be drawn', async () => {
     const result = await opentime(['render', 'no-such-block', '--out', join(dir, 'none.png')]);
     expect(result.code).toBe(1);
@@ -159,6 +178,29 @@ describe('npx opentime', () => {
     const { appConfig, parseConfig } = await import('../../src/core/config.ts');
     const config = appConfig(parseConfig({ OPENTIME_SECRET: SECRET }), { adminKeys: [], writeKeys: [], secret: SECRET });
     expect(await new Signer(config.signingKeys).verify(`/i/grid.png?u=cli-shopper&k=k1&t=${token}`)).toBe(true);
+  });
+
+  it('signing-keys: the secrets with which Braze’s HMAC and SFMC’s JWT make proofs the server accepts', async () => {
+    const result = await opentime(['signing-keys']);
+    expect(result.code).toBe(0);
+    const rows = result.stdout.trim().split('\n').map((line) => line.split(','));
+    expect(rows[0]).toEqual(['k', 'use', 'secret']);
+    const secretOf = (use: string) => rows.find((r) => r[0] === 'k1' && r[1] === use)?.[2] as string;
+    expect(secretOf('t')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(secretOf('jwt')).not.toBe(secretOf('t'));
+    expect(result.stdout).not.toContain(SECRET);
+    const { createHmac } = await import('node:crypto');
+    const { Jwt } = await import('hono/utils/jwt');
+    const { Signer } = await import('../../src/core/signing.ts');
+    const { appConfig, parseConfig } = await import('../../src/core/config.ts');
+    const server = new Signer(appConfig(parseConfig({ OPENTIME_SECRET: SECRET }), { adminKeys: [], writeKeys: [], secret: SECRET }).signingKeys);
+    // Braze: {{${user_id} | hmac_sha256_base64: '<t secret>'}}, standard base64 and untruncated.
+    const braze = createHmac('sha256', secretOf('t')).update('cli-shopper').digest('base64');
+    expect(await server.verify(`/i/grid.png?u=cli-shopper&k=k1&t=${encodeURIComponent(braze)}`)).toBe(true);
+    // SFMC: GetJWTByKeyName('opentime', 'HS256', '{"u":"…"}') with the jwt secret in Key Management.
+    const sfmc = await Jwt.sign({ u: 'cli-shopper' }, secretOf('jwt'), 'HS256');
+    expect(await server.verify(`/i/grid.png?u=cli-shopper&k=k1&jwt=${sfmc}`)).toBe(true);
+    expect(await server.verify(`/i/grid.png?u=cli-shopper&k=k1&jwt=${await Jwt.sign({ u: 'cli-shopper' }, secretOf('t'), 'HS256')}`)).toBe(false);
   });
 
   it('links --sign: the token profile field, or the ESP’s own signing where it has one', async () => {

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryStore } from '../../src/adapters/store/memory.ts';
 import type { BlockInput } from '../../src/core/blocks/schema.ts';
 import type { Store } from '../../src/core/ports.ts';
+import { PERSONAL_RENDERS_BYTES } from '../../src/core/countdown/service.ts';
 import { START, createTestApp, testBlock, type TestApp } from '../helpers/app.ts';
 import { decodeFrames, diffBox, parseGif, type FramePixels } from '../helpers/gif.ts';
 
@@ -156,6 +157,33 @@ describe('countdown deadlines per recipient', () => {
     expect(epoch.response.headers.get('x-opentime-cache')).toBe('hit');
     const other = await get(`/i/mine.gif?ends=${at / 1000 + 3600}`);
     expect(Buffer.from(other.bytes).equals(Buffer.from(iso.bytes))).toBe(false);
+  });
+
+  it('keeps renders for per-recipient deadlines out of the shared render cache, in a bounded one of their own', async () => {
+    await put(countdown({ id: 'mine', deadline: { query: 'ends' } }));
+    await put(countdown({ id: 'everyone', deadline: new Date(START + 2 * HOUR).toISOString() }));
+    const shared: string[] = [];
+    const cache = app.deps.renderCache;
+    const set = cache.set.bind(cache);
+    cache.set = async (key, bytes) => {
+      shared.push(key);
+      await set(key, bytes);
+    };
+    let largest = 0;
+    for (let i = 0; i < 30; i++) {
+      const { response, bytes } = await get(`/i/mine.gif?ends=${START / 1000 + 2 * 3600 + i * 61}`);
+      expect(response.headers.get('x-opentime-fallback')).toBeNull();
+      largest = Math.max(largest, bytes.byteLength);
+    }
+    expect(shared).toEqual([]);
+    const { countdowns } = app.opentime.services;
+    expect(countdowns.personalRenderBytes).toBeGreaterThan(0);
+    expect(countdowns.personalRenderBytes).toBeLessThanOrEqual(PERSONAL_RENDERS_BYTES);
+    expect(countdowns.personalRenderBytes).toBeLessThanOrEqual(30 * largest);
+    // The same recipient's re-open in the same second shares the render; the shared countdown still uses the shared cache.
+    expect((await get(`/i/mine.gif?ends=${START / 1000 + 2 * 3600}`)).response.headers.get('x-opentime-cache')).toBe('hit');
+    await get('/i/everyone.gif');
+    expect(shared).toHaveLength(1);
   });
 
   it('draws the same image for the same deadline, however it is given', async () => {

@@ -211,6 +211,39 @@ describe('templates through the admin API', () => {
     expect(v2.pixels.share(PHOTO_COLORS.teal)).toBeGreaterThan(0.8);
   });
 
+  const putTemplate = (name: string, body: string) => app.request(`/v1/templates/${name}`, { method: 'PUT', headers: { authorization: `Bearer test-admin-key-0123456789` }, body });
+  const colour = (condition: string) =>
+    `<div style="display: flex; width: {{ block.width }}px; height: {{ block.height }}px; background-color: {% if ${condition} %}${hex(PHOTO_COLORS.purple)}{% else %}${hex(PHOTO_COLORS.teal)}{% endif %}"><span>{{ params.headline }}</span></div>`;
+
+  it('keys a render on what its template sees: an anonymous open is never served the image of a product in someone’s cart', async () => {
+    expect((await putTemplate('in-cart', `{% assign first = products | first %}${colour("first.source == 'cart'")}`)).status).toBe(200);
+    await app.admin('PUT', '/v1/blocks/in-cart', testBlock({ id: 'in-cart', template: 'in-cart', slots: 1, source: [{ from: 'cart' }, { from: 'products', ids: ['p-red'] }] }));
+    await added('carted', 'p-red');
+    const mine = await app.open('in-cart', { u: 'carted', m: 'm' });
+    expect(mine.pixels.share(PHOTO_COLORS.purple)).toBeGreaterThan(0.8);
+    // The same product, from another source: another image.
+    const anonymous = await app.open('in-cart', {});
+    expect(anonymous.response.headers.get('x-opentime-cache')).toBe('miss');
+    expect(anonymous.pixels.share(PHOTO_COLORS.teal)).toBeGreaterThan(0.8);
+  });
+
+  it('draws a template that reads the time once a minute, and one that does not once', async () => {
+    expect((await putTemplate('noon', colour("now contains 'T12:00'"))).status).toBe(200);
+    await app.admin('PUT', '/v1/blocks/noon', testBlock({ id: 'noon', template: 'noon', source: [{ from: 'products', ids: ['p-red'] }] }));
+    expect((await putTemplate('timeless', simple(hex(PHOTO_COLORS.purple)))).status).toBe(200);
+    await app.admin('PUT', '/v1/blocks/timeless', testBlock({ id: 'timeless', template: 'timeless', source: [{ from: 'products', ids: ['p-red'] }] }));
+    const first = await app.open('noon', {});
+    expect(first.pixels.share(PHOTO_COLORS.purple)).toBeGreaterThan(0.8);
+    await app.open('timeless', {});
+    app.clock.advance(30_000);
+    expect((await app.open('noon', {})).response.headers.get('x-opentime-cache')).toBe('hit');
+    app.clock.advance(60_000);
+    const later = await app.open('noon', {});
+    expect(later.response.headers.get('x-opentime-cache')).toBe('miss');
+    expect(later.pixels.share(PHOTO_COLORS.teal)).toBeGreaterThan(0.8);
+    expect((await app.open('timeless', {})).response.headers.get('x-opentime-cache')).toBe('hit');
+  });
+
   it('refuses a template that does not parse or uses tags opentime cannot draw, listing every problem', async () => {
     const response = await app.request('/v1/templates/broken', {
       method: 'PUT',

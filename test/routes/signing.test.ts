@@ -82,3 +82,26 @@ describe('a block that requires a signature', () => {
     }
   });
 });
+
+describe('the per-subscriber open limit and signatures', () => {
+  it('counts only signed opens against a subscriber whose block requires a signature', async () => {
+    await app.close();
+    const block = testBlock({ require_signature: true, source: [{ from: 'cart' }, { from: 'products', ids: ['p-teal', 'p-purple', 'p-orange'] }] });
+    app = await seeded(await createTestApp({ config: { rateLimits: { opensPerMinute: 3, eventsPerSecond: 0 } } }), photos, block);
+    await app.send('track', { userId: 'victim-0', event: 'Product Added', properties: { product_id: 'p-red' } });
+    // A stranger enumerating u= cannot use up the subscriber's allowance: unsigned opens are generic and not counted.
+    for (let i = 0; i < 10; i++) {
+      const unsigned = await app.open('grid', { u: 'victim-0', m: 'm' });
+      expect(unsigned.response.headers.get('x-opentime-rate-limited')).toBeNull();
+    }
+    const { k, t } = await tokenFor('victim-0');
+    for (let i = 0; i < 3; i++) {
+      const { response, pixels } = await app.open('grid', { u: 'victim-0', m: 'm', k, t });
+      expect(response.headers.get('x-opentime-rate-limited'), `signed open ${i + 1}`).toBeNull();
+      expect(pixels.share(PHOTO_COLORS.red, slotBox(pixels, 0))).toBeGreaterThan(0.25);
+    }
+    // The subscriber's own fourth open in the minute is past the limit.
+    const fourth = await app.open('grid', { u: 'victim-0', m: 'm', k, t });
+    expect(fourth.response.headers.get('x-opentime-rate-limited')).toBe('subscriber');
+  });
+});

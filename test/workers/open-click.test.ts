@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PHOTO_COLORS } from './photo-server.ts';
 import { photoHits, photoUrl, seed, testBlock, workerApp, type WorkerApp } from './helpers/app.ts';
-import { slotBox } from './helpers/png.ts';
+import { decodePng, slotBox, type Pixels } from './helpers/png.ts';
 
 /**
  * The open and click behaviour of test/routes/open-click.test.ts, through the
@@ -258,5 +258,31 @@ describe('GET /c/:block/:slot on Workers', () => {
     await app.click('grid', 0, { u: 'lee' }, { headers: { 'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Safari/605.1.15' } });
     await app.settle();
     expect(await count()).toBe(before + 1);
+  });
+});
+
+describe('signed opens on Workers', () => {
+  const KEYS = 'w2:workers-signing-key-two,w1:workers-signing-key-one';
+
+  it('shows a block that requires a signature to a token, a URL signature or a JWT, and the generic image without one', async () => {
+    const signedApp = workerApp({ OPENTIME_SIGNING_KEYS: KEYS });
+    await seed(signedApp, testBlock({ id: 'signed', require_signature: true, source: [{ from: 'cart' }, { from: 'products', ids: ['p-teal', 'p-purple', 'p-orange'] }] }));
+    await signedApp.send('track', { userId: 'zoë', event: 'Product Added', properties: { product_id: 'p-red', quantity: 1 } });
+    const red = (pixels: Pixels) => pixels.share(PHOTO_COLORS.red, slotBox(pixels, 0));
+
+    expect(red((await signedApp.open('signed', { u: 'zoë', m: 'm' })).pixels)).toBeLessThan(0.01);
+    const tokens = (await (await signedApp.admin('POST', '/v1/tokens', { ids: ['zoë'] })).json()) as { k: string; tokens: Array<{ token: string }> };
+    expect(tokens.k).toBe('w2');
+    expect(red((await signedApp.open('signed', { u: 'zoë', m: 'm', k: 'w2', t: tokens.tokens[0]?.token as string })).pixels)).toBeGreaterThan(0.25);
+    const signed = (await (await signedApp.admin('POST', '/v1/sign', { urls: [`/i/signed.png?u=${encodeURIComponent('zoë')}&m=m`] })).json()) as { urls: string[] };
+    const bySig = await signedApp.request(signed.urls[0] as string);
+    expect(red(await decodePng(new Uint8Array(await bySig.arrayBuffer())))).toBeGreaterThan(0.25);
+    const { Signer, parseSigningKeys } = await import('../../src/core/signing.ts');
+    const jwt = await new Signer(parseSigningKeys(KEYS)).jwt('zoë', 'w1');
+    expect(red((await signedApp.open('signed', { u: 'zoë', m: 'm', k: 'w1', jwt })).pixels)).toBeGreaterThan(0.25);
+    // A subscriber token is no JWT: each use has its own key.
+    const asJwt = `${jwt.slice(0, jwt.lastIndexOf('.'))}.${tokens.tokens[0]?.token as string}`;
+    expect(red((await signedApp.open('signed', { u: 'zoë', m: 'm', k: 'w2', jwt: asJwt })).pixels)).toBeLessThan(0.01);
+    await signedApp.settle();
   });
 });

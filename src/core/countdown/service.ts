@@ -4,10 +4,10 @@ import type { StoredBlock } from '../blocks/schema.ts';
 import { withBudget } from '../budget.ts';
 import { sniffImageType, toBase64 } from '../bytes.ts';
 import type { RequesterClass } from '../classify.ts';
-import type { Counters } from '../counters.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError, describeError, errorCode, type ErrorCode } from '../errors.ts';
 import type { Lookups } from '../lookups.ts';
+import type { OpenWrites } from '../open-writes.ts';
 import type { OpenService } from '../opens.ts';
 import type { Profile } from '../profiles/profile.ts';
 import { parseHexColor, solidPng } from '../render/png.ts';
@@ -46,6 +46,15 @@ export interface CountdownImage {
 
 /** Pre-rendered parts kept per instance; a 1200×300 face with its tiles is about 2 MB. */
 const PARTS_CACHE_BYTES = 64 * 1024 * 1024;
+/**
+ * Renders for per-recipient deadlines (a URL parameter, a profile event)
+ * are kept here, never in the shared render cache: every distinct `ends=`
+ * is a new ~235 KB GIF, and a send with a deadline per recipient would
+ * otherwise fill that cache (or, on Workers, the Cache API) with images no
+ * one else is shown, evicting the ones everyone is. Enough for the opens of
+ * one recipient in the same second to share one render.
+ */
+export const PERSONAL_RENDERS_BYTES = 16 * 1024 * 1024;
 const BLANK_SIZE = { width: 1200, height: 600 };
 const BLANK_COLOR = '#ffffff';
 
@@ -63,7 +72,8 @@ const faceBytes = (face: Face) => face.rgba.data.length + face.index.data.length
 export class CountdownService {
   private readonly deps: AppDeps;
   private readonly lookups: Lookups;
-  private readonly counters: Counters;
+  /** The open path's writes (counters, cached renders): nothing in a preview. */
+  private readonly writes: OpenWrites;
   private readonly opens: OpenService;
   private readonly art: ArtDeps;
   private readonly parts = new LRUCache<string, Face | Art>({
@@ -72,11 +82,12 @@ export class CountdownService {
   });
   private readonly building = new Map<string, Promise<Face | Art>>();
   private readonly inflight = new Map<string, Promise<Uint8Array>>();
+  private readonly personalRenders = new LRUCache<string, Uint8Array>({ maxSize: PERSONAL_RENDERS_BYTES, sizeCalculation: (bytes) => Math.max(1, bytes.byteLength) });
 
-  constructor(deps: AppDeps, lookups: Lookups, counters: Counters, opens: OpenService) {
+  constructor(deps: AppDeps, lookups: Lookups, opens: OpenService) {
     this.deps = deps;
     this.lookups = lookups;
-    this.counters = counters;
+    this.writes = opens.writes;
     this.opens = opens;
     this.art = {
       rasterizer: deps.rasterizer,
@@ -167,7 +178,7 @@ export class CountdownService {
     const seconds = Math.floor(deadline.at / 1000) - nowSecond;
     if (seconds <= 0) {
       // Past the deadline the image no longer depends on the time: one render per block version.
-      const { bytes, cache } = await this.cached(`countdown:${version}:expired:${ext}`, async () => {
+      const { bytes, cache } = await this.cached(`countdown:${version}:expired:${ext}`, false, async () => {
         const art = await this.part(`expired:${version}`, () => buildExpired(this.art, block));
         return ext === 'gif' ? artGif(art) : artPng(art);
       });
@@ -175,7 +186,7 @@ export class CountdownService {
     }
     const leading = leadingDigits(seconds, unitsOf(block.format));
     const key = `countdown:${version}:${ext}:${deadline.at / 1000}:${nowSecond}`;
-    const { bytes, cache } = await this.cached(key, async () => {
+    const { bytes, cache } = await this.cached(key, isPersonal(deadline), async () => {
       const face = await this.part(`face:${version}:${leading}`, () => buildFace(this.art, block, leading));
       if (ext === 'png') return countdownPng(face, seconds);
       // The expired state is drawn only when the deadline falls inside this animation.
@@ -193,21 +204,31 @@ export class CountdownService {
     return `${stored.config.id}:${stored.version}:${await digest(JSON.stringify(stored.config))}:${this.deps.config.scale}`;
   }
 
-  /** A finished image through the render cache; concurrent requests for the same key share one render. */
-  private async cached(key: string, render: () => Promise<Uint8Array>): Promise<{ bytes: Uint8Array; cache: CountdownImage['cache'] }> {
-    const hit = await this.deps.renderCache.get(key);
+  /** Bytes held for per-recipient deadlines now (at most PERSONAL_RENDERS_BYTES). */
+  get personalRenderBytes(): number {
+    return this.personalRenders.calculatedSize;
+  }
+
+  /**
+   * A finished image through the render cache (a per-recipient one through
+   * the small personal LRU instead); concurrent requests for the same key
+   * share one render.
+   */
+  private async cached(key: string, personal: boolean, render: () => Promise<Uint8Array>): Promise<{ bytes: Uint8Array; cache: CountdownImage['cache'] }> {
+    const hit = personal ? this.personalRenders.get(key) : await this.deps.renderCache.get(key);
     if (hit) return { bytes: hit, cache: 'hit' };
     let pending = this.inflight.get(key);
     if (pending) return { bytes: await pending, cache: 'coalesced' };
     pending = (async () => {
       const bytes = await render();
       // In the cache before the in-flight entry goes, so no request in between renders again.
-      await this.deps.renderCache.set(key, bytes);
+      if (personal) this.personalRenders.set(key, bytes);
+      else await this.writes.cacheRender(key, bytes);
       return bytes;
     })().finally(() => this.inflight.delete(key));
     this.inflight.set(key, pending);
-    this.counters.add('renders');
-    this.counters.add('renders.countdown');
+    this.writes.count('renders');
+    this.writes.count('renders.countdown');
     return { bytes: await pending, cache: 'miss' };
   }
 
@@ -234,7 +255,7 @@ export class CountdownService {
     const zone = prefetch.zone ?? (typeof block.deadline === 'object' && 'zone' in block.deadline ? block.deadline.zone : 'UTC');
     const text = prefetch.text.replace('{deadline}', absoluteTime(deadline.at, zone, block.params.locale));
     const version = await this.versionKey(stored);
-    const { bytes, cache } = await this.cached(`countdown:${version}:prefetch:${deadline.at}:${ext}`, async () => {
+    const { bytes, cache } = await this.cached(`countdown:${version}:prefetch:${deadline.at}:${ext}`, isPersonal(deadline), async () => {
       const art = await buildMessage(this.art, block, block.params.headline, text);
       return ext === 'gif' ? artGif(art) : artPng(art);
     });
@@ -248,7 +269,7 @@ export class CountdownService {
     const result = (bytes: Uint8Array): CountdownImage => ({ bytes, contentType, cache: 'fallback', fallback: 'static', ...(error ? { error } : {}) });
     try {
       const version = await this.versionKey(stored);
-      const { bytes } = await this.cached(`countdown:${version}:static:${ext}`, async () => {
+      const { bytes } = await this.cached(`countdown:${version}:static:${ext}`, false, async () => {
         const art = await this.part(`static:${version}`, () => buildStatic(this.art, block));
         return ext === 'gif' ? artGif(art) : artPng(art);
       });
@@ -273,12 +294,12 @@ export class CountdownService {
 
   private count(request: CountdownRequest, kind: 'personal' | 'generic' | 'fallback', blockId: string | undefined): void {
     if (request.machine) {
-      this.counters.add('opens.machine');
+      this.writes.count('opens.machine');
       return;
     }
-    this.counters.add('opens');
-    this.counters.add(`opens.${kind}`);
-    if (blockId) this.counters.add(`block.${blockId}.opens`);
+    this.writes.count('opens');
+    this.writes.count(`opens.${kind}`);
+    if (blockId) this.writes.count(`block.${blockId}.opens`);
   }
 
   /** A block's image (expired state, fallback) from templates/ or an http(s) URL, as a data URI. */
@@ -291,6 +312,11 @@ export class CountdownService {
     if (!bytes || !type) throw new AppError('IMAGE_FETCH_FAILED', 502, `image ${JSON.stringify(source)} is not a PNG, JPEG or GIF under templates/`);
     return `data:${type};base64,${toBase64(bytes)}`;
   }
+}
+
+/** A deadline from the URL or the subscriber's profile: one recipient's, not the block's. */
+function isPersonal(deadline: ResolvedDeadline): boolean {
+  return deadline.source === 'query' || deadline.source === 'event';
 }
 
 /** One colour, in either format: the last resort, and never a broken image. */

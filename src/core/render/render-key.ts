@@ -1,5 +1,3 @@
-import { isHero, type Decision } from '../decide/decide.ts';
-
 /** A stable hex digest of a string (SHA-256, shortened: a cache key, not a secret). */
 export async function digest(text: string): Promise<string> {
   const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
@@ -9,19 +7,17 @@ export async function digest(text: string): Promise<string> {
 }
 
 /**
- * The render key: everything that changes the pixels and nothing else, so
- * that two subscribers with the same products share one image, and a new
- * block version or a price change never serves an old one. It is the
- * canonical JSON itself, not a digest of it: an open answered from the
- * cache computes it every time, and a hash (crypto.subtle is asynchronous)
- * would cost more than the lookup; a cache that needs short keys (the Cache
- * API's URLs) hashes them itself.
+ * The render key: the template, the output scale, and the very object the
+ * template renders from (scope.ts), so that two subscribers shown the same
+ * thing share one image, and anything a template can read (a product's
+ * `source`, its `url`, the time) tells two renders apart. It is the JSON
+ * itself, not a digest of it: an open answered from the cache computes it
+ * every time, and a hash (crypto.subtle is asynchronous) would cost more
+ * than the lookup; a cache that needs short keys (the Cache API's URLs)
+ * hashes them itself.
  */
-export function renderKey(decision: Decision, size: { width: number; height: number }, scale: number, templateDigest: string): string {
-  const shown = isHero(decision)
-    ? ['hero', decision.variant]
-    : ['grid', decision.slots.map((s) => (s ? [s.id, s.title, s.price, s.sale_price ?? null, s.currency, s.image_url ?? null, s.attributes ?? null] : null))];
-  return JSON.stringify([decision.blockId, decision.blockVersion, templateDigest, size.width, size.height, scale, shown]);
+export function renderKey(templateDigest: string, scale: number, scope: object): string {
+  return JSON.stringify([templateDigest, scale, scope]);
 }
 
 /**

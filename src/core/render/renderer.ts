@@ -1,5 +1,5 @@
 import type { BlockConfig } from '../blocks/schema.ts';
-import type { GridDecision, HeroDecision } from '../decide/decide.ts';
+import { isHero, type GridDecision, type HeroDecision } from '../decide/decide.ts';
 import { AppError } from '../errors.ts';
 import { sniffImageType, toBase64 } from '../bytes.ts';
 import type { Assets, FontSpec, ImageEncoder, ImageFetcher, Rasterizer } from '../ports.ts';
@@ -9,10 +9,12 @@ import type { TemplateEngine } from '../templates/liquid.ts';
 import type { ResolvedTemplate } from '../templates/registry.ts';
 import { h, img } from './elements.ts';
 import type { HeroBlock } from '../blocks/hero.ts';
-import { gridLayout, heroLayout, productViews, rowLayout } from './grid-layout.ts';
+import { productViews } from './grid-layout.ts';
 import { LayerRenderer } from './layers.ts';
 import { toSvg } from './layout.ts';
 import { encodePng } from './png.ts';
+import { renderKey } from './render-key.ts';
+import { gridScope, heroScope } from './scope.ts';
 import { splitTiles } from './tiles.ts';
 
 export interface RendererDeps {
@@ -36,6 +38,8 @@ export interface RendererDeps {
 export type GridRender = { png: Uint8Array; draft?: boolean } | { failedProducts: string[] };
 
 export interface Renderer {
+  /** The render cache's key for a decision: what its template would see (scope.ts), with the template and scale. */
+  key(block: ProductGridBlock | HeroBlock, decision: GridDecision | HeroDecision, template: ResolvedTemplate, now: number): string;
   /** Renders a decision with a template, or names the products whose photos could not be loaded. */
   renderGrid(block: ProductGridBlock, decision: GridDecision, template: ResolvedTemplate, now: number): Promise<GridRender>;
   /** Renders a hero's variant; a background photo that does not load leaves its colour. */
@@ -88,22 +92,25 @@ export function createRenderer(deps: RendererDeps): Renderer {
   const draft = deps.encoder?.recompress !== undefined;
 
   async function gridTree(block: ProductGridBlock, decision: GridDecision, template: ResolvedTemplate, now: number) {
-    const products = productViews(decision);
-    const grid = gridLayout(block);
-    const scope = {
-      block: { id: block.id, width: block.size.width, height: block.size.height, slots: block.slots },
-      params: block.params,
-      layout: grid,
-      rows: rowLayout(block, grid),
-      products,
-      now: new Date(now).toISOString(),
-    };
+    const scope = gridScope(block, decision, template, now);
+    const { products } = scope;
     const tree = await templateTree(templateDeps, template, scope, block.size, new Set(products.flatMap((p) => (p.image_url ? [p.image_url] : []))));
     return { products, tree };
   }
 
   return {
     layers,
+
+    key(block, decision, template, now) {
+      const scope =
+        block.kind === 'hero' && isHero(decision)
+          ? heroScope(block, decision, template, now, decision.variant.background.image)
+          : block.kind === 'product-grid' && !isHero(decision)
+            ? gridScope(block, decision, template, now)
+            : undefined;
+      if (!scope) throw new AppError('RENDER_FAILED', 500, `block ${block.id} changed kind since this decision`);
+      return renderKey(template.digest, deps.scale, scope);
+    },
 
     async renderGrid(block, decision, template, now) {
       const { products, tree } = await gridTree(block, decision, template, now);
@@ -137,19 +144,11 @@ export function createRenderer(deps: RendererDeps): Renderer {
     },
 
     async renderHero(block, decision, template, now) {
-      const variant = decision.variant;
-      const image = variant.background.image;
+      const image = decision.variant.background.image;
       // A background from templates/ is embedded here; an http(s) one is fetched by the template pipeline.
       const src = image && !/^https?:\/\//i.test(image) ? await fallbackImage(image, { width: block.size.width * deps.scale, height: block.size.height * deps.scale }).catch(() => undefined) : image;
       const draw = async (backgroundImage: string | undefined) => {
-        const shown = { ...variant, background: { ...variant.background, image: backgroundImage } };
-        const scope = {
-          block: { id: block.id, width: block.size.width, height: block.size.height },
-          params: block.params,
-          layout: heroLayout(block.size, variant.text ?? (backgroundImage ? '#ffffff' : block.params.text), backgroundImage !== undefined),
-          variant: shown,
-          now: new Date(now).toISOString(),
-        };
+        const scope = heroScope(block, decision, template, now, backgroundImage);
         return renderTemplate(
           { engine: deps.engine, images: deps.images, fonts: deps.fonts, scale: deps.scale, photoTimeoutMs: deps.photoTimeoutMs },
           template,

@@ -1,0 +1,116 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createApp, type Opentime } from '../../src/app.ts';
+import { openKey } from '../../src/core/opens.ts';
+import { START, createTestApp, seeded, testBlock, type TestApp } from '../helpers/app.ts';
+import { PHOTO_COLORS, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
+import { decode, slotBox } from '../helpers/pixels.ts';
+
+/**
+ * A preview (`opentime render`, later the Studio) is the open path with
+ * writing switched off: it reads live data (profile, catalog, blocks) and
+ * leaves nothing behind that a real open, a click or /v1/stats could see.
+ */
+const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0';
+let photos: PhotoServer;
+let app: TestApp;
+let preview: Opentime;
+/** Keys the preview put into the render cache it shares with the live app. */
+let cached: string[];
+
+beforeAll(async () => {
+  photos = await startPhotoServer();
+});
+afterAll(async () => {
+  await photos.close();
+});
+beforeEach(async () => {
+  app = await seeded(await createTestApp(), photos, testBlock({ lock: { policy: 'first_open' }, source: [{ from: 'cart' }, { from: 'products', ids: ['p-teal', 'p-purple', 'p-orange'] }] }));
+  await app.send('track', { userId: 'shopper', event: 'Product Added', properties: { product_id: 'p-red' } });
+  cached = [];
+  const cache = app.deps.renderCache;
+  const watched = {
+    get: (key: string) => cache.get(key),
+    set: async (key: string, bytes: Uint8Array) => {
+      cached.push(key);
+      await cache.set(key, bytes);
+    },
+  };
+  preview = createApp({ ...app.deps, renderCache: watched }, { preview: true });
+});
+afterEach(async () => {
+  await app.close();
+});
+
+const previewOpen = async (path: string) => {
+  const response = await preview.app.request(path, { headers: { 'user-agent': BROWSER } });
+  return { response, bytes: new Uint8Array(await response.arrayBuffer()) };
+};
+/** Everything the preview might have left behind, once background work is done. */
+async function leftBehind(blockId: string, subscriber: string, message: string) {
+  await preview.flush();
+  await app.settle();
+  const key = await app.opentime.services.opens.subjectKey(subscriber);
+  const counters = await app.deps.store.readCounters();
+  return {
+    record: await app.deps.store.getOpenRecord(openKey(blockId, key, message), app.clock.now()),
+    counters: Object.keys(counters).filter((name) => name.startsWith('opens') || name.startsWith('renders') || name.startsWith('block.')),
+    emailOpened: (await app.deps.store.getProfile(key))?.lastEventAt['Email Opened'],
+    cached,
+  };
+}
+
+describe('a preview of a product grid', () => {
+  it('shows the subscriber’s products and writes no open record, counter, engagement event or cached render', async () => {
+    const { bytes } = await previewOpen('/i/grid.png?u=shopper&m=spring');
+    const pixels = await decode(bytes);
+    expect(pixels.share(PHOTO_COLORS.red, slotBox(pixels, 0))).toBeGreaterThan(0.25);
+    expect(await leftBehind('grid', 'shopper', 'spring')).toEqual({ record: undefined, counters: [], emailOpened: undefined, cached: [] });
+  });
+
+  it('does not freeze a first_open block on what the preview showed, nor set where its click leads', async () => {
+    await previewOpen('/i/grid.png?u=shopper&m=spring');
+    await app.settle();
+    await app.send('track', { userId: 'shopper', event: 'Product Removed', properties: { product_id: 'p-red' } });
+    await app.send('track', { userId: 'shopper', event: 'Product Added', properties: { product_id: 'p-purple' } });
+    const click = await app.click('grid', 0, { u: 'shopper', m: 'spring' }, { headers: { 'user-agent': BROWSER } });
+    expect(click.headers.get('location')).toMatch(/\/products\/purple\?/);
+    const { pixels } = await app.open('grid', { u: 'shopper', m: 'spring' }, { headers: { 'user-agent': BROWSER } });
+    expect(pixels.share(PHOTO_COLORS.purple, slotBox(pixels, 0))).toBeGreaterThan(0.25);
+    expect(pixels.share(PHOTO_COLORS.red, slotBox(pixels, 0))).toBeLessThan(0.01);
+  });
+
+  it('still reads a lock a real open made', async () => {
+    await app.open('grid', { u: 'shopper', m: 'spring' }, { headers: { 'user-agent': BROWSER } });
+    await app.settle();
+    await app.send('track', { userId: 'shopper', event: 'Product Removed', properties: { product_id: 'p-red' } });
+    const pixels = await decode((await previewOpen('/i/grid.png?u=shopper&m=spring')).bytes);
+    expect(pixels.share(PHOTO_COLORS.red, slotBox(pixels, 0))).toBeGreaterThan(0.25);
+  });
+});
+
+describe('a preview of a countdown', () => {
+  const countdown = (id: string, deadline: unknown) => ({
+    id,
+    kind: 'countdown',
+    size: { width: 600, height: 150 },
+    deadline,
+    url: 'https://shop.example.com/sale',
+    params: { headline: 'Ends in' },
+    expired: { text: 'The sale has ended' },
+    fallback: { url: 'https://shop.example.com/', text: 'Shop the sale →' },
+  });
+
+  it('draws the GIF and writes no counter or cached render, for a fixed or a per-recipient deadline', async () => {
+    for (const block of [countdown('timer', new Date(START + 3_600_000).toISOString()), countdown('mine', { query: 'ends' })]) {
+      const put = await app.admin('PUT', `/v1/blocks/${block.id}`, block);
+      expect(put.status, await put.clone().text()).toBe(200);
+    }
+    for (const path of ['/i/timer.gif?u=shopper&m=spring', `/i/mine.gif?u=shopper&m=spring&ends=${Math.floor(START / 1000) + 600}`]) {
+      const { response, bytes } = await previewOpen(path);
+      expect(response.headers.get('content-type')).toBe('image/gif');
+      expect(response.headers.get('x-opentime-fallback')).toBeNull();
+      expect(bytes.byteLength).toBeGreaterThan(1000);
+    }
+    expect(await leftBehind('timer', 'shopper', 'spring')).toEqual({ record: undefined, counters: [], emailOpened: undefined, cached: [] });
+  });
+});
