@@ -16,10 +16,22 @@ import { gridLayout, heroLayout, productViews, rowLayout } from './grid-layout.t
  * template is drawn once however long its decision holds.
  */
 const READS_CLOCK = /\bnow\b|\btoday\b|\bdatetime\b/;
+/** Liquid's output and tag markup: only there can a template read a variable ("Shop now" in the HTML does not). */
+const LIQUID_MARKUP = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
 const MINUTE_MS = 60_000;
+const readsClock = new WeakMap<ResolvedTemplate, boolean>();
+
+function templateReadsClock(template: ResolvedTemplate): boolean {
+  let reads = readsClock.get(template);
+  if (reads === undefined) {
+    reads = (template.source.match(LIQUID_MARKUP) ?? []).some((markup) => READS_CLOCK.test(markup));
+    readsClock.set(template, reads);
+  }
+  return reads;
+}
 
 export function templateNow(template: ResolvedTemplate, now: number): { now?: string } {
-  return READS_CLOCK.test(template.source) ? { now: new Date(Math.floor(now / MINUTE_MS) * MINUTE_MS).toISOString() } : {};
+  return templateReadsClock(template) ? { now: new Date(Math.floor(now / MINUTE_MS) * MINUTE_MS).toISOString() } : {};
 }
 
 export function gridScope(block: ProductGridBlock, decision: GridDecision, template: ResolvedTemplate, now: number) {
