@@ -156,10 +156,10 @@ export function collectRoutes(): Hono<AppEnv> {
     }
     // One allowance for the destination, spent only by deliveries that carry its signature.
     limitApiKey(c, 'webhook');
-    const events = webhookEvents(parseJsonText(new TextDecoder().decode(bytes), 'webhook body'), receivedAt);
+    const { events, rejected } = webhookEvents(parseJsonText(new TextDecoder().decode(bytes), 'webhook body'), receivedAt);
     const result = await recordEvents(services, events);
     services.counters.add('webhook.events', events.length);
-    return ingestAnswer(c, result);
+    return ingestAnswer(c, result, rejected);
   });
 
   return routes;

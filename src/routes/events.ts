@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { AppError } from '../core/errors.ts';
 import { ingestEvents, type IngestResult } from '../core/events/ingest.ts';
 import { BATCH_MAX_BYTES, EVENT_MAX_BYTES } from '../core/events/limits.ts';
-import { normalizeBatch, normalizeEvent, type TrackedEvent } from '../core/events/normalize.ts';
+import { normalizeBatch, normalizeEvent, type RejectedEvent, type TrackedEvent } from '../core/events/normalize.ts';
 import type { EventType } from '../core/events/segment.ts';
 import { basicUsername, matchesAny } from '../core/http/auth.ts';
 import { readJsonBody } from '../core/http/body.ts';
@@ -65,9 +65,20 @@ export async function recordEvents(services: Services, events: TrackedEvent[]): 
   return result;
 }
 
-/** Segment answers {"success": true}; the counts help when debugging a sender. */
-export function ingestAnswer(c: AppContext, result: IngestResult): Response {
-  return c.json({ success: true, applied: result.applied.length, duplicates: result.duplicates.length, dropped: result.dropped.length });
+/**
+ * Segment answers {"success": true}; the counts help when debugging a
+ * sender. A batch's answer also lists the items it did not store
+ * (`rejected`: index, path, reason), with 200 for the ones it did.
+ */
+export function ingestAnswer(c: AppContext, result: IngestResult, rejected?: readonly RejectedEvent[]): Response {
+  if (rejected !== undefined && rejected.length > 0) c.get('services').counters.add('events.rejected', rejected.length);
+  return c.json({
+    success: true,
+    applied: result.applied.length,
+    duplicates: result.duplicates.length,
+    dropped: result.dropped.length,
+    ...(rejected === undefined ? {} : { rejected }),
+  });
 }
 
 async function ingest(c: AppContext, events: TrackedEvent[]) {
@@ -86,12 +97,16 @@ export function eventRoutes(): Hono<AppEnv> {
     });
   }
 
-  routes.post('/v1/batch', async (c) => {
+  const batch = async (c: AppContext) => {
     const receivedAt = c.get('services').deps.clock.now();
     const body = await readJsonBody(c.req.raw, BATCH_MAX_BYTES, 'batch');
     authorize(c, body);
-    return ingest(c, normalizeBatch(body, receivedAt).events);
-  });
+    const { events, rejected } = normalizeBatch(body, receivedAt);
+    return ingestAnswer(c, await recordEvents(c.get('services'), events), rejected);
+  };
+  routes.post('/v1/batch', batch);
+  // Segment's import endpoint, the default path of analytics-ruby: the same batch.
+  routes.post('/v1/import', batch);
 
   return routes;
 }
