@@ -119,7 +119,7 @@ export function collectRoutes(): Hono<AppEnv> {
     try {
       const type = c.req.param('type').replace(/\.gif$/i, '');
       if (!(EVENT_TYPES as readonly string[]).includes(type)) {
-        throw new AppError('PIXEL_UNKNOWN_TYPE', 404, `expected /v1/pixel/<${EVENT_TYPES.join('|')}>`);
+        throw new AppError('NOT_FOUND', 404, `expected /v1/pixel/<${EVENT_TYPES.join('|')}>`);
       }
       const payload = pixelPayload(new URL(c.req.url).searchParams);
       authorizeKey(c, typeof payload.writeKey === 'string' ? payload.writeKey : undefined);

@@ -62,7 +62,7 @@ describe('GET /v1/pixel/<type>', () => {
       [`/v1/pixel/track?data=${encodeURIComponent(data({ userId: 'px-4', event: 'No key' }))}`, 'UNAUTHORIZED'],
       [`/v1/pixel/track?data=${encodeURIComponent(data({ writeKey: 'not-a-key-at-all-000', userId: 'px-4', event: 'X' }))}`, 'UNAUTHORIZED'],
       ['/v1/pixel/track?data=%25%25%25', 'VALIDATION_FAILED'],
-      [`/v1/pixel/purchase?data=${encodeURIComponent(data({ writeKey: WRITE_KEY, userId: 'px-4', event: 'X' }))}`, 'PIXEL_UNKNOWN_TYPE'],
+      [`/v1/pixel/purchase?data=${encodeURIComponent(data({ writeKey: WRITE_KEY, userId: 'px-4', event: 'X' }))}`, 'NOT_FOUND'],
     ];
     for (const [url, code] of cases) {
       const response = await app.request(url);
