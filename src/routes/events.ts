@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { AppError } from '../core/errors.ts';
 import { ingestEvents, type IngestResult } from '../core/events/ingest.ts';
+import { ignoredReason } from '../core/profiles/ignored.ts';
 import { BATCH_MAX_BYTES, EVENT_MAX_BYTES } from '../core/events/limits.ts';
 import { normalizeBatch, normalizeEvent, type RejectedEvent, type TrackedEvent } from '../core/events/normalize.ts';
 import type { EventType } from '../core/events/segment.ts';
@@ -53,13 +54,34 @@ function authorize(c: AppContext, body: unknown): void {
   authorizeKey(c, basicUsername(c.req.header('authorization')) ?? bodyWriteKey(body));
 }
 
+/** An applied event from which opentime could keep nothing (profiles/ignored.ts), and why. */
+export interface IgnoredEvent {
+  messageId: string;
+  reason: string;
+}
+
+export type RecordResult = IngestResult & { ignored: IgnoredEvent[] };
+
+/** The applied events that changed nothing, each with why, in the order sent. */
+function ignoredEvents(events: readonly TrackedEvent[], applied: readonly string[]): IgnoredEvent[] {
+  const fresh = new Set(applied);
+  return events.flatMap((event) => {
+    const reason = fresh.has(event.messageId) ? ignoredReason(event) : undefined;
+    if (reason === undefined) return [];
+    fresh.delete(event.messageId);
+    return [{ messageId: event.messageId, reason }];
+  });
+}
+
 /** Stores validated events and counts them: the one path of the API, pixels, the snippet and webhooks. */
-export async function recordEvents(services: Services, events: TrackedEvent[]): Promise<IngestResult> {
+export async function recordEvents(services: Services, events: TrackedEvent[]): Promise<RecordResult> {
   const { deps, keyer, counters } = services;
   const { config } = deps;
   const ingestDeps = { store: deps.store, keyer, consentCategories: config.consentCategories, ...(config.optOutTrait ? { optOutTrait: config.optOutTrait } : {}) };
-  const result = await ingestEvents(ingestDeps, events, deps.clock.now());
+  const result = { ...(await ingestEvents(ingestDeps, events, deps.clock.now())), ignored: [] as IgnoredEvent[] };
   counters.add('events.accepted', events.length);
+  result.ignored = ignoredEvents(events, result.applied);
+  if (result.ignored.length > 0) counters.add('events.ignored', result.ignored.length);
   if (result.duplicates.length > 0) counters.add('events.duplicate', result.duplicates.length);
   if (result.dropped.length > 0) counters.add('events.suppressed', result.dropped.length);
   return result;
@@ -70,11 +92,15 @@ export async function recordEvents(services: Services, events: TrackedEvent[]): 
  * sender. A batch's answer also lists the items it did not store
  * (`rejected`: index, path, reason), with 200 for the ones it did.
  */
-export function ingestAnswer(c: AppContext, result: IngestResult, rejected?: readonly RejectedEvent[]): Response {
+export function ingestAnswer(c: AppContext, result: RecordResult, rejected?: readonly RejectedEvent[]): Response {
   if (rejected !== undefined && rejected.length > 0) c.get('services').counters.add('events.rejected', rejected.length);
+  const { ignored } = result;
   return c.json({
     success: true,
-    applied: result.applied.length,
+    // Applied and changed something; `ignored` were new but opentime could keep nothing from them.
+    applied: result.applied.length - ignored.length,
+    ignored: ignored.length,
+    ...(ignored.length > 0 ? { ignoredEvents: ignored } : {}),
     duplicates: result.duplicates.length,
     dropped: result.dropped.length,
     ...(rejected === undefined ? {} : { rejected }),

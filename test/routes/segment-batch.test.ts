@@ -64,7 +64,7 @@ describe('POST /v1/batch with bad items', () => {
 
   it('answers a clean batch with an empty rejected list', async () => {
     const response = await app.send('batch', { batch: [{ type: 'track', userId: 'u2', event: 'Product Viewed', properties: { product_id: 'a' } }] });
-    expect(await response.json()).toEqual({ success: true, applied: 1, duplicates: 0, dropped: 0, rejected: [] });
+    expect(await response.json()).toEqual({ success: true, applied: 1, ignored: 0, duplicates: 0, dropped: 0, rejected: [] });
   });
 
   it('keeps 400 for a body that is not JSON or not a batch', async () => {

@@ -1,4 +1,5 @@
 import { AppError } from '../errors.ts';
+import { specEvent } from '../profiles/ecommerce.ts';
 import { describeProblems, problemsFrom, type Problem } from '../validation.ts';
 import { EVENT_MAX_BYTES, FUTURE_TOLERANCE_MS, MESSAGE_ID_MAX_CHARS } from './limits.ts';
 import { EVENT_TYPES, batchEnvelopeSchema, schemaByType, type EventType, type SegmentPayload } from './segment.ts';
@@ -119,7 +120,7 @@ export function normalizeEvent(
   };
   if (payload.userId !== undefined) event.userId = payload.userId;
   if (payload.anonymousId !== undefined) event.anonymousId = payload.anonymousId;
-  if (payload.type === 'track') event.event = payload.event;
+  if (payload.type === 'track') Object.assign(event, specEvent(payload.event, payload.properties));
   if ((payload.type === 'page' || payload.type === 'screen') && payload.name) event.event = payload.name;
   if (payload.type === 'alias') event.previousId = payload.previousId;
   return event;
