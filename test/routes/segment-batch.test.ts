@@ -1,4 +1,5 @@
 import { Analytics } from '@segment/analytics-node';
+import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WRITE_KEY, createTestApp, type TestApp } from '../helpers/app.ts';
 
@@ -106,6 +107,30 @@ describe('POST /v1/import', () => {
   it('needs the write key like every other endpoint', async () => {
     const response = await app.request('/v1/import', { method: 'POST', body: JSON.stringify({ batch: [{ type: 'track', userId: 'x', event: 'A' }] }) });
     expect(response.status).toBe(401);
+  });
+});
+
+describe("POST /v1/webhooks/segment with a batch", () => {
+  it('stores the valid events of a delivery and lists the bad one', async () => {
+    const secret = 'segment-shared-secret-0123';
+    const hooked = await createTestApp({ config: { webhookSecrets: [secret] } });
+    try {
+      const body = JSON.stringify([
+        { type: 'track', userId: 'wh-1', event: 'Product Added', properties: { product_id: 'w' }, messageId: 'w1', timestamp: new Date(hooked.clock.now()).toISOString() },
+        { type: 'track', event: 'No id', messageId: 'w2' },
+      ]);
+      const response = await hooked.request('/v1/webhooks/segment', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-signature': createHmac('sha1', secret).update(body).digest('hex') },
+        body,
+      });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ applied: 1, rejected: [{ index: 1, path: 'batch[1].userId', messageId: 'w2' }] });
+      const profile = await (await hooked.admin('GET', '/v1/profiles/wh-1')).json();
+      expect(profile.profile.cart[0].id).toBe('w');
+    } finally {
+      await hooked.close();
+    }
   });
 });
 
