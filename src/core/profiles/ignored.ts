@@ -1,7 +1,7 @@
+import { field } from '../events/mapping.ts';
 import type { TrackedEvent } from '../events/normalize.ts';
 import { looksLikeEmail } from '../subjects.ts';
 import { ECOMMERCE_EVENTS, ecommerceEvent, eventItems, type EcommerceEvent } from './ecommerce.ts';
-import { field } from '../events/mapping.ts';
 import { storableTraits } from './traits.ts';
 
 /**
@@ -18,14 +18,24 @@ import { storableTraits } from './traits.ts';
  * any event), page and screen calls mark a visit, and an event that
  * carries consent has been applied.
  */
-const NEEDS: Partial<Record<EcommerceEvent, { has(props: Record<string, unknown>): boolean; expected: string }>> = {
-  productViewed: { has: (p) => eventItems(p).length > 0, expected: 'properties.product_id or sku (or products[])' },
-  productClicked: { has: (p) => eventItems(p).length > 0, expected: 'properties.product_id or sku (or products[])' },
-  productAdded: { has: (p) => eventItems(p).length > 0, expected: 'properties.product_id or sku (or products[])' },
-  productRemoved: { has: (p) => eventItems(p).length > 0, expected: 'properties.product_id or sku (or products[])' },
-  productsSearched: { has: (p) => nonEmptyString(field(p, 'query')), expected: 'properties.query' },
-  productListViewed: { has: (p) => nonEmptyString(field(p, 'category')), expected: 'properties.category' },
-  productListFiltered: { has: (p) => nonEmptyString(field(p, 'category')), expected: 'properties.category' },
+interface Need {
+  /** What the event is for, in the reason: "names no product". */
+  what: string;
+  expected: string;
+  has(props: Record<string, unknown>): boolean;
+}
+
+const PRODUCT: Need = { what: 'product', expected: 'properties.product_id or sku (or products[])', has: (p) => eventItems(p).length > 0 };
+const CATEGORY: Need = { what: 'category', expected: 'properties.category', has: (p) => nonEmptyString(field(p, 'category')) };
+
+const NEEDS: Partial<Record<EcommerceEvent, Need>> = {
+  productViewed: PRODUCT,
+  productClicked: PRODUCT,
+  productAdded: PRODUCT,
+  productRemoved: PRODUCT,
+  productsSearched: { what: 'query', expected: 'properties.query', has: (p) => nonEmptyString(field(p, 'query')) },
+  productListViewed: CATEGORY,
+  productListFiltered: CATEGORY,
 };
 
 function nonEmptyString(value: unknown): boolean {
@@ -39,7 +49,7 @@ export function ignoredReason(event: TrackedEvent): string | undefined {
     const kind = ecommerceEvent(event.event);
     const need = kind === undefined ? undefined : NEEDS[kind];
     if (kind === undefined || need === undefined || need.has(event.properties)) return undefined;
-    return `${ECOMMERCE_EVENTS[kind]} names no ${kind === 'productsSearched' ? 'query' : kind.startsWith('productList') ? 'category' : 'product'}: expected ${need.expected}`;
+    return `${ECOMMERCE_EVENTS[kind]} names no ${need.what}: expected ${need.expected}`;
   }
   if (event.type === 'identify') {
     const links = event.userId !== undefined && (event.anonymousId !== undefined || (typeof event.traits.email === 'string' && looksLikeEmail(event.traits.email)));

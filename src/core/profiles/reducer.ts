@@ -1,8 +1,8 @@
+import { field } from '../events/mapping.ts';
 import type { TrackedEvent } from '../events/normalize.ts';
 import { ECOMMERCE_EVENTS, ecommerceEvent, eventItems, eventOrderId, eventProducts, type EventProduct } from './ecommerce.ts';
 import { ignoredReason } from './ignored.ts';
 import { storableTraits } from './traits.ts';
-import { field } from '../events/mapping.ts';
 import { PROFILE_LIMITS, emptyProfile, latestById, type CartLine, type Profile } from './profile.ts';
 
 /**
