@@ -115,12 +115,15 @@ export function eventRoutes(): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
 
   for (const type of SINGLE) {
-    routes.post(`/v1/${type}`, async (c) => {
+    const single = async (c: AppContext) => {
       const receivedAt = c.get('services').deps.clock.now();
       const body = await readJsonBody(c.req.raw, EVENT_MAX_BYTES, 'event');
       authorize(c, body);
       return ingest(c, [normalizeEvent(body, type, receivedAt)]);
-    });
+    };
+    routes.post(`/v1/${type}`, single);
+    // analytics.js (Segment's browser library) posts each type to its initial: /v1/t, /v1/i, /v1/p, /v1/s, /v1/g, /v1/a.
+    routes.post(`/v1/${type.charAt(0)}`, single);
   }
 
   const batch = async (c: AppContext) => {
@@ -131,8 +134,9 @@ export function eventRoutes(): Hono<AppEnv> {
     return ingestAnswer(c, await recordEvents(c.get('services'), events), rejected);
   };
   routes.post('/v1/batch', batch);
-  // Segment's import endpoint, the default path of analytics-ruby: the same batch.
+  // Segment's import endpoint, the default path of analytics-ruby, and analytics.js's batching path: the same batch.
   routes.post('/v1/import', batch);
+  routes.post('/v1/b', batch);
 
   return routes;
 }

@@ -156,3 +156,38 @@ describe('the real @segment/analytics-node client', () => {
     expect(profile.cart[0].id).toBe('second');
   });
 });
+
+describe("analytics.js's paths", () => {
+  const SHOP = 'https://shop.example.com';
+  const BROWSER_KEY = 'test-browser-key-0123456789';
+
+  it('takes /v1/t, /v1/i, /v1/p, /v1/s, /v1/g, /v1/a and the batch at /v1/b, as text/plain from an allowed origin', async () => {
+    const browser = await createTestApp({ config: { browserKeys: [BROWSER_KEY], corsOrigins: [SHOP] } });
+    try {
+      // analytics.js sends text/plain (no preflight), the write key in the body.
+      const post = (path: string, body: unknown) =>
+        browser.request(path, { method: 'POST', headers: { 'content-type': 'text/plain', origin: SHOP }, body: JSON.stringify({ writeKey: BROWSER_KEY, anonymousId: 'ajs-1', ...(body as object) }) });
+      for (const [path, body] of [
+        ['/v1/t', { type: 'track', event: 'Product Viewed', properties: { product_id: 'ajs-viewed' } }],
+        ['/v1/p', { type: 'page', name: 'Home' }],
+        ['/v1/s', { type: 'screen', name: 'Home' }],
+        ['/v1/i', { type: 'identify', traits: { plan: 'gold' } }],
+        ['/v1/g', { type: 'group', groupId: 'g-1' }],
+      ] as const) {
+        const response = await post(path, body);
+        expect(response.status, path).toBe(200);
+        expect(response.headers.get('access-control-allow-origin'), path).toBe(SHOP);
+      }
+      const batch = await post('/v1/b', { batch: [{ type: 'track', anonymousId: 'ajs-1', event: 'Product Added', properties: { product_id: 'ajs-added' } }] });
+      expect(await batch.json()).toMatchObject({ applied: 1, rejected: [] });
+      const profile = await browser.deps.store.getProfile('a:ajs-1');
+      expect(profile?.viewed[0]?.id).toBe('ajs-viewed');
+      expect(profile?.cart[0]?.id).toBe('ajs-added');
+      expect(profile?.traits).toEqual({ plan: 'gold' });
+      const alias = await browser.request('/v1/a', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ writeKey: WRITE_KEY, type: 'alias', previousId: 'ajs-old', userId: 'ajs-new' }) });
+      expect(alias.status).toBe(200);
+    } finally {
+      await browser.close();
+    }
+  });
+});
