@@ -62,14 +62,13 @@ export interface IgnoredEvent {
 
 export type RecordResult = IngestResult & { ignored: IgnoredEvent[] };
 
-/** The applied events that changed nothing, each with why, in the order sent. */
+/** The applied events that changed nothing, each with why, in the order sent (of a repeated messageId, the first was applied). */
 function ignoredEvents(events: readonly TrackedEvent[], applied: readonly string[]): IgnoredEvent[] {
   const fresh = new Set(applied);
   return events.flatMap((event) => {
-    const reason = fresh.has(event.messageId) ? ignoredReason(event) : undefined;
-    if (reason === undefined) return [];
-    fresh.delete(event.messageId);
-    return [{ messageId: event.messageId, reason }];
+    if (!fresh.delete(event.messageId)) return [];
+    const reason = ignoredReason(event);
+    return reason === undefined ? [] : [{ messageId: event.messageId, reason }];
   });
 }
 
@@ -78,9 +77,9 @@ export async function recordEvents(services: Services, events: TrackedEvent[]): 
   const { deps, keyer, counters } = services;
   const { config } = deps;
   const ingestDeps = { store: deps.store, keyer, consentCategories: config.consentCategories, ...(config.optOutTrait ? { optOutTrait: config.optOutTrait } : {}) };
-  const result = { ...(await ingestEvents(ingestDeps, events, deps.clock.now())), ignored: [] as IgnoredEvent[] };
+  const ingested = await ingestEvents(ingestDeps, events, deps.clock.now());
+  const result: RecordResult = { ...ingested, ignored: ignoredEvents(events, ingested.applied) };
   counters.add('events.accepted', events.length);
-  result.ignored = ignoredEvents(events, result.applied);
   if (result.ignored.length > 0) counters.add('events.ignored', result.ignored.length);
   if (result.duplicates.length > 0) counters.add('events.duplicate', result.duplicates.length);
   if (result.dropped.length > 0) counters.add('events.suppressed', result.dropped.length);
