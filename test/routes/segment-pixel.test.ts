@@ -50,6 +50,13 @@ describe('GET /v1/pixel/<type>', () => {
     expect((await profileOf('px-new')).cart[0].id).toBe('moved');
   });
 
+  it("reads standard base64 pasted into the URL unescaped, whose '+' arrives as a space", async () => {
+    const encoded = data({ writeKey: WRITE_KEY, userId: 'px-plus', event: 'Product Viewed', properties: { product_id: 'p>>>', note: '>>>?' } });
+    expect(encoded).toContain('+');
+    await expectPixel(await app.request(`/v1/pixel/track?data=${encoded}`));
+    expect((await profileOf('px-plus')).viewed[0].id).toBe('p>>>');
+  });
+
   it('takes flat parameters too (traits.<name> for identify)', async () => {
     const query = new URLSearchParams({ writeKey: WRITE_KEY, userId: 'px-3', 'traits.plan': 'silver' });
     await expectPixel(await app.request(`/v1/pixel/identify?${query}`));

@@ -38,7 +38,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function decodeData(value: string): Record<string, unknown> {
   let parsed: unknown;
   try {
-    const base64 = value.replace(/\s+/g, '').replace(/-/g, '+').replace(/_/g, '/');
+    // A `+` written into a URL unescaped (Segment's own examples do) reaches us as a space: base64 has no spaces.
+    const base64 = value.replace(/ /g, '+').replace(/[\r\n\t]/g, '').replace(/-/g, '+').replace(/_/g, '/');
     const binary = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
     parsed = parseJsonText(new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0))), 'data');
   } catch {
