@@ -132,10 +132,8 @@ export function eventRoutes(): Hono<AppEnv> {
     const { events, rejected } = normalizeBatch(body, receivedAt);
     return ingestAnswer(c, await recordEvents(c.get('services'), events), rejected);
   };
-  routes.post('/v1/batch', batch);
-  // Segment's import endpoint, the default path of analytics-ruby, and analytics.js's batching path: the same batch.
-  routes.post('/v1/import', batch);
-  routes.post('/v1/b', batch);
+  // Segment's import endpoint (analytics-ruby's default path; analytics-java's, with a slash) and analytics.js's batching path: the same batch.
+  for (const path of ['/v1/batch', '/v1/import', '/v1/import/', '/v1/b']) routes.post(path, batch);
 
   return routes;
 }

@@ -104,6 +104,12 @@ describe('POST /v1/import', () => {
     expect(profile.traits).toEqual({ plan: 'gold' });
   });
 
+  it("takes analytics-java's path, /v1/import/ with a slash", async () => {
+    const response = await app.send('import/', { batch: [{ type: 'track', userId: 'java-1', event: 'Product Viewed', properties: { product_id: 'j' } }], context: { library: { name: 'analytics-java' } } });
+    expect(response.status).toBe(200);
+    expect((await profileOf('java-1')).viewed[0].id).toBe('j');
+  });
+
   it('needs the write key like every other endpoint', async () => {
     const response = await app.request('/v1/import', { method: 'POST', body: JSON.stringify({ batch: [{ type: 'track', userId: 'x', event: 'A' }] }) });
     expect(response.status).toBe(401);
