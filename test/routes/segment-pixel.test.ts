@@ -91,6 +91,14 @@ describe('GET /v1/pixel/<type>', () => {
     expect((await app.deps.store.getProfile('a:px-anon'))?.viewed[0]?.id).toBe('seen');
   });
 
+  it("refuses the browser key from another site's script, as the API does, still with a 200 GIF", async () => {
+    const url = `/v1/pixel/track?data=${encodeURIComponent(data({ writeKey: BROWSER_KEY, anonymousId: 'px-evil', event: 'Product Viewed', properties: { product_id: 'x' } }))}`;
+    const response = await app.request(url, { headers: { origin: 'https://evil.example' } });
+    await expectPixel(response);
+    expect(response.headers.get('x-opentime-error')).toBe('ORIGIN_NOT_ALLOWED');
+    expect(await app.deps.store.getProfile('a:px-evil')).toBeUndefined();
+  });
+
   it('records nothing for HEAD, a prefetch', async () => {
     const response = await app.request(`/v1/pixel/track?data=${encodeURIComponent(data({ writeKey: WRITE_KEY, userId: 'px-6', event: 'Product Viewed', properties: { product_id: 'x' } }))}`, { method: 'HEAD' });
     expect(response.status).toBe(200);
