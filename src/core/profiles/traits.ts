@@ -5,7 +5,7 @@ import { PROFILE_LIMITS, type Profile } from './profile.ts';
  * people, so contact data is never stored, whatever a sender calls it:
  *
  * 1. Contact keys of Segment's identify spec and their usual spellings
- *    (`email`, `phone`, `name`, `firstName`, `lastName`, `username`,
+ *    (`email`, `phone`, `name`, `firstName`, `lastName`, `username`, `website`,
  *    `address`, `birthday`, …), compared without case, separators or a
  *    leading `$` (Klaviyo's `$email`): `first_name`, `First Name`,
  *    `FIRSTNAME` and `$first_name` are one key.
@@ -23,7 +23,7 @@ import { PROFILE_LIMITS, type Profile } from './profile.ts';
 /** Canonical forms (lower case, letters and digits only). */
 const CONTACT_KEYS = new Set([
   // Segment's identify spec.
-  'email', 'phone', 'name', 'firstname', 'lastname', 'username', 'address', 'birthday', 'avatar',
+  'email', 'phone', 'name', 'firstname', 'lastname', 'username', 'address', 'birthday', 'avatar', 'website',
   // Their usual spellings elsewhere (Klaviyo, Mailchimp, HubSpot, forms).
   'emailaddress', 'useremail', 'mail', 'phonenumber', 'mobile', 'mobilephone', 'mobilenumber', 'cellphone', 'telephone', 'tel',
   'fullname', 'displayname', 'givenname', 'familyname', 'surname', 'middlename', 'fname', 'lname',

@@ -5,7 +5,7 @@ describe('storableTraits: contact data is never kept', () => {
   it("drops the contact keys of Segment's identify spec", () => {
     const traits = {
       email: 'a@example.com', phone: '555', name: 'Jane Doe', firstName: 'Jane', lastName: 'Doe', username: 'jdoe',
-      address: '1 Main St', birthday: '1990-01-01', avatar: 'https://example.com/me.png', plan: 'gold',
+      address: '1 Main St', birthday: '1990-01-01', avatar: 'https://example.com/me.png', website: 'https://jane.example.com', plan: 'gold',
     };
     expect(storableTraits(traits)).toEqual({ plan: 'gold' });
   });
