@@ -62,8 +62,13 @@ export interface IgnoredEvent {
 
 export type RecordResult = IngestResult & { ignored: IgnoredEvent[] };
 
-/** The applied events that changed nothing, each with why, in the order sent (of a repeated messageId, the first was applied). */
-function ignoredEvents(events: readonly TrackedEvent[], applied: readonly string[]): IgnoredEvent[] {
+/**
+ * Of the events whose messageIds are given (those applied), the ones that
+ * changed nothing, each with why, in the order sent; of a repeated
+ * messageId the first counts. Judged from the event alone, never from the
+ * store, so it says nothing about a subject's suppression.
+ */
+export function ignoredEvents(events: readonly TrackedEvent[], applied: readonly string[]): IgnoredEvent[] {
   const fresh = new Set(applied);
   return events.flatMap((event) => {
     if (!fresh.delete(event.messageId)) return [];
