@@ -4,6 +4,7 @@ import { AppError, describeError, isAppError } from '../core/errors.ts';
 import { SUBJECT_ID_MAX_CHARS } from '../core/events/limits.ts';
 import { normalizeEvent } from '../core/events/normalize.ts';
 import { TRANSPARENT_GIF, pixelPayload } from '../core/events/pixel.ts';
+import { EVENT_TYPES, type EventType } from '../core/events/segment.ts';
 import { webhookEvents } from '../core/events/webhook.ts';
 import { parseJsonText, readBytes } from '../core/http/body.ts';
 import { verifySignature } from '../core/http/signature.ts';
@@ -50,13 +51,13 @@ function headerSafe(text: string): string {
  * with the status the API would give and the code and message in headers,
  * so the mistake is visible in the network panel and in monitoring.
  */
-function pixelError(c: AppContext, error: unknown): Response {
+function pixelError(c: AppContext, error: unknown, status?: number): Response {
   const appError = isAppError(error) ? error : new AppError('INTERNAL', 500, 'internal error', { cause: error });
   c.set('errorCode', appError.code);
   if (appError.status >= 500) c.get('services').deps.logger.error('pixel failed', { code: appError.code, error: describeError(error) });
   const headers: Record<string, string> = { 'x-opentime-error': appError.code, 'x-opentime-error-message': headerSafe(appError.message) };
   if (appError.retryAfterSeconds !== undefined) headers['Retry-After'] = String(appError.retryAfterSeconds);
-  return gif(appError.status, headers);
+  return gif(status ?? appError.status, headers);
 }
 
 /** Email Opened for a person's open; the messageId makes a re-open of the same email within a day count once. */
@@ -102,6 +103,32 @@ export function collectRoutes(): Hono<AppEnv> {
       return gif(200);
     } catch (error) {
       return pixelError(c, error);
+    }
+  });
+
+  /**
+   * Segment's pixel API, `/v1/pixel/<type>?data=<base64 JSON>` for every
+   * type. Like Segment's it always answers 200 with the GIF, whatever went
+   * wrong (an <img> cannot retry or read an answer, and a page or an email
+   * must never show a broken image); what went wrong is in the same
+   * headers as /v1/p.gif's. The write key is the one in the JSON.
+   */
+  routes.get('/v1/pixel/:type', async (c) => {
+    if (c.req.method === 'HEAD') return gif(200);
+    const services = c.get('services');
+    const receivedAt = services.deps.clock.now();
+    try {
+      const type = c.req.param('type').replace(/\.gif$/i, '');
+      if (!(EVENT_TYPES as readonly string[]).includes(type)) {
+        throw new AppError('NOT_FOUND', 404, `expected /v1/pixel/<${EVENT_TYPES.join('|')}>`);
+      }
+      const payload = pixelPayload(new URL(c.req.url).searchParams);
+      const credential = authorizeKey(c, typeof payload.writeKey === 'string' ? payload.writeKey : undefined);
+      await recordEvents(services, [normalizeEvent(payload, type as EventType, receivedAt)], { credential });
+      services.counters.add('pixel.events');
+      return gif(200);
+    } catch (error) {
+      return pixelError(c, error, 200);
     }
   });
 
@@ -157,10 +184,10 @@ export function collectRoutes(): Hono<AppEnv> {
     }
     // One allowance for the destination, spent only by deliveries that carry its signature.
     limitApiKey(c, 'webhook');
-    const events = webhookEvents(parseJsonText(new TextDecoder().decode(bytes), 'webhook body'), receivedAt);
-    const result = await recordEvents(services, events, { credential: 'server', batch: events.length > 1 });
+    const { events, rejected, indexes } = webhookEvents(parseJsonText(new TextDecoder().decode(bytes), 'webhook body'), receivedAt);
+    const result = await recordEvents(services, events, { credential: 'server', ...(indexes ? { batchIndexes: indexes } : {}) });
     services.counters.add('webhook.events', events.length);
-    return ingestAnswer(c, result);
+    return ingestAnswer(c, result, { rejected });
   });
 
   return routes;

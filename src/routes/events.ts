@@ -2,8 +2,9 @@ import { Hono } from 'hono';
 import { AppError } from '../core/errors.ts';
 import type { Credential } from '../core/events/credential.ts';
 import { ingestEvents, type IngestOptions, type IngestResult } from '../core/events/ingest.ts';
+import { ignoredReason } from '../core/profiles/ignored.ts';
 import { BATCH_MAX_BYTES, EVENT_MAX_BYTES } from '../core/events/limits.ts';
-import { normalizeBatch, normalizeEvent, type TrackedEvent } from '../core/events/normalize.ts';
+import { normalizeBatch, normalizeEvent, type RejectedEvent, type TrackedEvent } from '../core/events/normalize.ts';
 import type { EventType } from '../core/events/segment.ts';
 import { basicUsername, matchesAny } from '../core/http/auth.ts';
 import { readJsonBody } from '../core/http/body.ts';
@@ -61,8 +62,31 @@ function authorize(c: AppContext, body: unknown): Credential {
   return authorizeKey(c, basicUsername(c.req.header('authorization')) ?? bodyWriteKey(body));
 }
 
+/** An applied event from which opentime could keep nothing (profiles/ignored.ts), and why. */
+export interface IgnoredEvent {
+  messageId: string;
+  reason: string;
+}
+
+export type RecordResult = IngestResult & { ignored: IgnoredEvent[] };
+
+/**
+ * Of the events whose messageIds are given (those applied), the ones that
+ * changed nothing, each with why, in the order sent; of a repeated
+ * messageId the first counts. Judged from the event alone, never from the
+ * store, so it says nothing about a subject's suppression.
+ */
+export function ignoredEvents(events: readonly TrackedEvent[], applied: readonly string[]): IgnoredEvent[] {
+  const fresh = new Set(applied);
+  return events.flatMap((event) => {
+    if (!fresh.delete(event.messageId)) return [];
+    const reason = ignoredReason(event);
+    return reason === undefined ? [] : [{ messageId: event.messageId, reason }];
+  });
+}
+
 /** Stores validated events and counts them: the one path of the API, pixels, the snippet and webhooks. */
-export async function recordEvents(services: Services, events: TrackedEvent[], options: IngestOptions = {}): Promise<IngestResult> {
+export async function recordEvents(services: Services, events: TrackedEvent[], options: IngestOptions = {}): Promise<RecordResult> {
   const { deps, keyer, counters } = services;
   const { config } = deps;
   const ingestDeps = {
@@ -72,48 +96,75 @@ export async function recordEvents(services: Services, events: TrackedEvent[], o
     ...(config.optOutTrait ? { optOutTrait: config.optOutTrait } : {}),
     ...(config.identitySecret ? { identitySecret: config.identitySecret } : {}),
   };
-  const result = await ingestEvents(ingestDeps, events, deps.clock.now(), options);
+  const ingested = await ingestEvents(ingestDeps, events, deps.clock.now(), options);
+  // The browser key's answer may not depend on the store (see ingestAnswer): its ignored events are judged over every accepted event.
+  const judged = options.credential === 'browser' ? events.map((e) => e.messageId) : ingested.applied;
+  const result: RecordResult = { ...ingested, ignored: ignoredEvents(events, judged) };
   counters.add('events.accepted', events.length);
+  if (result.ignored.length > 0) counters.add('events.ignored', result.ignored.length);
   if (result.duplicates.length > 0) counters.add('events.duplicate', result.duplicates.length);
   if (result.dropped.length > 0) counters.add('events.suppressed', result.dropped.length);
   return result;
 }
 
 /**
- * Segment answers {"success": true}; the counts help when debugging a sender.
+/**
+ * Segment answers {"success": true}; the counts help when debugging a
+ * sender. A batch's answer also lists the items it did not store
+ * (`rejected`: index, path, reason), with 200 for the ones it did.
+ *
  * The browser key is public, so its answer has the same shape and counts
  * whether or not a subject is suppressed (suppressed events skip dedupe, so
- * duplicates would tell too): every accepted event counts as applied.
+ * duplicates would tell too): every accepted event counts as applied, and
+ * `ignored` and `rejected` are judged from the events alone.
  */
-export function ingestAnswer(c: AppContext, result: IngestResult, credential: Credential = 'server'): Response {
-  if (credential === 'browser') {
-    return c.json({ success: true, applied: result.applied.length + result.duplicates.length + result.dropped.length, duplicates: 0, dropped: 0 });
-  }
-  return c.json({ success: true, applied: result.applied.length, duplicates: result.duplicates.length, dropped: result.dropped.length });
+export function ingestAnswer(c: AppContext, result: RecordResult, options: { credential?: Credential; rejected?: readonly RejectedEvent[] } = {}): Response {
+  const { rejected } = options;
+  if (rejected !== undefined && rejected.length > 0) c.get('services').counters.add('events.rejected', rejected.length);
+  const { ignored } = result;
+  const browser = options.credential === 'browser';
+  const accepted = browser ? result.applied.length + result.duplicates.length + result.dropped.length : result.applied.length;
+  return c.json({
+    success: true,
+    // Applied and changed something; `ignored` were new but opentime could keep nothing from them.
+    applied: accepted - ignored.length,
+    ignored: ignored.length,
+    ...(ignored.length > 0 ? { ignoredEvents: ignored } : {}),
+    duplicates: browser ? 0 : result.duplicates.length,
+    dropped: browser ? 0 : result.dropped.length,
+    ...(rejected === undefined ? {} : { rejected }),
+  });
 }
 
-async function ingest(c: AppContext, events: TrackedEvent[], credential: Credential, batch: boolean) {
-  return ingestAnswer(c, await recordEvents(c.get('services'), events, { credential, batch }), credential);
+async function ingest(c: AppContext, events: TrackedEvent[], credential: Credential) {
+  return ingestAnswer(c, await recordEvents(c.get('services'), events, { credential }), { credential });
 }
 
 export function eventRoutes(): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
 
   for (const type of SINGLE) {
-    routes.post(`/v1/${type}`, async (c) => {
+    const single = async (c: AppContext) => {
       const receivedAt = c.get('services').deps.clock.now();
       const body = await readJsonBody(c.req.raw, EVENT_MAX_BYTES, 'event');
       const credential = authorize(c, body);
-      return ingest(c, [normalizeEvent(body, type, receivedAt)], credential, false);
-    });
+      return ingest(c, [normalizeEvent(body, type, receivedAt)], credential);
+    };
+    routes.post(`/v1/${type}`, single);
+    // analytics.js (Segment's browser library) posts each type to its initial: /v1/t, /v1/i, /v1/p, /v1/s, /v1/g, /v1/a.
+    routes.post(`/v1/${type.charAt(0)}`, single);
   }
 
-  routes.post('/v1/batch', async (c) => {
+  const batch = async (c: AppContext) => {
     const receivedAt = c.get('services').deps.clock.now();
     const body = await readJsonBody(c.req.raw, BATCH_MAX_BYTES, 'batch');
     const credential = authorize(c, body);
-    return ingest(c, normalizeBatch(body, receivedAt).events, credential, true);
-  });
+    const { events, rejected, indexes } = normalizeBatch(body, receivedAt);
+    const result = await recordEvents(c.get('services'), events, { credential, batchIndexes: indexes });
+    return ingestAnswer(c, result, { credential, rejected });
+  };
+  // Segment's import endpoint (analytics-ruby's default path; analytics-java's, with a slash) and analytics.js's batching path: the same batch.
+  for (const path of ['/v1/batch', '/v1/import', '/v1/import/', '/v1/b']) routes.post(path, batch);
 
   return routes;
 }

@@ -371,8 +371,9 @@ async function forgottenMessageIds(): Promise<number> {
         body: JSON.stringify({ batch: slice.map((e) => e.payload) }),
       });
       if (response.status === 200) {
-        const answer = (await response.json()) as { applied: number; duplicates: number };
-        forgotten += answer.applied;
+        // Applied or ignored, it was new to opentime: forgotten.
+        const answer = (await response.json()) as { applied: number; ignored?: number; duplicates: number };
+        forgotten += answer.applied + (answer.ignored ?? 0);
         break;
       }
       if (attempt > 20) throw new Error(`re-sending acknowledged events: ${response.status}`);

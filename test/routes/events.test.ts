@@ -62,7 +62,7 @@ describe('POST /v1/track, identify, page, batch', () => {
     expect((await errorOf(noEvent)).details?.[0]).toEqual({ path: 'event', message: 'is required (expected string)' });
   });
 
-  it('names the batch item that is wrong', async () => {
+  it('names the batch item that is wrong and stores the others', async () => {
     const response = await app.send('batch', {
       batch: [
         { type: 'track', userId: 'u1', event: 'Product Viewed', properties: { product_id: 'a' } },
@@ -70,18 +70,16 @@ describe('POST /v1/track, identify, page, batch', () => {
         { type: 'bogus', userId: 'u1' },
       ],
     });
-    expect(response.status).toBe(400);
-    const error = await errorOf(response);
-    expect(error.details?.[0]?.path).toBe('batch[1].timestamp');
-    expect(error.message).toContain('batch[1].timestamp');
-    // Nothing of a refused batch is stored.
-    expect(await profileOf('u1')).toBeUndefined();
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body.rejected.map((r: { path: string }) => r.path)).toEqual(['batch[1].timestamp', 'batch[2].type']);
+    expect((await profileOf('u1')).viewed.map((v: { id: string }) => v.id)).toEqual(['a']);
   });
 
-  it('refuses a batch item without a type, naming it', async () => {
+  it('rejects a batch item without a type, naming it', async () => {
     const response = await app.send('batch', { batch: [{ userId: 'u1', event: 'X' }] });
-    expect(response.status).toBe(400);
-    expect((await errorOf(response)).details?.[0]?.path).toBe('batch[0].type');
+    expect(response.status).toBe(200);
+    expect((await response.json()).rejected[0].path).toBe('batch[0].type');
   });
 
   it('refuses an event over 32 KB with 413 and a batch over 500 KB with 413', async () => {
@@ -96,15 +94,17 @@ describe('POST /v1/track, identify, page, batch', () => {
     expect((await errorOf(batch)).message).toMatch(/limit is 500 KB/);
   });
 
-  it('refuses one oversized event inside a batch with 400 naming it', async () => {
+  it('rejects one oversized event inside a batch, naming it, and keeps the other', async () => {
     const response = await app.send('batch', {
       batch: [
         { type: 'track', userId: 'u1', event: 'Ok' },
         { type: 'track', userId: 'u1', event: 'Big', properties: { big: 'x'.repeat(40 * 1024) } },
       ],
     });
-    expect(response.status).toBe(400);
-    expect((await errorOf(response)).message).toMatch(/batch\[1\] is \d+ KB; the limit is 32 KB/);
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body.applied).toBe(1);
+    expect(body.rejected).toEqual([{ index: 1, path: 'batch[1]', reason: expect.stringMatching(/^is \d+ KB; the limit is 32 KB per event$/) }]);
   });
 
   it('accepts a gzip body, as Segment senders may send', async () => {

@@ -67,6 +67,19 @@ describe('the browser key never moves or merges a known identity', () => {
     expect(await app.deps.store.getProfile('a:anon-b')).toBeUndefined();
   });
 
+  it('names the alias by its place in the batch sent, though an invalid item before it was set aside', async () => {
+    const response = await browser(app, 'batch', {
+      batch: [
+        { type: 'track', anonymousId: 'anon-c' },
+        { type: 'track', anonymousId: 'anon-c', event: 'Product Viewed', properties: { product_id: 'p1' } },
+        { type: 'alias', previousId: 'victim', userId: 'attacker' },
+      ],
+    });
+    expect(response.status).toBe(403);
+    expect((await errorOf(response)).details?.[0]?.path).toBe('batch[2].type');
+    expect(await app.deps.store.getProfile('a:anon-c')).toBeUndefined();
+  });
+
   it('refuses an email trait that would link the victim’s address into the caller, with 403 EMAIL_LINK_NEEDS_WRITE_KEY', async () => {
     await victimWithCart();
     const response = await browser(app, 'identify', { userId: 'attacker', anonymousId: 'attacker-browser', traits: { email: VICTIM_EMAIL } });
@@ -196,7 +209,12 @@ describe('what the browser key learns', () => {
         answers.push({ userId, status: response.status, body: await response.json() });
       }
     }
-    expect(answers.map(({ status, body }) => ({ status, body }))).toEqual(Array(4).fill({ status: 200, body: { success: true, applied: 1, duplicates: 0, dropped: 0 } }));
+    expect(answers.map(({ status, body }) => ({ status, body }))).toEqual(Array(4).fill({ status: 200, body: { success: true, applied: 1, ignored: 0, duplicates: 0, dropped: 0 } }));
+    // An event opentime keeps nothing from is reported as ignored, for a suppressed subject as for any other.
+    for (const userId of ['suppressed-one', 'ordinary-one']) {
+      const response = await browser(app, 'track', { userId, anonymousId: `${userId}-device`, event: 'Product Viewed', properties: {}, messageId: `empty-${userId}` });
+      expect(await response.json()).toEqual({ success: true, applied: 0, ignored: 1, ignoredEvents: [{ messageId: `empty-${userId}`, reason: expect.any(String) }], duplicates: 0, dropped: 0 });
+    }
     // The write key's answer still tells the backend what happened.
     expect(await (await app.send('track', { userId: 'suppressed-one', event: 'X' })).json()).toMatchObject({ dropped: 1 });
   });

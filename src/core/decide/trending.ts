@@ -1,5 +1,5 @@
 import type { TrackedEvent } from '../events/normalize.ts';
-import { ecommerceEvent, eventProduct, eventProducts } from '../profiles/ecommerce.ts';
+import { ecommerceEvent, eventItems, eventProducts } from '../profiles/ecommerce.ts';
 
 /**
  * Trending is a decayed count per product: views, adds and purchases across
@@ -61,16 +61,12 @@ export function trendingIncrements(events: readonly TrackedEvent[]): TrendingInc
   for (const event of events) {
     if (event.type !== 'track') continue;
     switch (ecommerceEvent(event.event)) {
-      case 'productViewed': {
-        const p = eventProduct(event.properties);
-        if (p) add('trending', p.id, p.category, WEIGHTS.view);
+      case 'productViewed':
+        for (const p of eventItems(event.properties)) add('trending', p.id, p.category, WEIGHTS.view);
         break;
-      }
-      case 'productAdded': {
-        const p = eventProduct(event.properties);
-        if (p) add('trending', p.id, p.category, WEIGHTS.cart);
+      case 'productAdded':
+        for (const p of eventItems(event.properties)) add('trending', p.id, p.category, WEIGHTS.cart);
         break;
-      }
       case 'orderCompleted':
         for (const p of eventProducts(event.properties) ?? []) {
           add('trending', p.id, p.category, WEIGHTS.purchase);

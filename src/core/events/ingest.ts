@@ -24,8 +24,8 @@ export interface IngestDeps {
 export interface IngestOptions {
   /** Who sent the events; the browser key gets the stranger's rules (see links.ts). Default: server. */
   credential?: Credential;
-  /** The events came as `/v1/batch` items: error paths name `batch[i]`. */
-  batch?: boolean;
+  /** The events came as `/v1/batch` items, at these positions: error paths name `batch[i]`. */
+  batchIndexes?: readonly number[];
 }
 
 export interface IngestResult extends ApplyResult {
@@ -46,7 +46,8 @@ export const STORE_RETRY_AFTER_SECONDS = 5;
  */
 export async function ingestEvents(deps: IngestDeps, events: readonly TrackedEvent[], now: number, options: IngestOptions = {}): Promise<IngestResult> {
   const credential = options.credential ?? 'server';
-  const pathOf: PathOf = (index, field) => [options.batch ? `batch[${index}]` : '', field ?? ''].filter((part) => part !== '').join('.') || '(root)';
+  const { batchIndexes } = options;
+  const pathOf: PathOf = (index, field) => [batchIndexes ? `batch[${batchIndexes[index] ?? index}]` : '', field ?? ''].filter((part) => part !== '').join('.') || '(root)';
   if (credential === 'browser') await verifyBrowserUsers(deps, events, pathOf);
   try {
     const planned = await planLinks(deps.keyer, events, credential, pathOf);

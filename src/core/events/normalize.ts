@@ -1,6 +1,7 @@
 import { AppError } from '../errors.ts';
+import { specEvent } from '../profiles/ecommerce.ts';
 import { describeProblems, problemsFrom, type Problem } from '../validation.ts';
-import { EVENT_MAX_BYTES, FUTURE_TOLERANCE_MS } from './limits.ts';
+import { EVENT_MAX_BYTES, FUTURE_TOLERANCE_MS, MESSAGE_ID_MAX_CHARS } from './limits.ts';
 import { EVENT_TYPES, batchEnvelopeSchema, schemaByType, type EventType, type SegmentPayload } from './segment.ts';
 
 /** An event after validation: ids as strings, one corrected timestamp, a messageId. */
@@ -69,10 +70,12 @@ export function normalizeEvent(
   }
   const bytes = encoder.encode(JSON.stringify(raw)).length;
   if (bytes > EVENT_MAX_BYTES) {
+    const tooLarge = `is ${Math.ceil(bytes / 1024)} KB; the limit is ${EVENT_MAX_BYTES / 1024} KB per event`;
     throw new AppError(
       path === '' ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED',
       path === '' ? 413 : 400,
-      `${path === '' ? 'event' : path} is ${Math.ceil(bytes / 1024)} KB; the limit is ${EVENT_MAX_BYTES / 1024} KB per event`,
+      `${path === '' ? 'event' : path} ${tooLarge}`,
+      { details: [{ path: path === '' ? '(root)' : path, message: tooLarge }] },
     );
   }
   const declared = (raw as { type?: unknown }).type;
@@ -117,14 +120,46 @@ export function normalizeEvent(
   };
   if (payload.userId !== undefined) event.userId = payload.userId;
   if (payload.anonymousId !== undefined) event.anonymousId = payload.anonymousId;
-  if (payload.type === 'track') event.event = payload.event;
+  if (payload.type === 'track') Object.assign(event, specEvent(payload.event, payload.properties));
   if ((payload.type === 'page' || payload.type === 'screen') && payload.name) event.event = payload.name;
   if (payload.type === 'alias') event.previousId = payload.previousId;
   return event;
 }
 
-/** Validates a /v1/batch body; the first bad item fails the request, naming it. */
-export function normalizeBatch(raw: unknown, receivedAt: number): { events: TrackedEvent[]; writeKey?: string } {
+/** A batch item that was not stored, and why: Segment's answer lists these too. */
+export interface RejectedEvent {
+  /** Its position in `batch`. */
+  index: number;
+  /** The JSON path of the (first) problem, e.g. `batch[3].properties`. */
+  path: string;
+  reason: string;
+  /** The item's own messageId, when it sent one, so the sender can find it. */
+  messageId?: string;
+}
+
+export interface NormalizedBatch {
+  events: TrackedEvent[];
+  /** Each event's position in `batch` (rejected items leave gaps); absent for a single event. */
+  indexes?: number[];
+  rejected: RejectedEvent[];
+  writeKey?: string;
+}
+
+function rejection(item: unknown, index: number, error: AppError): RejectedEvent {
+  const first = Array.isArray(error.details) ? (error.details[0] as Problem | undefined) : undefined;
+  const rejected: RejectedEvent = { index, path: first?.path ?? `batch[${index}]`, reason: first?.message ?? error.message };
+  const messageId = typeof item === 'object' && item !== null ? (item as { messageId?: unknown }).messageId : undefined;
+  if (typeof messageId === 'string' && messageId.length <= MESSAGE_ID_MAX_CHARS) rejected.messageId = messageId;
+  return rejected;
+}
+
+/**
+ * Validates a /v1/batch body. A body that is not a batch fails whole (400);
+ * a bad item is set aside with its index, path and reason, and the others
+ * go on. Segment's libraries never retry a 400, so refusing the whole
+ * batch for one bad item would lose every good event in it.
+ */
+export function normalizeBatch(raw: unknown, receivedAt: number): NormalizedBatch {
   const parsed = batchEnvelopeSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = problemsFrom(parsed.error);
@@ -132,8 +167,16 @@ export function normalizeBatch(raw: unknown, receivedAt: number): { events: Trac
   }
   const envelope: Envelope = { context: parsed.data.context };
   if (parsed.data.sentAt !== undefined) envelope.sentAt = parsed.data.sentAt;
-  const events = parsed.data.batch.map((item, index) => normalizeEvent(item, undefined, receivedAt, envelope, `batch[${index}]`));
-  const result: { events: TrackedEvent[]; writeKey?: string } = { events };
+  const result: NormalizedBatch & { indexes: number[] } = { events: [], indexes: [], rejected: [] };
+  parsed.data.batch.forEach((item, index) => {
+    try {
+      result.events.push(normalizeEvent(item, undefined, receivedAt, envelope, `batch[${index}]`));
+      result.indexes.push(index);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      result.rejected.push(rejection(item, index, error));
+    }
+  });
   if (parsed.data.writeKey !== undefined) result.writeKey = parsed.data.writeKey;
   return result;
 }

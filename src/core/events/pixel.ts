@@ -4,21 +4,22 @@ import { describeProblems, type Problem } from '../validation.ts';
 import { EVENT_MAX_BYTES } from './limits.ts';
 
 /**
- * Tracking pixels: a track event from a URL's query, for places where no
+ * Tracking pixels: an event from a URL's query, for places where no
  * script runs (a no-JS page, a checkout on another platform, AMP). Two
  * shapes, both Segment's pixel API: `data=` with the whole payload as
  * base64 (or URL-encoded) JSON, or flat parameters
  * `writeKey=…&event=…&userId=…&properties.product_id=…` (also
- * `properties=<JSON object>`). Flat values stay strings, as Segment keeps
- * them. The result is a plain payload that goes through the same
- * validation as the API.
+ * `properties=<JSON object>`, and `traits.…` for identify). Flat values
+ * stay strings, as Segment keeps them. The result is a plain payload that
+ * goes through the same validation as the API, for the pixel's type.
  */
 
 /** The transparent 1×1 GIF every pixel answers with (42 bytes). */
 export const TRANSPARENT_GIF: Uint8Array = Uint8Array.from(atob('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7'), (ch) => ch.charCodeAt(0));
 
-const TOP_LEVEL = new Set(['writeKey', 'event', 'userId', 'anonymousId', 'messageId', 'timestamp']);
-const NESTED = new Set(['properties', 'context']);
+/** Every type's own top-level fields; a type's schema ignores the others' (a `name` on a track). */
+const TOP_LEVEL = new Set(['writeKey', 'event', 'userId', 'anonymousId', 'messageId', 'timestamp', 'name', 'category', 'groupId', 'previousId']);
+const NESTED = new Set(['properties', 'context', 'traits']);
 /** `properties.a.b.c`: deeper names are refused rather than building deep objects from a URL. */
 const MAX_DEPTH = 4;
 /** Names that would reach an object's prototype instead of a property. */
@@ -37,7 +38,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function decodeData(value: string): Record<string, unknown> {
   let parsed: unknown;
   try {
-    const base64 = value.replace(/\s+/g, '').replace(/-/g, '+').replace(/_/g, '/');
+    // A `+` written into a URL unescaped (Segment's own examples do) reaches us as a space: base64 has no spaces.
+    const base64 = value.replace(/ /g, '+').replace(/[\r\n\t]/g, '').replace(/-/g, '+').replace(/_/g, '/');
     const binary = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
     parsed = parseJsonText(new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0))), 'data');
   } catch {

@@ -1,4 +1,4 @@
-import { normalizeBatch, normalizeEvent, type TrackedEvent } from './normalize.ts';
+import { normalizeBatch, normalizeEvent, type NormalizedBatch } from './normalize.ts';
 
 /**
  * Events from Segment's Webhooks destination (and Customer.io's, which is
@@ -20,11 +20,12 @@ function senderTime(event: unknown): unknown {
   return rest;
 }
 
-export function webhookEvents(body: unknown, receivedAt: number): TrackedEvent[] {
-  if (Array.isArray(body)) return normalizeBatch({ batch: body.map(senderTime) }, receivedAt).events;
+/** A batch's bad items are set aside (`rejected`) as on /v1/batch; a single bad event is a 400. */
+export function webhookEvents(body: unknown, receivedAt: number): NormalizedBatch {
+  if (Array.isArray(body)) return normalizeBatch({ batch: body.map(senderTime) }, receivedAt);
   if (typeof body === 'object' && body !== null && Array.isArray((body as { batch?: unknown }).batch)) {
     const { sentAt: _sentAt, ...envelope } = body as Record<string, unknown> & { batch: unknown[] };
-    return normalizeBatch({ ...envelope, batch: envelope.batch.map(senderTime) }, receivedAt).events;
+    return normalizeBatch({ ...envelope, batch: envelope.batch.map(senderTime) }, receivedAt);
   }
-  return [normalizeEvent(senderTime(body), undefined, receivedAt)];
+  return { events: [normalizeEvent(senderTime(body), undefined, receivedAt)], rejected: [] };
 }

@@ -1,4 +1,5 @@
 import { PROFILE_LIMITS, latestById, type CartLine, type Profile } from './profile.ts';
+import { storableTraits } from './traits.ts';
 
 /**
  * Merges the profile of an id that is being linked (an anonymous visitor who
@@ -47,11 +48,15 @@ export function mergeProfiles(into: Profile | undefined, from: Profile): Profile
   return merged;
 }
 
-/** `into` wins on conflicts; traits only `from` has fill the room left, up to the limit. */
+/**
+ * `into` wins on conflicts; traits only `from` has fill the room left, up to
+ * the limit. Both are filtered again, so contact data that an older version
+ * stored does not travel with a link.
+ */
 function mergeTraits(into: Profile['traits'], from: Profile['traits']): Profile['traits'] {
-  const traits = { ...into };
+  const traits = storableTraits(into);
   let count = Object.keys(traits).length;
-  for (const [key, value] of Object.entries(from)) {
+  for (const [key, value] of Object.entries(storableTraits(from))) {
     if (count >= PROFILE_LIMITS.traits) break;
     if (Object.hasOwn(traits, key)) continue;
     traits[key] = value;

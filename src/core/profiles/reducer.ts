@@ -1,5 +1,8 @@
+import { field } from '../events/mapping.ts';
 import type { TrackedEvent } from '../events/normalize.ts';
-import { ECOMMERCE_EVENTS, ecommerceEvent, eventProduct, eventProducts, type EventProduct } from './ecommerce.ts';
+import { ECOMMERCE_EVENTS, ecommerceEvent, eventItems, eventOrderId, eventProducts, type EventProduct } from './ecommerce.ts';
+import { ignoredReason } from './ignored.ts';
+import { storableTraits } from './traits.ts';
 import { PROFILE_LIMITS, emptyProfile, latestById, type CartLine, type Profile } from './profile.ts';
 
 /**
@@ -35,6 +38,8 @@ function applyEvent(p: Profile, event: TrackedEvent): Profile {
   p.firstSeen = Math.min(p.firstSeen, at);
   p.lastSeen = Math.max(p.lastSeen, at);
 
+  // An event reported as ignored keeps nothing but the time the subscriber was seen.
+  if (ignoredReason(event) !== undefined) return p;
   if (event.type === 'identify') {
     p.traits = mergeTraits(p.traits, event.traits);
     return p;
@@ -48,21 +53,18 @@ function applyEvent(p: Profile, event: TrackedEvent): Profile {
   switch (kind) {
     case 'productViewed':
     case 'productClicked': {
-      const product = eventProduct(props);
-      if (product) {
+      for (const product of eventItems(props)) {
         p.viewed = latestById([{ id: product.id, at }, ...p.viewed], PROFILE_LIMITS.viewed);
         if (product.category) setCategory(p, product.category, at);
       }
       break;
     }
     case 'productAdded': {
-      const product = eventProduct(props);
-      if (product) addToCart(p, product, at);
+      for (const product of eventItems(props)) addToCart(p, product, at);
       break;
     }
     case 'productRemoved': {
-      const product = eventProduct(props);
-      if (product) removeFromCart(p, product, at, typeof props.quantity === 'number' || typeof props.quantity === 'string');
+      for (const product of eventItems(props)) removeFromCart(p, product, at);
       break;
     }
     case 'cartViewed':
@@ -72,13 +74,12 @@ function applyEvent(p: Profile, event: TrackedEvent): Profile {
       break;
     }
     case 'orderCompleted': {
-      const products = eventProducts(props) ?? [];
-      const orderId = typeof props.order_id === 'string' || typeof props.order_id === 'number' ? String(props.order_id).slice(0, 200) : undefined;
-      completeOrder(p, products, at, orderId);
+      completeOrder(p, eventProducts(props) ?? [], at, eventOrderId(props));
       break;
     }
     case 'productsSearched': {
-      const query = typeof props.query === 'string' ? props.query.trim().slice(0, PROFILE_LIMITS.queryChars) : '';
+      const given = field(props, 'query');
+      const query = typeof given === 'string' ? given.trim().slice(0, PROFILE_LIMITS.queryChars) : '';
       // A repeated query keeps its latest time, even when an older search arrives late.
       if (query !== '' && !p.searches.some((s) => s.query === query && s.at >= at)) {
         p.searches = [{ query, at }, ...p.searches.filter((s) => s.query !== query)]
@@ -89,7 +90,8 @@ function applyEvent(p: Profile, event: TrackedEvent): Profile {
     }
     case 'productListViewed':
     case 'productListFiltered': {
-      if (typeof props.category === 'string' && props.category.trim() !== '') setCategory(p, props.category.trim(), at);
+      const category = field(props, 'category');
+      if (typeof category === 'string' && category.trim() !== '') setCategory(p, category.trim(), at);
       break;
     }
     default:
@@ -131,10 +133,10 @@ function addToCart(p: Profile, product: EventProduct, at: number): void {
   if (product.category) setCategory(p, product.category, at);
 }
 
-function removeFromCart(p: Profile, product: EventProduct, at: number, quantityGiven: boolean): void {
+function removeFromCart(p: Profile, product: EventProduct, at: number): void {
   const line = p.cart.find((l) => l.id === product.id);
   if (line && line.at <= at) {
-    const remaining = quantityGiven ? line.quantity - product.quantity : 0;
+    const remaining = product.quantityGiven ? line.quantity - product.quantity : 0;
     p.cart = remaining > 0
       ? p.cart.map((l) => (l.id === product.id ? { ...l, quantity: remaining } : l))
       : p.cart.filter((l) => l.id !== product.id);
@@ -174,29 +176,14 @@ function completeOrder(p: Profile, products: EventProduct[], at: number, orderId
   for (const x of products) if (x.category) setCategory(p, x.category, at);
 }
 
-/**
- * Contact data is never kept: opentime renders products, not people. Names
- * are compared without case or separators, so `Email` and `phone_number`
- * are dropped too.
- */
-const CONTACT_TRAITS = new Set(['email', 'phone', 'phonenumber', 'address', 'birthday', 'password', 'ip', 'lastname']);
-
-function isContactTrait(key: string): boolean {
-  return CONTACT_TRAITS.has(key.toLowerCase().replace(/[\s_-]/g, ''));
-}
-
+/** Stored traits are filtered again, so contact data kept by an older version leaves at the next identify. */
 function mergeTraits(
   current: Profile['traits'],
   incoming: Record<string, unknown>,
 ): Profile['traits'] {
-  const next = { ...current };
-  for (const [key, value] of Object.entries(incoming)) {
-    if (isContactTrait(key) || key.length > 100) continue;
-    if (value === null || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) {
-      next[key] = value;
-    } else if (typeof value === 'string') {
-      next[key] = value.slice(0, PROFILE_LIMITS.traitChars);
-    }
+  const next = storableTraits(current);
+  for (const [key, value] of Object.entries(storableTraits(incoming))) {
+    next[key] = value;
     if (Object.keys(next).length > PROFILE_LIMITS.traits) delete next[key];
   }
   return next;

