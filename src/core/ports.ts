@@ -65,17 +65,21 @@ export interface OpenRecord {
   requester?: string;
 }
 
-/**
- * The store. Subject keys are already canonical strings made by the core
- * (`u:…`, `a:…`; never a clear-text email address). `undefined` means not
- * found. Every write that resolves has been made durable by the store.
- * Profiles not written for the store's retention period expire by themselves.
+/*
+ * The store, in named parts. Subject keys are already canonical strings made
+ * by the core (`u:…`, `a:…`; never a clear-text email address). `undefined`
+ * means not found. Every write that resolves has been made durable by the
+ * store. Profiles not written for the store's retention period expire by
+ * themselves. Each part mirrors a section of the contract suite
+ * (test/stores/contract.ts) and, on Workers, the Durable Object that holds
+ * it (one per subject for SubjectStore; global ones for the rest). A
+ * consumer takes only the parts it uses (`store: SubjectStore &
+ * SuppressionStore`), so that what it can touch is in its signature and its
+ * tests can hand it a few lines of fake.
  */
-export interface Store {
-  readonly name: string;
-  /** Resolves when the store can serve reads and writes. */
-  ping(): Promise<void>;
 
+/** Subjects: profiles, the identity links between them, and deleting one. */
+export interface SubjectStore {
   /**
    * The direct link target of each key that has one (set by `linkSubject`); keys with no link are absent.
    * A link lasts the retention period from when it was last made, like a profile from its last write.
@@ -96,16 +100,21 @@ export interface Store {
    * together with its record of applied messageIds.
    */
   linkSubject(fromKey: string, toKey: string, merge: ProfileMerger, now: number): Promise<void>;
-
   /**
    * Removes everything kept about a subject: its profile, every link into or
    * out of it, its open records and its remembered messageIds.
    */
   deleteSubject(subjectKey: string): Promise<SubjectDeletion>;
+}
+
+/** Who is not tracked and gets generic content, and why. */
+export interface SuppressionStore {
   /** Suppresses keys (not tracked, generic content), or lifts it with `source` undefined. */
   setSuppression(keys: readonly string[], source: SuppressionSource | undefined, now: number): Promise<void>;
   getSuppressions(keys: readonly string[]): Promise<Map<string, SuppressionSource>>;
+}
 
+export interface CatalogStore {
   putProducts(products: readonly Product[], now: number): Promise<void>;
   getProducts(ids: readonly string[]): Promise<Map<string, Product>>;
   /** Removes products; resolves to how many of the ids were there. */
@@ -115,7 +124,9 @@ export interface Store {
    * sort), starting after the id `after`: a stable order to page through.
    */
   listProducts(limit: number, after?: string): Promise<Product[]>;
+}
 
+export interface BlockStore {
   /** Stores a block config and returns its new version (1, 2, …). */
   putBlock(config: BlockConfig, now: number): Promise<StoredBlock>;
   getBlock(id: string): Promise<StoredBlock | undefined>;
@@ -126,25 +137,40 @@ export interface Store {
    * cached by id and version, so an old one is never served for the new).
    */
   deleteBlock(id: string): Promise<boolean>;
+}
 
+export interface TemplateStore {
   /** Stores a template's source (never empty: the routes refuse that) and returns its new version (1, 2, …). */
   putTemplate(name: string, source: string, now: number): Promise<StoredTemplate>;
   getTemplate(name: string): Promise<StoredTemplate | undefined>;
   listTemplates(): Promise<StoredTemplate[]>;
   /** Removes a stored template; false when there was none. Its version number is kept, as for blocks. */
   deleteTemplate(name: string): Promise<boolean>;
+}
 
+/** What each open showed, so that its clicks go to the same thing. */
+export interface OpenRecordStore {
   putOpenRecord(key: OpenKey, record: OpenRecord, ttlSeconds: number): Promise<void>;
   getOpenRecord(key: OpenKey, now: number): Promise<OpenRecord | undefined>;
+}
 
+export interface TrendingStore {
   /** Adds to the current hour's trending bucket of each (scope, product). */
   bumpTrending(increments: readonly TrendingIncrement[], now: number): Promise<void>;
   /** Product ids of a scope, best first, ranked with `rankBuckets` semantics. */
   topTrending(scope: string, now: number, limit: number): Promise<string[]>;
+}
 
+export interface CounterStore {
   incrementCounters(counts: Readonly<Record<string, number>>): Promise<void>;
   readCounters(): Promise<Record<string, number>>;
+}
 
+/** The whole store: every part, and its life cycle. Adapters implement this. */
+export interface Store extends SubjectStore, SuppressionStore, CatalogStore, BlockStore, TemplateStore, OpenRecordStore, TrendingStore, CounterStore {
+  readonly name: string;
+  /** Resolves when the store can serve reads and writes. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
