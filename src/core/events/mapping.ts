@@ -1,4 +1,4 @@
-import type { EcommerceEvent } from '../profiles/ecommerce.ts';
+import type { EcommerceEvent } from './ecommerce-spec.ts';
 
 /**
  * Other tools' e-commerce events, read as Segment's e-commerce spec: a

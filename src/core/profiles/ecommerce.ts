@@ -1,24 +1,7 @@
+import { ECOMMERCE_EVENTS, type EcommerceEvent } from '../events/ecommerce-spec.ts';
 import { EVENT_MAPPINGS, canonicalEventName, field, mappedProperties } from '../events/mapping.ts';
 
-/**
- * Segment's e-commerce v2 event names, and the lenient matching that lets
- * `product_viewed` or `product viewed` from other senders count too, as do
- * other tools' names for the same events (events/mapping.ts).
- */
-export const ECOMMERCE_EVENTS = {
-  productViewed: 'Product Viewed',
-  productClicked: 'Product Clicked',
-  productAdded: 'Product Added',
-  productRemoved: 'Product Removed',
-  cartViewed: 'Cart Viewed',
-  checkoutStarted: 'Checkout Started',
-  orderCompleted: 'Order Completed',
-  productsSearched: 'Products Searched',
-  productListViewed: 'Product List Viewed',
-  productListFiltered: 'Product List Filtered',
-} as const;
-
-export type EcommerceEvent = keyof typeof ECOMMERCE_EVENTS;
+export { ECOMMERCE_EVENTS, type EcommerceEvent };
 
 const byCanonicalName = new Map<string, EcommerceEvent>([
   ...EVENT_MAPPINGS.map((m): [string, EcommerceEvent] => [canonicalEventName(m.event), m.spec]),
