@@ -3,7 +3,8 @@ import type { Product } from '../../core/catalog/product.ts';
 import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets } from '../../core/decide/trending.ts';
 import type { ApplyResult, OpenKey, OpenRecord, Store, StoredTemplate, SubjectDeletion, SuppressionSource } from '../../core/ports.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
-import { compareCodePoints, updateSubject } from '../../core/store-kit.ts';
+import { mergeProfiles } from '../../core/profiles/merge.ts';
+import { compareCodePoints, dedupeHorizon, updateSubject } from '../../core/store-kit.ts';
 
 /**
  * An in-memory store for tests and throwaway runs: everything is lost when
@@ -98,14 +99,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       return profile ? clone(profile) : undefined;
     },
 
-    async applyEvents(groups, reduce, dedupeWindowSeconds, now): Promise<ApplyResult> {
+    async applyEvents(groups, now): Promise<ApplyResult> {
       check();
       const result: ApplyResult = { applied: [], duplicates: [] };
-      const horizon = now - dedupeWindowSeconds * 1000;
+      const horizon = dedupeHorizon(now);
       for (const group of groups) {
         const seen = appliedIds.get(group.subjectKey) ?? new Map<string, number>();
         for (const [id, at] of seen) if (at < horizon) seen.delete(id);
-        const update = updateSubject(live(group.subjectKey), new Set(seen.keys()), group.events, reduce);
+        const update = updateSubject(live(group.subjectKey), new Set(seen.keys()), group.events);
         if (update.profile) save(group.subjectKey, update.profile);
         for (const id of update.applied) seen.set(id, now);
         appliedIds.set(group.subjectKey, seen);
@@ -115,12 +116,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       return result;
     },
 
-    async linkSubject(fromKey, toKey, merge) {
+    async linkSubject(fromKey, toKey) {
       check();
       links.set(fromKey, { target: toKey, linkedAt: wallClock() });
       const from = live(fromKey);
       if (from) {
-        save(toKey, merge(live(toKey), from));
+        save(toKey, mergeProfiles(live(toKey), from));
         profiles.delete(fromKey);
         writtenAt.delete(fromKey);
       }

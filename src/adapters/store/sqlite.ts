@@ -4,10 +4,10 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { BlockConfig, StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
 import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets } from '../../core/decide/trending.ts';
-import { DEDUPE_WINDOW_SECONDS } from '../../core/events/limits.ts';
 import type { ApplyResult, OpenKey, OpenRecord, Store, StoredTemplate, SubjectDeletion, SuppressionSource } from '../../core/ports.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
-import { updateSubject } from '../../core/store-kit.ts';
+import { mergeProfiles } from '../../core/profiles/merge.ts';
+import { dedupeHorizon, updateSubject } from '../../core/store-kit.ts';
 
 /**
  * The embedded store: SQLite (node:sqlite, built into Node 22+) in WAL mode
@@ -143,7 +143,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   const sweep = () => {
     const now = wallClock();
     try {
-      db.prepare('DELETE FROM applied WHERE at < ?').run(now - DEDUPE_WINDOW_SECONDS * 1000);
+      db.prepare('DELETE FROM applied WHERE at < ?').run(dedupeHorizon(now));
       db.prepare('DELETE FROM opens WHERE expires_at <= ?').run(now);
       db.prepare('DELETE FROM trending WHERE hour <= ?').run(hourOf(now) - TRENDING_WINDOW_HOURS);
       if (options.retentionSeconds !== undefined) {
@@ -197,9 +197,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       return readProfile(subjectKey);
     },
 
-    async applyEvents(groups, reduce, dedupeWindowSeconds, now): Promise<ApplyResult> {
+    async applyEvents(groups, now): Promise<ApplyResult> {
       if (closed) throw new Error('[opentime] [sqlite] store is closed');
-      const horizon = now - dedupeWindowSeconds * 1000;
+      const horizon = dedupeHorizon(now);
       return inGroup(() => {
         const result: ApplyResult = { applied: [], duplicates: [] };
         for (const group of groups) {
@@ -209,7 +209,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
             horizon,
             ids,
           ) as Array<{ message_id: string }>;
-          const update = updateSubject(readProfile(group.subjectKey), new Set(seenRows.map((r) => r.message_id)), group.events, reduce);
+          const update = updateSubject(readProfile(group.subjectKey), new Set(seenRows.map((r) => r.message_id)), group.events);
           if (update.profile) writeProfile(group.subjectKey, update.profile);
           const remember = sql('INSERT INTO applied (subject, message_id, at) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET at = excluded.at');
           for (const id of update.applied) remember.run(group.subjectKey, id, now);
@@ -220,7 +220,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       });
     },
 
-    async linkSubject(fromKey, toKey, merge) {
+    async linkSubject(fromKey, toKey) {
       // Events accepted before this link are committed first, so none lands under the old key after it.
       if (group.length > 0) runGroup();
       transaction(() => {
@@ -232,7 +232,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         );
         const from = readProfile(fromKey);
         if (from) {
-          writeProfile(toKey, merge(readProfile(toKey), from));
+          writeProfile(toKey, mergeProfiles(readProfile(toKey), from));
           sql('DELETE FROM profiles WHERE subject = ?').run(fromKey);
         }
         // A messageId both subjects applied stays a duplicate until the later of the two leaves the window.
