@@ -100,6 +100,7 @@ export interface SubjectStore {
    * Links `fromKey` into `toKey` (or renews that link): from now on `fromKey` resolves to `toKey`,
    * and `fromKey`'s profile (if any) is merged into `toKey`'s with `mergeProfiles`
    * (core/profiles/merge.ts) and removed, together with its record of applied messageIds.
+   * Linking a key to itself changes nothing.
    */
   linkSubject(fromKey: string, toKey: string, now: number): Promise<void>;
   /**

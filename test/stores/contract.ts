@@ -302,6 +302,17 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
           expect(retried).toEqual({ applied: [], duplicates: [event.messageId] });
         });
 
+        it('leaves a key linked to itself as it was: no link, its profile and messageIds kept', async () => {
+          const event = added('sku-a');
+          await apply('u:self', [event]);
+          const before = await store.getProfile('u:self');
+          await store.linkSubject('u:self', 'u:self', T0 + SECOND);
+          expect(await store.getLinks(['u:self'])).toEqual(new Map());
+          expect(await store.countLinksInto(['u:self'])).toEqual(new Map());
+          expect(await store.getProfile('u:self')).toEqual(before);
+          expect(await apply('u:self', [event], T0 + 2 * SECOND)).toEqual({ applied: [], duplicates: [event.messageId] });
+        });
+
         it('re-points a link to a new target', async () => {
           await store.linkSubject('a:shared', 'u:first', T0);
           await store.linkSubject('a:shared', 'u:second', T0 + SECOND);

@@ -104,6 +104,8 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
 
     async linkSubject(fromKey, toKey, now) {
       check();
+      // A self-link would make the key resolve to itself and count as linked into itself.
+      if (fromKey === toKey) return;
       // The reverse index first: a delete of the target that runs meanwhile then finds this link too.
       await subject(toKey).noteLinkedIn(fromKey, wallClock(), retention);
       const { previous, moves } = await subject(fromKey).linkOut(fromKey, toKey, prefix + toKey, now, wallClock(), retention);

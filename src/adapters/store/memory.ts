@@ -118,6 +118,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
 
     async linkSubject(fromKey, toKey) {
       check();
+      // A key linked to itself would lose its profile to its own merge.
+      if (fromKey === toKey) return;
       links.set(fromKey, { target: toKey, linkedAt: wallClock() });
       const from = live(fromKey);
       if (from) {

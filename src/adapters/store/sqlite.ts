@@ -221,6 +221,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async linkSubject(fromKey, toKey) {
+      if (closed) throw new Error('[opentime] [sqlite] store is closed');
+      // A key linked to itself would lose its profile to its own merge.
+      if (fromKey === toKey) return;
       // Events accepted before this link are committed first, so none lands under the old key after it.
       if (group.length > 0) runGroup();
       transaction(() => {
