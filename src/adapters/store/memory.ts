@@ -174,32 +174,6 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       return found;
     },
 
-    async putTemplate(name, source, now) {
-      check();
-      const stored: StoredTemplate = { name, source, version: (templates.get(name)?.version ?? 0) + 1, updatedAt: now };
-      templates.set(name, stored);
-      retiredTemplates.delete(name);
-      return { ...stored };
-    },
-
-    async getTemplate(name) {
-      check();
-      const stored = retiredTemplates.has(name) ? undefined : templates.get(name);
-      return stored ? { ...stored } : undefined;
-    },
-
-    async listTemplates() {
-      check();
-      return [...templates.values()].filter((t) => !retiredTemplates.has(t.name)).map((t) => ({ ...t })).sort((a, b) => (a.name < b.name ? -1 : 1));
-    },
-
-    async deleteTemplate(name) {
-      check();
-      if (!templates.has(name) || retiredTemplates.has(name)) return false;
-      retiredTemplates.add(name);
-      return true;
-    },
-
     async putProducts(list) {
       check();
       for (const product of list) products.set(product.id, clone(product));
@@ -254,6 +228,32 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       if (!stored) return false;
       blocks.delete(id);
       retiredBlockVersions.set(id, stored.version);
+      return true;
+    },
+
+    async putTemplate(name, source, now) {
+      check();
+      const stored: StoredTemplate = { name, source, version: (templates.get(name)?.version ?? 0) + 1, updatedAt: now };
+      templates.set(name, stored);
+      retiredTemplates.delete(name);
+      return { ...stored };
+    },
+
+    async getTemplate(name) {
+      check();
+      const stored = retiredTemplates.has(name) ? undefined : templates.get(name);
+      return stored ? { ...stored } : undefined;
+    },
+
+    async listTemplates() {
+      check();
+      return [...templates.values()].filter((t) => !retiredTemplates.has(t.name)).map((t) => ({ ...t })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    },
+
+    async deleteTemplate(name) {
+      check();
+      if (!templates.has(name) || retiredTemplates.has(name)) return false;
+      retiredTemplates.add(name);
       return true;
     },
 

@@ -276,37 +276,6 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       return new Map(rows.map((r) => [r.subject, r.source]));
     },
 
-    async putTemplate(name, source, now) {
-      return transaction(() => {
-        const row = sql('SELECT version FROM templates WHERE name = ?').get(name) as { version: number } | undefined;
-        const version = (row?.version ?? 0) + 1;
-        sql('INSERT INTO templates (name, version, source, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version, source = excluded.source, updated_at = excluded.updated_at').run(
-          name,
-          version,
-          source,
-          now,
-        );
-        return { name, source, version, updatedAt: now };
-      });
-    },
-
-    async getTemplate(name) {
-      const row = sql(`SELECT name, version, source, updated_at FROM templates WHERE name = ? AND source <> ''`).get(name) as
-        | { name: string; version: number; source: string; updated_at: number }
-        | undefined;
-      return row ? { name: row.name, version: row.version, source: row.source, updatedAt: row.updated_at } : undefined;
-    },
-
-    async listTemplates() {
-      const rows = sql(`SELECT name, version, source, updated_at FROM templates WHERE source <> '' ORDER BY name`).all() as Array<{ name: string; version: number; source: string; updated_at: number }>;
-      return rows.map((row): StoredTemplate => ({ name: row.name, version: row.version, source: row.source, updatedAt: row.updated_at }));
-    },
-
-    // A deleted template or block stays as a row with empty content, which keeps its version.
-    async deleteTemplate(name) {
-      return sql(`UPDATE templates SET source = '' WHERE name = ? AND source <> ''`).run(name).changes > 0;
-    },
-
     async putProducts(products, now) {
       transaction(() => {
         const upsert = sql('INSERT INTO products (id, data, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at');
@@ -359,6 +328,37 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
 
     async deleteBlock(id) {
       return sql(`UPDATE blocks SET data = '' WHERE id = ? AND data <> ''`).run(id).changes > 0;
+    },
+
+    async putTemplate(name, source, now) {
+      return transaction(() => {
+        const row = sql('SELECT version FROM templates WHERE name = ?').get(name) as { version: number } | undefined;
+        const version = (row?.version ?? 0) + 1;
+        sql('INSERT INTO templates (name, version, source, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version, source = excluded.source, updated_at = excluded.updated_at').run(
+          name,
+          version,
+          source,
+          now,
+        );
+        return { name, source, version, updatedAt: now };
+      });
+    },
+
+    async getTemplate(name) {
+      const row = sql(`SELECT name, version, source, updated_at FROM templates WHERE name = ? AND source <> ''`).get(name) as
+        | { name: string; version: number; source: string; updated_at: number }
+        | undefined;
+      return row ? { name: row.name, version: row.version, source: row.source, updatedAt: row.updated_at } : undefined;
+    },
+
+    async listTemplates() {
+      const rows = sql(`SELECT name, version, source, updated_at FROM templates WHERE source <> '' ORDER BY name`).all() as Array<{ name: string; version: number; source: string; updated_at: number }>;
+      return rows.map((row): StoredTemplate => ({ name: row.name, version: row.version, source: row.source, updatedAt: row.updated_at }));
+    },
+
+    // A deleted template or block stays as a row with empty content, which keeps its version.
+    async deleteTemplate(name) {
+      return sql(`UPDATE templates SET source = '' WHERE name = ? AND source <> ''`).run(name).changes > 0;
     },
 
     async putOpenRecord(key: OpenKey, record: OpenRecord, ttlSeconds: number) {
