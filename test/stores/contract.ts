@@ -23,6 +23,9 @@ import { reduceProfile } from '../../src/core/profiles/reducer.ts';
  * file, a new Redis key prefix, isolated Durable Object storage), built with
  * the `StoreSetup` it is given. Time is never the wall clock: every call that
  * takes `now` gets an explicit one, and retention runs on the setup's clock.
+ * The suite has one section per part of the port (SubjectStore,
+ * SuppressionStore, … in src/core/ports.ts), so a part's promises and their
+ * tests sit under the same name.
  */
 export interface StoreSetup {
   /** Profiles not written for this long are gone (unset: kept). */
