@@ -1,9 +1,7 @@
 import { LRUCache } from 'lru-cache';
-import { DEDUPE_WINDOW_SECONDS } from './events/limits.ts';
 import type { TrackedEvent } from './events/normalize.ts';
 import { describeError } from './errors.ts';
 import type { BackgroundRunner, Clock, Logger, Store } from './ports.ts';
-import { reduceProfile } from './profiles/reducer.ts';
 
 /**
  * Email engagement as events in the subscriber's own profile: an open by a
@@ -71,8 +69,6 @@ export class Engagement {
       for (const entry of batch) groups.set(entry.subjectKey, [...(groups.get(entry.subjectKey) ?? []), entry.event]);
       await this.store.applyEvents(
         [...groups].map(([subjectKey, events]) => ({ subjectKey, events })),
-        reduceProfile,
-        DEDUPE_WINDOW_SECONDS,
         this.clock.now(),
       );
     } catch (error) {

@@ -16,9 +16,6 @@ export interface SubjectEvents {
   events: readonly TrackedEvent[];
 }
 
-export type ProfileReducer = (profile: Profile | undefined, events: readonly TrackedEvent[]) => Profile;
-export type ProfileMerger = (into: Profile | undefined, from: Profile) => Profile;
-
 export interface ApplyResult {
   /** messageIds applied now; the others were duplicates seen within the dedupe window. */
   applied: string[];
@@ -72,7 +69,8 @@ export interface OpenRecord {
  * store. Profiles not written for the store's retention period expire by
  * themselves. Each part mirrors a section of the contract suite
  * (test/stores/contract.ts) and, on Workers, the Durable Object that holds
- * it (one per subject for SubjectStore; global ones for the rest). A
+ * it (one per subject for SubjectStore, which also keeps that key's
+ * suppression and open records; global ones for the rest). A
  * consumer takes only the parts it uses (`store: SubjectStore &
  * SuppressionStore`), so that what it can touch is in its signature and its
  * tests can hand it a few lines of fake.
@@ -90,16 +88,21 @@ export interface SubjectStore {
   getProfile(subjectKey: string): Promise<Profile | undefined>;
   /**
    * For each subject, atomically: drop events whose messageId was applied in
-   * the last `dedupeWindowSeconds`, reduce the rest into the profile, save it,
-   * and remember their messageIds. Safe under concurrent callers.
+   * the last `DEDUPE_WINDOW_SECONDS` (core/events/limits.ts), reduce the rest
+   * into the profile with `reduceProfile` (core/profiles/reducer.ts), save
+   * it, and remember their messageIds. Safe under concurrent callers. The
+   * window and the reducer are the product's one rule, not the caller's to
+   * choose: every store imports them (a Durable Object runs them inside the
+   * subject's object, where no function can be sent).
    */
-  applyEvents(groups: readonly SubjectEvents[], reduce: ProfileReducer, dedupeWindowSeconds: number, now: number): Promise<ApplyResult>;
+  applyEvents(groups: readonly SubjectEvents[], now: number): Promise<ApplyResult>;
   /**
    * Links `fromKey` into `toKey` (or renews that link): from now on `fromKey` resolves to `toKey`,
-   * and `fromKey`'s profile (if any) is merged into `toKey`'s and removed,
-   * together with its record of applied messageIds.
+   * and `fromKey`'s profile (if any) is merged into `toKey`'s with `mergeProfiles`
+   * (core/profiles/merge.ts) and removed, together with its record of applied messageIds.
+   * Linking a key to itself changes nothing.
    */
-  linkSubject(fromKey: string, toKey: string, merge: ProfileMerger, now: number): Promise<void>;
+  linkSubject(fromKey: string, toKey: string, now: number): Promise<void>;
   /**
    * Removes everything kept about a subject: its profile, every link into or
    * out of it, its open records and its remembered messageIds.

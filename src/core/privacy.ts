@@ -1,4 +1,4 @@
-import type { Store, SubjectDeletion, SuppressionSource } from './ports.ts';
+import type { SubjectDeletion, SubjectStore, SuppressionSource, SuppressionStore } from './ports.ts';
 import { resolveSubjectKeys, type SubjectKeyer } from './subjects.ts';
 
 /**
@@ -7,7 +7,7 @@ import { resolveSubjectKeys, type SubjectKeyer } from './subjects.ts';
  * they are turned into subject keys here and never stored as given.
  */
 export interface PrivacyDeps {
-  store: Store;
+  store: SubjectStore & SuppressionStore;
   keyer: SubjectKeyer;
 }
 

@@ -1,12 +1,14 @@
+import { DEDUPE_WINDOW_SECONDS } from './events/limits.ts';
 import type { TrackedEvent } from './events/normalize.ts';
-import type { ProfileReducer } from './ports.ts';
 import type { Profile } from './profiles/profile.ts';
+import { reduceProfile } from './profiles/reducer.ts';
 
 /**
  * The part of `Store.applyEvents` that is the same for every store: given a
  * subject's profile and which of the incoming messageIds it has already
  * applied, decide what is new (a messageId repeated inside the same batch
- * counts once) and reduce it. Stores wrap this in their own atomic step.
+ * counts once) and reduce it with the core's reducer. Stores wrap this in
+ * their own atomic step.
  */
 export interface SubjectUpdate {
   /** The new profile, or undefined when nothing was applied. */
@@ -19,7 +21,6 @@ export function updateSubject(
   profile: Profile | undefined,
   alreadyApplied: ReadonlySet<string>,
   events: readonly TrackedEvent[],
-  reduce: ProfileReducer,
 ): SubjectUpdate {
   const fresh: TrackedEvent[] = [];
   const applied: string[] = [];
@@ -34,7 +35,12 @@ export function updateSubject(
     fresh.push(event);
     applied.push(event.messageId);
   }
-  return { profile: fresh.length > 0 ? reduce(profile, fresh) : undefined, applied, duplicates };
+  return { profile: fresh.length > 0 ? reduceProfile(profile, fresh) : undefined, applied, duplicates };
+}
+
+/** Messages applied before this time (ms) are no longer remembered: the dedupe window, counted back from `now`. */
+export function dedupeHorizon(now: number): number {
+  return now - DEDUPE_WINDOW_SECONDS * 1000;
 }
 
 /**

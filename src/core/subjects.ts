@@ -1,4 +1,4 @@
-import type { Store } from './ports.ts';
+import type { SubjectStore } from './ports.ts';
 
 /**
  * Subject keys: how a person is named inside the store. A user id becomes
@@ -53,7 +53,7 @@ export function createSubjectKeyer(secret: string): SubjectKeyer {
 }
 
 /** Follows identify/alias links to the canonical key of each subject. */
-export async function resolveSubjectKeys(store: Pick<Store, 'getLinks'>, keys: readonly string[]): Promise<Map<string, string>> {
+export async function resolveSubjectKeys(store: Pick<SubjectStore, 'getLinks'>, keys: readonly string[]): Promise<Map<string, string>> {
   const resolved = new Map<string, string>(keys.map((k) => [k, k]));
   let pending = [...new Set(keys)];
   for (let hop = 0; hop < MAX_LINK_HOPS && pending.length > 0; hop++) {

@@ -1,10 +1,11 @@
 import { blockSchema } from '../core/blocks/schema.ts';
-import type { AppDeps } from '../core/deps.ts';
 import { ingestEvents } from '../core/events/ingest.ts';
 import { normalizeEvent } from '../core/events/normalize.ts';
 import { createSubjectKeyer } from '../core/subjects.ts';
 import type { BlockConfig } from '../core/blocks/schema.ts';
 import type { Product } from '../core/catalog/product.ts';
+import type { AppConfig } from '../core/config.ts';
+import type { BlockStore, CatalogStore, Clock, SubjectStore, SuppressionStore, TrendingStore } from '../core/ports.ts';
 import { DEMO_BLOCK_ID, DEMO_MARK, DEMO_PRODUCTS, demoBlock, demoCatalog } from './catalog.ts';
 
 /** Views by a few demo shoppers, so that a newcomer's trending list is not empty. */
@@ -15,12 +16,19 @@ const CROWD: ReadonlyArray<[shopper: number, product: string]> = [
   [4, 'aviators'], [7, 'desk-plant'],
 ];
 
+/** What seeding writes: the catalog, the demo block, and the crowd's events (through the events ingest). */
+export interface SeedDeps {
+  store: CatalogStore & BlockStore & SubjectStore & SuppressionStore & TrendingStore;
+  clock: Clock;
+  config: Pick<AppConfig, 'secret'>;
+}
+
 /**
  * Loads the demo shop: the catalog (its URLs follow `origin`, so it is
  * written at every start), the demo block (only when missing, so edits to it
  * survive restarts) and the crowd's views.
  */
-export async function seedDemo(deps: AppDeps, origin: string): Promise<void> {
+export async function seedDemo(deps: SeedDeps, origin: string): Promise<void> {
   const now = deps.clock.now();
   await deps.store.putProducts(demoCatalog(origin), now);
   const existing = await deps.store.getBlock(DEMO_BLOCK_ID);
@@ -77,7 +85,7 @@ function uneditedDemoBlock(config: BlockConfig): boolean {
  * block unless it was edited. Runs at every start with OPENTIME_DEMO=0;
  * once they are gone it only reads.
  */
-export async function removeDemo(deps: Pick<AppDeps, 'store'>): Promise<{ products: number; block: boolean }> {
+export async function removeDemo(deps: { store: CatalogStore & BlockStore }): Promise<{ products: number; block: boolean }> {
   const found = await deps.store.getProducts(DEMO_PRODUCTS.map((p) => p.id));
   const ids = [...found.values()].filter(seededByDemo).map((p) => p.id);
   const products = ids.length > 0 ? await deps.store.deleteProducts(ids) : 0;

@@ -23,6 +23,9 @@ import { reduceProfile } from '../../src/core/profiles/reducer.ts';
  * file, a new Redis key prefix, isolated Durable Object storage), built with
  * the `StoreSetup` it is given. Time is never the wall clock: every call that
  * takes `now` gets an explicit one, and retention runs on the setup's clock.
+ * The suite has one section per part of the port (SubjectStore,
+ * SuppressionStore, … in src/core/ports.ts), so a part's promises and their
+ * tests sit under the same name.
  */
 export interface StoreSetup {
   /** Profiles not written for this long are gone (unset: kept). */
@@ -46,6 +49,8 @@ export interface StoreContractOptions {
 export const NOW = Date.parse('2026-06-01T12:00:00Z');
 export const SECOND = 1000;
 export const HOUR = 3_600_000;
+/** The dedupe window, in ms: the one every store applies. */
+const WINDOW = DEDUPE_WINDOW_SECONDS * SECOND;
 
 let sequence = 0;
 const nextMessageId = () => `msg-${++sequence}`;
@@ -118,307 +123,311 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
       await store.close();
     });
 
-    /** applyEvents for one subject with the real reducer. */
-    const apply = (subjectKey: string, events: TrackedEvent[], now = T0, windowSeconds = DEDUPE_WINDOW_SECONDS) =>
-      store.applyEvents([{ subjectKey, events }], reduceProfile, windowSeconds, now);
+    /** applyEvents for one subject. */
+    const apply = (subjectKey: string, events: TrackedEvent[], now = T0) => store.applyEvents([{ subjectKey, events }], now);
 
-    it('has a name and answers ping', async () => {
-      expect(store.name).toEqual(expect.any(String));
-      expect(store.name).not.toBe('');
-      await expect(store.ping()).resolves.toBeUndefined();
+    describe('SubjectStore: profiles, identity links, retention, deleting a subject', () => {
+      describe('profiles and applyEvents', () => {
+        it('has no profile for an unknown subject', async () => {
+          expect(await store.getProfile('u:nobody')).toBeUndefined();
+        });
+
+        it('saves the profile the reducer makes and reports every messageId as applied', async () => {
+          const events = [
+            viewed('sku-a', 'shoes', T0 - 2 * HOUR),
+            added('sku-a', T0 - HOUR),
+            added('sku-b', T0),
+            identified({ plan: 'gold', email: 'kept-out@example.com' }, T0),
+          ];
+          const result = await apply('u:alice', events);
+          expect(sorted(result.applied)).toEqual(sorted(events.map((e) => e.messageId)));
+          expect(result.duplicates).toEqual([]);
+          const profile = await store.getProfile('u:alice');
+          expect(profile).toEqual(reduceProfile(undefined, events));
+          expect(profile?.lastCategory?.name).toBe('shoes');
+          expect(profile?.traits).toEqual({ plan: 'gold' });
+        });
+
+        it('reduces later events into the profile it already has', async () => {
+          const first = [added('sku-a', T0)];
+          const second = [added('sku-b', T0 + HOUR), added('sku-a', T0 + HOUR)];
+          await apply('u:alice', first, T0);
+          await apply('u:alice', second, T0 + HOUR);
+          expect(await store.getProfile('u:alice')).toEqual(reduceProfile(reduceProfile(undefined, first), second));
+          expect((await store.getProfile('u:alice'))?.cart.find((line) => line.id === 'sku-a')?.quantity).toBe(2);
+        });
+
+        it('skips a messageId applied within the window and reports it as a duplicate', async () => {
+          const a = added('sku-a', T0);
+          const b = added('sku-b', T0 + HOUR);
+          await apply('u:bob', [a], T0);
+          const again = await apply('u:bob', [a, b], T0 + HOUR);
+          expect(again).toEqual({ applied: [b.messageId], duplicates: [a.messageId] });
+          expect(await store.getProfile('u:bob')).toEqual(reduceProfile(reduceProfile(undefined, [a]), [b]));
+        });
+
+        it('leaves the profile as it was when every event is a duplicate', async () => {
+          const events = [added('sku-a', T0), viewed('sku-b', 'hats', T0)];
+          await apply('u:bob', events, T0);
+          const before = await store.getProfile('u:bob');
+          const again = await apply('u:bob', events, T0 + 23 * HOUR);
+          expect(again.applied).toEqual([]);
+          expect(sorted(again.duplicates)).toEqual(sorted(events.map((e) => e.messageId)));
+          expect(await store.getProfile('u:bob')).toEqual(before);
+        });
+
+        it('applies a messageId again once the window (DEDUPE_WINDOW_SECONDS, the same in every store) has passed', async () => {
+          const event = added('sku-a', T0);
+          await apply('u:carol', [event], T0);
+          expect(await apply('u:carol', [event], T0 + WINDOW - SECOND)).toEqual({ applied: [], duplicates: [event.messageId] });
+          const later = T0 + WINDOW + SECOND;
+          expect(await apply('u:carol', [{ ...event, timestamp: later }], later)).toEqual({ applied: [event.messageId], duplicates: [] });
+          expect((await store.getProfile('u:carol'))?.cart[0]?.quantity).toBe(2);
+        });
+
+        it('counts the window from when the event was applied, not from its last retry', async () => {
+          const event = added('sku-a', T0);
+          await apply('u:carol', [event], T0);
+          expect((await apply('u:carol', [event], T0 + WINDOW - 10 * 60 * SECOND)).duplicates).toEqual([event.messageId]);
+          expect((await apply('u:carol', [event], T0 + WINDOW + 10 * 60 * SECOND)).applied).toEqual([event.messageId]);
+        });
+
+        it('counts a messageId repeated inside one batch once', async () => {
+          const event = added('sku-a', T0);
+          const result = await apply('u:dan', [event, added('sku-b', T0), event]);
+          expect(result.applied).toHaveLength(2);
+          expect(result.applied).toContain(event.messageId);
+          expect(result.duplicates).toEqual([event.messageId]);
+          expect((await store.getProfile('u:dan'))?.cart.find((line) => line.id === 'sku-a')?.quantity).toBe(1);
+        });
+
+        it('applies several subjects in one call, each to its own profile, and reports them all', async () => {
+          const seen = added('seen-before', T0 - HOUR);
+          await apply('a:e2', [seen], T0 - HOUR);
+          const one = added('one');
+          const two = added('two');
+          const three = added('three');
+          const result = await store.applyEvents(
+            [
+              { subjectKey: 'u:e1', events: [one] },
+              { subjectKey: 'a:e2', events: [two, seen, three] },
+              { subjectKey: 'u:e3', events: [] },
+            ],
+            T0,
+          );
+          expect(sorted(result.applied)).toEqual(sorted([one.messageId, two.messageId, three.messageId]));
+          expect(result.duplicates).toEqual([seen.messageId]);
+          expect(await cartIds(store, 'u:e1')).toEqual(['one']);
+          expect(await cartIds(store, 'a:e2')).toEqual(['seen-before', 'three', 'two']);
+          expect(await store.getProfile('u:e3')).toBeUndefined();
+        });
+
+        it('keeps profiles apart by key', async () => {
+          await apply('u:same', [added('for-user')]);
+          await apply('a:same', [added('for-anon')]);
+          expect(await cartIds(store, 'u:same')).toEqual(['for-user']);
+          expect(await cartIds(store, 'a:same')).toEqual(['for-anon']);
+        });
+      });
+
+      describe('concurrent writers', () => {
+        it(`loses no event when ${writers} writers add to one cart at once`, async () => {
+          const events = Array.from({ length: writers }, (_, i) => added(`sku-${i}`, T0 + i * SECOND));
+          const results = await Promise.all(events.map((event, i) => apply('u:busy', [event], T0 + i * SECOND)));
+          expect(sorted(results.flatMap((r) => r.applied))).toEqual(sorted(events.map((e) => e.messageId)));
+          expect(results.flatMap((r) => r.duplicates)).toEqual([]);
+          expect(await cartIds(store, 'u:busy')).toEqual(sorted(events.map((_, i) => `sku-${i}`)));
+          expect((await store.getProfile('u:busy'))?.lastSeen).toBe(T0 + (writers - 1) * SECOND);
+        });
+
+        it('applies a messageId once when the same event races itself', async () => {
+          const event = added('sku-once', T0);
+          const results = await Promise.all(Array.from({ length: 10 }, () => apply('u:racer', [event])));
+          expect(results.flatMap((r) => r.applied)).toEqual([event.messageId]);
+          expect(results.flatMap((r) => r.duplicates)).toHaveLength(9);
+          expect((await store.getProfile('u:racer'))?.cart).toEqual([{ id: 'sku-once', quantity: 1, at: T0 }]);
+        });
+      });
+
+      describe('links (identify, alias)', () => {
+        it('has no link for a key that was never linked', async () => {
+          expect((await store.getLinks([])).size).toBe(0);
+          expect((await store.getLinks(['a:nobody', 'u:nobody'])).size).toBe(0);
+        });
+
+        it('resolves a linked key and merges its profile into the target, removing its own', async () => {
+          await apply('a:browser', [viewed('seen-anon', 'hats', T0 - HOUR), added('carted-anon', T0 - HOUR)], T0 - HOUR);
+          await apply('u:user', [added('carted-user', T0 - 2 * HOUR), identified({ plan: 'gold' }, T0 - 2 * HOUR)], T0 - HOUR);
+          const from = (await store.getProfile('a:browser')) as Profile;
+          const into = (await store.getProfile('u:user')) as Profile;
+
+          await store.linkSubject('a:browser', 'u:user', T0);
+          expect(await store.getLinks(['a:browser', 'u:user', 'a:other'])).toEqual(new Map([['a:browser', 'u:user']]));
+          expect(await store.getProfile('u:user')).toEqual(mergeProfiles(into, from));
+          expect(await cartIds(store, 'u:user')).toEqual(['carted-anon', 'carted-user']);
+          expect(await store.getProfile('a:browser')).toBeUndefined();
+        });
+
+        it('moves the profile to a target that has none', async () => {
+          await apply('a:only', [added('sku-a')]);
+          const from = await store.getProfile('a:only');
+          await store.linkSubject('a:only', 'u:new', T0);
+          expect(await store.getProfile('u:new')).toEqual(from);
+          expect(await store.getProfile('a:only')).toBeUndefined();
+        });
+
+        it('links a key that has no profile yet, for the events that come later', async () => {
+          await store.linkSubject('a:fresh', 'u:known', T0);
+          expect(await store.getLinks(['a:fresh'])).toEqual(new Map([['a:fresh', 'u:known']]));
+          expect(await store.getProfile('u:known')).toBeUndefined();
+          expect(await store.getProfile('a:fresh')).toBeUndefined();
+        });
+
+        it('moves applied messageIds with the link, so a retried event is not applied twice', async () => {
+          const event = added('once', T0);
+          await apply('a:retry', [event], T0);
+          await store.linkSubject('a:retry', 'u:retry', T0 + SECOND);
+          // The sender retries; the core now resolves a:retry to u:retry and groups the event there.
+          const retried = await apply('u:retry', [event, added('new', T0 + 2 * SECOND)], T0 + 2 * SECOND);
+          expect(retried.duplicates).toEqual([event.messageId]);
+          expect(retried.applied).toHaveLength(1);
+          expect((await store.getProfile('u:retry'))?.cart.find((line) => line.id === 'once')?.quantity).toBe(1);
+        });
+
+        it('keeps the later record when both subjects applied the same messageId', async () => {
+          // Applied to u:x first, and 10 hours later to a:y (before the two were known to be one person).
+          const event = added('both', T0);
+          await apply('u:x', [event], T0);
+          await apply('a:y', [event], T0 + 10 * HOUR);
+          await store.linkSubject('a:y', 'u:x', T0 + 11 * HOUR);
+          // 30 hours after the first application but only 20 after the second: still within the window.
+          const retried = await apply('u:x', [event], T0 + 30 * HOUR);
+          expect(retried).toEqual({ applied: [], duplicates: [event.messageId] });
+        });
+
+        it('leaves a key linked to itself as it was: no link, its profile and messageIds kept', async () => {
+          const event = added('sku-a');
+          await apply('u:self', [event]);
+          const before = await store.getProfile('u:self');
+          await store.linkSubject('u:self', 'u:self', T0 + SECOND);
+          expect(await store.getLinks(['u:self'])).toEqual(new Map());
+          expect(await store.countLinksInto(['u:self'])).toEqual(new Map());
+          expect(await store.getProfile('u:self')).toEqual(before);
+          expect(await apply('u:self', [event], T0 + 2 * SECOND)).toEqual({ applied: [], duplicates: [event.messageId] });
+        });
+
+        it('re-points a link to a new target', async () => {
+          await store.linkSubject('a:shared', 'u:first', T0);
+          await store.linkSubject('a:shared', 'u:second', T0 + SECOND);
+          expect(await store.getLinks(['a:shared'])).toEqual(new Map([['a:shared', 'u:second']]));
+        });
+
+        it('merges a profile made after the first link into the new target when re-pointed', async () => {
+          await store.linkSubject('a:shared', 'u:first', T0);
+          await apply('a:shared', [added('late')], T0 + SECOND);
+          await store.linkSubject('a:shared', 'u:second', T0 + 2 * SECOND);
+          expect(await cartIds(store, 'u:second')).toEqual(['late']);
+          expect(await store.getProfile('u:first')).toBeUndefined();
+          expect(await store.getProfile('a:shared')).toBeUndefined();
+        });
+
+        it('counts the live links into each subject, following re-points and deletions', async () => {
+          await store.linkSubject('a:one', 'u:target', T0);
+          await store.linkSubject('a:two', 'u:target', T0);
+          await store.linkSubject('a:three', 'u:other', T0);
+          // Made again: still one link.
+          await store.linkSubject('a:one', 'u:target', T0 + SECOND);
+          expect(await store.countLinksInto(['u:target', 'u:other', 'u:nobody'])).toEqual(new Map([['u:target', 2], ['u:other', 1]]));
+          await store.linkSubject('a:two', 'u:other', T0 + 2 * SECOND);
+          await store.deleteSubject('a:one');
+          expect(await store.countLinksInto(['u:target', 'u:other'])).toEqual(new Map([['u:other', 2]]));
+        });
+      });
+
+      describe('retention', () => {
+        it('forgets a link not made again for the retention period, and no longer counts it', async () => {
+          let clock = T0;
+          const aging = await makeStore({ retentionSeconds: 3600, now: () => clock });
+          try {
+            await aging.linkSubject('a:old', 'u:person', clock);
+            await aging.linkSubject('a:renewed', 'u:person', clock);
+            clock = T0 + 40 * 60 * SECOND;
+            await aging.linkSubject('a:new', 'u:person', clock);
+            // Linking again renews it.
+            await aging.linkSubject('a:renewed', 'u:person', clock);
+            clock = T0 + 3601 * SECOND;
+            expect(await aging.getLinks(['a:old', 'a:renewed', 'a:new'])).toEqual(new Map([['a:renewed', 'u:person'], ['a:new', 'u:person']]));
+            expect(await aging.countLinksInto(['u:person'])).toEqual(new Map([['u:person', 2]]));
+            clock = T0 + (3600 + 40 * 60 + 1) * SECOND;
+            expect((await aging.getLinks(['a:renewed', 'a:new'])).size).toBe(0);
+            expect((await aging.countLinksInto(['u:person'])).size).toBe(0);
+          } finally {
+            await aging.close();
+          }
+        });
+
+        it('forgets a profile that was not written for the retention period', async () => {
+          let clock = T0;
+          const aging = await makeStore({ retentionSeconds: 3600, now: () => clock });
+          const write = (key: string, productId: string) =>
+            aging.applyEvents([{ subjectKey: key, events: [added(productId, clock)] }], clock);
+          try {
+            await write('u:idle', 'idle-sku');
+            await write('u:active', 'first-sku');
+            clock = T0 + 40 * 60 * SECOND;
+            await write('u:active', 'second-sku');
+            clock = T0 + 3601 * SECOND;
+            expect(await aging.getProfile('u:idle')).toBeUndefined();
+            expect(sorted((await aging.getProfile('u:active'))?.cart.map((line) => line.id) ?? [])).toEqual(['first-sku', 'second-sku']);
+            // A subject that comes back after expiry starts from an empty profile.
+            await write('u:idle', 'back-sku');
+            expect((await aging.getProfile('u:idle'))?.cart.map((line) => line.id)).toEqual(['back-sku']);
+          } finally {
+            await aging.close();
+          }
+        });
+      });
+
+      describe('deleting a subject', () => {
+        it('removes the profile, the links into it, its open records and its messageIds', async () => {
+          await store.linkSubject('a:device-1', 'u:gone', T0);
+          await store.linkSubject('a:device-2', 'u:gone', T0);
+          await store.linkSubject('a:bystander', 'u:kept', T0);
+          const events = [added('sku-a'), added('sku-b')];
+          await apply('u:gone', events);
+          await apply('u:kept', [added('sku-k')]);
+          const record: OpenRecord = { decision: decision(['red']), renderedAt: T0 };
+          await store.putOpenRecord({ blockId: 'grid', subjectKey: 'u:gone', messageId: 'c1' }, record, 3600);
+          await store.putOpenRecord({ blockId: 'hero', subjectKey: 'u:gone', messageId: 'c2' }, record, 3600);
+          await store.putOpenRecord({ blockId: 'grid', subjectKey: 'u:kept', messageId: 'c1' }, record, 3600);
+
+          expect(await store.deleteSubject('u:gone')).toEqual({ profile: true, links: 2, openRecords: 2, messageIds: 2 } satisfies SubjectDeletion);
+          expect(await store.getProfile('u:gone')).toBeUndefined();
+          expect(await store.getLinks(['a:device-1', 'a:device-2', 'a:bystander'])).toEqual(new Map([['a:bystander', 'u:kept']]));
+          expect(await store.getOpenRecord({ blockId: 'grid', subjectKey: 'u:gone', messageId: 'c1' }, T0)).toBeUndefined();
+          expect(await store.getOpenRecord({ blockId: 'hero', subjectKey: 'u:gone', messageId: 'c2' }, T0)).toBeUndefined();
+          expect(await store.getOpenRecord({ blockId: 'grid', subjectKey: 'u:kept', messageId: 'c1' }, T0)).toEqual(record);
+          expect(await cartIds(store, 'u:kept')).toEqual(['sku-k']);
+          // Its messageIds are forgotten too: the same events now start a new profile.
+          expect(sorted((await apply('u:gone', events, T0 + SECOND)).applied)).toEqual(sorted(events.map((e) => e.messageId)));
+        });
+
+        it('removes the link out of a key that was linked into another subject', async () => {
+          await apply('u:old-id', [added('sku-a')]);
+          await store.linkSubject('u:old-id', 'u:new-id', T0);
+          // The profile and messageIds went with the link; only the link itself is left to remove.
+          expect(await store.deleteSubject('u:old-id')).toEqual({ profile: false, links: 1, openRecords: 0, messageIds: 0 });
+          expect((await store.getLinks(['u:old-id'])).size).toBe(0);
+          expect(await cartIds(store, 'u:new-id')).toEqual(['sku-a']);
+        });
+
+        it('reports nothing removed for an unknown subject', async () => {
+          expect(await store.deleteSubject('u:never')).toEqual({ profile: false, links: 0, openRecords: 0, messageIds: 0 });
+        });
+      });
     });
 
-    describe('profiles and applyEvents', () => {
-      it('has no profile for an unknown subject', async () => {
-        expect(await store.getProfile('u:nobody')).toBeUndefined();
-      });
-
-      it('saves the profile the reducer makes and reports every messageId as applied', async () => {
-        const events = [
-          viewed('sku-a', 'shoes', T0 - 2 * HOUR),
-          added('sku-a', T0 - HOUR),
-          added('sku-b', T0),
-          identified({ plan: 'gold', email: 'kept-out@example.com' }, T0),
-        ];
-        const result = await apply('u:alice', events);
-        expect(sorted(result.applied)).toEqual(sorted(events.map((e) => e.messageId)));
-        expect(result.duplicates).toEqual([]);
-        const profile = await store.getProfile('u:alice');
-        expect(profile).toEqual(reduceProfile(undefined, events));
-        expect(profile?.lastCategory?.name).toBe('shoes');
-        expect(profile?.traits).toEqual({ plan: 'gold' });
-      });
-
-      it('reduces later events into the profile it already has', async () => {
-        const first = [added('sku-a', T0)];
-        const second = [added('sku-b', T0 + HOUR), added('sku-a', T0 + HOUR)];
-        await apply('u:alice', first, T0);
-        await apply('u:alice', second, T0 + HOUR);
-        expect(await store.getProfile('u:alice')).toEqual(reduceProfile(reduceProfile(undefined, first), second));
-        expect((await store.getProfile('u:alice'))?.cart.find((line) => line.id === 'sku-a')?.quantity).toBe(2);
-      });
-
-      it('skips a messageId applied within the window and reports it as a duplicate', async () => {
-        const a = added('sku-a', T0);
-        const b = added('sku-b', T0 + HOUR);
-        await apply('u:bob', [a], T0);
-        const again = await apply('u:bob', [a, b], T0 + HOUR);
-        expect(again).toEqual({ applied: [b.messageId], duplicates: [a.messageId] });
-        expect(await store.getProfile('u:bob')).toEqual(reduceProfile(reduceProfile(undefined, [a]), [b]));
-      });
-
-      it('leaves the profile as it was when every event is a duplicate', async () => {
-        const events = [added('sku-a', T0), viewed('sku-b', 'hats', T0)];
-        await apply('u:bob', events, T0);
-        const before = await store.getProfile('u:bob');
-        const again = await apply('u:bob', events, T0 + 23 * HOUR);
-        expect(again.applied).toEqual([]);
-        expect(sorted(again.duplicates)).toEqual(sorted(events.map((e) => e.messageId)));
-        expect(await store.getProfile('u:bob')).toEqual(before);
-      });
-
-      it('applies a messageId again once the window has passed', async () => {
-        const event = added('sku-a', T0);
-        await apply('u:carol', [event], T0, 60);
-        expect(await apply('u:carol', [event], T0 + 59 * SECOND, 60)).toEqual({ applied: [], duplicates: [event.messageId] });
-        const later = T0 + 61 * SECOND;
-        expect(await apply('u:carol', [{ ...event, timestamp: later }], later, 60)).toEqual({ applied: [event.messageId], duplicates: [] });
-        expect((await store.getProfile('u:carol'))?.cart[0]?.quantity).toBe(2);
-      });
-
-      it('counts the window from when the event was applied, not from its last retry', async () => {
-        const event = added('sku-a', T0);
-        await apply('u:carol', [event], T0, 3600);
-        expect((await apply('u:carol', [event], T0 + 50 * 60 * SECOND, 3600)).duplicates).toEqual([event.messageId]);
-        expect((await apply('u:carol', [event], T0 + 70 * 60 * SECOND, 3600)).applied).toEqual([event.messageId]);
-      });
-
-      it('counts a messageId repeated inside one batch once', async () => {
-        const event = added('sku-a', T0);
-        const result = await apply('u:dan', [event, added('sku-b', T0), event]);
-        expect(result.applied).toHaveLength(2);
-        expect(result.applied).toContain(event.messageId);
-        expect(result.duplicates).toEqual([event.messageId]);
-        expect((await store.getProfile('u:dan'))?.cart.find((line) => line.id === 'sku-a')?.quantity).toBe(1);
-      });
-
-      it('applies several subjects in one call, each to its own profile, and reports them all', async () => {
-        const seen = added('seen-before', T0 - HOUR);
-        await apply('a:e2', [seen], T0 - HOUR);
-        const one = added('one');
-        const two = added('two');
-        const three = added('three');
-        const result = await store.applyEvents(
-          [
-            { subjectKey: 'u:e1', events: [one] },
-            { subjectKey: 'a:e2', events: [two, seen, three] },
-            { subjectKey: 'u:e3', events: [] },
-          ],
-          reduceProfile,
-          DEDUPE_WINDOW_SECONDS,
-          T0,
-        );
-        expect(sorted(result.applied)).toEqual(sorted([one.messageId, two.messageId, three.messageId]));
-        expect(result.duplicates).toEqual([seen.messageId]);
-        expect(await cartIds(store, 'u:e1')).toEqual(['one']);
-        expect(await cartIds(store, 'a:e2')).toEqual(['seen-before', 'three', 'two']);
-        expect(await store.getProfile('u:e3')).toBeUndefined();
-      });
-
-      it('keeps profiles apart by key', async () => {
-        await apply('u:same', [added('for-user')]);
-        await apply('a:same', [added('for-anon')]);
-        expect(await cartIds(store, 'u:same')).toEqual(['for-user']);
-        expect(await cartIds(store, 'a:same')).toEqual(['for-anon']);
-      });
-    });
-
-    describe('concurrent writers', () => {
-      it(`loses no event when ${writers} writers add to one cart at once`, async () => {
-        const events = Array.from({ length: writers }, (_, i) => added(`sku-${i}`, T0 + i * SECOND));
-        const results = await Promise.all(events.map((event, i) => apply('u:busy', [event], T0 + i * SECOND)));
-        expect(sorted(results.flatMap((r) => r.applied))).toEqual(sorted(events.map((e) => e.messageId)));
-        expect(results.flatMap((r) => r.duplicates)).toEqual([]);
-        expect(await cartIds(store, 'u:busy')).toEqual(sorted(events.map((_, i) => `sku-${i}`)));
-        expect((await store.getProfile('u:busy'))?.lastSeen).toBe(T0 + (writers - 1) * SECOND);
-      });
-
-      it('applies a messageId once when the same event races itself', async () => {
-        const event = added('sku-once', T0);
-        const results = await Promise.all(Array.from({ length: 10 }, () => apply('u:racer', [event])));
-        expect(results.flatMap((r) => r.applied)).toEqual([event.messageId]);
-        expect(results.flatMap((r) => r.duplicates)).toHaveLength(9);
-        expect((await store.getProfile('u:racer'))?.cart).toEqual([{ id: 'sku-once', quantity: 1, at: T0 }]);
-      });
-    });
-
-    describe('links (identify, alias)', () => {
-      it('has no link for a key that was never linked', async () => {
-        expect((await store.getLinks([])).size).toBe(0);
-        expect((await store.getLinks(['a:nobody', 'u:nobody'])).size).toBe(0);
-      });
-
-      it('resolves a linked key and merges its profile into the target, removing its own', async () => {
-        await apply('a:browser', [viewed('seen-anon', 'hats', T0 - HOUR), added('carted-anon', T0 - HOUR)], T0 - HOUR);
-        await apply('u:user', [added('carted-user', T0 - 2 * HOUR), identified({ plan: 'gold' }, T0 - 2 * HOUR)], T0 - HOUR);
-        const from = (await store.getProfile('a:browser')) as Profile;
-        const into = (await store.getProfile('u:user')) as Profile;
-
-        await store.linkSubject('a:browser', 'u:user', mergeProfiles, T0);
-        expect(await store.getLinks(['a:browser', 'u:user', 'a:other'])).toEqual(new Map([['a:browser', 'u:user']]));
-        expect(await store.getProfile('u:user')).toEqual(mergeProfiles(into, from));
-        expect(await cartIds(store, 'u:user')).toEqual(['carted-anon', 'carted-user']);
-        expect(await store.getProfile('a:browser')).toBeUndefined();
-      });
-
-      it('moves the profile to a target that has none', async () => {
-        await apply('a:only', [added('sku-a')]);
-        const from = await store.getProfile('a:only');
-        await store.linkSubject('a:only', 'u:new', mergeProfiles, T0);
-        expect(await store.getProfile('u:new')).toEqual(from);
-        expect(await store.getProfile('a:only')).toBeUndefined();
-      });
-
-      it('links a key that has no profile yet, for the events that come later', async () => {
-        await store.linkSubject('a:fresh', 'u:known', mergeProfiles, T0);
-        expect(await store.getLinks(['a:fresh'])).toEqual(new Map([['a:fresh', 'u:known']]));
-        expect(await store.getProfile('u:known')).toBeUndefined();
-        expect(await store.getProfile('a:fresh')).toBeUndefined();
-      });
-
-      it('moves applied messageIds with the link, so a retried event is not applied twice', async () => {
-        const event = added('once', T0);
-        await apply('a:retry', [event], T0);
-        await store.linkSubject('a:retry', 'u:retry', mergeProfiles, T0 + SECOND);
-        // The sender retries; the core now resolves a:retry to u:retry and groups the event there.
-        const retried = await apply('u:retry', [event, added('new', T0 + 2 * SECOND)], T0 + 2 * SECOND);
-        expect(retried.duplicates).toEqual([event.messageId]);
-        expect(retried.applied).toHaveLength(1);
-        expect((await store.getProfile('u:retry'))?.cart.find((line) => line.id === 'once')?.quantity).toBe(1);
-      });
-
-      it('keeps the later record when both subjects applied the same messageId', async () => {
-        // Applied to u:x first, and 10 hours later to a:y (before the two were known to be one person).
-        const event = added('both', T0);
-        await apply('u:x', [event], T0);
-        await apply('a:y', [event], T0 + 10 * HOUR);
-        await store.linkSubject('a:y', 'u:x', mergeProfiles, T0 + 11 * HOUR);
-        // 30 hours after the first application but only 20 after the second: still within the window.
-        const retried = await apply('u:x', [event], T0 + 30 * HOUR);
-        expect(retried).toEqual({ applied: [], duplicates: [event.messageId] });
-      });
-
-      it('re-points a link to a new target', async () => {
-        await store.linkSubject('a:shared', 'u:first', mergeProfiles, T0);
-        await store.linkSubject('a:shared', 'u:second', mergeProfiles, T0 + SECOND);
-        expect(await store.getLinks(['a:shared'])).toEqual(new Map([['a:shared', 'u:second']]));
-      });
-
-      it('merges a profile made after the first link into the new target when re-pointed', async () => {
-        await store.linkSubject('a:shared', 'u:first', mergeProfiles, T0);
-        await apply('a:shared', [added('late')], T0 + SECOND);
-        await store.linkSubject('a:shared', 'u:second', mergeProfiles, T0 + 2 * SECOND);
-        expect(await cartIds(store, 'u:second')).toEqual(['late']);
-        expect(await store.getProfile('u:first')).toBeUndefined();
-        expect(await store.getProfile('a:shared')).toBeUndefined();
-      });
-
-      it('counts the live links into each subject, following re-points and deletions', async () => {
-        await store.linkSubject('a:one', 'u:target', mergeProfiles, T0);
-        await store.linkSubject('a:two', 'u:target', mergeProfiles, T0);
-        await store.linkSubject('a:three', 'u:other', mergeProfiles, T0);
-        // Made again: still one link.
-        await store.linkSubject('a:one', 'u:target', mergeProfiles, T0 + SECOND);
-        expect(await store.countLinksInto(['u:target', 'u:other', 'u:nobody'])).toEqual(new Map([['u:target', 2], ['u:other', 1]]));
-        await store.linkSubject('a:two', 'u:other', mergeProfiles, T0 + 2 * SECOND);
-        await store.deleteSubject('a:one');
-        expect(await store.countLinksInto(['u:target', 'u:other'])).toEqual(new Map([['u:other', 2]]));
-      });
-    });
-
-    describe('retention', () => {
-      it('forgets a link not made again for the retention period, and no longer counts it', async () => {
-        let clock = T0;
-        const aging = await makeStore({ retentionSeconds: 3600, now: () => clock });
-        try {
-          await aging.linkSubject('a:old', 'u:person', mergeProfiles, clock);
-          await aging.linkSubject('a:renewed', 'u:person', mergeProfiles, clock);
-          clock = T0 + 40 * 60 * SECOND;
-          await aging.linkSubject('a:new', 'u:person', mergeProfiles, clock);
-          // Linking again renews it.
-          await aging.linkSubject('a:renewed', 'u:person', mergeProfiles, clock);
-          clock = T0 + 3601 * SECOND;
-          expect(await aging.getLinks(['a:old', 'a:renewed', 'a:new'])).toEqual(new Map([['a:renewed', 'u:person'], ['a:new', 'u:person']]));
-          expect(await aging.countLinksInto(['u:person'])).toEqual(new Map([['u:person', 2]]));
-          clock = T0 + (3600 + 40 * 60 + 1) * SECOND;
-          expect((await aging.getLinks(['a:renewed', 'a:new'])).size).toBe(0);
-          expect((await aging.countLinksInto(['u:person'])).size).toBe(0);
-        } finally {
-          await aging.close();
-        }
-      });
-
-      it('forgets a profile that was not written for the retention period', async () => {
-        let clock = T0;
-        const aging = await makeStore({ retentionSeconds: 3600, now: () => clock });
-        const write = (key: string, productId: string) =>
-          aging.applyEvents([{ subjectKey: key, events: [added(productId, clock)] }], reduceProfile, DEDUPE_WINDOW_SECONDS, clock);
-        try {
-          await write('u:idle', 'idle-sku');
-          await write('u:active', 'first-sku');
-          clock = T0 + 40 * 60 * SECOND;
-          await write('u:active', 'second-sku');
-          clock = T0 + 3601 * SECOND;
-          expect(await aging.getProfile('u:idle')).toBeUndefined();
-          expect(sorted((await aging.getProfile('u:active'))?.cart.map((line) => line.id) ?? [])).toEqual(['first-sku', 'second-sku']);
-          // A subject that comes back after expiry starts from an empty profile.
-          await write('u:idle', 'back-sku');
-          expect((await aging.getProfile('u:idle'))?.cart.map((line) => line.id)).toEqual(['back-sku']);
-        } finally {
-          await aging.close();
-        }
-      });
-    });
-
-    describe('deleting a subject', () => {
-      it('removes the profile, the links into it, its open records and its messageIds', async () => {
-        await store.linkSubject('a:device-1', 'u:gone', mergeProfiles, T0);
-        await store.linkSubject('a:device-2', 'u:gone', mergeProfiles, T0);
-        await store.linkSubject('a:bystander', 'u:kept', mergeProfiles, T0);
-        const events = [added('sku-a'), added('sku-b')];
-        await apply('u:gone', events);
-        await apply('u:kept', [added('sku-k')]);
-        const record: OpenRecord = { decision: decision(['red']), renderedAt: T0 };
-        await store.putOpenRecord({ blockId: 'grid', subjectKey: 'u:gone', messageId: 'c1' }, record, 3600);
-        await store.putOpenRecord({ blockId: 'hero', subjectKey: 'u:gone', messageId: 'c2' }, record, 3600);
-        await store.putOpenRecord({ blockId: 'grid', subjectKey: 'u:kept', messageId: 'c1' }, record, 3600);
-
-        expect(await store.deleteSubject('u:gone')).toEqual({ profile: true, links: 2, openRecords: 2, messageIds: 2 } satisfies SubjectDeletion);
-        expect(await store.getProfile('u:gone')).toBeUndefined();
-        expect(await store.getLinks(['a:device-1', 'a:device-2', 'a:bystander'])).toEqual(new Map([['a:bystander', 'u:kept']]));
-        expect(await store.getOpenRecord({ blockId: 'grid', subjectKey: 'u:gone', messageId: 'c1' }, T0)).toBeUndefined();
-        expect(await store.getOpenRecord({ blockId: 'hero', subjectKey: 'u:gone', messageId: 'c2' }, T0)).toBeUndefined();
-        expect(await store.getOpenRecord({ blockId: 'grid', subjectKey: 'u:kept', messageId: 'c1' }, T0)).toEqual(record);
-        expect(await cartIds(store, 'u:kept')).toEqual(['sku-k']);
-        // Its messageIds are forgotten too: the same events now start a new profile.
-        expect(sorted((await apply('u:gone', events, T0 + SECOND)).applied)).toEqual(sorted(events.map((e) => e.messageId)));
-      });
-
-      it('removes the link out of a key that was linked into another subject', async () => {
-        await apply('u:old-id', [added('sku-a')]);
-        await store.linkSubject('u:old-id', 'u:new-id', mergeProfiles, T0);
-        // The profile and messageIds went with the link; only the link itself is left to remove.
-        expect(await store.deleteSubject('u:old-id')).toEqual({ profile: false, links: 1, openRecords: 0, messageIds: 0 });
-        expect((await store.getLinks(['u:old-id'])).size).toBe(0);
-        expect(await cartIds(store, 'u:new-id')).toEqual(['sku-a']);
-      });
-
-      it('reports nothing removed for an unknown subject', async () => {
-        expect(await store.deleteSubject('u:never')).toEqual({ profile: false, links: 0, openRecords: 0, messageIds: 0 });
-      });
-    });
-
-    describe('suppressions', () => {
+    describe('SuppressionStore: suppressions', () => {
       it('suppresses keys with a source, changes the source and lifts it', async () => {
         expect((await store.getSuppressions(['u:s1'])).size).toBe(0);
         await store.setSuppression(['u:s1', 'u:s2'], 'admin', T0);
@@ -442,36 +451,7 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
       });
     });
 
-    describe('templates', () => {
-      it('numbers the versions of each template 1, 2, 3 and lists the latest', async () => {
-        expect(await store.putTemplate('grid', '<div>one</div>', T0)).toEqual({ name: 'grid', source: '<div>one</div>', version: 1, updatedAt: T0 });
-        expect((await store.putTemplate('grid', '<div>two</div>', T0 + SECOND)).version).toBe(2);
-        expect((await store.putTemplate('hero', '<div>hero</div>', T0 + 2 * SECOND)).version).toBe(1);
-        expect((await store.putTemplate('grid', '<div>three</div>', T0 + 3 * SECOND)).version).toBe(3);
-        expect(await store.getTemplate('grid')).toEqual({ name: 'grid', source: '<div>three</div>', version: 3, updatedAt: T0 + 3 * SECOND });
-        expect(await store.getTemplate('missing')).toBeUndefined();
-        const listed = (await store.listTemplates()).map((t) => [t.name, t.version, t.source]);
-        expect(listed.sort()).toEqual([
-          ['grid', 3, '<div>three</div>'],
-          ['hero', 1, '<div>hero</div>'],
-        ]);
-      });
-
-      it('deletes a template, which is then neither read nor listed, and continues its versions when put again', async () => {
-        await store.putTemplate('grid', '<div>one</div>', T0);
-        await store.putTemplate('grid', '<div>two</div>', T0);
-        await store.putTemplate('hero', '<div>hero</div>', T0);
-        expect(await store.deleteTemplate('grid')).toBe(true);
-        expect(await store.getTemplate('grid')).toBeUndefined();
-        expect((await store.listTemplates()).map((t) => t.name)).toEqual(['hero']);
-        expect(await store.deleteTemplate('grid')).toBe(false);
-        expect(await store.deleteTemplate('never')).toBe(false);
-        expect((await store.putTemplate('grid', '<div>three</div>', T0 + SECOND)).version).toBe(3);
-        expect((await store.getTemplate('grid'))?.source).toBe('<div>three</div>');
-      });
-    });
-
-    describe('catalog', () => {
+    describe('CatalogStore: catalog', () => {
       it('returns the products asked for and leaves out unknown ids', async () => {
         await store.putProducts([product('p1'), product('p2', 25)], T0);
         const found = await store.getProducts(['p1', 'missing', 'p2']);
@@ -535,7 +515,7 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
       });
     });
 
-    describe('blocks', () => {
+    describe('BlockStore: blocks', () => {
       it('numbers the versions of each block 1, 2, 3 and keeps the latest config', async () => {
         const first = await store.putBlock(blockConfig('grid', 'One'), T0);
         expect(first).toEqual({ config: blockConfig('grid', 'One'), version: 1, updatedAt: T0 });
@@ -576,7 +556,36 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
       });
     });
 
-    describe('open records', () => {
+    describe('TemplateStore: templates', () => {
+      it('numbers the versions of each template 1, 2, 3 and lists the latest', async () => {
+        expect(await store.putTemplate('grid', '<div>one</div>', T0)).toEqual({ name: 'grid', source: '<div>one</div>', version: 1, updatedAt: T0 });
+        expect((await store.putTemplate('grid', '<div>two</div>', T0 + SECOND)).version).toBe(2);
+        expect((await store.putTemplate('hero', '<div>hero</div>', T0 + 2 * SECOND)).version).toBe(1);
+        expect((await store.putTemplate('grid', '<div>three</div>', T0 + 3 * SECOND)).version).toBe(3);
+        expect(await store.getTemplate('grid')).toEqual({ name: 'grid', source: '<div>three</div>', version: 3, updatedAt: T0 + 3 * SECOND });
+        expect(await store.getTemplate('missing')).toBeUndefined();
+        const listed = (await store.listTemplates()).map((t) => [t.name, t.version, t.source]);
+        expect(listed.sort()).toEqual([
+          ['grid', 3, '<div>three</div>'],
+          ['hero', 1, '<div>hero</div>'],
+        ]);
+      });
+
+      it('deletes a template, which is then neither read nor listed, and continues its versions when put again', async () => {
+        await store.putTemplate('grid', '<div>one</div>', T0);
+        await store.putTemplate('grid', '<div>two</div>', T0);
+        await store.putTemplate('hero', '<div>hero</div>', T0);
+        expect(await store.deleteTemplate('grid')).toBe(true);
+        expect(await store.getTemplate('grid')).toBeUndefined();
+        expect((await store.listTemplates()).map((t) => t.name)).toEqual(['hero']);
+        expect(await store.deleteTemplate('grid')).toBe(false);
+        expect(await store.deleteTemplate('never')).toBe(false);
+        expect((await store.putTemplate('grid', '<div>three</div>', T0 + SECOND)).version).toBe(3);
+        expect((await store.getTemplate('grid'))?.source).toBe('<div>three</div>');
+      });
+    });
+
+    describe('OpenRecordStore: open records', () => {
       const key: OpenKey = { blockId: 'grid', subjectKey: 'u:opener', messageId: 'campaign-1' };
 
       it('returns what the open showed, for its own block, subject and message only', async () => {
@@ -601,7 +610,7 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
       });
     });
 
-    describe('trending', () => {
+    describe('TrendingStore: trending', () => {
       const bump = (scope: string, productId: string, weight: number): TrendingIncrement => ({ scope, productId, weight });
 
       it('ranks products by decayed count, exactly as rankBuckets does', async () => {
@@ -662,7 +671,7 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
       });
     });
 
-    describe('counters', () => {
+    describe('CounterStore: counters', () => {
       it('adds increments up, per name', async () => {
         const before = await store.readCounters();
         await store.incrementCounters({ 'contract.opens': 2, 'contract.clicks': 1 });
@@ -681,13 +690,19 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
       });
     });
 
-    describe('close', () => {
+    describe('life cycle: name, ping, close', () => {
+      it('has a name and answers ping', async () => {
+        expect(store.name).toEqual(expect.any(String));
+        expect(store.name).not.toBe('');
+        await expect(store.ping()).resolves.toBeUndefined();
+      });
+
       it('refuses reads and writes once closed', async () => {
         const closing = await makeStore({});
         await closing.close();
         await expect(closing.ping()).rejects.toThrow();
         await expect(closing.getProfile('u:late')).rejects.toThrow();
-        await expect(closing.applyEvents([{ subjectKey: 'u:late', events: [added('x', T0)] }], reduceProfile, DEDUPE_WINDOW_SECONDS, T0)).rejects.toThrow();
+        await expect(closing.applyEvents([{ subjectKey: 'u:late', events: [added('x', T0)] }], T0)).rejects.toThrow();
       });
     });
   });

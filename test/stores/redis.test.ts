@@ -2,8 +2,6 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisStore, type RedisClient } from '../../src/adapters/store/redis.ts';
 import { DEDUPE_WINDOW_SECONDS } from '../../src/core/events/limits.ts';
-import { mergeProfiles } from '../../src/core/profiles/merge.ts';
-import { reduceProfile } from '../../src/core/profiles/reducer.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
 import { added, blockConfig, describeStore, product } from './contract.ts';
 
@@ -56,7 +54,7 @@ function countingClient(inner: Redis): { client: RedisClient; trips: () => numbe
 }
 
 const apply = (store: ReturnType<typeof redisStore>, subjectKey: string, events: ReturnType<typeof added>[], now = T0) =>
-  store.applyEvents([{ subjectKey, events }], reduceProfile, DEDUPE_WINDOW_SECONDS, now);
+  store.applyEvents([{ subjectKey, events }], now);
 
 describe('redis store', () => {
   it('keeps every key of a subject in one cluster slot, odd subject keys included', async () => {
@@ -65,10 +63,10 @@ describe('redis store', () => {
     const admin = new Redis(cluster.port, '127.0.0.1');
     try {
       for (const subject of ['u:slotted', 'u:we{ird}id', 'a:}{']) {
-        await store.linkSubject(`a:device-of-${subject}`, subject, mergeProfiles, T0);
+        await store.linkSubject(`a:device-of-${subject}`, subject, T0);
         await apply(store, subject, [added('sku-a')]);
         await store.putOpenRecord({ blockId: 'grid', subjectKey: subject, messageId: 'm{1}' }, { decision: { blockId: 'grid', blockVersion: 1, personal: true, slots: [] }, renderedAt: T0 }, 3600);
-        await store.linkSubject(subject, `u:next-of-${subject}`, mergeProfiles, T0);
+        await store.linkSubject(subject, `u:next-of-${subject}`, T0);
       }
       const written = (await admin.keys(`${keyPrefix}*`)).filter((k) => k.includes('slotted') || k.includes('ird') || k.includes('}{'));
       const slotsBySubject = new Map<string, Set<number>>();
@@ -134,7 +132,7 @@ describe('redis store', () => {
 
       const spread = Array.from({ length: 10 }, (_, s) => ({ subjectKey: `u:spread-${s}`, events: Array.from({ length: 10 }, (_, i) => added(`sku-${s}-${i}`)) }));
       const beforeSpread = trips();
-      const spreadResult = await store.applyEvents(spread, reduceProfile, DEDUPE_WINDOW_SECONDS, T0);
+      const spreadResult = await store.applyEvents(spread, T0);
       expect(spreadResult.applied).toHaveLength(100);
       expect(trips() - beforeSpread).toBe(2 * spread.length);
     } finally {

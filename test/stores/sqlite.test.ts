@@ -20,7 +20,7 @@ describe('sqlite store on disk', () => {
     const path = freshFile();
     const first = sqliteStore({ path });
     const event = added('kept', NOW);
-    await first.applyEvents([{ subjectKey: 'u:kept', events: [event] }], reduceProfile, DEDUPE_WINDOW_SECONDS, NOW);
+    await first.applyEvents([{ subjectKey: 'u:kept', events: [event] }], NOW);
     await first.putBlock(blockConfig('grid'), NOW);
     await first.putBlock(blockConfig('grid', 'Again'), NOW);
     await first.incrementCounters({ opens: 7 });
@@ -29,7 +29,7 @@ describe('sqlite store on disk', () => {
     const second = sqliteStore({ path });
     try {
       expect(await second.getProfile('u:kept')).toEqual(reduceProfile(undefined, [event]));
-      const retried = await second.applyEvents([{ subjectKey: 'u:kept', events: [event] }], reduceProfile, DEDUPE_WINDOW_SECONDS, NOW + HOUR);
+      const retried = await second.applyEvents([{ subjectKey: 'u:kept', events: [event] }], NOW + HOUR);
       expect(retried).toEqual({ applied: [], duplicates: [event.messageId] });
       expect(await second.getBlock('grid')).toEqual({ config: blockConfig('grid', 'Again'), version: 2, updatedAt: NOW });
       expect((await second.putBlock(blockConfig('grid', 'Third'), NOW)).version).toBe(3);
@@ -43,7 +43,7 @@ describe('sqlite store on disk', () => {
     const path = freshFile();
     const store = sqliteStore({ path });
     const event = added('in-flight', NOW);
-    const pending = store.applyEvents([{ subjectKey: 'u:flight', events: [event] }], reduceProfile, DEDUPE_WINDOW_SECONDS, NOW);
+    const pending = store.applyEvents([{ subjectKey: 'u:flight', events: [event] }], NOW);
     await store.close();
     expect(await pending).toEqual({ applied: [event.messageId], duplicates: [] });
 

@@ -2,7 +2,6 @@ import { listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from 
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { durableObjectStore } from '../../src/adapters/store/durable-object.ts';
-import { DEDUPE_WINDOW_SECONDS } from '../../src/core/events/limits.ts';
 import { mergeProfiles } from '../../src/core/profiles/merge.ts';
 import { reduceProfile } from '../../src/core/profiles/reducer.ts';
 import { NOW, added, describeStore, type StoreSetup } from '../stores/contract.ts';
@@ -20,7 +19,7 @@ describe('durable-object store', () => {
   it('keeps each subject in its own object, named by its key', async () => {
     const prefix = `own-${crypto.randomUUID()}:`;
     const store = makeStore({}, prefix);
-    await store.applyEvents([{ subjectKey: 'u:one', events: [added('a', NOW)] }, { subjectKey: 'u:two', events: [added('b', NOW)] }], reduceProfile, DEDUPE_WINDOW_SECONDS, NOW);
+    await store.applyEvents([{ subjectKey: 'u:one', events: [added('a', NOW)] }, { subjectKey: 'u:two', events: [added('b', NOW)] }], NOW);
     const ids = (await listDurableObjectIds(env.SUBJECTS)).map((id) => id.toString());
     expect(ids).toContain(env.SUBJECTS.idFromName(`${prefix}u:one`).toString());
     expect(ids).toContain(env.SUBJECTS.idFromName(`${prefix}u:two`).toString());
@@ -28,17 +27,11 @@ describe('durable-object store', () => {
     expect(JSON.parse(profile).cart[0].id).toBe('a');
   });
 
-  it('refuses a reducer or merge other than the core one, which the objects run themselves', async () => {
-    const store = makeStore();
-    await expect(store.applyEvents([{ subjectKey: 'u:x', events: [added('a', NOW)] }], (p) => p as never, DEDUPE_WINDOW_SECONDS, NOW)).rejects.toThrow(/core reducer/);
-    await expect(store.linkSubject('a:x', 'u:x', (into) => into as never, NOW)).rejects.toThrow(/core merge/);
-  });
-
   it('delivers a linked profile that its caller never handed over, when the alarm runs', async () => {
     const prefix = `outbox-${crypto.randomUUID()}:`;
     const store = makeStore({}, prefix);
     const event = added('carried', NOW);
-    await store.applyEvents([{ subjectKey: 'a:device', events: [event] }], reduceProfile, DEDUPE_WINDOW_SECONDS, NOW);
+    await store.applyEvents([{ subjectKey: 'a:device', events: [event] }], NOW);
     // The first half of a link, as if the Worker that started it died before delivering the move.
     const source = subjectStub(`${prefix}a:device`);
     const { moves } = await source.linkOut('a:device', 'u:owner', `${prefix}u:owner`, NOW, Date.now(), undefined);
@@ -49,7 +42,7 @@ describe('durable-object store', () => {
     expect(await runDurableObjectAlarm(source)).toBe(true);
     expect((await store.getProfile('u:owner'))?.cart.map((line) => line.id)).toEqual(['carried']);
     // The move went with its messageIds, and only once: running the alarm again changes nothing.
-    const retried = await store.applyEvents([{ subjectKey: 'u:owner', events: [event] }], reduceProfile, DEDUPE_WINDOW_SECONDS, NOW + 1000);
+    const retried = await store.applyEvents([{ subjectKey: 'u:owner', events: [event] }], NOW + 1000);
     expect(retried.duplicates).toEqual([event.messageId]);
     await runDurableObjectAlarm(source);
     expect((await store.getProfile('u:owner'))?.cart[0]?.quantity).toBe(1);
@@ -58,7 +51,7 @@ describe('durable-object store', () => {
   it('absorbs the same move once even when it is delivered twice', async () => {
     const prefix = `twice-${crypto.randomUUID()}:`;
     const store = makeStore({}, prefix);
-    await store.applyEvents([{ subjectKey: 'a:twice', events: [added('once', NOW)] }], reduceProfile, DEDUPE_WINDOW_SECONDS, NOW);
+    await store.applyEvents([{ subjectKey: 'a:twice', events: [added('once', NOW)] }], NOW);
     const { moves } = await subjectStub(`${prefix}a:twice`).linkOut('a:twice', 'u:twice', `${prefix}u:twice`, NOW, Date.now(), undefined);
     const target = subjectStub(`${prefix}u:twice`);
     await target.absorb(moves[0]!, Date.now(), undefined);
@@ -69,7 +62,7 @@ describe('durable-object store', () => {
   it('drops the whole database of a subject with nothing left, at its sweep', async () => {
     const prefix = `sweep-${crypto.randomUUID()}:`;
     const store = makeStore({}, prefix);
-    await store.applyEvents([{ subjectKey: 'u:leaving', events: [added('a', NOW)] }], reduceProfile, DEDUPE_WINDOW_SECONDS, NOW);
+    await store.applyEvents([{ subjectKey: 'u:leaving', events: [added('a', NOW)] }], NOW);
     await store.deleteSubject('u:leaving');
     const stub = subjectStub(`${prefix}u:leaving`);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
@@ -77,7 +70,7 @@ describe('durable-object store', () => {
     expect(tables).toEqual([]);
     // The object still answers, from an empty start.
     expect(await store.getProfile('u:leaving')).toBeUndefined();
-    await store.linkSubject('a:new', 'u:leaving', mergeProfiles, NOW);
+    await store.linkSubject('a:new', 'u:leaving', NOW);
     expect(await store.getLinks(['a:new'])).toEqual(new Map([['a:new', 'u:leaving']]));
   });
 });

@@ -1,11 +1,9 @@
 import { DurableObject } from 'cloudflare:workers';
-import { DEDUPE_WINDOW_SECONDS } from '../../core/events/limits.ts';
 import type { TrackedEvent } from '../../core/events/normalize.ts';
 import type { ApplyResult, SuppressionSource } from '../../core/ports.ts';
 import { mergeProfiles } from '../../core/profiles/merge.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
-import { reduceProfile } from '../../core/profiles/reducer.ts';
-import { updateSubject } from '../../core/store-kit.ts';
+import { dedupeHorizon, updateSubject } from '../../core/store-kit.ts';
 
 /**
  * One Durable Object per subject (`u:…`, `a:…`): its profile, the messageIds
@@ -112,9 +110,9 @@ export class SubjectObject extends DurableObject<SubjectEnv> {
   }
 
   /** Dedupe, reduce with the core reducer, save and remember the messageIds: one transaction. */
-  async apply(events: TrackedEvent[], dedupeWindowSeconds: number, now: number, wall: number, retentionSeconds: number | undefined): Promise<ApplyResult> {
+  async apply(events: TrackedEvent[], now: number, wall: number, retentionSeconds: number | undefined): Promise<ApplyResult> {
     const result = this.ctx.storage.transactionSync(() => {
-      const horizon = now - dedupeWindowSeconds * 1000;
+      const horizon = dedupeHorizon(now);
       const seen = this.sql
         .exec<{ message_id: string }>(
           'SELECT message_id FROM applied WHERE at >= ? AND message_id IN (SELECT value FROM json_each(?))',
@@ -124,7 +122,7 @@ export class SubjectObject extends DurableObject<SubjectEnv> {
         .toArray()
         .map((row) => row.message_id);
       const stored = this.liveProfile(wall, retentionSeconds);
-      const update = updateSubject(stored === undefined ? undefined : (JSON.parse(stored) as Profile), new Set(seen), events, reduceProfile);
+      const update = updateSubject(stored === undefined ? undefined : (JSON.parse(stored) as Profile), new Set(seen), events);
       if (update.profile) this.writeProfile(update.profile, wall, retentionSeconds);
       for (const id of update.applied) {
         this.sql.exec('INSERT INTO applied (message_id, at) VALUES (?, ?) ON CONFLICT DO UPDATE SET at = excluded.at', id, now);
@@ -275,7 +273,7 @@ export class SubjectObject extends DurableObject<SubjectEnv> {
   }
 
   private sweep(now: number): void {
-    this.sql.exec('DELETE FROM applied WHERE at < ?', now - DEDUPE_WINDOW_SECONDS * 1000);
+    this.sql.exec('DELETE FROM applied WHERE at < ?', dedupeHorizon(now));
     this.sql.exec('DELETE FROM opens WHERE expires_at <= ?', now);
     this.sql.exec('DELETE FROM absorbed WHERE at < ?', now - ABSORBED_TTL_MS);
     const retention = this.retention();

@@ -1,9 +1,7 @@
 import type { BlockConfig, StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
-import type { ApplyResult, OpenRecord, ProfileMerger, ProfileReducer, Store, SubjectDeletion, SuppressionSource } from '../../core/ports.ts';
-import { mergeProfiles } from '../../core/profiles/merge.ts';
+import type { ApplyResult, OpenRecord, Store, SubjectDeletion, SuppressionSource } from '../../core/ports.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
-import { reduceProfile } from '../../core/profiles/reducer.ts';
 import type { GlobalObject, GlobalObjectName } from './durable-object-global.ts';
 import type { SubjectObject } from './durable-object-subject.ts';
 
@@ -16,8 +14,19 @@ import type { SubjectObject } from './durable-object-subject.ts';
  * in parallel; no call spans two objects atomically except linking, which
  * moves a profile through an outbox that the source object redelivers.
  *
- * The objects run the core's reducer and merge themselves (a function cannot
- * be sent to them), so `applyEvents` and `linkSubject` accept only those.
+ * The layout follows the Store's parts (core/ports.ts), and the methods below
+ * are grouped by them:
+ * - SubjectStore: one object per subject key (profile, applied messageIds,
+ *   links out and in). It runs the core's reducer, merge and dedupe window
+ *   itself, since no function can be sent to it: why the port leaves the
+ *   caller no choice of them.
+ * - SuppressionStore and OpenRecordStore: kept per key in the same subject
+ *   object, so a subscriber's open reads one object and deleting a subject
+ *   removes its open records in the same transaction (its suppression stays,
+ *   as in every store).
+ * - BlockStore and TemplateStore: the global `config` object (read by every
+ *   instance every few seconds); CatalogStore: `catalog`; TrendingStore:
+ *   `trending` (written on every event); CounterStore: `counters`.
  */
 export interface DurableObjectStoreOptions {
   subjects: DurableObjectNamespace<SubjectObject>;
@@ -68,6 +77,7 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
       await global('config').ping();
     },
 
+    // SubjectStore: the subject's own object.
     async getLinks(keys) {
       check();
       return perKey(keys, (key) => subject(key).linkTarget(wallClock(), retention));
@@ -84,18 +94,18 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
       return json === undefined ? undefined : (JSON.parse(json) as Profile);
     },
 
-    async applyEvents(groups, reduce: ProfileReducer, dedupeWindowSeconds, now): Promise<ApplyResult> {
+    async applyEvents(groups, now): Promise<ApplyResult> {
       check();
-      if (reduce !== reduceProfile) throw fail('applyEvents runs the core reducer inside each subject object; another reducer cannot be sent there');
       const results = await Promise.all(
-        groups.filter((g) => g.events.length > 0).map((g) => subject(g.subjectKey).apply([...g.events], dedupeWindowSeconds, now, wallClock(), retention)),
+        groups.filter((g) => g.events.length > 0).map((g) => subject(g.subjectKey).apply([...g.events], now, wallClock(), retention)),
       );
       return { applied: results.flatMap((r) => r.applied), duplicates: results.flatMap((r) => r.duplicates) };
     },
 
-    async linkSubject(fromKey, toKey, merge: ProfileMerger, now) {
+    async linkSubject(fromKey, toKey, now) {
       check();
-      if (merge !== mergeProfiles) throw fail('linkSubject runs the core merge inside the target object; another merge cannot be sent there');
+      // A self-link would make the key resolve to itself and count as linked into itself.
+      if (fromKey === toKey) return;
       // The reverse index first: a delete of the target that runs meanwhile then finds this link too.
       await subject(toKey).noteLinkedIn(fromKey, wallClock(), retention);
       const { previous, moves } = await subject(fromKey).linkOut(fromKey, toKey, prefix + toKey, now, wallClock(), retention);
@@ -120,6 +130,7 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
       };
     },
 
+    // SuppressionStore: per key, in the subject's object.
     async setSuppression(keys, source: SuppressionSource | undefined, now) {
       check();
       await Promise.all([...new Set(keys)].map((key) => subject(key).suppress(source, now)));
@@ -130,6 +141,7 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
       return perKey(keys, (key) => subject(key).suppression());
     },
 
+    // CatalogStore: the `catalog` object.
     async putProducts(products, now) {
       check();
       await global('catalog').putProducts([...products], now);
@@ -151,19 +163,10 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
       return (await global('catalog').listProducts(limit, after)).map((row) => JSON.parse(row.data) as Product);
     },
 
+    // BlockStore: the `config` object.
     async putBlock(config, now) {
       check();
       return global('config').putBlock(config, now);
-    },
-
-    async deleteBlock(id) {
-      check();
-      return global('config').deleteBlock(id);
-    },
-
-    async deleteTemplate(name) {
-      check();
-      return global('config').deleteTemplate(name);
     },
 
     async getBlock(id) {
@@ -177,6 +180,12 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
       return (await global('config').listBlocks()).map(parseBlock);
     },
 
+    async deleteBlock(id) {
+      check();
+      return global('config').deleteBlock(id);
+    },
+
+    // TemplateStore: the `config` object.
     async putTemplate(name, source, now) {
       check();
       return global('config').putTemplate(name, source, now);
@@ -192,6 +201,12 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
       return global('config').listTemplates();
     },
 
+    async deleteTemplate(name) {
+      check();
+      return global('config').deleteTemplate(name);
+    },
+
+    // OpenRecordStore: in the subject's object, removed with it by deleteSubject.
     async putOpenRecord(key, record: OpenRecord, ttlSeconds) {
       check();
       await subject(key.subjectKey).putOpen(key.blockId, key.messageId, JSON.stringify(record), record.renderedAt + ttlSeconds * 1000);
@@ -203,6 +218,7 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
       return json === undefined ? undefined : (JSON.parse(json) as OpenRecord);
     },
 
+    // TrendingStore: the `trending` object.
     async bumpTrending(increments, now) {
       check();
       if (increments.length > 0) await global('trending').bumpTrending([...increments], now);
@@ -213,6 +229,7 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
       return global('trending').topTrending(scope, now, limit);
     },
 
+    // CounterStore: the `counters` object.
     async incrementCounters(counts) {
       check();
       if (Object.keys(counts).length > 0) await global('counters').incrementCounters({ ...counts });

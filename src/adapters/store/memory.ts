@@ -3,7 +3,8 @@ import type { Product } from '../../core/catalog/product.ts';
 import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets } from '../../core/decide/trending.ts';
 import type { ApplyResult, OpenKey, OpenRecord, Store, StoredTemplate, SubjectDeletion, SuppressionSource } from '../../core/ports.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
-import { compareCodePoints, updateSubject } from '../../core/store-kit.ts';
+import { mergeProfiles } from '../../core/profiles/merge.ts';
+import { compareCodePoints, dedupeHorizon, updateSubject } from '../../core/store-kit.ts';
 
 /**
  * An in-memory store for tests and throwaway runs: everything is lost when
@@ -98,14 +99,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       return profile ? clone(profile) : undefined;
     },
 
-    async applyEvents(groups, reduce, dedupeWindowSeconds, now): Promise<ApplyResult> {
+    async applyEvents(groups, now): Promise<ApplyResult> {
       check();
       const result: ApplyResult = { applied: [], duplicates: [] };
-      const horizon = now - dedupeWindowSeconds * 1000;
+      const horizon = dedupeHorizon(now);
       for (const group of groups) {
         const seen = appliedIds.get(group.subjectKey) ?? new Map<string, number>();
         for (const [id, at] of seen) if (at < horizon) seen.delete(id);
-        const update = updateSubject(live(group.subjectKey), new Set(seen.keys()), group.events, reduce);
+        const update = updateSubject(live(group.subjectKey), new Set(seen.keys()), group.events);
         if (update.profile) save(group.subjectKey, update.profile);
         for (const id of update.applied) seen.set(id, now);
         appliedIds.set(group.subjectKey, seen);
@@ -115,12 +116,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       return result;
     },
 
-    async linkSubject(fromKey, toKey, merge) {
+    async linkSubject(fromKey, toKey) {
       check();
+      // A key linked to itself would lose its profile to its own merge.
+      if (fromKey === toKey) return;
       links.set(fromKey, { target: toKey, linkedAt: wallClock() });
       const from = live(fromKey);
       if (from) {
-        save(toKey, merge(live(toKey), from));
+        save(toKey, mergeProfiles(live(toKey), from));
         profiles.delete(fromKey);
         writtenAt.delete(fromKey);
       }
@@ -169,32 +172,6 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         if (source !== undefined) found.set(key, source);
       }
       return found;
-    },
-
-    async putTemplate(name, source, now) {
-      check();
-      const stored: StoredTemplate = { name, source, version: (templates.get(name)?.version ?? 0) + 1, updatedAt: now };
-      templates.set(name, stored);
-      retiredTemplates.delete(name);
-      return { ...stored };
-    },
-
-    async getTemplate(name) {
-      check();
-      const stored = retiredTemplates.has(name) ? undefined : templates.get(name);
-      return stored ? { ...stored } : undefined;
-    },
-
-    async listTemplates() {
-      check();
-      return [...templates.values()].filter((t) => !retiredTemplates.has(t.name)).map((t) => ({ ...t })).sort((a, b) => (a.name < b.name ? -1 : 1));
-    },
-
-    async deleteTemplate(name) {
-      check();
-      if (!templates.has(name) || retiredTemplates.has(name)) return false;
-      retiredTemplates.add(name);
-      return true;
     },
 
     async putProducts(list) {
@@ -251,6 +228,32 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       if (!stored) return false;
       blocks.delete(id);
       retiredBlockVersions.set(id, stored.version);
+      return true;
+    },
+
+    async putTemplate(name, source, now) {
+      check();
+      const stored: StoredTemplate = { name, source, version: (templates.get(name)?.version ?? 0) + 1, updatedAt: now };
+      templates.set(name, stored);
+      retiredTemplates.delete(name);
+      return { ...stored };
+    },
+
+    async getTemplate(name) {
+      check();
+      const stored = retiredTemplates.has(name) ? undefined : templates.get(name);
+      return stored ? { ...stored } : undefined;
+    },
+
+    async listTemplates() {
+      check();
+      return [...templates.values()].filter((t) => !retiredTemplates.has(t.name)).map((t) => ({ ...t })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    },
+
+    async deleteTemplate(name) {
+      check();
+      if (!templates.has(name) || retiredTemplates.has(name)) return false;
+      retiredTemplates.add(name);
       return true;
     },
 

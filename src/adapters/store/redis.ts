@@ -4,9 +4,10 @@ import type { BlockConfig, StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
 import { TRENDING_WINDOW_HOURS, decayWeight, hourOf } from '../../core/decide/trending.ts';
 import { DEDUPE_WINDOW_SECONDS } from '../../core/events/limits.ts';
-import type { ApplyResult, Logger, OpenRecord, Store, StoredTemplate, SubjectEvents, SuppressionSource, ProfileReducer } from '../../core/ports.ts';
+import type { ApplyResult, Logger, OpenRecord, Store, StoredTemplate, SubjectEvents, SuppressionSource } from '../../core/ports.ts';
+import { mergeProfiles } from '../../core/profiles/merge.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
-import { updateSubject } from '../../core/store-kit.ts';
+import { dedupeHorizon, updateSubject } from '../../core/store-kit.ts';
 
 /**
  * The shared store, for production and for several instances behind a load
@@ -365,7 +366,6 @@ export function redisStore(options: RedisStoreOptions): Store {
     expectedRev: string,
     profile: Profile | undefined,
     applied: ReadonlyArray<readonly [messageId: string, at: number]>,
-    windowSeconds: number,
     horizon: number,
   ): Promise<boolean> => {
     const args: RedisArg[] = [
@@ -374,7 +374,7 @@ export function redisStore(options: RedisStoreOptions): Store {
       profile ? JSON.stringify(profile) : '',
       wallClock(),
       options.retentionSeconds ?? 0,
-      windowSeconds,
+      DEDUPE_WINDOW_SECONDS,
       horizon,
     ];
     for (const [id, at] of applied) args.push(id, at);
@@ -384,8 +384,8 @@ export function redisStore(options: RedisStoreOptions): Store {
   const pauseAfterConflict = (attempt: number) => new Promise((resume) => setTimeout(resume, Math.random() * Math.min(attempt, 20)));
 
   /** One subject's events: one read and one conditional write (two round trips) unless another writer got there first. */
-  const applyGroup = async (group: SubjectEvents, reduce: ProfileReducer, windowSeconds: number, now: number): Promise<ApplyResult> => {
-    const horizon = now - windowSeconds * 1000;
+  const applyGroup = async (group: SubjectEvents, now: number): Promise<ApplyResult> => {
+    const horizon = dedupeHorizon(now);
     const ids = group.events.map((e) => e.messageId);
     for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
       const [fields, scores] = (await transaction([
@@ -393,10 +393,10 @@ export function redisStore(options: RedisStoreOptions): Store {
         ['zmscore', keys.applied(group.subjectKey), ...ids],
       ])) as [Array<string | null>, Array<string | null>];
       const alreadyApplied = new Set(ids.filter((_, i) => scores[i] != null && Number(scores[i]) >= horizon));
-      const update = updateSubject(liveProfile(fields[0], fields[1]), alreadyApplied, group.events, reduce);
+      const update = updateSubject(liveProfile(fields[0], fields[1]), alreadyApplied, group.events);
       if (update.applied.length === 0) return { applied: [], duplicates: update.duplicates };
       const applied = update.applied.map((id) => [id, now] as const);
-      if (await writeIfUnchanged(group.subjectKey, fields[2] ?? '', update.profile, applied, windowSeconds, horizon)) {
+      if (await writeIfUnchanged(group.subjectKey, fields[2] ?? '', update.profile, applied, horizon)) {
         return { applied: update.applied, duplicates: update.duplicates };
       }
       await pauseAfterConflict(attempt);
@@ -440,14 +440,14 @@ export function redisStore(options: RedisStoreOptions): Store {
 
     getProfile: (subjectKey) => operation('getProfile', async () => (await readProfile(subjectKey)).profile),
 
-    applyEvents: (groups, reduce, dedupeWindowSeconds, now) =>
+    applyEvents: (groups, now) =>
       operation('applyEvents', async () => {
         // Subjects are independent, and each lives in its own slot: their round trips run side by side.
-        const results = await Promise.all(groups.filter((g) => g.events.length > 0).map((g) => applyGroup(g, reduce, dedupeWindowSeconds, now)));
+        const results = await Promise.all(groups.filter((g) => g.events.length > 0).map((g) => applyGroup(g, now)));
         return { applied: results.flatMap((r) => r.applied), duplicates: results.flatMap((r) => r.duplicates) };
       }),
 
-    linkSubject: (fromKey, toKey, merge, now) =>
+    linkSubject: (fromKey, toKey, now) =>
       operation('linkSubject', async () => {
         // Nothing to move, and merging a profile into itself would never settle below.
         if (fromKey === toKey) return;
@@ -466,7 +466,7 @@ export function redisStore(options: RedisStoreOptions): Store {
         // Move the profile and dedupe entries: merge into the target first, then remove them from the
         // source if nobody wrote there meanwhile. If someone did, merge again: merging is idempotent
         // for everything but the order count, which a crash between the steps could count twice.
-        const horizon = now - DEDUPE_WINDOW_SECONDS * 1000;
+        const horizon = dedupeHorizon(now);
         for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
           const [fields, appliedReply] = (await transaction([
             ['hmget', keys.profile(fromKey), 'data', 'writtenAt', 'rev'],
@@ -476,8 +476,8 @@ export function redisStore(options: RedisStoreOptions): Store {
           const applied = scoredPairs(appliedReply);
           if (!fromProfile && applied.length === 0) return;
           const into = await readProfile(toKey);
-          const merged = fromProfile ? merge(into.profile, fromProfile) : undefined;
-          if (!(await writeIfUnchanged(toKey, into.rev, merged, applied, DEDUPE_WINDOW_SECONDS, horizon))) {
+          const merged = fromProfile ? mergeProfiles(into.profile, fromProfile) : undefined;
+          if (!(await writeIfUnchanged(toKey, into.rev, merged, applied, horizon))) {
             await pauseAfterConflict(attempt);
             continue;
           }

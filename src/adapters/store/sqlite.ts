@@ -4,10 +4,10 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { BlockConfig, StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
 import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets } from '../../core/decide/trending.ts';
-import { DEDUPE_WINDOW_SECONDS } from '../../core/events/limits.ts';
 import type { ApplyResult, OpenKey, OpenRecord, Store, StoredTemplate, SubjectDeletion, SuppressionSource } from '../../core/ports.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
-import { updateSubject } from '../../core/store-kit.ts';
+import { mergeProfiles } from '../../core/profiles/merge.ts';
+import { dedupeHorizon, updateSubject } from '../../core/store-kit.ts';
 
 /**
  * The embedded store: SQLite (node:sqlite, built into Node 22+) in WAL mode
@@ -143,7 +143,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   const sweep = () => {
     const now = wallClock();
     try {
-      db.prepare('DELETE FROM applied WHERE at < ?').run(now - DEDUPE_WINDOW_SECONDS * 1000);
+      db.prepare('DELETE FROM applied WHERE at < ?').run(dedupeHorizon(now));
       db.prepare('DELETE FROM opens WHERE expires_at <= ?').run(now);
       db.prepare('DELETE FROM trending WHERE hour <= ?').run(hourOf(now) - TRENDING_WINDOW_HOURS);
       if (options.retentionSeconds !== undefined) {
@@ -197,9 +197,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       return readProfile(subjectKey);
     },
 
-    async applyEvents(groups, reduce, dedupeWindowSeconds, now): Promise<ApplyResult> {
+    async applyEvents(groups, now): Promise<ApplyResult> {
       if (closed) throw new Error('[opentime] [sqlite] store is closed');
-      const horizon = now - dedupeWindowSeconds * 1000;
+      const horizon = dedupeHorizon(now);
       return inGroup(() => {
         const result: ApplyResult = { applied: [], duplicates: [] };
         for (const group of groups) {
@@ -209,7 +209,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
             horizon,
             ids,
           ) as Array<{ message_id: string }>;
-          const update = updateSubject(readProfile(group.subjectKey), new Set(seenRows.map((r) => r.message_id)), group.events, reduce);
+          const update = updateSubject(readProfile(group.subjectKey), new Set(seenRows.map((r) => r.message_id)), group.events);
           if (update.profile) writeProfile(group.subjectKey, update.profile);
           const remember = sql('INSERT INTO applied (subject, message_id, at) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET at = excluded.at');
           for (const id of update.applied) remember.run(group.subjectKey, id, now);
@@ -220,7 +220,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       });
     },
 
-    async linkSubject(fromKey, toKey, merge) {
+    async linkSubject(fromKey, toKey) {
+      if (closed) throw new Error('[opentime] [sqlite] store is closed');
+      // A key linked to itself would lose its profile to its own merge.
+      if (fromKey === toKey) return;
       // Events accepted before this link are committed first, so none lands under the old key after it.
       if (group.length > 0) runGroup();
       transaction(() => {
@@ -232,7 +235,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         );
         const from = readProfile(fromKey);
         if (from) {
-          writeProfile(toKey, merge(readProfile(toKey), from));
+          writeProfile(toKey, mergeProfiles(readProfile(toKey), from));
           sql('DELETE FROM profiles WHERE subject = ?').run(fromKey);
         }
         // A messageId both subjects applied stays a duplicate until the later of the two leaves the window.
@@ -271,37 +274,6 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         source: SuppressionSource;
       }>;
       return new Map(rows.map((r) => [r.subject, r.source]));
-    },
-
-    async putTemplate(name, source, now) {
-      return transaction(() => {
-        const row = sql('SELECT version FROM templates WHERE name = ?').get(name) as { version: number } | undefined;
-        const version = (row?.version ?? 0) + 1;
-        sql('INSERT INTO templates (name, version, source, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version, source = excluded.source, updated_at = excluded.updated_at').run(
-          name,
-          version,
-          source,
-          now,
-        );
-        return { name, source, version, updatedAt: now };
-      });
-    },
-
-    async getTemplate(name) {
-      const row = sql(`SELECT name, version, source, updated_at FROM templates WHERE name = ? AND source <> ''`).get(name) as
-        | { name: string; version: number; source: string; updated_at: number }
-        | undefined;
-      return row ? { name: row.name, version: row.version, source: row.source, updatedAt: row.updated_at } : undefined;
-    },
-
-    async listTemplates() {
-      const rows = sql(`SELECT name, version, source, updated_at FROM templates WHERE source <> '' ORDER BY name`).all() as Array<{ name: string; version: number; source: string; updated_at: number }>;
-      return rows.map((row): StoredTemplate => ({ name: row.name, version: row.version, source: row.source, updatedAt: row.updated_at }));
-    },
-
-    // A deleted template or block stays as a row with empty content, which keeps its version.
-    async deleteTemplate(name) {
-      return sql(`UPDATE templates SET source = '' WHERE name = ? AND source <> ''`).run(name).changes > 0;
     },
 
     async putProducts(products, now) {
@@ -356,6 +328,37 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
 
     async deleteBlock(id) {
       return sql(`UPDATE blocks SET data = '' WHERE id = ? AND data <> ''`).run(id).changes > 0;
+    },
+
+    async putTemplate(name, source, now) {
+      return transaction(() => {
+        const row = sql('SELECT version FROM templates WHERE name = ?').get(name) as { version: number } | undefined;
+        const version = (row?.version ?? 0) + 1;
+        sql('INSERT INTO templates (name, version, source, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version, source = excluded.source, updated_at = excluded.updated_at').run(
+          name,
+          version,
+          source,
+          now,
+        );
+        return { name, source, version, updatedAt: now };
+      });
+    },
+
+    async getTemplate(name) {
+      const row = sql(`SELECT name, version, source, updated_at FROM templates WHERE name = ? AND source <> ''`).get(name) as
+        | { name: string; version: number; source: string; updated_at: number }
+        | undefined;
+      return row ? { name: row.name, version: row.version, source: row.source, updatedAt: row.updated_at } : undefined;
+    },
+
+    async listTemplates() {
+      const rows = sql(`SELECT name, version, source, updated_at FROM templates WHERE source <> '' ORDER BY name`).all() as Array<{ name: string; version: number; source: string; updated_at: number }>;
+      return rows.map((row): StoredTemplate => ({ name: row.name, version: row.version, source: row.source, updatedAt: row.updated_at }));
+    },
+
+    // A deleted template or block stays as a row with empty content, which keeps its version.
+    async deleteTemplate(name) {
+      return sql(`UPDATE templates SET source = '' WHERE name = ? AND source <> ''`).run(name).changes > 0;
     },
 
     async putOpenRecord(key: OpenKey, record: OpenRecord, ttlSeconds: number) {

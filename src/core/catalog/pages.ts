@@ -1,5 +1,5 @@
 import { AppError } from '../errors.ts';
-import type { Store } from '../ports.ts';
+import type { CatalogStore } from '../ports.ts';
 import type { Product } from './product.ts';
 
 /**
@@ -53,7 +53,7 @@ export function pageQuery(limit: string | undefined, cursor: string | undefined)
   return { limit: size, after };
 }
 
-export async function catalogPage(store: Store, query: { limit: number; after?: string }): Promise<CatalogPage> {
+export async function catalogPage(store: CatalogStore, query: { limit: number; after?: string }): Promise<CatalogPage> {
   // One more than asked says whether there is a next page, so the last page has no cursor to follow.
   const found = await store.listProducts(query.limit + 1, query.after);
   const products = found.slice(0, query.limit);

@@ -1,17 +1,15 @@
 import { trendingIncrements } from '../decide/trending.ts';
 import { AppError } from '../errors.ts';
-import type { ApplyResult, Store, SubjectEvents, SuppressionSource } from '../ports.ts';
+import type { ApplyResult, SubjectEvents, SubjectStore, SuppressionSource, SuppressionStore, TrendingStore } from '../ports.ts';
 import { consentOf } from '../privacy.ts';
-import { reduceProfile } from '../profiles/reducer.ts';
 import { resolveSubjectKeys, type SubjectKeyer } from '../subjects.ts';
 import type { Credential } from './credential.ts';
-import { DEDUPE_WINDOW_SECONDS } from './limits.ts';
 import { applyLinks, planLinks, type PathOf } from './links.ts';
 import type { TrackedEvent } from './normalize.ts';
 import { userHashMatches } from './user-hash.ts';
 
 export interface IngestDeps {
-  store: Store;
+  store: SubjectStore & SuppressionStore & TrendingStore;
   keyer: SubjectKeyer;
   /** Segment consent categories that must not be denied for a subject to be tracked. */
   consentCategories?: readonly string[];
@@ -54,7 +52,7 @@ export async function ingestEvents(deps: IngestDeps, events: readonly TrackedEve
     const denied = await applyConsent(deps, events, credential, now);
     await applyLinks(deps, planned, credential, pathOf, now);
     const { groups, dropped } = await trackedGroups(deps, events, denied);
-    const result = await deps.store.applyEvents(groups, reduceProfile, DEDUPE_WINDOW_SECONDS, now);
+    const result = await deps.store.applyEvents(groups, now);
     const applied = new Set(result.applied);
     const increments = trendingIncrements(events.filter((e) => applied.has(e.messageId)));
     if (increments.length > 0) await deps.store.bumpTrending(increments, now);

@@ -1,6 +1,5 @@
 import { AppError, type ErrorCode } from '../errors.ts';
-import type { Store, SuppressionSource } from '../ports.ts';
-import { mergeProfiles } from '../profiles/merge.ts';
+import type { SubjectStore, SuppressionSource, SuppressionStore } from '../ports.ts';
 import { looksLikeEmail, resolveSubjectKeys, type SubjectKeyer } from '../subjects.ts';
 import type { Credential } from './credential.ts';
 import type { TrackedEvent } from './normalize.ts';
@@ -41,7 +40,7 @@ export interface PlannedLink {
 }
 
 export interface LinkDeps {
-  store: Store;
+  store: SubjectStore & SuppressionStore;
   keyer: SubjectKeyer;
 }
 
@@ -138,7 +137,7 @@ export async function applyLinks(deps: LinkDeps, planned: readonly PlannedLink[]
     current.set(link.from, target);
     made.push([link.from, target]);
   }
-  for (const [from, to] of made) await deps.store.linkSubject(from, to, mergeProfiles, now);
+  for (const [from, to] of made) await deps.store.linkSubject(from, to, now);
 }
 
 function mayLink(link: PlannedLink, target: string, current: ReadonlyMap<string, string>, suppressed: ReadonlyMap<string, SuppressionSource>, credential: Credential): boolean {

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { Assets, Store, StoredTemplate } from '../ports.ts';
+import type { Assets, StoredTemplate, TemplateStore } from '../ports.ts';
 import { digest } from '../render/render-key.ts';
 
 /**
@@ -26,10 +26,10 @@ const MISSING: Missing = { missing: true };
 export class TemplateRegistry {
   private readonly stored: LRUCache<string, ResolvedTemplate | Missing>;
   private readonly builtIn = new Map<string, Promise<ResolvedTemplate | undefined>>();
-  private readonly store: Store;
+  private readonly store: TemplateStore;
   private readonly assets: Assets;
 
-  constructor(store: Store, assets: Assets, cacheMs: number) {
+  constructor(store: TemplateStore, assets: Assets, cacheMs: number) {
     this.store = store;
     this.assets = assets;
     this.stored = new LRUCache({ max: 1000, ttl: Math.max(1, cacheMs) });
