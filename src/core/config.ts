@@ -242,18 +242,21 @@ export const CONFIG_SETTINGS = {
   NODE_ENV: {
     group: 'Server',
     default: 'unset (development)',
-    description: '`production` refuses to start without `OPENTIME_ADMIN_KEY`, `OPENTIME_WRITE_KEY` and `OPENTIME_SECRET`, and turns the demo off unless `OPENTIME_DEMO=1`. See [Production](production.md).',
+    description:
+      '`production` refuses to start without `OPENTIME_ADMIN_KEY`, `OPENTIME_WRITE_KEY` and `OPENTIME_SECRET`, and turns the demo off unless `OPENTIME_DEMO=1`. See [Production](production.md).',
   },
   LOG_LEVEL: { group: 'Server', description: 'The least severe log lines written: `debug`, `info` (request lines included), `warn` or `error`. See [Logging](#logging).' },
   OPENTIME_PUBLIC_URL: {
     group: 'Server',
     default: "the request's origin",
-    description: "The public origin emails point at, e.g. `https://live.example.com`, used in snippets, `opentime links` and the demo catalog. Unset, the demo uses the origin a browser reached it on, when its `Host` is a plain host name or address.",
+    description:
+      'The public origin emails point at, e.g. `https://live.example.com`, used in snippets, `opentime links` and the demo catalog. Unset, the demo uses the origin a browser reached it on, when its `Host` is a plain host name or address.',
   },
   OPENTIME_DEMO: {
     group: 'Server',
     default: 'on in development; off with `NODE_ENV=production` and on Workers',
-    description: 'Serve the demo page, demo catalog and demo photos (`1` or `0`). Its page shows only a write key this server generated for development. Started with `0`, the demo\'s products and block are removed from the store.',
+    description:
+      "Serve the demo page, demo catalog and demo photos (`1` or `0`). Its page shows only a write key this server generated for development. Started with `0`, the demo's products and block are removed from the store.",
     reason: 'Off in production unless asked for, so a deploy never serves the demo by accident.',
   },
   OPENTIME_DEFAULT_CLICK_URL: { group: 'Server', default: 'none', description: 'Where a click on an unknown (or deleted) block goes; unset, a "no longer available" page.' },
@@ -281,36 +284,42 @@ export const CONFIG_SETTINGS = {
   OPENTIME_SIGNING_KEYS: {
     group: 'Keys and secrets',
     default: 'one key derived from `OPENTIME_SECRET`',
-    description: 'Keys that sign and verify `t=`, `sig=` and `jwt=`: `k2:secret,k1:secret`. The first signs, every one listed verifies, and `k=` in a URL names its key, so a key is rotated by putting the new one first and dropping the old one once emails signed with it are no longer opened. See [Signed links](signed-links.md).',
+    description:
+      'Keys that sign and verify `t=`, `sig=` and `jwt=`: `k2:secret,k1:secret`. The first signs, every one listed verifies, and `k=` in a URL names its key, so a key is rotated by putting the new one first and dropping the old one once emails signed with it are no longer opened. See [Signed links](signed-links.md).',
   },
   OPENTIME_REQUIRE_SIGNATURE: {
     group: 'Keys and secrets',
-    description: "Every block shows personal content only to signed requests (a block's `require_signature` overrides it); unsigned ones get the generic image, and the open pixel records nothing.",
+    description:
+      "Every block shows personal content only to signed requests (a block's `require_signature` overrides it); unsigned ones get the generic image, and the open pixel records nothing.",
     reason: 'Stops anyone who guesses a `u=` from seeing what that subscriber viewed or carted.',
   },
   OPENTIME_BROWSER_KEY: {
     group: 'Keys and secrets',
     default: 'none',
-    description: 'Keys for the browser snippet and pixels, comma-separated, each at least 16 characters. Public (anyone can read them in the page); refused from browsers on origins not in `OPENTIME_CORS_ORIGINS`. See [the browser key and identity](security.md#the-browser-key-and-identity).',
+    description:
+      'Keys for the browser snippet and pixels, comma-separated, each at least 16 characters. Public (anyone can read them in the page); refused from browsers on origins not in `OPENTIME_CORS_ORIGINS`. See [the browser key and identity](security.md#the-browser-key-and-identity).',
     reason: 'Kept apart from `OPENTIME_WRITE_KEY`, so the server key never ships to browsers and each can be rotated alone.',
   },
   OPENTIME_IDENTITY_SECRET: {
     group: 'Keys and secrets',
     default: 'none: browser user ids are not verified',
-    description: "A browser-key event that names a `userId` must carry `context.userHash`, the hex HMAC-SHA256 of the userId under this secret, computed by the shop's server (`403 USER_HASH_INVALID` otherwise).",
+    description:
+      "A browser-key event that names a `userId` must carry `context.userHash`, the hex HMAC-SHA256 of the userId under this secret, computed by the shop's server (`403 USER_HASH_INVALID` otherwise).",
     reason: "Without it, anyone reading the page's public key can file their own browsing under any `userId`.",
   },
   OPENTIME_WEBHOOK_SECRET: {
     group: 'Keys and secrets',
     default: 'none: the webhook is off',
-    description: "Shared secrets of Segment's (or Customer.io's) webhook destination, comma-separated for rotation. A delivery must carry `X-Signature` = HMAC-SHA1(secret, body). See [the webhook](collecting-behaviour.md#from-segment-customerio-and-rudderstack).",
+    description:
+      "Shared secrets of Segment's (or Customer.io's) webhook destination, comma-separated for rotation. A delivery must carry `X-Signature` = HMAC-SHA1(secret, body). See [the webhook](collecting-behaviour.md#from-segment-customerio-and-rudderstack).",
   },
   OPENTIME_DATA_DIR: { group: 'Store', runtime: 'node', description: 'The embedded store (`opentime.db`, SQLite in WAL mode) and the generated keys.' },
   REDIS_URL: {
     group: 'Store',
     runtime: 'node',
     default: 'none: the embedded store',
-    description: 'Use Redis (7.0 or newer) instead of the embedded store: `redis://[user:password@]host:port[/db]`, or `rediss://…` for TLS. Every instance given the same Redis shares one state. See [Stores](stores.md).',
+    description:
+      'Use Redis (7.0 or newer) instead of the embedded store: `redis://[user:password@]host:port[/db]`, or `rediss://…` for TLS. Every instance given the same Redis shares one state. See [Stores](stores.md).',
   },
   REDIS_CLUSTER_NODES: {
     group: 'Store',
@@ -320,13 +329,14 @@ export const CONFIG_SETTINGS = {
   },
   OPENTIME_STORE_TIMEOUT_MS: {
     group: 'Store',
-    description: 'Each store call made while answering an open gets this long; past it, the fallback image. `wrangler.toml` sets `250` on Workers, where a subscriber\'s Durable Object may be on another continent.',
+    description:
+      "Each store call made while answering an open gets this long; past it, the fallback image. `wrangler.toml` sets `250` on Workers, where a subscriber's Durable Object may be on another continent.",
     reason: 'An email client waits for the image: a slow store costs a fallback, never a hanging open.',
   },
   OPENTIME_RETENTION_DAYS: {
     group: 'Store',
     description: 'A profile not written for this long expires by itself, and so does an identity link this long after the identify or alias that made it.',
-    reason: 'Data minimisation: nothing about a subscriber who has gone quiet is kept for ever (395 days: a year and a month, so last year\'s season is still known).',
+    reason: "Data minimisation: nothing about a subscriber who has gone quiet is kept for ever (395 days: a year and a month, so last year's season is still known).",
   },
   OPENTIME_OPEN_RECORD_TTL_DAYS: {
     group: 'Store',
@@ -344,13 +354,15 @@ export const CONFIG_SETTINGS = {
   },
   OPENTIME_LAYER_CACHE_MB: {
     group: 'Opens and rendering',
-    description: 'Block layers and product tiles kept as raw pixels per instance, so that a decision never drawn before is composited instead of laid out: a 1200×600 layer is 2.9 MB, a product card about 0.6 MB. `0` draws every image whole (on Workers at most 24 MB per isolate). See [Rendering: layers and tiles](architecture.md#rendering-layers-and-tiles).',
+    description:
+      'Block layers and product tiles kept as raw pixels per instance, so that a decision never drawn before is composited instead of laid out: a 1200×600 layer is 2.9 MB, a product card about 0.6 MB. `0` draws every image whole (on Workers at most 24 MB per isolate). See [Rendering: layers and tiles](architecture.md#rendering-layers-and-tiles).',
     reason: 'Bounds memory: the least recently used layers and tiles are dropped first.',
   },
   OPENTIME_IMAGE_RESIZING: {
     group: 'Photos',
     runtime: 'workers',
-    description: '`cloudflare` fetches product photos through Cloudflare Images transformations (enable them on your zone), scaled at the edge to the size they are drawn, instead of embedding the original.',
+    description:
+      '`cloudflare` fetches product photos through Cloudflare Images transformations (enable them on your zone), scaled at the edge to the size they are drawn, instead of embedding the original.',
     reason: 'resvg decodes an embedded photo whole: a full-size photo costs CPU time on every render that misses the cache.',
   },
   OPENTIME_PHOTO_TIMEOUT_MS: {
@@ -361,8 +373,10 @@ export const CONFIG_SETTINGS = {
   OPENTIME_IMAGE_HOSTS: {
     group: 'Photos',
     default: 'any host whose addresses are public',
-    description: 'Hosts photos may be fetched from, comma-separated: `cdn.shop.com`, `*.imgix.net` (any subdomain), `host:8443` or `host:*` for a port other than 80/443. See [Fetching product and hero photos](security.md#fetching-product-and-hero-photos).',
-    reason: 'Photo URLs come only from admin writes and the address checks keep fetches out of the server\'s own network; setting it means a leaked admin key cannot make the server fetch anywhere else.',
+    description:
+      'Hosts photos may be fetched from, comma-separated: `cdn.shop.com`, `*.imgix.net` (any subdomain), `host:8443` or `host:*` for a port other than 80/443. See [Fetching product and hero photos](security.md#fetching-product-and-hero-photos).',
+    reason:
+      "Photo URLs come only from admin writes and the address checks keep fetches out of the server's own network; setting it means a leaked admin key cannot make the server fetch anywhere else.",
   },
   OPENTIME_IMAGE_ALLOW_PRIVATE: {
     group: 'Photos',
@@ -389,7 +403,8 @@ export const CONFIG_SETTINGS = {
   OPENTIME_CONSENT_CATEGORIES: {
     group: 'Events, privacy and consent',
     default: 'none',
-    description: 'Segment consent categories (`context.consent.categoryPreferences`), comma-separated, that a subscriber must not deny to be tracked: a denial suppresses them, a later grant lifts that suppression. See [Stores](stores.md).',
+    description:
+      'Segment consent categories (`context.consent.categoryPreferences`), comma-separated, that a subscriber must not deny to be tracked: a denial suppresses them, a later grant lifts that suppression. See [Stores](stores.md).',
   },
   OPENTIME_OPT_OUT_TRAIT: {
     group: 'Events, privacy and consent',
@@ -399,11 +414,13 @@ export const CONFIG_SETTINGS = {
   OPENTIME_CORS_ORIGINS: {
     group: 'Events, privacy and consent',
     default: 'none',
-    description: 'Shop origins whose pages may call the events API, comma-separated (`https://shop.example.com`, no path), or `*`. Browsers on other origins cannot read the answers and are refused the browser key. See [CORS](collecting-behaviour.md#cors).',
+    description:
+      'Shop origins whose pages may call the events API, comma-separated (`https://shop.example.com`, no path), or `*`. Browsers on other origins cannot read the answers and are refused the browser key. See [CORS](collecting-behaviour.md#cors).',
   },
   OPENTIME_RATE_OPENS_PER_MINUTE: {
     group: 'Rate limits',
-    description: 'Opens (`/i/…` images and the `/o/…` pixel) one subscriber may make per minute on one instance, all at once if they like; past it, the generic image from the render cache. `0`: no limit. See [Rate limits](security.md#rate-limits).',
+    description:
+      'Opens (`/i/…` images and the `/o/…` pixel) one subscriber may make per minute on one instance, all at once if they like; past it, the generic image from the render cache. `0`: no limit. See [Rate limits](security.md#rate-limits).',
     reason: 'A hot-looping client or a script hammering one `u=` costs no profile reads and no renders. An email with ten live images opened five times in a minute is 50.',
   },
   OPENTIME_RATE_EVENTS_PER_SECOND: {
