@@ -30,10 +30,10 @@ export function configReference(): string {
   const defaults: Record<string, unknown> = parseConfig({});
   const rows: Array<{ name: string; doc: SettingDoc; accepts: string; default: string }> = [];
   for (const [name, doc] of Object.entries(CONFIG_SETTINGS) as Array<[string, SettingDoc]>) {
-    rows.push({ name, doc, accepts: accepted(inputs[name] ?? {}), default: defaultOf(name, doc, defaults[name]) });
+    rows.push({ name, doc, accepts: doc.accepts ?? accepted(inputs[name] ?? {}), default: defaultOf(name, doc, defaults[name]) });
   }
   for (const [name, doc] of Object.entries(LAUNCHER_SETTINGS) as Array<[string, SettingDoc]>) {
-    rows.push({ name, doc, accepts: 'a directory', default: defaultOf(name, doc, undefined) });
+    rows.push({ name, doc, accepts: doc.accepts ?? 'text', default: defaultOf(name, doc, undefined) });
   }
   const sections = SETTING_GROUPS.map((group) => {
     const lines = rows.filter((row) => row.doc.group === group).map((row) => `| \`${row.name}\` | ${row.default} | ${row.accepts} | ${cell(row.doc)} |`);

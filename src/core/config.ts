@@ -231,6 +231,8 @@ export interface SettingDoc {
   default?: string;
   /** Read by one runtime only. */
   runtime?: 'node' | 'workers';
+  /** What a value looks like, where the schema reads a plain string and parses it further (lists, URLs). */
+  accepts?: string;
 }
 
 export const SETTING_GROUPS = ['Server', 'Keys and secrets', 'Store', 'Opens and rendering', 'Photos', 'Events, privacy and consent', 'Rate limits'] as const;
@@ -240,6 +242,7 @@ export type SettingGroup = (typeof SETTING_GROUPS)[number];
 export const CONFIG_SETTINGS = {
   PORT: { group: 'Server', runtime: 'node', description: 'HTTP port. `0` picks a free one.' },
   NODE_ENV: {
+    accepts: '`production`, or anything else for development',
     group: 'Server',
     default: 'unset (development)',
     description:
@@ -267,11 +270,13 @@ export const CONFIG_SETTINGS = {
     reason: "Below the orchestrator's grace period (30 s on Kubernetes), so the instance finishes its own shutdown before it is killed.",
   },
   OPENTIME_ADMIN_KEY: {
+    accepts: 'keys, comma-separated, each at least 16 characters',
     group: 'Keys and secrets',
     default: 'generated in development (`data/keys.json`); required in production and on Workers',
     description: 'Admin API keys (`Authorization: Bearer …`), comma-separated so a key can be rotated. Each at least 16 characters.',
   },
   OPENTIME_WRITE_KEY: {
+    accepts: 'keys, comma-separated, each at least 16 characters',
     group: 'Keys and secrets',
     default: 'generated in development (`data/keys.json`); required in production and on Workers',
     description: "Event write keys (Segment's HTTP Basic username, or `writeKey` in the body), comma-separated. Each at least 16 characters. Keep them on your servers.",
@@ -282,6 +287,7 @@ export const CONFIG_SETTINGS = {
     description: 'Key for the keyed hashes of email-shaped ids. Changing it orphans those profiles.',
   },
   OPENTIME_SIGNING_KEYS: {
+    accepts: '`id:secret` pairs, comma-separated',
     group: 'Keys and secrets',
     default: 'one key derived from `OPENTIME_SECRET`',
     description:
@@ -294,6 +300,7 @@ export const CONFIG_SETTINGS = {
     reason: 'Stops anyone who guesses a `u=` from seeing what that subscriber viewed or carted.',
   },
   OPENTIME_BROWSER_KEY: {
+    accepts: 'keys, comma-separated, each at least 16 characters',
     group: 'Keys and secrets',
     default: 'none',
     description:
@@ -308,13 +315,15 @@ export const CONFIG_SETTINGS = {
     reason: "Without it, anyone reading the page's public key can file their own browsing under any `userId`.",
   },
   OPENTIME_WEBHOOK_SECRET: {
+    accepts: 'secrets, comma-separated, each at least 16 characters',
     group: 'Keys and secrets',
     default: 'none: the webhook is off',
     description:
       "Shared secrets of Segment's (or Customer.io's) webhook destination, comma-separated for rotation. A delivery must carry `X-Signature` = HMAC-SHA1(secret, body). See [the webhook](collecting-behaviour.md#from-segment-customerio-and-rudderstack).",
   },
-  OPENTIME_DATA_DIR: { group: 'Store', runtime: 'node', description: 'The embedded store (`opentime.db`, SQLite in WAL mode) and the generated keys.' },
+  OPENTIME_DATA_DIR: { accepts: 'a directory', group: 'Store', runtime: 'node', description: 'The embedded store (`opentime.db`, SQLite in WAL mode) and the generated keys.' },
   REDIS_URL: {
+    accepts: 'a `redis://` or `rediss://` URL',
     group: 'Store',
     runtime: 'node',
     default: 'none: the embedded store',
@@ -322,6 +331,7 @@ export const CONFIG_SETTINGS = {
       'Use Redis (7.0 or newer) instead of the embedded store: `redis://[user:password@]host:port[/db]`, or `rediss://…` for TLS. Every instance given the same Redis shares one state. See [Stores](stores.md).',
   },
   REDIS_CLUSTER_NODES: {
+    accepts: '`host:port`, comma-separated',
     group: 'Store',
     runtime: 'node',
     default: 'none',
@@ -371,6 +381,7 @@ export const CONFIG_SETTINGS = {
     reason: 'A slow image host cannot hold a render (and the open waiting for it).',
   },
   OPENTIME_IMAGE_HOSTS: {
+    accepts: 'host patterns, comma-separated',
     group: 'Photos',
     default: 'any host whose addresses are public',
     description:
@@ -401,17 +412,20 @@ export const CONFIG_SETTINGS = {
     reason: 'Decompression bombs: a small file that decodes to gigabytes.',
   },
   OPENTIME_CONSENT_CATEGORIES: {
+    accepts: 'category names, comma-separated',
     group: 'Events, privacy and consent',
     default: 'none',
     description:
       'Segment consent categories (`context.consent.categoryPreferences`), comma-separated, that a subscriber must not deny to be tracked: a denial suppresses them, a later grant lifts that suppression. See [Stores](stores.md).',
   },
   OPENTIME_OPT_OUT_TRAIT: {
+    accepts: 'a trait name, at most 100 characters',
     group: 'Events, privacy and consent',
     default: 'none',
     description: 'A trait that opts a subscriber out when `true` (and back in when `false`), e.g. `opentime_opt_out`.',
   },
   OPENTIME_CORS_ORIGINS: {
+    accepts: 'origins, comma-separated, or `*`',
     group: 'Events, privacy and consent',
     default: 'none',
     description:
@@ -433,6 +447,7 @@ export const CONFIG_SETTINGS = {
 /** Variables read before the configuration exists (by the launcher, `npm start`), documented beside it. */
 export const LAUNCHER_SETTINGS = {
   OPENTIME_NODE_PREFIX: {
+    accepts: 'a directory',
     group: 'Server',
     runtime: 'node',
     default: '`~/.cache/opentime/node24`',
