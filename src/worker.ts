@@ -39,7 +39,7 @@ export interface WorkerEnv {
   GLOBALS: DurableObjectNamespace<GlobalObject>;
   /** templates/, deployed as static assets that only the Worker reads. */
   TEMPLATES: AssetsBinding;
-  /** Vars and secrets: OPENTIME_* (see README, Configuration). */
+  /** Vars and secrets: OPENTIME_* (see docs/configuration.md). */
   [name: string]: unknown;
 }
 

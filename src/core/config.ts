@@ -76,131 +76,47 @@ const optionalFlag = z
   .optional()
   .transform((v) => (v === undefined || v === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(v)));
 
+/**
+ * The environment variables opentime reads. What each one means, its default and, for a limit,
+ * what the limit protects are in CONFIG_SETTINGS below; docs/configuration.md is generated from it.
+ */
 export const configSchema = z.object({
-  /** Admin API keys (Bearer), comma-separated so a key can be rotated. */
   OPENTIME_ADMIN_KEY: keyList,
-  /** Event write keys (Segment's HTTP Basic username, or `writeKey` in the body). */
   OPENTIME_WRITE_KEY: keyList,
-  /**
-   * Keys for signed URLs and subscriber tokens, `k1:secret,k2:secret`: the
-   * first signs, all verify, so a key is rotated by putting the new one first
-   * and dropping the old one once emails signed with it are no longer opened.
-   * Unset: one key derived from OPENTIME_SECRET.
-   */
   OPENTIME_SIGNING_KEYS: z.string().min(1).optional(),
-  /** Require a subscriber token or signature on every block that does not say otherwise (stops `u=` enumeration). */
   OPENTIME_REQUIRE_SIGNATURE: flag(false),
-  /** Secret for keyed hashes of email-shaped ids; changing it orphans those profiles. */
   OPENTIME_SECRET: z.string().min(16).optional(),
-  /** The public origin emails point at, e.g. https://live.example.com (used in snippets). */
   OPENTIME_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
-  /** Each store call made while answering an open gets this long; then the fallback is served. */
   OPENTIME_STORE_TIMEOUT_MS: int(5, 10_000, 50),
-  /** A product photo that does not arrive in time is treated as missing. */
   OPENTIME_PHOTO_TIMEOUT_MS: int(100, 30_000, 2_000),
-  /** How long what an open showed is kept for its click. */
   OPENTIME_OPEN_RECORD_TTL_DAYS: int(1, 400, 30),
-  /** An instance re-reads block configs after this long, so updates made elsewhere show up. */
   OPENTIME_BLOCK_CACHE_SECONDS: int(0, 3600, 5),
-  /** Rendered images kept in memory per instance. */
   OPENTIME_RENDER_CACHE_MB: int(1, 16_384, 256),
-  /**
-   * Rasterized block layers and product tiles (raw pixels) kept per instance, so that a decision
-   * never drawn before is composited instead of laid out: a 1200×600 layer is 2.9 MB, a product
-   * card about 0.6 MB. 0 draws every grid whole.
-   */
   OPENTIME_LAYER_CACHE_MB: int(0, 16_384, 512),
-  /** Where a click goes when the block is unknown. */
   OPENTIME_DEFAULT_CLICK_URL: z.url({ protocol: /^https?$/ }).optional(),
-  /**
-   * Serve the demo page, demo catalog and demo photos. Unset: on in development, off with
-   * NODE_ENV=production (and on Workers), so a deploy never serves the demo by accident.
-   */
   OPENTIME_DEMO: optionalFlag,
-  /** Profiles of subscribers not seen for this long expire (data minimisation). */
   OPENTIME_RETENTION_DAYS: int(1, 3650, 395),
-  /** Segment consent categories (context.consent.categoryPreferences) that a subscriber must not deny. */
   OPENTIME_CONSENT_CATEGORIES: z
     .string()
     .optional()
     .transform((v) => (v ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '')),
-  /**
-   * Workers only: `cloudflare` fetches product photos through Cloudflare Images
-   * transformations, scaled at the edge to the size they are drawn, instead of
-   * embedding the original (which resvg then decodes whole, costing CPU time).
-   */
   OPENTIME_IMAGE_RESIZING: z.enum(['none', 'cloudflare']).optional().transform((v) => v ?? 'none'),
-  /**
-   * Hosts product and hero photos may be fetched from, comma-separated: `cdn.example.com`,
-   * `*.cdn.example.com` (any subdomain), `host:8080` or `host:*` for a port other than 80/443.
-   * Unset: any host whose addresses are public, since photo URLs come only from the catalog and
-   * block configs (admin writes) and the address checks keep every fetch out of the server's own
-   * network. Setting it means a leaked admin key cannot make the server fetch anywhere else.
-   */
   OPENTIME_IMAGE_HOSTS: imageHosts,
-  /**
-   * Development and tests only: photos may come from loopback, private, CGNAT and unique-local
-   * addresses. Off, a photo URL cannot reach localhost, the LAN or a cloud metadata service
-   * (SSRF); link-local and metadata addresses stay refused even when on.
-   */
   OPENTIME_IMAGE_ALLOW_PRIVATE: flag(false),
-  /** Redirects a photo fetch follows, each target checked again: a chain cannot hold a render or hide its end. */
   OPENTIME_IMAGE_MAX_REDIRECTS: int(0, 10, 3),
-  /** A photo larger than this is cut off and refused (memory; a URL pointing at a video). Unset: 15 MB on Node, 4 MB on Workers. */
   OPENTIME_IMAGE_MAX_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).optional(),
-  /** A photo whose header claims more pixels is refused before decoding (decompression bombs). Unset: 40 M on Node, 8 M on Workers. */
   OPENTIME_IMAGE_MAX_PIXELS: z.coerce.number().int().min(1).max(268_402_689).optional(),
-  /** A trait that opts a subscriber out when true (for example `opentime_opt_out`). */
   OPENTIME_OPT_OUT_TRAIT: z.string().min(1).max(100).optional(),
-  /**
-   * Keys for the browser snippet and pixels, comma-separated. They are public (anyone can read
-   * them in the page), so they are kept apart from OPENTIME_WRITE_KEY: the server key never ships
-   * to browsers, each can be rotated alone, and a browser on an origin that is not allowed cannot
-   * use them (see OPENTIME_CORS_ORIGINS).
-   */
   OPENTIME_BROWSER_KEY: keyList,
-  /**
-   * Shop origins whose pages may post events from the browser (CORS). Browsers on other origins
-   * cannot read the answers, and are refused the browser key. `*` allows any origin.
-   */
   OPENTIME_CORS_ORIGINS: originList,
-  /**
-   * Shared secrets of Segment's (or Customer.io's) webhook destination, comma-separated so a secret
-   * can be rotated: a delivery must carry X-Signature = HMAC-SHA1(secret, body), so nobody else can
-   * post events to the webhook.
-   */
   OPENTIME_WEBHOOK_SECRET: keyList,
-  /**
-   * Identity verification for the browser key (as Intercom's): when set, a browser event that names
-   * a userId must carry `context.userHash`, the hex HMAC-SHA256 of the userId under this secret,
-   * computed by the shop's server. Without it anyone reading the page's public key could claim any
-   * userId for their own browsing.
-   */
   OPENTIME_IDENTITY_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
-  /**
-   * Opens (`/i/…` images and the `/o/…` pixel) one subscriber may make per minute on one instance,
-   * all at once if they like; past it they get the block's generic image from the render cache, so a
-   * hot-looping client or a script hammering one `u=` costs no profile reads and no renders. An email
-   * with ten live images opened five times in a minute is 50. 0 turns it off.
-   */
   OPENTIME_RATE_OPENS_PER_MINUTE: int(0, 1_000_000, 60),
-  /**
-   * Events API requests (`/v1/track` … `/v1/batch`, `/v1/p.gif`, the webhook) per key per second on one
-   * instance: a runaway sender gets 429 with Retry-After instead of taking the instance's store writes
-   * from everyone else. 1,000 is Segment's own recommended ceiling per source. 0 turns it off.
-   */
   OPENTIME_RATE_EVENTS_PER_SECOND: int(0, 1_000_000, 1000),
-  /** The Redis store (shared by every instance): redis:// or rediss:// (TLS). Unset: the embedded store. */
   REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'expected a redis:// or rediss:// URL').optional(),
-  /** The Redis store on Redis Cluster: seed nodes as host:port, comma-separated. */
   REDIS_CLUSTER_NODES: clusterNodes,
   NODE_ENV: z.string().optional(),
-  /** The least severe log entries written: debug, info (requests included), warn or error. */
   LOG_LEVEL: z.enum(LOG_LEVELS).optional().transform((v) => v ?? 'info'),
-  /**
-   * On SIGTERM, requests in flight get this long to finish before their connections are closed;
-   * then background work is flushed and the store closed. Below Kubernetes' default grace period (30 s).
-   */
   OPENTIME_SHUTDOWN_SECONDS: int(0, 3600, 10),
   PORT: int(0, 65_535, 8787),
   OPENTIME_DATA_DIR: z.string().min(1).optional().transform((v) => v ?? './data'),
@@ -299,3 +215,242 @@ export function appConfig(raw: RawConfig, keys: { adminKeys: string[]; writeKeys
   if (raw.OPENTIME_IDENTITY_SECRET !== undefined) config.identitySecret = raw.OPENTIME_IDENTITY_SECRET;
   return config;
 }
+
+/** How docs/configuration.md presents one environment variable (`npm run docs:config` writes it). */
+export interface SettingDoc {
+  /** The section of the reference it is listed in. */
+  group: SettingGroup;
+  /** What it sets, in a sentence or two of Markdown (links are relative to docs/). */
+  description: string;
+  /** For a limit: what it protects, and why the default is what it is. */
+  reason?: string;
+  /**
+   * The default in words, only where the schema has none to show (it is unset, or depends on the
+   * runtime or on another setting); a plain default is read from the schema, so it cannot drift.
+   */
+  default?: string;
+  /** Read by one runtime only. */
+  runtime?: 'node' | 'workers';
+  /** What a value looks like, where the schema reads a plain string and parses it further (lists, URLs). */
+  accepts?: string;
+}
+
+export const SETTING_GROUPS = ['Server', 'Keys and secrets', 'Store', 'Opens and rendering', 'Photos', 'Events, privacy and consent', 'Rate limits'] as const;
+export type SettingGroup = (typeof SETTING_GROUPS)[number];
+
+/** One entry per variable of the schema: the compiler refuses a variable without its documentation. */
+export const CONFIG_SETTINGS = {
+  PORT: { group: 'Server', runtime: 'node', description: 'HTTP port. `0` picks a free one.' },
+  NODE_ENV: {
+    accepts: '`production`, or anything else for development',
+    group: 'Server',
+    default: 'unset (development)',
+    description:
+      '`production` refuses to start without `OPENTIME_ADMIN_KEY`, `OPENTIME_WRITE_KEY` and `OPENTIME_SECRET`, and turns the demo off unless `OPENTIME_DEMO=1`. See [Production](production.md).',
+  },
+  LOG_LEVEL: { group: 'Server', description: 'The least severe log lines written: `debug`, `info` (request lines included), `warn` or `error`. See [Logging](#logging).' },
+  OPENTIME_PUBLIC_URL: {
+    group: 'Server',
+    default: "the request's origin",
+    description:
+      'The public origin emails point at, e.g. `https://live.example.com`, used in snippets, `opentime links` and the demo catalog. Unset, the demo uses the origin a browser reached it on, when its `Host` is a plain host name or address.',
+  },
+  OPENTIME_DEMO: {
+    group: 'Server',
+    default: 'on in development; off with `NODE_ENV=production` and on Workers',
+    description:
+      "Serve the demo page, demo catalog and demo photos (`1` or `0`). Its page shows only a write key this server generated for development. Started with `0`, the demo's products and block are removed from the store.",
+    reason: 'Off in production unless asked for, so a deploy never serves the demo by accident.',
+  },
+  OPENTIME_DEFAULT_CLICK_URL: { group: 'Server', default: 'none', description: 'Where a click on an unknown (or deleted) block goes; unset, a "no longer available" page.' },
+  OPENTIME_SHUTDOWN_SECONDS: {
+    group: 'Server',
+    runtime: 'node',
+    description: 'On `SIGTERM`, how long requests in flight get to finish before their connections are closed; then background work is flushed and the store closed.',
+    reason: "Below the orchestrator's grace period (30 s on Kubernetes), so the instance finishes its own shutdown before it is killed.",
+  },
+  OPENTIME_ADMIN_KEY: {
+    accepts: 'keys, comma-separated, each at least 16 characters',
+    group: 'Keys and secrets',
+    default: 'generated in development (`data/keys.json`); required in production and on Workers',
+    description: 'Admin API keys (`Authorization: Bearer …`), comma-separated so a key can be rotated. Each at least 16 characters.',
+  },
+  OPENTIME_WRITE_KEY: {
+    accepts: 'keys, comma-separated, each at least 16 characters',
+    group: 'Keys and secrets',
+    default: 'generated in development (`data/keys.json`); required in production and on Workers',
+    description: "Event write keys (Segment's HTTP Basic username, or `writeKey` in the body), comma-separated. Each at least 16 characters. Keep them on your servers.",
+  },
+  OPENTIME_SECRET: {
+    group: 'Keys and secrets',
+    default: 'generated in development (`data/keys.json`); required in production and on Workers',
+    description: 'Key for the keyed hashes of email-shaped ids. Changing it orphans those profiles.',
+  },
+  OPENTIME_SIGNING_KEYS: {
+    accepts: '`id:secret` pairs, comma-separated',
+    group: 'Keys and secrets',
+    default: 'one key derived from `OPENTIME_SECRET`',
+    description:
+      'Keys that sign and verify `t=`, `sig=` and `jwt=`: `k2:secret,k1:secret`. The first signs, every one listed verifies, and `k=` in a URL names its key, so a key is rotated by putting the new one first and dropping the old one once emails signed with it are no longer opened. See [Signed links](signed-links.md).',
+  },
+  OPENTIME_REQUIRE_SIGNATURE: {
+    group: 'Keys and secrets',
+    description:
+      "Every block shows personal content only to signed requests (a block's `require_signature` overrides it); unsigned ones get the generic image, and the open pixel records nothing.",
+    reason: 'Stops anyone who guesses a `u=` from seeing what that subscriber viewed or carted.',
+  },
+  OPENTIME_BROWSER_KEY: {
+    accepts: 'keys, comma-separated, each at least 16 characters',
+    group: 'Keys and secrets',
+    default: 'none',
+    description:
+      'Keys for the browser snippet and pixels, comma-separated, each at least 16 characters. Public (anyone can read them in the page); refused from browsers on origins not in `OPENTIME_CORS_ORIGINS`. See [the browser key and identity](security.md#the-browser-key-and-identity).',
+    reason: 'Kept apart from `OPENTIME_WRITE_KEY`, so the server key never ships to browsers and each can be rotated alone.',
+  },
+  OPENTIME_IDENTITY_SECRET: {
+    group: 'Keys and secrets',
+    default: 'none: browser user ids are not verified',
+    description:
+      "A browser-key event that names a `userId` must carry `context.userHash`, the hex HMAC-SHA256 of the userId under this secret, computed by the shop's server (`403 USER_HASH_INVALID` otherwise).",
+    reason: "Without it, anyone reading the page's public key can file their own browsing under any `userId`.",
+  },
+  OPENTIME_WEBHOOK_SECRET: {
+    accepts: 'secrets, comma-separated, each at least 16 characters',
+    group: 'Keys and secrets',
+    default: 'none: the webhook is off',
+    description:
+      "Shared secrets of Segment's (or Customer.io's) webhook destination, comma-separated for rotation. A delivery must carry `X-Signature` = HMAC-SHA1(secret, body). See [the webhook](collecting-behaviour.md#from-segment-customerio-and-rudderstack).",
+  },
+  OPENTIME_DATA_DIR: { accepts: 'a directory', group: 'Store', runtime: 'node', description: 'The embedded store (`opentime.db`, SQLite in WAL mode) and the generated keys.' },
+  REDIS_URL: {
+    accepts: 'a `redis://` or `rediss://` URL',
+    group: 'Store',
+    runtime: 'node',
+    default: 'none: the embedded store',
+    description:
+      'Use Redis (7.0 or newer) instead of the embedded store: `redis://[user:password@]host:port[/db]`, or `rediss://…` for TLS. Every instance given the same Redis shares one state. See [Stores](stores.md).',
+  },
+  REDIS_CLUSTER_NODES: {
+    accepts: '`host:port`, comma-separated',
+    group: 'Store',
+    runtime: 'node',
+    default: 'none',
+    description: 'Use Redis Cluster: seed nodes as `host:port` (IPv6 in brackets), comma-separated. Not together with `REDIS_URL`.',
+  },
+  OPENTIME_STORE_TIMEOUT_MS: {
+    group: 'Store',
+    description:
+      "Each store call made while answering an open gets this long; past it, the fallback image. `wrangler.toml` sets `250` on Workers, where a subscriber's Durable Object may be on another continent.",
+    reason: 'An email client waits for the image: a slow store costs a fallback, never a hanging open.',
+  },
+  OPENTIME_RETENTION_DAYS: {
+    group: 'Store',
+    description: 'A profile not written for this long expires by itself, and so does an identity link this long after the identify or alias that made it.',
+    reason: "Data minimisation: nothing about a subscriber who has gone quiet is kept for ever (395 days: a year and a month, so last year's season is still known).",
+  },
+  OPENTIME_OPEN_RECORD_TTL_DAYS: {
+    group: 'Store',
+    description: 'How long what an open showed is kept for its click.',
+    reason: 'Bounds the records one send leaves behind; most clicks come within days of the open.',
+  },
+  OPENTIME_BLOCK_CACHE_SECONDS: {
+    group: 'Opens and rendering',
+    description: 'How long an instance trusts its copy of a block config before reading it again, so updates made through another instance show up.',
+  },
+  OPENTIME_RENDER_CACHE_MB: {
+    group: 'Opens and rendering',
+    description: 'Rendered images kept in memory per instance (on Workers at most 16 MB per isolate, besides the Cache API).',
+    reason: 'Bounds memory whatever the number of distinct renders.',
+  },
+  OPENTIME_LAYER_CACHE_MB: {
+    group: 'Opens and rendering',
+    description:
+      'Block layers and product tiles kept as raw pixels per instance, so that a decision never drawn before is composited instead of laid out: a 1200×600 layer is 2.9 MB, a product card about 0.6 MB. `0` draws every image whole (on Workers at most 24 MB per isolate). See [Rendering: layers and tiles](architecture.md#rendering-layers-and-tiles).',
+    reason: 'Bounds memory: the least recently used layers and tiles are dropped first.',
+  },
+  OPENTIME_IMAGE_RESIZING: {
+    group: 'Photos',
+    runtime: 'workers',
+    description:
+      '`cloudflare` fetches product photos through Cloudflare Images transformations (enable them on your zone), scaled at the edge to the size they are drawn, instead of embedding the original.',
+    reason: 'resvg decodes an embedded photo whole: a full-size photo costs CPU time on every render that misses the cache.',
+  },
+  OPENTIME_PHOTO_TIMEOUT_MS: {
+    group: 'Photos',
+    description: 'A product or hero photo slower than this (redirects and download together) counts as missing.',
+    reason: 'A slow image host cannot hold a render (and the open waiting for it).',
+  },
+  OPENTIME_IMAGE_HOSTS: {
+    accepts: 'host patterns, comma-separated',
+    group: 'Photos',
+    default: 'any host whose addresses are public',
+    description:
+      'Hosts photos may be fetched from, comma-separated: `cdn.shop.com`, `*.imgix.net` (any subdomain), `host:8443` or `host:*` for a port other than 80/443. See [Fetching product and hero photos](security.md#fetching-product-and-hero-photos).',
+    reason:
+      "Photo URLs come only from admin writes and the address checks keep fetches out of the server's own network; setting it means a leaked admin key cannot make the server fetch anywhere else.",
+  },
+  OPENTIME_IMAGE_ALLOW_PRIVATE: {
+    group: 'Photos',
+    description: 'Development and tests only: photos may come from loopback, private, CGNAT and unique-local addresses; link-local and cloud metadata addresses stay refused.',
+    reason: 'Off, a photo URL cannot reach localhost, the LAN or a cloud metadata service (SSRF).',
+  },
+  OPENTIME_IMAGE_MAX_REDIRECTS: {
+    group: 'Photos',
+    description: 'Redirects a photo fetch follows, each target checked again.',
+    reason: 'A redirect chain cannot hold a render or hide where it ends.',
+  },
+  OPENTIME_IMAGE_MAX_BYTES: {
+    group: 'Photos',
+    default: '15 MB on Node, 4 MB on Workers',
+    description: 'A larger photo is cut off and refused.',
+    reason: 'Memory, and a photo URL that points at a video.',
+  },
+  OPENTIME_IMAGE_MAX_PIXELS: {
+    group: 'Photos',
+    default: '40 M on Node, 8 M on Workers',
+    description: 'A photo whose header claims more pixels is refused before it is decoded.',
+    reason: 'Decompression bombs: a small file that decodes to gigabytes.',
+  },
+  OPENTIME_CONSENT_CATEGORIES: {
+    accepts: 'category names, comma-separated',
+    group: 'Events, privacy and consent',
+    default: 'none',
+    description:
+      'Segment consent categories (`context.consent.categoryPreferences`), comma-separated, that a subscriber must not deny to be tracked: a denial suppresses them, a later grant lifts that suppression. See [Stores](stores.md).',
+  },
+  OPENTIME_OPT_OUT_TRAIT: {
+    accepts: 'a trait name, at most 100 characters',
+    group: 'Events, privacy and consent',
+    default: 'none',
+    description: 'A trait that opts a subscriber out when `true` (and back in when `false`), e.g. `opentime_opt_out`.',
+  },
+  OPENTIME_CORS_ORIGINS: {
+    accepts: 'origins, comma-separated, or `*`',
+    group: 'Events, privacy and consent',
+    default: 'none',
+    description:
+      'Shop origins whose pages may call the events API, comma-separated (`https://shop.example.com`, no path), or `*`. Browsers on other origins cannot read the answers and are refused the browser key. See [CORS](collecting-behaviour.md#cors).',
+  },
+  OPENTIME_RATE_OPENS_PER_MINUTE: {
+    group: 'Rate limits',
+    description:
+      'Opens (`/i/…` images and the `/o/…` pixel) one subscriber may make per minute on one instance, all at once if they like; past it, the generic image from the render cache. `0`: no limit. See [Rate limits](security.md#rate-limits).',
+    reason: 'A hot-looping client or a script hammering one `u=` costs no profile reads and no renders. An email with ten live images opened five times in a minute is 50.',
+  },
+  OPENTIME_RATE_EVENTS_PER_SECOND: {
+    group: 'Rate limits',
+    description: 'Events API requests (`/v1/track` … `/v1/batch`, `/v1/p.gif`, the webhook) per key per second on one instance; past it, `429` with `Retry-After`. `0`: no limit.',
+    reason: "A runaway sender cannot take the instance's store writes from everyone else; 1,000 is Segment's own recommended ceiling per source.",
+  },
+} as const satisfies Record<keyof typeof configSchema.shape, SettingDoc>;
+
+/** Variables read before the configuration exists (by the launcher, `npm start`), documented beside it. */
+export const LAUNCHER_SETTINGS = {
+  OPENTIME_NODE_PREFIX: {
+    accepts: 'a directory',
+    group: 'Server',
+    runtime: 'node',
+    default: '`~/.cache/opentime/node24`',
+    description: "Where `npm start` and `npm test` keep the Node 24 build they fetch from the npm registry when the machine's Node is older than 22.18.",
+  },
+} as const satisfies Record<string, SettingDoc>;

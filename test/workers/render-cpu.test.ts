@@ -156,7 +156,7 @@ describe('render CPU time inside workerd', () => {
     );
     expect(gifCold.type).toBe('image/gif');
     expect(gifCold.cache).toBe('miss');
-    // Bounds far above what was measured (see README), so a slow shared machine does not fail them,
+    // Bounds far above what was measured (see docs/workers.md), so a slow shared machine does not fail them,
     // while a regression of an order of magnitude does.
     expect(median(warm.map((r) => r.total))).toBeLessThan(3000);
     expect(cold.total).toBeLessThan(6000);

@@ -7,7 +7,7 @@ import type { EcommerceEvent } from './ecommerce-spec.ts';
  * the spec event it is and the shape its properties come in. A shape reads
  * only where the product, quantity, category, order id or query are, and
  * returns them under the spec's names; everything else stays as it was.
- * The README's table is this one.
+ * docs/collecting-behaviour.md's table is this one (test/core/events/mapping.test.ts checks it).
  *
  * Sources of the shapes: Klaviyo's "integrate a platform without a
  * pre-built integration" guide (Viewed Product, Added to Cart, Started
@@ -100,7 +100,7 @@ const klaviyoItem = (item: Props) =>
   });
 
 interface Shape {
-  /** Where the shape reads, for the README's table. */
+  /** Where the shape reads, for the table in docs/collecting-behaviour.md. */
   reads: string;
   read(props: Props): SpecProperties | undefined;
 }

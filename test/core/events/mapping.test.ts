@@ -17,10 +17,10 @@ describe('the mapping table', () => {
     }
   });
 
-  it('is the table the README shows, row for row', () => {
-    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  it('is the table docs/collecting-behaviour.md shows, row for row', () => {
+    const doc = readFileSync(new URL('../../../docs/collecting-behaviour.md', import.meta.url), 'utf8');
     for (const m of EVENT_MAPPINGS) {
-      expect(readme, m.event).toContain(`| ${m.tool} | \`${m.event}\` | \`${ECOMMERCE_EVENTS[m.spec]}\` | ${shapeReads(m.shape)} |`);
+      expect(doc, m.event).toContain(`| ${m.tool} | \`${m.event}\` | \`${ECOMMERCE_EVENTS[m.spec]}\` | ${shapeReads(m.shape)} |`);
     }
   });
 
