@@ -55,6 +55,7 @@ export function nodeRuntime(): SpecRuntime & { photos(): PhotoServer } {
   return {
     name: 'node',
     writeKey: WRITE_KEY,
+    adminKey: ADMIN_KEY,
     photos: server,
     createApp: async (vars = {}) => specApp(await createTestApp({ config: configFrom(vars) })),
     photoUrl: (name) => server().url(name),

@@ -59,6 +59,7 @@ export interface SpecRuntime {
   /** How many times the photo server was asked for the photo. */
   photoHits(name: PhotoName): Promise<number>;
   writeKey: string;
+  adminKey: string;
 }
 
 /** Loads the six-product catalog and a block; throws with the answer if either is refused. */

@@ -1,7 +1,7 @@
 import { vi } from 'vitest';
 import type { SpecApp, SpecRuntime } from '../../specs/harness.ts';
 import { decodePng } from './png.ts';
-import { WRITE_KEY, photoHits, photoUrl, workerApp, type WorkerApp } from './app.ts';
+import { ADMIN_KEY, WRITE_KEY, photoHits, photoUrl, workerApp, type WorkerApp } from './app.ts';
 
 /** A spec app over a Worker app (the Worker entry inside workerd: Durable Objects, resvg-wasm, the Cache API). */
 export function specApp(app: WorkerApp): SpecApp & { worker: WorkerApp } {
@@ -32,6 +32,7 @@ export function workersRuntime(): SpecRuntime {
   return {
     name: 'workers',
     writeKey: WRITE_KEY,
+    adminKey: ADMIN_KEY,
     createApp: async (vars = {}) => specApp(workerApp(vars)),
     photoUrl,
     photoHits: (name) => photoHits(name),
