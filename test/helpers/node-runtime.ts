@@ -27,6 +27,7 @@ export function specApp(app: TestApp): SpecApp & { node: TestApp } {
     ...app,
     node: app,
     pixelsOf: async (response) => decode(new Uint8Array(await response.arrayBuffer())),
+    store: async () => app.deps.store,
     breakStore: () => app.deps.store.close(),
     async logsOf(run) {
       const from = app.logger.lines.length;
@@ -56,6 +57,7 @@ export function nodeRuntime(): SpecRuntime & { photos(): PhotoServer } {
     name: 'node',
     writeKey: WRITE_KEY,
     adminKey: ADMIN_KEY,
+    capabilities: { bulkLinking: true },
     photos: server,
     createApp: async (vars = {}) => specApp(await createTestApp({ config: configFrom(vars) })),
     photoUrl: (name) => server().url(name),

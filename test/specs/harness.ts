@@ -1,4 +1,5 @@
 import type { BlockInput } from '../../src/core/blocks/schema.ts';
+import type { Store } from '../../src/core/ports.ts';
 import type { Profile } from '../../src/core/profiles/profile.ts';
 import type { ApiCalls } from '../helpers/api-calls.ts';
 import { catalogWithPhotos, testBlock } from '../helpers/fixtures.ts';
@@ -34,6 +35,8 @@ export interface SpecApp extends ApiCalls<Pixels> {
   settle(): Promise<void>;
   /** Decodes an image response, for requests made with `request`. */
   pixelsOf(response: Response): Promise<Pixels>;
+  /** The app's store, for what no route shows (links, a profile kept or not). */
+  store(): Promise<Store>;
   /** Closes the app's store, so every later read or write fails as in an outage. */
   breakStore(): Promise<void>;
   /** The log lines the app writes while `run` runs. */
@@ -60,6 +63,16 @@ export interface SpecRuntime {
   photoHits(name: PhotoName): Promise<number>;
   writeKey: string;
   adminKey: string;
+  /** Where the runtimes legitimately differ; a spec skips what a runtime cannot do, saying why here. */
+  capabilities: {
+    /**
+     * Linking a thousand ids into one subject in one test. On Workers each
+     * id is its own Durable Object, so that is a thousand object round trips
+     * (about 150 s in workerd on a test machine): the per-subject cap is
+     * checked on Node only.
+     */
+    bulkLinking: boolean;
+  };
 }
 
 /** Loads the six-product catalog and a block; throws with the answer if either is refused. */

@@ -9,6 +9,7 @@ export function specApp(app: WorkerApp): SpecApp & { worker: WorkerApp } {
     ...app,
     worker: app,
     pixelsOf: async (response) => decodePng(new Uint8Array(await response.arrayBuffer())),
+    store: async () => (await app.worker.app(app.env)).deps.store,
     breakStore: async () => (await app.worker.app(app.env)).deps.store.close(),
     async logsOf(run) {
       // The Worker logs to the console, as on Cloudflare.
@@ -33,6 +34,7 @@ export function workersRuntime(): SpecRuntime {
     name: 'workers',
     writeKey: WRITE_KEY,
     adminKey: ADMIN_KEY,
+    capabilities: { bulkLinking: false },
     createApp: async (vars = {}) => specApp(workerApp(vars)),
     photoUrl,
     photoHits: (name) => photoHits(name),
