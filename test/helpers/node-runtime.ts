@@ -65,26 +65,40 @@ export function nodeRuntime(): SpecRuntime & { photos(): PhotoServer } {
   };
 }
 
+/** Stands for whatever `current()` is when it is used: a test's app or the file's photo server, made in hooks. */
+function live<T extends object>(current: () => T): T {
+  return new Proxy({} as T, {
+    get(_, key) {
+      const target = current();
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 /**
  * The setup most route tests share: a photo server for the file, and before
- * each test a fresh app with the six-product catalog and the test block
- * (closed after it). Read `current()` inside a test or hook.
+ * each test a fresh app (closed after it) with the six-product catalog and
+ * the test block. `app` and `photos` stand for the current test's app and
+ * the file's server; hooks the file registers after this call run after it.
  */
-export function useSeededApp(options: { block?: BlockInput; create?: Parameters<typeof createTestApp>[0] } = {}): { runtime: ReturnType<typeof nodeRuntime>; current(): TestApp } {
+export function useSeededApp(options: { block?: BlockInput; create?: Parameters<typeof createTestApp>[0] } = {}): { app: TestApp; photos: PhotoServer; runtime: ReturnType<typeof nodeRuntime> } {
   const runtime = nodeRuntime();
-  let app: TestApp | undefined;
+  let current: TestApp | undefined;
   beforeEach(async () => {
-    app = await createTestApp(options.create);
-    await seed(runtime, specApp(app), options.block);
+    current = await createTestApp(options.create);
+    await seed(runtime, specApp(current), options.block);
   });
   afterEach(async () => {
-    await app?.close();
+    await current?.close();
+    current = undefined;
   });
   return {
     runtime,
-    current() {
-      if (!app) throw new Error('the app is made in beforeEach');
-      return app;
-    },
+    photos: live(runtime.photos),
+    app: live(() => {
+      if (!current) throw new Error('the app is made in beforeEach');
+      return current;
+    }),
   };
 }
