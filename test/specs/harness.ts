@@ -87,7 +87,7 @@ export async function seed(runtime: SpecRuntime, app: SpecApp, block: BlockInput
 export { testBlock };
 
 /** A subscriber's profile as the admin API shows it; undefined (typed as a profile, so a property read fails the test) when there is none. */
-export async function profileOf(app: SpecApp, id: string): Promise<Profile> {
+export async function profileOf(app: Pick<SpecApp, 'admin'>, id: string): Promise<Profile> {
   const response = await app.admin('GET', `/v1/profiles/${encodeURIComponent(id)}`);
   return (response.status === 200 ? ((await response.json()) as { profile: Profile }).profile : undefined) as Profile;
 }
