@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { appConfig, parseConfig, type AppConfig } from '../../src/core/config.ts';
 import type { BlockInput } from '../../src/core/blocks/schema.ts';
 import { seed, type SpecApp, type SpecRuntime, type SpecVars } from '../specs/harness.ts';
+import { live } from '../specs/use-app.ts';
 import { ADMIN_KEY, WRITE_KEY, createTestApp, type TestApp } from './app.ts';
 import { decode } from './pixels.ts';
 import { startPhotoServer, type PhotoServer } from './photo-server.ts';
@@ -63,17 +64,6 @@ export function nodeRuntime(): SpecRuntime & { photos(): PhotoServer } {
     photoUrl: (name) => server().url(name),
     photoHits: async (name) => server().hits.get(`/${name}.png`) ?? 0,
   };
-}
-
-/** Stands for whatever `current()` is when it is used: a test's app or the file's photo server, made in hooks. */
-function live<T extends object>(current: () => T): T {
-  return new Proxy({} as T, {
-    get(_, key) {
-      const target = current();
-      const value: unknown = Reflect.get(target, key);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
 }
 
 /**

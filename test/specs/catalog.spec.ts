@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PHOTO_COLORS } from '../helpers/photo-colors.ts';
-import { errorOf, seed, shopper, slotBox, testBlock, type SpecApp, type SpecRuntime } from './harness.ts';
+import { errorOf, seed, shopper, slotBox, testBlock, type SpecRuntime } from './harness.ts';
+import { useSpecApp } from './use-app.ts';
 
 /**
  * The catalog, block and template admin routes and what they change at the
@@ -8,13 +9,7 @@ import { errorOf, seed, shopper, slotBox, testBlock, type SpecApp, type SpecRunt
  * attributes, products without a photo, paging, deletes.
  */
 export function describeCatalog(runtime: SpecRuntime): void {
-  let app: SpecApp;
-  beforeEach(async () => {
-    app = await seed(runtime, await runtime.createApp());
-  });
-  afterEach(async () => {
-    await app.close();
-  });
+  const app = useSpecApp(runtime, { seeded: true });
 
   const shoe = (id: string, extra: object = {}) => ({ id, title: `Shoe ${id}`, price: 50, url: `https://shop.example.com/${id}`, image_url: runtime.photoUrl('red'), ...extra });
   const added = (userId: string, productId: string) => shopper(app).added(userId, productId);

@@ -1,18 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { errorOf, profileOf, type SpecApp, type SpecRuntime } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { errorOf, profileOf, type SpecRuntime } from './harness.ts';
+import { useSpecApp } from './use-app.ts';
 
 /**
  * The events API and the admin API's blocks, catalog and subjects, the same
  * answers on Node and on Workers (200, 400 naming paths, 401, 413, 503).
  */
 export function describeEvents(runtime: SpecRuntime): void {
-  let app: SpecApp;
-  beforeEach(async () => {
-    app = await runtime.createApp();
-  });
-  afterEach(async () => {
-    await app.close();
-  });
+  const app = useSpecApp(runtime, { seeded: false });
   const profile = (id: string) => profileOf(app, id);
 
   async function gzip(text: string): Promise<Uint8Array> {

@@ -100,6 +100,28 @@ export async function countersOf(app: SpecApp): Promise<Record<string, number>> 
   return ((await (await app.admin('GET', '/v1/stats')).json()) as { counters: Record<string, number> }).counters;
 }
 
+/** Pixels over a decoded image's `at`, with `share` sampling every other pixel (both runtimes' decoders build on it). */
+export function pixels(width: number, height: number, format: string, at: Pixels['at']): Pixels {
+  return {
+    width,
+    height,
+    format,
+    at,
+    share(rgb, box = { x: 0, y: 0, width, height }, tolerance = 12) {
+      let hits = 0;
+      let total = 0;
+      for (let y = box.y; y < box.y + box.height; y += 2) {
+        for (let x = box.x; x < box.x + box.width; x += 2) {
+          const [r, g, b] = at(x, y);
+          total++;
+          if (Math.abs(r - rgb[0]) <= tolerance && Math.abs(g - rgb[1]) <= tolerance && Math.abs(b - rgb[2]) <= tolerance) hits++;
+        }
+      }
+      return total === 0 ? 0 : hits / total;
+    },
+  };
+}
+
 /** The horizontal thirds of a 3-slot block's product row, in output pixels. */
 export function slotBox(pixels: Pick<Pixels, 'width' | 'height'>, slot: number, slots = 3): Box {
   const width = Math.floor(pixels.width / slots);

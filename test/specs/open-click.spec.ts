@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PHOTO_COLORS } from '../helpers/photo-colors.ts';
-import { countersOf, seed, shopper, slotBox, testBlock, type Pixels, type SpecApp, type SpecRuntime } from './harness.ts';
+import { countersOf, seed, shopper, slotBox, testBlock, type Pixels, type SpecRuntime } from './harness.ts';
+import { useSpecApp } from './use-app.ts';
 
 /**
  * What a subscriber sees at open and where a click takes them, the same on
@@ -8,13 +9,7 @@ import { countersOf, seed, shopper, slotBox, testBlock, type Pixels, type SpecAp
  * PNGs decoded to pixels.
  */
 export function describeOpenClick(runtime: SpecRuntime): void {
-  let app: SpecApp;
-  beforeEach(async () => {
-    app = await seed(runtime, await runtime.createApp());
-  });
-  afterEach(async () => {
-    await app.close();
-  });
+  const app = useSpecApp(runtime, { seeded: true });
   const viewed = (userId: string, productId: string) => shopper(app).viewed(userId, productId);
   const added = (userId: string, productId: string) => shopper(app).added(userId, productId);
   const bought = (userId: string, productIds: string[]) => shopper(app).bought(userId, productIds);

@@ -1,5 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { profileOf, type SpecApp, type SpecRuntime } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { profileOf, type SpecRuntime } from './harness.ts';
+import { useSpecApp } from './use-app.ts';
 
 /**
  * Segment fidelity through the whole app, the same on Node and on Workers
@@ -9,13 +10,7 @@ import { profileOf, type SpecApp, type SpecRuntime } from './harness.ts';
  * test/routes/segment-*.test.ts.
  */
 export function describeSegment(runtime: SpecRuntime): void {
-  let app: SpecApp;
-  beforeEach(async () => {
-    app = await runtime.createApp();
-  });
-  afterEach(async () => {
-    await app.close();
-  });
+  const app = useSpecApp(runtime, { seeded: false });
   const profile = (id: string) => profileOf(app, id);
 
   describe('Segment fidelity', () => {
