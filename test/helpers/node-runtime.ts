@@ -58,6 +58,7 @@ export function nodeRuntime(): SpecRuntime & { photos(): PhotoServer } {
     name: 'node',
     writeKey: WRITE_KEY,
     adminKey: ADMIN_KEY,
+    storeName: 'memory',
     capabilities: { bulkLinking: true },
     photos: server,
     createApp: async (vars = {}) => specApp(await createTestApp({ config: configFrom(vars) })),

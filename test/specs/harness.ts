@@ -63,6 +63,8 @@ export interface SpecRuntime {
   photoHits(name: PhotoName): Promise<number>;
   writeKey: string;
   adminKey: string;
+  /** The store's name, as /readyz reports it. */
+  storeName: string;
   /** Where the runtimes legitimately differ; a spec skips what a runtime cannot do, saying why here. */
   capabilities: {
     /**

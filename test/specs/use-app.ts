@@ -20,7 +20,8 @@ export function live<T extends object>(current: () => T): T {
 /**
  * A fresh app before each test of a spec, closed after it: seeded with the
  * six-product catalog and the test block unless `seeded` is false. Returns a
- * stand-in for the current test's app.
+ * stand-in for the current test's app. Call it inside the spec's own
+ * describe, so its hooks stay off the runtime-only tests beside the spec.
  */
 export function useSpecApp(runtime: SpecRuntime, options: { seeded: boolean }): SpecApp {
   let current: SpecApp | undefined;

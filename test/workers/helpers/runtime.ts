@@ -34,6 +34,7 @@ export function workersRuntime(): SpecRuntime {
     name: 'workers',
     writeKey: WRITE_KEY,
     adminKey: ADMIN_KEY,
+    storeName: 'durable-object',
     capabilities: { bulkLinking: false },
     createApp: async (vars = {}) => specApp(workerApp(vars)),
     photoUrl,
