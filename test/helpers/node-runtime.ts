@@ -23,10 +23,9 @@ function configFrom(vars: SpecVars): Partial<AppConfig> {
 }
 
 /** A spec app over a Node test app (the app in process, memory store, sharp and resvg). */
-export function specApp(app: TestApp): SpecApp & { node: TestApp } {
+export function specApp(app: TestApp): SpecApp {
   return {
     ...app,
-    node: app,
     pixelsOf: async (response) => decode(new Uint8Array(await response.arrayBuffer())),
     store: async () => app.deps.store,
     breakStore: () => app.deps.store.close(),

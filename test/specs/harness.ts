@@ -9,9 +9,11 @@ import type { PhotoColor } from '../helpers/photo-colors.ts';
  * What a route spec drives, on either runtime: the HTTP API (events, admin,
  * opens decoded to pixels, clicks) and the few things a test does around it.
  * Portable (no `node:*` imports): the same spec runs in Node against the app
- * in process (test/routes/runtime.ts) and inside workerd against the Worker
- * (test/workers/runtime.ts), the way `describeStore` runs one contract
- * against every store.
+ * in process (test/helpers/node-runtime.ts) and inside workerd against the
+ * Worker (test/workers/helpers/runtime.ts), the way `describeStore` runs one
+ * contract against every store. A spec is `describeXxx(runtime)` in
+ * test/specs/xxx.spec.ts, called from test/routes/xxx.test.ts and
+ * test/workers/xxx.test.ts; what only one runtime can do stays in that file.
  */
 export interface Pixels {
   width: number;
@@ -50,7 +52,7 @@ export type PhotoName = PhotoColor | 'missing' | 'html' | 'slow' | 'garbage' | '
 /**
  * Settings a spec may change, named as a deployment sets them (the
  * environment variables both runtimes read), so a spec says the same thing
- * to both; each runtime refuses a name it does not map.
+ * to both. Only the names both runtimes map are allowed.
  */
 export type SpecVars = Partial<Record<'OPENTIME_PHOTO_TIMEOUT_MS' | 'OPENTIME_SIGNING_KEYS' | 'OPENTIME_BROWSER_KEY' | 'OPENTIME_IDENTITY_SECRET', string>>;
 

@@ -4,10 +4,9 @@ import { decodePng } from './png.ts';
 import { ADMIN_KEY, WRITE_KEY, photoHits, photoUrl, workerApp, type WorkerApp } from './app.ts';
 
 /** A spec app over a Worker app (the Worker entry inside workerd: Durable Objects, resvg-wasm, the Cache API). */
-export function specApp(app: WorkerApp): SpecApp & { worker: WorkerApp } {
+export function specApp(app: WorkerApp): SpecApp {
   return {
     ...app,
-    worker: app,
     pixelsOf: async (response) => decodePng(new Uint8Array(await response.arrayBuffer())),
     store: async () => (await app.worker.app(app.env)).deps.store,
     breakStore: async () => (await app.worker.app(app.env)).deps.store.close(),
