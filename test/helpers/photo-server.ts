@@ -18,7 +18,7 @@ export const PHOTO_SERVER_ENV = { OPENTIME_IMAGE_HOSTS: '127.0.0.1:*', OPENTIME_
 
 export interface PhotoServer {
   origin: string;
-  url(name: PhotoColor | 'missing' | 'html' | 'slow' | 'garbage'): string;
+  url(name: PhotoColor | 'missing' | 'html' | 'slow' | 'garbage' | 'webp' | 'huge'): string;
   /** How many times each path was requested. */
   hits: Map<string, number>;
   close(): Promise<void>;
@@ -43,6 +43,14 @@ export async function startPhotoServer(options: { slowMs?: number } = {}): Promi
     } else if (path === '/garbage.png') {
       res.writeHead(200, { 'content-type': 'image/png' });
       res.end(Buffer.from('definitely not a png'));
+    } else if (path === '/webp.png') {
+      // A real format, but not one resvg can embed.
+      res.writeHead(200, { 'content-type': 'image/webp' });
+      res.end(Buffer.from([0x52, 0x49, 0x46, 0x46, 0x24, 0, 0, 0, 0x57, 0x45, 0x42, 0x50]));
+    } else if (path === '/huge.png') {
+      // Over the fetcher's byte limit.
+      res.writeHead(200, { 'content-type': 'image/png' });
+      res.end(Buffer.alloc(5 * 1024 * 1024));
     } else if (path === '/slow.png') {
       setTimeout(() => {
         res.writeHead(200, { 'content-type': 'image/png' });

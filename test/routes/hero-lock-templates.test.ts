@@ -1,22 +1,10 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestApp, seeded, testBlock, type TestApp } from '../helpers/app.ts';
-import { PHOTO_COLORS, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { testBlock } from '../helpers/app.ts';
+import { PHOTO_COLORS } from '../helpers/photo-server.ts';
+import { useSeededApp } from '../helpers/node-runtime.ts';
 import { slotBox } from '../helpers/pixels.ts';
 
-let photos: PhotoServer;
-let app: TestApp;
-beforeAll(async () => {
-  photos = await startPhotoServer();
-});
-afterAll(async () => {
-  await photos.close();
-});
-beforeEach(async () => {
-  app = await seeded(await createTestApp(), photos);
-});
-afterEach(async () => {
-  await app.close();
-});
+const { app, photos } = useSeededApp();
 
 const added = (userId: string, productId: string) => app.send('track', { userId, event: 'Product Added', properties: { product_id: productId } });
 const viewed = (userId: string, productId: string, category?: string) =>

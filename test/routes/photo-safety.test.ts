@@ -1,6 +1,7 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestApp, seeded, testBlock, type TestApp } from '../helpers/app.ts';
-import { PHOTO_COLORS, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
+import { describe, expect, it } from 'vitest';
+import { testBlock } from '../helpers/app.ts';
+import { PHOTO_COLORS } from '../helpers/photo-server.ts';
+import { useSeededApp } from '../helpers/node-runtime.ts';
 import { slotBox } from '../helpers/pixels.ts';
 
 /**
@@ -9,21 +10,8 @@ import { slotBox } from '../helpers/pixels.ts';
  * fallback), and the stats say why each photo was refused. The test app
  * allows only the photo server on 127.0.0.1 (test/helpers/app.ts).
  */
-let photos: PhotoServer;
-let app: TestApp;
 
-beforeAll(async () => {
-  photos = await startPhotoServer();
-});
-afterAll(async () => {
-  await photos.close();
-});
-beforeEach(async () => {
-  app = await seeded(await createTestApp(), photos);
-});
-afterEach(async () => {
-  await app.close();
-});
+const { app, photos } = useSeededApp();
 
 const stats = async () => ((await (await app.admin('GET', '/v1/stats')).json()) as { counters: Record<string, number> }).counters;
 

@@ -1,8 +1,9 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type Opentime } from '../../src/app.ts';
 import { openKey } from '../../src/core/opens.ts';
-import { START, createTestApp, seeded, testBlock, type TestApp } from '../helpers/app.ts';
-import { PHOTO_COLORS, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
+import { START, testBlock } from '../helpers/app.ts';
+import { PHOTO_COLORS } from '../helpers/photo-server.ts';
+import { useSeededApp } from '../helpers/node-runtime.ts';
 import { decode, slotBox } from '../helpers/pixels.ts';
 
 /**
@@ -11,20 +12,12 @@ import { decode, slotBox } from '../helpers/pixels.ts';
  * leaves nothing behind that a real open, a click or /v1/stats could see.
  */
 const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0';
-let photos: PhotoServer;
-let app: TestApp;
 let preview: Opentime;
 /** Keys the preview put into the render cache it shares with the live app. */
 let cached: string[];
 
-beforeAll(async () => {
-  photos = await startPhotoServer();
-});
-afterAll(async () => {
-  await photos.close();
-});
+const { app } = useSeededApp({ block: testBlock({ lock: { policy: 'first_open' }, source: [{ from: 'cart' }, { from: 'products', ids: ['p-teal', 'p-purple', 'p-orange'] }] }) });
 beforeEach(async () => {
-  app = await seeded(await createTestApp(), photos, testBlock({ lock: { policy: 'first_open' }, source: [{ from: 'cart' }, { from: 'products', ids: ['p-teal', 'p-purple', 'p-orange'] }] }));
   await app.send('track', { userId: 'shopper', event: 'Product Added', properties: { product_id: 'p-red' } });
   cached = [];
   const cache = app.deps.renderCache;
@@ -36,9 +29,6 @@ beforeEach(async () => {
     },
   };
   preview = createApp({ ...app.deps, renderCache: watched }, { preview: true });
-});
-afterEach(async () => {
-  await app.close();
 });
 
 const previewOpen = async (path: string) => {

@@ -2,6 +2,7 @@ import { Analytics } from '@segment/analytics-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sqliteStore } from '../../src/adapters/store/sqlite.ts';
 import { WRITE_KEY, createTestApp, type TestApp } from '../helpers/app.ts';
+import { profileOf as profileIn } from '../specs/harness.ts';
 
 /** Identify traits reach the store without contact data, from the real client, into a real SQLite file. */
 let app: TestApp;
@@ -12,10 +13,7 @@ afterEach(async () => {
   await app.close();
 });
 
-const profileOf = async (id: string) => {
-  const response = await app.admin('GET', `/v1/profiles/${encodeURIComponent(id)}`);
-  return response.status === 200 ? (await response.json()).profile : undefined;
-};
+const profileOf = (id: string) => profileIn(app, id);
 
 describe('identify traits', () => {
   it('stores no email address, phone number, name or street address, whatever the keys', async () => {

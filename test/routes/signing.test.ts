@@ -1,28 +1,18 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, seeded, testBlock, type TestApp } from '../helpers/app.ts';
-import { PHOTO_COLORS, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
+import { useSeededApp } from '../helpers/node-runtime.ts';
+import { PHOTO_COLORS } from '../helpers/photo-server.ts';
 import { sameImage, slotBox } from '../helpers/pixels.ts';
 
-let photos: PhotoServer;
-let app: TestApp;
-beforeAll(async () => {
-  photos = await startPhotoServer();
-});
-afterAll(async () => {
-  await photos.close();
-});
+// Without trending, the generic image shows only the fixed products.
+const signedBlock = () => testBlock({ require_signature: true, source: [{ from: 'cart' }, { from: 'products', ids: ['p-teal', 'p-purple', 'p-orange'] }] });
+const { app, photos } = useSeededApp({ block: signedBlock() });
 beforeEach(async () => {
-  // Without trending, the generic image shows only the fixed products.
-  const block = testBlock({ require_signature: true, source: [{ from: 'cart' }, { from: 'products', ids: ['p-teal', 'p-purple', 'p-orange'] }] });
-  app = await seeded(await createTestApp(), photos, block);
   for (let i = 0; i < 5; i++) await app.send('track', { userId: `victim-${i}`, event: 'Product Added', properties: { product_id: 'p-red' } });
 });
-afterEach(async () => {
-  await app.close();
-});
 
-const tokenFor = async (id: string) => {
-  const response = await app.admin('POST', '/v1/tokens', { ids: [id] });
+const tokenFor = async (id: string, target: TestApp = app) => {
+  const response = await target.admin('POST', '/v1/tokens', { ids: [id] });
   const body = (await response.json()) as { k: string; tokens: Array<{ id: string; token: string }> };
   return { k: body.k, t: body.tokens[0]?.token as string };
 };
@@ -85,23 +75,25 @@ describe('a block that requires a signature', () => {
 
 describe('the per-subscriber open limit and signatures', () => {
   it('counts only signed opens against a subscriber whose block requires a signature', async () => {
-    await app.close();
-    const block = testBlock({ require_signature: true, source: [{ from: 'cart' }, { from: 'products', ids: ['p-teal', 'p-purple', 'p-orange'] }] });
-    app = await seeded(await createTestApp({ config: { rateLimits: { opensPerMinute: 3, eventsPerSecond: 0 } } }), photos, block);
-    await app.send('track', { userId: 'victim-0', event: 'Product Added', properties: { product_id: 'p-red' } });
-    // A stranger enumerating u= cannot use up the subscriber's allowance: unsigned opens are generic and not counted.
-    for (let i = 0; i < 10; i++) {
-      const unsigned = await app.open('grid', { u: 'victim-0', m: 'm' });
-      expect(unsigned.response.headers.get('x-opentime-rate-limited')).toBeNull();
+    const limited = await seeded(await createTestApp({ config: { rateLimits: { opensPerMinute: 3, eventsPerSecond: 0 } } }), photos, signedBlock());
+    try {
+      await limited.send('track', { userId: 'victim-0', event: 'Product Added', properties: { product_id: 'p-red' } });
+      // A stranger enumerating u= cannot use up the subscriber's allowance: unsigned opens are generic and not counted.
+      for (let i = 0; i < 10; i++) {
+        const unsigned = await limited.open('grid', { u: 'victim-0', m: 'm' });
+        expect(unsigned.response.headers.get('x-opentime-rate-limited')).toBeNull();
+      }
+      const { k, t } = await tokenFor('victim-0', limited);
+      for (let i = 0; i < 3; i++) {
+        const { response, pixels } = await limited.open('grid', { u: 'victim-0', m: 'm', k, t });
+        expect(response.headers.get('x-opentime-rate-limited'), `signed open ${i + 1}`).toBeNull();
+        expect(pixels.share(PHOTO_COLORS.red, slotBox(pixels, 0))).toBeGreaterThan(0.25);
+      }
+      // The subscriber's own fourth open in the minute is past the limit.
+      const fourth = await limited.open('grid', { u: 'victim-0', m: 'm', k, t });
+      expect(fourth.response.headers.get('x-opentime-rate-limited')).toBe('subscriber');
+    } finally {
+      await limited.close();
     }
-    const { k, t } = await tokenFor('victim-0');
-    for (let i = 0; i < 3; i++) {
-      const { response, pixels } = await app.open('grid', { u: 'victim-0', m: 'm', k, t });
-      expect(response.headers.get('x-opentime-rate-limited'), `signed open ${i + 1}`).toBeNull();
-      expect(pixels.share(PHOTO_COLORS.red, slotBox(pixels, 0))).toBeGreaterThan(0.25);
-    }
-    // The subscriber's own fourth open in the minute is past the limit.
-    const fourth = await app.open('grid', { u: 'victim-0', m: 'm', k, t });
-    expect(fourth.response.headers.get('x-opentime-rate-limited')).toBe('subscriber');
   });
 });

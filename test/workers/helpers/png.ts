@@ -6,22 +6,10 @@
  * else throws, so "decodes" means "is a valid PNG".
  */
 import { crc32 } from '../../../src/core/render/png.ts';
+import { pixels, type Pixels } from '../../specs/harness.ts';
 
-export interface Pixels {
-  width: number;
-  height: number;
-  format: 'png';
-  at(x: number, y: number): [number, number, number];
-  /** Share of pixels in the rectangle within `tolerance` of `rgb` (0–1), sampling every other pixel. */
-  share(rgb: readonly [number, number, number], box?: Box, tolerance?: number): number;
-}
-
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+export type { Box, Pixels } from '../../specs/harness.ts';
+export { slotBox } from '../../specs/harness.ts';
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
@@ -97,28 +85,5 @@ export async function decodePng(bytes: Uint8Array): Promise<Pixels> {
     if (channels <= 2) return [out[i] as number, out[i] as number, out[i] as number];
     return [out[i] as number, out[i + 1] as number, out[i + 2] as number];
   };
-  return {
-    width,
-    height,
-    format: 'png',
-    at: rgb,
-    share(color, box = { x: 0, y: 0, width, height }, tolerance = 12) {
-      let hits = 0;
-      let total = 0;
-      for (let y = box.y; y < box.y + box.height; y += 2) {
-        for (let x = box.x; x < box.x + box.width; x += 2) {
-          const [r, g, b] = rgb(x, y);
-          total++;
-          if (Math.abs(r - color[0]) <= tolerance && Math.abs(g - color[1]) <= tolerance && Math.abs(b - color[2]) <= tolerance) hits++;
-        }
-      }
-      return total === 0 ? 0 : hits / total;
-    },
-  };
-}
-
-/** The horizontal thirds of a 3-slot block's product row, in output pixels (as test/helpers/pixels.ts). */
-export function slotBox(pixels: Pick<Pixels, 'width' | 'height'>, slot: number, slots = 3): Box {
-  const width = Math.floor(pixels.width / slots);
-  return { x: slot * width, y: Math.floor(pixels.height * 0.2), width, height: Math.floor(pixels.height * 0.6) };
+  return pixels(width, height, 'png', rgb);
 }
