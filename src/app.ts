@@ -117,7 +117,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
   // The path is echoed back cut short: an answer need not be as large as the URL that asked.
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method.slice(0, 16)} ${c.req.path.slice(0, 200)}` } }, 404));
   app.onError((error, c) => {
-    const appError = isAppError(error) ? error : new AppError('INTERNAL', 500, 'internal error', { cause: error });
+    const appError = isAppError(error) ? error : new AppError('INTERNAL', 'internal error', { cause: error });
     c.set('errorCode', appError.code);
     if (appError.status >= 500) deps.logger.error('request failed', { route: c.req.routePath, code: appError.code, error: describeError(error) });
     if (appError.retryAfterSeconds !== undefined) c.header('Retry-After', String(appError.retryAfterSeconds));

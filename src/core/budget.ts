@@ -40,7 +40,7 @@ function arm(): void {
 
 export function withBudget<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const entry: Pending = { deadline: Date.now() + ms, fail: () => reject(new AppError('STORE_TIMEOUT', 503, `${what} took longer than ${ms} ms`)) };
+    const entry: Pending = { deadline: Date.now() + ms, fail: () => reject(new AppError('STORE_TIMEOUT', `${what} took longer than ${ms} ms`)) };
     pending.add(entry);
     if (!ticking) {
       ticking = true;

@@ -248,7 +248,7 @@ export function parseConfig(env: Record<string, string | undefined>): RawConfig 
   // Two stores named at once is a mistake that would silently split the data.
   if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) problems.push({ path: 'REDIS_CLUSTER_NODES', message: 'set REDIS_URL or REDIS_CLUSTER_NODES, not both' });
   if (!result.success || problems.length > 0) {
-    throw new AppError('VALIDATION_FAILED', 500, `[opentime] invalid configuration: ${describeProblems(problems)}`, { details: problems });
+    throw new AppError('CONFIG_INVALID', `[opentime] invalid configuration: ${describeProblems(problems)}`, { details: problems });
   }
   return result.data;
 }

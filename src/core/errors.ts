@@ -1,8 +1,9 @@
 /**
  * One error type for the whole app. `code` is a stable machine code that API
- * callers and logs can match on; `status` is the HTTP status an API route
- * answers with. Image routes never surface these: they answer with a fallback
- * image and name the code in `x-opentime-error`.
+ * callers and logs can match on; each code owns the HTTP status an API route
+ * answers with, in ERROR_STATUS, so one failure is never a 500 in one place
+ * and a 502 in another. Image routes never surface these: they answer with a
+ * fallback image and name the code in `x-opentime-error`.
  */
 export type ErrorCode =
   | 'INVALID_JSON'
@@ -25,7 +26,36 @@ export type ErrorCode =
   | 'STORE_TIMEOUT'
   | 'IMAGE_FETCH_FAILED'
   | 'RENDER_FAILED'
+  | 'CONFIG_INVALID'
   | 'INTERNAL';
+
+/** The HTTP status of each code; the compiler proves every code has one. */
+export const ERROR_STATUS = {
+  INVALID_JSON: 400,
+  VALIDATION_FAILED: 400,
+  TOO_MANY_LINKS_PER_SUBJECT: 400,
+  UNAUTHORIZED: 401,
+  WEBHOOK_BAD_SIGNATURE: 401,
+  ORIGIN_NOT_ALLOWED: 403,
+  ALIAS_NEEDS_WRITE_KEY: 403,
+  EMAIL_LINK_NEEDS_WRITE_KEY: 403,
+  USER_HASH_INVALID: 403,
+  NOT_FOUND: 404,
+  BLOCK_NOT_FOUND: 404,
+  TEMPLATE_IN_USE: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  TOO_MANY_LINKS: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  RENDER_FAILED: 500,
+  /** The instance's own settings are wrong: the operator's problem, never the caller's. */
+  CONFIG_INVALID: 500,
+  /** A photo or fallback image did not load: an upstream failure, wherever it is loaded. */
+  IMAGE_FETCH_FAILED: 502,
+  STORE_UNAVAILABLE: 503,
+  STORE_TIMEOUT: 503,
+} as const satisfies Record<ErrorCode, number>;
 
 export interface AppErrorOptions {
   cause?: unknown;
@@ -41,11 +71,11 @@ export class AppError extends Error {
   readonly details: unknown;
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, status: number, message: string, options: AppErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
-    this.status = status;
+    this.status = ERROR_STATUS[code];
     this.details = options.details;
     this.retryAfterSeconds = options.retryAfterSeconds;
   }

@@ -200,7 +200,7 @@ export class OpenService {
       if (choice.arm !== undefined) decision.arm = choice.arm;
       return { first: decision, known: hasBehaviour(profile) };
     }
-    if (block.kind !== 'product-grid') throw new AppError('RENDER_FAILED', 500, `block ${block.id} is a ${block.kind}, which this route does not draw`);
+    if (block.kind !== 'product-grid') throw new AppError('RENDER_FAILED', `block ${block.id} is a ${block.kind}, which this route does not draw`);
     const inputs = await this.gridInputs(block, stored.version, profile);
     return { first: this.decideWithout(inputs), again: () => this.decideWithout(inputs), known: hasBehaviour(profile) };
   }
@@ -270,9 +270,9 @@ export class OpenService {
 
   /** Renders a decision through the cache; photos that fail are left out and the block re-decided. */
   private async render(block: BlockConfig, plan: Plan): Promise<{ png: Uint8Array; key: string; decision: Decision; cache: OpenImage['cache'] } | undefined> {
-    if (block.kind === 'countdown') throw new AppError('RENDER_FAILED', 500, `block ${block.id} is a countdown`);
+    if (block.kind === 'countdown') throw new AppError('RENDER_FAILED', `block ${block.id} is a countdown`);
     const template = await this.budget(this.templates.get(block.template), 'reading the template');
-    if (!template) throw new AppError('RENDER_FAILED', 500, `block ${block.id} names template ${JSON.stringify(block.template)}, which does not exist`);
+    if (!template) throw new AppError('RENDER_FAILED', `block ${block.id} names template ${JSON.stringify(block.template)}, which does not exist`);
     let decision: Decision | undefined = plan.first;
     for (let attempt = 0; attempt <= MAX_PHOTO_RETRIES && decision; attempt++) {
       if (!isHero(decision) && decision.slots.every((s) => s === null)) {
@@ -297,7 +297,7 @@ export class OpenService {
             ? this.renderer.renderHero(block, decision, template, now)
             : block.kind === 'product-grid' && !isHero(decision)
               ? this.renderer.renderGrid(block, decision, template, now)
-              : Promise.reject(new AppError('RENDER_FAILED', 500, `block ${block.id} changed kind since this decision`));
+              : Promise.reject(new AppError('RENDER_FAILED', `block ${block.id} changed kind since this decision`));
         const rendering = work.finally(() => this.inflight.delete(key));
         // Only a drawn image is kept: a failure is decided again by the next open.
         rendering.then((result) => 'png' in result && this.justRendered.set(key, rendering), () => undefined);
@@ -318,7 +318,7 @@ export class OpenService {
       this.deps.logger.warn('product photos did not load', { block: block.id, products: result.failedProducts.length });
       decision = plan.again?.();
     }
-    throw new AppError('IMAGE_FETCH_FAILED', 502, `product photos of block ${block.id} did not load`);
+    throw new AppError('IMAGE_FETCH_FAILED', `product photos of block ${block.id} did not load`);
   }
 
   /**

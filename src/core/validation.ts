@@ -115,7 +115,7 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, wha
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const problems = problemsFrom(result.error, prefix);
-  throw new AppError('VALIDATION_FAILED', 400, `invalid ${what}: ${describeProblems(problems)}`, {
+  throw new AppError('VALIDATION_FAILED', `invalid ${what}: ${describeProblems(problems)}`, {
     details: problems,
   });
 }

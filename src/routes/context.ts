@@ -46,7 +46,7 @@ export type AppContext = Context<AppEnv>;
 export function requireAdmin(c: AppContext): void {
   const { config } = c.get('services').deps;
   if (!matchesAny(bearerToken(c.req.header('authorization')), config.adminKeys)) {
-    throw new AppError('UNAUTHORIZED', 401, 'admin routes need Authorization: Bearer <OPENTIME_ADMIN_KEY>');
+    throw new AppError('UNAUTHORIZED', 'admin routes need Authorization: Bearer <OPENTIME_ADMIN_KEY>');
   }
 }
 

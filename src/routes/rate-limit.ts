@@ -20,7 +20,7 @@ export function limitApiKey(c: AppContext, key: string): void {
   c.set('rateLimit', decision);
   if (decision.allowed) return;
   counters.add('events.rate_limited');
-  throw new AppError('RATE_LIMITED', 429, `more than ${decision.limit} requests a second with this key on this instance; retry in ${decision.retryAfterSeconds} s`, {
+  throw new AppError('RATE_LIMITED', `more than ${decision.limit} requests a second with this key on this instance; retry in ${decision.retryAfterSeconds} s`, {
     retryAfterSeconds: decision.retryAfterSeconds,
   });
 }

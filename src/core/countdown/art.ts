@@ -69,7 +69,7 @@ async function draw(deps: ArtDeps, element: Element, width: number, height: numb
     const svg = await toSvg(element, width, height, deps.fonts);
     return rgbaPlane(await deps.rasterizer.rasterizeRgba(svg, deps.scale));
   } catch (error) {
-    throw new AppError('RENDER_FAILED', 500, `[opentime] [${deps.rasterizer.name}] could not draw a countdown part`, { cause: error });
+    throw new AppError('RENDER_FAILED', `[opentime] [${deps.rasterizer.name}] could not draw a countdown part`, { cause: error });
   }
 }
 

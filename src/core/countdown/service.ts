@@ -309,7 +309,7 @@ export class CountdownService {
     }
     const bytes = await this.deps.assets.read(source);
     const type = bytes && sniffImageType(bytes);
-    if (!bytes || !type) throw new AppError('IMAGE_FETCH_FAILED', 502, `image ${JSON.stringify(source)} is not a PNG, JPEG or GIF under templates/`);
+    if (!bytes || !type) throw new AppError('IMAGE_FETCH_FAILED', `image ${JSON.stringify(source)} is not a PNG, JPEG or GIF under templates/`);
     return `data:${type};base64,${toBase64(bytes)}`;
   }
 }

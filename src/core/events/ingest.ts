@@ -61,7 +61,7 @@ export async function ingestEvents(deps: IngestDeps, events: readonly TrackedEve
     return { ...result, dropped };
   } catch (error) {
     if (error instanceof AppError) throw error;
-    throw new AppError('STORE_UNAVAILABLE', 503, 'the store is not accepting writes; retry later', {
+    throw new AppError('STORE_UNAVAILABLE', 'the store is not accepting writes; retry later', {
       cause: error,
       retryAfterSeconds: STORE_RETRY_AFTER_SECONDS,
     });
@@ -85,7 +85,7 @@ async function verifyBrowserUsers(deps: IngestDeps, events: readonly TrackedEven
       given === undefined
         ? 'a browser event that names a userId needs its userHash (hex HMAC-SHA256 of the userId under OPENTIME_IDENTITY_SECRET, computed by the shop\'s server)'
         : 'is not the HMAC-SHA256 of this userId under OPENTIME_IDENTITY_SECRET';
-    throw new AppError('USER_HASH_INVALID', 403, `${path}: ${message}`, { details: [{ path, message }] });
+    throw new AppError('USER_HASH_INVALID', `${path}: ${message}`, { details: [{ path, message }] });
   }
 }
 

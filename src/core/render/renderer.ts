@@ -62,7 +62,7 @@ export function createRenderer(deps: RendererDeps): Renderer {
       if (!deps.encoder) return await deps.rasterizer.rasterize(svg, deps.scale);
       return await deps.encoder.png({ ...(await deps.rasterizer.rasterizeRgba(svg, deps.scale)), channels: 4 }, 'fast');
     } catch (error) {
-      throw new AppError('RENDER_FAILED', 500, `[opentime] [${deps.rasterizer.name}] could not rasterize`, { cause: error });
+      throw new AppError('RENDER_FAILED', `[opentime] [${deps.rasterizer.name}] could not rasterize`, { cause: error });
     }
   }
 
@@ -70,7 +70,7 @@ export function createRenderer(deps: RendererDeps): Renderer {
     try {
       return await toSvg(element, block.size.width, block.size.height, deps.fonts);
     } catch (error) {
-      throw new AppError('RENDER_FAILED', 500, `[opentime] [layout] block ${block.id} could not be laid out`, { cause: error });
+      throw new AppError('RENDER_FAILED', `[opentime] [layout] block ${block.id} could not be laid out`, { cause: error });
     }
   }
 
@@ -80,7 +80,7 @@ export function createRenderer(deps: RendererDeps): Renderer {
     }
     const bytes = await deps.assets.read(source);
     const type = bytes && sniffImageType(bytes);
-    if (!bytes || !type) throw new AppError('IMAGE_FETCH_FAILED', 500, `fallback image ${JSON.stringify(source)} is not a PNG, JPEG or GIF under templates/`);
+    if (!bytes || !type) throw new AppError('IMAGE_FETCH_FAILED', `fallback image ${JSON.stringify(source)} is not a PNG, JPEG or GIF under templates/`);
     return `data:${type};base64,${toBase64(bytes)}`;
   }
 
@@ -108,7 +108,7 @@ export function createRenderer(deps: RendererDeps): Renderer {
           : block.kind === 'product-grid' && !isHero(decision)
             ? gridScope(block, decision, template, now)
             : undefined;
-      if (!scope) throw new AppError('RENDER_FAILED', 500, `block ${block.id} changed kind since this decision`);
+      if (!scope) throw new AppError('RENDER_FAILED', `block ${block.id} changed kind since this decision`);
       return renderKey(template.digest, deps.scale, scope);
     },
 
@@ -159,7 +159,7 @@ export function createRenderer(deps: RendererDeps): Renderer {
       };
       let tree = await draw(src);
       if ('failedImages' in tree) tree = await draw(undefined);
-      if ('failedImages' in tree) throw new AppError('RENDER_FAILED', 500, `hero ${block.id} could not be drawn`);
+      if ('failedImages' in tree) throw new AppError('RENDER_FAILED', `hero ${block.id} could not be drawn`);
       return { png: await rasterize(await layout(tree.element, block)) };
     },
 
