@@ -1,4 +1,4 @@
-/** Base64 and type sniffing for image bytes, with Web APIs only. */
+/** Base64, base64url and type sniffing for bytes, with Web APIs only. */
 export function toBase64(bytes: Uint8Array): string {
   let binary = '';
   const CHUNK = 0x8000;
@@ -6,6 +6,11 @@ export function toBase64(bytes: Uint8Array): string {
     binary += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
   }
   return btoa(binary);
+}
+
+/** URL-safe base64 without padding (RFC 4648 §5), for signatures and keyed hashes. */
+export function base64url(bytes: ArrayBuffer | Uint8Array): string {
+  return toBase64(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 /** The image type from its first bytes, for the formats resvg can embed. */

@@ -1,5 +1,7 @@
 import { Jwt } from 'hono/utils/jwt';
 import { normalizeEmail, looksLikeEmail } from './subjects.ts';
+import { base64url } from './bytes.ts';
+import { safeEqual } from './shared/constant-time.ts';
 
 /**
  * Who may see what. Every opentime URL is public; when a block requires it,
@@ -50,23 +52,9 @@ const USE_LABELS: Record<SigningUse, string> = {
 
 const encoder = new TextEncoder();
 
-function base64url(bytes: ArrayBuffer | Uint8Array): string {
-  let binary = '';
-  for (const b of bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
 /** Standard or URL-safe base64 as URL-safe without padding. */
 export function toBase64url(value: string): string {
   return value.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '').replace(/ /g, '-');
-}
-
-function constantTimeEqual(a: string, b: string): boolean {
-  const x = encoder.encode(a);
-  const y = encoder.encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < x.length; i++) diff |= (x[i] as number) ^ (y[i % Math.max(1, y.length)] ?? 0);
-  return diff === 0;
 }
 
 async function hmac(secret: string, message: string): Promise<string> {
@@ -144,7 +132,7 @@ export class Signer {
     let ok = false;
     for (const id of this.candidates(keyId)) {
       const expected = await this.mac(use, id, message);
-      if (expected !== undefined && constantTimeEqual(candidate, expected.slice(0, candidate.length))) ok = true;
+      if (expected !== undefined && safeEqual(candidate, expected.slice(0, candidate.length))) ok = true;
     }
     return ok;
   }

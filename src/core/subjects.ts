@@ -1,3 +1,4 @@
+import { base64url } from './bytes.ts';
 import type { Store } from './ports.ts';
 
 /**
@@ -29,12 +30,6 @@ export function normalizeEmail(id: string): string {
   const trimmed = id.trim().toLowerCase();
   const at = trimmed.lastIndexOf('@');
   return trimmed.slice(0, at).replace(/ /g, '+') + trimmed.slice(at);
-}
-
-function base64url(bytes: ArrayBuffer): string {
-  let binary = '';
-  for (const b of new Uint8Array(bytes)) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 export function createSubjectKeyer(secret: string): SubjectKeyer {

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { isMachineOpen } from '../core/classify.ts';
 import { AppError, describeError, isAppError } from '../core/errors.ts';
 import { SUBJECT_ID_MAX_CHARS } from '../core/events/limits.ts';
+import { MESSAGE_PARAM_MAX_CHARS } from '../core/links/url-params.ts';
 import { normalizeEvent } from '../core/events/normalize.ts';
 import { TRANSPARENT_GIF, pixelPayload } from '../core/events/pixel.ts';
 import { EVENT_TYPES, type EventType } from '../core/events/segment.ts';
@@ -24,7 +25,6 @@ import { limitApiKey, subscriberWithinLimit } from './rate-limit.ts';
 /** Short, so a fixed snippet reaches every page within minutes; the ETag makes re-checks cheap. */
 const SDK_MAX_AGE_SECONDS = 300;
 /** As in the image URLs: a campaign or message id, not free text. */
-const MESSAGE_ID_MAX_CHARS = 128;
 /**
  * Segment's Webhooks (Actions) batches up to 1,000 events by default (4,000
  * at most); 4 MB holds a default batch of ordinary events, and the event
@@ -147,7 +147,7 @@ export function collectRoutes(): Hono<AppEnv> {
       counters.add('pixel.opens.machine');
       return gif(200);
     }
-    if (message === undefined || message.length > MESSAGE_ID_MAX_CHARS || subject === undefined) return gif(200);
+    if (message === undefined || message.length > MESSAGE_PARAM_MAX_CHARS || subject === undefined) return gif(200);
     // Where images must be signed, so must opens: otherwise anyone could mark anyone's email as opened.
     if (deps.config.requireSignature && !(await signer.verify(c.req.url))) return gif(200);
     // Past the subscriber's open allowance the pixel still answers, and records nothing.

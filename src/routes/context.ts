@@ -4,6 +4,7 @@ import type { Counters } from '../core/counters.ts';
 import type { AppDeps } from '../core/deps.ts';
 import { AppError, type ErrorCode } from '../core/errors.ts';
 import { bearerToken, matchesAny } from '../core/http/auth.ts';
+import { bounded, paramsForRules } from '../core/links/url-params.ts';
 import type { Lookups } from '../core/lookups.ts';
 import type { CountdownService } from '../core/countdown/service.ts';
 import type { OpenService } from '../core/opens.ts';
@@ -55,33 +56,7 @@ export function boundedQuery(c: AppContext, name: string, maxChars: number): str
   return bounded(c.req.query(name), maxChars);
 }
 
-/** boundedQuery over query parameters already parsed. */
-export function boundedParam(params: URLSearchParams, name: string, maxChars: number): string | undefined {
-  return bounded(params.get(name) ?? undefined, maxChars);
-}
-
-function bounded(value: string | undefined, maxChars: number): string | undefined {
-  return value === undefined || value === '' || value.length > maxChars ? undefined : value;
-}
-
-/** Opentime's own query parameters; the rest come from the ESP's merge tags and feed hero rules. */
-const OWN_PARAMS = new Set(['u', 'm', 'slot', 'sig', 't', 'jwt', 'k']);
-const MAX_RULE_PARAMS = 20;
-const RULE_PARAM_MAX_CHARS = 200;
-
-/** The URL's other parameters, bounded in number and length; longer values are left out, not cut. */
+/** The URL's other parameters, for hero rules (url-params.ts). */
 export function ruleParams(c: AppContext): Record<string, string> {
   return paramsForRules(new URL(c.req.url).searchParams);
-}
-
-/** ruleParams over query parameters already parsed. */
-export function paramsForRules(query: URLSearchParams): Record<string, string> {
-  const params: Record<string, string> = {};
-  let count = 0;
-  for (const [name, value] of query) {
-    if (OWN_PARAMS.has(name) || name.length > 64 || value.length > RULE_PARAM_MAX_CHARS || name in params) continue;
-    if (++count > MAX_RULE_PARAMS) break;
-    params[name] = value;
-  }
-  return params;
 }

@@ -1,13 +1,13 @@
 import { classifyOpen, isPerson } from '../core/classify.ts';
 import { SUBJECT_ID_MAX_CHARS } from '../core/events/limits.ts';
+import { boundedParam, MESSAGE_PARAM_MAX_CHARS, paramsForRules } from '../core/links/url-params.ts';
 import { flatImage, type CountdownImage } from '../core/countdown/service.ts';
 import { describeError, errorCode, type ErrorCode } from '../core/errors.ts';
 import { BLOCK_ID_PATTERN } from '../core/blocks/schema.ts';
 import type { OpenImage } from '../core/opens.ts';
-import { boundedParam, paramsForRules, type Services } from './context.ts';
+import type { Services } from './context.ts';
 import { subscriberWithinLimit } from './rate-limit.ts';
 
-const MESSAGE_ID_MAX_CHARS = 128;
 /** A deadline in the URL is an ISO time or epoch seconds; anything longer is not one. */
 const DEADLINE_PARAM_MAX_CHARS = 40;
 
@@ -89,7 +89,7 @@ export async function answerImage(services: Services, question: ImageQuestion): 
     requester,
     machine: !isPerson(requester),
     subject: limited ? undefined : subject,
-    messageId: boundedParam(params, 'm', MESSAGE_ID_MAX_CHARS),
+    messageId: boundedParam(params, 'm', MESSAGE_PARAM_MAX_CHARS),
     userAgent: question.userAgent,
     params: paramsForRules(params),
     signed,

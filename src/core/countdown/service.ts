@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { CountdownBlock } from '../blocks/countdown.ts';
 import type { StoredBlock } from '../blocks/schema.ts';
 import { withBudget } from '../budget.ts';
-import { sniffImageType, toBase64 } from '../bytes.ts';
+import { loadBlockImage } from '../render/block-image.ts';
 import type { RequesterClass } from '../classify.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError, describeError, errorCode, type ErrorCode } from '../errors.ts';
@@ -93,7 +93,7 @@ export class CountdownService {
       rasterizer: deps.rasterizer,
       fonts: deps.fonts,
       scale: deps.config.scale,
-      loadImage: (source, pixels) => this.loadImage(source, pixels),
+      loadImage: (source, pixels) => loadBlockImage({ images: deps.images, assets: deps.assets, photoTimeoutMs: deps.config.photoTimeoutMs }, source, pixels),
     };
   }
 
@@ -302,16 +302,6 @@ export class CountdownService {
     if (blockId) this.writes.count(`block.${blockId}.opens`);
   }
 
-  /** A block's image (expired state, fallback) from templates/ or an http(s) URL, as a data URI. */
-  private async loadImage(source: string, pixels: { width: number; height: number }): Promise<string> {
-    if (/^https?:\/\//i.test(source)) {
-      return (await this.deps.images.fetchImage(source, pixels, AbortSignal.timeout(this.deps.config.photoTimeoutMs))).dataUri;
-    }
-    const bytes = await this.deps.assets.read(source);
-    const type = bytes && sniffImageType(bytes);
-    if (!bytes || !type) throw new AppError('IMAGE_FETCH_FAILED', `image ${JSON.stringify(source)} is not a PNG, JPEG or GIF under templates/`);
-    return `data:${type};base64,${toBase64(bytes)}`;
-  }
 }
 
 /** A deadline from the URL or the subscriber's profile: one recipient's, not the block's. */

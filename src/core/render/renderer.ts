@@ -1,12 +1,12 @@
 import type { BlockConfig } from '../blocks/schema.ts';
 import { isHero, type GridDecision, type HeroDecision } from '../decide/decide.ts';
 import { AppError } from '../errors.ts';
-import { sniffImageType, toBase64 } from '../bytes.ts';
 import type { Assets, FontSpec, ImageEncoder, ImageFetcher, Rasterizer } from '../ports.ts';
 import type { ProductGridBlock } from '../blocks/product-grid.ts';
 import { embedImages, renderTemplate, templateTree } from '../templates/render.ts';
 import type { TemplateEngine } from '../templates/liquid.ts';
 import type { ResolvedTemplate } from '../templates/registry.ts';
+import { loadBlockImage } from './block-image.ts';
 import { h, img } from './elements.ts';
 import type { HeroBlock } from '../blocks/hero.ts';
 import { productViews } from './grid-layout.ts';
@@ -74,15 +74,7 @@ export function createRenderer(deps: RendererDeps): Renderer {
     }
   }
 
-  async function fallbackImage(source: string, pixels: { width: number; height: number }): Promise<string> {
-    if (/^https?:\/\//i.test(source)) {
-      return (await deps.images.fetchImage(source, pixels, AbortSignal.timeout(deps.photoTimeoutMs))).dataUri;
-    }
-    const bytes = await deps.assets.read(source);
-    const type = bytes && sniffImageType(bytes);
-    if (!bytes || !type) throw new AppError('IMAGE_FETCH_FAILED', `fallback image ${JSON.stringify(source)} is not a PNG, JPEG or GIF under templates/`);
-    return `data:${type};base64,${toBase64(bytes)}`;
-  }
+  const fallbackImage = (source: string, pixels: { width: number; height: number }) => loadBlockImage(deps, source, pixels);
 
   const templateDeps = { engine: deps.engine, images: deps.images, fonts: deps.fonts, scale: deps.scale, photoTimeoutMs: deps.photoTimeoutMs };
   const layers =
