@@ -1,17 +1,17 @@
 import { Hono } from 'hono';
-import { ClickService } from './core/clicks.ts';
-import { Counters } from './core/counters.ts';
-import { Engagement } from './core/engagement.ts';
+import { ClickService } from './core/click/click.ts';
+import { Counters } from './core/shared/counters.ts';
+import { Engagement } from './core/audience/engagement.ts';
 import { CountdownService } from './core/countdown/service.ts';
 import type { AppDeps } from './core/deps.ts';
-import { AppError, describeError, isAppError } from './core/errors.ts';
-import { Lookups } from './core/lookups.ts';
-import { liveWrites, previewWrites } from './core/open-writes.ts';
-import { OpenService } from './core/opens.ts';
-import { createRateLimits } from './core/rate-limit.ts';
+import { AppError, describeError, isAppError } from './core/shared/errors.ts';
+import { Lookups } from './core/content/lookups.ts';
+import { liveWrites, previewWrites } from './core/open/writes.ts';
+import { OpenService } from './core/open/pipeline.ts';
+import { createRateLimits } from './core/audience/rate-limit.ts';
 import { createRenderer } from './core/render/renderer.ts';
-import { Signer } from './core/signing.ts';
-import { createSubjectKeyer } from './core/subjects.ts';
+import { Signer } from './core/audience/signing.ts';
+import { createSubjectKeyer } from './core/audience/subjects.ts';
 import { TemplateEngine } from './core/templates/liquid.ts';
 import { TemplateRegistry } from './core/templates/registry.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -43,7 +43,7 @@ export interface AppOptions {
   /**
    * A preview (`opentime render`, the Studio): opens read live data and
    * write nothing (no open record, lock, engagement event, counter or
-   * cached render); see src/core/open-writes.ts.
+   * cached render); see src/core/open/writes.ts.
    */
   preview?: boolean;
 }

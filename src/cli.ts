@@ -12,11 +12,11 @@ import { appConfig, parseConfig, type RawConfig } from './core/config.ts';
 import { blockSnippetOptions } from './core/links/block-snippet.ts';
 import { ESPS, MERGE_TAGS, espSnippet, type Esp } from './core/links/snippets.ts';
 import type { Store } from './core/ports.ts';
-import { Signer } from './core/signing.ts';
+import { Signer } from './core/audience/signing.ts';
 import { TemplateEngine } from './core/templates/liquid.ts';
 import { TemplateRegistry } from './core/templates/registry.ts';
 import { blockProblems, templateProblems } from './core/templates/validate.ts';
-import { problemsFrom, type Problem } from './core/validation.ts';
+import { problemsFrom, type Problem } from './core/shared/validation.ts';
 
 /**
  * `npx opentime …`: validate block JSON and templates, preview a block as a

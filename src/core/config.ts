@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { AppError } from './errors.ts';
-import { LOG_LEVELS } from './logging.ts';
+import { AppError } from './shared/errors.ts';
+import { LOG_LEVELS } from './shared/logging.ts';
 import { parseHostPatterns, type ImageUrlPolicy } from './images/url-safety.ts';
-import type { RateLimitSettings } from './rate-limit.ts';
-import { parseSigningKeys, type SigningKey } from './signing.ts';
-import { describeProblems, problemsFrom } from './validation.ts';
+import type { RateLimitSettings } from './audience/rate-limit.ts';
+import { parseSigningKeys, type SigningKey } from './audience/signing.ts';
+import { describeProblems, problemsFrom } from './shared/validation.ts';
 
 /**
  * Configuration from an injected environment object (process.env on Node,

@@ -2,7 +2,7 @@ import { blockSchema } from '../core/blocks/schema.ts';
 import type { AppDeps } from '../core/deps.ts';
 import { ingestEvents } from '../core/events/ingest.ts';
 import { normalizeEvent } from '../core/events/normalize.ts';
-import { createSubjectKeyer } from '../core/subjects.ts';
+import { createSubjectKeyer } from '../core/audience/subjects.ts';
 import type { BlockConfig } from '../core/blocks/schema.ts';
 import type { Product } from '../core/catalog/product.ts';
 import { DEMO_BLOCK_ID, DEMO_MARK, DEMO_PRODUCTS, demoBlock, demoCatalog } from './catalog.ts';

@@ -2,14 +2,14 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { blockSchema, BLOCK_ID_PATTERN } from '../core/blocks/schema.ts';
 import { catalogPage, pageQuery } from '../core/catalog/pages.ts';
 import { parseCatalogUpsert } from '../core/catalog/product.ts';
-import { AppError } from '../core/errors.ts';
+import { AppError } from '../core/shared/errors.ts';
 import { readJsonBody } from '../core/http/body.ts';
-import { deleteSubject, suppress } from '../core/privacy.ts';
+import { deleteSubject, suppress } from '../core/audience/privacy.ts';
 import { readTextBody } from '../core/http/body.ts';
 import { TEMPLATE_MAX_CHARS } from '../core/templates/liquid.ts';
 import { BUILT_IN_TEMPLATES, TEMPLATE_NAME_PATTERN } from '../core/templates/registry.ts';
 import { blockProblems, templateProblems } from '../core/templates/validate.ts';
-import { describeProblems, parseOrThrow } from '../core/validation.ts';
+import { describeProblems, parseOrThrow } from '../core/shared/validation.ts';
 import { z } from 'zod';
 import { requireAdmin, type AppEnv } from './context.ts';
 

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { SUBJECT_ID_MAX_CHARS } from '../core/events/limits.ts';
-import { AppError } from '../core/errors.ts';
+import { AppError } from '../core/shared/errors.ts';
 import type { AppEnv } from './context.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
-import { isMachineOpen } from '../core/classify.ts';
-import { AppError, describeError, isAppError } from '../core/errors.ts';
+import { isMachineOpen } from '../core/audience/requester.ts';
+import { AppError, describeError, isAppError } from '../core/shared/errors.ts';
 import { SUBJECT_ID_MAX_CHARS } from '../core/events/limits.ts';
 import { MESSAGE_PARAM_MAX_CHARS } from '../core/links/url-params.ts';
 import { normalizeEvent } from '../core/events/normalize.ts';

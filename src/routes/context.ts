@@ -1,17 +1,17 @@
 import type { Context } from 'hono';
-import type { ClickService } from '../core/clicks.ts';
-import type { Counters } from '../core/counters.ts';
+import type { ClickService } from '../core/click/click.ts';
+import type { Counters } from '../core/shared/counters.ts';
 import type { AppDeps } from '../core/deps.ts';
-import { AppError, type ErrorCode } from '../core/errors.ts';
+import { AppError, type ErrorCode } from '../core/shared/errors.ts';
 import { bearerToken, matchesAny } from '../core/http/auth.ts';
 import { bounded, paramsForRules } from '../core/links/url-params.ts';
-import type { Lookups } from '../core/lookups.ts';
+import type { Lookups } from '../core/content/lookups.ts';
 import type { CountdownService } from '../core/countdown/service.ts';
-import type { OpenService } from '../core/opens.ts';
-import type { RateDecision, RateLimits } from '../core/rate-limit.ts';
+import type { OpenService } from '../core/open/pipeline.ts';
+import type { RateDecision, RateLimits } from '../core/audience/rate-limit.ts';
 import type { Renderer } from '../core/render/renderer.ts';
-import type { Signer } from '../core/signing.ts';
-import type { SubjectKeyer } from '../core/subjects.ts';
+import type { Signer } from '../core/audience/signing.ts';
+import type { SubjectKeyer } from '../core/audience/subjects.ts';
 import type { TemplateEngine } from '../core/templates/liquid.ts';
 import type { TemplateRegistry } from '../core/templates/registry.ts';
 

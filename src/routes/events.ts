@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { AppError } from '../core/errors.ts';
+import { AppError } from '../core/shared/errors.ts';
 import type { Credential } from '../core/events/credential.ts';
 import { ingestEvents, type IngestOptions, type IngestResult } from '../core/events/ingest.ts';
 import { ignoredReason } from '../core/profiles/ignored.ts';

@@ -1,10 +1,10 @@
-import { classifyOpen, isPerson } from '../core/classify.ts';
+import { classifyOpen, isPerson } from '../core/audience/requester.ts';
 import { SUBJECT_ID_MAX_CHARS } from '../core/events/limits.ts';
 import { boundedParam, MESSAGE_PARAM_MAX_CHARS, paramsForRules } from '../core/links/url-params.ts';
 import { flatImage, type CountdownImage } from '../core/countdown/service.ts';
-import { describeError, errorCode, type ErrorCode } from '../core/errors.ts';
+import { describeError, errorCode, type ErrorCode } from '../core/shared/errors.ts';
 import { BLOCK_ID_PATTERN } from '../core/blocks/schema.ts';
-import type { OpenImage } from '../core/opens.ts';
+import type { OpenImage } from '../core/open/pipeline.ts';
 import type { Services } from './context.ts';
 import { subscriberWithinLimit } from './rate-limit.ts';
 

@@ -1,9 +1,9 @@
 import type { MiddlewareHandler } from 'hono';
-import { AppError } from '../core/errors.ts';
+import { AppError } from '../core/shared/errors.ts';
 import type { AppContext, AppEnv, Services } from './context.ts';
 
 /**
- * The routes' side of the rate limits (src/core/rate-limit.ts). The events
+ * The routes' side of the rate limits (src/core/audience/rate-limit.ts). The events
  * API spends one request of its key's allowance once the key is known to be
  * good (a stranger's requests cannot use up a sender's allowance) and
  * answers 429 past it; opens spend their subscriber's allowance and, past

@@ -6,7 +6,7 @@ import type { GridDecision } from '../../src/core/decide/decide.ts';
 import { ingestEvents } from '../../src/core/events/ingest.ts';
 import { normalizeEvent, type TrackedEvent } from '../../src/core/events/normalize.ts';
 import type { Renderer } from '../../src/core/render/renderer.ts';
-import { createSubjectKeyer } from '../../src/core/subjects.ts';
+import { createSubjectKeyer } from '../../src/core/audience/subjects.ts';
 import type { RunningServer } from '../../src/node.ts';
 import { startCatalogPhotos, type CatalogPhotos } from './catalog-photos.ts';
 import type { SendResult, SendSpec } from './send-worker.ts';

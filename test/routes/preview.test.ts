@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type Opentime } from '../../src/app.ts';
-import { openKey } from '../../src/core/opens.ts';
+import { openKey } from '../../src/core/open/pipeline.ts';
 import { START, createTestApp, seeded, testBlock, type TestApp } from '../helpers/app.ts';
 import { PHOTO_COLORS, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
 import { decode, slotBox } from '../helpers/pixels.ts';

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError } from '../shared/errors.ts';
 import type { Store } from '../ports.ts';
 import type { Product } from './product.ts';
 

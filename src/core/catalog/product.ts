@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { AppError } from '../errors.ts';
-import { parseOrThrow } from '../validation.ts';
+import { AppError } from '../shared/errors.ts';
+import { parseOrThrow } from '../shared/validation.ts';
 import { attributesSchema, collectAttributes, type Attributes } from './attributes.ts';
 
 /** Limits on catalog fields: a product is copied into every render key and open record. */

@@ -1,7 +1,7 @@
 import { applyPalette, quantize } from 'gifenc/src/index.js';
 import type { BlockConfig } from '../blocks/schema.ts';
 import type { CountdownBlock } from '../blocks/countdown.ts';
-import { AppError } from '../errors.ts';
+import { AppError } from '../shared/errors.ts';
 import type { FontSpec, Rasterizer } from '../ports.ts';
 import type { Element } from '../render/elements.ts';
 import { toSvg } from '../render/layout.ts';

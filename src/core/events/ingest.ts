@@ -1,9 +1,9 @@
 import { trendingIncrements } from '../decide/trending.ts';
-import { AppError } from '../errors.ts';
+import { AppError } from '../shared/errors.ts';
 import type { ApplyResult, Store, SubjectEvents, SuppressionSource } from '../ports.ts';
-import { consentOf } from '../privacy.ts';
+import { consentOf } from '../audience/privacy.ts';
 import { reduceProfile } from '../profiles/reducer.ts';
-import { resolveSubjectKeys, type SubjectKeyer } from '../subjects.ts';
+import { resolveSubjectKeys, type SubjectKeyer } from '../audience/subjects.ts';
 import type { Credential } from './credential.ts';
 import { DEDUPE_WINDOW_SECONDS } from './limits.ts';
 import { applyLinks, planLinks, type PathOf } from './links.ts';

@@ -1,7 +1,7 @@
-import { AppError, type ErrorCode } from '../errors.ts';
+import { AppError, type ErrorCode } from '../shared/errors.ts';
 import type { Store, SuppressionSource } from '../ports.ts';
 import { mergeProfiles } from '../profiles/merge.ts';
-import { looksLikeEmail, resolveSubjectKeys, type SubjectKeyer } from '../subjects.ts';
+import { looksLikeEmail, resolveSubjectKeys, type SubjectKeyer } from '../audience/subjects.ts';
 import type { Credential } from './credential.ts';
 import type { TrackedEvent } from './normalize.ts';
 

@@ -1,6 +1,6 @@
-import { AppError } from '../errors.ts';
+import { AppError } from '../shared/errors.ts';
 import { specEvent } from '../profiles/ecommerce.ts';
-import { describeProblems, problemsFrom, type Problem } from '../validation.ts';
+import { describeProblems, problemsFrom, type Problem } from '../shared/validation.ts';
 import { EVENT_MAX_BYTES, FUTURE_TOLERANCE_MS, MESSAGE_ID_MAX_CHARS } from './limits.ts';
 import { EVENT_TYPES, batchEnvelopeSchema, schemaByType, type EventType, type SegmentPayload } from './segment.ts';
 

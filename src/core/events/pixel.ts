@@ -1,6 +1,6 @@
-import { AppError } from '../errors.ts';
+import { AppError } from '../shared/errors.ts';
 import { JSON_MAX_DEPTH, parseJsonText } from '../http/body.ts';
-import { describeProblems, type Problem } from '../validation.ts';
+import { describeProblems, type Problem } from '../shared/validation.ts';
 import { EVENT_MAX_BYTES } from './limits.ts';
 
 /**

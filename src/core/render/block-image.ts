@@ -1,5 +1,5 @@
-import { sniffImageType, toBase64 } from '../bytes.ts';
-import { AppError } from '../errors.ts';
+import { sniffImageType, toBase64 } from '../shared/bytes.ts';
+import { AppError } from '../shared/errors.ts';
 import type { Assets, ImageFetcher } from '../ports.ts';
 
 /** Where a block's own images (fallback, hero background, countdown expired state) come from. */

@@ -1,6 +1,6 @@
 import type { BlockConfig } from '../blocks/schema.ts';
 import { isHero, type GridDecision, type HeroDecision } from '../decide/decide.ts';
-import { AppError } from '../errors.ts';
+import { AppError } from '../shared/errors.ts';
 import type { Assets, FontSpec, ImageEncoder, ImageFetcher, Rasterizer } from '../ports.ts';
 import type { ProductGridBlock } from '../blocks/product-grid.ts';
 import { embedImages, renderTemplate, templateTree } from '../templates/render.ts';

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError } from '../shared/errors.ts';
 import type { FontSpec, ImageFetcher } from '../ports.ts';
 import type { Child, Element } from '../render/elements.ts';
 import { h } from '../render/elements.ts';

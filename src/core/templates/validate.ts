@@ -2,7 +2,7 @@ import type { BlockConfig } from '../blocks/schema.ts';
 import { facts } from '../decide/facts.ts';
 import { ruleProblems } from '../decide/hero.ts';
 import { gridLayout, heroLayout, rowLayout } from '../render/grid-layout.ts';
-import type { Problem } from '../validation.ts';
+import type { Problem } from '../shared/validation.ts';
 import { parseHtml } from './html.ts';
 import { TEMPLATE_MAX_CHARS, type TemplateEngine } from './liquid.ts';
 import type { TemplateRegistry } from './registry.ts';

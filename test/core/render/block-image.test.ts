@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAppError } from '../../../src/core/errors.ts';
+import { isAppError } from '../../../src/core/shared/errors.ts';
 import type { Assets, ImageFetcher } from '../../../src/core/ports.ts';
 import { loadBlockImage } from '../../../src/core/render/block-image.ts';
 import { solidPng } from '../../../src/core/render/png.ts';

@@ -1,6 +1,6 @@
-import type { Counters } from './counters.ts';
-import type { Engagement } from './engagement.ts';
-import type { ByteCache, OpenKey, OpenRecord, Store } from './ports.ts';
+import type { Counters } from '../shared/counters.ts';
+import type { Engagement } from '../audience/engagement.ts';
+import type { ByteCache, OpenKey, OpenRecord, Store } from '../ports.ts';
 
 /**
  * Everything the open path writes, behind one port: what an open showed

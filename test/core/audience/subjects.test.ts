@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_LINK_HOPS, createSubjectKeyer, looksLikeEmail, normalizeEmail, resolveSubjectKeys } from '../../src/core/subjects.ts';
+import { MAX_LINK_HOPS, createSubjectKeyer, looksLikeEmail, normalizeEmail, resolveSubjectKeys } from '../../../src/core/audience/subjects.ts';
 
 /** A store that knows only links, and counts how often it is asked. */
 function fakeLinks(links: Record<string, string> | ((key: string) => string | undefined)) {

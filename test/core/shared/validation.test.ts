@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/core/errors.ts';
-import { describeProblems, formatPath, parseOrThrow, problemsFrom, type Problem } from '../../src/core/validation.ts';
+import { AppError } from '../../../src/core/shared/errors.ts';
+import { describeProblems, formatPath, parseOrThrow, problemsFrom, type Problem } from '../../../src/core/shared/validation.ts';
 
 function problems(schema: z.ZodType, input: unknown, prefix = ''): Problem[] {
   const result = schema.safeParse(input);

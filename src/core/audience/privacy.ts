@@ -1,4 +1,4 @@
-import type { Store, SubjectDeletion, SuppressionSource } from './ports.ts';
+import type { Store, SubjectDeletion, SuppressionSource } from '../ports.ts';
 import { resolveSubjectKeys, type SubjectKeyer } from './subjects.ts';
 
 /**

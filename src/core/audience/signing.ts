@@ -1,7 +1,7 @@
 import { Jwt } from 'hono/utils/jwt';
 import { normalizeEmail, looksLikeEmail } from './subjects.ts';
-import { base64url } from './bytes.ts';
-import { safeEqual } from './shared/constant-time.ts';
+import { base64url } from '../shared/bytes.ts';
+import { safeEqual } from '../shared/constant-time.ts';
 
 /**
  * Who may see what. Every opentime URL is public; when a block requires it,

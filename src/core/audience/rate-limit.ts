@@ -1,4 +1,4 @@
-import type { Clock } from './ports.ts';
+import type { Clock } from '../ports.ts';
 
 /**
  * Rate limits, kept in memory per instance, keyed by who is asking in a way

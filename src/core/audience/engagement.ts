@@ -1,9 +1,9 @@
 import { LRUCache } from 'lru-cache';
-import { DEDUPE_WINDOW_SECONDS } from './events/limits.ts';
-import type { TrackedEvent } from './events/normalize.ts';
-import { describeError } from './errors.ts';
-import type { BackgroundRunner, Clock, Logger, Store } from './ports.ts';
-import { reduceProfile } from './profiles/reducer.ts';
+import { DEDUPE_WINDOW_SECONDS } from '../events/limits.ts';
+import type { TrackedEvent } from '../events/normalize.ts';
+import { describeError } from '../shared/errors.ts';
+import type { BackgroundRunner, Clock, Logger, Store } from '../ports.ts';
+import { reduceProfile } from '../profiles/reducer.ts';
 
 /**
  * Email engagement as events in the subscriber's own profile: an open by a

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError, ERROR_STATUS, errorCode } from '../../src/core/errors.ts';
+import { AppError, ERROR_STATUS, errorCode } from '../../../src/core/shared/errors.ts';
 
 describe('AppError', () => {
   it('answers with the status its code owns', () => {

@@ -1,5 +1,5 @@
-import { base64url } from './bytes.ts';
-import type { Store } from './ports.ts';
+import { base64url } from '../shared/bytes.ts';
+import type { Store } from '../ports.ts';
 
 /**
  * Subject keys: how a person is named inside the store. A user id becomes

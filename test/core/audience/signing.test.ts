@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MIN_MAC_CHARS, Signer, canonical, deriveUseSecret, parseSigningKeys } from '../../src/core/signing.ts';
+import { MIN_MAC_CHARS, Signer, canonical, deriveUseSecret, parseSigningKeys } from '../../../src/core/audience/signing.ts';
 
 const keys = [
   { id: 'new', secret: 'the-new-signing-key' },

@@ -1,8 +1,8 @@
 import { LRUCache } from 'lru-cache';
-import { BLOCK_ID_PATTERN, blockSchema, type StoredBlock } from './blocks/schema.ts';
-import type { Product } from './catalog/product.ts';
-import { TRENDING_LIST_LENGTH } from './decide/trending.ts';
-import type { Clock, Store } from './ports.ts';
+import { BLOCK_ID_PATTERN, blockSchema, type StoredBlock } from '../blocks/schema.ts';
+import type { Product } from '../catalog/product.ts';
+import { TRENDING_LIST_LENGTH } from '../decide/trending.ts';
+import type { Clock, Store } from '../ports.ts';
 
 /**
  * Per-instance read caches in front of the store for what every open reads:

@@ -1,4 +1,4 @@
-import type { BackgroundRunner, Logger, Store } from './ports.ts';
+import type { BackgroundRunner, Logger, Store } from '../ports.ts';
 import { describeError } from './errors.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyClick, classifyOpen, isMachineOpen, isPerson, sentAtOf } from '../../src/core/classify.ts';
+import { classifyClick, classifyOpen, isMachineOpen, isPerson, sentAtOf } from '../../../src/core/audience/requester.ts';
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36';
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148';

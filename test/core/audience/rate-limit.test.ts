@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RateLimiter, createRateLimits, hashKey } from '../../src/core/rate-limit.ts';
-import { testClock } from '../helpers/app.ts';
+import { RateLimiter, createRateLimits, hashKey } from '../../../src/core/audience/rate-limit.ts';
+import { testClock } from '../../helpers/app.ts';
 
 describe('RateLimiter', () => {
   it('allows a whole allowance at once, then refuses until it refills', () => {

@@ -1,13 +1,13 @@
-import type { Counters } from './counters.ts';
-import type { Engagement } from './engagement.ts';
-import type { AppDeps } from './deps.ts';
-import { describeError } from './errors.ts';
-import { classifyClick, sentAtOf, type RequesterClass } from './classify.ts';
-import { withParams } from './links/click-url.ts';
-import type { Lookups } from './lookups.ts';
-import { openKey, type OpenService } from './opens.ts';
-import { isHero, type Decision } from './decide/decide.ts';
-import type { StoredBlock } from './blocks/schema.ts';
+import type { Counters } from '../shared/counters.ts';
+import type { Engagement } from '../audience/engagement.ts';
+import type { AppDeps } from '../deps.ts';
+import { describeError } from '../shared/errors.ts';
+import { classifyClick, sentAtOf, type RequesterClass } from '../audience/requester.ts';
+import { withParams } from '../links/click-url.ts';
+import type { Lookups } from '../content/lookups.ts';
+import { openKey, type OpenService } from '../open/pipeline.ts';
+import { isHero, type Decision } from '../decide/decide.ts';
+import type { StoredBlock } from '../blocks/schema.ts';
 
 export interface ClickRequest {
   blockId: string;
