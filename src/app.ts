@@ -2,12 +2,18 @@ import { Hono } from 'hono';
 import { ClickService } from './core/click/click.ts';
 import { Counters } from './core/shared/counters.ts';
 import { Engagement } from './core/audience/engagement.ts';
-import { CountdownService } from './core/countdown/service.ts';
 import type { AppDeps } from './core/deps.ts';
 import { AppError, describeError, isAppError } from './core/shared/errors.ts';
 import { Lookups } from './core/content/lookups.ts';
 import { liveWrites, previewWrites } from './core/open/writes.ts';
-import { OpenService } from './core/open/pipeline.ts';
+import { Audience } from './core/audience/audience.ts';
+import { ContentChanges } from './core/content/changes.ts';
+import { createKinds } from './core/kinds/registry.ts';
+import { Fallbacks } from './core/open/fallbacks.ts';
+import { OpenPipeline } from './core/open/pipeline.ts';
+import { Remember } from './core/open/remember.ts';
+import { RenderOnce } from './core/open/render-once.ts';
+import { withBudget } from './core/shared/budget.ts';
 import { createRateLimits } from './core/audience/rate-limit.ts';
 import { createRenderer } from './core/render/renderer.ts';
 import { Signer } from './core/audience/signing.ts';
@@ -69,11 +75,39 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
   const signer = new Signer(deps.config.signingKeys);
   const engagement = new Engagement(deps.store, deps.clock, deps.background, deps.logger);
   const writes = options.preview ? previewWrites() : liveWrites({ store: deps.store, renderCache: deps.renderCache, counters, engagement });
-  const opens = new OpenService(deps, lookups, writes, renderer, keyer, templates);
-  const clicks = new ClickService(deps, lookups, opens, counters, engagement);
-  const countdowns = new CountdownService(deps, lookups, opens);
   const limits = createRateLimits(deps.config.rateLimits, deps.clock);
-  const services: Services = { deps, lookups, counters, opens, clicks, countdowns, keyer, signer, renderer, templates, engine, limits };
+  const { config, store, clock, logger, background } = deps;
+  const audience = new Audience({ store, keyer, requireSignature: config.requireSignature, storeTimeoutMs: config.storeTimeoutMs, subscriberLimit: limits.subscriber, count: writes.count });
+  const kinds = createKinds({
+    store,
+    lookups,
+    renderer,
+    templates,
+    clock,
+    logger,
+    config,
+    rasterizer: deps.rasterizer,
+    fonts: deps.fonts,
+    images: deps.images,
+    assets: deps.assets,
+    budget: (work, what) => withBudget(work, config.storeTimeoutMs, what),
+  });
+  const opens = new OpenPipeline({
+    kinds,
+    audience,
+    lookups,
+    renderOnce: new RenderOnce({ renderCache: deps.renderCache, encoder: deps.encoder, background, logger, writes }),
+    fallbacks: new Fallbacks({ kinds, renderCache: deps.renderCache, writes, logger, scale: config.scale }),
+    remember: new Remember({ writes, background, logger, now: () => clock.now(), ttlSeconds: config.openRecordTtlSeconds }),
+    writes,
+    store,
+    clock,
+    logger,
+    storeTimeoutMs: config.storeTimeoutMs,
+  });
+  const clicks = new ClickService({ lookups, audience, kinds, store, counters, engagement, clock, logger, defaultClickUrl: config.defaultClickUrl });
+  const changes = new ContentChanges({ lookups, kinds, store, drawsAhead: renderer.layers !== undefined, background, logger });
+  const services: Services = { deps, lookups, counters, audience, opens, clicks, changes, keyer, signer, renderer, templates, engine, limits };
 
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {

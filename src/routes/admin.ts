@@ -42,12 +42,11 @@ export function adminRoutes(): Hono<AppEnv> {
   }
 
   routes.put('/v1/catalog/products', async (c) => {
-    const { deps, lookups } = c.get('services');
+    const { deps, changes } = c.get('services');
     const body = await readJsonBody(c.req.raw, CATALOG_MAX_BYTES, 'catalog');
     const products = parseCatalogUpsert(body);
     await deps.store.putProducts(products, deps.clock.now());
-    lookups.productsChanged(products);
-    c.get('services').opens.prepare({ products });
+    changes.catalogChanged(products);
     return c.json({ upserted: products.length });
   });
 
@@ -59,10 +58,10 @@ export function adminRoutes(): Hono<AppEnv> {
 
   /** Removes a product: blocks stop showing it at the next open; a click on an email that showed it still goes to its URL. */
   routes.delete('/v1/catalog/products/:id', async (c) => {
-    const { deps, lookups } = c.get('services');
+    const { deps, changes } = c.get('services');
     const id = c.req.param('id');
     if ((await deps.store.deleteProducts([id])) === 0) throw new AppError('NOT_FOUND', `no product with id ${JSON.stringify(id)}`);
-    lookups.productsDeleted([id]);
+    changes.productsDeleted([id]);
     return c.json({ deleted: id });
   });
 
@@ -74,7 +73,7 @@ export function adminRoutes(): Hono<AppEnv> {
   });
 
   routes.put('/v1/blocks/:id', async (c) => {
-    const { deps, lookups } = c.get('services');
+    const { deps, changes } = c.get('services');
     const id = c.req.param('id');
     if (!BLOCK_ID_PATTERN.test(id)) {
       throw new AppError('VALIDATION_FAILED', `invalid block id ${JSON.stringify(id)}: expected lowercase letters, digits, - and _ (at most 64)`);
@@ -90,8 +89,7 @@ export function adminRoutes(): Hono<AppEnv> {
     const problems = await blockProblems(config, c.get('services').templates);
     if (problems.length > 0) throw new AppError('VALIDATION_FAILED', `invalid block: ${describeProblems(problems)}`, { details: problems });
     const stored = await deps.store.putBlock(config, deps.clock.now());
-    lookups.blockChanged(stored);
-    c.get('services').opens.prepare({ block: stored });
+    changes.blockChanged(stored);
     return c.json({ id, version: stored.version, updatedAt: new Date(stored.updatedAt).toISOString() });
   });
 
@@ -103,10 +101,10 @@ export function adminRoutes(): Hono<AppEnv> {
 
   /** Removes a block: its image becomes the generic blank image and its clicks go to OPENTIME_DEFAULT_CLICK_URL, as for any unknown block. */
   routes.delete('/v1/blocks/:id', async (c) => {
-    const { deps, lookups } = c.get('services');
+    const { deps, changes } = c.get('services');
     const id = c.req.param('id');
     if (!(await deps.store.deleteBlock(id))) throw new AppError('BLOCK_NOT_FOUND', `no block with id ${JSON.stringify(id)}`);
-    lookups.blockDeleted(id);
+    changes.blockDeleted(id);
     return c.json({ deleted: id });
   });
 
@@ -167,8 +165,8 @@ export function adminRoutes(): Hono<AppEnv> {
   });
 
   routes.get('/v1/profiles/:id', async (c) => {
-    const { deps, opens } = c.get('services');
-    const key = await opens.subjectKey(c.req.param('id'));
+    const { deps, audience } = c.get('services');
+    const key = await audience.subjectKey(c.req.param('id'));
     const profile = await deps.store.getProfile(key);
     if (!profile) throw new AppError('NOT_FOUND', 'no profile for that subscriber');
     return c.json({ key, profile });

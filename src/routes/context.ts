@@ -6,8 +6,9 @@ import { AppError, type ErrorCode } from '../core/shared/errors.ts';
 import { bearerToken, matchesAny } from '../core/http/auth.ts';
 import { bounded, paramsForRules } from '../core/links/url-params.ts';
 import type { Lookups } from '../core/content/lookups.ts';
-import type { CountdownService } from '../core/countdown/service.ts';
-import type { OpenService } from '../core/open/pipeline.ts';
+import type { Audience } from '../core/audience/audience.ts';
+import type { ContentChanges } from '../core/content/changes.ts';
+import type { OpenPipeline } from '../core/open/pipeline.ts';
 import type { RateDecision, RateLimits } from '../core/audience/rate-limit.ts';
 import type { Renderer } from '../core/render/renderer.ts';
 import type { Signer } from '../core/audience/signing.ts';
@@ -19,9 +20,12 @@ export interface Services {
   deps: AppDeps;
   lookups: Lookups;
   counters: Counters;
-  opens: OpenService;
-  countdowns: CountdownService;
+  /** Who is asking, for opens, clicks and the pixel. */
+  audience: Audience;
+  opens: OpenPipeline;
   clicks: ClickService;
+  /** What follows a catalog or block change (caches, drawing ahead). */
+  changes: ContentChanges;
   keyer: SubjectKeyer;
   signer: Signer;
   renderer: Renderer;

@@ -27,11 +27,7 @@ export function limitApiKey(c: AppContext, key: string): void {
 
 /** Whether this subscriber may have one more personal open now; false means: answer it as anonymous. */
 export function subscriberWithinLimit(services: Services, subject: string | undefined): boolean {
-  const { limits, opens } = services;
-  if (subject === undefined || !limits.subscriber) return true;
-  if (limits.subscriber.take(`u:${subject}`).allowed) return true;
-  opens.writes.count('opens.rate_limited');
-  return false;
+  return services.audience.withinLimit(subject);
 }
 
 /**

@@ -167,7 +167,7 @@ export async function sendBench(options: {
   if (putCatalog.status !== 200) throw new Error(`catalog: ${putCatalog.status} ${await putCatalog.text()}`);
   await ingest(crowd);
   // Catalog and block changes draw their layers and tiles in the background; the send starts once they are drawn.
-  await server.opentime.services.opens.prepared();
+  await server.opentime.services.changes.prepared();
   const prepareSeconds = (performance.now() - started) / 1000;
   const layers = server.opentime.services.renderer.layers;
   const drawnBefore = layers?.drawn ?? 0;

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type Opentime } from '../../src/app.ts';
-import { openKey } from '../../src/core/open/pipeline.ts';
+import { openKey } from '../../src/core/open/remember.ts';
 import { START, createTestApp, seeded, testBlock, type TestApp } from '../helpers/app.ts';
 import { PHOTO_COLORS, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
 import { decode, slotBox } from '../helpers/pixels.ts';
@@ -49,7 +49,7 @@ const previewOpen = async (path: string) => {
 async function leftBehind(blockId: string, subscriber: string, message: string) {
   await preview.flush();
   await app.settle();
-  const key = await app.opentime.services.opens.subjectKey(subscriber);
+  const key = await app.opentime.services.audience.subjectKey(subscriber);
   const counters = await app.deps.store.readCounters();
   return {
     record: await app.deps.store.getOpenRecord(openKey(blockId, key, message), app.clock.now()),

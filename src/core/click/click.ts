@@ -1,13 +1,15 @@
-import type { Counters } from '../shared/counters.ts';
+import type { Audience } from '../audience/audience.ts';
 import type { Engagement } from '../audience/engagement.ts';
-import type { AppDeps } from '../deps.ts';
-import { describeError } from '../shared/errors.ts';
 import { classifyClick, sentAtOf, type RequesterClass } from '../audience/requester.ts';
-import { withParams } from '../links/click-url.ts';
-import type { Lookups } from '../content/lookups.ts';
-import { openKey, type OpenService } from '../open/pipeline.ts';
-import { isHero, type Decision } from '../decide/decide.ts';
 import type { StoredBlock } from '../blocks/schema.ts';
+import type { Lookups } from '../content/lookups.ts';
+import { isHero, type Decision } from '../decide/decide.ts';
+import { kindOf, type Kinds } from '../kinds/registry.ts';
+import { withParams } from '../links/click-url.ts';
+import { openKey } from '../open/remember.ts';
+import type { Clock, Logger, OpenRecordStore } from '../ports.ts';
+import type { Counters } from '../shared/counters.ts';
+import { describeError } from '../shared/errors.ts';
 
 export interface ClickRequest {
   blockId: string;
@@ -40,77 +42,88 @@ export interface ClickTarget {
   requester: RequesterClass;
 }
 
+export interface ClickDeps {
+  lookups: Lookups;
+  audience: Audience;
+  kinds: Kinds;
+  store: Pick<OpenRecordStore, 'getOpenRecord'>;
+  counters: Counters;
+  engagement?: Engagement | undefined;
+  clock: Clock;
+  logger: Logger;
+  /** OPENTIME_DEFAULT_CLICK_URL: where a click on an unknown block goes. */
+  defaultClickUrl: string | undefined;
+}
+
 /**
  * The click path: what was shown at open is what is clicked. With no open
- * record (images blocked), decide now; with nothing for that slot, the
- * block's fallback URL. Only clicks by people are counted.
+ * record (images blocked), the block's kind decides now; with nothing for
+ * that slot, the block's fallback URL. Only clicks by people are counted.
  */
 export class ClickService {
-  private readonly deps: AppDeps;
-  private readonly lookups: Lookups;
-  private readonly opens: OpenService;
-  private readonly counters: Counters;
+  private readonly deps: ClickDeps;
 
-  private readonly engagement: Engagement | undefined;
-
-  constructor(deps: AppDeps, lookups: Lookups, opens: OpenService, counters: Counters, engagement?: Engagement) {
-    this.engagement = engagement;
+  constructor(deps: ClickDeps) {
     this.deps = deps;
-    this.lookups = lookups;
-    this.opens = opens;
-    this.counters = counters;
   }
 
   async click(request: ClickRequest): Promise<ClickTarget> {
+    const { counters, logger } = this.deps;
     const requester = classifyClick(request.method, request.userAgent, sentAtOf(request.params?.ts), this.deps.clock.now());
     let stored: StoredBlock | undefined;
     try {
-      stored = (await this.lookups.block(request.blockId)) ?? undefined;
+      stored = (await this.deps.lookups.block(request.blockId)) ?? undefined;
     } catch (error) {
-      stored = this.lookups.lastKnownBlock(request.blockId);
-      this.deps.logger.warn('click could not read its block', { block: request.blockId, error: describeError(error) });
+      stored = this.deps.lookups.lastKnownBlock(request.blockId);
+      logger.warn('click could not read its block', { block: request.blockId, error: describeError(error) });
     }
-    if (!stored) return { url: this.deps.config.defaultClickUrl, via: 'fallback', requester };
+    if (!stored) return { url: this.deps.defaultClickUrl, via: 'fallback', requester };
 
     const block = stored.config;
+    const kind = kindOf(this.deps.kinds, block);
     const slot = /^\d{1,2}$/.test(request.slot) ? Number(request.slot) : -1;
     let target: Shown | undefined;
     let via: ClickTarget['via'] = 'fallback';
     let subjectKey: string | undefined;
-    if (block.kind === 'countdown') {
-      target = { url: block.url };
+    const fixed = kind.fixedLink?.(block);
+    if (fixed !== undefined) {
+      target = { url: fixed };
       via = 'decided';
-    } else if (block.kind === 'hero' || (slot >= 0 && slot < block.slots)) {
+    } else if (kind.hasSlot(block, slot)) {
       try {
         ({ target, via, subjectKey } = await this.shownIn(stored, slot, request));
       } catch (error) {
-        this.deps.logger.warn('click fell back', { block: block.id, error: describeError(error) });
+        logger.warn('click fell back', { block: block.id, error: describeError(error) });
       }
     }
     if (requester === 'person') {
-      if (subjectKey) this.engagement?.clicked(subjectKey, block.id, Math.max(0, slot), request.messageId);
-      this.counters.add('clicks');
-      this.counters.add(`block.${block.id}.clicks`);
-      if (target?.arm) this.counters.add(`block.${block.id}.arm.${target.arm}.clicks`);
-      if (!target) this.counters.add('clicks.fallback');
+      if (subjectKey) this.deps.engagement?.clicked(subjectKey, block.id, Math.max(0, slot), request.messageId);
+      counters.add('clicks');
+      counters.add(`block.${block.id}.clicks`);
+      if (target?.arm) counters.add(`block.${block.id}.arm.${target.arm}.clicks`);
+      if (!target) counters.add('clicks.fallback');
     } else {
-      this.counters.add(`clicks.${requester}`);
+      counters.add(`clicks.${requester}`);
     }
     if (!target) return { url: block.fallback.url, via: 'fallback', requester };
     return { url: withParams(target.url, block.link.utm), via, requester };
   }
 
-  private async shownIn(
-    stored: StoredBlock,
-    slot: number,
-    request: ClickRequest,
-  ): Promise<{ target: Shown | undefined; via: ClickTarget['via']; subjectKey?: string }> {
-    const subjectKey = this.opens.mayPersonalise(stored.config, request) ? await this.opens.trackedSubject(request.subject) : undefined;
+  private async shownIn(stored: StoredBlock, slot: number, request: ClickRequest): Promise<{ target: Shown | undefined; via: ClickTarget['via']; subjectKey?: string }> {
+    const { audience } = this.deps;
+    const subjectKey = audience.mayPersonalise(stored.config, request) ? await audience.trackedSubject(request.subject) : undefined;
     if (!subjectKey) return { target: undefined, via: 'fallback' };
     const record = await this.deps.store.getOpenRecord(openKey(stored.config.id, subjectKey, request.messageId), this.deps.clock.now());
     if (record) return { target: shownIn(record.decision, slot), via: 'record', subjectKey };
-    // Images were off: decide now, if there is anyone to decide for (an unknown or deleted subscriber goes to the fallback URL).
-    const { decision, known } = await this.opens.decideNow(stored, subjectKey, { userAgent: request.userAgent, params: request.params ?? {} });
-    return known ? { target: shownIn(decision, slot), via: 'decided', subjectKey } : { target: undefined, via: 'fallback' };
+    // Images were off: the kind decides now, if there is anyone to decide for (an unknown or deleted subscriber goes to the fallback URL).
+    const plan = await kindOf(this.deps.kinds, stored.config).plan(stored, {
+      format: 'png',
+      subject: async () => subjectKey,
+      userAgent: request.userAgent,
+      params: request.params ?? {},
+      query: () => undefined,
+    });
+    if ('nothing' in plan || !plan.known || !plan.decision) return { target: undefined, via: 'fallback' };
+    return { target: shownIn(plan.decision, slot), via: 'decided', subjectKey };
   }
 }

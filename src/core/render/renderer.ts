@@ -1,5 +1,5 @@
 import type { BlockConfig } from '../blocks/schema.ts';
-import { isHero, type GridDecision, type HeroDecision } from '../decide/decide.ts';
+import type { GridDecision, HeroDecision } from '../decide/decide.ts';
 import { AppError } from '../shared/errors.ts';
 import type { Assets, FontSpec, ImageEncoder, ImageFetcher, Rasterizer } from '../ports.ts';
 import type { ProductGridBlock } from '../blocks/product-grid.ts';
@@ -38,8 +38,10 @@ export interface RendererDeps {
 export type GridRender = { png: Uint8Array; draft?: boolean } | { failedProducts: string[] };
 
 export interface Renderer {
-  /** The render cache's key for a decision: what its template would see (scope.ts), with the template and scale. */
-  key(block: ProductGridBlock | HeroBlock, decision: GridDecision | HeroDecision, template: ResolvedTemplate, now: number): string;
+  /** The render cache's key for a grid decision: what its template would see (scope.ts), with the template and scale. */
+  gridKey(block: ProductGridBlock, decision: GridDecision, template: ResolvedTemplate, now: number): string;
+  /** The same for a hero's variant. */
+  heroKey(block: HeroBlock, decision: HeroDecision, template: ResolvedTemplate, now: number): string;
   /** Renders a decision with a template, or names the products whose photos could not be loaded. */
   renderGrid(block: ProductGridBlock, decision: GridDecision, template: ResolvedTemplate, now: number): Promise<GridRender>;
   /** Renders a hero's variant; a background photo that does not load leaves its colour. */
@@ -93,16 +95,9 @@ export function createRenderer(deps: RendererDeps): Renderer {
   return {
     layers,
 
-    key(block, decision, template, now) {
-      const scope =
-        block.kind === 'hero' && isHero(decision)
-          ? heroScope(block, decision, template, now, decision.variant.background.image)
-          : block.kind === 'product-grid' && !isHero(decision)
-            ? gridScope(block, decision, template, now)
-            : undefined;
-      if (!scope) throw new AppError('RENDER_FAILED', `block ${block.id} changed kind since this decision`);
-      return renderKey(template.digest, deps.scale, scope);
-    },
+    gridKey: (block, decision, template, now) => renderKey(template.digest, deps.scale, gridScope(block, decision, template, now)),
+
+    heroKey: (block, decision, template, now) => renderKey(template.digest, deps.scale, heroScope(block, decision, template, now, decision.variant.background.image)),
 
     async renderGrid(block, decision, template, now) {
       const { products, tree } = await gridTree(block, decision, template, now);
