@@ -8,7 +8,7 @@ import { Lookups } from './core/content/lookups.ts';
 import { liveWrites, previewWrites } from './core/open/writes.ts';
 import { Audience } from './core/audience/audience.ts';
 import { ContentChanges } from './core/content/changes.ts';
-import { createKinds } from './core/kinds/registry.ts';
+import { startKinds } from './core/kinds/registry.ts';
 import { Fallbacks } from './core/open/fallbacks.ts';
 import { OpenPipeline } from './core/open/pipeline.ts';
 import { Remember } from './core/open/remember.ts';
@@ -78,7 +78,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
   const limits = createRateLimits(deps.config.rateLimits, deps.clock);
   const { config, store, clock, logger, background } = deps;
   const audience = new Audience({ store, keyer, requireSignature: config.requireSignature, storeTimeoutMs: config.storeTimeoutMs, subscriberLimit: limits.subscriber, count: writes.count });
-  const kinds = createKinds({
+  const kinds = startKinds({
     store,
     lookups,
     renderer,
@@ -90,7 +90,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
     fonts: deps.fonts,
     images: deps.images,
     assets: deps.assets,
-    budget: (work, what) => withBudget(work, config.storeTimeoutMs, what),
+    budget: <T>(work: Promise<T>, what: string) => withBudget(work, config.storeTimeoutMs, what),
   });
   const opens = new OpenPipeline({
     kinds,

@@ -4,7 +4,7 @@ import { classifyClick, sentAtOf, type RequesterClass } from '../audience/reques
 import type { StoredBlock } from '../blocks/schema.ts';
 import type { Lookups } from '../content/lookups.ts';
 import { isHero, type Decision } from '../decide/decide.ts';
-import { kindOf, type Kinds } from '../kinds/registry.ts';
+import { atWork, kindOf, type KindsAtWork } from '../kinds/registry.ts';
 import { withParams } from '../links/click-url.ts';
 import { openKey } from '../open/remember.ts';
 import type { Clock, Logger, OpenRecordStore } from '../ports.ts';
@@ -45,7 +45,7 @@ export interface ClickTarget {
 export interface ClickDeps {
   lookups: Lookups;
   audience: Audience;
-  kinds: Kinds;
+  kinds: KindsAtWork;
   store: Pick<OpenRecordStore, 'getOpenRecord'>;
   counters: Counters;
   engagement?: Engagement | undefined;
@@ -80,7 +80,7 @@ export class ClickService {
     if (!stored) return { url: this.deps.defaultClickUrl, via: 'fallback', requester };
 
     const block = stored.config;
-    const kind = kindOf(this.deps.kinds, block);
+    const kind = kindOf(block);
     const slot = /^\d{1,2}$/.test(request.slot) ? Number(request.slot) : -1;
     let target: Shown | undefined;
     let via: ClickTarget['via'] = 'fallback';
@@ -116,7 +116,7 @@ export class ClickService {
     const record = await this.deps.store.getOpenRecord(openKey(stored.config.id, subjectKey, request.messageId), this.deps.clock.now());
     if (record) return { target: shownIn(record.decision, slot), via: 'record', subjectKey };
     // Images were off: the kind decides now, if there is anyone to decide for (an unknown or deleted subscriber goes to the fallback URL).
-    const plan = await kindOf(this.deps.kinds, stored.config).plan(stored, {
+    const plan = await atWork(this.deps.kinds, stored.config).plan(stored, {
       format: 'png',
       subject: async () => subjectKey,
       userAgent: request.userAgent,

@@ -1,13 +1,13 @@
 import type { StoredBlock } from '../blocks/schema.ts';
 import type { Product } from '../catalog/product.ts';
-import { kindOf, type Kinds } from '../kinds/registry.ts';
+import { atWork, type KindsAtWork } from '../kinds/registry.ts';
 import type { BlockStore, Logger } from '../ports.ts';
 import { describeError } from '../shared/errors.ts';
 import type { Lookups } from './lookups.ts';
 
 export interface ContentChangeDeps {
   lookups: Lookups;
-  kinds: Kinds;
+  kinds: KindsAtWork;
   store: Pick<BlockStore, 'listBlocks'>;
   /** Whether this instance composites grids from layers drawn ahead (else there is nothing to prepare). */
   drawsAhead: boolean;
@@ -59,7 +59,7 @@ export class ContentChanges {
     if (!this.deps.drawsAhead) return;
     const work = async () => {
       for (const stored of await blocks()) {
-        await kindOf(this.deps.kinds, stored.config).prepare?.(stored, products);
+        await atWork(this.deps.kinds, stored.config).prepare?.(stored, products);
       }
     };
     this.preparing = this.preparing.then(work).catch((error: unknown) => this.deps.logger.warn('layers not prepared', { error: describeError(error) }));

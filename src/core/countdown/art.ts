@@ -166,7 +166,7 @@ export async function buildMessage(deps: ArtDeps, block: BlockConfig, headline: 
   return art(deps, block, messageElement(block, headline, line, { lineColor: 'accent' }));
 }
 
-export async function buildStatic(deps: ArtDeps, block: BlockConfig): Promise<Art> {
+export async function buildStatic(deps: ArtDeps, block: BlockConfig, card: { headline: string; line?: string | undefined }): Promise<Art> {
   if (block.fallback.image) {
     try {
       const uri = await deps.loadImage(block.fallback.image, pixelsOf(block, deps.scale));
@@ -175,7 +175,5 @@ export async function buildStatic(deps: ArtDeps, block: BlockConfig): Promise<Ar
       // Fall through to the headline card.
     }
   }
-  // A countdown's headline ("The sale ends in") needs its numbers, so its card carries the fallback line alone.
-  if (block.kind === 'countdown') return art(deps, block, messageElement(block, block.fallback.text ?? 'See what’s on offer →', undefined, { lineColor: 'accent' }));
-  return art(deps, block, messageElement(block, block.params.headline, block.fallback.text ?? 'See what’s new →', { lineColor: 'accent' }));
+  return art(deps, block, messageElement(block, card.headline, card.line, { lineColor: 'accent' }));
 }

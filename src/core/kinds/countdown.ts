@@ -6,8 +6,8 @@ import { artGif, artPng, countdownGif, countdownPng } from '../countdown/frames.
 import { leadingDigits, unitsOf } from '../countdown/units.ts';
 import { digest } from '../render/render-key.ts';
 import { errorCode } from '../shared/errors.ts';
-import type { Drawing, ImageFormat, Kind, KindOpen, KindTools, Plan } from './kind.ts';
-import { artDeps, artStill } from './stills.ts';
+import { artDeps, artStill, type StillCard } from './common.ts';
+import type { Drawing, ImageFormat, Kind, KindAtWork, KindOpen, KindTools, Plan } from './kind.ts';
 
 /** Pre-rendered parts kept per instance; a 1200×300 face with its tiles is about 2 MB. */
 const PARTS_CACHE_BYTES = 64 * 1024 * 1024;
@@ -28,7 +28,21 @@ function isPersonal(deadline: ResolvedDeadline): boolean {
  * image is a moment, not a choice: nothing is remembered for clicks, which
  * all go to the block's `url`.
  */
-export function countdownKind(tools: KindTools): Kind<CountdownBlock> {
+export const countdown: Kind<CountdownBlock> = {
+  // A countdown is an animated GIF; its PNG is a still of the current second (for clients without animation).
+  formats: ['gif', 'png'],
+  remembers: false,
+  // Drawn by opentime itself, not with a template.
+  problems: async () => [],
+  hasSlot: () => true,
+  fixedLink: (block) => block.url,
+  start,
+};
+
+/** A countdown's headline ("The sale ends in") needs its numbers, so its still carries the fallback line alone. */
+const stillCard = (block: CountdownBlock): StillCard => ({ headline: block.fallback.text ?? 'See what’s on offer →' });
+
+function start(tools: KindTools): KindAtWork<CountdownBlock> {
   const art = artDeps(tools);
   const parts = new LRUCache<string, Face | Art>({
     maxSize: PARTS_CACHE_BYTES,
@@ -102,9 +116,6 @@ export function countdownKind(tools: KindTools): Kind<CountdownBlock> {
   }
 
   return {
-    formats: ['gif', 'png'],
-    remembers: false,
-
     async plan(stored, open) {
       const block = stored.config;
       let profileError: unknown;
@@ -135,11 +146,7 @@ export function countdownKind(tools: KindTools): Kind<CountdownBlock> {
       return planned;
     },
 
-    still: (block, format) => artStill(art, block, format),
-
-    hasSlot: () => true,
-
-    fixedLink: (block) => block.url,
+    still: (block, format) => artStill(art, block, format, stillCard(block)),
   };
 }
 

@@ -1,10 +1,10 @@
 import type { HeroBlock } from '../blocks/schema.ts';
 import { isHero, type HeroDecision } from '../decide/decide.ts';
 import { factIds, facts, isTimeZone, type OpenContext } from '../decide/facts.ts';
-import { chooseVariant, findVariant } from '../decide/hero.ts';
+import { chooseVariant, findVariant, ruleProblems } from '../decide/hero.ts';
 import { AppError } from '../shared/errors.ts';
-import { hasBehaviour, type Kind, type KindOpen, type KindTools, type Showing } from './kind.ts';
-import { artDeps, templatedStill } from './stills.ts';
+import { artDeps, templatedStill, templateProblems } from './common.ts';
+import { hasBehaviour, type Kind, type KindAtWork, type KindOpen, type KindTools, type Showing } from './kind.ts';
 
 /**
  * A hero: one variant of the block, chosen by its rules over what the
@@ -12,7 +12,20 @@ import { artDeps, templatedStill } from './stills.ts';
  * tags), drawn with its template. Apple's prefetching proxy gets the
  * variant the block names for it.
  */
-export function heroKind(tools: KindTools): Kind<HeroBlock> {
+export const hero: Kind<HeroBlock> = {
+  formats: ['png'],
+  remembers: true,
+  async problems(block, templates) {
+    const sample = facts(undefined, new Map(), { now: 0, timezone: 'UTC', params: {} });
+    return [...(await templateProblems(block.template, templates)), ...ruleProblems(block, sample)];
+  },
+  altText: (block) => block.default.headline,
+  // One link, whatever the slot: the variant's.
+  hasSlot: () => true,
+  start,
+};
+
+function start(tools: KindTools): KindAtWork<HeroBlock> {
   const art = artDeps(tools);
 
   /** When and how the email is being opened, for the rules; `tz=` from the URL, else the block's zone. */
@@ -37,9 +50,6 @@ export function heroKind(tools: KindTools): Kind<HeroBlock> {
   }
 
   return {
-    formats: ['png'],
-    remembers: true,
-
     async plan(stored, open) {
       const block = stored.config;
       if (open.locked && isHero(open.locked)) return { ...showing(block, open.locked), known: true };
@@ -63,8 +73,5 @@ export function heroKind(tools: KindTools): Kind<HeroBlock> {
     },
 
     still: (block, format) => templatedStill(tools, art, block, format),
-
-    // One link, whatever the slot: the variant's.
-    hasSlot: () => true,
   };
 }

@@ -9,6 +9,7 @@ import type { Profile } from '../profiles/profile.ts';
 import type { Renderer } from '../render/renderer.ts';
 import type { ErrorCode } from '../shared/errors.ts';
 import type { TemplateRegistry } from '../templates/registry.ts';
+import type { Problem } from '../shared/validation.ts';
 
 /** The file types an image URL may ask for (`/i/<block>.png`, `.gif`). */
 export type ImageFormat = 'png' | 'gif';
@@ -93,23 +94,35 @@ export interface Nothing {
 }
 
 /**
- * A block kind: everything the open and click paths need to know about it,
- * in the manner of unjs/ipx's handlers. The registry (registry.ts) holds one
- * per `kind` of the block schema, and the compiler proves it complete.
+ * A block kind: everything opentime needs to know about it, in the manner
+ * of unjs/ipx's handlers. The registry (registry.ts) holds one per `kind` of
+ * the block schema, and the compiler proves it complete. What a kind knows
+ * of a block alone is here; what it does on an instance (reading, deciding,
+ * drawing, with caches of its own) is what `start` returns.
  */
 export interface Kind<B extends BlockConfig> {
-  /** The formats it draws; any other is answered with its still in that format. */
-  readonly formats: readonly ImageFormat[];
+  /** The formats it draws, the first the one its snippets use; any other is answered with its still in that format. */
+  readonly formats: readonly [ImageFormat, ...ImageFormat[]];
   /** Its image shows a decision, kept as the open record for clicks and locks (a countdown's shows a moment). */
   readonly remembers: boolean;
-  /** Reads what it needs within the store budget and decides what this open shows. */
-  plan(stored: StoredBlock & { config: B }, open: KindOpen): Promise<Plan | Nothing>;
-  /** The block's still: nothing personal in it, for fallbacks and formats it does not draw. */
-  still(block: B, format: ImageFormat): Promise<Uint8Array>;
+  /** What a PUT of the block is refused for beyond its schema (a template that does not exist, a rule that names nothing). */
+  problems(block: B, templates: Pick<TemplateRegistry, 'get'>): Promise<Problem[]>;
+  /** Words for the alt text after the block's `alt` and headline, before its fallback line. */
+  altText?(block: B): string | undefined;
   /** Whether a click on `slot` can lead to something shown (else the fallback URL). */
   hasSlot(block: B, slot: number): boolean;
   /** A link that is the same for every open (a countdown's), so a click needs no record; undefined: the record decides. */
   fixedLink?(block: B): string;
+  /** The kind at work on one instance. */
+  start(tools: KindTools): KindAtWork<B>;
+}
+
+/** A kind at work: its reads, decisions and drawings, with the caches they keep on this instance. */
+export interface KindAtWork<B extends BlockConfig> {
+  /** Reads what it needs within the store budget and decides what this open shows. */
+  plan(stored: StoredBlock & { config: B }, open: KindOpen): Promise<Plan | Nothing>;
+  /** The block's still: nothing personal in it, for fallbacks and formats it does not draw. */
+  still(block: B, format: ImageFormat): Promise<Uint8Array>;
   /** Draws ahead, off the request path, what opens will composite after a catalog or block change. */
   prepare?(stored: StoredBlock & { config: B }, changedProducts: readonly Product[] | undefined): Promise<void>;
 }

@@ -4,8 +4,8 @@ import { candidateIds, decide, isHero, shownProduct, trendingScopes, type Decide
 import type { Profile } from '../profiles/profile.ts';
 import { AppError } from '../shared/errors.ts';
 import type { ResolvedTemplate } from '../templates/registry.ts';
-import { hasBehaviour, type Kind, type KindTools, type Showing } from './kind.ts';
-import { artDeps, templatedStill } from './stills.ts';
+import { artDeps, templatedStill, templateProblems } from './common.ts';
+import { hasBehaviour, type Kind, type KindAtWork, type KindTools, type Showing } from './kind.ts';
 
 /** A product whose photo would not load is left out of decisions for this long. */
 const BROKEN_PHOTO_MS = 60_000;
@@ -16,7 +16,15 @@ const BROKEN_PHOTO_MS = 60_000;
  * composited from tiles drawn ahead. A product whose photo does not load is
  * left out and the grid decided again.
  */
-export function productGridKind(tools: KindTools): Kind<ProductGridBlock> {
+export const productGrid: Kind<ProductGridBlock> = {
+  formats: ['png'],
+  remembers: true,
+  problems: (block, templates) => templateProblems(block.template, templates),
+  hasSlot: (block, slot) => slot >= 0 && slot < block.slots,
+  start,
+};
+
+function start(tools: KindTools): KindAtWork<ProductGridBlock> {
   const brokenPhotos = new LRUCache<string, true>({ max: 10_000, ttl: BROKEN_PHOTO_MS });
   const art = artDeps(tools);
 
@@ -52,9 +60,6 @@ export function productGridKind(tools: KindTools): Kind<ProductGridBlock> {
   }
 
   return {
-    formats: ['png'],
-    remembers: true,
-
     async plan(stored, open) {
       const block = stored.config;
       // A locked decision is drawn as it was (one of another kind, from before the block changed, is not).
@@ -77,8 +82,6 @@ export function productGridKind(tools: KindTools): Kind<ProductGridBlock> {
     },
 
     still: (block, format) => templatedStill(tools, art, block, format),
-
-    hasSlot: (block, slot) => slot >= 0 && slot < block.slots,
 
     /**
      * After a catalog change the changed products' tiles (in decisions of the

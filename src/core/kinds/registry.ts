@@ -1,28 +1,37 @@
 import type { BlockConfig } from '../blocks/schema.ts';
-import { countdownKind } from './countdown.ts';
-import { heroKind } from './hero.ts';
-import type { Kind, KindTools } from './kind.ts';
-import { productGridKind } from './product-grid.ts';
+import { countdown } from './countdown.ts';
+import { hero } from './hero.ts';
+import type { Kind, KindAtWork, KindTools } from './kind.ts';
+import { productGrid } from './product-grid.ts';
 
 export type BlockKind = BlockConfig['kind'];
-
-/** Each `kind` of the block schema with the Kind that draws it. */
-export type Kinds = { [K in BlockKind]: Kind<Extract<BlockConfig, { kind: K }>> };
+type BlockOf<K extends BlockKind> = Extract<BlockConfig, { kind: K }>;
 
 /**
  * Every block kind, one line each. Adding a kind: its schema in blocks/,
- * its file here beside the others, and one line below; the `satisfies`
- * makes the compiler refuse a registry that lacks a kind of the schema.
+ * its file beside these, and one line here; the `satisfies` makes the
+ * compiler refuse a registry that lacks a kind of the schema.
  */
-export function createKinds(tools: KindTools): Kinds {
-  return {
-    'product-grid': productGridKind(tools),
-    hero: heroKind(tools),
-    countdown: countdownKind(tools),
-  } satisfies Kinds;
+export const KINDS = {
+  'product-grid': productGrid,
+  hero,
+  countdown,
+} satisfies { [K in BlockKind]: Kind<BlockOf<K>> };
+
+/** The kind of a block (the one cast: the registry's type ties each block to its own kind). */
+export function kindOf(block: BlockConfig): Kind<BlockConfig> {
+  return KINDS[block.kind] as Kind<BlockConfig>;
 }
 
-/** The kind of a block (the one cast: the mapped type ties each block to its own kind). */
-export function kindOf(kinds: Kinds, block: BlockConfig): Kind<BlockConfig> {
-  return kinds[block.kind] as Kind<BlockConfig>;
+/** Every kind at work on one instance. */
+export type KindsAtWork = { [K in BlockKind]: KindAtWork<BlockOf<K>> };
+
+export function startKinds(tools: KindTools): KindsAtWork {
+  const kinds: Record<string, Kind<BlockConfig>> = KINDS;
+  return Object.fromEntries(Object.entries(kinds).map(([name, kind]) => [name, kind.start(tools)])) as KindsAtWork;
+}
+
+/** A block's kind at work on this instance. */
+export function atWork(kinds: KindsAtWork, block: BlockConfig): KindAtWork<BlockConfig> {
+  return kinds[block.kind] as KindAtWork<BlockConfig>;
 }

@@ -1,6 +1,6 @@
 import type { BlockConfig } from '../blocks/schema.ts';
 import { encodeGif } from '../countdown/gif.ts';
-import { kindOf, type Kinds } from '../kinds/registry.ts';
+import { atWork, type KindsAtWork } from '../kinds/registry.ts';
 import type { ImageFormat } from '../kinds/kind.ts';
 import type { ByteCache, Logger } from '../ports.ts';
 import { parseHexColor, solidPng } from '../render/png.ts';
@@ -18,7 +18,7 @@ export async function flatImage(format: ImageFormat, width: number, height: numb
 }
 
 export interface FallbackDeps {
-  kinds: Kinds;
+  kinds: KindsAtWork;
   renderCache: ByteCache;
   writes: OpenWrites;
   logger: Logger;
@@ -58,7 +58,7 @@ export class Fallbacks {
     const cached = await this.deps.renderCache.get(key);
     if (cached) return cached;
     try {
-      const bytes = await kindOf(this.deps.kinds, block).still(block, format);
+      const bytes = await atWork(this.deps.kinds, block).still(block, format);
       await this.deps.writes.cacheRender(key, bytes);
       return bytes;
     } catch (error) {

@@ -3,7 +3,7 @@ import type { BlockConfig, StoredBlock } from '../blocks/schema.ts';
 import type { Lookups } from '../content/lookups.ts';
 import type { Decision } from '../decide/decide.ts';
 import type { Drawing, ImageFormat, KindOpen, Plan, Showing } from '../kinds/kind.ts';
-import { kindOf, type Kinds } from '../kinds/registry.ts';
+import { atWork, kindOf, type KindsAtWork } from '../kinds/registry.ts';
 import type { Clock, Logger, OpenKey, OpenRecordStore } from '../ports.ts';
 import { withBudget } from '../shared/budget.ts';
 import { AppError, describeError, errorCode, type ErrorCode } from '../shared/errors.ts';
@@ -42,7 +42,7 @@ export interface OpenImage {
 }
 
 export interface OpenPipelineDeps {
-  kinds: Kinds;
+  kinds: KindsAtWork;
   audience: Audience;
   lookups: Lookups;
   renderOnce: RenderOnce;
@@ -104,7 +104,7 @@ export class OpenPipeline {
       return { bytes: await fallbacks.blank(format), contentType: CONTENT_TYPES[format], cache: 'fallback', fallback: 'blank', error: 'BLOCK_NOT_FOUND', personal: false };
     }
     const block = stored.config;
-    const kind = kindOf(kinds, block);
+    const kind = kindOf(block);
     if (!kind.formats.includes(format)) {
       // Only countdowns move: any other block asked for as a GIF gets its still, as a GIF.
       countOpen(this.deps.writes, request, 'fallback', block.id);
@@ -129,7 +129,7 @@ export class OpenPipeline {
         params: request.params ?? {},
         query: limited ? NO_QUERY : (request.query ?? NO_QUERY),
       };
-      const plan = await kind.plan(stored, open);
+      const plan = await atWork(kinds, block).plan(stored, open);
       if ('nothing' in plan) {
         // Nothing to show (an empty catalog, no deadline): the block's still.
         countOpen(this.deps.writes, request, 'fallback', block.id);

@@ -3,6 +3,7 @@ import { facts } from '../decide/facts.ts';
 import { ruleProblems } from '../decide/hero.ts';
 import { gridLayout, heroLayout, rowLayout } from '../render/grid-layout.ts';
 import type { Problem } from '../shared/validation.ts';
+import { kindOf } from '../kinds/registry.ts';
 import { parseHtml } from './html.ts';
 import { TEMPLATE_MAX_CHARS, type TemplateEngine } from './liquid.ts';
 import type { TemplateRegistry } from './registry.ts';
@@ -51,11 +52,7 @@ export async function templateProblems(engine: TemplateEngine, source: string): 
   return parseHtml(html).problems.map((message) => ({ path: '(template)', message }));
 }
 
-export async function blockProblems(block: BlockConfig, templates: TemplateRegistry): Promise<Problem[]> {
-  const problems: Problem[] = [];
-  if (block.kind !== 'countdown' && !(await templates.get(block.template))) {
-    problems.push({ path: 'template', message: `no template named ${JSON.stringify(block.template)} (PUT /v1/templates/${block.template}, or use product-grid, product-row or hero)` });
-  }
-  if (block.kind === 'hero') problems.push(...ruleProblems(block, facts(undefined, new Map(), { now: 0, timezone: 'UTC', params: {} })));
-  return problems;
+/** What a PUT of the block is refused for beyond its schema: its kind says (kinds/). */
+export function blockProblems(block: BlockConfig, templates: Pick<TemplateRegistry, 'get'>): Promise<Problem[]> {
+  return kindOf(block).problems(block, templates);
 }
