@@ -7,7 +7,7 @@ import { AppError, describeError, isAppError } from './core/shared/errors.ts';
 import { Lookups } from './core/content/lookups.ts';
 import { liveWrites, previewWrites } from './core/open/writes.ts';
 import { Audience } from './core/audience/audience.ts';
-import { ContentChanges } from './core/content/changes.ts';
+import { ContentChanges } from './core/open/changes.ts';
 import { startKinds } from './core/kinds/registry.ts';
 import { Fallbacks } from './core/open/fallbacks.ts';
 import { OpenPipeline } from './core/open/pipeline.ts';

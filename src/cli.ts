@@ -9,14 +9,14 @@ import { createApp } from './app.ts';
 import { jsonSchemas } from './core/blocks/json-schema.ts';
 import { blockSchema, type BlockConfig, type StoredBlock } from './core/blocks/schema.ts';
 import { appConfig, parseConfig, type RawConfig } from './core/config.ts';
-import { kindOf } from './core/kinds/registry.ts';
+import { blockProblems, kindOf } from './core/kinds/registry.ts';
 import { blockSnippetOptions } from './core/links/block-snippet.ts';
 import { ESPS, MERGE_TAGS, espSnippet, type Esp } from './core/links/snippets.ts';
 import type { Store } from './core/ports.ts';
 import { Signer } from './core/audience/signing.ts';
 import { TemplateEngine } from './core/templates/liquid.ts';
 import { TemplateRegistry } from './core/templates/registry.ts';
-import { blockProblems, templateProblems } from './core/templates/validate.ts';
+import { templateProblems } from './core/templates/validate.ts';
 import { problemsFrom, type Problem } from './core/shared/validation.ts';
 
 /**

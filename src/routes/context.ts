@@ -7,7 +7,7 @@ import { bearerToken, matchesAny } from '../core/http/auth.ts';
 import { bounded, paramsForRules } from '../core/links/url-params.ts';
 import type { Lookups } from '../core/content/lookups.ts';
 import type { Audience } from '../core/audience/audience.ts';
-import type { ContentChanges } from '../core/content/changes.ts';
+import type { ContentChanges } from '../core/open/changes.ts';
 import type { OpenPipeline } from '../core/open/pipeline.ts';
 import type { RateDecision, RateLimits } from '../core/audience/rate-limit.ts';
 import type { Renderer } from '../core/render/renderer.ts';

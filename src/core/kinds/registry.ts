@@ -1,4 +1,6 @@
 import type { BlockConfig } from '../blocks/schema.ts';
+import type { Problem } from '../shared/validation.ts';
+import type { TemplateRegistry } from '../templates/registry.ts';
 import { countdown } from './countdown.ts';
 import { hero } from './hero.ts';
 import type { Kind, KindAtWork, KindTools } from './kind.ts';
@@ -21,6 +23,11 @@ export const KINDS = {
 /** The kind of a block (the one cast: the registry's type ties each block to its own kind). */
 export function kindOf(block: BlockConfig): Kind<BlockConfig> {
   return KINDS[block.kind] as Kind<BlockConfig>;
+}
+
+/** What a PUT of the block is refused for beyond its schema: its kind says. */
+export function blockProblems(block: BlockConfig, templates: Pick<TemplateRegistry, 'get'>): Promise<Problem[]> {
+  return kindOf(block).problems(block, templates);
 }
 
 /** Every kind at work on one instance. */

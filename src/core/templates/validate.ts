@@ -1,12 +1,7 @@
-import type { BlockConfig } from '../blocks/schema.ts';
-import { facts } from '../decide/facts.ts';
-import { ruleProblems } from '../decide/hero.ts';
 import { gridLayout, heroLayout, rowLayout } from '../render/grid-layout.ts';
 import type { Problem } from '../shared/validation.ts';
-import { kindOf } from '../kinds/registry.ts';
 import { parseHtml } from './html.ts';
 import { TEMPLATE_MAX_CHARS, type TemplateEngine } from './liquid.ts';
-import type { TemplateRegistry } from './registry.ts';
 
 /**
  * Checks that go beyond the schema, shared by the admin API and the CLI: a
@@ -50,9 +45,4 @@ export async function templateProblems(engine: TemplateEngine, source: string): 
     return [{ path: '(template)', message: `Liquid: ${(error as Error).message}` }];
   }
   return parseHtml(html).problems.map((message) => ({ path: '(template)', message }));
-}
-
-/** What a PUT of the block is refused for beyond its schema: its kind says (kinds/). */
-export function blockProblems(block: BlockConfig, templates: Pick<TemplateRegistry, 'get'>): Promise<Problem[]> {
-  return kindOf(block).problems(block, templates);
 }

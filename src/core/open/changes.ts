@@ -3,7 +3,7 @@ import type { Product } from '../catalog/product.ts';
 import { atWork, type KindsAtWork } from '../kinds/registry.ts';
 import type { BlockStore, Logger } from '../ports.ts';
 import { describeError } from '../shared/errors.ts';
-import type { Lookups } from './lookups.ts';
+import type { Lookups } from '../content/lookups.ts';
 
 export interface ContentChangeDeps {
   lookups: Lookups;
