@@ -34,8 +34,8 @@ export interface FallbackDeps {
  */
 export class Fallbacks {
   private readonly deps: FallbackDeps;
-  /** The render key of each block's latest generic render, by block and format: what to show if the store goes away. */
-  private readonly lastGeneric = new Map<string, string>();
+  /** The render key of each block's latest generic render, by format and block: what to show if the store goes away. */
+  private readonly lastGeneric: Record<ImageFormat, Map<string, string>> = { png: new Map(), gif: new Map() };
   private readonly blanks = new Map<ImageFormat, Promise<Uint8Array>>();
 
   constructor(deps: FallbackDeps) {
@@ -44,11 +44,11 @@ export class Fallbacks {
 
   /** Remembers a generic render that showed a decision (not a moment, such as a countdown's second). */
   shownGeneric(blockId: string, format: ImageFormat, renderKey: string): void {
-    this.lastGeneric.set(`${blockId}.${format}`, renderKey);
+    this.lastGeneric[format].set(blockId, renderKey);
   }
 
   async lastGenericOf(block: BlockConfig, format: ImageFormat): Promise<Uint8Array | undefined> {
-    const key = this.lastGeneric.get(`${block.id}.${format}`);
+    const key = this.lastGeneric[format].get(block.id);
     return key ? this.deps.renderCache.get(key) : undefined;
   }
 
