@@ -2,7 +2,10 @@ import { LRUCache } from 'lru-cache';
 import { BLOCK_ID_PATTERN, blockSchema, type StoredBlock } from '../blocks/schema.ts';
 import type { Product } from '../catalog/product.ts';
 import { TRENDING_LIST_LENGTH } from '../decide/trending.ts';
-import type { Clock, Store } from '../ports.ts';
+import type { BlockStore, CatalogStore, Clock, TrendingStore } from '../ports.ts';
+
+/** The store parts the lookups read. */
+export type LookupStore = Pick<BlockStore, 'getBlock'> & Pick<TrendingStore, 'topTrending'> & Pick<CatalogStore, 'getProducts'>;
 
 /**
  * Per-instance read caches in front of the store for what every open reads:
@@ -31,10 +34,10 @@ export class Lookups {
   private readonly blocks: LRUCache<string, StoredBlock | Missing>;
   private readonly trending: LRUCache<string, string[]>;
   private readonly products: LRUCache<string, Product | Missing>;
-  private readonly store: Store;
+  private readonly store: LookupStore;
   private readonly clock: Clock;
 
-  constructor(store: Store, clock: Clock, blockCacheMs: number) {
+  constructor(store: LookupStore, clock: Clock, blockCacheMs: number) {
     this.store = store;
     this.clock = clock;
     // Stale entries stay readable (noDeleteOnStaleGet) for fallbacks while the store is down.

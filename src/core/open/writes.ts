@@ -1,6 +1,6 @@
 import type { Counters } from '../shared/counters.ts';
 import type { Engagement } from '../audience/engagement.ts';
-import type { ByteCache, OpenKey, OpenRecord, Store } from '../ports.ts';
+import type { ByteCache, OpenKey, OpenRecord, OpenRecordStore } from '../ports.ts';
 
 /**
  * Everything the open path writes, behind one port: what an open showed
@@ -19,7 +19,7 @@ export interface OpenWrites {
   cacheRender(key: string, bytes: Uint8Array): Promise<void>;
 }
 
-export function liveWrites(parts: { store: Store; renderCache: ByteCache; counters: Counters; engagement: Engagement }): OpenWrites {
+export function liveWrites(parts: { store: Pick<OpenRecordStore, 'putOpenRecord'>; renderCache: ByteCache; counters: Counters; engagement: Engagement }): OpenWrites {
   const { store, renderCache, counters, engagement } = parts;
   return {
     live: true,

@@ -1,4 +1,4 @@
-import type { BackgroundRunner, Logger, Store } from '../ports.ts';
+import type { BackgroundRunner, CounterStore, Logger } from '../ports.ts';
 import { describeError } from './errors.ts';
 
 /**
@@ -12,11 +12,11 @@ export class Counters {
   private pending = new Map<string, number>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private settleTask: (() => void) | undefined;
-  private readonly store: Store;
+  private readonly store: CounterStore;
   private readonly background: BackgroundRunner;
   private readonly logger: Logger;
 
-  constructor(store: Store, background: BackgroundRunner, logger: Logger) {
+  constructor(store: CounterStore, background: BackgroundRunner, logger: Logger) {
     this.store = store;
     this.background = background;
     this.logger = logger;
