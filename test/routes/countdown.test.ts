@@ -176,10 +176,10 @@ describe('countdown deadlines per recipient', () => {
       largest = Math.max(largest, bytes.byteLength);
     }
     expect(shared).toEqual([]);
-    const { opens: countdowns } = app.opentime.services;
-    expect(countdowns.personalRenderBytes).toBeGreaterThan(0);
-    expect(countdowns.personalRenderBytes).toBeLessThanOrEqual(PERSONAL_RENDERS_BYTES);
-    expect(countdowns.personalRenderBytes).toBeLessThanOrEqual(30 * largest);
+    const { opens } = app.opentime.services;
+    expect(opens.personalRenderBytes).toBeGreaterThan(0);
+    expect(opens.personalRenderBytes).toBeLessThanOrEqual(PERSONAL_RENDERS_BYTES);
+    expect(opens.personalRenderBytes).toBeLessThanOrEqual(30 * largest);
     // The same recipient's re-open in the same second shares the render; the shared countdown still uses the shared cache.
     expect((await get(`/i/mine.gif?ends=${START / 1000 + 2 * 3600}`)).response.headers.get('x-opentime-cache')).toBe('hit');
     await get('/i/everyone.gif');
