@@ -113,10 +113,11 @@ export class OpenPipeline {
 
     try {
       // 2. Who is asking. A subscriber past their allowance is answered as anonymous.
-      const personal = audience.mayPersonalise(block, request);
-      const limited = personal && !audience.withinLimit(request.subject);
+      const mayPersonalise = audience.mayPersonalise(block, request);
+      const limited = mayPersonalise && !audience.withinLimit(request.subject);
+      // Resolved once, when first asked: a kind that needs no subscriber (a countdown to a fixed deadline) costs no store read.
       let subject: Promise<string | undefined> | undefined;
-      const subjectKey = () => (subject ??= personal && !limited ? audience.trackedSubject(request.subject) : Promise.resolve(undefined));
+      const subjectKey = () => (subject ??= mayPersonalise && !limited ? audience.trackedSubject(request.subject) : Promise.resolve(undefined));
 
       // 3. The kind's plan: the decision the block's lock still holds, or a new one.
       const locked = kind.remembers && block.lock.policy !== 'live' ? await this.lockedDecision(block, await subjectKey(), request.messageId) : undefined;
@@ -140,13 +141,13 @@ export class OpenPipeline {
       const { showing, drawing, png, cache } = await this.render(block, plan);
 
       // 5. Remember what was shown; 6. count.
-      const key = await subjectKey();
+      const key = subject ? await subject : undefined;
       if (showing.decision && !showing.personal) fallbacks.shownGeneric(block.id, format, drawing.key);
       // A locked decision keeps its first record; machines never lock one in.
       if (showing.decision && key && !locked && !(request.machine && block.lock.policy !== 'live')) {
         this.deps.remember.shown(openKey(block.id, key, request.messageId), showing.decision, drawing.key, request.requester);
       }
-      if (subject && key && !request.machine) this.deps.writes.opened(key, block.id, request.messageId);
+      if (key && !request.machine) this.deps.writes.opened(key, block.id, request.messageId);
       countOpen(this.deps.writes, request, showing.personal ? 'personal' : 'generic', block.id);
 
       const image: OpenImage = { bytes: png, contentType: CONTENT_TYPES[format], cache, personal: showing.personal };

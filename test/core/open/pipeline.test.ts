@@ -92,3 +92,23 @@ describe.each(Object.entries(BLOCKS))('an open of a %s', (_kind, block) => {
     }
   });
 });
+
+describe('an open of a countdown to a fixed deadline', () => {
+  it('reads nothing about its subscriber: the image is the same for everyone in that second', async () => {
+    const store = memoryStore();
+    const reads: string[] = [];
+    const watched: Store = {
+      ...store,
+      getLinks: (keys) => (reads.push('getLinks'), store.getLinks(keys)),
+      getSuppressions: (keys) => (reads.push('getSuppressions'), store.getSuppressions(keys)),
+      getProfile: (key) => (reads.push('getProfile'), store.getProfile(key)),
+      getOpenRecord: (key, now) => (reads.push('getOpenRecord'), store.getOpenRecord(key, now)),
+    };
+    app = await createTestApp({ store: watched });
+    expect((await app.admin('PUT', '/v1/blocks/timer', BLOCKS.countdown)).status).toBe(200);
+    const response = await app.request('/i/timer.gif?u=alice&m=m1', { headers: { 'user-agent': 'Mozilla/5.0 (iPhone) Mobile/15E148' } });
+    expect(response.headers.get('content-type')).toBe('image/gif');
+    expect(response.headers.get('x-opentime-fallback')).toBeNull();
+    expect(reads).toEqual([]);
+  });
+});
