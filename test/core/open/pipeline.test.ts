@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryStore } from '../../../src/adapters/store/memory.ts';
 import type { BlockInput } from '../../../src/core/blocks/schema.ts';
+import type { BlockKind } from '../../../src/core/kinds/registry.ts';
 import type { Store } from '../../../src/core/ports.ts';
 import { START, createTestApp, testBlock, type TestApp } from '../../helpers/app.ts';
 
@@ -9,7 +10,8 @@ import { START, createTestApp, testBlock, type TestApp } from '../../helpers/app
  * one counting rule. Each case runs against a product grid, a hero and a
  * countdown through the whole app.
  */
-const BLOCKS: Record<string, BlockInput> = {
+/** One block of each kind: the compiler asks for a case when a kind is added. */
+const BLOCKS: Record<BlockKind, BlockInput> = {
   'product-grid': testBlock({ id: 'grid' }),
   hero: {
     id: 'hero',
