@@ -1,9 +1,6 @@
 import { safeEqual } from '../shared/constant-time.ts';
 
-export { safeEqual };
-
-/** Key checks, constant-time in the key's content (see constant-time.ts). */
-
+/** Whether a key is one of the configured keys; every key is compared, each in constant time (constant-time.ts). */
 export function matchesAny(candidate: string | undefined, keys: readonly string[]): boolean {
   if (candidate === undefined || candidate === '') return false;
   let ok = false;
