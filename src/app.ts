@@ -1,17 +1,23 @@
 import { Hono } from 'hono';
-import { ClickService } from './core/clicks.ts';
-import { Counters } from './core/counters.ts';
-import { Engagement } from './core/engagement.ts';
-import { CountdownService } from './core/countdown/service.ts';
+import { ClickService } from './core/click/click.ts';
+import { Counters } from './core/shared/counters.ts';
+import { Engagement } from './core/audience/engagement.ts';
 import type { AppDeps } from './core/deps.ts';
-import { AppError, describeError, isAppError } from './core/errors.ts';
-import { Lookups } from './core/lookups.ts';
-import { liveWrites, previewWrites } from './core/open-writes.ts';
-import { OpenService } from './core/opens.ts';
-import { createRateLimits } from './core/rate-limit.ts';
+import { AppError, describeError, isAppError } from './core/shared/errors.ts';
+import { Lookups } from './core/content/lookups.ts';
+import { liveWrites, previewWrites } from './core/open/writes.ts';
+import { Audience } from './core/audience/audience.ts';
+import { ContentChanges } from './core/open/changes.ts';
+import { startKinds } from './core/kinds/registry.ts';
+import { Fallbacks } from './core/open/fallbacks.ts';
+import { OpenPipeline } from './core/open/pipeline.ts';
+import { Remember } from './core/open/remember.ts';
+import { RenderOnce } from './core/open/render-once.ts';
+import { withBudget } from './core/shared/budget.ts';
+import { createRateLimits } from './core/audience/rate-limit.ts';
 import { createRenderer } from './core/render/renderer.ts';
-import { Signer } from './core/signing.ts';
-import { createSubjectKeyer } from './core/subjects.ts';
+import { Signer } from './core/audience/signing.ts';
+import { createSubjectKeyer } from './core/audience/subjects.ts';
 import { TemplateEngine } from './core/templates/liquid.ts';
 import { TemplateRegistry } from './core/templates/registry.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -43,7 +49,7 @@ export interface AppOptions {
   /**
    * A preview (`opentime render`, the Studio): opens read live data and
    * write nothing (no open record, lock, engagement event, counter or
-   * cached render); see src/core/open-writes.ts.
+   * cached render); see src/core/open/writes.ts.
    */
   preview?: boolean;
 }
@@ -69,11 +75,39 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
   const signer = new Signer(deps.config.signingKeys);
   const engagement = new Engagement(deps.store, deps.clock, deps.background, deps.logger);
   const writes = options.preview ? previewWrites() : liveWrites({ store: deps.store, renderCache: deps.renderCache, counters, engagement });
-  const opens = new OpenService(deps, lookups, writes, renderer, keyer, templates);
-  const clicks = new ClickService(deps, lookups, opens, counters, engagement);
-  const countdowns = new CountdownService(deps, lookups, opens);
   const limits = createRateLimits(deps.config.rateLimits, deps.clock);
-  const services: Services = { deps, lookups, counters, opens, clicks, countdowns, keyer, signer, renderer, templates, engine, limits };
+  const { config, store, clock, logger, background } = deps;
+  const audience = new Audience({ store, keyer, requireSignature: config.requireSignature, storeTimeoutMs: config.storeTimeoutMs, subscriberLimit: limits.subscriber, count: writes.count });
+  const kinds = startKinds({
+    store,
+    lookups,
+    renderer,
+    templates,
+    clock,
+    logger,
+    config,
+    rasterizer: deps.rasterizer,
+    fonts: deps.fonts,
+    images: deps.images,
+    assets: deps.assets,
+    budget: <T>(work: Promise<T>, what: string) => withBudget(work, config.storeTimeoutMs, what),
+  });
+  const opens = new OpenPipeline({
+    kinds,
+    audience,
+    lookups,
+    renderOnce: new RenderOnce({ renderCache: deps.renderCache, encoder: deps.encoder, background, logger, writes }),
+    fallbacks: new Fallbacks({ kinds, renderCache: deps.renderCache, writes, logger, scale: config.scale }),
+    remember: new Remember({ writes, background, logger, now: () => clock.now(), ttlSeconds: config.openRecordTtlSeconds }),
+    writes,
+    store,
+    clock,
+    logger,
+    storeTimeoutMs: config.storeTimeoutMs,
+  });
+  const clicks = new ClickService({ lookups, audience, kinds, store, counters, engagement, clock, logger, defaultClickUrl: config.defaultClickUrl });
+  const changes = new ContentChanges({ lookups, kinds, store, drawsAhead: renderer.layers !== undefined, background, logger });
+  const services: Services = { deps, lookups, counters, audience, opens, clicks, changes, keyer, signer, renderer, templates, engine, limits };
 
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
@@ -117,7 +151,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
   // The path is echoed back cut short: an answer need not be as large as the URL that asked.
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method.slice(0, 16)} ${c.req.path.slice(0, 200)}` } }, 404));
   app.onError((error, c) => {
-    const appError = isAppError(error) ? error : new AppError('INTERNAL', 500, 'internal error', { cause: error });
+    const appError = isAppError(error) ? error : new AppError('INTERNAL', 'internal error', { cause: error });
     c.set('errorCode', appError.code);
     if (appError.status >= 500) deps.logger.error('request failed', { route: c.req.routePath, code: appError.code, error: describeError(error) });
     if (appError.retryAfterSeconds !== undefined) c.header('Retry-After', String(appError.retryAfterSeconds));

@@ -9,14 +9,15 @@ import { createApp } from './app.ts';
 import { jsonSchemas } from './core/blocks/json-schema.ts';
 import { blockSchema, type BlockConfig, type StoredBlock } from './core/blocks/schema.ts';
 import { appConfig, parseConfig, type RawConfig } from './core/config.ts';
+import { blockProblems, kindOf } from './core/kinds/registry.ts';
 import { blockSnippetOptions } from './core/links/block-snippet.ts';
 import { ESPS, MERGE_TAGS, espSnippet, type Esp } from './core/links/snippets.ts';
 import type { Store } from './core/ports.ts';
-import { Signer } from './core/signing.ts';
+import { Signer } from './core/audience/signing.ts';
 import { TemplateEngine } from './core/templates/liquid.ts';
 import { TemplateRegistry } from './core/templates/registry.ts';
-import { blockProblems, templateProblems } from './core/templates/validate.ts';
-import { problemsFrom, type Problem } from './core/validation.ts';
+import { templateProblems } from './core/templates/validate.ts';
+import { problemsFrom, type Problem } from './core/shared/validation.ts';
 
 /**
  * `npx opentime …`: validate block JSON and templates, preview a block as a
@@ -129,8 +130,8 @@ async function render(argument: string | undefined, values: Record<string, strin
   const { deps, drain } = await nodeDeps({ raw, config, logger: jsonLogger({ quiet: !values.verbose, write: (line) => process.stderr.write(`${line}\n`) }), clock: { now: () => at } });
   deps.store = withBlock(deps.store, block);
   try {
-    const kind = block?.kind ?? (await deps.store.getBlock(id))?.config.kind;
-    const out = String(values.out ?? `${id}.${kind === 'countdown' ? 'gif' : 'png'}`);
+    const config = block ?? (await deps.store.getBlock(id))?.config;
+    const out = String(values.out ?? `${id}.${config ? kindOf(config).formats[0] : 'png'}`);
     const query = new URLSearchParams();
     if (values.subscriber) query.set('u', String(values.subscriber));
     if (values.message) query.set('m', String(values.message));

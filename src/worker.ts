@@ -17,7 +17,7 @@ import { consoleLogger } from './adapters/workers/logger.ts';
 import { createApp, type Opentime } from './app.ts';
 import { appConfig, imageFetchSettings, parseConfig } from './core/config.ts';
 import type { AppDeps } from './core/deps.ts';
-import { describeError } from './core/errors.ts';
+import { describeError } from './core/shared/errors.ts';
 import { initLayout } from './core/render/layout.ts';
 import { removeDemo, seedDemo } from './demo/seed.ts';
 

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { AppError } from './errors.ts';
-import { LOG_LEVELS } from './logging.ts';
+import { AppError } from './shared/errors.ts';
+import { LOG_LEVELS } from './shared/logging.ts';
 import { parseHostPatterns, type ImageUrlPolicy } from './images/url-safety.ts';
-import type { RateLimitSettings } from './rate-limit.ts';
-import { parseSigningKeys, type SigningKey } from './signing.ts';
-import { describeProblems, problemsFrom } from './validation.ts';
+import type { RateLimitSettings } from './audience/rate-limit.ts';
+import { parseSigningKeys, type SigningKey } from './audience/signing.ts';
+import { describeProblems, problemsFrom } from './shared/validation.ts';
 
 /**
  * Configuration from an injected environment object (process.env on Node,
@@ -164,7 +164,7 @@ export function parseConfig(env: Record<string, string | undefined>): RawConfig 
   // Two stores named at once is a mistake that would silently split the data.
   if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) problems.push({ path: 'REDIS_CLUSTER_NODES', message: 'set REDIS_URL or REDIS_CLUSTER_NODES, not both' });
   if (!result.success || problems.length > 0) {
-    throw new AppError('VALIDATION_FAILED', 500, `[opentime] invalid configuration: ${describeProblems(problems)}`, { details: problems });
+    throw new AppError('CONFIG_INVALID', `[opentime] invalid configuration: ${describeProblems(problems)}`, { details: problems });
   }
   return result.data;
 }

@@ -1,7 +1,7 @@
 import { blockSchema } from '../core/blocks/schema.ts';
 import { ingestEvents } from '../core/events/ingest.ts';
 import { normalizeEvent } from '../core/events/normalize.ts';
-import { createSubjectKeyer } from '../core/subjects.ts';
+import { createSubjectKeyer } from '../core/audience/subjects.ts';
 import type { BlockConfig } from '../core/blocks/schema.ts';
 import type { Product } from '../core/catalog/product.ts';
 import type { AppConfig } from '../core/config.ts';

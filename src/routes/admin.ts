@@ -2,14 +2,15 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { blockSchema, BLOCK_ID_PATTERN } from '../core/blocks/schema.ts';
 import { catalogPage, pageQuery } from '../core/catalog/pages.ts';
 import { parseCatalogUpsert } from '../core/catalog/product.ts';
-import { AppError } from '../core/errors.ts';
+import { AppError } from '../core/shared/errors.ts';
 import { readJsonBody } from '../core/http/body.ts';
-import { deleteSubject, suppress } from '../core/privacy.ts';
+import { deleteSubject, suppress } from '../core/audience/privacy.ts';
 import { readTextBody } from '../core/http/body.ts';
 import { TEMPLATE_MAX_CHARS } from '../core/templates/liquid.ts';
 import { BUILT_IN_TEMPLATES, TEMPLATE_NAME_PATTERN } from '../core/templates/registry.ts';
-import { blockProblems, templateProblems } from '../core/templates/validate.ts';
-import { describeProblems, parseOrThrow } from '../core/validation.ts';
+import { blockProblems } from '../core/kinds/registry.ts';
+import { templateProblems } from '../core/templates/validate.ts';
+import { describeProblems, parseOrThrow } from '../core/shared/validation.ts';
 import { z } from 'zod';
 import { requireAdmin, type AppEnv } from './context.ts';
 
@@ -42,12 +43,11 @@ export function adminRoutes(): Hono<AppEnv> {
   }
 
   routes.put('/v1/catalog/products', async (c) => {
-    const { deps, lookups } = c.get('services');
+    const { deps, changes } = c.get('services');
     const body = await readJsonBody(c.req.raw, CATALOG_MAX_BYTES, 'catalog');
     const products = parseCatalogUpsert(body);
     await deps.store.putProducts(products, deps.clock.now());
-    lookups.productsChanged(products);
-    c.get('services').opens.prepare({ products });
+    changes.catalogChanged(products);
     return c.json({ upserted: products.length });
   });
 
@@ -59,54 +59,53 @@ export function adminRoutes(): Hono<AppEnv> {
 
   /** Removes a product: blocks stop showing it at the next open; a click on an email that showed it still goes to its URL. */
   routes.delete('/v1/catalog/products/:id', async (c) => {
-    const { deps, lookups } = c.get('services');
+    const { deps, changes } = c.get('services');
     const id = c.req.param('id');
-    if ((await deps.store.deleteProducts([id])) === 0) throw new AppError('NOT_FOUND', 404, `no product with id ${JSON.stringify(id)}`);
-    lookups.productsDeleted([id]);
+    if ((await deps.store.deleteProducts([id])) === 0) throw new AppError('NOT_FOUND', `no product with id ${JSON.stringify(id)}`);
+    changes.productsDeleted([id]);
     return c.json({ deleted: id });
   });
 
   routes.get('/v1/catalog/products/:id', async (c) => {
     const { deps } = c.get('services');
     const product = (await deps.store.getProducts([c.req.param('id')])).get(c.req.param('id'));
-    if (!product) throw new AppError('NOT_FOUND', 404, `no product with id ${JSON.stringify(c.req.param('id'))}`);
+    if (!product) throw new AppError('NOT_FOUND', `no product with id ${JSON.stringify(c.req.param('id'))}`);
     return c.json(product);
   });
 
   routes.put('/v1/blocks/:id', async (c) => {
-    const { deps, lookups } = c.get('services');
+    const { deps, changes } = c.get('services');
     const id = c.req.param('id');
     if (!BLOCK_ID_PATTERN.test(id)) {
-      throw new AppError('VALIDATION_FAILED', 400, `invalid block id ${JSON.stringify(id)}: expected lowercase letters, digits, - and _ (at most 64)`);
+      throw new AppError('VALIDATION_FAILED', `invalid block id ${JSON.stringify(id)}: expected lowercase letters, digits, - and _ (at most 64)`);
     }
     const body = await readJsonBody(c.req.raw, BLOCK_MAX_BYTES, 'block');
     if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
       const bodyId = (body as { id?: unknown }).id;
       if (bodyId !== undefined && bodyId !== id) {
-        throw new AppError('VALIDATION_FAILED', 400, `invalid block: id: is ${JSON.stringify(bodyId)} but the URL says ${JSON.stringify(id)}`);
+        throw new AppError('VALIDATION_FAILED', `invalid block: id: is ${JSON.stringify(bodyId)} but the URL says ${JSON.stringify(id)}`);
       }
     }
     const config = parseOrThrow(blockSchema, { ...(body as object), id }, 'block');
     const problems = await blockProblems(config, c.get('services').templates);
-    if (problems.length > 0) throw new AppError('VALIDATION_FAILED', 400, `invalid block: ${describeProblems(problems)}`, { details: problems });
+    if (problems.length > 0) throw new AppError('VALIDATION_FAILED', `invalid block: ${describeProblems(problems)}`, { details: problems });
     const stored = await deps.store.putBlock(config, deps.clock.now());
-    lookups.blockChanged(stored);
-    c.get('services').opens.prepare({ block: stored });
+    changes.blockChanged(stored);
     return c.json({ id, version: stored.version, updatedAt: new Date(stored.updatedAt).toISOString() });
   });
 
   routes.get('/v1/blocks/:id', async (c) => {
     const stored = await c.get('services').deps.store.getBlock(c.req.param('id'));
-    if (!stored) throw new AppError('BLOCK_NOT_FOUND', 404, `no block with id ${JSON.stringify(c.req.param('id'))}`);
+    if (!stored) throw new AppError('BLOCK_NOT_FOUND', `no block with id ${JSON.stringify(c.req.param('id'))}`);
     return c.json({ ...stored.config, version: stored.version, updatedAt: new Date(stored.updatedAt).toISOString() });
   });
 
   /** Removes a block: its image becomes the generic blank image and its clicks go to OPENTIME_DEFAULT_CLICK_URL, as for any unknown block. */
   routes.delete('/v1/blocks/:id', async (c) => {
-    const { deps, lookups } = c.get('services');
+    const { deps, changes } = c.get('services');
     const id = c.req.param('id');
-    if (!(await deps.store.deleteBlock(id))) throw new AppError('BLOCK_NOT_FOUND', 404, `no block with id ${JSON.stringify(id)}`);
-    lookups.blockDeleted(id);
+    if (!(await deps.store.deleteBlock(id))) throw new AppError('BLOCK_NOT_FOUND', `no block with id ${JSON.stringify(id)}`);
+    changes.blockDeleted(id);
     return c.json({ deleted: id });
   });
 
@@ -120,11 +119,11 @@ export function adminRoutes(): Hono<AppEnv> {
     const { deps, templates, engine } = c.get('services');
     const name = c.req.param('name');
     if (!TEMPLATE_NAME_PATTERN.test(name)) {
-      throw new AppError('VALIDATION_FAILED', 400, `invalid template name ${JSON.stringify(name)}: expected lowercase letters, digits, - and _ (at most 64)`);
+      throw new AppError('VALIDATION_FAILED', `invalid template name ${JSON.stringify(name)}: expected lowercase letters, digits, - and _ (at most 64)`);
     }
     const source = await readTextBody(c.req.raw, TEMPLATE_MAX_CHARS, 'template');
     const problems = await templateProblems(engine, source);
-    if (problems.length > 0) throw new AppError('VALIDATION_FAILED', 400, `invalid template: ${describeProblems(problems)}`, { details: problems });
+    if (problems.length > 0) throw new AppError('VALIDATION_FAILED', `invalid template: ${describeProblems(problems)}`, { details: problems });
     const stored = await deps.store.putTemplate(name, source, deps.clock.now());
     await templates.changed(stored);
     return c.json({ name, version: stored.version, updatedAt: new Date(stored.updatedAt).toISOString() });
@@ -132,7 +131,7 @@ export function adminRoutes(): Hono<AppEnv> {
 
   routes.get('/v1/templates/:name', async (c) => {
     const template = await c.get('services').templates.get(c.req.param('name'));
-    if (!template) throw new AppError('NOT_FOUND', 404, `no template named ${JSON.stringify(c.req.param('name'))}`);
+    if (!template) throw new AppError('NOT_FOUND', `no template named ${JSON.stringify(c.req.param('name'))}`);
     return c.body(template.source, 200, { 'Content-Type': 'text/html; charset=utf-8', 'x-opentime-template': template.origin });
   });
 
@@ -146,17 +145,17 @@ export function adminRoutes(): Hono<AppEnv> {
     const name = c.req.param('name');
     const builtIn = (BUILT_IN_TEMPLATES as readonly string[]).includes(name);
     if (!(await deps.store.getTemplate(name))) {
-      throw new AppError('NOT_FOUND', 404, builtIn ? `template ${JSON.stringify(name)} is built in: there is no stored one to delete` : `no template named ${JSON.stringify(name)}`);
+      throw new AppError('NOT_FOUND', builtIn ? `template ${JSON.stringify(name)} is built in: there is no stored one to delete` : `no template named ${JSON.stringify(name)}`);
     }
     if (!builtIn) {
       const users = (await deps.store.listBlocks()).filter((b) => 'template' in b.config && b.config.template === name).map((b) => b.config.id);
       if (users.length > 0) {
-        throw new AppError('TEMPLATE_IN_USE', 409, `template ${JSON.stringify(name)} is used by block${users.length > 1 ? 's' : ''} ${users.map((id) => JSON.stringify(id)).join(', ')}: change or delete ${users.length > 1 ? 'them' : 'it'} first`, {
+        throw new AppError('TEMPLATE_IN_USE', `template ${JSON.stringify(name)} is used by block${users.length > 1 ? 's' : ''} ${users.map((id) => JSON.stringify(id)).join(', ')}: change or delete ${users.length > 1 ? 'them' : 'it'} first`, {
           details: users.map((id) => ({ path: `blocks.${id}.template`, message: `uses ${JSON.stringify(name)}` })),
         });
       }
     }
-    if (!(await deps.store.deleteTemplate(name))) throw new AppError('NOT_FOUND', 404, `no template named ${JSON.stringify(name)}`);
+    if (!(await deps.store.deleteTemplate(name))) throw new AppError('NOT_FOUND', `no template named ${JSON.stringify(name)}`);
     templates.deleted(name);
     return c.json({ deleted: name, ...(builtIn ? { falls_back_to: 'built-in' } : {}) });
   });
@@ -167,10 +166,10 @@ export function adminRoutes(): Hono<AppEnv> {
   });
 
   routes.get('/v1/profiles/:id', async (c) => {
-    const { deps, opens } = c.get('services');
-    const key = await opens.subjectKey(c.req.param('id'));
+    const { deps, audience } = c.get('services');
+    const key = await audience.subjectKey(c.req.param('id'));
     const profile = await deps.store.getProfile(key);
-    if (!profile) throw new AppError('NOT_FOUND', 404, 'no profile for that subscriber');
+    if (!profile) throw new AppError('NOT_FOUND', 'no profile for that subscriber');
     return c.json({ key, profile });
   });
 

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { SUBJECT_ID_MAX_CHARS } from '../core/events/limits.ts';
-import { AppError } from '../core/errors.ts';
+import { AppError } from '../core/shared/errors.ts';
 import type { AppEnv } from './context.ts';
 
 /**
@@ -22,7 +22,7 @@ export function boundedPathIds(): MiddlewareHandler<AppEnv> {
         // Not valid percent-encoding: measured as it came.
       }
       if (decoded.length > SUBJECT_ID_MAX_CHARS) {
-        throw new AppError('VALIDATION_FAILED', 400, `a path segment is ${decoded.length} characters; ids are at most ${SUBJECT_ID_MAX_CHARS}`);
+        throw new AppError('VALIDATION_FAILED', `a path segment is ${decoded.length} characters; ids are at most ${SUBJECT_ID_MAX_CHARS}`);
       }
     }
     await next();

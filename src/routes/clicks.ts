@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import { SUBJECT_ID_MAX_CHARS } from '../core/events/limits.ts';
+import { MESSAGE_PARAM_MAX_CHARS } from '../core/links/url-params.ts';
 import { boundedQuery, ruleParams, type AppEnv } from './context.ts';
 
-const MESSAGE_ID_MAX_CHARS = 128;
 
 const NOTHING_HERE = `<!doctype html><meta charset="utf-8"><title>Offer not found</title>
 <body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#111">
@@ -22,7 +22,7 @@ export function clickRoutes(): Hono<AppEnv> {
       slot: c.req.param('slot'),
       method: c.req.method,
       subject: boundedQuery(c, 'u', SUBJECT_ID_MAX_CHARS),
-      messageId: boundedQuery(c, 'm', MESSAGE_ID_MAX_CHARS),
+      messageId: boundedQuery(c, 'm', MESSAGE_PARAM_MAX_CHARS),
       params: ruleParams(c),
       signed: await signer.verify(c.req.url),
       ...(userAgent === undefined ? {} : { userAgent }),

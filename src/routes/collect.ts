@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
-import { isMachineOpen } from '../core/classify.ts';
-import { AppError, describeError, isAppError } from '../core/errors.ts';
+import { isMachineOpen } from '../core/audience/requester.ts';
+import { AppError, describeError, isAppError } from '../core/shared/errors.ts';
 import { SUBJECT_ID_MAX_CHARS } from '../core/events/limits.ts';
+import { MESSAGE_PARAM_MAX_CHARS } from '../core/links/url-params.ts';
 import { normalizeEvent } from '../core/events/normalize.ts';
 import { TRANSPARENT_GIF, pixelPayload } from '../core/events/pixel.ts';
 import { EVENT_TYPES, type EventType } from '../core/events/segment.ts';
@@ -24,7 +25,6 @@ import { limitApiKey, subscriberWithinLimit } from './rate-limit.ts';
 /** Short, so a fixed snippet reaches every page within minutes; the ETag makes re-checks cheap. */
 const SDK_MAX_AGE_SECONDS = 300;
 /** As in the image URLs: a campaign or message id, not free text. */
-const MESSAGE_ID_MAX_CHARS = 128;
 /**
  * Segment's Webhooks (Actions) batches up to 1,000 events by default (4,000
  * at most); 4 MB holds a default batch of ordinary events, and the event
@@ -52,7 +52,7 @@ function headerSafe(text: string): string {
  * so the mistake is visible in the network panel and in monitoring.
  */
 function pixelError(c: AppContext, error: unknown, status?: number): Response {
-  const appError = isAppError(error) ? error : new AppError('INTERNAL', 500, 'internal error', { cause: error });
+  const appError = isAppError(error) ? error : new AppError('INTERNAL', 'internal error', { cause: error });
   c.set('errorCode', appError.code);
   if (appError.status >= 500) c.get('services').deps.logger.error('pixel failed', { code: appError.code, error: describeError(error) });
   const headers: Record<string, string> = { 'x-opentime-error': appError.code, 'x-opentime-error-message': headerSafe(appError.message) };
@@ -120,7 +120,7 @@ export function collectRoutes(): Hono<AppEnv> {
     try {
       const type = c.req.param('type').replace(/\.gif$/i, '');
       if (!(EVENT_TYPES as readonly string[]).includes(type)) {
-        throw new AppError('NOT_FOUND', 404, `expected /v1/pixel/<${EVENT_TYPES.join('|')}>`);
+        throw new AppError('NOT_FOUND', `expected /v1/pixel/<${EVENT_TYPES.join('|')}>`);
       }
       const payload = pixelPayload(new URL(c.req.url).searchParams);
       const credential = authorizeKey(c, typeof payload.writeKey === 'string' ? payload.writeKey : undefined);
@@ -147,7 +147,7 @@ export function collectRoutes(): Hono<AppEnv> {
       counters.add('pixel.opens.machine');
       return gif(200);
     }
-    if (message === undefined || message.length > MESSAGE_ID_MAX_CHARS || subject === undefined) return gif(200);
+    if (message === undefined || message.length > MESSAGE_PARAM_MAX_CHARS || subject === undefined) return gif(200);
     // Where images must be signed, so must opens: otherwise anyone could mark anyone's email as opened.
     if (deps.config.requireSignature && !(await signer.verify(c.req.url))) return gif(200);
     // Past the subscriber's open allowance the pixel still answers, and records nothing.
@@ -172,15 +172,15 @@ export function collectRoutes(): Hono<AppEnv> {
     const receivedAt = clock.now();
     const secrets = config.webhookSecrets ?? [];
     if (secrets.length === 0) {
-      throw new AppError('WEBHOOK_BAD_SIGNATURE', 401, 'the webhook is off: set OPENTIME_WEBHOOK_SECRET to the shared secret in the destination\'s settings');
+      throw new AppError('WEBHOOK_BAD_SIGNATURE', 'the webhook is off: set OPENTIME_WEBHOOK_SECRET to the shared secret in the destination\'s settings');
     }
     const bytes = await readBytes(c.req.raw, WEBHOOK_MAX_BYTES, 'webhook body');
     const signature = c.req.header('x-signature');
     if (signature === undefined || signature.trim() === '') {
-      throw new AppError('WEBHOOK_BAD_SIGNATURE', 401, 'missing X-Signature: set a shared secret in the destination\'s settings, the same as OPENTIME_WEBHOOK_SECRET');
+      throw new AppError('WEBHOOK_BAD_SIGNATURE', 'missing X-Signature: set a shared secret in the destination\'s settings, the same as OPENTIME_WEBHOOK_SECRET');
     }
     if (!(await verifySignature(secrets, bytes, signature))) {
-      throw new AppError('WEBHOOK_BAD_SIGNATURE', 401, 'X-Signature does not match the body: the destination\'s shared secret is not one of OPENTIME_WEBHOOK_SECRET');
+      throw new AppError('WEBHOOK_BAD_SIGNATURE', 'X-Signature does not match the body: the destination\'s shared secret is not one of OPENTIME_WEBHOOK_SECRET');
     }
     // One allowance for the destination, spent only by deliveries that carry its signature.
     limitApiKey(c, 'webhook');

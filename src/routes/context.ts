@@ -1,16 +1,18 @@
 import type { Context } from 'hono';
-import type { ClickService } from '../core/clicks.ts';
-import type { Counters } from '../core/counters.ts';
+import type { ClickService } from '../core/click/click.ts';
+import type { Counters } from '../core/shared/counters.ts';
 import type { AppDeps } from '../core/deps.ts';
-import { AppError, type ErrorCode } from '../core/errors.ts';
+import { AppError, type ErrorCode } from '../core/shared/errors.ts';
 import { bearerToken, matchesAny } from '../core/http/auth.ts';
-import type { Lookups } from '../core/lookups.ts';
-import type { CountdownService } from '../core/countdown/service.ts';
-import type { OpenService } from '../core/opens.ts';
-import type { RateDecision, RateLimits } from '../core/rate-limit.ts';
+import { bounded, paramsForRules } from '../core/links/url-params.ts';
+import type { Lookups } from '../core/content/lookups.ts';
+import type { Audience } from '../core/audience/audience.ts';
+import type { ContentChanges } from '../core/open/changes.ts';
+import type { OpenPipeline } from '../core/open/pipeline.ts';
+import type { RateDecision, RateLimits } from '../core/audience/rate-limit.ts';
 import type { Renderer } from '../core/render/renderer.ts';
-import type { Signer } from '../core/signing.ts';
-import type { SubjectKeyer } from '../core/subjects.ts';
+import type { Signer } from '../core/audience/signing.ts';
+import type { SubjectKeyer } from '../core/audience/subjects.ts';
 import type { TemplateEngine } from '../core/templates/liquid.ts';
 import type { TemplateRegistry } from '../core/templates/registry.ts';
 
@@ -18,9 +20,12 @@ export interface Services {
   deps: AppDeps;
   lookups: Lookups;
   counters: Counters;
-  opens: OpenService;
-  countdowns: CountdownService;
+  /** Who is asking, for opens, clicks and the pixel. */
+  audience: Audience;
+  opens: OpenPipeline;
   clicks: ClickService;
+  /** What follows a catalog or block change (caches, drawing ahead). */
+  changes: ContentChanges;
   keyer: SubjectKeyer;
   signer: Signer;
   renderer: Renderer;
@@ -46,7 +51,7 @@ export type AppContext = Context<AppEnv>;
 export function requireAdmin(c: AppContext): void {
   const { config } = c.get('services').deps;
   if (!matchesAny(bearerToken(c.req.header('authorization')), config.adminKeys)) {
-    throw new AppError('UNAUTHORIZED', 401, 'admin routes need Authorization: Bearer <OPENTIME_ADMIN_KEY>');
+    throw new AppError('UNAUTHORIZED', 'admin routes need Authorization: Bearer <OPENTIME_ADMIN_KEY>');
   }
 }
 
@@ -55,33 +60,7 @@ export function boundedQuery(c: AppContext, name: string, maxChars: number): str
   return bounded(c.req.query(name), maxChars);
 }
 
-/** boundedQuery over query parameters already parsed. */
-export function boundedParam(params: URLSearchParams, name: string, maxChars: number): string | undefined {
-  return bounded(params.get(name) ?? undefined, maxChars);
-}
-
-function bounded(value: string | undefined, maxChars: number): string | undefined {
-  return value === undefined || value === '' || value.length > maxChars ? undefined : value;
-}
-
-/** Opentime's own query parameters; the rest come from the ESP's merge tags and feed hero rules. */
-const OWN_PARAMS = new Set(['u', 'm', 'slot', 'sig', 't', 'jwt', 'k']);
-const MAX_RULE_PARAMS = 20;
-const RULE_PARAM_MAX_CHARS = 200;
-
-/** The URL's other parameters, bounded in number and length; longer values are left out, not cut. */
+/** The URL's other parameters, for hero rules (url-params.ts). */
 export function ruleParams(c: AppContext): Record<string, string> {
   return paramsForRules(new URL(c.req.url).searchParams);
-}
-
-/** ruleParams over query parameters already parsed. */
-export function paramsForRules(query: URLSearchParams): Record<string, string> {
-  const params: Record<string, string> = {};
-  let count = 0;
-  for (const [name, value] of query) {
-    if (OWN_PARAMS.has(name) || name.length > 64 || value.length > RULE_PARAM_MAX_CHARS || name in params) continue;
-    if (++count > MAX_RULE_PARAMS) break;
-    params[name] = value;
-  }
-  return params;
 }

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { AppError } from '../core/errors.ts';
+import { AppError } from '../core/shared/errors.ts';
 import type { Credential } from '../core/events/credential.ts';
 import { ingestEvents, type IngestOptions, type IngestResult } from '../core/events/ingest.ts';
 import { ignoredReason } from '../core/profiles/ignored.ts';
@@ -46,11 +46,10 @@ export function authorizeKey(c: AppContext, candidate: string | undefined): Cred
       limitApiKey(c, candidate as string);
       return 'browser';
     }
-    throw new AppError('ORIGIN_NOT_ALLOWED', 403, 'the browser key is accepted only from pages on the origins in OPENTIME_CORS_ORIGINS; this page\'s origin is not one of them');
+    throw new AppError('ORIGIN_NOT_ALLOWED', 'the browser key is accepted only from pages on the origins in OPENTIME_CORS_ORIGINS; this page\'s origin is not one of them');
   }
   throw new AppError(
     'UNAUTHORIZED',
-    401,
     candidate === undefined
       ? 'missing write key: send it as the HTTP Basic username (Segment) or as "writeKey" in the body'
       : 'unknown write key',

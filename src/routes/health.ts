@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
-import { withBudget } from '../core/budget.ts';
-import { describeError } from '../core/errors.ts';
+import { withBudget } from '../core/shared/budget.ts';
+import { describeError } from '../core/shared/errors.ts';
 import type { AppContext, AppEnv } from './context.ts';
 
 const HEALTH_BUDGET_MS = 1000;

@@ -1,13 +1,12 @@
-import { classifyOpen, isPerson } from '../core/classify.ts';
+import { classifyOpen, isPerson } from '../core/audience/requester.ts';
 import { SUBJECT_ID_MAX_CHARS } from '../core/events/limits.ts';
-import { flatImage, type CountdownImage } from '../core/countdown/service.ts';
-import { describeError, errorCode, type ErrorCode } from '../core/errors.ts';
+import { boundedParam, MESSAGE_PARAM_MAX_CHARS, paramsForRules } from '../core/links/url-params.ts';
+import { flatImage } from '../core/open/fallbacks.ts';
+import { describeError, errorCode, type ErrorCode } from '../core/shared/errors.ts';
 import { BLOCK_ID_PATTERN } from '../core/blocks/schema.ts';
-import type { OpenImage } from '../core/opens.ts';
-import { boundedParam, paramsForRules, type Services } from './context.ts';
-import { subscriberWithinLimit } from './rate-limit.ts';
+import type { OpenImage } from '../core/open/pipeline.ts';
+import type { Services } from './context.ts';
 
-const MESSAGE_ID_MAX_CHARS = 128;
 /** A deadline in the URL is an ISO time or epoch seconds; anything longer is not one. */
 const DEADLINE_PARAM_MAX_CHARS = 40;
 
@@ -42,18 +41,17 @@ export interface ImageAnswer {
   errorCode?: ErrorCode;
 }
 
-function answer(blockId: string, image: OpenImage | CountdownImage, limited = false): ImageAnswer {
-  const body = 'png' in image ? image.png : image.bytes;
+function answer(blockId: string, image: OpenImage): ImageAnswer {
   const headers: Record<string, string> = {
     ...IMAGE_HEADERS,
-    'Content-Type': 'contentType' in image ? image.contentType : IMAGE_HEADERS['Content-Type'],
-    'Content-Length': String(body.byteLength),
+    'Content-Type': image.contentType,
+    'Content-Length': String(image.bytes.byteLength),
     'x-opentime-cache': image.cache,
   };
   if (image.fallback) headers['x-opentime-fallback'] = image.fallback;
   if (image.error) headers['x-opentime-error'] = image.error;
-  if (limited) headers['x-opentime-rate-limited'] = 'subscriber';
-  const result: ImageAnswer = { headers, body, blockId, cacheOutcome: image.fallback ? `fallback:${image.fallback}` : image.cache };
+  if (image.limited) headers['x-opentime-rate-limited'] = 'subscriber';
+  const result: ImageAnswer = { headers, body: image.bytes, blockId, cacheOutcome: image.fallback ? `fallback:${image.fallback}` : image.cache };
   if (image.error) result.errorCode = image.error;
   return result;
 }
@@ -61,11 +59,12 @@ function answer(blockId: string, image: OpenImage | CountdownImage, limited = fa
 /**
  * `GET /i/<block>.png|gif`: the open path from URL to image. The Hono route
  * and the Node server's direct listener (which skips the framework for the
- * route that carries a send's load) both answer through this function.
+ * route that carries a send's load) both answer through this function; the
+ * open itself, for every kind, is the core's (src/core/open/pipeline.ts).
  */
 export async function answerImage(services: Services, question: ImageQuestion): Promise<ImageAnswer> {
-  const { opens, countdowns, signer } = services;
-  const ext = /\.gif$/i.test(question.file) ? 'gif' : 'png';
+  const { opens, signer } = services;
+  const format = /\.gif$/i.test(question.file) ? 'gif' : 'png';
   const blockId = question.file.replace(/\.(?:png|gif)$/i, '');
   const loggedBlock = BLOCK_ID_PATTERN.test(blockId) ? blockId : '(invalid)';
   let url: URL | undefined;
@@ -76,44 +75,25 @@ export async function answerImage(services: Services, question: ImageQuestion): 
   }
   const params = url?.searchParams ?? new URLSearchParams();
   const requester = classifyOpen(question.method, question.userAgent);
-  const subject = boundedParam(params, 'u', SUBJECT_ID_MAX_CHARS);
-  const signed = url ? await signer.verify(url) : false;
-  // Only a request that may be personal spends its subscriber's allowance, so unsigned requests
-  // (shown the generic image where a signature is required) cannot use up a signed subscriber's
-  // opens. Past the allowance the open is answered as anonymous: the block's generic image,
-  // which the render cache holds, with no profile read and no render.
-  const mayBePersonal = subject !== undefined && (signed || !(await opens.requiresSignature(blockId)));
-  const limited = mayBePersonal && !subscriberWithinLimit(services, subject);
-  const request = {
-    blockId,
-    requester,
-    machine: !isPerson(requester),
-    subject: limited ? undefined : subject,
-    messageId: boundedParam(params, 'm', MESSAGE_ID_MAX_CHARS),
-    userAgent: question.userAgent,
-    params: paramsForRules(params),
-    signed,
-  };
   try {
-    // Countdowns (and any .gif) are drawn by their own path; other blocks' PNGs by the open path.
-    const countdown = await countdowns.open({
-      blockId,
-      ext,
-      machine: request.machine,
-      subject: request.subject,
-      signed: request.signed,
-      requester,
-      messageId: request.messageId,
-      query: (name) => (limited ? undefined : boundedParam(params, name, DEADLINE_PARAM_MAX_CHARS)),
-    });
-    return answer(loggedBlock, countdown ?? (await opens.open(request)), limited);
+    return answer(
+      loggedBlock,
+      await opens.open({
+        blockId,
+        format,
+        requester,
+        machine: !isPerson(requester),
+        subject: boundedParam(params, 'u', SUBJECT_ID_MAX_CHARS),
+        messageId: boundedParam(params, 'm', MESSAGE_PARAM_MAX_CHARS),
+        userAgent: question.userAgent,
+        params: paramsForRules(params),
+        signed: url ? await signer.verify(url) : false,
+        query: (name) => boundedParam(params, name, DEADLINE_PARAM_MAX_CHARS),
+      }),
+    );
   } catch (error) {
     // open() already answers every failure with an image; this is the net below the net.
     services.deps.logger.error('open failed outside its fallbacks', { error: describeError(error) });
-    if (ext === 'gif') {
-      const bytes = await flatImage('gif', 1200, 600, '#ffffff');
-      return answer(loggedBlock, { bytes, contentType: 'image/gif', cache: 'fallback', fallback: 'blank', error: errorCode(error) });
-    }
-    return answer(loggedBlock, await opens.open({ blockId: '', machine: true }));
+    return answer(loggedBlock, { bytes: await flatImage(format, 1200, 600, '#ffffff'), contentType: format === 'gif' ? 'image/gif' : 'image/png', cache: 'fallback', fallback: 'blank', error: errorCode(error), personal: false });
   }
 }

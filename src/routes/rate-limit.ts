@@ -1,9 +1,9 @@
 import type { MiddlewareHandler } from 'hono';
-import { AppError } from '../core/errors.ts';
+import { AppError } from '../core/shared/errors.ts';
 import type { AppContext, AppEnv, Services } from './context.ts';
 
 /**
- * The routes' side of the rate limits (src/core/rate-limit.ts). The events
+ * The routes' side of the rate limits (src/core/audience/rate-limit.ts). The events
  * API spends one request of its key's allowance once the key is known to be
  * good (a stranger's requests cannot use up a sender's allowance) and
  * answers 429 past it; opens spend their subscriber's allowance and, past
@@ -20,18 +20,14 @@ export function limitApiKey(c: AppContext, key: string): void {
   c.set('rateLimit', decision);
   if (decision.allowed) return;
   counters.add('events.rate_limited');
-  throw new AppError('RATE_LIMITED', 429, `more than ${decision.limit} requests a second with this key on this instance; retry in ${decision.retryAfterSeconds} s`, {
+  throw new AppError('RATE_LIMITED', `more than ${decision.limit} requests a second with this key on this instance; retry in ${decision.retryAfterSeconds} s`, {
     retryAfterSeconds: decision.retryAfterSeconds,
   });
 }
 
 /** Whether this subscriber may have one more personal open now; false means: answer it as anonymous. */
 export function subscriberWithinLimit(services: Services, subject: string | undefined): boolean {
-  const { limits, opens } = services;
-  if (subject === undefined || !limits.subscriber) return true;
-  if (limits.subscriber.take(`u:${subject}`).allowed) return true;
-  opens.writes.count('opens.rate_limited');
-  return false;
+  return services.audience.withinLimit(subject);
 }
 
 /**

@@ -36,7 +36,7 @@ import { normalizeEvent } from '../../src/core/events/normalize.ts';
 import { toSvg } from '../../src/core/render/layout.ts';
 import { gridLayout, productViews, rowLayout } from '../../src/core/render/grid-layout.ts';
 import { renderTemplate } from '../../src/core/templates/render.ts';
-import { createSubjectKeyer } from '../../src/core/subjects.ts';
+import { createSubjectKeyer } from '../../src/core/audience/subjects.ts';
 import { DEMO_BLOCK_ID, DEMO_PRODUCTS } from '../../src/demo/catalog.ts';
 import { startServer, type RunningServer } from '../../src/node.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';

@@ -6,7 +6,7 @@ import type { GridDecision } from '../../src/core/decide/decide.ts';
 import { ingestEvents } from '../../src/core/events/ingest.ts';
 import { normalizeEvent, type TrackedEvent } from '../../src/core/events/normalize.ts';
 import type { Renderer } from '../../src/core/render/renderer.ts';
-import { createSubjectKeyer } from '../../src/core/subjects.ts';
+import { createSubjectKeyer } from '../../src/core/audience/subjects.ts';
 import type { RunningServer } from '../../src/node.ts';
 import { startCatalogPhotos, type CatalogPhotos } from './catalog-photos.ts';
 import type { SendResult, SendSpec } from './send-worker.ts';
@@ -167,7 +167,7 @@ export async function sendBench(options: {
   if (putCatalog.status !== 200) throw new Error(`catalog: ${putCatalog.status} ${await putCatalog.text()}`);
   await ingest(crowd);
   // Catalog and block changes draw their layers and tiles in the background; the send starts once they are drawn.
-  await server.opentime.services.opens.prepared();
+  await server.opentime.services.changes.prepared();
   const prepareSeconds = (performance.now() - started) / 1000;
   const layers = server.opentime.services.renderer.layers;
   const drawnBefore = layers?.drawn ?? 0;

@@ -9,7 +9,7 @@ import { blockSchema } from '../../src/core/blocks/schema.ts';
 import { productSchema } from '../../src/core/catalog/product.ts';
 import { ingestEvents } from '../../src/core/events/ingest.ts';
 import { normalizeEvent } from '../../src/core/events/normalize.ts';
-import { createSubjectKeyer } from '../../src/core/subjects.ts';
+import { createSubjectKeyer } from '../../src/core/audience/subjects.ts';
 import { testBlock, testCatalog } from '../helpers/app.ts';
 import { PHOTO_COLORS, PHOTO_SERVER_ENV, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
 import { decode, slotBox } from '../helpers/pixels.ts';
@@ -174,7 +174,7 @@ describe('npx opentime', () => {
     expect(header).toBe('id,opentime_token');
     expect(second).toMatch(/^"a,b",[A-Za-z0-9_-]{22}$/);
     const token = (first as string).split(',')[1] as string;
-    const { Signer } = await import('../../src/core/signing.ts');
+    const { Signer } = await import('../../src/core/audience/signing.ts');
     const { appConfig, parseConfig } = await import('../../src/core/config.ts');
     const config = appConfig(parseConfig({ OPENTIME_SECRET: SECRET }), { adminKeys: [], writeKeys: [], secret: SECRET });
     expect(await new Signer(config.signingKeys).verify(`/i/grid.png?u=cli-shopper&k=k1&t=${token}`)).toBe(true);
@@ -191,7 +191,7 @@ describe('npx opentime', () => {
     expect(result.stdout).not.toContain(SECRET);
     const { createHmac } = await import('node:crypto');
     const { Jwt } = await import('hono/utils/jwt');
-    const { Signer } = await import('../../src/core/signing.ts');
+    const { Signer } = await import('../../src/core/audience/signing.ts');
     const { appConfig, parseConfig } = await import('../../src/core/config.ts');
     const server = new Signer(appConfig(parseConfig({ OPENTIME_SECRET: SECRET }), { adminKeys: [], writeKeys: [], secret: SECRET }).signingKeys);
     // Braze: {{${user_id} | hmac_sha256_base64: '<t secret>'}}, standard base64 and untruncated.

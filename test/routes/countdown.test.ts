@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryStore } from '../../src/adapters/store/memory.ts';
 import type { BlockInput } from '../../src/core/blocks/schema.ts';
 import type { Store } from '../../src/core/ports.ts';
-import { PERSONAL_RENDERS_BYTES } from '../../src/core/countdown/service.ts';
+import { PERSONAL_RENDERS_BYTES } from '../../src/core/open/render-once.ts';
 import { START, createTestApp, testBlock, type TestApp } from '../helpers/app.ts';
 import { decodeFrames, diffBox, parseGif, type FramePixels } from '../helpers/gif.ts';
 
@@ -176,10 +176,10 @@ describe('countdown deadlines per recipient', () => {
       largest = Math.max(largest, bytes.byteLength);
     }
     expect(shared).toEqual([]);
-    const { countdowns } = app.opentime.services;
-    expect(countdowns.personalRenderBytes).toBeGreaterThan(0);
-    expect(countdowns.personalRenderBytes).toBeLessThanOrEqual(PERSONAL_RENDERS_BYTES);
-    expect(countdowns.personalRenderBytes).toBeLessThanOrEqual(30 * largest);
+    const { opens } = app.opentime.services;
+    expect(opens.personalRenderBytes).toBeGreaterThan(0);
+    expect(opens.personalRenderBytes).toBeLessThanOrEqual(PERSONAL_RENDERS_BYTES);
+    expect(opens.personalRenderBytes).toBeLessThanOrEqual(30 * largest);
     // The same recipient's re-open in the same second shares the render; the shared countdown still uses the shared cache.
     expect((await get(`/i/mine.gif?ends=${START / 1000 + 2 * 3600}`)).response.headers.get('x-opentime-cache')).toBe('hit');
     await get('/i/everyone.gif');

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type Opentime } from '../../src/app.ts';
-import { openKey } from '../../src/core/opens.ts';
+import { openKey } from '../../src/core/open/remember.ts';
 import { START, testBlock } from '../helpers/app.ts';
 import { PHOTO_COLORS } from '../helpers/photo-server.ts';
 import { useSeededApp } from '../helpers/node-runtime.ts';
@@ -39,7 +39,7 @@ const previewOpen = async (path: string) => {
 async function leftBehind(blockId: string, subscriber: string, message: string) {
   await preview.flush();
   await app.settle();
-  const key = await app.opentime.services.opens.subjectKey(subscriber);
+  const key = await app.opentime.services.audience.subjectKey(subscriber);
   const counters = await app.deps.store.readCounters();
   return {
     record: await app.deps.store.getOpenRecord(openKey(blockId, key, message), app.clock.now()),

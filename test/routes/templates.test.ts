@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/adapters/node/files.ts';
 import { blockSchema } from '../../src/core/blocks/schema.ts';
-import { problemsFrom } from '../../src/core/validation.ts';
+import { problemsFrom } from '../../src/core/shared/validation.ts';
 
 describe('starter block configs in templates/', () => {
   it('are valid blocks whose file name is their id', async () => {

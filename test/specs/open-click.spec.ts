@@ -265,7 +265,7 @@ export function describeOpenClick(runtime: SpecRuntime): void {
           expect(red((await signedApp.open('signed', { u: 'zoë', m: 'm', k: 'w2', t: tokens.tokens[0]?.token as string })).pixels)).toBeGreaterThan(0.25);
           const signed = (await (await signedApp.admin('POST', '/v1/sign', { urls: [`/i/signed.png?u=${encodeURIComponent('zoë')}&m=m`] })).json()) as { urls: string[] };
           expect(red(await signedApp.pixelsOf(await signedApp.request(signed.urls[0] as string)))).toBeGreaterThan(0.25);
-          const { Signer, parseSigningKeys } = await import('../../src/core/signing.ts');
+          const { Signer, parseSigningKeys } = await import('../../src/core/audience/signing.ts');
           const jwt = await new Signer(parseSigningKeys(KEYS)).jwt('zoë', 'w1');
           expect(red((await signedApp.open('signed', { u: 'zoë', m: 'm', k: 'w1', jwt })).pixels)).toBeGreaterThan(0.25);
           // A subscriber token is no JWT: each use has its own key.

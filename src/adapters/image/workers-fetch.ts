@@ -1,4 +1,4 @@
-import { toBase64 } from '../../core/bytes.ts';
+import { toBase64 } from '../../core/shared/bytes.ts';
 import { ImageFetchError, asImageFetchError, failure, refuse } from '../../core/images/fetch-error.ts';
 import { checkImageResponse, imageSize, inspectPhoto, type PhotoType } from '../../core/images/image-header.ts';
 import { sharedFetches } from '../../core/images/shared-fetches.ts';

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Assets, FontSpec } from '../../core/ports.ts';
 
 /** The project root: fonts/ and templates/ live beside src/. */
-export const PROJECT_ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
+export const PROJECT_ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 
 /** Files under one directory; a path that climbs out of it (`../`) is not found. */
 export function directoryAssets(root: string): Assets {

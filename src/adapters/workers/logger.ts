@@ -1,4 +1,4 @@
-import { atLeast, requestLevel, type LogLevel } from '../../core/logging.ts';
+import { atLeast, requestLevel, type LogLevel } from '../../core/shared/logging.ts';
 import type { LogFields, Logger } from '../../core/ports.ts';
 
 /**

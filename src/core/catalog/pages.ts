@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError } from '../shared/errors.ts';
 import type { CatalogStore } from '../ports.ts';
 import type { Product } from './product.ts';
 
@@ -37,7 +37,7 @@ function decodeCursor(cursor: string): string | undefined {
 }
 
 function invalid(path: string, message: string): AppError {
-  return new AppError('VALIDATION_FAILED', 400, `invalid catalog page: ${path}: ${message}`, { details: [{ path, message }] });
+  return new AppError('VALIDATION_FAILED', `invalid catalog page: ${path}: ${message}`, { details: [{ path, message }] });
 }
 
 /** Reads the query of a page request, or throws a 400 that names the parameter. */

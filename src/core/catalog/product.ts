@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { AppError } from '../errors.ts';
-import { parseOrThrow } from '../validation.ts';
+import { AppError } from '../shared/errors.ts';
+import { parseOrThrow } from '../shared/validation.ts';
 import { attributesSchema, collectAttributes, type Attributes } from './attributes.ts';
 
 /** Limits on catalog fields: a product is copied into every render key and open record. */
@@ -53,7 +53,7 @@ export const catalogUpsertSchema = z.union([productList, z.object({ products: pr
 export function parseCatalogUpsert(body: unknown): Product[] {
   if (typeof body === 'object' && body !== null && !Array.isArray(body) && !('products' in body)) {
     const message = 'expected a list of products, received one object (send it as [ {…} ], or as {"products": [ … ]})';
-    throw new AppError('VALIDATION_FAILED', 400, `invalid catalog: (root): ${message}`, { details: [{ path: '(root)', message }] });
+    throw new AppError('VALIDATION_FAILED', `invalid catalog: (root): ${message}`, { details: [{ path: '(root)', message }] });
   }
   const parsed = parseOrThrow(catalogUpsertSchema, body, 'catalog');
   return Array.isArray(parsed) ? parsed : parsed.products;

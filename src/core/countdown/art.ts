@@ -1,7 +1,7 @@
 import { applyPalette, quantize } from 'gifenc/src/index.js';
 import type { BlockConfig } from '../blocks/schema.ts';
 import type { CountdownBlock } from '../blocks/countdown.ts';
-import { AppError } from '../errors.ts';
+import { AppError } from '../shared/errors.ts';
 import type { FontSpec, Rasterizer } from '../ports.ts';
 import type { Element } from '../render/elements.ts';
 import { toSvg } from '../render/layout.ts';
@@ -69,7 +69,7 @@ async function draw(deps: ArtDeps, element: Element, width: number, height: numb
     const svg = await toSvg(element, width, height, deps.fonts);
     return rgbaPlane(await deps.rasterizer.rasterizeRgba(svg, deps.scale));
   } catch (error) {
-    throw new AppError('RENDER_FAILED', 500, `[opentime] [${deps.rasterizer.name}] could not draw a countdown part`, { cause: error });
+    throw new AppError('RENDER_FAILED', `[opentime] [${deps.rasterizer.name}] could not draw a countdown part`, { cause: error });
   }
 }
 
@@ -166,7 +166,7 @@ export async function buildMessage(deps: ArtDeps, block: BlockConfig, headline: 
   return art(deps, block, messageElement(block, headline, line, { lineColor: 'accent' }));
 }
 
-export async function buildStatic(deps: ArtDeps, block: BlockConfig): Promise<Art> {
+export async function buildStatic(deps: ArtDeps, block: BlockConfig, card: { headline: string; line?: string | undefined }): Promise<Art> {
   if (block.fallback.image) {
     try {
       const uri = await deps.loadImage(block.fallback.image, pixelsOf(block, deps.scale));
@@ -175,7 +175,5 @@ export async function buildStatic(deps: ArtDeps, block: BlockConfig): Promise<Ar
       // Fall through to the headline card.
     }
   }
-  // A countdown's headline ("The sale ends in") needs its numbers, so its card carries the fallback line alone.
-  if (block.kind === 'countdown') return art(deps, block, messageElement(block, block.fallback.text ?? 'See what’s on offer →', undefined, { lineColor: 'accent' }));
-  return art(deps, block, messageElement(block, block.params.headline, block.fallback.text ?? 'See what’s new →', { lineColor: 'accent' }));
+  return art(deps, block, messageElement(block, card.headline, card.line, { lineColor: 'accent' }));
 }

@@ -12,7 +12,7 @@ export interface OpenContext {
   timezone: string;
   userAgent?: string | undefined;
   params: Record<string, string>;
-  /** Who is fetching the image (see classify.ts). */
+  /** Who is fetching the image (see audience/requester.ts). */
   requester?: string;
 }
 

@@ -1,8 +1,8 @@
 import { trendingIncrements } from '../decide/trending.ts';
-import { AppError } from '../errors.ts';
+import { AppError } from '../shared/errors.ts';
 import type { ApplyResult, SubjectEvents, SubjectStore, SuppressionSource, SuppressionStore, TrendingStore } from '../ports.ts';
-import { consentOf } from '../privacy.ts';
-import { resolveSubjectKeys, type SubjectKeyer } from '../subjects.ts';
+import { consentOf } from '../audience/privacy.ts';
+import { resolveSubjectKeys, type SubjectKeyer } from '../audience/subjects.ts';
 import type { Credential } from './credential.ts';
 import { applyLinks, planLinks, type PathOf } from './links.ts';
 import type { TrackedEvent } from './normalize.ts';
@@ -59,7 +59,7 @@ export async function ingestEvents(deps: IngestDeps, events: readonly TrackedEve
     return { ...result, dropped };
   } catch (error) {
     if (error instanceof AppError) throw error;
-    throw new AppError('STORE_UNAVAILABLE', 503, 'the store is not accepting writes; retry later', {
+    throw new AppError('STORE_UNAVAILABLE', 'the store is not accepting writes; retry later', {
       cause: error,
       retryAfterSeconds: STORE_RETRY_AFTER_SECONDS,
     });
@@ -83,7 +83,7 @@ async function verifyBrowserUsers(deps: IngestDeps, events: readonly TrackedEven
       given === undefined
         ? 'a browser event that names a userId needs its userHash (hex HMAC-SHA256 of the userId under OPENTIME_IDENTITY_SECRET, computed by the shop\'s server)'
         : 'is not the HMAC-SHA256 of this userId under OPENTIME_IDENTITY_SECRET';
-    throw new AppError('USER_HASH_INVALID', 403, `${path}: ${message}`, { details: [{ path, message }] });
+    throw new AppError('USER_HASH_INVALID', `${path}: ${message}`, { details: [{ path, message }] });
   }
 }
 

@@ -1,6 +1,6 @@
-import { AppError, type ErrorCode } from '../errors.ts';
+import { AppError, type ErrorCode } from '../shared/errors.ts';
 import type { SubjectStore, SuppressionSource, SuppressionStore } from '../ports.ts';
-import { looksLikeEmail, resolveSubjectKeys, type SubjectKeyer } from '../subjects.ts';
+import { looksLikeEmail, resolveSubjectKeys, type SubjectKeyer } from '../audience/subjects.ts';
 import type { Credential } from './credential.ts';
 import type { TrackedEvent } from './normalize.ts';
 
@@ -48,7 +48,7 @@ export interface LinkDeps {
 export type PathOf = (index: number, field?: string) => string;
 
 function forbidden(code: ErrorCode, path: string, message: string): AppError {
-  return new AppError(code, 403, `${path}: ${message}`, { details: [{ path, message }] });
+  return new AppError(code, `${path}: ${message}`, { details: [{ path, message }] });
 }
 
 function emailTrait(event: TrackedEvent): string | undefined {
@@ -92,7 +92,6 @@ export async function planLinks(keyer: SubjectKeyer, events: readonly TrackedEve
         const path = pathOf(index);
         throw new AppError(
           'TOO_MANY_LINKS',
-          413,
           `${path}: the request links more than ${MAX_LINKS_PER_REQUEST[credential]} ids (identify with both ids, email traits, alias), the most one request may link with this key; send it in smaller batches`,
           { details: [{ path, message: `link ${planned.length} of at most ${MAX_LINKS_PER_REQUEST[credential]}` }] },
         );
@@ -128,7 +127,7 @@ export async function applyLinks(deps: LinkDeps, planned: readonly PlannedLink[]
     const count = (counts.get(target) ?? 0) + 1;
     if (count > MAX_LINKS_PER_SUBJECT) {
       const path = pathOf(link.index, 'userId');
-      throw new AppError('TOO_MANY_LINKS_PER_SUBJECT', 400, `${path}: this user already has ${MAX_LINKS_PER_SUBJECT} ids linked into it, the most one subject keeps within the retention period`, {
+      throw new AppError('TOO_MANY_LINKS_PER_SUBJECT', `${path}: this user already has ${MAX_LINKS_PER_SUBJECT} ids linked into it, the most one subject keeps within the retention period`, {
         details: [{ path, message: `at most ${MAX_LINKS_PER_SUBJECT} linked ids per subject` }],
       });
     }

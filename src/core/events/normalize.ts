@@ -1,6 +1,6 @@
-import { AppError } from '../errors.ts';
+import { AppError } from '../shared/errors.ts';
 import { specEvent } from '../profiles/ecommerce.ts';
-import { describeProblems, problemsFrom, type Problem } from '../validation.ts';
+import { describeProblems, problemsFrom, type Problem } from '../shared/validation.ts';
 import { EVENT_MAX_BYTES, FUTURE_TOLERANCE_MS, MESSAGE_ID_MAX_CHARS } from './limits.ts';
 import { EVENT_TYPES, batchEnvelopeSchema, schemaByType, type EventType, type SegmentPayload } from './segment.ts';
 
@@ -49,7 +49,7 @@ export function correctedTimestamp(
 
 function problem(path: string, message: string): AppError {
   const problems: Problem[] = [{ path, message }];
-  return new AppError('VALIDATION_FAILED', 400, `invalid event: ${describeProblems(problems)}`, { details: problems });
+  return new AppError('VALIDATION_FAILED', `invalid event: ${describeProblems(problems)}`, { details: problems });
 }
 
 /**
@@ -73,7 +73,6 @@ export function normalizeEvent(
     const tooLarge = `is ${Math.ceil(bytes / 1024)} KB; the limit is ${EVENT_MAX_BYTES / 1024} KB per event`;
     throw new AppError(
       path === '' ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED',
-      path === '' ? 413 : 400,
       `${path === '' ? 'event' : path} ${tooLarge}`,
       { details: [{ path: path === '' ? '(root)' : path, message: tooLarge }] },
     );
@@ -95,7 +94,7 @@ export function normalizeEvent(
   const parsed = schemaByType[type].safeParse(raw);
   if (!parsed.success) {
     const problems = problemsFrom(parsed.error, path);
-    throw new AppError('VALIDATION_FAILED', 400, `invalid event: ${describeProblems(problems)}`, { details: problems });
+    throw new AppError('VALIDATION_FAILED', `invalid event: ${describeProblems(problems)}`, { details: problems });
   }
   const payload = { ...parsed.data, type } as SegmentPayload;
 
@@ -163,7 +162,7 @@ export function normalizeBatch(raw: unknown, receivedAt: number): NormalizedBatc
   const parsed = batchEnvelopeSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = problemsFrom(parsed.error);
-    throw new AppError('VALIDATION_FAILED', 400, `invalid batch: ${describeProblems(problems)}`, { details: problems });
+    throw new AppError('VALIDATION_FAILED', `invalid batch: ${describeProblems(problems)}`, { details: problems });
   }
   const envelope: Envelope = { context: parsed.data.context };
   if (parsed.data.sentAt !== undefined) envelope.sentAt = parsed.data.sentAt;

@@ -1,6 +1,6 @@
-import { AppError } from '../errors.ts';
+import { AppError } from '../shared/errors.ts';
 import { JSON_MAX_DEPTH, parseJsonText } from '../http/body.ts';
-import { describeProblems, type Problem } from '../validation.ts';
+import { describeProblems, type Problem } from '../shared/validation.ts';
 import { EVENT_MAX_BYTES } from './limits.ts';
 
 /**
@@ -27,7 +27,7 @@ const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
 function invalid(path: string, message: string): AppError {
   const problems: Problem[] = [{ path, message }];
-  return new AppError('VALIDATION_FAILED', 400, `invalid pixel: ${describeProblems(problems)}`, { details: problems });
+  return new AppError('VALIDATION_FAILED', `invalid pixel: ${describeProblems(problems)}`, { details: problems });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -70,7 +70,7 @@ function setPath(target: Record<string, unknown>, names: string[], value: string
 export function pixelPayload(params: URLSearchParams): Record<string, unknown> {
   const query = params.toString();
   if (query.length > EVENT_MAX_BYTES) {
-    throw new AppError('PAYLOAD_TOO_LARGE', 413, `the pixel's query is ${Math.ceil(query.length / 1024)} KB; the limit is ${EVENT_MAX_BYTES / 1024} KB per event`);
+    throw new AppError('PAYLOAD_TOO_LARGE', `the pixel's query is ${Math.ceil(query.length / 1024)} KB; the limit is ${EVENT_MAX_BYTES / 1024} KB per event`);
   }
   const data = params.get('data');
   if (data !== null) {

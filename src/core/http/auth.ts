@@ -1,17 +1,6 @@
-/**
- * Key checks. Comparison is constant-time in the key's content, so response
- * timing does not reveal how much of a guessed key was right.
- */
-const encoder = new TextEncoder();
+import { safeEqual } from '../shared/constant-time.ts';
 
-export function safeEqual(a: string, b: string): boolean {
-  const x = encoder.encode(a);
-  const y = encoder.encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < x.length; i++) diff |= (x[i] as number) ^ (y[i % Math.max(1, y.length)] ?? 0);
-  return diff === 0;
-}
-
+/** Whether a key is one of the configured keys; every key is compared, each in constant time (constant-time.ts). */
 export function matchesAny(candidate: string | undefined, keys: readonly string[]): boolean {
   if (candidate === undefined || candidate === '') return false;
   let ok = false;

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError } from '../shared/errors.ts';
 
 /**
  * Reads a JSON request body without ever holding more than `maxBytes`:
@@ -10,7 +10,7 @@ import { AppError } from '../errors.ts';
 /** Reads a text body (a template) within the same limits. */
 export async function readTextBody(request: Request, maxBytes: number, what = 'request body'): Promise<string> {
   const text = new TextDecoder('utf-8', { fatal: false, ignoreBOM: false }).decode(await readBytes(request, maxBytes, what));
-  if (text.trim() === '') throw new AppError('VALIDATION_FAILED', 400, `${what} is empty`);
+  if (text.trim() === '') throw new AppError('VALIDATION_FAILED', `${what} is empty`);
   return text;
 }
 
@@ -29,12 +29,12 @@ export const JSON_MAX_DEPTH = 64;
 
 /** JSON text from any source (a body, a URL parameter), with the nesting bound above. */
 export function parseJsonText(text: string, what: string): unknown {
-  if (text.trim() === '') throw new AppError('INVALID_JSON', 400, `${what} is empty; expected JSON`);
-  if (jsonDepth(text) > JSON_MAX_DEPTH) throw new AppError('INVALID_JSON', 400, `${what} is nested more than ${JSON_MAX_DEPTH} levels deep`);
+  if (text.trim() === '') throw new AppError('INVALID_JSON', `${what} is empty; expected JSON`);
+  if (jsonDepth(text) > JSON_MAX_DEPTH) throw new AppError('INVALID_JSON', `${what} is nested more than ${JSON_MAX_DEPTH} levels deep`);
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new AppError('INVALID_JSON', 400, `${what} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new AppError('INVALID_JSON', `${what} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -69,7 +69,7 @@ export async function readBytes(request: Request, maxBytes: number, what: string
   if (encoding === 'gzip' || encoding === 'deflate') {
     stream = stream.pipeThrough(new DecompressionStream(encoding) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
   } else if (encoding && encoding !== 'identity') {
-    throw new AppError('UNSUPPORTED_MEDIA_TYPE', 415, `Content-Encoding ${encoding} is not supported; send gzip or plain JSON`);
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${encoding} is not supported; send gzip or plain JSON`);
   }
 
   const chunks: Uint8Array[] = [];
@@ -88,7 +88,7 @@ export async function readBytes(request: Request, maxBytes: number, what: string
     }
   } catch (error) {
     if (error instanceof AppError) throw error;
-    throw new AppError('INVALID_JSON', 400, `${what} could not be read (${encoding ?? 'plain'})`, { cause: error });
+    throw new AppError('INVALID_JSON', `${what} could not be read (${encoding ?? 'plain'})`, { cause: error });
   }
 
   const bytes = new Uint8Array(size);
@@ -103,7 +103,6 @@ export async function readBytes(request: Request, maxBytes: number, what: string
 function tooLarge(what: string, bytes: number, maxBytes: number): AppError {
   return new AppError(
     'PAYLOAD_TOO_LARGE',
-    413,
     `${what} is ${bytes > maxBytes * 4 ? 'more than ' + Math.ceil(bytes / 1024) : Math.ceil(bytes / 1024)} KB; the limit is ${maxBytes / 1024} KB`,
   );
 }

@@ -1,4 +1,4 @@
-import { safeEqual } from './auth.ts';
+import { safeEqual } from '../shared/constant-time.ts';
 
 /**
  * Webhook signatures the way Segment's Webhooks destination and

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError } from '../shared/errors.ts';
 
 /**
  * Why a product or hero photo did not arrive. A refusal is a safety check
@@ -14,7 +14,7 @@ export class ImageFetchError extends AppError {
   readonly refused: boolean;
 
   constructor(refused: boolean, reason: ImageRefusal | ImageFailure, message: string, cause?: unknown) {
-    super('IMAGE_FETCH_FAILED', 502, `[opentime] [images] ${message}`, cause === undefined ? {} : { cause });
+    super('IMAGE_FETCH_FAILED', `[opentime] [images] ${message}`, cause === undefined ? {} : { cause });
     this.reason = reason;
     this.refused = refused;
   }

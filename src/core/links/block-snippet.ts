@@ -1,4 +1,5 @@
 import type { BlockConfig } from '../blocks/schema.ts';
+import { kindOf } from '../kinds/registry.ts';
 import type { SnippetOptions } from './snippets.ts';
 
 /**
@@ -7,7 +8,7 @@ import type { SnippetOptions } from './snippets.ts';
  * and its alt text.
  */
 export function blockSnippetOptions(block: BlockConfig): Pick<SnippetOptions, 'blockId' | 'width' | 'height' | 'alt' | 'extension'> {
-  return { blockId: block.id, width: block.size.width, height: block.size.height, alt: altText(block), extension: block.kind === 'countdown' ? 'gif' : 'png' };
+  return { blockId: block.id, width: block.size.width, height: block.size.height, alt: altText(block), extension: kindOf(block).formats[0] };
 }
 
 /**
@@ -15,6 +16,6 @@ export function blockSnippetOptions(block: BlockConfig): Pick<SnippetOptions, 'b
  * else its fallback line: never a caption that belongs to another block.
  */
 export function altText(block: BlockConfig): string {
-  const candidates = [block.alt, block.params.headline, block.kind === 'hero' ? block.default.headline : undefined, block.fallback.text];
+  const candidates = [block.alt, block.params.headline, kindOf(block).altText?.(block), block.fallback.text];
   return candidates.find((text): text is string => text !== undefined && text.trim() !== '')?.trim() ?? '';
 }

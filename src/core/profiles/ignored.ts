@@ -1,6 +1,6 @@
 import { field } from '../events/mapping.ts';
 import type { TrackedEvent } from '../events/normalize.ts';
-import { looksLikeEmail } from '../subjects.ts';
+import { looksLikeEmail } from '../audience/subjects.ts';
 import { ECOMMERCE_EVENTS, ecommerceEvent, eventItems, type EcommerceEvent } from './ecommerce.ts';
 import { storableTraits } from './traits.ts';
 

@@ -1,4 +1,5 @@
 import type { FontSpec } from '../ports.ts';
+import { cmapGlyphIds, fontTables } from '../shared/font-tables.ts';
 
 /**
  * Which characters the fonts can draw, read from their `cmap` tables, so
@@ -12,37 +13,8 @@ const cache = new WeakMap<ArrayBuffer, Set<number>>();
 
 function readCmap(data: ArrayBuffer): Set<number> {
   const view = new DataView(data);
-  const points = new Set<number>();
-  const tables = view.getUint16(4);
-  let cmap = -1;
-  for (let i = 0; i < tables; i++) {
-    const record = 12 + i * 16;
-    if (view.getUint32(record) === 0x636d6170 /* 'cmap' */) cmap = view.getUint32(record + 8);
-  }
-  if (cmap < 0) return points;
-  const subtables = view.getUint16(cmap + 2);
-  for (let i = 0; i < subtables; i++) {
-    const offset = cmap + view.getUint32(cmap + 4 + i * 8 + 4);
-    const format = view.getUint16(offset);
-    if (format === 4) {
-      const segments = view.getUint16(offset + 6) / 2;
-      const ends = offset + 14;
-      const starts = ends + segments * 2 + 2;
-      for (let s = 0; s < segments; s++) {
-        const end = view.getUint16(ends + s * 2);
-        const start = view.getUint16(starts + s * 2);
-        for (let c = start; c <= end && c !== 0xffff; c++) points.add(c);
-      }
-    } else if (format === 12) {
-      const groups = view.getUint32(offset + 12);
-      for (let g = 0; g < groups; g++) {
-        const start = view.getUint32(offset + 16 + g * 12);
-        const end = view.getUint32(offset + 20 + g * 12);
-        for (let c = start; c <= end && c - start < 0x10000; c++) points.add(c);
-      }
-    }
-  }
-  return points;
+  const cmap = fontTables(view).get('cmap');
+  return cmap === undefined ? new Set() : new Set(cmapGlyphIds(view, cmap).keys());
 }
 
 export function coverage(fonts: readonly FontSpec[]): Coverage {

@@ -1,12 +1,12 @@
 import type { BlockConfig } from '../blocks/schema.ts';
-import { isHero, type GridDecision, type HeroDecision } from '../decide/decide.ts';
-import { AppError } from '../errors.ts';
-import { sniffImageType, toBase64 } from '../bytes.ts';
+import type { GridDecision, HeroDecision } from '../decide/decide.ts';
+import { AppError } from '../shared/errors.ts';
 import type { Assets, FontSpec, ImageEncoder, ImageFetcher, Rasterizer } from '../ports.ts';
 import type { ProductGridBlock } from '../blocks/product-grid.ts';
 import { embedImages, renderTemplate, templateTree } from '../templates/render.ts';
 import type { TemplateEngine } from '../templates/liquid.ts';
 import type { ResolvedTemplate } from '../templates/registry.ts';
+import { loadBlockImage } from './block-image.ts';
 import { h, img } from './elements.ts';
 import type { HeroBlock } from '../blocks/hero.ts';
 import { productViews } from './grid-layout.ts';
@@ -38,8 +38,10 @@ export interface RendererDeps {
 export type GridRender = { png: Uint8Array; draft?: boolean } | { failedProducts: string[] };
 
 export interface Renderer {
-  /** The render cache's key for a decision: what its template would see (scope.ts), with the template and scale. */
-  key(block: ProductGridBlock | HeroBlock, decision: GridDecision | HeroDecision, template: ResolvedTemplate, now: number): string;
+  /** The render cache's key for a grid decision: what its template would see (scope.ts), with the template and scale. */
+  gridKey(block: ProductGridBlock, decision: GridDecision, template: ResolvedTemplate, now: number): string;
+  /** The same for a hero's variant. */
+  heroKey(block: HeroBlock, decision: HeroDecision, template: ResolvedTemplate, now: number): string;
   /** Renders a decision with a template, or names the products whose photos could not be loaded. */
   renderGrid(block: ProductGridBlock, decision: GridDecision, template: ResolvedTemplate, now: number): Promise<GridRender>;
   /** Renders a hero's variant; a background photo that does not load leaves its colour. */
@@ -62,7 +64,7 @@ export function createRenderer(deps: RendererDeps): Renderer {
       if (!deps.encoder) return await deps.rasterizer.rasterize(svg, deps.scale);
       return await deps.encoder.png({ ...(await deps.rasterizer.rasterizeRgba(svg, deps.scale)), channels: 4 }, 'fast');
     } catch (error) {
-      throw new AppError('RENDER_FAILED', 500, `[opentime] [${deps.rasterizer.name}] could not rasterize`, { cause: error });
+      throw new AppError('RENDER_FAILED', `[opentime] [${deps.rasterizer.name}] could not rasterize`, { cause: error });
     }
   }
 
@@ -70,19 +72,11 @@ export function createRenderer(deps: RendererDeps): Renderer {
     try {
       return await toSvg(element, block.size.width, block.size.height, deps.fonts);
     } catch (error) {
-      throw new AppError('RENDER_FAILED', 500, `[opentime] [layout] block ${block.id} could not be laid out`, { cause: error });
+      throw new AppError('RENDER_FAILED', `[opentime] [layout] block ${block.id} could not be laid out`, { cause: error });
     }
   }
 
-  async function fallbackImage(source: string, pixels: { width: number; height: number }): Promise<string> {
-    if (/^https?:\/\//i.test(source)) {
-      return (await deps.images.fetchImage(source, pixels, AbortSignal.timeout(deps.photoTimeoutMs))).dataUri;
-    }
-    const bytes = await deps.assets.read(source);
-    const type = bytes && sniffImageType(bytes);
-    if (!bytes || !type) throw new AppError('IMAGE_FETCH_FAILED', 500, `fallback image ${JSON.stringify(source)} is not a PNG, JPEG or GIF under templates/`);
-    return `data:${type};base64,${toBase64(bytes)}`;
-  }
+  const fallbackImage = (source: string, pixels: { width: number; height: number }) => loadBlockImage(deps, source, pixels);
 
   const templateDeps = { engine: deps.engine, images: deps.images, fonts: deps.fonts, scale: deps.scale, photoTimeoutMs: deps.photoTimeoutMs };
   const layers =
@@ -101,16 +95,9 @@ export function createRenderer(deps: RendererDeps): Renderer {
   return {
     layers,
 
-    key(block, decision, template, now) {
-      const scope =
-        block.kind === 'hero' && isHero(decision)
-          ? heroScope(block, decision, template, now, decision.variant.background.image)
-          : block.kind === 'product-grid' && !isHero(decision)
-            ? gridScope(block, decision, template, now)
-            : undefined;
-      if (!scope) throw new AppError('RENDER_FAILED', 500, `block ${block.id} changed kind since this decision`);
-      return renderKey(template.digest, deps.scale, scope);
-    },
+    gridKey: (block, decision, template, now) => renderKey(template.digest, deps.scale, gridScope(block, decision, template, now)),
+
+    heroKey: (block, decision, template, now) => renderKey(template.digest, deps.scale, heroScope(block, decision, template, now, decision.variant.background.image)),
 
     async renderGrid(block, decision, template, now) {
       const { products, tree } = await gridTree(block, decision, template, now);
@@ -159,7 +146,7 @@ export function createRenderer(deps: RendererDeps): Renderer {
       };
       let tree = await draw(src);
       if ('failedImages' in tree) tree = await draw(undefined);
-      if ('failedImages' in tree) throw new AppError('RENDER_FAILED', 500, `hero ${block.id} could not be drawn`);
+      if ('failedImages' in tree) throw new AppError('RENDER_FAILED', `hero ${block.id} could not be drawn`);
       return { png: await rasterize(await layout(tree.element, block)) };
     },
 

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError } from '../shared/errors.ts';
 import type { FontSpec, ImageFetcher } from '../ports.ts';
 import type { Child, Element } from '../render/elements.ts';
 import { h } from '../render/elements.ts';
@@ -52,10 +52,10 @@ export async function templateTree(
   try {
     html = await deps.engine.render(template.digest, template.source, scope);
   } catch (error) {
-    throw new AppError('RENDER_FAILED', 500, `template ${template.name} (${template.origin}) failed: ${(error as Error).message}`, { cause: error });
+    throw new AppError('RENDER_FAILED', `template ${template.name} (${template.origin}) failed: ${(error as Error).message}`, { cause: error });
   }
   const { root } = parseHtml(html);
-  if (!root) throw new AppError('RENDER_FAILED', 500, `template ${template.name} (${template.origin}) has no root element`);
+  if (!root) throw new AppError('RENDER_FAILED', `template ${template.name} (${template.origin}) has no root element`);
 
   const images: Element[] = [];
   imageElements(root, images);

@@ -1,11 +1,7 @@
-import type { BlockConfig } from '../blocks/schema.ts';
-import { facts } from '../decide/facts.ts';
-import { ruleProblems } from '../decide/hero.ts';
 import { gridLayout, heroLayout, rowLayout } from '../render/grid-layout.ts';
-import type { Problem } from '../validation.ts';
+import type { Problem } from '../shared/validation.ts';
 import { parseHtml } from './html.ts';
 import { TEMPLATE_MAX_CHARS, type TemplateEngine } from './liquid.ts';
-import type { TemplateRegistry } from './registry.ts';
 
 /**
  * Checks that go beyond the schema, shared by the admin API and the CLI: a
@@ -49,13 +45,4 @@ export async function templateProblems(engine: TemplateEngine, source: string): 
     return [{ path: '(template)', message: `Liquid: ${(error as Error).message}` }];
   }
   return parseHtml(html).problems.map((message) => ({ path: '(template)', message }));
-}
-
-export async function blockProblems(block: BlockConfig, templates: TemplateRegistry): Promise<Problem[]> {
-  const problems: Problem[] = [];
-  if (block.kind !== 'countdown' && !(await templates.get(block.template))) {
-    problems.push({ path: 'template', message: `no template named ${JSON.stringify(block.template)} (PUT /v1/templates/${block.template}, or use product-grid, product-row or hero)` });
-  }
-  if (block.kind === 'hero') problems.push(...ruleProblems(block, facts(undefined, new Map(), { now: 0, timezone: 'UTC', params: {} })));
-  return problems;
 }

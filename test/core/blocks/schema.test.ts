@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { productGridBlockSchema, blockSchema, type BlockInput } from '../../../src/core/blocks/schema.ts';
-import { problemsFrom, type Problem } from '../../../src/core/validation.ts';
+import { problemsFrom, type Problem } from '../../../src/core/shared/validation.ts';
 
 /** The product-grid schema, through the same kind defaulting as blockSchema. */
 const gridSchema = { parse: (input: object) => productGridBlockSchema.parse(blockSchema.parse(input)) };

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { blockSchema } from '../../../src/core/blocks/schema.ts';
-import { problemsFrom, type Problem } from '../../../src/core/validation.ts';
+import { problemsFrom, type Problem } from '../../../src/core/shared/validation.ts';
 
 const minimal = {
   id: 'sale-timer',

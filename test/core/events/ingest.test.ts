@@ -4,7 +4,7 @@ import { trendingScope } from '../../../src/core/decide/trending.ts';
 import { ingestEvents, STORE_RETRY_AFTER_SECONDS, type IngestDeps } from '../../../src/core/events/ingest.ts';
 import { normalizeEvent, type TrackedEvent } from '../../../src/core/events/normalize.ts';
 import type { Store } from '../../../src/core/ports.ts';
-import { createSubjectKeyer } from '../../../src/core/subjects.ts';
+import { createSubjectKeyer } from '../../../src/core/audience/subjects.ts';
 
 /**
  * The events ingest against a real (memory) store, handed only the parts its

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../../src/core/errors.ts';
+import { AppError } from '../../../src/core/shared/errors.ts';
 import { EVENT_MAX_BYTES, FUTURE_TOLERANCE_MS } from '../../../src/core/events/limits.ts';
 import { correctedTimestamp, normalizeBatch, normalizeEvent } from '../../../src/core/events/normalize.ts';
 

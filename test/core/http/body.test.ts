@@ -1,6 +1,6 @@
 import { gzipSync, deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../../src/core/errors.ts';
+import { AppError } from '../../../src/core/shared/errors.ts';
 import { JSON_MAX_DEPTH, jsonDepth, parseJsonText, readJsonBody } from '../../../src/core/http/body.ts';
 
 const LIMIT = 1024;

@@ -1,0 +1,209 @@
+import type { Asker, Audience } from '../audience/audience.ts';
+import type { BlockConfig, StoredBlock } from '../blocks/schema.ts';
+import type { Lookups } from '../content/lookups.ts';
+import type { Decision } from '../decide/decide.ts';
+import type { Drawing, ImageFormat, KindOpen, Plan, Showing } from '../kinds/kind.ts';
+import { atWork, kindOf, type KindsAtWork } from '../kinds/registry.ts';
+import type { Clock, Logger, OpenKey, OpenRecordStore } from '../ports.ts';
+import { withBudget } from '../shared/budget.ts';
+import { AppError, describeError, errorCode, type ErrorCode } from '../shared/errors.ts';
+import { countOpen, type OpenOutcome } from './counting.ts';
+import type { Fallbacks } from './fallbacks.ts';
+import { openKey, type Remember } from './remember.ts';
+import type { RenderOnce } from './render-once.ts';
+import type { OpenWrites } from './writes.ts';
+
+export interface OpenRequest extends Asker {
+  blockId: string;
+  format: ImageFormat;
+  userAgent?: string | undefined;
+  /** The URL's other parameters (from the ESP's merge tags), for hero rules. */
+  params?: Record<string, string>;
+  /** The message or campaign id (`m=`), if any. */
+  messageId?: string | undefined;
+  /** Image proxies and scanners fetch too; they do not count as opens. */
+  machine: boolean;
+  /** A bounded query parameter of the image URL (a per-recipient deadline). */
+  query?: (name: string) => string | undefined;
+}
+
+export type Fallback = 'last-generic' | 'static' | 'blank' | 'expired';
+
+export interface OpenImage {
+  bytes: Uint8Array;
+  contentType: 'image/png' | 'image/gif';
+  /** hit: served from the render cache; coalesced: waited for the same render in flight. */
+  cache: 'hit' | 'miss' | 'coalesced' | 'fallback';
+  fallback?: Fallback;
+  error?: ErrorCode;
+  personal: boolean;
+  /** The subscriber was past their rate limit: answered as anonymous. */
+  limited?: boolean;
+}
+
+export interface OpenPipelineDeps {
+  kinds: KindsAtWork;
+  audience: Audience;
+  lookups: Lookups;
+  renderOnce: RenderOnce;
+  fallbacks: Fallbacks;
+  remember: Remember;
+  /** Everything an open writes (open records, engagement, counters, cached renders); nothing in a preview. */
+  writes: OpenWrites;
+  store: Pick<OpenRecordStore, 'getOpenRecord'>;
+  clock: Clock;
+  logger: Logger;
+  storeTimeoutMs: number;
+}
+
+/** Re-decide at most this many times when photos fail, then fall back. */
+const MAX_PHOTO_RETRIES = 2;
+const CONTENT_TYPES = { png: 'image/png', gif: 'image/gif' } as const;
+const NO_QUERY = () => undefined;
+
+/**
+ * The open path, for every kind, top to bottom:
+ *
+ * 1. the block, read once (its last known version if the store fails);
+ * 2. who is asking: may this open be personal (signature, rate limit), and
+ *    for which subscriber (resolved only when the kind asks);
+ * 3. the kind's plan: a locked decision, or a new one;
+ * 4. render once: cache, in flight, just rendered; photos that fail are left
+ *    out and the block decided again;
+ * 5. remember what was shown (the open record), off the request path;
+ * 6. count, by the one rule of counting.ts.
+ *
+ * Whatever fails, the answer is an image of the format asked for, from the
+ * one fallback chain (fallbacks.ts). Every write goes through `writes`,
+ * which a preview makes a no-op.
+ */
+export class OpenPipeline {
+  private readonly deps: OpenPipelineDeps;
+
+  constructor(deps: OpenPipelineDeps) {
+    this.deps = deps;
+  }
+
+  private budget<T>(work: Promise<T>, what: string): Promise<T> {
+    return withBudget(work, this.deps.storeTimeoutMs, what);
+  }
+
+  async open(request: OpenRequest): Promise<OpenImage> {
+    const { audience, fallbacks, kinds } = this.deps;
+    const { format } = request;
+
+    // 1. The block, read once.
+    let stored: StoredBlock | undefined;
+    try {
+      stored = await this.budget(this.deps.lookups.block(request.blockId), 'reading the block');
+    } catch (error) {
+      return this.failed(this.deps.lookups.lastKnownBlock(request.blockId)?.config, request, error);
+    }
+    if (!stored) {
+      this.deps.logger.warn('open of an unknown block', { block: request.blockId });
+      return { bytes: await fallbacks.blank(format), contentType: CONTENT_TYPES[format], cache: 'fallback', fallback: 'blank', error: 'BLOCK_NOT_FOUND', personal: false };
+    }
+    const block = stored.config;
+    const kind = kindOf(block);
+    if (!kind.formats.includes(format)) {
+      // Only countdowns move: any other block asked for as a GIF gets its still, as a GIF.
+      countOpen(this.deps.writes, request, 'fallback', block.id);
+      return this.still(block, format, 'NOT_FOUND');
+    }
+
+    try {
+      // 2. Who is asking. A subscriber past their allowance is answered as anonymous.
+      const mayPersonalise = audience.mayPersonalise(block, request);
+      const limited = mayPersonalise && !audience.withinLimit(request.subject);
+      // Resolved once, when first asked: a kind that needs no subscriber (a countdown to a fixed deadline) costs no store read.
+      let subject: Promise<string | undefined> | undefined;
+      const subjectKey = () => (subject ??= mayPersonalise && !limited ? audience.trackedSubject(request.subject) : Promise.resolve(undefined));
+
+      // 3. The kind's plan: the decision the block's lock still holds, or a new one.
+      const locked = kind.remembers && block.lock.policy !== 'live' ? await this.lockedDecision(block, await subjectKey(), request.messageId) : undefined;
+      const open: KindOpen = {
+        format,
+        subject: subjectKey,
+        locked,
+        requester: request.requester,
+        userAgent: request.userAgent,
+        params: request.params ?? {},
+        query: limited ? NO_QUERY : (request.query ?? NO_QUERY),
+      };
+      const plan = await atWork(kinds, block).plan(stored, open);
+      if ('nothing' in plan) {
+        // Nothing to show (an empty catalog, no deadline): the block's still.
+        countOpen(this.deps.writes, request, 'fallback', block.id);
+        return { ...(await this.still(block, format, plan.error)), ...(limited ? { limited } : {}) };
+      }
+
+      // 4. Render once.
+      const { showing, drawing, png, cache } = await this.render(block, plan);
+
+      // 5. Remember what was shown; 6. count.
+      const key = subject ? await subject : undefined;
+      if (showing.decision && !showing.personal) fallbacks.shownGeneric(block.id, format, drawing.key);
+      // A locked decision keeps its first record; machines never lock one in.
+      if (showing.decision && key && !locked && !(request.machine && block.lock.policy !== 'live')) {
+        this.deps.remember.shown(openKey(block.id, key, request.messageId), showing.decision, drawing.key, request.requester);
+      }
+      if (key && !request.machine) this.deps.writes.opened(key, block.id, request.messageId);
+      countOpen(this.deps.writes, request, showing.personal ? 'personal' : 'generic', block.id);
+
+      const image: OpenImage = { bytes: png, contentType: CONTENT_TYPES[format], cache, personal: showing.personal };
+      if (plan.fallback) image.fallback = plan.fallback;
+      if (plan.error) image.error = plan.error;
+      if (limited) image.limited = true;
+      return image;
+    } catch (error) {
+      return this.failed(block, request, error);
+    }
+  }
+
+  /** The open record's decision, when the block's lock policy says it still holds. */
+  private async lockedDecision(block: BlockConfig, subjectKey: string | undefined, messageId: string | undefined): Promise<Decision | undefined> {
+    if (!subjectKey || block.lock.policy === 'live') return undefined;
+    const now = this.deps.clock.now();
+    const record = await this.budget(this.deps.store.getOpenRecord(openKey(block.id, subjectKey, messageId), now), 'reading the open record');
+    if (!record) return undefined;
+    if (block.lock.policy === 'first_open') return record.decision;
+    return now - record.renderedAt < block.lock.minutes * 60_000 ? record.decision : undefined;
+  }
+
+  /** Draws the plan through render-once; photos that fail are left out and the block decided again. */
+  private async render(block: BlockConfig, plan: Plan): Promise<{ showing: Showing; drawing: Drawing; png: Uint8Array; cache: 'hit' | 'miss' | 'coalesced' }> {
+    let showing: Showing | undefined = plan;
+    for (let attempt = 0; showing && attempt <= MAX_PHOTO_RETRIES; attempt++) {
+      const drawing = await showing.drawing();
+      const rendered = await this.deps.renderOnce.render(drawing, `renders.${block.kind}`);
+      if ('png' in rendered) return { showing, drawing, png: rendered.png, cache: rendered.cache };
+      this.deps.logger.warn('product photos did not load', { block: block.id, products: rendered.failedProducts.length });
+      showing = plan.again?.(rendered.failedProducts);
+    }
+    throw new AppError('IMAGE_FETCH_FAILED', `product photos of block ${block.id} did not load`);
+  }
+
+  /** The fallback chain: the block's last generic render, its still, a flat image; with no block, a blank. */
+  private async failed(block: BlockConfig | undefined, request: OpenRequest, error: unknown): Promise<OpenImage> {
+    const code = errorCode(error);
+    this.deps.logger.warn('open served a fallback', { block: block?.id, code, error: describeError(error) });
+    countOpen(this.deps.writes, request, 'fallback', block?.id);
+    const { format } = request;
+    const contentType = CONTENT_TYPES[format];
+    if (!block) return { bytes: await this.deps.fallbacks.blank(format), contentType, cache: 'fallback', fallback: 'blank', error: code, personal: false };
+    const generic = await this.deps.fallbacks.lastGenericOf(block, format);
+    if (generic) return { bytes: generic, contentType, cache: 'fallback', fallback: 'last-generic', error: code, personal: false };
+    return this.still(block, format, code);
+  }
+
+  private async still(block: BlockConfig, format: ImageFormat, code: ErrorCode | undefined): Promise<OpenImage> {
+    const image: OpenImage = { bytes: await this.deps.fallbacks.still(block, format), contentType: CONTENT_TYPES[format], cache: 'fallback', fallback: 'static', personal: false };
+    if (code) image.error = code;
+    return image;
+  }
+
+  /** Bytes held for per-recipient images now (see render-once.ts). */
+  get personalRenderBytes(): number {
+    return this.deps.renderOnce.perRecipientBytes;
+  }
+}

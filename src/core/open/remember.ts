@@ -1,0 +1,41 @@
+import { LRUCache } from 'lru-cache';
+import type { RequesterClass } from '../audience/requester.ts';
+import type { Decision } from '../decide/decide.ts';
+import type { Logger, OpenKey, OpenRecord } from '../ports.ts';
+import { fingerprint } from '../render/render-key.ts';
+import { describeError } from '../shared/errors.ts';
+import type { OpenWrites } from './writes.ts';
+
+export function openKey(blockId: string, subjectKey: string, messageId: string | undefined): OpenKey {
+  return { blockId, subjectKey, messageId: messageId ?? '' };
+}
+
+/**
+ * What each open showed, written as its open record off the response's
+ * critical path: the lock of `first_open` and `minutes` blocks, and what its
+ * clicks lead to. A re-open that shows the same thing writes nothing.
+ */
+export class Remember {
+  private readonly deps: { writes: OpenWrites; background(work: Promise<unknown>): void; logger: Logger; now(): number; ttlSeconds: number };
+  /** The render key last recorded for each open (its fingerprint). */
+  private readonly recorded = new LRUCache<string, string>({ max: 100_000, ttl: 60_000 });
+
+  constructor(deps: Remember['deps']) {
+    this.deps = deps;
+  }
+
+  shown(key: OpenKey, decision: Decision, renderKey: string, requester: RequesterClass | undefined): void {
+    const id = JSON.stringify([key.blockId, key.subjectKey, key.messageId]);
+    // A fingerprint, not the key: a hundred thousand whole keys would be a hundred megabytes.
+    const shown = fingerprint(renderKey);
+    if (this.recorded.get(id) === shown) return;
+    this.recorded.set(id, shown);
+    const record: OpenRecord = { decision, renderedAt: this.deps.now(), ...(requester ? { requester } : {}) };
+    this.deps.background(
+      this.deps.writes.putOpenRecord(key, record, this.deps.ttlSeconds).catch((error: unknown) => {
+        this.recorded.delete(id);
+        this.deps.logger.warn('open record not written', { block: key.blockId, error: describeError(error) });
+      }),
+    );
+  }
+}

@@ -1,0 +1,42 @@
+import type { Counters } from '../shared/counters.ts';
+import type { Engagement } from '../audience/engagement.ts';
+import type { ByteCache, OpenKey, OpenRecord, OpenRecordStore } from '../ports.ts';
+
+/**
+ * Everything the open path writes, behind one port: what an open showed
+ * (the lock of `first_open` and `minutes` blocks, and what its clicks lead
+ * to), the subscriber's `Email Opened`, the counters of /v1/stats, and
+ * finished renders kept for later opens. A preview (`opentime render`, the
+ * Studio) runs the same pipeline with `previewWrites`: it reads live data
+ * and writes nothing that a real open, a click or a report could see.
+ */
+export interface OpenWrites {
+  /** False in a preview. */
+  readonly live: boolean;
+  putOpenRecord(key: OpenKey, record: OpenRecord, ttlSeconds: number): Promise<void>;
+  opened(subjectKey: string, blockId: string, messageId: string | undefined): void;
+  count(name: string): void;
+  cacheRender(key: string, bytes: Uint8Array): Promise<void>;
+}
+
+export function liveWrites(parts: { store: Pick<OpenRecordStore, 'putOpenRecord'>; renderCache: ByteCache; counters: Counters; engagement: Engagement }): OpenWrites {
+  const { store, renderCache, counters, engagement } = parts;
+  return {
+    live: true,
+    putOpenRecord: (key, record, ttlSeconds) => store.putOpenRecord(key, record, ttlSeconds),
+    opened: (subjectKey, blockId, messageId) => engagement.opened(subjectKey, blockId, messageId),
+    count: (name) => counters.add(name),
+    cacheRender: (key, bytes) => renderCache.set(key, bytes),
+  };
+}
+
+/** Writes nothing: what a preview's open would have written is dropped here, and only here. */
+export function previewWrites(): OpenWrites {
+  return {
+    live: false,
+    putOpenRecord: async () => undefined,
+    opened: () => undefined,
+    count: () => undefined,
+    cacheRender: async () => undefined,
+  };
+}
