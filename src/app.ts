@@ -77,7 +77,14 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
   const writes = options.preview ? previewWrites() : liveWrites({ store: deps.store, renderCache: deps.renderCache, counters, engagement });
   const limits = createRateLimits(deps.config.rateLimits, deps.clock);
   const { config, store, clock, logger, background } = deps;
-  const audience = new Audience({ store, keyer, requireSignature: config.requireSignature, storeTimeoutMs: config.storeTimeoutMs, subscriberLimit: limits.subscriber, count: writes.count });
+  const audience = new Audience({
+    store,
+    keyer,
+    requireSignature: config.requireSignature,
+    storeTimeoutMs: config.storeTimeoutMs,
+    subscriberLimit: limits.subscriber,
+    count: writes.count,
+  });
   const kinds = startKinds({
     store,
     lookups,

@@ -127,7 +127,12 @@ async function render(argument: string | undefined, values: Record<string, strin
   const config = appConfig(raw, { adminKeys: [], writeKeys: [], secret: raw.OPENTIME_SECRET ?? (await storedSecret(raw.OPENTIME_DATA_DIR)) });
   // The store budget is for inboxes, which must get an image at once; a person previewing can wait for the store.
   config.storeTimeoutMs = Math.max(config.storeTimeoutMs, PREVIEW_STORE_TIMEOUT_MS);
-  const { deps, drain } = await nodeDeps({ raw, config, logger: jsonLogger({ quiet: !values.verbose, write: (line) => process.stderr.write(`${line}\n`) }), clock: { now: () => at } });
+  const { deps, drain } = await nodeDeps({
+    raw,
+    config,
+    logger: jsonLogger({ quiet: !values.verbose, write: (line) => process.stderr.write(`${line}\n`) }),
+    clock: { now: () => at },
+  });
   deps.store = withBlock(deps.store, block);
   try {
     const config = block ?? (await deps.store.getBlock(id))?.config;
@@ -156,7 +161,9 @@ async function render(argument: string | undefined, values: Record<string, strin
     await writeFile(out, bytes);
     const fallback = response.headers.get('x-opentime-fallback');
     const error = response.headers.get('x-opentime-error');
-    print(`  ${out}: ${bytes.byteLength} bytes, ${response.headers.get('content-type')}, at ${new Date(at).toISOString()}${fallback ? `, fallback (${fallback}${error ? `: ${error}` : ''})` : ''}`);
+    print(
+      `  ${out}: ${bytes.byteLength} bytes, ${response.headers.get('content-type')}, at ${new Date(at).toISOString()}${fallback ? `, fallback (${fallback}${error ? `: ${error}` : ''})` : ''}`,
+    );
     return fallback ? 1 : 0;
   } finally {
     await drain();
@@ -204,7 +211,8 @@ async function links(argument: string | undefined, values: Record<string, string
   print(`<!-- ${MERGE_TAGS[esp].note} -->`);
   if (sign === 'token') print('<!-- opentime_token is a profile field: load it with `npx opentime tokens` (or POST /v1/tokens). -->');
   if (sign === 'template' && esp === 'braze') print('<!-- Replace YOUR_SIGNING_KEY with the token secret (t) that `npx opentime signing-keys` prints. -->');
-  if (sign === 'template' && esp === 'sfmc') print('<!-- Store the JWT secret (jwt) that `npx opentime signing-keys` prints in Key Management under the name "opentime" (symmetric key). -->');
+  if (sign === 'template' && esp === 'sfmc')
+    print('<!-- Store the JWT secret (jwt) that `npx opentime signing-keys` prints in Key Management under the name "opentime" (symmetric key). -->');
   return 0;
 }
 
@@ -223,7 +231,8 @@ async function storedBlock(raw: RawConfig, id: string): Promise<BlockConfig | un
 function linkOrigin(option: unknown, raw: RawConfig): string {
   if (option === undefined) return raw.OPENTIME_PUBLIC_URL?.replace(/\/+$/, '') ?? `http://localhost:${raw.PORT}`;
   const value = String(option).replace(/\/+$/, '');
-  if (!/^https?:\/\/[^\s"'<>]+$/.test(value) || !URL.canParse(value)) throw new UsageError(`--origin ${JSON.stringify(value)} is not an http(s) URL such as https://live.example.com`);
+  if (!/^https?:\/\/[^\s"'<>]+$/.test(value) || !URL.canParse(value))
+    throw new UsageError(`--origin ${JSON.stringify(value)} is not an http(s) URL such as https://live.example.com`);
   return value;
 }
 
@@ -237,7 +246,13 @@ async function signerFromEnv(): Promise<Signer> {
 /** Subscriber tokens as CSV, to import into an ESP as the profile field `opentime_token`. */
 async function tokens(ids: string[], values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   const all = [...ids];
-  if (values.file) all.push(...(await readFile(String(values.file), 'utf8')).split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#')));
+  if (values.file)
+    all.push(
+      ...(await readFile(String(values.file), 'utf8'))
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l !== '' && !l.startsWith('#')),
+    );
   if (all.length === 0) throw new UsageError('tokens needs subscriber ids (or --file with one per line)');
   const signer = await signerFromEnv();
   const csv = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);

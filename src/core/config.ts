@@ -14,7 +14,12 @@ import { describeProblems, problemsFrom } from './shared/validation.ts';
 const keyList = z
   .string()
   .optional()
-  .transform((v) => (v ?? '').split(',').map((k) => k.trim()).filter((k) => k !== ''))
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter((k) => k !== ''),
+  )
   .refine((keys) => keys.every((k) => k.length >= 16), 'each key must be at least 16 characters');
 
 /**
@@ -24,7 +29,12 @@ const keyList = z
 const originList = z
   .string()
   .optional()
-  .transform((v) => (v ?? '').split(',').map((o) => o.trim().replace(/\/+$/, '').toLowerCase()).filter((o) => o !== ''))
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((o) => o.trim().replace(/\/+$/, '').toLowerCase())
+      .filter((o) => o !== ''),
+  )
   .refine((origins) => origins.every((o) => o === '*' || isOrigin(o)), 'expected origins like https://shop.example.com (no path), comma-separated, or *');
 
 function isOrigin(value: string): boolean {
@@ -48,13 +58,24 @@ const imageHosts = z
   });
 
 const int = (min: number, max: number, fallback: number) =>
-  z.coerce.number().int().min(min).max(max).optional().transform((v) => v ?? fallback);
+  z.coerce
+    .number()
+    .int()
+    .min(min)
+    .max(max)
+    .optional()
+    .transform((v) => v ?? fallback);
 
 /** Redis Cluster seed nodes, `host:port` (IPv6 in brackets), comma-separated. */
 const clusterNodes = z
   .string()
   .optional()
-  .transform((v) => (v ?? '').split(',').map((n) => n.trim()).filter((n) => n !== ''))
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((n) => n.trim())
+      .filter((n) => n !== ''),
+  )
   .refine((nodes) => nodes.every((n) => CLUSTER_NODE.test(n) && Number(CLUSTER_NODE.exec(n)?.[2]) <= 65_535), 'expected host:port, comma-separated')
   .transform((nodes) =>
     nodes.map((n) => {
@@ -99,12 +120,25 @@ export const configSchema = z.object({
   OPENTIME_CONSENT_CATEGORIES: z
     .string()
     .optional()
-    .transform((v) => (v ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '')),
-  OPENTIME_IMAGE_RESIZING: z.enum(['none', 'cloudflare']).optional().transform((v) => v ?? 'none'),
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((c) => c.trim())
+        .filter((c) => c !== ''),
+    ),
+  OPENTIME_IMAGE_RESIZING: z
+    .enum(['none', 'cloudflare'])
+    .optional()
+    .transform((v) => v ?? 'none'),
   OPENTIME_IMAGE_HOSTS: imageHosts,
   OPENTIME_IMAGE_ALLOW_PRIVATE: flag(false),
   OPENTIME_IMAGE_MAX_REDIRECTS: int(0, 10, 3),
-  OPENTIME_IMAGE_MAX_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).optional(),
+  OPENTIME_IMAGE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(256 * 1024 * 1024)
+    .optional(),
   OPENTIME_IMAGE_MAX_PIXELS: z.coerce.number().int().min(1).max(268_402_689).optional(),
   OPENTIME_OPT_OUT_TRAIT: z.string().min(1).max(100).optional(),
   OPENTIME_BROWSER_KEY: keyList,
@@ -113,13 +147,23 @@ export const configSchema = z.object({
   OPENTIME_IDENTITY_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
   OPENTIME_RATE_OPENS_PER_MINUTE: int(0, 1_000_000, 60),
   OPENTIME_RATE_EVENTS_PER_SECOND: int(0, 1_000_000, 1000),
-  REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'expected a redis:// or rediss:// URL').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/\S+$/, 'expected a redis:// or rediss:// URL')
+    .optional(),
   REDIS_CLUSTER_NODES: clusterNodes,
   NODE_ENV: z.string().optional(),
-  LOG_LEVEL: z.enum(LOG_LEVELS).optional().transform((v) => v ?? 'info'),
+  LOG_LEVEL: z
+    .enum(LOG_LEVELS)
+    .optional()
+    .transform((v) => v ?? 'info'),
   OPENTIME_SHUTDOWN_SECONDS: int(0, 3600, 10),
   PORT: int(0, 65_535, 8787),
-  OPENTIME_DATA_DIR: z.string().min(1).optional().transform((v) => v ?? './data'),
+  OPENTIME_DATA_DIR: z
+    .string()
+    .min(1)
+    .optional()
+    .transform((v) => v ?? './data'),
 });
 
 export type RawConfig = z.output<typeof configSchema>;

@@ -17,11 +17,7 @@ export interface SubjectUpdate {
   duplicates: string[];
 }
 
-export function updateSubject(
-  profile: Profile | undefined,
-  alreadyApplied: ReadonlySet<string>,
-  events: readonly TrackedEvent[],
-): SubjectUpdate {
+export function updateSubject(profile: Profile | undefined, alreadyApplied: ReadonlySet<string>, events: readonly TrackedEvent[]): SubjectUpdate {
   const fresh: TrackedEvent[] = [];
   const applied: string[] = [];
   const duplicates: string[] = [];

@@ -16,9 +16,7 @@ const KEY_FIELD = `<p class="note"><label>Write key <input id="key" type="passwo
   This server’s keys come from its environment, which no page shows; the key you paste stays in this browser.</p>`;
 
 function price(p: DemoProduct): string {
-  return p.sale_price !== undefined
-    ? `<b class="sale">$${p.sale_price}</b> <s>$${p.price}</s>`
-    : `<b>$${p.price}</b>`;
+  return p.sale_price !== undefined ? `<b class="sale">$${p.sale_price}</b> <s>$${p.price}</s>` : `<b>$${p.price}</b>`;
 }
 
 /**

@@ -10,10 +10,17 @@ import { DEMO_BLOCK_ID, DEMO_MARK, DEMO_PRODUCTS, demoBlock, demoCatalog } from 
 
 /** Views by a few demo shoppers, so that a newcomer's trending list is not empty. */
 const CROWD: ReadonlyArray<[shopper: number, product: string]> = [
-  [1, 'studio-headphones'], [2, 'studio-headphones'], [3, 'studio-headphones'], [4, 'studio-headphones'],
-  [1, 'trail-runner'], [2, 'trail-runner'], [3, 'trail-runner'],
-  [5, 'pour-over-mug'], [6, 'pour-over-mug'],
-  [4, 'aviators'], [7, 'desk-plant'],
+  [1, 'studio-headphones'],
+  [2, 'studio-headphones'],
+  [3, 'studio-headphones'],
+  [4, 'studio-headphones'],
+  [1, 'trail-runner'],
+  [2, 'trail-runner'],
+  [3, 'trail-runner'],
+  [5, 'pour-over-mug'],
+  [6, 'pour-over-mug'],
+  [4, 'aviators'],
+  [7, 'desk-plant'],
 ];
 
 /** What seeding writes: the catalog, the demo block, and the crowd's events (through the events ingest). */

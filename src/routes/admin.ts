@@ -25,7 +25,17 @@ const suppressionsSchema = z
 const SUPPRESSIONS_MAX_BYTES = 2 * 1024 * 1024;
 const idsSchema = z.object({ ids: z.array(z.string().min(1).max(256)).min(1).max(5000) }).strict();
 const urlsSchema = z
-  .object({ urls: z.array(z.string().regex(/^\/(i|c)\/[^?#]+(\?[^#]*)?$/, 'expected a path and query such as /i/block.png?u=1&m=2').max(2048)).min(1).max(5000) })
+  .object({
+    urls: z
+      .array(
+        z
+          .string()
+          .regex(/^\/(i|c)\/[^?#]+(\?[^#]*)?$/, 'expected a path and query such as /i/block.png?u=1&m=2')
+          .max(2048),
+      )
+      .min(1)
+      .max(5000),
+  })
   .strict();
 
 /** A catalog upsert of 1000 products with long URLs fits comfortably. */
@@ -38,7 +48,20 @@ export function adminRoutes(): Hono<AppEnv> {
     requireAdmin(c);
     await next();
   };
-  for (const path of ['/v1/catalog/*', '/v1/blocks', '/v1/blocks/*', '/v1/templates', '/v1/templates/*', '/v1/profiles/*', '/v1/stats', '/v1/subjects/*', '/v1/suppressions', '/v1/suppressions/*', '/v1/tokens', '/v1/sign']) {
+  for (const path of [
+    '/v1/catalog/*',
+    '/v1/blocks',
+    '/v1/blocks/*',
+    '/v1/templates',
+    '/v1/templates/*',
+    '/v1/profiles/*',
+    '/v1/stats',
+    '/v1/subjects/*',
+    '/v1/suppressions',
+    '/v1/suppressions/*',
+    '/v1/tokens',
+    '/v1/sign',
+  ]) {
     routes.use(path, adminOnly);
   }
 
@@ -150,9 +173,13 @@ export function adminRoutes(): Hono<AppEnv> {
     if (!builtIn) {
       const users = (await deps.store.listBlocks()).filter((b) => 'template' in b.config && b.config.template === name).map((b) => b.config.id);
       if (users.length > 0) {
-        throw new AppError('TEMPLATE_IN_USE', `template ${JSON.stringify(name)} is used by block${users.length > 1 ? 's' : ''} ${users.map((id) => JSON.stringify(id)).join(', ')}: change or delete ${users.length > 1 ? 'them' : 'it'} first`, {
-          details: users.map((id) => ({ path: `blocks.${id}.template`, message: `uses ${JSON.stringify(name)}` })),
-        });
+        throw new AppError(
+          'TEMPLATE_IN_USE',
+          `template ${JSON.stringify(name)} is used by block${users.length > 1 ? 's' : ''} ${users.map((id) => JSON.stringify(id)).join(', ')}: change or delete ${users.length > 1 ? 'them' : 'it'} first`,
+          {
+            details: users.map((id) => ({ path: `blocks.${id}.template`, message: `uses ${JSON.stringify(name)}` })),
+          },
+        );
       }
     }
     if (!(await deps.store.deleteTemplate(name))) throw new AppError('NOT_FOUND', `no template named ${JSON.stringify(name)}`);

@@ -3,7 +3,6 @@ import { SUBJECT_ID_MAX_CHARS } from '../core/events/limits.ts';
 import { MESSAGE_PARAM_MAX_CHARS } from '../core/links/url-params.ts';
 import { boundedQuery, ruleParams, type AppEnv } from './context.ts';
 
-
 const NOTHING_HERE = `<!doctype html><meta charset="utf-8"><title>Offer not found</title>
 <body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#111">
 <h1 style="font-size:1.4rem">This offer is no longer available</h1>

@@ -63,11 +63,7 @@ function pixelError(c: AppContext, error: unknown, status?: number): Response {
 /** Email Opened for a person's open; the messageId makes a re-open of the same email within a day count once. */
 async function recordOpen(services: Services, subject: string, message: string): Promise<void> {
   const now = services.deps.clock.now();
-  const event = normalizeEvent(
-    { userId: subject, event: 'Email Opened', messageId: `eo-pixel:${message}`.slice(0, 100), properties: { message_id: message } },
-    'track',
-    now,
-  );
+  const event = normalizeEvent({ userId: subject, event: 'Email Opened', messageId: `eo-pixel:${message}`.slice(0, 100), properties: { message_id: message } }, 'track', now);
   await recordEvents(services, [event]);
 }
 
@@ -172,15 +168,15 @@ export function collectRoutes(): Hono<AppEnv> {
     const receivedAt = clock.now();
     const secrets = config.webhookSecrets ?? [];
     if (secrets.length === 0) {
-      throw new AppError('WEBHOOK_BAD_SIGNATURE', 'the webhook is off: set OPENTIME_WEBHOOK_SECRET to the shared secret in the destination\'s settings');
+      throw new AppError('WEBHOOK_BAD_SIGNATURE', "the webhook is off: set OPENTIME_WEBHOOK_SECRET to the shared secret in the destination's settings");
     }
     const bytes = await readBytes(c.req.raw, WEBHOOK_MAX_BYTES, 'webhook body');
     const signature = c.req.header('x-signature');
     if (signature === undefined || signature.trim() === '') {
-      throw new AppError('WEBHOOK_BAD_SIGNATURE', 'missing X-Signature: set a shared secret in the destination\'s settings, the same as OPENTIME_WEBHOOK_SECRET');
+      throw new AppError('WEBHOOK_BAD_SIGNATURE', "missing X-Signature: set a shared secret in the destination's settings, the same as OPENTIME_WEBHOOK_SECRET");
     }
     if (!(await verifySignature(secrets, bytes, signature))) {
-      throw new AppError('WEBHOOK_BAD_SIGNATURE', 'X-Signature does not match the body: the destination\'s shared secret is not one of OPENTIME_WEBHOOK_SECRET');
+      throw new AppError('WEBHOOK_BAD_SIGNATURE', "X-Signature does not match the body: the destination's shared secret is not one of OPENTIME_WEBHOOK_SECRET");
     }
     // One allowance for the destination, spent only by deliveries that carry its signature.
     limitApiKey(c, 'webhook');

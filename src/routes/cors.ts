@@ -11,9 +11,22 @@ import type { AppContext, AppEnv } from './context.ts';
  * preflight: they are for servers.
  */
 const BROWSER_PATHS = new Set([
-  '/v1/track', '/v1/identify', '/v1/page', '/v1/screen', '/v1/group', '/v1/alias', '/v1/batch', '/v1/p.gif',
+  '/v1/track',
+  '/v1/identify',
+  '/v1/page',
+  '/v1/screen',
+  '/v1/group',
+  '/v1/alias',
+  '/v1/batch',
+  '/v1/p.gif',
   // analytics.js's paths (Segment's browser library).
-  '/v1/t', '/v1/i', '/v1/p', '/v1/s', '/v1/g', '/v1/a', '/v1/b',
+  '/v1/t',
+  '/v1/i',
+  '/v1/p',
+  '/v1/s',
+  '/v1/g',
+  '/v1/a',
+  '/v1/b',
 ]);
 /** What a preflight may ask for: JSON or text bodies, gzip, and Segment's Basic auth header. */
 const ALLOWED_HEADERS = 'Content-Type, Content-Encoding, Authorization';

@@ -46,13 +46,11 @@ export function authorizeKey(c: AppContext, candidate: string | undefined): Cred
       limitApiKey(c, candidate as string);
       return 'browser';
     }
-    throw new AppError('ORIGIN_NOT_ALLOWED', 'the browser key is accepted only from pages on the origins in OPENTIME_CORS_ORIGINS; this page\'s origin is not one of them');
+    throw new AppError('ORIGIN_NOT_ALLOWED', "the browser key is accepted only from pages on the origins in OPENTIME_CORS_ORIGINS; this page's origin is not one of them");
   }
   throw new AppError(
     'UNAUTHORIZED',
-    candidate === undefined
-      ? 'missing write key: send it as the HTTP Basic username (Segment) or as "writeKey" in the body'
-      : 'unknown write key',
+    candidate === undefined ? 'missing write key: send it as the HTTP Basic username (Segment) or as "writeKey" in the body' : 'unknown write key',
   );
 }
 

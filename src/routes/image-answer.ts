@@ -94,6 +94,13 @@ export async function answerImage(services: Services, question: ImageQuestion): 
   } catch (error) {
     // open() already answers every failure with an image; this is the net below the net.
     services.deps.logger.error('open failed outside its fallbacks', { error: describeError(error) });
-    return answer(loggedBlock, { bytes: await flatImage(format, 1200, 600, '#ffffff'), contentType: format === 'gif' ? 'image/gif' : 'image/png', cache: 'fallback', fallback: 'blank', error: errorCode(error), personal: false });
+    return answer(loggedBlock, {
+      bytes: await flatImage(format, 1200, 600, '#ffffff'),
+      contentType: format === 'gif' ? 'image/gif' : 'image/png',
+      cache: 'fallback',
+      fallback: 'blank',
+      error: errorCode(error),
+      personal: false,
+    });
   }
 }

@@ -34,8 +34,19 @@ export async function startCatalogPhotos(count: number): Promise<CatalogPhotos> 
       Array.from({ length: Math.min(batch, count - i) }, (_, j) => {
         const n = i + j;
         const hue = (n * 137.5) % 360;
-        const product = { id: `p${n}`, title: '', price: 0, category: '', tint: hsl(hue, 0.6, 0.93), color: hsl(hue, 0.55, 0.45), drawing: DRAWINGS[n % DRAWINGS.length] } as DemoProduct;
-        return sharp(Buffer.from(productPhotoSvg(product))).resize(600, 600).jpeg({ quality: 85 }).toBuffer();
+        const product = {
+          id: `p${n}`,
+          title: '',
+          price: 0,
+          category: '',
+          tint: hsl(hue, 0.6, 0.93),
+          color: hsl(hue, 0.55, 0.45),
+          drawing: DRAWINGS[n % DRAWINGS.length],
+        } as DemoProduct;
+        return sharp(Buffer.from(productPhotoSvg(product)))
+          .resize(600, 600)
+          .jpeg({ quality: 85 })
+          .toBuffer();
       }),
     );
     photos.push(...drawn);

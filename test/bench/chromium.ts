@@ -26,9 +26,7 @@ export async function startChromium(scale: number, fonts: ReadonlyArray<{ data: 
   });
   const page: Page = context.pages()[0] ?? (await context.newPage());
   // The fonts satori gets (Inter), loaded once: the page stays, only its body changes per render.
-  const faces = fonts
-    .map((font) => `@font-face{font-family:Inter;font-weight:${font.weight};src:url(data:font/ttf;base64,${Buffer.from(font.data).toString('base64')})}`)
-    .join('');
+  const faces = fonts.map((font) => `@font-face{font-family:Inter;font-weight:${font.weight};src:url(data:font/ttf;base64,${Buffer.from(font.data).toString('base64')})}`).join('');
   await page.setContent(`<!doctype html><html><head><meta charset="utf-8"><style>html,body{margin:0}${faces}</style></head><body></body></html>`, { waitUntil: 'load' });
   await page.evaluate(() => document.fonts.ready.then(() => undefined));
   return {

@@ -73,8 +73,18 @@ function load(spec: Omit<LoadSpec, 'seconds' | 'warmupSeconds' | 'connections'> 
 
 function loadRow(name: string, result: LoadResult, perRequest = 1, unit = 'req/s'): Row {
   const rate = (result.requests * perRequest) / result.seconds;
-  const bad = result.errors + Object.entries(result.statuses).filter(([s]) => s !== '200').reduce((n, [, c]) => n + c, 0);
-  return { name, median: percentile(result.latenciesMs, 50), p99: percentile(result.latenciesMs, 99), throughput: `${fmt(rate)} ${unit}`, extra: bad > 0 ? `${bad} non-200/errors` : '' };
+  const bad =
+    result.errors +
+    Object.entries(result.statuses)
+      .filter(([s]) => s !== '200')
+      .reduce((n, [, c]) => n + c, 0);
+  return {
+    name,
+    median: percentile(result.latenciesMs, 50),
+    p99: percentile(result.latenciesMs, 99),
+    throughput: `${fmt(rate)} ${unit}`,
+    extra: bad > 0 ? `${bad} non-200/errors` : '',
+  };
 }
 
 const dataDirs: string[] = [];
@@ -102,20 +112,27 @@ export async function cart(server: RunningServer, userIds: readonly string[], id
   const keyer = createSubjectKeyer(server.deps.config.secret);
   const now = Date.now();
   const events = userIds.flatMap((userId) =>
-    ids.map((id, i) => normalizeEvent({ userId, event: 'Product Added', messageId: `${userId}-cart-${id}-${i}`, properties: { product_id: id } }, 'track', now - (ids.length - i) * 1000)),
+    ids.map((id, i) =>
+      normalizeEvent({ userId, event: 'Product Added', messageId: `${userId}-cart-${id}-${i}`, properties: { product_id: id } }, 'track', now - (ids.length - i) * 1000),
+    ),
   );
   for (let i = 0; i < events.length; i += 3000) await ingestEvents({ store: server.deps.store, keyer }, events.slice(i, i + 3000), now);
 }
 
 const triples: string[][] = [];
-for (const a of DEMO_PRODUCTS) for (const b of DEMO_PRODUCTS) for (const c of DEMO_PRODUCTS) {
-  if (a.id !== b.id && b.id !== c.id && a.id !== c.id) triples.push([a.id, b.id, c.id]);
-}
+for (const a of DEMO_PRODUCTS)
+  for (const b of DEMO_PRODUCTS)
+    for (const c of DEMO_PRODUCTS) {
+      if (a.id !== b.id && b.id !== c.id && a.id !== c.id) triples.push([a.id, b.id, c.id]);
+    }
 
 console.log(`opentime bench · node ${process.version} · wrk ${SECONDS}s × 3 alternating runs, ${CONNECTIONS} connections · ${new Date().toISOString()}`);
 const summary: Row[] = [];
 let redis: RedisServer | undefined;
-const redisUrl = async () => (redis ??= await startRedisServer({ durable: true })).url;
+const redisUrl = async () => {
+  redis ??= await startRedisServer({ durable: true });
+  return redis.url;
+};
 
 if (ONLY.has('render') || ONLY.has('bytes')) {
   const server = await benchServer();
@@ -149,7 +166,7 @@ if (ONLY.has('render') || ONLY.has('bytes')) {
     // Baselines on the same decisions: the template's tree with photos embedded (untimed), then timed.
     const { templates, engine } = server.opentime.services;
     const stored = await server.deps.store.getBlock(DEMO_BLOCK_ID);
-    if (!stored || stored.config.kind !== 'product-grid') throw new Error('demo block missing');
+    if (stored?.config.kind !== 'product-grid') throw new Error('demo block missing');
     const block = stored.config;
     const template = await templates.get(block.template);
     if (!template) throw new Error('product-grid template missing');
@@ -167,12 +184,28 @@ if (ONLY.has('render') || ONLY.has('bytes')) {
         slots: (fresh[i] as string[]).map((id) => {
           const p = catalog.get(id);
           if (!p) throw new Error(`no ${id}`);
-          return { id: p.id, title: p.title, price: p.price, ...(p.sale_price !== undefined ? { sale_price: p.sale_price } : {}), currency: p.currency, url: p.url, image_url: p.image_url, source: 'cart' as const };
+          return {
+            id: p.id,
+            title: p.title,
+            price: p.price,
+            ...(p.sale_price !== undefined ? { sale_price: p.sale_price } : {}),
+            currency: p.currency,
+            url: p.url,
+            image_url: p.image_url,
+            source: 'cart' as const,
+          };
         }),
       };
       const products = productViews(decision);
       const grid = gridLayout(block);
-      const scope = { block: { id: block.id, width: block.size.width, height: block.size.height, slots: block.slots }, params: block.params, layout: grid, rows: rowLayout(block, grid), products, now: new Date().toISOString() };
+      const scope = {
+        block: { id: block.id, width: block.size.width, height: block.size.height, slots: block.slots },
+        params: block.params,
+        layout: grid,
+        rows: rowLayout(block, grid),
+        products,
+        now: new Date().toISOString(),
+      };
       const deps = { engine, images: server.deps.images, fonts: server.deps.fonts, scale: 2, photoTimeoutMs: 5000 };
       const tree = await renderTemplate(deps, template, scope, block.size, new Set(products.flatMap((p) => (p.image_url ? [p.image_url] : []))));
       if (!('element' in tree)) throw new Error('baseline photos failed');
@@ -204,7 +237,10 @@ if (ONLY.has('render') || ONLY.has('bytes')) {
       { name: 'ratio satori+resvg / opentime (median)', extra: `${vsSatori.toFixed(1)}× (target ≥ 3×)` },
       { name: 'ratio Chromium / opentime (median)', extra: `${vsChromium.toFixed(1)}× (target ≥ 6×)` },
     ]);
-    summary.push({ name: '2. cold open p50 ≤ 12 ms, p99 ≤ 25 ms, ≥3× satori, ≥6× Chromium', extra: `${ms(p50)} / ${ms(p99)}, ${vsSatori.toFixed(1)}×, ${vsChromium.toFixed(1)}×: ${met(p50 <= 12 && p99 <= 25 && vsSatori >= 3 && vsChromium >= 6)}` });
+    summary.push({
+      name: '2. cold open p50 ≤ 12 ms, p99 ≤ 25 ms, ≥3× satori, ≥6× Chromium',
+      extra: `${ms(p50)} / ${ms(p99)}, ${vsSatori.toFixed(1)}×, ${vsChromium.toFixed(1)}×: ${met(p50 <= 12 && p99 <= 25 && vsSatori >= 3 && vsChromium >= 6)}`,
+    });
   }
 
   if (ONLY.has('bytes')) {
@@ -229,7 +265,10 @@ if (ONLY.has('render') || ONLY.has('bytes')) {
       { name: 'first open: encoded fast (sharp, zlib level 1)', extra: `${kb(percentile(coldBytes, 50))} median of the cold opens` },
       { name: 'served again: palette re-encoding, off the request path', median: recompressMs, extra: `${kb(final.bytes.byteLength)} (target ≤ 100 KB), re-encoding time beside` },
     ]);
-    summary.push({ name: '3. standard block ≤ 100 KB (served again)', extra: `${kb(final.bytes.byteLength)} (first open ${kb(percentile(coldBytes, 50))}): ${met(final.bytes.byteLength <= 100 * 1024)}` });
+    summary.push({
+      name: '3. standard block ≤ 100 KB (served again)',
+      extra: `${kb(final.bytes.byteLength)} (first open ${kb(percentile(coldBytes, 50))}): ${met(final.bytes.byteLength <= 100 * 1024)}`,
+    });
   }
   await server.close();
 }
@@ -240,7 +279,10 @@ if (ONLY.has('hit')) {
   const paths = users.map((u) => `/i/${DEMO_BLOCK_ID}.png?u=${u}&m=bench`);
   // Every wrk connection re-opens these subscribers hundreds of times a minute: the per-subscriber limit is raised.
   const env = { OPENTIME_RATE_OPENS_PER_MINUTE: '1000000' };
-  const servers: Array<[string, RunningServer]> = [['embedded store', await benchServer(env)], ['Redis store', await benchServer({ ...env, REDIS_URL: await redisUrl() })]];
+  const servers: Array<[string, RunningServer]> = [
+    ['embedded store', await benchServer(env)],
+    ['Redis store', await benchServer({ ...env, REDIS_URL: await redisUrl() })],
+  ];
   const rows: Row[] = [];
   const ratios: number[] = [];
   for (const [name, server] of servers) {
@@ -268,7 +310,13 @@ if (ONLY.has('hit')) {
     const ratio = ours.requestsPerSecond / base.requestsPerSecond;
     ratios.push(ratio);
     rows.push(
-      { name: `opentime hit, ${name}`, median: ours.p50Ms, p99: ours.p99Ms, throughput: `${fmt(ours.requestsPerSecond)} req/s`, extra: ours.non2xx + ours.errors > 0 ? `${ours.non2xx + ours.errors} non-2xx/errors` : `${(bytes.byteLength / 1024).toFixed(0)} KB PNG` },
+      {
+        name: `opentime hit, ${name}`,
+        median: ours.p50Ms,
+        p99: ours.p99Ms,
+        throughput: `${fmt(ours.requestsPerSecond)} req/s`,
+        extra: ours.non2xx + ours.errors > 0 ? `${ours.non2xx + ours.errors} non-2xx/errors` : `${(bytes.byteLength / 1024).toFixed(0)} KB PNG`,
+      },
       { name: '  baseline: node:http, same bytes', median: base.p50Ms, p99: base.p99Ms, throughput: `${fmt(base.requestsPerSecond)} req/s` },
       { name: '  ratio', extra: `${(ratio * 100).toFixed(0)}% (target ≥ 70%)` },
     );
@@ -276,7 +324,10 @@ if (ONLY.has('hit')) {
   }
   printTable(`Render-cache hit over HTTP: wrk, 1,000 subscribers with one shared render (medians of 3 alternating runs)`, rows);
   const [embedded = 0, onRedis = 0] = ratios;
-  summary.push({ name: '1. cache hit ≥ 70% of plain node:http (wrk)', extra: `embedded ${(embedded * 100).toFixed(0)}%: ${met(embedded >= 0.7)}; Redis ${(onRedis * 100).toFixed(0)}%: ${met(onRedis >= 0.7)}` });
+  summary.push({
+    name: '1. cache hit ≥ 70% of plain node:http (wrk)',
+    extra: `embedded ${(embedded * 100).toFixed(0)}%: ${met(embedded >= 0.7)}; Redis ${(onRedis * 100).toFixed(0)}%: ${met(onRedis >= 0.7)}`,
+  });
 }
 
 if (ONLY.has('ingest')) {
@@ -307,7 +358,11 @@ if (ONLY.has('ingest')) {
   const url = `${redisBacked.url}/i/${DEMO_BLOCK_ID}.png?u=${user}&m=fresh`;
   const [x, y] = ['studio-headphones', 'desk-plant'];
   const add = (product: string, n: number) =>
-    fetch(`${redisBacked.url}/v1/track`, { method: 'POST', headers: auth, body: JSON.stringify({ userId: user, event: 'Product Added', messageId: `fresh-${n}`, properties: { product_id: product } }) });
+    fetch(`${redisBacked.url}/v1/track`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ userId: user, event: 'Product Added', messageId: `fresh-${n}`, properties: { product_id: product } }),
+    });
   const seen = { [x as string]: new Set<string>(), [y as string]: new Set<string>() };
   const fingerprint = (bytes: ArrayBuffer) => `${bytes.byteLength}:${Buffer.from(bytes).subarray(-64).toString('hex')}`;
   let n = 0;
@@ -340,7 +395,12 @@ if (ONLY.has('ingest')) {
     loadRow('embedded: POST /v1/batch, 100 events per request', batched, 100, 'events/s'),
     loadRow('Redis: POST /v1/track, one event per request', redisSingle, 1, 'events/s'),
     { ...loadRow('Redis: POST /v1/batch, 100 events per request', redisBatched, 100, 'events/s'), extra: 'target ≥ 20,000 events/s' },
-    { name: 'Redis: acknowledged event → open that shows it', median: percentile(lagMs, 50), p99: lagP99, extra: `${lagMs.length} events, ${stale} opens showed the old cart (target p99 ≤ 10 ms)` },
+    {
+      name: 'Redis: acknowledged event → open that shows it',
+      median: percentile(lagMs, 50),
+      p99: lagP99,
+      extra: `${lagMs.length} events, ${stale} opens showed the old cart (target p99 ≤ 10 ms)`,
+    },
   ]);
   summary.push({ name: '4. Redis ≥ 20,000 events/s (batches of 100)', extra: `${fmt(redisRate)} events/s: ${met(redisRate >= 20_000)}` });
   summary.push({ name: '4. event → render p99 ≤ 10 ms', extra: `${ms(lagP99)}, ${stale} stale: ${met(lagP99 <= 10 && stale === 0)}` });

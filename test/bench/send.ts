@@ -143,7 +143,9 @@ export async function sendBench(options: {
   const crowd: TrackedEvent[] = [];
   for (let i = 0; i < 600; i++) {
     const product = `p${Math.floor(rand() ** 2 * 40)}`;
-    crowd.push(normalizeEvent({ anonymousId: `crowd-${i % 150}`, event: 'Product Viewed', messageId: `crowd-${i}`, properties: { product_id: product, category: 'c0' } }, 'track', now));
+    crowd.push(
+      normalizeEvent({ anonymousId: `crowd-${i % 150}`, event: 'Product Viewed', messageId: `crowd-${i}`, properties: { product_id: product, category: 'c0' } }, 'track', now),
+    );
   }
 
   started = performance.now();
@@ -182,7 +184,13 @@ export async function sendBench(options: {
       const count = 1 + Math.floor(behaviourRand() * 3);
       for (let j = 0; j < count; j++) {
         const product = `p${Math.floor(behaviourRand() * CATALOG)}`;
-        events.push(normalizeEvent({ userId: `s${i}`, event: kind, messageId: `s${i}-${j}`, properties: { product_id: product, category: `c${Number(product.slice(1)) % 8}` } }, 'track', at - (count - j) * 1000));
+        events.push(
+          normalizeEvent(
+            { userId: `s${i}`, event: kind, messageId: `s${i}-${j}`, properties: { product_id: product, category: `c${Number(product.slice(1)) % 8}` } },
+            'track',
+            at - (count - j) * 1000,
+          ),
+        );
       }
     }
     await ingest(events);
@@ -212,18 +220,38 @@ export async function sendBench(options: {
     const p99 = percentile(result.latenciesMs, 99);
     const memory = process.memoryUsage();
     const rows: Row[] = [
-      { name: `${fmtInt(total)} opens at ${RATE}/s, each a different subscriber`, median: p50, p99, throughput: `${fmtInt(result.latenciesMs.length / result.seconds)} opens/s`, extra: `target p99 ≤ 200 ms` },
+      {
+        name: `${fmtInt(total)} opens at ${RATE}/s, each a different subscriber`,
+        median: p50,
+        p99,
+        throughput: `${fmtInt(result.latenciesMs.length / result.seconds)} opens/s`,
+        extra: `target p99 ≤ 200 ms`,
+      },
       { name: '  fallbacks served, errors', extra: `${result.fallbacks}, ${result.errors}` },
-      { name: '  answers by cache outcome', extra: Object.entries(result.outcomes).map(([k, v]) => `${k} ${v}`).join(', ') },
+      {
+        name: '  answers by cache outcome',
+        extra: Object.entries(result.outcomes)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', '),
+      },
       { name: '  renders started, distinct decisions', extra: `${renders.started}, ${renders.keys.size}` },
       { name: '  same decision rendered twice at once', extra: `${renders.duplicates} (must be 0)` },
       { name: '  layers and tiles drawn during the send', extra: `${(layers?.drawn ?? 0) - drawnBefore} (the rest were drawn ahead)` },
-      { name: 'before: photos made, catalog + block put and drawn ahead', extra: `${photoSeconds.toFixed(1)} s photo server, ${prepareSeconds.toFixed(1)} s to put and draw ${layers?.drawn ?? 0} layers/tiles` },
-      { name: 'memory after the send', extra: `RSS ${mb(memory.rss)}, heap ${mb(memory.heapUsed)}, layers ${mb(layers?.bytes ?? 0)}, renders ${mb((server.deps.renderCache as { bytes?: number }).bytes ?? 0)}` },
+      {
+        name: 'before: photos made, catalog + block put and drawn ahead',
+        extra: `${photoSeconds.toFixed(1)} s photo server, ${prepareSeconds.toFixed(1)} s to put and draw ${layers?.drawn ?? 0} layers/tiles`,
+      },
+      {
+        name: 'memory after the send',
+        extra: `RSS ${mb(memory.rss)}, heap ${mb(memory.heapUsed)}, layers ${mb(layers?.bytes ?? 0)}, renders ${mb((server.deps.renderCache as { bytes?: number }).bytes ?? 0)}`,
+      },
     ];
     printTable(`A send's first minutes: ${RATE} opens/s for ${SEND_SECONDS} s, 1,000-product catalog, render cache cold`, rows);
     const ok = p99 <= 200 && result.fallbacks === 0 && result.errors === 0 && renders.duplicates === 0;
-    options.summary.push({ name: '5. send: p99 ≤ 200 ms, no fallback, no double render', extra: `p99 ${p99.toFixed(0)} ms, ${result.fallbacks} fallbacks, ${renders.duplicates} double renders: ${ok ? 'met' : 'NOT MET'}` });
+    options.summary.push({
+      name: '5. send: p99 ≤ 200 ms, no fallback, no double render',
+      extra: `p99 ${p99.toFixed(0)} ms, ${result.fallbacks} fallbacks, ${renders.duplicates} double renders: ${ok ? 'met' : 'NOT MET'}`,
+    });
   }
   return run;
 }
@@ -280,5 +308,8 @@ export async function soakBench(run: SendRun): Promise<void> {
       extra: `RSS ${mb(memory.rss)}, heap ${mb(memory.heapUsed)}, external ${mb(memory.external)}, layers ${mb(layers?.bytes ?? 0)}, renders ${mb((run.server.deps.renderCache as { bytes?: number }).bytes ?? 0)}, fallbacks ${result.fallbacks}`,
     });
   }
-  printTable(`Memory over ${minutes} minutes: 150 new subscribers' opens a second, 50 price changes a minute (caches: layers ${process.env.BENCH_LAYER_CACHE_MB ?? '1024'} MB, renders 256 MB)`, rows);
+  printTable(
+    `Memory over ${minutes} minutes: 150 new subscribers' opens a second, 50 price changes a minute (caches: layers ${process.env.BENCH_LAYER_CACHE_MB ?? '1024'} MB, renders 256 MB)`,
+    rows,
+  );
 }

@@ -21,10 +21,7 @@ export async function wrk(options: { origin: string; paths: readonly string[]; s
   const dir = await mkdtemp(join(tmpdir(), 'opentime-wrk-'));
   const script = join(dir, 'paths.lua');
   const list = options.paths.map((p) => JSON.stringify(p)).join(',\n  ');
-  await writeFile(
-    script,
-    `local paths = {\n  ${list}\n}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format("GET", paths[i])\nend\n`,
-  );
+  await writeFile(script, `local paths = {\n  ${list}\n}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format("GET", paths[i])\nend\n`);
   try {
     const out = await new Promise<string>((done, fail) =>
       execFile('wrk', ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--latency', '-s', script, options.origin], (error, stdout) =>

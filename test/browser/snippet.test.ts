@@ -78,7 +78,11 @@ async function startShop(): Promise<void> {
 }
 
 async function admin(method: string, path: string, body: unknown): Promise<void> {
-  const response = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (response.status !== 200) throw new Error(`${path}: ${response.status} ${await response.text()}`);
 }
 
@@ -128,7 +132,16 @@ describe.skipIf(!existsSync(CHROMIUM))('the snippet in headless Chromium', () =>
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     page = context.pages()[0] ?? (await context.newPage());
   });
@@ -163,10 +176,14 @@ describe.skipIf(!existsSync(CHROMIUM))('the snippet in headless Chromium', () =>
     // The shop's server, which knows who logged in, puts the user's hash in the page.
     const hash = await userHash(IDENTITY_SECRET, 'shopper-42');
     await page.evaluate(
-      (userHash) => (window as unknown as { opentime: { identify(id: string, traits: object, options: object): void } }).opentime.identify('shopper-42', { plan: 'gold' }, { userHash }),
+      (userHash) =>
+        (window as unknown as { opentime: { identify(id: string, traits: object, options: object): void } }).opentime.identify('shopper-42', { plan: 'gold' }, { userHash }),
       hash,
     );
-    const known = await eventually(() => profileOf('shopper-42'), (p) => ids(p?.cart).includes('p-red'));
+    const known = await eventually(
+      () => profileOf('shopper-42'),
+      (p) => ids(p?.cart).includes('p-red'),
+    );
     expect(ids(known?.cart)).toEqual(['p-red']);
     expect(ids(known?.viewed)).toEqual(['p-green', 'p-red']);
     expect(known?.traits).toEqual({ plan: 'gold' });
@@ -210,7 +227,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the snippet in headless Chromium', () =>
     expect(ids((await profileOf('shopper-42'))?.cart)).not.toContain('p-blue');
 
     await context.setOffline(false);
-    const profile = await eventually(() => profileOf('shopper-42'), (p) => ids(p?.cart).includes('p-blue'));
+    const profile = await eventually(
+      () => profileOf('shopper-42'),
+      (p) => ids(p?.cart).includes('p-blue'),
+    );
     expect(ids(profile?.cart)).toEqual(['p-blue', 'p-red']);
   });
 
@@ -229,7 +249,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the snippet in headless Chromium', () =>
     // Leaving the page beacons the queue into the void; the event stays stored until a batch is answered.
     await page.goto(`${shopOrigin}/cart`);
     await snippetReady();
-    const profile = await eventually(() => profileOf('shopper-42'), (p) => ids(p?.viewed).includes('p-teal'));
+    const profile = await eventually(
+      () => profileOf('shopper-42'),
+      (p) => ids(p?.viewed).includes('p-teal'),
+    );
     expect(ids(profile?.viewed)).toContain('p-teal');
     await eventually(
       () => page.evaluate(() => localStorage.getItem('opentime.queue')),
@@ -266,16 +289,25 @@ describe.skipIf(!existsSync(CHROMIUM))('the snippet in headless Chromium', () =>
     await snippetReady();
     await page.evaluate(() => (window as unknown as { opentime: Snippet }).opentime.track('Product Viewed', { product_id: 'p-green' }));
     // Recorded as the browser's own withdrawal: the browser may lift it, and only it.
-    const suppressed = await eventually(() => server.deps.store.getSuppressions([key]), (found) => found.get(key) === 'browser');
+    const suppressed = await eventually(
+      () => server.deps.store.getSuppressions([key]),
+      (found) => found.get(key) === 'browser',
+    );
     expect(suppressed.get(key)).toBe('browser');
     expect(await page.evaluate(() => localStorage.getItem('opentime.consent'))).toBe('{"Personalization":false}');
-    await eventually(() => page.evaluate(() => localStorage.getItem('opentime.queue')), (queue) => queue === '[]');
+    await eventually(
+      () => page.evaluate(() => localStorage.getItem('opentime.queue')),
+      (queue) => queue === '[]',
+    );
     expect(ids((await server.deps.store.getProfile(key))?.viewed)).toEqual([]);
 
     await page.goto(`${shopOrigin}/consent?personalization=yes`);
     await snippetReady();
     await page.evaluate(() => (window as unknown as { opentime: Snippet }).opentime.track('Product Viewed', { product_id: 'p-blue' }));
-    const profile = await eventually(() => server.deps.store.getProfile(key), (p) => ids(p?.viewed).includes('p-blue'));
+    const profile = await eventually(
+      () => server.deps.store.getProfile(key),
+      (p) => ids(p?.viewed).includes('p-blue'),
+    );
     expect(ids(profile?.viewed)).toEqual(['p-blue']);
   });
 });

@@ -48,7 +48,13 @@ describe('photo fetching in the configuration', () => {
 
   it('reads the host list and limits', () => {
     const settings = imageFetchSettings(
-      parseConfig({ OPENTIME_IMAGE_HOSTS: 'cdn.shop.com,*.imgix.net:8443', OPENTIME_IMAGE_ALLOW_PRIVATE: '1', OPENTIME_IMAGE_MAX_REDIRECTS: '0', OPENTIME_IMAGE_MAX_BYTES: '2000000', OPENTIME_IMAGE_MAX_PIXELS: '1000000' }),
+      parseConfig({
+        OPENTIME_IMAGE_HOSTS: 'cdn.shop.com,*.imgix.net:8443',
+        OPENTIME_IMAGE_ALLOW_PRIVATE: '1',
+        OPENTIME_IMAGE_MAX_REDIRECTS: '0',
+        OPENTIME_IMAGE_MAX_BYTES: '2000000',
+        OPENTIME_IMAGE_MAX_PIXELS: '1000000',
+      }),
     );
     expect(settings.policy.hosts).toEqual([
       { host: 'cdn.shop.com', subdomains: false, port: undefined },

@@ -46,18 +46,13 @@ function productProps(line: Line): Record<string, unknown> {
   return props;
 }
 
-export const viewed = (id: string, timestamp: number, extra: Record<string, unknown> = {}) =>
-  trackEvent('Product Viewed', { product_id: id, ...extra }, timestamp);
-export const clicked = (id: string, timestamp: number, extra: Record<string, unknown> = {}) =>
-  trackEvent('Product Clicked', { product_id: id, ...extra }, timestamp);
-export const added = (id: string, timestamp: number, extra: Record<string, unknown> = {}) =>
-  trackEvent('Product Added', { product_id: id, ...extra }, timestamp);
+export const viewed = (id: string, timestamp: number, extra: Record<string, unknown> = {}) => trackEvent('Product Viewed', { product_id: id, ...extra }, timestamp);
+export const clicked = (id: string, timestamp: number, extra: Record<string, unknown> = {}) => trackEvent('Product Clicked', { product_id: id, ...extra }, timestamp);
+export const added = (id: string, timestamp: number, extra: Record<string, unknown> = {}) => trackEvent('Product Added', { product_id: id, ...extra }, timestamp);
 export const removed = (id: string, timestamp: number, quantity?: number) =>
   trackEvent('Product Removed', quantity === undefined ? { product_id: id } : { product_id: id, quantity }, timestamp);
-export const cartViewed = (lines: readonly Line[], timestamp: number) =>
-  trackEvent('Cart Viewed', { products: lines.map(productProps) }, timestamp);
-export const checkoutStarted = (lines: readonly Line[], timestamp: number) =>
-  trackEvent('Checkout Started', { products: lines.map(productProps) }, timestamp);
+export const cartViewed = (lines: readonly Line[], timestamp: number) => trackEvent('Cart Viewed', { products: lines.map(productProps) }, timestamp);
+export const checkoutStarted = (lines: readonly Line[], timestamp: number) => trackEvent('Checkout Started', { products: lines.map(productProps) }, timestamp);
 export const orderCompleted = (lines: readonly Line[], timestamp: number, orderId: string | number = 'order-1') =>
   trackEvent('Order Completed', { order_id: orderId, products: lines.map(productProps) }, timestamp);
 export const searched = (query: string, timestamp: number) => trackEvent('Products Searched', { query }, timestamp);
@@ -99,12 +94,14 @@ export function catalog(...products: Product[]): Map<string, Product> {
 }
 
 export function block(fields: Partial<BlockInput> = {}): ProductGridBlock {
-  return productGridBlockSchema.parse(blockSchema.parse({
-    id: 'grid',
-    size: { width: 600, height: 300 },
-    slots: 3,
-    source: [{ from: 'cart' }],
-    fallback: { url: 'https://shop.example.com/' },
-    ...fields,
-  }));
+  return productGridBlockSchema.parse(
+    blockSchema.parse({
+      id: 'grid',
+      size: { width: 600, height: 300 },
+      slots: 3,
+      source: [{ from: 'cart' }],
+      fallback: { url: 'https://shop.example.com/' },
+      ...fields,
+    }),
+  );
 }

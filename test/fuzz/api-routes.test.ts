@@ -40,7 +40,13 @@ function init(method: string, body: Body | undefined, extra: Record<string, stri
 
 /** A 4xx from the API names what was wrong: `{"error": {"code", "message"}}`. */
 async function expectApiAnswer(response: Response): Promise<void> {
-  expect(response.status, await response.clone().text().then((t) => t.slice(0, 300))).toBeLessThan(500);
+  expect(
+    response.status,
+    await response
+      .clone()
+      .text()
+      .then((t) => t.slice(0, 300)),
+  ).toBeLessThan(500);
   if (response.status >= 400 && response.headers.get('content-type')?.startsWith('application/json')) {
     const body = (await response.json()) as { error?: { code?: unknown; message?: unknown } };
     expect(typeof body.error?.code).toBe('string');
@@ -91,16 +97,24 @@ describe('events API under hostile input', () => {
   it('the webhook answers 2xx or 4xx, signed or not', async () => {
     const signature = fc.oneof(fc.constant('sign'), fc.constant('sign-upper'), headerless(), fc.string({ maxLength: 50 }), fc.stringMatching(/^[0-9a-f]{40}$/));
     await fc.assert(
-      fc.asyncProperty(fc.oneof(bodies(BOMB), fc.array(segmentEvent, { maxLength: 10 }).map((events): Body => ({ bytes: JSON.stringify(events) }))), signature, headers, async (body, how, other) => {
-        const bytes = typeof body.bytes === 'string' ? new TextEncoder().encode(body.bytes) : body.bytes;
-        const extra: Record<string, string> = sendableHeaders({ 'content-type': 'application/json', ...other });
-        const mac = createHmac('sha1', WEBHOOK_SECRET).update(bytes).digest('hex');
-        if (how === 'sign') extra['x-signature'] = mac;
-        else if (how === 'sign-upper') extra['x-signature'] = ` ${mac.toUpperCase()} `;
-        else if (how !== '') extra['x-signature'] = how.replace(/[^\x20-\x7e]/g, '');
-        const response = await app.request('/v1/webhooks/segment', init('POST', { bytes, ...(body.encoding ? { encoding: body.encoding } : {}) }, extra));
-        await expectApiAnswer(response);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          bodies(BOMB),
+          fc.array(segmentEvent, { maxLength: 10 }).map((events): Body => ({ bytes: JSON.stringify(events) })),
+        ),
+        signature,
+        headers,
+        async (body, how, other) => {
+          const bytes = typeof body.bytes === 'string' ? new TextEncoder().encode(body.bytes) : body.bytes;
+          const extra: Record<string, string> = sendableHeaders({ 'content-type': 'application/json', ...other });
+          const mac = createHmac('sha1', WEBHOOK_SECRET).update(bytes).digest('hex');
+          if (how === 'sign') extra['x-signature'] = mac;
+          else if (how === 'sign-upper') extra['x-signature'] = ` ${mac.toUpperCase()} `;
+          else if (how !== '') extra['x-signature'] = how.replace(/[^\x20-\x7e]/g, '');
+          const response = await app.request('/v1/webhooks/segment', init('POST', { bytes, ...(body.encoding ? { encoding: body.encoding } : {}) }, extra));
+          await expectApiAnswer(response);
+        },
+      ),
       { numRuns: 400 },
     );
   }, 120_000);
@@ -131,16 +145,61 @@ const blockish = fc
   .tuple(
     fc.constantFrom<Record<string, unknown>>(
       testBlock() as unknown as Record<string, unknown>,
-      { kind: 'hero', size: { width: 600, height: 300 }, fallback: { url: 'https://shop.example.com/' }, variants: [{ id: 'a', when: { '==': [1, 1] }, headline: 'A', url: 'https://shop.example.com/a' }], default: { id: 'd', headline: 'D', url: 'https://shop.example.com/' } },
-      { kind: 'countdown', size: { width: 600, height: 150 }, deadline: '2026-12-24T23:59:00Z', frames: 10, url: 'https://shop.example.com/sale', fallback: { url: 'https://shop.example.com/' } },
+      {
+        kind: 'hero',
+        size: { width: 600, height: 300 },
+        fallback: { url: 'https://shop.example.com/' },
+        variants: [{ id: 'a', when: { '==': [1, 1] }, headline: 'A', url: 'https://shop.example.com/a' }],
+        default: { id: 'd', headline: 'D', url: 'https://shop.example.com/' },
+      },
+      {
+        kind: 'countdown',
+        size: { width: 600, height: 150 },
+        deadline: '2026-12-24T23:59:00Z',
+        frames: 10,
+        url: 'https://shop.example.com/sale',
+        fallback: { url: 'https://shop.example.com/' },
+      },
     ),
-    fc.dictionary(fc.constantFrom('id', 'kind', 'template', 'size', 'slots', 'source', 'params', 'link', 'fallback', 'lock', 'variants', 'default', 'deadline', 'frames', 'format', 'expired', 'prefetch', 'require_signature', 'unknown_field'), anyValue, { maxKeys: 3 }),
+    fc.dictionary(
+      fc.constantFrom(
+        'id',
+        'kind',
+        'template',
+        'size',
+        'slots',
+        'source',
+        'params',
+        'link',
+        'fallback',
+        'lock',
+        'variants',
+        'default',
+        'deadline',
+        'frames',
+        'format',
+        'expired',
+        'prefetch',
+        'require_signature',
+        'unknown_field',
+      ),
+      anyValue,
+      { maxKeys: 3 },
+    ),
   )
   .map(([base, patch]) => ({ ...base, ...patch }));
 
 const templateText = fc.oneof(
   nastyString,
-  fc.constantFrom('<div style="display:flex">{{ products[0].title }}</div>', '<div>{% for p in products %}{{ p.title | money }}{% endfor %}</div>', '{% include "x" %}', '{{ "now" | datetime: "weekday-time", "Nowhere/Zone" }}', '<img src="https://evil.example/x.png">', '<div style="background:url(https://evil.example)">x</div>', '{% for i in (1..100000000) %}x{% endfor %}'),
+  fc.constantFrom(
+    '<div style="display:flex">{{ products[0].title }}</div>',
+    '<div>{% for p in products %}{{ p.title | money }}{% endfor %}</div>',
+    '{% include "x" %}',
+    '{{ "now" | datetime: "weekday-time", "Nowhere/Zone" }}',
+    '<img src="https://evil.example/x.png">',
+    '<div style="background:url(https://evil.example)">x</div>',
+    '{% for i in (1..100000000) %}x{% endfor %}',
+  ),
   fc.integer({ min: 10, max: 3000 }).map((n) => `${'<div style="display:flex">'.repeat(n)}x${'</div>'.repeat(n)}`),
   fc.integer({ min: 10, max: 3000 }).map((n) => `<div>${'{% if true %}'.repeat(n)}x${'{% endif %}'.repeat(n)}</div>`),
   fc.constant('x'.repeat(70 * 1024)),
@@ -149,31 +208,83 @@ const templateText = fc.oneof(
 describe('admin API under hostile input', () => {
   it('answers every admin request with a 2xx or a 4xx', async () => {
     const adminRequest = fc.oneof(
-      fc.tuple(fc.constant('PUT'), fc.constant('/v1/catalog/products'), fc.oneof(fc.array(productish, { maxLength: 5 }), fc.record({ products: fc.array(productish, { maxLength: 5 }) }), anyValue).map((v): Body => ({ bytes: JSON.stringify(v) }))),
-      fc.tuple(fc.constant('PUT'), fc.oneof(fc.constantFrom('/v1/blocks/fuzzed', '/v1/blocks/grid'), pathSegment.map((s) => `/v1/blocks/${s}`)), blockish.map((v): Body => ({ bytes: JSON.stringify(v) }))),
-      fc.tuple(fc.constant('PUT'), fc.oneof(fc.constant('/v1/templates/fuzzed'), pathSegment.map((s) => `/v1/templates/${s}`)), templateText.map((t): Body => ({ bytes: t }))),
-      fc.tuple(fc.constantFrom('POST'), fc.constantFrom('/v1/suppressions', '/v1/tokens', '/v1/sign'), fc.oneof(fc.record({ ids: fc.array(nastyString, { maxLength: 5 }), delete: anyValue }, { requiredKeys: [] }), fc.record({ urls: fc.array(fc.oneof(nastyString, fc.constant('/i/grid.png?u=1')), { maxLength: 5 }) }), anyValue).map((v): Body => ({ bytes: JSON.stringify(v) }))),
-      fc.tuple(fc.constantFrom('GET', 'DELETE'), fc.tuple(fc.constantFrom('/v1/profiles/', '/v1/subjects/', '/v1/suppressions/', '/v1/catalog/products/', '/v1/blocks/', '/v1/templates/'), pathSegment).map(([a, b]) => a + b), fc.constant<Body | undefined>(undefined)),
+      fc.tuple(
+        fc.constant('PUT'),
+        fc.constant('/v1/catalog/products'),
+        fc
+          .oneof(fc.array(productish, { maxLength: 5 }), fc.record({ products: fc.array(productish, { maxLength: 5 }) }), anyValue)
+          .map((v): Body => ({ bytes: JSON.stringify(v) })),
+      ),
+      fc.tuple(
+        fc.constant('PUT'),
+        fc.oneof(
+          fc.constantFrom('/v1/blocks/fuzzed', '/v1/blocks/grid'),
+          pathSegment.map((s) => `/v1/blocks/${s}`),
+        ),
+        blockish.map((v): Body => ({ bytes: JSON.stringify(v) })),
+      ),
+      fc.tuple(
+        fc.constant('PUT'),
+        fc.oneof(
+          fc.constant('/v1/templates/fuzzed'),
+          pathSegment.map((s) => `/v1/templates/${s}`),
+        ),
+        templateText.map((t): Body => ({ bytes: t })),
+      ),
+      fc.tuple(
+        fc.constantFrom('POST'),
+        fc.constantFrom('/v1/suppressions', '/v1/tokens', '/v1/sign'),
+        fc
+          .oneof(
+            fc.record({ ids: fc.array(nastyString, { maxLength: 5 }), delete: anyValue }, { requiredKeys: [] }),
+            fc.record({ urls: fc.array(fc.oneof(nastyString, fc.constant('/i/grid.png?u=1')), { maxLength: 5 }) }),
+            anyValue,
+          )
+          .map((v): Body => ({ bytes: JSON.stringify(v) })),
+      ),
+      fc.tuple(
+        fc.constantFrom('GET', 'DELETE'),
+        fc
+          .tuple(fc.constantFrom('/v1/profiles/', '/v1/subjects/', '/v1/suppressions/', '/v1/catalog/products/', '/v1/blocks/', '/v1/templates/'), pathSegment)
+          .map(([a, b]) => a + b),
+        fc.constant<Body | undefined>(undefined),
+      ),
       fc.tuple(fc.constantFrom('GET'), fc.constantFrom('/v1/stats', '/v1/blocks', '/v1/templates', '/healthz', '/sdk.js'), fc.constant<Body | undefined>(undefined)),
-      fc.tuple(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'), fc.constantFrom(...EVENT_PATHS, '/v1/webhooks/segment', '/v1/catalog/products', '/v1/blocks/grid', '/v1/stats'), fc.option(bodies(BOMB), { nil: undefined })),
+      fc.tuple(
+        fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'),
+        fc.constantFrom(...EVENT_PATHS, '/v1/webhooks/segment', '/v1/catalog/products', '/v1/blocks/grid', '/v1/stats'),
+        fc.option(bodies(BOMB), { nil: undefined }),
+      ),
     );
     await fc.assert(
-      fc.asyncProperty(adminRequest, fc.oneof(fc.constant<Record<string, string>>({ authorization: `Bearer ${ADMIN_KEY}` }), auth), fc.constantFrom('', '?suppress=1', '?suppress=%00'), async ([method, path, body], authHeaders, query) => {
-        const response = await app.request(`${path}${query}`, init(method, body, sendableHeaders({ 'content-type': 'application/json', ...authHeaders })));
-        await expectApiAnswer(response);
-      }),
+      fc.asyncProperty(
+        adminRequest,
+        fc.oneof(fc.constant<Record<string, string>>({ authorization: `Bearer ${ADMIN_KEY}` }), auth),
+        fc.constantFrom('', '?suppress=1', '?suppress=%00'),
+        async ([method, path, body], authHeaders, query) => {
+          const response = await app.request(`${path}${query}`, init(method, body, sendableHeaders({ 'content-type': 'application/json', ...authHeaders })));
+          await expectApiAnswer(response);
+        },
+      ),
       { numRuns: 1000 },
     );
   }, 180_000);
 
   it('answers clicks with a redirect or a not-found page, whatever the URL', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.constantFrom('grid', 'nope'), pathSegment), fc.oneof(fc.constantFrom('0', '1', '99', '-1', '1e3', '00'), pathSegment), queryString, headers, fc.constantFrom('GET', 'HEAD'), async (block, slot, query, other, method) => {
-        const response = await app.request(`/c/${block}/${slot}?${query}`, { method, redirect: 'manual', headers: sendableHeaders(other) });
-        expect([302, 404]).toContain(response.status);
-        if (response.status === 302) expect(response.headers.get('location')).toMatch(/^https:\/\/shop\.example\.com\//);
-        await response.arrayBuffer();
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.constantFrom('grid', 'nope'), pathSegment),
+        fc.oneof(fc.constantFrom('0', '1', '99', '-1', '1e3', '00'), pathSegment),
+        queryString,
+        headers,
+        fc.constantFrom('GET', 'HEAD'),
+        async (block, slot, query, other, method) => {
+          const response = await app.request(`/c/${block}/${slot}?${query}`, { method, redirect: 'manual', headers: sendableHeaders(other) });
+          expect([302, 404]).toContain(response.status);
+          if (response.status === 302) expect(response.headers.get('location')).toMatch(/^https:\/\/shop\.example\.com\//);
+          await response.arrayBuffer();
+        },
+      ),
       { numRuns: 400 },
     );
   }, 120_000);

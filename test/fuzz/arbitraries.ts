@@ -77,7 +77,31 @@ export function encodeLoosely(value: string): string {
 /** A query value as it travels: raw (the test encodes it) or already percent-encoded, possibly badly. */
 export const queryValue: fc.Arbitrary<string> = fc.oneof(nastyString, fc.constantFrom('alice', 'bob', 'carol', 'spring', 'vip', '1', 'true'));
 
-const OWN_PARAMS = ['u', 'm', 't', 'sig', 'jwt', 'k', 'ends', 'tz', 'tier', 'ts', 'writeKey', 'event', 'userId', 'anonymousId', 'messageId', 'timestamp', 'data', 'properties', 'context', 'properties.product_id', 'properties.a.b.c.d.e', 'properties.__proto__.x', 'context.page.url'];
+const OWN_PARAMS = [
+  'u',
+  'm',
+  't',
+  'sig',
+  'jwt',
+  'k',
+  'ends',
+  'tz',
+  'tier',
+  'ts',
+  'writeKey',
+  'event',
+  'userId',
+  'anonymousId',
+  'messageId',
+  'timestamp',
+  'data',
+  'properties',
+  'context',
+  'properties.product_id',
+  'properties.a.b.c.d.e',
+  'properties.__proto__.x',
+  'context.page.url',
+];
 
 export const queryName: fc.Arbitrary<string> = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...OWN_PARAMS) }, { weight: 1, arbitrary: nastyString });
 
@@ -113,8 +137,8 @@ export const headerValue: fc.Arbitrary<string> = fc.oneof(
     '   ',
     'Basic',
     'Basic !!!',
-    'Basic ' + btoa(':'),
-    'Basic ' + btoa('x'.repeat(300) + ':'),
+    `Basic ${btoa(':')}`,
+    `Basic ${btoa(`${'x'.repeat(300)}:`)}`,
     'Bearer ',
     'Bearer a b',
     'gzip',
@@ -128,11 +152,31 @@ export const headerValue: fc.Arbitrary<string> = fc.oneof(
     '*/*',
   ),
   fc.string({ maxLength: 60 }).map((s) => s.replace(/[^\t\x20-\x7e]/g, '')),
-  fc.string({ unit: 'binary', maxLength: 30 }).map((s) => [...s].map((ch) => String.fromCharCode(0x20 + (ch.charCodeAt(0) % 0xe0))).join('').replace(/\x7f/g, '')),
+  fc.string({ unit: 'binary', maxLength: 30 }).map((s) =>
+    [...s]
+      .map((ch) => String.fromCharCode(0x20 + (ch.charCodeAt(0) % 0xe0)))
+      .join('')
+      .replace(/\x7f/g, ''),
+  ),
   fc.integer({ min: 1000, max: 8000 }).map((n) => 'A'.repeat(n)),
 );
 
-const HEADER_NAMES = ['user-agent', 'authorization', 'content-type', 'content-encoding', 'accept', 'accept-encoding', 'origin', 'referer', 'x-request-id', 'if-none-match', 'x-signature', 'x-forwarded-for', 'cookie', 'range'];
+const HEADER_NAMES = [
+  'user-agent',
+  'authorization',
+  'content-type',
+  'content-encoding',
+  'accept',
+  'accept-encoding',
+  'origin',
+  'referer',
+  'x-request-id',
+  'if-none-match',
+  'x-signature',
+  'x-forwarded-for',
+  'cookie',
+  'range',
+];
 
 export const headers: fc.Arbitrary<Record<string, string>> = fc.dictionary(fc.constantFrom(...HEADER_NAMES), headerValue, { maxKeys: 3 });
 
@@ -152,7 +196,7 @@ export function sendableHeaders(record: Record<string, string>): Record<string, 
 
 /** JSON nested `depth` levels, as objects or arrays. */
 export function nested(depth: number, kind: 'object' | 'array' = 'object'): string {
-  return kind === 'object' ? '{"a":'.repeat(depth) + '1' + '}'.repeat(depth) : '['.repeat(depth) + ']'.repeat(depth);
+  return kind === 'object' ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` : '['.repeat(depth) + ']'.repeat(depth);
 }
 
 const deepValue: fc.Arbitrary<unknown> = fc
@@ -167,7 +211,19 @@ export const anyValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(null, true, false, 0, -1, 1e308, -0, 2 ** 53 + 1, [], {}) },
 );
 
-const EVENT_NAMES = ['Product Viewed', 'Product Added', 'Product Removed', 'Cart Viewed', 'Checkout Started', 'Order Completed', 'Products Searched', 'Product List Viewed', 'Email Opened', 'product_viewed', 'Something Else'];
+const EVENT_NAMES = [
+  'Product Viewed',
+  'Product Added',
+  'Product Removed',
+  'Cart Viewed',
+  'Checkout Started',
+  'Order Completed',
+  'Products Searched',
+  'Product List Viewed',
+  'Email Opened',
+  'product_viewed',
+  'Something Else',
+];
 const TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'];
 
 /** Mostly a plausible value, so that events get past validation into the reducer; sometimes anything. */
@@ -214,7 +270,12 @@ const eventFields = {
     ),
   ),
   traits: mostly(fc.record({ email: mostly(fc.constantFrom('alice@example.com', 'x@y.z')), opentime_opt_out: mostly(fc.boolean()), plan: anyValue }, { requiredKeys: [] })),
-  context: mostly(fc.record({ consent: fc.record({ categoryPreferences: fc.dictionary(fc.constantFrom('Personalization', 'Advertising'), mostly(fc.boolean())) }), page: anyValue }, { requiredKeys: [] })),
+  context: mostly(
+    fc.record(
+      { consent: fc.record({ categoryPreferences: fc.dictionary(fc.constantFrom('Personalization', 'Advertising'), mostly(fc.boolean())) }), page: anyValue },
+      { requiredKeys: [] },
+    ),
+  ),
   writeKey: fc.oneof(nastyString, anyValue),
 };
 
@@ -227,7 +288,15 @@ const plausibleEvent: fc.Arbitrary<Record<string, unknown>> = fc
     fc.constantFrom(...EVENT_NAMES),
     fc.uuid(),
     fc.option(isoDate, { nil: undefined }),
-    fc.record({ product_id: fc.constantFrom('p-red', 'p-blue', 'p-green'), quantity: fc.integer({ min: 1, max: 3 }), category: fc.constantFrom('shoes', 'bags'), products: fc.array(productish, { maxLength: 5 }) }, { requiredKeys: [] }),
+    fc.record(
+      {
+        product_id: fc.constantFrom('p-red', 'p-blue', 'p-green'),
+        quantity: fc.integer({ min: 1, max: 3 }),
+        category: fc.constantFrom('shoes', 'bags'),
+        products: fc.array(productish, { maxLength: 5 }),
+      },
+      { requiredKeys: [] },
+    ),
     fc.record({ email: fc.constantFrom('alice@example.com', 'bob@example.com'), plan: fc.string({ maxLength: 10 }), opentime_opt_out: fc.boolean() }, { requiredKeys: [] }),
   )
   .map(([type, typed, id, event, messageId, timestamp, properties, traits]) => ({
@@ -285,12 +354,26 @@ export function bodies(bomb: Uint8Array): fc.Arbitrary<Body> {
     { weight: 2, arbitrary: fc.jsonValue().map((v) => ({ bytes: JSON.stringify(v) })) },
     { weight: 1, arbitrary: fc.string({ maxLength: 200 }).map((s) => ({ bytes: s })) },
     { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 60, max: 120_000 }), fc.boolean()).map(([d, arrays]) => ({ bytes: nested(d, arrays ? 'array' : 'object') })) },
-    { weight: 1, arbitrary: fc.integer({ min: 1000, max: 300_000 }).map((n) => ({ bytes: `{"batch":[${'{"type":"track","userId":"u","event":"x"},'.repeat(Math.ceil(n / 40))}1]}` })) },
+    {
+      weight: 1,
+      arbitrary: fc.integer({ min: 1000, max: 300_000 }).map((n) => ({ bytes: `{"batch":[${'{"type":"track","userId":"u","event":"x"},'.repeat(Math.ceil(n / 40))}1]}` })),
+    },
     { weight: 1, arbitrary: fc.integer({ min: 10_000, max: 200_000 }).map((n) => ({ bytes: `[${'1,'.repeat(n)}1]` })) },
     { weight: 1, arbitrary: invalidUtf8.map((bytes) => ({ bytes })) },
     { weight: 1, arbitrary: fc.constant({ bytes: bomb, encoding: 'gzip' }) },
     { weight: 1, arbitrary: fc.constant({ bytes: bomb.slice(0, 100), encoding: 'gzip' }) },
     { weight: 1, arbitrary: segmentEvent.map((e) => ({ bytes: new Uint8Array(gzipSync(JSON.stringify(e))), encoding: 'gzip' })) },
-    { weight: 1, arbitrary: fc.constantFrom<Body>({ bytes: '' }, { bytes: 'null' }, { bytes: '"x"' }, { bytes: '{"batch":[]}' }, { bytes: '{"batch":{}}' }, { bytes: '\ufeff{}' }, { bytes: '{"a":1}', encoding: 'br' }) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom<Body>(
+        { bytes: '' },
+        { bytes: 'null' },
+        { bytes: '"x"' },
+        { bytes: '{"batch":[]}' },
+        { bytes: '{"batch":{}}' },
+        { bytes: '\ufeff{}' },
+        { bytes: '{"a":1}', encoding: 'br' },
+      ),
+    },
   );
 }

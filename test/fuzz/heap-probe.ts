@@ -49,11 +49,17 @@ const toInit = (method: string, body: Body, extra: Record<string, string>): Requ
   body: body.bytes as BodyInit,
 });
 const probe: fc.Arbitrary<Probe> = fc.oneof(
-  fc.tuple(fc.oneof(fc.constantFrom('grid.png', 'hero.png', 'grid.gif', 'nope.png'), pathSegment), queryString, headers).map(([file, query, h]) => ({ path: `/i/${file}?${query}`, init: { headers: sendableHeaders(h) } })),
+  fc
+    .tuple(fc.oneof(fc.constantFrom('grid.png', 'hero.png', 'grid.gif', 'nope.png'), pathSegment), queryString, headers)
+    .map(([file, query, h]) => ({ path: `/i/${file}?${query}`, init: { headers: sendableHeaders(h) } })),
   fc.tuple(pathSegment, queryString).map(([file, query]) => ({ path: `/o/${file}.gif?${query}`, init: {} })),
   fc.tuple(queryString).map(([query]) => ({ path: `/v1/p.gif?writeKey=${WRITE_KEY}&event=x&userId=a&${query}`, init: {} })),
-  fc.tuple(fc.constantFrom('/v1/track', '/v1/batch', '/v1/identify'), bodies(BOMB)).map(([path, body]) => ({ path, init: toInit('POST', body, { authorization: basic, 'content-type': 'application/json' }) })),
-  fc.tuple(fc.constantFrom('grid', 'nope'), fc.constantFrom('0', '1', 'x'), queryString).map(([block, slot, query]) => ({ path: `/c/${block}/${slot}?${query}`, init: { redirect: 'manual' as const } })),
+  fc
+    .tuple(fc.constantFrom('/v1/track', '/v1/batch', '/v1/identify'), bodies(BOMB))
+    .map(([path, body]) => ({ path, init: toInit('POST', body, { authorization: basic, 'content-type': 'application/json' }) })),
+  fc
+    .tuple(fc.constantFrom('grid', 'nope'), fc.constantFrom('0', '1', 'x'), queryString)
+    .map(([block, slot, query]) => ({ path: `/c/${block}/${slot}?${query}`, init: { redirect: 'manual' as const } })),
   fc.tuple(pathSegment, queryString).map(([segment, query]) => ({ path: `/${segment}/${segment}?${query}`, init: {} })),
 );
 
@@ -66,7 +72,13 @@ const hero = {
   default: { id: 'default', headline: 'New season', url: 'https://shop.example.com/', background: { color: '#faf0c8' } },
 };
 await app.admin('PUT', '/v1/blocks/hero', hero);
-await app.admin('PUT', '/v1/blocks/grid', { template: 'product-grid', size: { width: 600, height: 300 }, slots: 3, source: [{ from: 'cart' }], fallback: { url: 'https://shop.example.com/' } });
+await app.admin('PUT', '/v1/blocks/grid', {
+  template: 'product-grid',
+  size: { width: 600, height: 300 },
+  slots: 3,
+  source: [{ from: 'cart' }],
+  fallback: { url: 'https://shop.example.com/' },
+});
 
 const requests = fc.sample(probe, { numRuns: REQUESTS, seed: 20261124 });
 for (let round = 0; round < ROUNDS; round++) {

@@ -96,7 +96,12 @@ const knownFile = fc
     if (how === 'upper') return `${id.toUpperCase()}${ext}`;
     return `${id}${ext}`;
   });
-const imageFile = fc.oneof({ weight: 6, arbitrary: knownFile }, { weight: 1, arbitrary: pathSegment }, { weight: 1, arbitrary: pathSegment.map((s) => `${s}.png`) }, { weight: 1, arbitrary: pathSegment.map((s) => `${s}.gif`) });
+const imageFile = fc.oneof(
+  { weight: 6, arbitrary: knownFile },
+  { weight: 1, arbitrary: pathSegment },
+  { weight: 1, arbitrary: pathSegment.map((s) => `${s}.png`) },
+  { weight: 1, arbitrary: pathSegment.map((s) => `${s}.gif`) },
+);
 
 /** Decodes the whole image (every frame of a GIF): a truncated or corrupt body fails here. */
 async function decodedImage(bytes: Uint8Array): Promise<{ format: string; width: number; height: number }> {
@@ -111,7 +116,7 @@ async function request(path: string, init: RequestInit): Promise<Response> {
 }
 
 describe('image routes under hostile input', () => {
-  it('/i/:block answers 200 with a decodable image of the block\'s size (or the blank), whatever the URL and headers', async () => {
+  it("/i/:block answers 200 with a decodable image of the block's size (or the blank), whatever the URL and headers", async () => {
     await fc.assert(
       fc.asyncProperty(imageFile, queryString, headers, fc.constantFrom('GET', 'GET', 'GET', 'HEAD'), async (file, query, rawHeaders, method) => {
         const response = await request(`/i/${file}?${query}`, { method, headers: sendableHeaders(rawHeaders) });
@@ -131,26 +136,38 @@ describe('image routes under hostile input', () => {
 
   it('/o/:message.gif answers 200 with a 1×1 GIF, whatever the URL and headers', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(pathSegment, pathSegment.map((s) => `${s}.gif`)), queryString, headers, async (file, query, rawHeaders) => {
-        const response = await request(`/o/${file}?${query}`, { headers: sendableHeaders(rawHeaders) });
-        expect(response.status).toBe(200);
-        expect(response.headers.get('content-type')).toBe('image/gif');
-        const image = await decodedImage(new Uint8Array(await response.arrayBuffer()));
-        expect([image.format, image.width, image.height]).toEqual(['gif', 1, 1]);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          pathSegment,
+          pathSegment.map((s) => `${s}.gif`),
+        ),
+        queryString,
+        headers,
+        async (file, query, rawHeaders) => {
+          const response = await request(`/o/${file}?${query}`, { headers: sendableHeaders(rawHeaders) });
+          expect(response.status).toBe(200);
+          expect(response.headers.get('content-type')).toBe('image/gif');
+          const image = await decodedImage(new Uint8Array(await response.arrayBuffer()));
+          expect([image.format, image.width, image.height]).toEqual(['gif', 1, 1]);
+        },
+      ),
       { numRuns: 400 },
     );
   }, 120_000);
 
-  it('/v1/p.gif answers a 1×1 GIF with the API\'s status, never a 5xx', async () => {
+  it("/v1/p.gif answers a 1×1 GIF with the API's status, never a 5xx", async () => {
     const pixelQuery = fc.oneof(
       queryString,
-      fc.tuple(fc.constantFrom('test-write-key-0123456789', 'fuzz-browser-key-0123456789', 'wrong'), queryString).map(([key, rest]) => `writeKey=${key}&event=Product%20Viewed&userId=alice&${rest}`),
+      fc
+        .tuple(fc.constantFrom('test-write-key-0123456789', 'fuzz-browser-key-0123456789', 'wrong'), queryString)
+        .map(([key, rest]) => `writeKey=${key}&event=Product%20Viewed&userId=alice&${rest}`),
       fc.tuple(fc.jsonValue(), fc.boolean()).map(([value, base64]) => {
         const json = JSON.stringify({ writeKey: 'test-write-key-0123456789', event: 'Product Viewed', userId: 'bob', properties: value });
         return `data=${encodeURIComponent(base64 ? btoa(unescape(encodeURIComponent(json))) : json)}`;
       }),
-      fc.integer({ min: 60, max: 3000 }).map((depth) => `writeKey=test-write-key-0123456789&event=x&userId=a&properties=${encodeURIComponent('{"a":'.repeat(depth) + '1' + '}'.repeat(depth))}`),
+      fc
+        .integer({ min: 60, max: 3000 })
+        .map((depth) => `writeKey=test-write-key-0123456789&event=x&userId=a&properties=${encodeURIComponent(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`)}`),
       nastyString.map((s) => `writeKey=test-write-key-0123456789&event=x&userId=a&properties.${encodeLoosely(s)}=1`),
     );
     await fc.assert(
@@ -168,7 +185,9 @@ describe('image routes under hostile input', () => {
   it('any path, any method, any headers: never a 5xx, and anything under /i/ or /o/ is still an image', async () => {
     const path = fc.oneof(
       fc.array(pathSegment, { minLength: 1, maxLength: 4 }).map((segments) => `/${segments.join('/')}`),
-      fc.tuple(fc.constantFrom('/i/', '/o/', '/c/', '/v1/', '/v1/blocks/', '/v1/profiles/', '/v1/p.gif/', '/i/../v1/', '/i/%2e%2e/', '//i//'), pathSegment).map(([a, b]) => `${a}${b}`),
+      fc
+        .tuple(fc.constantFrom('/i/', '/o/', '/c/', '/v1/', '/v1/blocks/', '/v1/profiles/', '/v1/p.gif/', '/i/../v1/', '/i/%2e%2e/', '//i//'), pathSegment)
+        .map(([a, b]) => `${a}${b}`),
       fc.constantFrom('/i/', '/i//x.png', '/o/', '/c/grid/', '/c/grid/0/extra', '/healthz', '/sdk.js', '/', '/%', '/%00', '/i/%00.png', '/i/..%2f..%2fetc%2fpasswd.png'),
     );
     await fc.assert(

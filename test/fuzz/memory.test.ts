@@ -36,7 +36,12 @@ function runProbe(): Promise<Round[]> {
     child.once('error', failed);
     child.once('exit', (code) => {
       if (code !== 0) return failed(new Error(`heap probe exited with ${code}:\n${stderr}`));
-      done(stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Round));
+      done(
+        stdout
+          .split('\n')
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line) as Round),
+      );
     });
   });
 }

@@ -31,7 +31,15 @@ export interface TestClock {
 
 export function testClock(start = START): TestClock {
   let now = start;
-  return { now: () => now, set: (ms) => void (now = ms), advance: (ms) => void (now += ms) };
+  return {
+    now: () => now,
+    set: (ms) => {
+      now = ms;
+    },
+    advance: (ms) => {
+      now += ms;
+    },
+  };
 }
 
 /** Log lines kept for assertions (for example: no email address is ever logged). */

@@ -72,7 +72,11 @@ export function nodeRuntime(): SpecRuntime & { photos(): PhotoServer } {
  * the test block. `app` and `photos` stand for the current test's app and
  * the file's server; hooks the file registers after this call run after it.
  */
-export function useSeededApp(options: { block?: BlockInput; create?: Parameters<typeof createTestApp>[0] } = {}): { app: TestApp; photos: PhotoServer; runtime: ReturnType<typeof nodeRuntime> } {
+export function useSeededApp(options: { block?: BlockInput; create?: Parameters<typeof createTestApp>[0] } = {}): {
+  app: TestApp;
+  photos: PhotoServer;
+  runtime: ReturnType<typeof nodeRuntime>;
+} {
   const runtime = nodeRuntime();
   let current: TestApp | undefined;
   beforeEach(async () => {

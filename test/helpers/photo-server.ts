@@ -27,7 +27,12 @@ export interface PhotoServer {
 export async function startPhotoServer(options: { slowMs?: number } = {}): Promise<PhotoServer> {
   const photos = new Map<string, Buffer>();
   for (const [name, [r, g, b]] of Object.entries(PHOTO_COLORS)) {
-    photos.set(`/${name}.png`, await sharp({ create: { width: 400, height: 400, channels: 3, background: { r, g, b } } }).png().toBuffer());
+    photos.set(
+      `/${name}.png`,
+      await sharp({ create: { width: 400, height: 400, channels: 3, background: { r, g, b } } })
+        .png()
+        .toBuffer(),
+    );
   }
   const hits = new Map<string, number>();
   const server: Server = createServer((req, res) => {

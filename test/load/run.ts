@@ -188,7 +188,10 @@ function rand(): number {
 const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
 function weighted<T extends { weight: number }>(items: readonly T[]): T {
   let r = rand() * items.reduce((n, i) => n + i.weight, 0);
-  for (const item of items) if ((r -= item.weight) < 0) return item;
+  for (const item of items) {
+    r -= item.weight;
+    if (r < 0) return item;
+  }
   return items[items.length - 1] as T;
 }
 const subscriber = () => `lt-${Math.floor(rand() * SUBSCRIBERS)}`;
@@ -249,7 +252,9 @@ async function imageRequest(route: 'open' | 'pixel', url: string, ua: string): P
     return;
   }
   const { response, bytes } = result;
-  const ok = response.status === 200 && (route === 'open' ? response.headers.get('content-type') === 'image/png' && isImage(bytes, PNG) : response.headers.get('content-type') === 'image/gif' && isImage(bytes, GIF));
+  const ok =
+    response.status === 200 &&
+    (route === 'open' ? response.headers.get('content-type') === 'image/png' && isImage(bytes, PNG) : response.headers.get('content-type') === 'image/gif' && isImage(bytes, GIF));
   if (!ok) s.nonImage++;
   const fellBack = response.headers.get('x-opentime-fallback') !== null;
   if (fellBack) s.fallbacks++;
@@ -299,7 +304,10 @@ const ACTIONS: Array<{ weight: number; run: () => Promise<void> }> = [
   {
     weight: 15,
     run: async () => {
-      const result = await timed('click', `${base}/c/${BLOCK}/${Math.floor(rand() * 3)}?u=${subscriber()}&m=${campaign()}`, { redirect: 'manual', headers: { 'user-agent': AGENTS[1]?.ua as string } });
+      const result = await timed('click', `${base}/c/${BLOCK}/${Math.floor(rand() * 3)}?u=${subscriber()}&m=${campaign()}`, {
+        redirect: 'manual',
+        headers: { 'user-agent': AGENTS[1]?.ua as string },
+      });
       if (!result) await sleep(100);
     },
   },
@@ -336,7 +344,10 @@ async function missingFromProfiles(): Promise<number> {
   for (const event of acknowledged) {
     if (!event.trace) continue;
     let set = expected.get(event.userId);
-    if (!set) expected.set(event.userId, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      expected.set(event.userId, set);
+    }
     set.add(event.trace);
   }
   let missing = 0;
@@ -456,17 +467,24 @@ const fmt = (ms: number) => (Number.isNaN(ms) ? '—' : ms < 10 ? ms.toFixed(2) 
 console.log('');
 for (const line of events) console.log(`  ${line}`);
 console.log('');
-console.log(`  ${'route'.padEnd(8)} ${'requests'.padStart(9)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p90 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)}  statuses`);
+console.log(
+  `  ${'route'.padEnd(8)} ${'requests'.padStart(9)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p90 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)}  statuses`,
+);
 let total = 0;
 for (const route of ROUTES) {
   const s = stats.get(route) as RouteStats;
   const sorted = [...s.latencies].sort((a, b) => a - b);
   total += sorted.length;
-  const statuses = [...s.statuses].sort(([a], [b]) => a - b).map(([code, n]) => `${code}×${n}`).join(' ');
+  const statuses = [...s.statuses]
+    .sort(([a], [b]) => a - b)
+    .map(([code, n]) => `${code}×${n}`)
+    .join(' ');
   const notes = [
     s.networkErrors > 0 ? `no answer×${s.networkErrors}` : '',
     route === 'open' || route === 'pixel' ? `fallback images ${s.fallbacks}, rate-limited ${s.rateLimited}` : '',
-  ].filter((n) => n !== '').join('; ');
+  ]
+    .filter((n) => n !== '')
+    .join('; ');
   console.log(
     `  ${route.padEnd(8)} ${String(sorted.length).padStart(9)} ${(sorted.length / elapsed).toFixed(1).padStart(8)} ${fmt(percentile(sorted, 50)).padStart(8)} ${fmt(percentile(sorted, 90)).padStart(8)} ${fmt(percentile(sorted, 99)).padStart(8)} ${fmt(sorted.at(-1) ?? NaN).padStart(8)}  ${statuses}${notes ? `  (${notes})` : ''}`,
   );
@@ -480,8 +498,12 @@ if (variant !== 'embedded') {
   };
   console.log(`  opens with a fallback image    ${share('before')}, ${share('fault')}, ${share('after')}`);
 }
-console.log(`  events acknowledged            ${counts.acknowledgedEvents} in ${counts.acknowledgedBatches} batches (${(counts.acknowledgedEvents / elapsed).toFixed(0)} events/s)`);
-console.log(`  batches retried                ${counts.retriedBatches} (503: ${counts.refused503}, 429: ${counts.refused429}, no answer: ${stats.get('batch')?.networkErrors ?? 0})`);
+console.log(
+  `  events acknowledged            ${counts.acknowledgedEvents} in ${counts.acknowledgedBatches} batches (${(counts.acknowledgedEvents / elapsed).toFixed(0)} events/s)`,
+);
+console.log(
+  `  batches retried                ${counts.retriedBatches} (503: ${counts.refused503}, 429: ${counts.refused429}, no answer: ${stats.get('batch')?.networkErrors ?? 0})`,
+);
 console.log(`  events never acknowledged      ${counts.neverAcknowledged}`);
 console.log(`  server error log lines         ${serverErrors}`);
 const imageFailures = (stats.get('open')?.nonImage ?? 0) + (stats.get('pixel')?.nonImage ?? 0);

@@ -38,7 +38,10 @@ beforeAll(async () => {
   photos = await startPhotoServer();
   const store = sqliteStore({ path: join(dir, 'opentime.db') });
   const now = Date.now();
-  await store.putProducts(testCatalog(photos).map((p) => productSchema.parse(p)), now);
+  await store.putProducts(
+    testCatalog(photos).map((p) => productSchema.parse(p)),
+    now,
+  );
   await store.putBlock(blockSchema.parse(testBlock()), now);
   await store.putBlock(blockSchema.parse(JSON.parse(await readFile(join(ROOT, 'templates/countdown-sale.json'), 'utf8'))), now);
   const added = normalizeEvent({ userId: 'cli-shopper', event: 'Product Added', properties: { product_id: 'p-red' } }, 'track', now);
@@ -95,7 +98,9 @@ describe('npx opentime', () => {
         kind: 'hero',
         size: { width: 600, height: 300 },
         fallback: { url: 'https://shop.example.com/' },
-        variants: [{ id: 'xmas', when: { '==': [{ var: 'open.date' }, '2026-12-24'] }, headline: 'Merry Christmas', url: 'https://shop.example.com/x', background: { color: '#1eaa3c' } }],
+        variants: [
+          { id: 'xmas', when: { '==': [{ var: 'open.date' }, '2026-12-24'] }, headline: 'Merry Christmas', url: 'https://shop.example.com/x', background: { color: '#1eaa3c' } },
+        ],
         default: { id: 'default', headline: 'Hello', url: 'https://shop.example.com/', background: { color: '#1e46dc' } },
       }),
     );
@@ -112,7 +117,20 @@ describe('npx opentime', () => {
     await store.putBlock(blockSchema.parse(locked), Date.now());
     await store.close();
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
-    const result = await opentime(['render', 'cli-locked', '--subscriber', 'cli-shopper', '--message', 'm-1', '--at', tomorrow, '--user-agent', 'Mozilla/5.0 Firefox/140.0', '--out', join(dir, 'locked.png')]);
+    const result = await opentime([
+      'render',
+      'cli-locked',
+      '--subscriber',
+      'cli-shopper',
+      '--message',
+      'm-1',
+      '--at',
+      tomorrow,
+      '--user-agent',
+      'Mozilla/5.0 Firefox/140.0',
+      '--out',
+      join(dir, 'locked.png'),
+    ]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     store = sqliteStore({ path: join(dir, 'opentime.db') });
     try {
@@ -183,7 +201,10 @@ describe('npx opentime', () => {
   it('signing-keys: the secrets with which Braze’s HMAC and SFMC’s JWT make proofs the server accepts', async () => {
     const result = await opentime(['signing-keys']);
     expect(result.code).toBe(0);
-    const rows = result.stdout.trim().split('\n').map((line) => line.split(','));
+    const rows = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split(','));
     expect(rows[0]).toEqual(['k', 'use', 'secret']);
     const secretOf = (use: string) => rows.find((r) => r[0] === 'k1' && r[1] === use)?.[2] as string;
     expect(secretOf('t')).toMatch(/^[A-Za-z0-9_-]{43}$/);

@@ -17,7 +17,13 @@ let dataDir: string;
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'opentime-direct-'));
   server = await startServer({
-    env: { PORT: '0', OPENTIME_DATA_DIR: dataDir, OPENTIME_WRITE_KEY: 'direct-write-key-0123', OPENTIME_ADMIN_KEY: 'direct-admin-key-0123', OPENTIME_SECRET: 'direct-secret-0123456789' },
+    env: {
+      PORT: '0',
+      OPENTIME_DATA_DIR: dataDir,
+      OPENTIME_WRITE_KEY: 'direct-write-key-0123',
+      OPENTIME_ADMIN_KEY: 'direct-admin-key-0123',
+      OPENTIME_SECRET: 'direct-secret-0123456789',
+    },
     logger,
   });
 });

@@ -127,9 +127,16 @@ describe('stopping on SIGTERM', () => {
     const inFlight = slowPost(server.port, '/v1/track', { authorization: `Basic ${btoa(`${keys.writeKey}:`)}`, 'content-type': 'application/json' }, JSON.stringify(event));
     // A click just before the signal: its counter is buffered in memory, to be written at shutdown.
     const countdown = await readFile(join(ROOT, 'templates/countdown-sale.json'), 'utf8');
-    const put = await fetch(`${server.url}/v1/blocks/countdown-sale`, { method: 'PUT', headers: { authorization: `Bearer ${keys.adminKey}`, 'content-type': 'application/json' }, body: countdown });
+    const put = await fetch(`${server.url}/v1/blocks/countdown-sale`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${keys.adminKey}`, 'content-type': 'application/json' },
+      body: countdown,
+    });
     expect(put.status).toBe(200);
-    const click = await fetch(`${server.url}/c/countdown-sale/0?u=draining-shopper&m=m1`, { redirect: 'manual', headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0' } });
+    const click = await fetch(`${server.url}/c/countdown-sale/0?u=draining-shopper&m=m1`, {
+      redirect: 'manual',
+      headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0' },
+    });
     expect(click.status).toBe(302);
     await new Promise((done) => setTimeout(done, 200));
     server.child.kill('SIGTERM');
@@ -162,7 +169,12 @@ describe('stopping on SIGTERM', () => {
   it('closes a request that outlasts OPENTIME_SHUTDOWN_SECONDS, and still exits 0', async () => {
     const server = await boot({ OPENTIME_SHUTDOWN_SECONDS: '1' });
     const keys = JSON.parse(await readFile(join(dataDir, 'keys.json'), 'utf8')) as { writeKey: string };
-    const stuck = slowPost(server.port, '/v1/track', { authorization: `Basic ${btoa(`${keys.writeKey}:`)}`, 'content-type': 'application/json' }, JSON.stringify({ userId: 'stuck', event: 'Product Viewed' }));
+    const stuck = slowPost(
+      server.port,
+      '/v1/track',
+      { authorization: `Basic ${btoa(`${keys.writeKey}:`)}`, 'content-type': 'application/json' },
+      JSON.stringify({ userId: 'stuck', event: 'Product Viewed' }),
+    );
     const settled = stuck.answer.then(
       () => 'answered',
       () => 'closed',

@@ -59,7 +59,11 @@ describe('restart', () => {
           messageId: `m-${r}-${i}`,
           properties: { product_id: `sku-${r}-${i}` },
         }));
-        const response = await fetch(`${first.url}/v1/batch`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });
+        const response = await fetch(`${first.url}/v1/batch`, {
+          method: 'POST',
+          headers: { authorization: auth, 'content-type': 'application/json' },
+          body: JSON.stringify({ batch }),
+        });
         if (response.status === 200) acknowledged.push(...batch.map((e) => e.properties.product_id));
       }),
     );

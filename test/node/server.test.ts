@@ -87,7 +87,15 @@ describe('the Node server', () => {
 describe('the Node server in production', () => {
   const production = (extra: Record<string, string>) =>
     startServer({
-      env: { PORT: '0', NODE_ENV: 'production', OPENTIME_DATA_DIR: dataDir, OPENTIME_WRITE_KEY: WRITE_KEY, OPENTIME_ADMIN_KEY: ADMIN_KEY, OPENTIME_SECRET: 'node-test-secret-0123456789', ...extra },
+      env: {
+        PORT: '0',
+        NODE_ENV: 'production',
+        OPENTIME_DATA_DIR: dataDir,
+        OPENTIME_WRITE_KEY: WRITE_KEY,
+        OPENTIME_ADMIN_KEY: ADMIN_KEY,
+        OPENTIME_SECRET: 'node-test-secret-0123456789',
+        ...extra,
+      },
       logger: memoryLogger(),
     });
 

@@ -57,15 +57,36 @@ beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'opentime-wrangler-'));
   const port = await freePort();
   origin = `http://127.0.0.1:${port}`;
-  const vars = { OPENTIME_ADMIN_KEY: ADMIN_KEY, OPENTIME_WRITE_KEY: WRITE_KEY, OPENTIME_SECRET: 'bundle-secret-0123456789abcdef', OPENTIME_STORE_TIMEOUT_MS: '2000', OPENTIME_BLOCK_CACHE_SECONDS: '0', ...PHOTO_SERVER_ENV };
-  const args = ['node_modules/wrangler/bin/wrangler.js', 'dev', '--port', String(port), '--ip', '127.0.0.1', '--persist-to', stateDir, '--inspector-port', String(await freePort())];
+  const vars = {
+    OPENTIME_ADMIN_KEY: ADMIN_KEY,
+    OPENTIME_WRITE_KEY: WRITE_KEY,
+    OPENTIME_SECRET: 'bundle-secret-0123456789abcdef',
+    OPENTIME_STORE_TIMEOUT_MS: '2000',
+    OPENTIME_BLOCK_CACHE_SECONDS: '0',
+    ...PHOTO_SERVER_ENV,
+  };
+  const args = [
+    'node_modules/wrangler/bin/wrangler.js',
+    'dev',
+    '--port',
+    String(port),
+    '--ip',
+    '127.0.0.1',
+    '--persist-to',
+    stateDir,
+    '--inspector-port',
+    String(await freePort()),
+  ];
   for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
   // Its own process group, so that wrangler and the workerd it starts are stopped together.
   // Nothing is downloaded: no telemetry, and no `Request.cf` data from Cloudflare (a placeholder is used).
   const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
   wrangler = spawn(process.execPath, args, { cwd: PROJECT_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
-  wrangler.stdout?.on('data', (chunk: Buffer) => void (output += chunk.toString()));
-  wrangler.stderr?.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  wrangler.stdout?.on('data', collect);
+  wrangler.stderr?.on('data', collect);
   await waitUntilReady();
 }, STARTUP_MS + 10_000);
 

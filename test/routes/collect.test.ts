@@ -133,8 +133,13 @@ describe('GET /v1/p.gif', () => {
     expect((await profileOf('pix-1')).cart).toEqual([expect.objectContaining({ id: 'p-red', quantity: 2 })]);
   });
 
-  it('takes properties as JSON, and Segment\'s data= (base64 JSON)', async () => {
-    const json = new URLSearchParams({ writeKey: WRITE_KEY, event: 'Product Viewed', anonymousId: 'pix-anon', properties: JSON.stringify({ product_id: 'p-blue', category: 'bags' }) });
+  it("takes properties as JSON, and Segment's data= (base64 JSON)", async () => {
+    const json = new URLSearchParams({
+      writeKey: WRITE_KEY,
+      event: 'Product Viewed',
+      anonymousId: 'pix-anon',
+      properties: JSON.stringify({ product_id: 'p-blue', category: 'bags' }),
+    });
     expect((await app.request(`/v1/p.gif?${json}`)).status).toBe(200);
     expect((await app.deps.store.getProfile('a:pix-anon'))?.lastCategory?.name).toBe('bags');
 
@@ -243,7 +248,8 @@ describe('GET /o/:message.gif', () => {
         {
           id: 'opener',
           when: { and: [{ '!=': [{ var: 'profile.days_since_last_open' }, null] }, { '<': [{ var: 'profile.days_since_last_open' }, 30] }] },
-          headline: 'Thanks for reading', url: 'https://shop.example.com/new',
+          headline: 'Thanks for reading',
+          url: 'https://shop.example.com/new',
           background: { color: '#1ea03c' },
         },
       ],

@@ -255,7 +255,10 @@ describe('countdown labels', () => {
     await put(countdown({ id: 'de', params: { headline: 'The sale ends in', background: '#fff7ed', box: '#b91c1c', locale: 'de-DE' } }));
     const de = await get('/i/de.png');
     await writeFile('/tmp/opentime-countdown-de.png', de.bytes);
-    const en = await sharp((await get('/i/en.png')).bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const en = await sharp((await get('/i/en.png')).bytes)
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     const deRaw = await sharp(de.bytes).removeAlpha().raw().toBuffer();
     const frame = (data: Buffer): FramePixels => ({ width: 1200, height: 300, data: new Uint8Array(data), at: () => [0, 0, 0] });
     const changed = diffBox(frame(en.data), frame(deRaw));

@@ -86,7 +86,11 @@ describe('hero block', () => {
   });
 
   it('refuses rules that cannot run and templates that do not exist', async () => {
-    const bad = await app.admin('PUT', '/v1/blocks/hero', heroBlock({ template: 'nope', variants: [{ id: 'x', headline: 'x', url: 'https://x.example.com/', when: { frobnicate: [1] } }] }));
+    const bad = await app.admin(
+      'PUT',
+      '/v1/blocks/hero',
+      heroBlock({ template: 'nope', variants: [{ id: 'x', headline: 'x', url: 'https://x.example.com/', when: { frobnicate: [1] } }] }),
+    );
     expect(bad.status).toBe(400);
     const details = (await bad.json()).error.details as Array<{ path: string; message: string }>;
     expect(details.map((d) => d.path).sort()).toEqual(['template', 'variants[0].when']);
@@ -130,7 +134,8 @@ describe('hero block', () => {
 });
 
 describe('lock policy', () => {
-  const grid = (lock: { policy: 'live' } | { policy: 'sticky'; minutes: number } | { policy: 'first_open' }) => testBlock({ id: 'locked', lock, source: [{ from: 'cart' }, { from: 'products', ids: ['p-teal', 'p-purple', 'p-orange'] }] });
+  const grid = (lock: { policy: 'live' } | { policy: 'sticky'; minutes: number } | { policy: 'first_open' }) =>
+    testBlock({ id: 'locked', lock, source: [{ from: 'cart' }, { from: 'products', ids: ['p-teal', 'p-purple', 'p-orange'] }] });
 
   it('live: every open decides again', async () => {
     await app.admin('PUT', '/v1/blocks/locked', grid({ policy: 'live' }));
@@ -185,14 +190,22 @@ describe('templates through the admin API', () => {
     `<div style="display: flex; width: {{ block.width }}px; height: {{ block.height }}px; background-color: ${color}">{% for product in products %}<img src="{{ product.image_url }}" width="100" height="100">{% endfor %}<span>{{ params.headline }}</span></div>`;
 
   it('adds a template without a restart; a new version is rendered at the next open, never a stale one', async () => {
-    const first = await app.request('/v1/templates/custom', { method: 'PUT', headers: { authorization: `Bearer test-admin-key-0123456789` }, body: simple(hex(PHOTO_COLORS.purple)) });
+    const first = await app.request('/v1/templates/custom', {
+      method: 'PUT',
+      headers: { authorization: `Bearer test-admin-key-0123456789` },
+      body: simple(hex(PHOTO_COLORS.purple)),
+    });
     expect(first.status).toBe(200);
     expect((await first.json()).version).toBe(1);
     await app.admin('PUT', '/v1/blocks/custom', testBlock({ id: 'custom', template: 'custom', source: [{ from: 'products', ids: ['p-red'] }] }));
     const v1 = await app.open('custom', {});
     expect(v1.pixels.share(PHOTO_COLORS.purple)).toBeGreaterThan(0.8);
 
-    const second = await app.request('/v1/templates/custom', { method: 'PUT', headers: { authorization: `Bearer test-admin-key-0123456789` }, body: simple(hex(PHOTO_COLORS.teal)) });
+    const second = await app.request('/v1/templates/custom', {
+      method: 'PUT',
+      headers: { authorization: `Bearer test-admin-key-0123456789` },
+      body: simple(hex(PHOTO_COLORS.teal)),
+    });
     expect((await second.json()).version).toBe(2);
     const v2 = await app.open('custom', {});
     expect(v2.response.headers.get('x-opentime-cache')).toBe('miss');
@@ -254,7 +267,13 @@ describe('templates through the admin API', () => {
       body: '<div style="display: flex; width: 600px; height: 300px; background-color: #ffffff">{% for product in products %}<div style="font-size: 30px; color: #000000">{{ product.title }}</div>{% endfor %}</div>',
     });
     await app.admin('PUT', '/v1/catalog/products', [
-      { id: 'evil', title: `<img src="${photos.url('red')}" width="600" height="300"> {{ 7 | times: 6 }}`, price: 1, url: 'https://shop.example.com/e', image_url: photos.url('green') },
+      {
+        id: 'evil',
+        title: `<img src="${photos.url('red')}" width="600" height="300"> {{ 7 | times: 6 }}`,
+        price: 1,
+        url: 'https://shop.example.com/e',
+        image_url: photos.url('green'),
+      },
     ]);
     await app.admin('PUT', '/v1/blocks/titles', testBlock({ id: 'titles', template: 'titles', source: [{ from: 'products', ids: ['evil'] }] }));
     const before = photos.hits.get('/red.png') ?? 0;
@@ -274,7 +293,11 @@ describe('templates through the admin API', () => {
   });
 
   it('draws the product-row template with sale prices', async () => {
-    await app.admin('PUT', '/v1/blocks/rows', testBlock({ id: 'rows', template: 'product-row', slots: 2, size: { width: 600, height: 320 }, source: [{ from: 'products', ids: ['p-green', 'p-blue'] }] }));
+    await app.admin(
+      'PUT',
+      '/v1/blocks/rows',
+      testBlock({ id: 'rows', template: 'product-row', slots: 2, size: { width: 600, height: 320 }, source: [{ from: 'products', ids: ['p-green', 'p-blue'] }] }),
+    );
     const { response, pixels } = await app.open('rows', {});
     expect(response.headers.get('x-opentime-fallback')).toBeNull();
     expect(pixels.share(PHOTO_COLORS.green, { x: 0, y: 0, width: 400, height: 360 })).toBeGreaterThan(0.05);
@@ -306,7 +329,13 @@ describe('email engagement', () => {
       '/v1/blocks/winback',
       heroBlock({
         variants: [
-          { id: 'winback', when: { '>': [{ var: 'profile.days_since_last_open' }, 30] }, headline: 'We miss you', url: 'https://shop.example.com/back', background: { color: hex(PHOTO_COLORS.red) } },
+          {
+            id: 'winback',
+            when: { '>': [{ var: 'profile.days_since_last_open' }, 30] },
+            headline: 'We miss you',
+            url: 'https://shop.example.com/back',
+            background: { color: hex(PHOTO_COLORS.red) },
+          },
         ],
       }),
     );
@@ -327,7 +356,11 @@ describe('who opened it', () => {
     await app.open('frozen', { u: 'mpp', m: 'm' }, { headers: { 'user-agent': 'Mozilla/5.0' } });
     await app.settle();
     await added('mpp', 'p-blue');
-    const gmail = await app.open('frozen', { u: 'mpp', m: 'm' }, { headers: { 'user-agent': 'Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)' } });
+    const gmail = await app.open(
+      'frozen',
+      { u: 'mpp', m: 'm' },
+      { headers: { 'user-agent': 'Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)' } },
+    );
     expect(gmail.pixels.share(PHOTO_COLORS.blue, slotBox(gmail.pixels, 0))).toBeGreaterThan(0.25);
     await app.settle();
     const counters = (await (await app.admin('GET', '/v1/stats')).json()).counters as Record<string, number>;

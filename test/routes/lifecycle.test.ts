@@ -6,8 +6,7 @@ import { sameImage, slotBox } from '../helpers/pixels.ts';
 
 const { app } = useSeededApp();
 
-const added = (userId: string, productId: string, extra: object = {}) =>
-  app.send('track', { userId, event: 'Product Added', properties: { product_id: productId }, ...extra });
+const added = (userId: string, productId: string, extra: object = {}) => app.send('track', { userId, event: 'Product Added', properties: { product_id: productId }, ...extra });
 const profileStatus = async (id: string) => (await app.admin('GET', `/v1/profiles/${encodeURIComponent(id)}`)).status;
 /** The image a subscriber opentime has never heard of gets: the block's generic content. */
 const genericImage = async () => Buffer.from((await app.open('grid', { u: 'never-seen-anyone' })).bytes);

@@ -59,7 +59,7 @@ describe('events API rate limit per key', () => {
     expect((await track()).status).toBe(200);
   });
 
-  it('keeps each key apart, and a wrong key spends nobody\'s allowance', async () => {
+  it("keeps each key apart, and a wrong key spends nobody's allowance", async () => {
     for (let i = 0; i < 3; i++) expect((await track()).status).toBe(200);
     expect((await track()).status).toBe(429);
     expect((await track(OTHER_WRITE_KEY)).status).toBe(200);

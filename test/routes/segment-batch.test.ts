@@ -78,7 +78,12 @@ describe('POST /v1/batch with bad items', () => {
   });
 
   it('counts rejected items in the stats', async () => {
-    await app.send('batch', { batch: [{ type: 'track', userId: 'u3', event: 'A' }, { type: 'track', userId: 'u3' }] });
+    await app.send('batch', {
+      batch: [
+        { type: 'track', userId: 'u3', event: 'A' },
+        { type: 'track', userId: 'u3' },
+      ],
+    });
     const stats = await (await app.admin('GET', '/v1/stats')).json();
     expect(JSON.stringify(stats)).toMatch(/"events\.rejected":1/);
   });
@@ -88,8 +93,23 @@ describe('POST /v1/import', () => {
   it('takes a batch as analytics-ruby sends it, the same as /v1/batch', async () => {
     const response = await app.send('import', {
       batch: [
-        { type: 'identify', userId: 'ruby-1', anonymousId: 'ruby-anon', traits: { plan: 'gold' }, messageId: 'r1', timestamp: new Date(app.clock.now()).toISOString(), context: { library: { name: 'analytics-ruby', version: '2.4.0' } } },
-        { type: 'track', userId: 'ruby-1', event: 'Product Added', properties: { product_id: 'rb' }, messageId: 'r2', context: { library: { name: 'analytics-ruby', version: '2.4.0' } } },
+        {
+          type: 'identify',
+          userId: 'ruby-1',
+          anonymousId: 'ruby-anon',
+          traits: { plan: 'gold' },
+          messageId: 'r1',
+          timestamp: new Date(app.clock.now()).toISOString(),
+          context: { library: { name: 'analytics-ruby', version: '2.4.0' } },
+        },
+        {
+          type: 'track',
+          userId: 'ruby-1',
+          event: 'Product Added',
+          properties: { product_id: 'rb' },
+          messageId: 'r2',
+          context: { library: { name: 'analytics-ruby', version: '2.4.0' } },
+        },
         { type: 'track', event: 'Orphan', messageId: 'r3' },
       ],
       sentAt: new Date(app.clock.now()).toISOString(),
@@ -103,7 +123,10 @@ describe('POST /v1/import', () => {
   });
 
   it("takes analytics-java's path, /v1/import/ with a slash", async () => {
-    const response = await app.send('import/', { batch: [{ type: 'track', userId: 'java-1', event: 'Product Viewed', properties: { product_id: 'j' } }], context: { library: { name: 'analytics-java' } } });
+    const response = await app.send('import/', {
+      batch: [{ type: 'track', userId: 'java-1', event: 'Product Viewed', properties: { product_id: 'j' } }],
+      context: { library: { name: 'analytics-java' } },
+    });
     expect(response.status).toBe(200);
     expect((await profileOf('java-1')).viewed[0]?.id).toBe('j');
   });
@@ -114,7 +137,7 @@ describe('POST /v1/import', () => {
   });
 });
 
-describe("POST /v1/webhooks/segment with a batch", () => {
+describe('POST /v1/webhooks/segment with a batch', () => {
   it('stores the valid events of a delivery and lists the bad one', async () => {
     const secret = 'segment-shared-secret-0123';
     const hooked = await createTestApp({ config: { webhookSecrets: [secret] } });
@@ -170,7 +193,11 @@ describe("analytics.js's paths", () => {
     try {
       // analytics.js sends text/plain (no preflight), the write key in the body.
       const post = (path: string, body: unknown) =>
-        browser.request(path, { method: 'POST', headers: { 'content-type': 'text/plain', origin: SHOP }, body: JSON.stringify({ writeKey: BROWSER_KEY, anonymousId: 'ajs-1', ...(body as object) }) });
+        browser.request(path, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain', origin: SHOP },
+          body: JSON.stringify({ writeKey: BROWSER_KEY, anonymousId: 'ajs-1', ...(body as object) }),
+        });
       for (const [path, body] of [
         ['/v1/t', { type: 'track', event: 'Product Viewed', properties: { product_id: 'ajs-viewed' } }],
         ['/v1/p', { type: 'page', name: 'Home' }],
@@ -188,7 +215,11 @@ describe("analytics.js's paths", () => {
       expect(profile?.viewed[0]?.id).toBe('ajs-viewed');
       expect(profile?.cart[0]?.id).toBe('ajs-added');
       expect(profile?.traits).toEqual({ plan: 'gold' });
-      const alias = await browser.request('/v1/a', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ writeKey: WRITE_KEY, type: 'alias', previousId: 'ajs-old', userId: 'ajs-new' }) });
+      const alias = await browser.request('/v1/a', {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: JSON.stringify({ writeKey: WRITE_KEY, type: 'alias', previousId: 'ajs-old', userId: 'ajs-new' }),
+      });
       expect(alias.status).toBe(200);
     } finally {
       await browser.close();

@@ -41,17 +41,31 @@ describe('Klaviyo events (its recommended properties)', () => {
 
   it('Viewed Product, Added to Cart, Started Checkout and Placed Order shape the profile', async () => {
     await applied('kl-1', 'Viewed Product', {
-      ProductName: 'Winnie the Pooh', ProductID: '1111', SKU: 'WINNIEPOOH', Categories: ['Fiction', 'Children'],
-      ImageURL: 'https://shop.example.com/p/1111.png', URL: 'https://shop.example.com/p/1111', Brand: 'Kids Books', Price: 9.99, CompareAtPrice: 14.99,
+      ProductName: 'Winnie the Pooh',
+      ProductID: '1111',
+      SKU: 'WINNIEPOOH',
+      Categories: ['Fiction', 'Children'],
+      ImageURL: 'https://shop.example.com/p/1111.png',
+      URL: 'https://shop.example.com/p/1111',
+      Brand: 'Kids Books',
+      Price: 9.99,
+      CompareAtPrice: 14.99,
     });
     let profile = await profileOf('kl-1');
     expect(ids(profile.viewed)).toEqual(['1111']);
     expect(profile.lastCategory?.name).toBe('Fiction');
 
     await applied('kl-1', 'Added to Cart', {
-      $value: 29.98, AddedItemProductName: 'A Tale of Two Cities', AddedItemProductID: '1112', AddedItemSKU: 'TALEOFTWO',
-      AddedItemCategories: ['Classics'], AddedItemPrice: 19.99, AddedItemQuantity: 2, ItemNames: ['A Tale of Two Cities'],
-      CheckoutURL: 'https://shop.example.com/checkout', Items: [item('1112', 2)],
+      $value: 29.98,
+      AddedItemProductName: 'A Tale of Two Cities',
+      AddedItemProductID: '1112',
+      AddedItemSKU: 'TALEOFTWO',
+      AddedItemCategories: ['Classics'],
+      AddedItemPrice: 19.99,
+      AddedItemQuantity: 2,
+      ItemNames: ['A Tale of Two Cities'],
+      CheckoutURL: 'https://shop.example.com/checkout',
+      Items: [item('1112', 2)],
     });
     profile = await profileOf('kl-1');
     expect(profile.cart).toEqual([expect.objectContaining({ id: '1112', quantity: 2 })]);
@@ -62,8 +76,14 @@ describe('Klaviyo events (its recommended properties)', () => {
     expect(profile.lastEventAt['Checkout Started']).toBeDefined();
 
     await applied('kl-1', 'Placed Order', {
-      $event_id: '5001', $value: 29.97, OrderId: '5001', Categories: ['Fiction'], ItemNames: ['Book 1112', 'Book 1113'], DiscountCode: 'FREESHIP',
-      Items: [item('1112', 2), item('1113')], BillingAddress: { FirstName: 'Jane', Address1: '1 Main St' },
+      $event_id: '5001',
+      $value: 29.97,
+      OrderId: '5001',
+      Categories: ['Fiction'],
+      ItemNames: ['Book 1112', 'Book 1113'],
+      DiscountCode: 'FREESHIP',
+      Items: [item('1112', 2), item('1113')],
+      BillingAddress: { FirstName: 'Jane', Address1: '1 Main St' },
     });
     profile = await profileOf('kl-1');
     expect(profile.cart).toEqual([]);
@@ -99,20 +119,35 @@ describe("Shopify's web pixel events (the Web Pixels API's data)", () => {
 
     // …or the whole event.
     await applied('sh-1', 'product_added_to_cart', {
-      id: 'sh-event-2', name: 'product_added_to_cart', clientId: 'client-1', timestamp: '2026-06-01T12:00:00.000Z',
+      id: 'sh-event-2',
+      name: 'product_added_to_cart',
+      clientId: 'client-1',
+      timestamp: '2026-06-01T12:00:00.000Z',
       data: { cartLine: { cost: { totalAmount: { amount: 49.9, currencyCode: 'GBP' } }, merchandise: variant('8266836345064', 'WAX-1'), quantity: 2 } },
     });
     profile = await profileOf('sh-1');
     expect(profile.cart).toEqual([expect.objectContaining({ id: '8266836345064', quantity: 2 })]);
 
     const lineItem = (productId: string, quantity: number) => ({
-      id: `line-${productId}`, quantity, title: 'Ski Wax', variant: variant(productId, `SKU-${productId}`),
-      discountAllocations: [], finalLinePrice: { amount: 24.95 * quantity, currencyCode: 'GBP' }, properties: [], sellingPlanAllocation: null,
+      id: `line-${productId}`,
+      quantity,
+      title: 'Ski Wax',
+      variant: variant(productId, `SKU-${productId}`),
+      discountAllocations: [],
+      finalLinePrice: { amount: 24.95 * quantity, currencyCode: 'GBP' },
+      properties: [],
+      sellingPlanAllocation: null,
     });
     const checkout = (order: { id: string } | null) => ({
-      attributes: [], currencyCode: 'GBP', email: 'buyer@example.com', phone: '+44 20 7946 0958',
-      lineItems: [lineItem('8266836345064', 2), lineItem('7000000000001', 1)], order, token: 'tok-1',
-      shippingAddress: { address1: '1 High St', city: 'London' }, totalPrice: { amount: 74.85, currencyCode: 'GBP' },
+      attributes: [],
+      currencyCode: 'GBP',
+      email: 'buyer@example.com',
+      phone: '+44 20 7946 0958',
+      lineItems: [lineItem('8266836345064', 2), lineItem('7000000000001', 1)],
+      order,
+      token: 'tok-1',
+      shippingAddress: { address1: '1 High St', city: 'London' },
+      totalPrice: { amount: 74.85, currencyCode: 'GBP' },
     });
     await applied('sh-1', 'checkout_started', { checkout: checkout(null) });
     profile = await profileOf('sh-1');
@@ -135,13 +170,15 @@ describe("Shopify's web pixel events (the Web Pixels API's data)", () => {
 
 describe("GA4's recommended e-commerce events (items[].item_id)", () => {
   const tee = { item_id: 'SKU_12345', item_name: 'Stan and Friends Tee', item_category: 'Apparel', item_variant: 'green', price: 10.01, quantity: 3 };
-  const cap = { item_id: 'SKU_12346', item_name: 'Google Grey Women\'s Tee', item_category: 'Apparel', price: 21.01, quantity: 1 };
+  const cap = { item_id: 'SKU_12346', item_name: "Google Grey Women's Tee", item_category: 'Apparel', price: 21.01, quantity: 1 };
 
   it('view_item, add_to_cart, remove_from_cart, begin_checkout and purchase shape the profile', async () => {
     await applied('ga-1', 'view_item', { currency: 'USD', value: 30.03, items: [tee] });
     expect(ids((await profileOf('ga-1')).viewed)).toEqual(['SKU_12345']);
     await applied('ga-1', 'add_to_cart', { currency: 'USD', value: 51.04, items: [tee, cap] });
-    expect((await profileOf('ga-1')).cart).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'SKU_12345', quantity: 3 }), expect.objectContaining({ id: 'SKU_12346', quantity: 1 })]));
+    expect((await profileOf('ga-1')).cart).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: 'SKU_12345', quantity: 3 }), expect.objectContaining({ id: 'SKU_12346', quantity: 1 })]),
+    );
     await applied('ga-1', 'remove_from_cart', { currency: 'USD', value: 21.01, items: [cap] });
     expect(ids((await profileOf('ga-1')).cart)).toEqual(['SKU_12345']);
     await applied('ga-1', 'begin_checkout', { currency: 'USD', value: 30.03, coupon: 'SUMMER_FUN', items: [tee] });

@@ -98,7 +98,10 @@ describe('GET /v1/pixel/<type>', () => {
   });
 
   it('records nothing for HEAD, a prefetch', async () => {
-    const response = await app.request(`/v1/pixel/track?data=${encodeURIComponent(data({ writeKey: WRITE_KEY, userId: 'px-6', event: 'Product Viewed', properties: { product_id: 'x' } }))}`, { method: 'HEAD' });
+    const response = await app.request(
+      `/v1/pixel/track?data=${encodeURIComponent(data({ writeKey: WRITE_KEY, userId: 'px-6', event: 'Product Viewed', properties: { product_id: 'x' } }))}`,
+      { method: 'HEAD' },
+    );
     expect(response.status).toBe(200);
     expect(await profileOf('px-6')).toBeUndefined();
   });

@@ -17,7 +17,13 @@ const profileOf = (id: string) => profileIn(app, id);
 
 describe('identify traits', () => {
   it('stores no email address, phone number, name or street address, whatever the keys', async () => {
-    const analytics = new Analytics({ writeKey: WRITE_KEY, host: 'http://opentime.test', flushAt: 1, maxRetries: 0, httpClient: (url, init) => app.request(new URL(url).pathname, init) });
+    const analytics = new Analytics({
+      writeKey: WRITE_KEY,
+      host: 'http://opentime.test',
+      flushAt: 1,
+      maxRetries: 0,
+      httpClient: (url, init) => app.request(new URL(url).pathname, init),
+    });
     const failures: unknown[] = [];
     analytics.on('error', (error) => failures.push(error));
     analytics.identify({

@@ -65,7 +65,10 @@ describe('a block that requires a signature', () => {
   });
 
   it('is not an open redirect: click targets are catalog or configured URLs only', async () => {
-    const hostile: Array<Record<string, string>> = [{ u: 'victim-1', url: 'https://evil.example.com/' }, { u: 'victim-1', redirect: 'https://evil.example.com/', next: '//evil.example.com' }];
+    const hostile: Array<Record<string, string>> = [
+      { u: 'victim-1', url: 'https://evil.example.com/' },
+      { u: 'victim-1', redirect: 'https://evil.example.com/', next: '//evil.example.com' },
+    ];
     for (const query of hostile) {
       const click = await app.click('grid', 0, query);
       expect(new URL(click.headers.get('location') as string).hostname).toBe('shop.example.com');

@@ -347,7 +347,17 @@ describe('ldProducts (auto-capture of product views)', () => {
         offers: { '@type': 'Offer', price: '80.00', priceCurrency: 'USD' },
       }),
     ).toEqual([
-      { product_id: 'p-red', sku: 'p-red', name: 'The Red One', brand: 'Acme', category: 'shoes', price: 80, currency: 'USD', url: 'https://shop.example.com/p/red', image_url: 'https://cdn.example.com/red.jpg' },
+      {
+        product_id: 'p-red',
+        sku: 'p-red',
+        name: 'The Red One',
+        brand: 'Acme',
+        category: 'shoes',
+        price: 80,
+        currency: 'USD',
+        url: 'https://shop.example.com/p/red',
+        image_url: 'https://cdn.example.com/red.jpg',
+      },
     ]);
   });
 

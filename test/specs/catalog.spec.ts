@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PHOTO_COLORS } from '../helpers/photo-colors.ts';
-import { errorOf, seed, shopper, slotBox, testBlock, type SpecRuntime } from './harness.ts';
+import { errorOf, shopper, slotBox, testBlock, type SpecRuntime } from './harness.ts';
 import { useSpecApp } from './use-app.ts';
 
 /**
@@ -19,7 +19,12 @@ export function describeCatalog(runtime: SpecRuntime): void {
 
     describe('PUT /v1/catalog/products: every problem by path', () => {
       it('names each problem by its JSON path, all at once, in details', async () => {
-        const response = await app.admin('PUT', '/v1/catalog/products', [shoe('a'), shoe('b'), { id: 'c', price: 10, url: 'https://shop.example.com/c' }, shoe('d', { price: '49.00' })]);
+        const response = await app.admin('PUT', '/v1/catalog/products', [
+          shoe('a'),
+          shoe('b'),
+          { id: 'c', price: 10, url: 'https://shop.example.com/c' },
+          shoe('d', { price: '49.00' }),
+        ]);
         expect(response.status).toBe(400);
         const error = await errorOf(response);
         expect(error.code).toBe('VALIDATION_FAILED');
@@ -118,7 +123,11 @@ export function describeCatalog(runtime: SpecRuntime): void {
       it('draws a grey square in the product-row template too', async () => {
         const { image_url: _none, ...plain } = shoe('no-photo');
         await app.admin('PUT', '/v1/catalog/products', [plain]);
-        await app.admin('PUT', '/v1/blocks/rows', testBlock({ id: 'rows', template: 'product-row', size: { width: 400, height: 400 }, slots: 2, source: [{ from: 'products', ids: ['no-photo', 'p-blue'] }] }));
+        await app.admin(
+          'PUT',
+          '/v1/blocks/rows',
+          testBlock({ id: 'rows', template: 'product-row', size: { width: 400, height: 400 }, slots: 2, source: [{ from: 'products', ids: ['no-photo', 'p-blue'] }] }),
+        );
         const { response, pixels } = await app.open('rows', { u: 'alice' });
         expect(response.headers.get('x-opentime-fallback')).toBeNull();
         const top = { x: 0, y: 0, width: pixels.width, height: Math.floor(pixels.height / 2) };
@@ -131,7 +140,11 @@ export function describeCatalog(runtime: SpecRuntime): void {
     describe('GET /v1/catalog/products: paging', () => {
       it('pages through the whole catalog once, in id order, with next_cursor until the last page', async () => {
         const ids = Array.from({ length: 250 }, (_, i) => `sku-${String(i).padStart(3, '0')}`);
-        await app.admin('PUT', '/v1/catalog/products', ids.map((id) => shoe(id)));
+        await app.admin(
+          'PUT',
+          '/v1/catalog/products',
+          ids.map((id) => shoe(id)),
+        );
         const seen: string[] = [];
         const sizes: number[] = [];
         let cursor: string | null = null;

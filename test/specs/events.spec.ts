@@ -137,7 +137,12 @@ export function describeEvents(runtime: SpecRuntime): void {
         const again = await app.send('track', event);
         expect(again.status).toBe(200);
         expect(await again.json()).toMatchObject({ applied: 0, duplicates: 1 });
-        const inBatch = await app.send('batch', { batch: [{ type: 'track', ...event }, { type: 'track', ...event }] });
+        const inBatch = await app.send('batch', {
+          batch: [
+            { type: 'track', ...event },
+            { type: 'track', ...event },
+          ],
+        });
         expect(await inBatch.json()).toMatchObject({ applied: 0, duplicates: 2 });
         expect((await profile('dup')).cart[0]?.quantity).toBe(1);
       });
@@ -227,7 +232,13 @@ export function describeEvents(runtime: SpecRuntime): void {
       });
 
       it('refuses a block whose body id differs from the URL', async () => {
-        const response = await app.admin('PUT', '/v1/blocks/a', { id: 'b', size: { width: 600, height: 300 }, slots: 1, source: [{ from: 'cart' }], fallback: { url: 'https://x.example.com/' } });
+        const response = await app.admin('PUT', '/v1/blocks/a', {
+          id: 'b',
+          size: { width: 600, height: 300 },
+          slots: 1,
+          source: [{ from: 'cart' }],
+          fallback: { url: 'https://x.example.com/' },
+        });
         expect(response.status).toBe(400);
       });
 

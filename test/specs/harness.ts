@@ -81,7 +81,11 @@ export interface SpecRuntime {
 
 /** Loads the six-product catalog and a block; throws with the answer if either is refused. */
 export async function seed(runtime: SpecRuntime, app: SpecApp, block: BlockInput = testBlock()): Promise<SpecApp> {
-  const catalog = await app.admin('PUT', '/v1/catalog/products', catalogWithPhotos((color) => runtime.photoUrl(color)));
+  const catalog = await app.admin(
+    'PUT',
+    '/v1/catalog/products',
+    catalogWithPhotos((color) => runtime.photoUrl(color)),
+  );
   if (catalog.status !== 200) throw new Error(`catalog: ${catalog.status} ${await catalog.text()}`);
   const put = await app.admin('PUT', `/v1/blocks/${block.id as string}`, block);
   if (put.status !== 200) throw new Error(`block: ${put.status} ${await put.text()}`);

@@ -151,7 +151,9 @@ export function describeIdentity(runtime: SpecRuntime): void {
         await browser(secured, 'track', { anonymousId: 'device-y', event: 'Product Added', properties: { product_id: 'anon-cart' } });
         const context = { userHash: await userHash(IDENTITY_SECRET, 'shopper') };
         expect((await browser(secured, 'identify', { anonymousId: 'device-y', userId: 'shopper', context })).status).toBe(200);
-        expect((await browser(secured, 'track', { anonymousId: 'device-y', userId: 'shopper', event: 'Product Added', properties: { product_id: 'logged-in' }, context })).status).toBe(200);
+        expect(
+          (await browser(secured, 'track', { anonymousId: 'device-y', userId: 'shopper', event: 'Product Added', properties: { product_id: 'logged-in' }, context })).status,
+        ).toBe(200);
         expect((await cartOf('shopper', secured)).sort()).toEqual(['anon-cart', 'logged-in']);
       });
 
@@ -206,11 +208,20 @@ export function describeIdentity(runtime: SpecRuntime): void {
             answers.push({ userId, status: response.status, body: await response.json() });
           }
         }
-        expect(answers.map(({ status, body }) => ({ status, body }))).toEqual(Array(4).fill({ status: 200, body: { success: true, applied: 1, ignored: 0, duplicates: 0, dropped: 0 } }));
+        expect(answers.map(({ status, body }) => ({ status, body }))).toEqual(
+          Array(4).fill({ status: 200, body: { success: true, applied: 1, ignored: 0, duplicates: 0, dropped: 0 } }),
+        );
         // An event opentime keeps nothing from is reported as ignored, for a suppressed subject as for any other.
         for (const userId of ['suppressed-one', 'ordinary-one']) {
           const response = await browser(app, 'track', { userId, anonymousId: `${userId}-device`, event: 'Product Viewed', properties: {}, messageId: `empty-${userId}` });
-          expect(await response.json()).toEqual({ success: true, applied: 0, ignored: 1, ignoredEvents: [{ messageId: `empty-${userId}`, reason: expect.any(String) }], duplicates: 0, dropped: 0 });
+          expect(await response.json()).toEqual({
+            success: true,
+            applied: 0,
+            ignored: 1,
+            ignoredEvents: [{ messageId: `empty-${userId}`, reason: expect.any(String) }],
+            duplicates: 0,
+            dropped: 0,
+          });
         }
         // The write key's answer still tells the backend what happened.
         expect(await (await app.send('track', { userId: 'suppressed-one', event: 'X' })).json()).toMatchObject({ dropped: 1 });
@@ -252,7 +263,6 @@ export function describeIdentity(runtime: SpecRuntime): void {
         expect(error.details?.[0]?.path).toBe('batch[1].userId');
         expect(await (await app.store()).getProfile('a:x')).toBeUndefined();
       });
-
     });
   });
 }

@@ -76,7 +76,10 @@ export function describeOpenClick(runtime: SpecRuntime): void {
           const results = await Promise.all(Array.from({ length: 8 }, () => app.open(block, query)));
           await app.settle();
           expect(((await countersOf(app)).renders ?? 0) - before, block).toBe(1);
-          expect(results.map((r) => r.response.headers.get('x-opentime-cache')).filter((c) => c === 'miss'), block).toHaveLength(1);
+          expect(
+            results.map((r) => r.response.headers.get('x-opentime-cache')).filter((c) => c === 'miss'),
+            block,
+          ).toHaveLength(1);
           if (block === 'solo') expect((await runtime.photoHits('green')) - hitsBefore).toBeLessThanOrEqual(1);
         }
       });
@@ -107,7 +110,9 @@ export function describeOpenClick(runtime: SpecRuntime): void {
       });
 
       it('leaves out a product whose photo does not load, shows the next one, and the click goes to what was shown', async () => {
-        await app.admin('PUT', '/v1/catalog/products', [{ id: 'p-broken', title: 'Broken photo', price: 10, url: 'https://shop.example.com/b', image_url: runtime.photoUrl('missing') }]);
+        await app.admin('PUT', '/v1/catalog/products', [
+          { id: 'p-broken', title: 'Broken photo', price: 10, url: 'https://shop.example.com/b', image_url: runtime.photoUrl('missing') },
+        ]);
         await added('frank', 'p-broken');
         await added('frank', 'p-blue');
         const { response, pixels } = await app.open('grid', { u: 'frank' });
@@ -136,14 +141,22 @@ export function describeOpenClick(runtime: SpecRuntime): void {
       });
 
       it('draws the block’s configured fallback image when nothing can be shown', async () => {
-        await app.admin('PUT', '/v1/blocks/banner', testBlock({ id: 'banner', source: [{ from: 'cart' }], fallback: { url: 'https://shop.example.com/', image: runtime.photoUrl('orange') } }));
+        await app.admin(
+          'PUT',
+          '/v1/blocks/banner',
+          testBlock({ id: 'banner', source: [{ from: 'cart' }], fallback: { url: 'https://shop.example.com/', image: runtime.photoUrl('orange') } }),
+        );
         const { response, pixels } = await app.open('banner', { u: 'nobody' });
         expect(response.headers.get('x-opentime-fallback')).toBe('static');
         expect(pixels.share(PHOTO_COLORS.orange)).toBeGreaterThan(0.95);
       });
 
       it('draws the headline card when the configured fallback image under templates/ is missing', async () => {
-        await app.admin('PUT', '/v1/blocks/banner', testBlock({ id: 'banner', source: [{ from: 'cart' }], fallback: { url: 'https://shop.example.com/', image: 'fallback/no-such-file.png' } }));
+        await app.admin(
+          'PUT',
+          '/v1/blocks/banner',
+          testBlock({ id: 'banner', source: [{ from: 'cart' }], fallback: { url: 'https://shop.example.com/', image: 'fallback/no-such-file.png' } }),
+        );
         const { response, pixels } = await app.open('banner', { u: 'nobody' });
         expect(response.status).toBe(200);
         expect(response.headers.get('x-opentime-fallback')).toBe('static');
@@ -155,7 +168,9 @@ export function describeOpenClick(runtime: SpecRuntime): void {
       it('serves the static fallback when a photo is slower than its budget', async () => {
         const slowApp = await seed(runtime, await runtime.createApp({ OPENTIME_PHOTO_TIMEOUT_MS: '300' }));
         try {
-          await slowApp.admin('PUT', '/v1/catalog/products', [{ id: 'p-slow', title: 'Slow photo', price: 10, url: 'https://shop.example.com/s', image_url: runtime.photoUrl('slow') }]);
+          await slowApp.admin('PUT', '/v1/catalog/products', [
+            { id: 'p-slow', title: 'Slow photo', price: 10, url: 'https://shop.example.com/s', image_url: runtime.photoUrl('slow') },
+          ]);
           await slowApp.admin('PUT', '/v1/blocks/slow', testBlock({ id: 'slow', slots: 1, source: [{ from: 'products', ids: ['p-slow'] }] }));
           const started = Date.now();
           const { response } = await slowApp.open('slow', {});
@@ -221,7 +236,12 @@ export function describeOpenClick(runtime: SpecRuntime): void {
 
       it('sends an empty slot, a bad slot and an unknown subscriber’s empty block to the fallback URL', async () => {
         await app.admin('PUT', '/v1/blocks/cart-only', testBlock({ id: 'cart-only', source: [{ from: 'cart' }] }));
-        for (const [block, slot] of [['cart-only', 0], ['grid', 7], ['grid', 'x'], ['grid', -1]] as const) {
+        for (const [block, slot] of [
+          ['cart-only', 0],
+          ['grid', 7],
+          ['grid', 'x'],
+          ['grid', -1],
+        ] as const) {
           const click = await app.click(block, slot, { u: 'kate' });
           expect(click.status).toBe(302);
           expect(click.headers.get('location')).toBe('https://shop.example.com/');
@@ -255,7 +275,11 @@ export function describeOpenClick(runtime: SpecRuntime): void {
       it('shows a block that requires a signature to a token, a URL signature or a JWT, and the generic image without one', async () => {
         const signedApp = await runtime.createApp({ OPENTIME_SIGNING_KEYS: KEYS });
         try {
-          await seed(runtime, signedApp, testBlock({ id: 'signed', require_signature: true, source: [{ from: 'cart' }, { from: 'products', ids: ['p-teal', 'p-purple', 'p-orange'] }] }));
+          await seed(
+            runtime,
+            signedApp,
+            testBlock({ id: 'signed', require_signature: true, source: [{ from: 'cart' }, { from: 'products', ids: ['p-teal', 'p-purple', 'p-orange'] }] }),
+          );
           await shopper(signedApp).added('zoë', 'p-red');
           const red = (pixels: Pixels) => pixels.share(PHOTO_COLORS.red, slotBox(pixels, 0));
 

@@ -59,8 +59,7 @@ export function trackEvent(event: string, properties: Record<string, unknown>, a
   return { type: 'track', messageId, userId: 'x', event, properties, traits: {}, timestamp: at, receivedAt: at, context: {} };
 }
 
-export const added = (productId: string, at = NOW, messageId = nextMessageId()): TrackedEvent =>
-  trackEvent('Product Added', { product_id: productId }, at, messageId);
+export const added = (productId: string, at = NOW, messageId = nextMessageId()): TrackedEvent => trackEvent('Product Added', { product_id: productId }, at, messageId);
 
 export const viewed = (productId: string, category: string, at = NOW, messageId = nextMessageId()): TrackedEvent =>
   trackEvent('Product Viewed', { product_id: productId, category }, at, messageId);
@@ -133,12 +132,7 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
         });
 
         it('saves the profile the reducer makes and reports every messageId as applied', async () => {
-          const events = [
-            viewed('sku-a', 'shoes', T0 - 2 * HOUR),
-            added('sku-a', T0 - HOUR),
-            added('sku-b', T0),
-            identified({ plan: 'gold', email: 'kept-out@example.com' }, T0),
-          ];
+          const events = [viewed('sku-a', 'shoes', T0 - 2 * HOUR), added('sku-a', T0 - HOUR), added('sku-b', T0), identified({ plan: 'gold', email: 'kept-out@example.com' }, T0)];
           const result = await apply('u:alice', events);
           expect(sorted(result.applied)).toEqual(sorted(events.map((e) => e.messageId)));
           expect(result.duplicates).toEqual([]);
@@ -337,7 +331,12 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
           await store.linkSubject('a:three', 'u:other', T0);
           // Made again: still one link.
           await store.linkSubject('a:one', 'u:target', T0 + SECOND);
-          expect(await store.countLinksInto(['u:target', 'u:other', 'u:nobody'])).toEqual(new Map([['u:target', 2], ['u:other', 1]]));
+          expect(await store.countLinksInto(['u:target', 'u:other', 'u:nobody'])).toEqual(
+            new Map([
+              ['u:target', 2],
+              ['u:other', 1],
+            ]),
+          );
           await store.linkSubject('a:two', 'u:other', T0 + 2 * SECOND);
           await store.deleteSubject('a:one');
           expect(await store.countLinksInto(['u:target', 'u:other'])).toEqual(new Map([['u:other', 2]]));
@@ -356,7 +355,12 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
             // Linking again renews it.
             await aging.linkSubject('a:renewed', 'u:person', clock);
             clock = T0 + 3601 * SECOND;
-            expect(await aging.getLinks(['a:old', 'a:renewed', 'a:new'])).toEqual(new Map([['a:renewed', 'u:person'], ['a:new', 'u:person']]));
+            expect(await aging.getLinks(['a:old', 'a:renewed', 'a:new'])).toEqual(
+              new Map([
+                ['a:renewed', 'u:person'],
+                ['a:new', 'u:person'],
+              ]),
+            );
             expect(await aging.countLinksInto(['u:person'])).toEqual(new Map([['u:person', 2]]));
             clock = T0 + (3600 + 40 * 60 + 1) * SECOND;
             expect((await aging.getLinks(['a:renewed', 'a:new'])).size).toBe(0);
@@ -369,8 +373,7 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
         it('forgets a profile that was not written for the retention period', async () => {
           let clock = T0;
           const aging = await makeStore({ retentionSeconds: 3600, now: () => clock });
-          const write = (key: string, productId: string) =>
-            aging.applyEvents([{ subjectKey: key, events: [added(productId, clock)] }], clock);
+          const write = (key: string, productId: string) => aging.applyEvents([{ subjectKey: key, events: [added(productId, clock)] }], clock);
           try {
             await write('u:idle', 'idle-sku');
             await write('u:active', 'first-sku');
@@ -473,7 +476,15 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
       });
 
       it('keeps a product without a photo and its attributes as they were put', async () => {
-        const plain = productSchema.parse({ id: 'p1', title: 'No photo', price: 5, url: 'https://shop.example.com/p1', rating: 4.5, tags: ['new', 'eco'], attributes: { fit: 'slim' } });
+        const plain = productSchema.parse({
+          id: 'p1',
+          title: 'No photo',
+          price: 5,
+          url: 'https://shop.example.com/p1',
+          rating: 4.5,
+          tags: ['new', 'eco'],
+          attributes: { fit: 'slim' },
+        });
         await store.putProducts([plain], T0);
         expect((await store.getProducts(['p1'])).get('p1')).toEqual(plain);
         expect(plain.attributes).toEqual({ fit: 'slim', rating: 4.5, tags: ['new', 'eco'] });
@@ -491,7 +502,10 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
 
       it('pages through every product once, in code point order of id', async () => {
         const ids = ['b', 'a', 'a-2', 'Z', '10', '9', 'é', '\u{1F600}', '\uFFFD', 'c'];
-        await store.putProducts(ids.map((id) => product(id)), T0);
+        await store.putProducts(
+          ids.map((id) => product(id)),
+          T0,
+        );
         const seen: string[] = [];
         let after: string | undefined;
         for (;;) {
@@ -506,7 +520,10 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
       });
 
       it('pages in order after products are added and deleted between pages', async () => {
-        await store.putProducts(['a', 'c', 'e'].map((id) => product(id)), T0);
+        await store.putProducts(
+          ['a', 'c', 'e'].map((id) => product(id)),
+          T0,
+        );
         const first = await store.listProducts(2);
         expect(first.map((p) => p.id)).toEqual(['a', 'c']);
         await store.putProducts([product('b'), product('d')], T0);
@@ -624,9 +641,7 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
         ];
         for (const [hoursAgo, increments] of plan) await store.bumpTrending(increments, T0 - hoursAgo * HOUR);
 
-        const buckets = plan.flatMap(([hoursAgo, increments]) =>
-          increments.map((inc) => ({ hour: hourOf(T0 - hoursAgo * HOUR), productId: inc.productId, count: inc.weight })),
-        );
+        const buckets = plan.flatMap(([hoursAgo, increments]) => increments.map((inc) => ({ hour: hourOf(T0 - hoursAgo * HOUR), productId: inc.productId, count: inc.weight })));
         const expected = rankBuckets(buckets, hourOf(T0), 10);
         expect(expected).toHaveLength(5);
         expect(await store.topTrending('trending', T0, 10)).toEqual(expected);

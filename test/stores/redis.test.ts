@@ -53,8 +53,7 @@ function countingClient(inner: Redis): { client: RedisClient; trips: () => numbe
   return { client, trips: () => trips };
 }
 
-const apply = (store: ReturnType<typeof redisStore>, subjectKey: string, events: ReturnType<typeof added>[], now = T0) =>
-  store.applyEvents([{ subjectKey, events }], now);
+const apply = (store: ReturnType<typeof redisStore>, subjectKey: string, events: ReturnType<typeof added>[], now = T0) => store.applyEvents([{ subjectKey, events }], now);
 
 describe('redis store', () => {
   it('keeps every key of a subject in one cluster slot, odd subject keys included', async () => {
@@ -65,7 +64,11 @@ describe('redis store', () => {
       for (const subject of ['u:slotted', 'u:we{ird}id', 'a:}{']) {
         await store.linkSubject(`a:device-of-${subject}`, subject, T0);
         await apply(store, subject, [added('sku-a')]);
-        await store.putOpenRecord({ blockId: 'grid', subjectKey: subject, messageId: 'm{1}' }, { decision: { blockId: 'grid', blockVersion: 1, personal: true, slots: [] }, renderedAt: T0 }, 3600);
+        await store.putOpenRecord(
+          { blockId: 'grid', subjectKey: subject, messageId: 'm{1}' },
+          { decision: { blockId: 'grid', blockVersion: 1, personal: true, slots: [] }, renderedAt: T0 },
+          3600,
+        );
         await store.linkSubject(subject, `u:next-of-${subject}`, T0);
       }
       const written = (await admin.keys(`${keyPrefix}*`)).filter((k) => k.includes('slotted') || k.includes('ird') || k.includes('}{'));
@@ -126,7 +129,11 @@ describe('redis store', () => {
       await apply(store, 'u:warm-up', [added('sku')]);
 
       const before = trips();
-      const result = await apply(store, 'u:one-big-batch', Array.from({ length: 100 }, (_, i) => added(`sku-${i}`)));
+      const result = await apply(
+        store,
+        'u:one-big-batch',
+        Array.from({ length: 100 }, (_, i) => added(`sku-${i}`)),
+      );
       expect(result.applied).toHaveLength(100);
       expect(trips() - before).toBe(2);
 

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sqliteStore } from '../../src/adapters/store/sqlite.ts';
-import { DEDUPE_WINDOW_SECONDS } from '../../src/core/events/limits.ts';
 import { reduceProfile } from '../../src/core/profiles/reducer.ts';
 import { HOUR, NOW, added, blockConfig, describeStore } from './contract.ts';
 

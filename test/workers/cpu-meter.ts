@@ -32,7 +32,9 @@ function stat(pid: number): Stat | undefined {
 export function workerdCpuMs(): number | undefined {
   let pids: number[];
   try {
-    pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number);
+    pids = readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .map(Number);
   } catch {
     return undefined;
   }

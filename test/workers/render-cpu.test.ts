@@ -34,7 +34,15 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
 function shown(color: PhotoColor, price: number): ShownProduct {
-  return { id: `p-${color}`, title: `The ${color} one, in a title long enough to wrap`, price, currency: 'USD', url: `https://shop.example.com/${color}`, image_url: photoUrl(color), source: 'cart' };
+  return {
+    id: `p-${color}`,
+    title: `The ${color} one, in a title long enough to wrap`,
+    price,
+    currency: 'USD',
+    url: `https://shop.example.com/${color}`,
+    image_url: photoUrl(color),
+    source: 'cart',
+  };
 }
 
 describe('render CPU time inside workerd', () => {
@@ -48,7 +56,7 @@ describe('render CPU time inside workerd', () => {
 
     // Isolate start: configuration, adapters, and both wasm modules instantiated.
     const worker = createWorker({ storePrefix: 'cpu:', cacheName: 'cpu' });
-    let started = performance.now();
+    const started = performance.now();
     const built = await worker.app(env);
     const buildMs = performance.now() - started;
 
@@ -72,7 +80,15 @@ describe('render CPU time inside workerd', () => {
         }
       },
     };
-    const renderer = createRenderer({ engine: new TemplateEngine(), rasterizer: timed, images: deps.images, assets: deps.assets, fonts: deps.fonts, scale: 2, photoTimeoutMs: 5000 });
+    const renderer = createRenderer({
+      engine: new TemplateEngine(),
+      rasterizer: timed,
+      images: deps.images,
+      assets: deps.assets,
+      fonts: deps.fonts,
+      scale: 2,
+      photoTimeoutMs: 5000,
+    });
     const block = productGridBlockSchema.parse({ ...testBlock(), kind: 'product-grid' });
     const decision = (i: number): GridDecision => ({
       kind: 'product-grid',
@@ -126,7 +142,12 @@ describe('render CPU time inside workerd', () => {
       const response = await app.request(`/i/sale.${ext}`);
       await response.arrayBuffer();
       const ms = performance.now() - t;
-      return { ms, cpu: before === null ? null : ((await cpuMs()) as number) - before, cache: response.headers.get('x-opentime-cache'), type: response.headers.get('content-type') };
+      return {
+        ms,
+        cpu: before === null ? null : ((await cpuMs()) as number) - before,
+        cache: response.headers.get('x-opentime-cache'),
+        type: response.headers.get('content-type'),
+      };
     };
     const gifCold = await open('gif');
     const gifHit = await open('gif');

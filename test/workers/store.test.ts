@@ -2,8 +2,6 @@ import { listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from 
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { durableObjectStore } from '../../src/adapters/store/durable-object.ts';
-import { mergeProfiles } from '../../src/core/profiles/merge.ts';
-import { reduceProfile } from '../../src/core/profiles/reducer.ts';
 import { NOW, added, describeStore, type StoreSetup } from '../stores/contract.ts';
 
 let stores = 0;
@@ -19,7 +17,13 @@ describe('durable-object store', () => {
   it('keeps each subject in its own object, named by its key', async () => {
     const prefix = `own-${crypto.randomUUID()}:`;
     const store = makeStore({}, prefix);
-    await store.applyEvents([{ subjectKey: 'u:one', events: [added('a', NOW)] }, { subjectKey: 'u:two', events: [added('b', NOW)] }], NOW);
+    await store.applyEvents(
+      [
+        { subjectKey: 'u:one', events: [added('a', NOW)] },
+        { subjectKey: 'u:two', events: [added('b', NOW)] },
+      ],
+      NOW,
+    );
     const ids = (await listDurableObjectIds(env.SUBJECTS)).map((id) => id.toString());
     expect(ids).toContain(env.SUBJECTS.idFromName(`${prefix}u:one`).toString());
     expect(ids).toContain(env.SUBJECTS.idFromName(`${prefix}u:two`).toString());

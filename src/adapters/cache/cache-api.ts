@@ -58,9 +58,7 @@ export function cacheApiByteCache(options: CacheApiOptions): ByteCache & { reado
       const response = new Response(value as BodyInit, {
         headers: { 'content-type': 'application/octet-stream', 'cache-control': `public, max-age=${ttl}`, 'content-length': String(value.byteLength) },
       });
-      options.background(
-        (async () => (await options.cache).put(await url(key), response))().catch(() => undefined),
-      );
+      options.background((async () => (await options.cache).put(await url(key), response))().catch(() => undefined));
     },
     get memoryEntries() {
       return memory.size;

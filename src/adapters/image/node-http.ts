@@ -62,7 +62,11 @@ export function safeHttpGet(options: SafeGetOptions): (input: string) => Promise
           const usable = addresses.filter((a) => family === 0 || a.family === family);
           const first = usable[0];
           if (!first) callback(Object.assign(new Error(`${hostname} has no IPv${family || ''} address`), { code: 'ENOTFOUND' }), '', 0);
-          else if (lookupOptions.all) callback(null, usable.map((a) => ({ address: a.address, family: a.family })));
+          else if (lookupOptions.all)
+            callback(
+              null,
+              usable.map((a) => ({ address: a.address, family: a.family })),
+            );
           else callback(null, first.address, first.family);
         },
         (error: unknown) => callback(error as NodeJS.ErrnoException, '', 0),

@@ -58,7 +58,8 @@ export function serverLifecycle(server: Server): Lifecycle {
 export function listen(server: Server, port: number): Promise<number> {
   return new Promise((ready, failed) => {
     const onError = (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') failed(new Error(`[opentime] port ${port} is already in use. Stop what listens there, or pick another port: PORT=${port + 1} npm start`, { cause: error }));
+      if (error.code === 'EADDRINUSE')
+        failed(new Error(`[opentime] port ${port} is already in use. Stop what listens there, or pick another port: PORT=${port + 1} npm start`, { cause: error }));
       else if (error.code === 'EACCES') failed(new Error(`[opentime] no permission to listen on port ${port}; pick a port above 1023: PORT=8787 npm start`, { cause: error }));
       else failed(error);
     };

@@ -79,7 +79,9 @@ export class GlobalObject extends DurableObject {
   }
 
   async getTemplate(name: string): Promise<StoredTemplate | undefined> {
-    const row = this.sql.exec<{ name: string; version: number; source: string; updated_at: number }>(`SELECT name, version, source, updated_at FROM templates WHERE name = ? AND source <> ''`, name).toArray()[0];
+    const row = this.sql
+      .exec<{ name: string; version: number; source: string; updated_at: number }>(`SELECT name, version, source, updated_at FROM templates WHERE name = ? AND source <> ''`, name)
+      .toArray()[0];
     return row ? { name: row.name, version: row.version, source: row.source, updatedAt: row.updated_at } : undefined;
   }
 
@@ -114,7 +116,12 @@ export class GlobalObject extends DurableObject {
   async putProducts(products: Product[], now: number): Promise<void> {
     this.ctx.storage.transactionSync(() => {
       for (const product of products) {
-        this.sql.exec('INSERT INTO products (id, data, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at', product.id, JSON.stringify(product), now);
+        this.sql.exec(
+          'INSERT INTO products (id, data, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at',
+          product.id,
+          JSON.stringify(product),
+          now,
+        );
       }
     });
   }
@@ -129,7 +136,13 @@ export class GlobalObject extends DurableObject {
     const hour = hourOf(now);
     this.ctx.storage.transactionSync(() => {
       for (const inc of increments) {
-        this.sql.exec('INSERT INTO trending (scope, hour, product, count) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count', inc.scope, hour, inc.productId, inc.weight);
+        this.sql.exec(
+          'INSERT INTO trending (scope, hour, product, count) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count',
+          inc.scope,
+          hour,
+          inc.productId,
+          inc.weight,
+        );
       }
     });
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + SWEEP_INTERVAL_MS);
@@ -156,7 +169,12 @@ export class GlobalObject extends DurableObject {
   }
 
   async readCounters(): Promise<Record<string, number>> {
-    return Object.fromEntries(this.sql.exec<{ name: string; value: number }>('SELECT name, value FROM counters').toArray().map((r) => [r.name, r.value]));
+    return Object.fromEntries(
+      this.sql
+        .exec<{ name: string; value: number }>('SELECT name, value FROM counters')
+        .toArray()
+        .map((r) => [r.name, r.value]),
+    );
   }
 
   /** Drops trending buckets that no longer count. */

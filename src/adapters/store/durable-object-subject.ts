@@ -166,7 +166,7 @@ export class SubjectObject extends DurableObject<SubjectEnv> {
     self: string,
     to: string,
     targetObject: string,
-    now: number,
+    _now: number,
     wall: number,
     retentionSeconds: number | undefined,
   ): Promise<{ previous: string | undefined; moves: SubjectMove[] }> {
@@ -183,7 +183,10 @@ export class SubjectObject extends DurableObject<SubjectEnv> {
       }
       this.sql.exec('DELETE FROM profile');
       this.sql.exec('DELETE FROM applied');
-      const moves = this.sql.exec<{ move: string }>('SELECT move FROM outbox').toArray().map((r) => JSON.parse(r.move) as SubjectMove);
+      const moves = this.sql
+        .exec<{ move: string }>('SELECT move FROM outbox')
+        .toArray()
+        .map((r) => JSON.parse(r.move) as SubjectMove);
       return { previous: previous === to ? undefined : previous, moves };
     });
     if (result.moves.length > 0) await this.alarmWithin(REDELIVERY_DELAY_MS);
@@ -228,7 +231,13 @@ export class SubjectObject extends DurableObject<SubjectEnv> {
   }
 
   async putOpen(block: string, message: string, record: string, expiresAt: number): Promise<void> {
-    this.sql.exec('INSERT INTO opens (block, message, data, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at', block, message, record, expiresAt);
+    this.sql.exec(
+      'INSERT INTO opens (block, message, data, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at',
+      block,
+      message,
+      record,
+      expiresAt,
+    );
     await this.scheduleSweep();
   }
 
@@ -239,7 +248,10 @@ export class SubjectObject extends DurableObject<SubjectEnv> {
   /** Removes the profile, messageIds, open records, link and moves; a suppression stays (it is a promise not to track). */
   async erase(): Promise<SubjectErasure> {
     return this.ctx.storage.transactionSync(() => {
-      const linkedIn = this.sql.exec<{ subject: string }>('SELECT subject FROM linked_in').toArray().map((r) => r.subject);
+      const linkedIn = this.sql
+        .exec<{ subject: string }>('SELECT subject FROM linked_in')
+        .toArray()
+        .map((r) => r.subject);
       const erasure: SubjectErasure = {
         profile: this.sql.exec('DELETE FROM profile').rowsWritten > 0,
         messageIds: this.sql.exec('DELETE FROM applied').rowsWritten,

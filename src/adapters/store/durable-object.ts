@@ -96,9 +96,7 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
 
     async applyEvents(groups, now): Promise<ApplyResult> {
       check();
-      const results = await Promise.all(
-        groups.filter((g) => g.events.length > 0).map((g) => subject(g.subjectKey).apply([...g.events], now, wallClock(), retention)),
-      );
+      const results = await Promise.all(groups.filter((g) => g.events.length > 0).map((g) => subject(g.subjectKey).apply([...g.events], now, wallClock(), retention)));
       return { applied: results.flatMap((r) => r.applied), duplicates: results.flatMap((r) => r.duplicates) };
     },
 

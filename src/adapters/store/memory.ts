@@ -247,7 +247,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
 
     async listTemplates() {
       check();
-      return [...templates.values()].filter((t) => !retiredTemplates.has(t.name)).map((t) => ({ ...t })).sort((a, b) => (a.name < b.name ? -1 : 1));
+      return [...templates.values()]
+        .filter((t) => !retiredTemplates.has(t.name))
+        .map((t) => ({ ...t }))
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
     },
 
     async deleteTemplate(name) {

@@ -368,15 +368,7 @@ export function redisStore(options: RedisStoreOptions): Store {
     applied: ReadonlyArray<readonly [messageId: string, at: number]>,
     horizon: number,
   ): Promise<boolean> => {
-    const args: RedisArg[] = [
-      expectedRev,
-      randomUUID(),
-      profile ? JSON.stringify(profile) : '',
-      wallClock(),
-      options.retentionSeconds ?? 0,
-      DEDUPE_WINDOW_SECONDS,
-      horizon,
-    ];
+    const args: RedisArg[] = [expectedRev, randomUUID(), profile ? JSON.stringify(profile) : '', wallClock(), options.retentionSeconds ?? 0, DEDUPE_WINDOW_SECONDS, horizon];
     for (const [id, at] of applied) args.push(id, at);
     return (await run(SCRIPTS.writeIfUnchanged, [keys.profile(s), keys.applied(s)], args)) === 1;
   };
@@ -455,13 +447,22 @@ export function redisStore(options: RedisStoreOptions): Store {
         const linkedAt = wallClock();
         const expiry: RedisArg[] = options.retentionSeconds === undefined ? [] : ['EX', options.retentionSeconds];
         const indexExpiry: RedisArg[][] =
-          options.retentionSeconds === undefined ? [] : [['expire', keys.linkedFrom(toKey), options.retentionSeconds], ['expire', keys.linkedIn(toKey), options.retentionSeconds]];
+          options.retentionSeconds === undefined
+            ? []
+            : [
+                ['expire', keys.linkedFrom(toKey), options.retentionSeconds],
+                ['expire', keys.linkedIn(toKey), options.retentionSeconds],
+              ];
         await transaction([['sadd', keys.linkedFrom(toKey), fromKey], ['zadd', keys.linkedIn(toKey), linkedAt, fromKey], ...indexExpiry]);
         const [previous] = (await transaction([
           ['set', keys.link(fromKey), toKey, 'GET', ...expiry],
           ['set', keys.linkedAt(fromKey), linkedAt, ...expiry],
         ])) as [string | null, unknown];
-        if (previous !== null && previous !== toKey) await transaction([['srem', keys.linkedFrom(previous), fromKey], ['zrem', keys.linkedIn(previous), fromKey]]);
+        if (previous !== null && previous !== toKey)
+          await transaction([
+            ['srem', keys.linkedFrom(previous), fromKey],
+            ['zrem', keys.linkedIn(previous), fromKey],
+          ]);
 
         // Move the profile and dedupe entries: merge into the target first, then remove them from the
         // source if nobody wrote there meanwhile. If someone did, merge again: merging is idempotent
@@ -505,7 +506,10 @@ export function redisStore(options: RedisStoreOptions): Store {
         let links = 0;
         if (target !== '') {
           links++;
-          await transaction([['srem', keys.linkedFrom(target), subjectKey], ['zrem', keys.linkedIn(target), subjectKey]]);
+          await transaction([
+            ['srem', keys.linkedFrom(target), subjectKey],
+            ['zrem', keys.linkedIn(target), subjectKey],
+          ]);
         }
         const unlinked = await Promise.all(sources.map((from) => run(SCRIPTS.unlinkIfTarget, [keys.link(from), keys.linkedAt(from)], [subjectKey])));
         links += unlinked.reduce<number>((sum, n) => sum + Number(n), 0);
@@ -590,7 +594,10 @@ export function redisStore(options: RedisStoreOptions): Store {
 
     listBlocks: () =>
       operation('listBlocks', async () => {
-        const [versionsReply, rowsReply] = await transaction([['hgetall', keys.blockVersions], ['hgetall', keys.blockConfigs]]);
+        const [versionsReply, rowsReply] = await transaction([
+          ['hgetall', keys.blockVersions],
+          ['hgetall', keys.blockConfigs],
+        ]);
         const versions = hashOf(versionsReply);
         return Object.entries(hashOf(rowsReply))
           .map(([id, row]): StoredBlock => {
@@ -625,7 +632,10 @@ export function redisStore(options: RedisStoreOptions): Store {
 
     listTemplates: () =>
       operation('listTemplates', async () => {
-        const [versionsReply, rowsReply] = await transaction([['hgetall', keys.templateVersions], ['hgetall', keys.templateSources]]);
+        const [versionsReply, rowsReply] = await transaction([
+          ['hgetall', keys.templateVersions],
+          ['hgetall', keys.templateSources],
+        ]);
         const versions = hashOf(versionsReply);
         return Object.entries(hashOf(rowsReply))
           .map(([name, row]): StoredTemplate => {

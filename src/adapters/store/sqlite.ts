@@ -122,7 +122,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       for (const entry of current) entry.fail(error);
       return;
     }
-    current.forEach((entry, i) => entry.done(results[i] as ApplyResult));
+    current.forEach((entry, i) => {
+      entry.done(results[i] as ApplyResult);
+    });
   };
   const inGroup = (work: () => ApplyResult): Promise<ApplyResult> =>
     new Promise((done, fail) => {
@@ -239,7 +241,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
           sql('DELETE FROM profiles WHERE subject = ?').run(fromKey);
         }
         // A messageId both subjects applied stays a duplicate until the later of the two leaves the window.
-        sql('INSERT INTO applied (subject, message_id, at) SELECT ?, message_id, at FROM applied WHERE subject = ? ON CONFLICT DO UPDATE SET at = max(at, excluded.at)').run(toKey, fromKey);
+        sql('INSERT INTO applied (subject, message_id, at) SELECT ?, message_id, at FROM applied WHERE subject = ? ON CONFLICT DO UPDATE SET at = max(at, excluded.at)').run(
+          toKey,
+          fromKey,
+        );
         sql('DELETE FROM applied WHERE subject = ?').run(fromKey);
       });
     },
@@ -298,7 +303,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
 
     async listProducts(limit, after) {
       // The primary key's BINARY order is UTF-8 byte order, that is code point order.
-      const rows = (after === undefined ? sql('SELECT data FROM products ORDER BY id LIMIT ?').all(limit) : sql('SELECT data FROM products WHERE id > ? ORDER BY id LIMIT ?').all(after, limit)) as Array<{ data: string }>;
+      const rows = (
+        after === undefined ? sql('SELECT data FROM products ORDER BY id LIMIT ?').all(limit) : sql('SELECT data FROM products WHERE id > ? ORDER BY id LIMIT ?').all(after, limit)
+      ) as Array<{ data: string }>;
       return rows.map((row) => JSON.parse(row.data) as Product);
     },
 
@@ -306,12 +313,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       return transaction(() => {
         const row = sql('SELECT version FROM blocks WHERE id = ?').get(config.id) as { version: number } | undefined;
         const version = (row?.version ?? 0) + 1;
-        sql('INSERT INTO blocks (id, version, data, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version, data = excluded.data, updated_at = excluded.updated_at').run(
-          config.id,
-          version,
-          JSON.stringify(config),
-          now,
-        );
+        sql(
+          'INSERT INTO blocks (id, version, data, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version, data = excluded.data, updated_at = excluded.updated_at',
+        ).run(config.id, version, JSON.stringify(config), now);
         return { config, version, updatedAt: now };
       });
     },
@@ -334,12 +338,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       return transaction(() => {
         const row = sql('SELECT version FROM templates WHERE name = ?').get(name) as { version: number } | undefined;
         const version = (row?.version ?? 0) + 1;
-        sql('INSERT INTO templates (name, version, source, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version, source = excluded.source, updated_at = excluded.updated_at').run(
-          name,
-          version,
-          source,
-          now,
-        );
+        sql(
+          'INSERT INTO templates (name, version, source, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version, source = excluded.source, updated_at = excluded.updated_at',
+        ).run(name, version, source, now);
         return { name, source, version, updatedAt: now };
       });
     },
@@ -352,7 +353,12 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async listTemplates() {
-      const rows = sql(`SELECT name, version, source, updated_at FROM templates WHERE source <> '' ORDER BY name`).all() as Array<{ name: string; version: number; source: string; updated_at: number }>;
+      const rows = sql(`SELECT name, version, source, updated_at FROM templates WHERE source <> '' ORDER BY name`).all() as Array<{
+        name: string;
+        version: number;
+        source: string;
+        updated_at: number;
+      }>;
       return rows.map((row): StoredTemplate => ({ name: row.name, version: row.version, source: row.source, updatedAt: row.updated_at }));
     },
 
@@ -362,22 +368,15 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async putOpenRecord(key: OpenKey, record: OpenRecord, ttlSeconds: number) {
-      relaxed('INSERT INTO opens (block, subject, message, data, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at').run(
-        key.blockId,
-        key.subjectKey,
-        key.messageId,
-        JSON.stringify(record),
-        record.renderedAt + ttlSeconds * 1000,
-      );
+      relaxed(
+        'INSERT INTO opens (block, subject, message, data, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at',
+      ).run(key.blockId, key.subjectKey, key.messageId, JSON.stringify(record), record.renderedAt + ttlSeconds * 1000);
     },
 
     async getOpenRecord(key, now) {
-      const row = sql('SELECT data FROM opens WHERE block = ? AND subject = ? AND message = ? AND expires_at > ?').get(
-        key.blockId,
-        key.subjectKey,
-        key.messageId,
-        now,
-      ) as { data: string } | undefined;
+      const row = sql('SELECT data FROM opens WHERE block = ? AND subject = ? AND message = ? AND expires_at > ?').get(key.blockId, key.subjectKey, key.messageId, now) as
+        | { data: string }
+        | undefined;
       return row ? (JSON.parse(row.data) as OpenRecord) : undefined;
     },
 

@@ -27,7 +27,8 @@ export function trampolineBytes(signature: string): Uint8Array {
   const result = signature[0] === 'v' ? '' : signature.slice(0, 1);
   return Uint8Array.of(
     ...[0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0],
-    1, ...vector([1, 0x60, ...types(signature.slice(1)), ...types(result)]),
+    1,
+    ...vector([1, 0x60, ...types(signature.slice(1)), ...types(result)]),
     ...[2, 7, 1, 1, 0x65, 1, 0x66, 0, 0],
     ...[7, 5, 1, 1, 0x66, 0, 0],
   );

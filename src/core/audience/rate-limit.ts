@@ -65,7 +65,8 @@ export class RateLimiter {
   private readonly maxKeys: number;
 
   constructor(rate: RateLimit, clock: Clock, maxKeys = RATE_LIMIT_MAX_KEYS) {
-    if (!(rate.limit >= 1) || !(rate.windowSeconds > 0)) throw new Error(`[opentime] [rate-limit] expected a limit of at least 1 per a positive window, received ${rate.limit} per ${rate.windowSeconds} s`);
+    if (!(rate.limit >= 1) || !(rate.windowSeconds > 0))
+      throw new Error(`[opentime] [rate-limit] expected a limit of at least 1 per a positive window, received ${rate.limit} per ${rate.windowSeconds} s`);
     this.limit = rate.limit;
     this.perMs = rate.limit / (rate.windowSeconds * 1000);
     this.clock = clock;

@@ -30,7 +30,16 @@ export const brandParams = {
 export const lockSchema = z
   .discriminatedUnion('policy', [
     z.object({ policy: z.literal('live') }).strict(),
-    z.object({ policy: z.literal('sticky'), minutes: z.number().int().min(1).max(60 * 24 * 30) }).strict(),
+    z
+      .object({
+        policy: z.literal('sticky'),
+        minutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(60 * 24 * 30),
+      })
+      .strict(),
     z.object({ policy: z.literal('first_open') }).strict(),
   ])
   .default({ policy: 'live' });

@@ -20,10 +20,7 @@ export function isTimeZone(zone: string): boolean {
   }
 }
 
-const zoneName = z
-  .string()
-  .max(64)
-  .refine(isTimeZone, 'expected an IANA time zone such as America/New_York or Europe/Berlin');
+const zoneName = z.string().max(64).refine(isTimeZone, 'expected an IANA time zone such as America/New_York or Europe/Berlin');
 
 /**
  * An absolute instant: ISO 8601 with Z or an offset, so it means one moment
@@ -59,7 +56,10 @@ export const fixedDeadline = z.union([instantString, wallClockDeadline], {
  */
 export const queryDeadline = z
   .object({
-    query: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected a query parameter name').refine((name) => name !== 'u' && name !== 'm', 'u and m are the subscriber and message ids'),
+    query: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected a query parameter name')
+      .refine((name) => name !== 'u' && name !== 'm', 'u and m are the subscriber and message ids'),
     fallback: fixedDeadline.optional(),
   })
   .strict();
@@ -74,7 +74,11 @@ export const eventDeadline = z
     after: z.string().min(1).max(200),
     days: z.number().min(0).max(366).optional(),
     hours: z.number().min(0).max(MAX_OFFSET_HOURS).optional(),
-    minutes: z.number().min(0).max(MAX_OFFSET_HOURS * 60).optional(),
+    minutes: z
+      .number()
+      .min(0)
+      .max(MAX_OFFSET_HOURS * 60)
+      .optional(),
     fallback: fixedDeadline.optional(),
   })
   .strict()
@@ -85,8 +89,7 @@ export const eventDeadline = z
 
 // Objects in a union of their own: when no shape fits, the message below says which ones there are (rather than listing types).
 export const deadlineSchema = z.union([instantString, z.union([wallClockDeadline, queryDeadline, eventDeadline])], {
-  error:
-    'expected an ISO time with an offset, {"at", "zone"}, {"query": "<URL parameter>"} or {"after": "<event>", "hours": <n>}',
+  error: 'expected an ISO time with an offset, {"at", "zone"}, {"query": "<URL parameter>"} or {"after": "<event>", "hours": <n>}',
 });
 export type Deadline = z.output<typeof deadlineSchema>;
 export type FixedDeadline = z.output<typeof fixedDeadline>;
@@ -111,10 +114,7 @@ export const countdownParamsSchema = z
 
 /** After the deadline: a line of text on the block's background, or an image (templates/ file or URL). */
 export const expiredSchema = z.union(
-  [
-    z.object({ text: z.string().min(1).max(120), subtext: z.string().max(200).optional() }).strict(),
-    z.object({ image: z.string().min(1).max(500) }).strict(),
-  ],
+  [z.object({ text: z.string().min(1).max(120), subtext: z.string().max(200).optional() }).strict(), z.object({ image: z.string().min(1).max(500) }).strict()],
   { error: 'expected {"text": "…"} or {"image": "<file under templates/ or URL>"}' },
 );
 export type ExpiredState = z.output<typeof expiredSchema>;
@@ -124,7 +124,10 @@ export const countdownBlockSchema = z
     ...commonBlockFields,
     kind: z.literal('countdown'),
     /** The template that draws it: a built-in name or one stored with PUT /v1/templates/:name. */
-    template: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected a template name').default('countdown'),
+    template: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected a template name')
+      .default('countdown'),
     deadline: deadlineSchema,
     /** One frame per second; the GIF plays once and stops on its last frame. */
     frames: z.number().int().min(1).max(MAX_COUNTDOWN_FRAMES).default(60),

@@ -70,7 +70,10 @@ export const heroBlockSchema = z
   .object({
     ...commonBlockFields,
     kind: z.literal('hero'),
-    template: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected a template name').default('hero'),
+    template: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected a template name')
+      .default('hero'),
     variants: z.array(entrySchema).max(50).default([]),
     default: variantSchema,
     params: heroParamsSchema.default(() => heroParamsSchema.parse({})),
@@ -79,7 +82,10 @@ export const heroBlockSchema = z
      * the image for days, so a time-sensitive hero ("ends tonight") can name a
      * variant that stays true whenever it is read ("ends Fri 23:59 ET").
      */
-    prefetch: z.object({ variant: z.string().regex(VARIANT_ID, 'expected a variant id') }).strict().optional(),
+    prefetch: z
+      .object({ variant: z.string().regex(VARIANT_ID, 'expected a variant id') })
+      .strict()
+      .optional(),
   })
   .strict();
 

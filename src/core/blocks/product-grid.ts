@@ -74,7 +74,10 @@ export const productGridBlockSchema = z
     ...commonBlockFields,
     kind: z.literal('product-grid'),
     /** The template that draws it: a built-in name or one stored with PUT /v1/templates/:name. */
-    template: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected a template name').default('product-grid'),
+    template: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected a template name')
+      .default('product-grid'),
     slots: z.number().int().min(1).max(MAX_SLOTS),
     source: z.array(sourceSchema).min(1).max(10),
     params: productGridParamsSchema.default(() => productGridParamsSchema.parse({})),

@@ -31,11 +31,7 @@ export const attributesSchema = Object.assign(z.record(attributeName, attributeV
  * Moves the fields not in `known` into `attributes` (next to any sent
  * there), and reports names and sizes beyond the limits by path.
  */
-export function collectAttributes<T extends { attributes?: Attributes | undefined }>(
-  product: T & Record<string, unknown>,
-  known: readonly string[],
-  ctx: z.RefinementCtx,
-): T {
+export function collectAttributes<T extends { attributes?: Attributes | undefined }>(product: T & Record<string, unknown>, known: readonly string[], ctx: z.RefinementCtx): T {
   const out: Record<string, unknown> = {};
   const attributes: Attributes = { ...product.attributes };
   for (const [name, value] of Object.entries(product)) {
@@ -51,7 +47,11 @@ export function collectAttributes<T extends { attributes?: Attributes | undefine
   }
   const count = Object.keys(attributes).length;
   if (count > ATTRIBUTES_MAX_COUNT) {
-    ctx.addIssue({ code: 'custom', path: ['attributes'], message: `has ${count} attributes (fields opentime does not read); at most ${ATTRIBUTES_MAX_COUNT} are kept per product` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['attributes'],
+      message: `has ${count} attributes (fields opentime does not read); at most ${ATTRIBUTES_MAX_COUNT} are kept per product`,
+    });
   } else if (count > 0) {
     const bytes = new TextEncoder().encode(JSON.stringify(attributes)).length;
     if (bytes > ATTRIBUTES_MAX_BYTES) {

@@ -10,9 +10,7 @@ export const URL_MAX_CHARS = 2048;
 /** A bulk upsert larger than this should be split by the caller. */
 export const CATALOG_BATCH_MAX_PRODUCTS = 1000;
 
-export const httpUrl = z
-  .url({ protocol: /^https?$/, hostname: z.regexes.hostname })
-  .max(URL_MAX_CHARS);
+export const httpUrl = z.url({ protocol: /^https?$/, hostname: z.regexes.hostname }).max(URL_MAX_CHARS);
 
 /** The fields opentime itself reads; any other field a shop sends is kept as an attribute. */
 const knownFields = {

@@ -88,7 +88,17 @@ export function glyphStripElement(block: CountdownBlock, layout: CountdownLayout
   const glyph = (rect: Rect, char: string, background: string, color: string) =>
     h(
       'div',
-      { ...at(rect), display: 'flex', justifyContent: 'center', alignItems: 'center', backgroundColor: background, color, fontSize: layout.digitSize, fontWeight: 700, lineHeight: 1.2 },
+      {
+        ...at(rect),
+        display: 'flex',
+        justifyContent: 'center',
+        alignItems: 'center',
+        backgroundColor: background,
+        color,
+        fontSize: layout.digitSize,
+        fontWeight: 700,
+        lineHeight: 1.2,
+      },
       char,
     );
   return root(
@@ -112,12 +122,7 @@ export function imageElement(block: Pick<BlockConfig, 'size' | 'params'>, dataUr
  * the expired state ("This offer has ended") and the static fallback share
  * this look, so both read as designed rather than as an error.
  */
-export function messageElement(
-  block: Pick<BlockConfig, 'size' | 'params'>,
-  title: string,
-  line: string | undefined,
-  options: { lineColor: 'muted' | 'accent' },
-): Element {
+export function messageElement(block: Pick<BlockConfig, 'size' | 'params'>, title: string, line: string | undefined, options: { lineColor: 'muted' | 'accent' }): Element {
   const { width, height } = block.size;
   const p = block.params;
   const size = Math.round(clamp(Math.min(width / 16, height / 5), 14, 44));
@@ -141,7 +146,19 @@ export function messageElement(
     h('div', { width: Math.round(size * 1.4), height: Math.max(2, Math.round(size / 9)), borderRadius: 2, backgroundColor: p.accent }),
     title ? h('div', { fontSize: size, fontWeight: 700, color: p.text, textAlign: 'center', lineClamp: 2, lineHeight: 1.2, maxWidth: width - 2 * padding }, title) : null,
     line
-      ? h('div', { fontSize: lineSize, fontWeight: options.lineColor === 'accent' ? 700 : 400, color: options.lineColor === 'accent' ? p.accent : p.muted, textAlign: 'center', lineClamp: 1, lineHeight: 1.25, maxWidth: width - 2 * padding }, line)
+      ? h(
+          'div',
+          {
+            fontSize: lineSize,
+            fontWeight: options.lineColor === 'accent' ? 700 : 400,
+            color: options.lineColor === 'accent' ? p.accent : p.muted,
+            textAlign: 'center',
+            lineClamp: 1,
+            lineHeight: 1.25,
+            maxWidth: width - 2 * padding,
+          },
+          line,
+        )
       : null,
   );
 }

@@ -20,7 +20,7 @@ function digitsFor(face: Face, seconds: number): number[][] {
 }
 
 function paintDigits(face: Face, target: Plane, digits: number[][], kind: 'index' | 'rgba'): void {
-  face.cells.forEach((cells, u) =>
+  face.cells.forEach((cells, u) => {
     cells.forEach((corner, c) => {
       const tile = face.digits[digits[u]?.[c] ?? 0];
       if (!tile) return;
@@ -30,8 +30,8 @@ function paintDigits(face: Face, target: Plane, digits: number[][], kind: 'index
         const from = row * plane.width * channels;
         target.data.set(plane.data.subarray(from, from + plane.width * channels), ((corner.y + row) * target.width + corner.x) * channels);
       }
-    }),
-  );
+    });
+  });
 }
 
 /** The still: the face with the digits for `seconds` left, as a PNG. */
@@ -100,13 +100,13 @@ export function countdownGif(face: Face, seconds: number, frames: number, expire
     }
     const next = digitsFor(face, left);
     const changes: Change[] = [];
-    face.cells.forEach((cells, u) =>
+    face.cells.forEach((cells, u) => {
       cells.forEach((corner, c) => {
         const from = shown[u]?.[c] ?? 0;
         const to = next[u]?.[c] ?? 0;
         if (from !== to) changes.push({ key: `${u}.${c}:${from}>${to}`, corner, from, to });
-      }),
-    );
+      });
+    });
     out.push(frameFor(face, memo, changes));
     shown = next;
   }

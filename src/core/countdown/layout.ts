@@ -107,9 +107,7 @@ export function countdownLayout(
   const labelRoom = 2 * cellWidth + 2 * pad - Math.max(2, Math.round(pad * 0.5));
   const labelMax = Math.max(7, Math.round(digitSize * 0.24));
   // Measured as drawn: in capitals.
-  const labelSize = params.labels
-    ? Math.min(...labels.map((label) => fitSize(upper(label, params.locale), labelMax, 6, labelRoom, labelMetrics, LABEL_TRACKING_EM)))
-    : 0;
+  const labelSize = params.labels ? Math.min(...labels.map((label) => fitSize(upper(label, params.locale), labelMax, 6, labelRoom, labelMetrics, LABEL_TRACKING_EM))) : 0;
 
   // The headline, the subheadline and the row, centred as one group.
   const contentHeight = textHeight + textGap + boxHeight;

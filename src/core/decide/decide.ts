@@ -92,12 +92,7 @@ export function decide(input: DecideInput): GridDecision {
 }
 
 /** The product ids a source offers, best first. */
-function sourceIds(
-  source: Source,
-  profile: Profile | undefined,
-  trending: ReadonlyMap<string, readonly string[]>,
-  products?: ReadonlyMap<string, Product>,
-): readonly string[] {
+function sourceIds(source: Source, profile: Profile | undefined, trending: ReadonlyMap<string, readonly string[]>, products?: ReadonlyMap<string, Product>): readonly string[] {
   switch (source.from) {
     case 'cart':
       return profile?.cart.map((line) => line.id) ?? [];
@@ -170,11 +165,7 @@ export function shownProduct(product: Product, source: SourceKind): ShownProduct
 }
 
 /** Every product id the block could show for this profile, so the caller can load them in one read. */
-export function candidateIds(
-  block: ProductGridBlock,
-  profile: Profile | undefined,
-  trending: ReadonlyMap<string, readonly string[]>,
-): string[] {
+export function candidateIds(block: ProductGridBlock, profile: Profile | undefined, trending: ReadonlyMap<string, readonly string[]>): string[] {
   const ids = new Set<string>();
   for (const source of block.source) {
     // Enough candidates to fill the block even if many are filtered out.

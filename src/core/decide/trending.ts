@@ -31,15 +31,11 @@ export function hourOf(epochMs: number): number {
 /** The weight of a bucket `ageHours` old. */
 export function decayWeight(ageHours: number): number {
   if (ageHours < 0 || ageHours >= TRENDING_WINDOW_HOURS) return ageHours < 0 ? 1 : 0;
-  return Math.pow(0.5, ageHours / TRENDING_HALF_LIFE_HOURS);
+  return 0.5 ** (ageHours / TRENDING_HALF_LIFE_HOURS);
 }
 
 /** Ranks products by decayed score from (hour, product, count) buckets. */
-export function rankBuckets(
-  buckets: Iterable<{ hour: number; productId: string; count: number }>,
-  nowHour: number,
-  limit = TRENDING_LIST_LENGTH,
-): string[] {
+export function rankBuckets(buckets: Iterable<{ hour: number; productId: string; count: number }>, nowHour: number, limit = TRENDING_LIST_LENGTH): string[] {
   const scores = new Map<string, number>();
   for (const b of buckets) {
     const w = decayWeight(nowHour - b.hour);

@@ -81,7 +81,7 @@ async function verifyBrowserUsers(deps: IngestDeps, events: readonly TrackedEven
     const path = pathOf(index, 'context.userHash');
     const message =
       given === undefined
-        ? 'a browser event that names a userId needs its userHash (hex HMAC-SHA256 of the userId under OPENTIME_IDENTITY_SECRET, computed by the shop\'s server)'
+        ? "a browser event that names a userId needs its userHash (hex HMAC-SHA256 of the userId under OPENTIME_IDENTITY_SECRET, computed by the shop's server)"
         : 'is not the HMAC-SHA256 of this userId under OPENTIME_IDENTITY_SECRET';
     throw new AppError('USER_HASH_INVALID', `${path}: ${message}`, { details: [{ path, message }] });
   }

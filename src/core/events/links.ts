@@ -59,7 +59,11 @@ function emailTrait(event: TrackedEvent): string | undefined {
 /** The links one event asks for, or a 403 when its credential may not ask for them. */
 async function linksOf(keyer: SubjectKeyer, event: TrackedEvent, credential: Credential, index: number, pathOf: PathOf): Promise<PlannedLink[]> {
   if (credential === 'browser' && event.type === 'alias') {
-    throw forbidden('ALIAS_NEEDS_WRITE_KEY', pathOf(index, 'type'), 'alias merges one person into another and needs the server write key; the browser key may only identify its own anonymousId');
+    throw forbidden(
+      'ALIAS_NEEDS_WRITE_KEY',
+      pathOf(index, 'type'),
+      'alias merges one person into another and needs the server write key; the browser key may only identify its own anonymousId',
+    );
   }
   if (event.userId === undefined) return [];
   const to = await keyer.userKey(event.userId);
@@ -71,7 +75,11 @@ async function linksOf(keyer: SubjectKeyer, event: TrackedEvent, credential: Cre
       const emailKey = await keyer.userKey(email);
       if (emailKey !== to) {
         if (credential === 'browser') {
-          throw forbidden('EMAIL_LINK_NEEDS_WRITE_KEY', pathOf(index, 'traits.email'), 'linking an email address to a user needs the server write key (anyone can read the browser key); send this identify from the backend');
+          throw forbidden(
+            'EMAIL_LINK_NEEDS_WRITE_KEY',
+            pathOf(index, 'traits.email'),
+            'linking an email address to a user needs the server write key (anyone can read the browser key); send this identify from the backend',
+          );
         }
         links.push({ from: emailKey, to, index });
       }
@@ -111,7 +119,10 @@ export async function planLinks(keyer: SubjectKeyer, events: readonly TrackedEve
  */
 export async function applyLinks(deps: LinkDeps, planned: readonly PlannedLink[], credential: Credential, pathOf: PathOf, now: number): Promise<void> {
   if (planned.length === 0) return;
-  const resolved = await resolveSubjectKeys(deps.store, planned.flatMap((l) => [l.from, l.to]));
+  const resolved = await resolveSubjectKeys(
+    deps.store,
+    planned.flatMap((l) => [l.from, l.to]),
+  );
   const targets = [...new Set(planned.map((l) => resolved.get(l.to) ?? l.to))];
   const [suppressed, direct, counts] = await Promise.all([
     deps.store.getSuppressions(targets),
@@ -127,9 +138,13 @@ export async function applyLinks(deps: LinkDeps, planned: readonly PlannedLink[]
     const count = (counts.get(target) ?? 0) + 1;
     if (count > MAX_LINKS_PER_SUBJECT) {
       const path = pathOf(link.index, 'userId');
-      throw new AppError('TOO_MANY_LINKS_PER_SUBJECT', `${path}: this user already has ${MAX_LINKS_PER_SUBJECT} ids linked into it, the most one subject keeps within the retention period`, {
-        details: [{ path, message: `at most ${MAX_LINKS_PER_SUBJECT} linked ids per subject` }],
-      });
+      throw new AppError(
+        'TOO_MANY_LINKS_PER_SUBJECT',
+        `${path}: this user already has ${MAX_LINKS_PER_SUBJECT} ids linked into it, the most one subject keeps within the retention period`,
+        {
+          details: [{ path, message: `at most ${MAX_LINKS_PER_SUBJECT} linked ids per subject` }],
+        },
+      );
     }
     counts.set(target, count);
     direct.set(link.from, target);

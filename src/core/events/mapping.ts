@@ -37,7 +37,10 @@ function isObject(value: unknown): value is Props {
 
 /** Event names compare without case, and `_` counts as a space: `Viewed_Product` is `Viewed Product`. */
 export function canonicalEventName(name: string): string {
-  return name.trim().toLowerCase().replace(/[_\s]+/g, ' ');
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[_\s]+/g, ' ');
 }
 
 /** Property names compare without case or separators: `ProductID`, `productId` and `product_id` are one. */
@@ -82,9 +85,7 @@ function list(value: unknown, read: (item: Props) => SpecProperties | undefined)
 /** Shopify's pixel hands `event.data` to a subscriber; a forwarder may send it, or the whole event. */
 const shopifyData = (p: Props): Props => (isObject(p.data) ? p.data : p);
 const shopifyVariant = (v: unknown, quantity?: unknown): SpecProperties | undefined =>
-  isObject(v)
-    ? found({ product_id: shopifyId(field(v.product, 'id')), sku: v.sku, variant: shopifyId(v.id), category: field(v.product, 'type'), quantity })
-    : undefined;
+  isObject(v) ? found({ product_id: shopifyId(field(v.product, 'id')), sku: v.sku, variant: shopifyId(v.id), category: field(v.product, 'type'), quantity }) : undefined;
 const shopifyLine = (line: Props, variantKey: 'merchandise' | 'variant') => shopifyVariant(line[variantKey], line.quantity);
 
 /** GTM's dataLayer nests GA4's parameters under `ecommerce`; gtag sends them flat. */

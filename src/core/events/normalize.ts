@@ -34,11 +34,7 @@ const encoder = new TextEncoder();
  * the client sent both; otherwise the client's timestamp is taken as given
  * (historical import), and with no timestamp at all the event happened now.
  */
-export function correctedTimestamp(
-  receivedAt: number,
-  original: string | undefined,
-  sentAt: string | undefined,
-): number {
+export function correctedTimestamp(receivedAt: number, original: string | undefined, sentAt: string | undefined): number {
   let at = receivedAt;
   if (original !== undefined) {
     const originalMs = Date.parse(original);
@@ -57,13 +53,7 @@ function problem(path: string, message: string): AppError {
  * /v1/track etc., or undefined for a batch item (which must carry its own).
  * `path` prefixes every error location (`batch[3]` for batch items).
  */
-export function normalizeEvent(
-  raw: unknown,
-  endpointType: EventType | undefined,
-  receivedAt: number,
-  envelope: Envelope = {},
-  path = '',
-): TrackedEvent {
+export function normalizeEvent(raw: unknown, endpointType: EventType | undefined, receivedAt: number, envelope: Envelope = {}, path = ''): TrackedEvent {
   const at = (field: string) => (path === '' ? field : `${path}.${field}`);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw problem(path === '' ? '(root)' : path, `expected an event object, received ${Array.isArray(raw) ? 'array' : raw === null ? 'null' : typeof raw}`);
@@ -71,11 +61,9 @@ export function normalizeEvent(
   const bytes = encoder.encode(JSON.stringify(raw)).length;
   if (bytes > EVENT_MAX_BYTES) {
     const tooLarge = `is ${Math.ceil(bytes / 1024)} KB; the limit is ${EVENT_MAX_BYTES / 1024} KB per event`;
-    throw new AppError(
-      path === '' ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED',
-      `${path === '' ? 'event' : path} ${tooLarge}`,
-      { details: [{ path: path === '' ? '(root)' : path, message: tooLarge }] },
-    );
+    throw new AppError(path === '' ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED', `${path === '' ? 'event' : path} ${tooLarge}`, {
+      details: [{ path: path === '' ? '(root)' : path, message: tooLarge }],
+    });
   }
   const declared = (raw as { type?: unknown }).type;
   let type: EventType;

@@ -39,14 +39,18 @@ function decodeData(value: string): Record<string, unknown> {
   let parsed: unknown;
   try {
     // A `+` written into a URL unescaped (Segment's own examples do) reaches us as a space: base64 has no spaces.
-    const base64 = value.replace(/ /g, '+').replace(/[\r\n\t]/g, '').replace(/-/g, '+').replace(/_/g, '/');
+    const base64 = value
+      .replace(/ /g, '+')
+      .replace(/[\r\n\t]/g, '')
+      .replace(/-/g, '+')
+      .replace(/_/g, '/');
     const binary = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
     parsed = parseJsonText(new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0))), 'data');
   } catch {
     try {
       parsed = parseJsonText(value, 'data');
     } catch {
-      throw invalid('data', 'expected base64-encoded JSON (Segment\'s pixel API)');
+      throw invalid('data', "expected base64-encoded JSON (Segment's pixel API)");
     }
   }
   if (!isObject(parsed)) throw invalid('data', `expected a JSON object, received ${Array.isArray(parsed) ? 'array' : typeof parsed}`);

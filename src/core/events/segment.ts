@@ -25,12 +25,20 @@ const isoTime = z
   .transform((v) => v ?? undefined);
 
 const jsonObject = z.record(z.string(), z.unknown());
-const optionalObject = jsonObject.optional().nullable().transform((v) => v ?? {});
+const optionalObject = jsonObject
+  .optional()
+  .nullable()
+  .transform((v) => v ?? {});
 
 const common = {
   userId: id,
   anonymousId: id,
-  messageId: z.string().max(MESSAGE_ID_MAX_CHARS).optional().nullable().transform((v) => v ?? undefined),
+  messageId: z
+    .string()
+    .max(MESSAGE_ID_MAX_CHARS)
+    .optional()
+    .nullable()
+    .transform((v) => v ?? undefined),
   timestamp: isoTime,
   originalTimestamp: isoTime,
   sentAt: isoTime,

@@ -46,7 +46,8 @@ export function jsonDepth(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
     if (inString) {
-      if (ch === 0x5c) i++; // a backslash escapes the next character
+      if (ch === 0x5c)
+        i++; // a backslash escapes the next character
       else if (ch === 0x22) inString = false;
     } else if (ch === 0x22) inString = true;
     else if (ch === 0x7b || ch === 0x5b) {
@@ -103,6 +104,6 @@ export async function readBytes(request: Request, maxBytes: number, what: string
 function tooLarge(what: string, bytes: number, maxBytes: number): AppError {
   return new AppError(
     'PAYLOAD_TOO_LARGE',
-    `${what} is ${bytes > maxBytes * 4 ? 'more than ' + Math.ceil(bytes / 1024) : Math.ceil(bytes / 1024)} KB; the limit is ${maxBytes / 1024} KB`,
+    `${what} is ${bytes > maxBytes * 4 ? `more than ${Math.ceil(bytes / 1024)}` : Math.ceil(bytes / 1024)} KB; the limit is ${maxBytes / 1024} KB`,
   );
 }

@@ -77,7 +77,10 @@ const HOSTS_HINT = 'expected host names like cdn.example.com or *.cdn.example.co
 export function parseHostPatterns(list: string): { patterns: HostPattern[]; problems: string[] } {
   const patterns: HostPattern[] = [];
   const problems: string[] = [];
-  for (const entry of list.split(',').map((e) => e.trim().toLowerCase()).filter((e) => e !== '')) {
+  for (const entry of list
+    .split(',')
+    .map((e) => e.trim().toLowerCase())
+    .filter((e) => e !== '')) {
     const pattern = parseHostPattern(entry);
     if (pattern) patterns.push(pattern);
     else problems.push(`${JSON.stringify(entry)}: ${HOSTS_HINT}`);
@@ -158,7 +161,10 @@ export function checkImageUrl(input: string | URL, policy: ImageUrlPolicy): Chec
   }
   const range = hostRange(hostname);
   if (range !== undefined && isRefused(range, policy.allowPrivate === true)) {
-    throw refuse('address', `${hostname} is a ${range} address; photos are fetched from public addresses only${PRIVATE_RANGES.has(range) ? ' (OPENTIME_IMAGE_ALLOW_PRIVATE)' : ''}`);
+    throw refuse(
+      'address',
+      `${hostname} is a ${range} address; photos are fetched from public addresses only${PRIVATE_RANGES.has(range) ? ' (OPENTIME_IMAGE_ALLOW_PRIVATE)' : ''}`,
+    );
   }
   return { url, trusted: false };
 }

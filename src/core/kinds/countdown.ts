@@ -77,7 +77,8 @@ function start(tools: KindTools): KindAtWork<CountdownBlock> {
   function drawing(block: CountdownBlock, version: string, deadline: ResolvedDeadline, nowSecond: number, format: ImageFormat): Drawing {
     const seconds = Math.floor(deadline.at / 1000) - nowSecond;
     // Past the deadline the image no longer depends on the time: one render per block version.
-    if (seconds <= 0) return { key: `countdown:${version}:expired:${format}`, draw: async () => ({ png: await still(await part(`expired:${version}`, () => buildExpired(art, block)), format) }) };
+    if (seconds <= 0)
+      return { key: `countdown:${version}:expired:${format}`, draw: async () => ({ png: await still(await part(`expired:${version}`, () => buildExpired(art, block)), format) }) };
     const leading = leadingDigits(seconds, unitsOf(block.format));
     return {
       key: `countdown:${version}:${format}:${deadline.at / 1000}:${nowSecond}`,

@@ -38,9 +38,12 @@ export const MERGE_TAGS: Record<Esp, MergeTags> = {
   },
   braze: {
     label: 'Braze',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Braze's Liquid names its attributes ${user_id}; this is the ESP's merge tag, not a JavaScript template.
     subscriber: '{{${user_id} | url_param_escape}}',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Braze's merge tag.
     message: '{{campaign.${dispatch_id}}}',
     note: 'user_id is the Braze external id; url_param_escape also escapes & and +.',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Braze's merge tag.
     token: '{{custom_attribute.${opentime_token}}}',
     // Braze's hmac_sha256_base64 is the subscriber token, untruncated; the key stays in Braze's template.
     inTemplate: (keyId) => `k=${keyId}&amp;t={{\${user_id} | hmac_sha256_base64: 'YOUR_SIGNING_KEY' | url_param_escape}}`,
@@ -53,8 +56,7 @@ export const MERGE_TAGS: Record<Esp, MergeTags> = {
     token: '%%=URLEncode(opentime_token, 1, 1)=%%',
     // SFMC cannot compute an HMAC, but GetJWTByKeyName signs a JWT with a key kept in Key Management.
     // Char(34) is a double quote, so the AMPscript needs none inside the HTML attribute.
-    inTemplate: (keyId) =>
-      `k=${keyId}&amp;jwt=%%=GetJWTByKeyName('opentime','HS256',Concat('{',Char(34),'u',Char(34),':',Char(34),_subscriberkey,Char(34),'}'))=%%`,
+    inTemplate: (keyId) => `k=${keyId}&amp;jwt=%%=GetJWTByKeyName('opentime','HS256',Concat('{',Char(34),'u',Char(34),':',Char(34),_subscriberkey,Char(34),'}'))=%%`,
   },
   hubspot: {
     label: 'HubSpot',

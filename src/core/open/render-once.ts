@@ -81,7 +81,11 @@ export class RenderOnce {
         })
         .finally(() => this.inflight.delete(key));
       // Only a drawn image is kept: a failure is decided again by the next open.
-      if (!drawing.perRecipient) rendering.then((result) => 'png' in result && this.justRendered.set(key, rendering), () => undefined);
+      if (!drawing.perRecipient)
+        rendering.then(
+          (result) => 'png' in result && this.justRendered.set(key, rendering),
+          () => undefined,
+        );
       pending = rendering;
       this.inflight.set(key, pending);
       writes.count('renders');

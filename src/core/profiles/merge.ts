@@ -18,9 +18,7 @@ export function mergeProfiles(into: Profile | undefined, from: Profile): Profile
     lastSeen: Math.max(into.lastSeen, from.lastSeen),
     viewed: latestById([...into.viewed, ...from.viewed], PROFILE_LIMITS.viewed),
     cart: mergeCarts(into.cart, from.cart).filter(
-      (line) =>
-        !purchased.some((x) => x.id === line.id && x.at >= line.at) &&
-        !cartRemovals.some((x) => x.id === line.id && x.at >= line.at),
+      (line) => !purchased.some((x) => x.id === line.id && x.at >= line.at) && !cartRemovals.some((x) => x.id === line.id && x.at >= line.at),
     ),
     cartRemovals,
     purchased,
@@ -41,9 +39,7 @@ export function mergeProfiles(into: Profile | undefined, from: Profile): Profile
   if (names.length > PROFILE_LIMITS.eventNames) {
     merged.lastEventAt = Object.fromEntries(names.sort((a, b) => b[1] - a[1]).slice(0, PROFILE_LIMITS.eventNames));
   }
-  const category = [into.lastCategory, from.lastCategory]
-    .filter((c): c is NonNullable<Profile['lastCategory']> => c !== undefined)
-    .sort((a, b) => b.at - a.at)[0];
+  const category = [into.lastCategory, from.lastCategory].filter((c): c is NonNullable<Profile['lastCategory']> => c !== undefined).sort((a, b) => b.at - a.at)[0];
   if (category) merged.lastCategory = category;
   return merged;
 }

@@ -82,9 +82,7 @@ function applyEvent(p: Profile, event: TrackedEvent): Profile {
       const query = typeof given === 'string' ? given.trim().slice(0, PROFILE_LIMITS.queryChars) : '';
       // A repeated query keeps its latest time, even when an older search arrives late.
       if (query !== '' && !p.searches.some((s) => s.query === query && s.at >= at)) {
-        p.searches = [{ query, at }, ...p.searches.filter((s) => s.query !== query)]
-          .sort((a, b) => b.at - a.at)
-          .slice(0, PROFILE_LIMITS.searches);
+        p.searches = [{ query, at }, ...p.searches.filter((s) => s.query !== query)].sort((a, b) => b.at - a.at).slice(0, PROFILE_LIMITS.searches);
       }
       break;
     }
@@ -137,9 +135,7 @@ function removeFromCart(p: Profile, product: EventProduct, at: number): void {
   const line = p.cart.find((l) => l.id === product.id);
   if (line && line.at <= at) {
     const remaining = product.quantityGiven ? line.quantity - product.quantity : 0;
-    p.cart = remaining > 0
-      ? p.cart.map((l) => (l.id === product.id ? { ...l, quantity: remaining } : l))
-      : p.cart.filter((l) => l.id !== product.id);
+    p.cart = remaining > 0 ? p.cart.map((l) => (l.id === product.id ? { ...l, quantity: remaining } : l)) : p.cart.filter((l) => l.id !== product.id);
     if (remaining > 0) return;
   }
   p.cartRemovals = latestById([{ id: product.id, at }, ...p.cartRemovals], PROFILE_LIMITS.cartRemovals);
@@ -149,9 +145,7 @@ function snapshotCart(p: Profile, products: EventProduct[], at: number): void {
   if (p.cartSnapshotAt !== undefined && p.cartSnapshotAt > at) return;
   // Lines changed after the snapshot stay as they are; the snapshot replaces the rest.
   const newer = p.cart.filter((l) => l.at > at);
-  const fromSnapshot = products
-    .filter((x) => !newer.some((l) => l.id === x.id) && !supersededLine(p, x.id, at))
-    .map((x): CartLine => ({ id: x.id, quantity: x.quantity, at }));
+  const fromSnapshot = products.filter((x) => !newer.some((l) => l.id === x.id) && !supersededLine(p, x.id, at)).map((x): CartLine => ({ id: x.id, quantity: x.quantity, at }));
   p.cart = dedupeLines([...newer, ...fromSnapshot]).slice(0, PROFILE_LIMITS.cart);
   p.cartSnapshotAt = at;
 }
@@ -177,10 +171,7 @@ function completeOrder(p: Profile, products: EventProduct[], at: number, orderId
 }
 
 /** Stored traits are filtered again, so contact data kept by an older version leaves at the next identify. */
-function mergeTraits(
-  current: Profile['traits'],
-  incoming: Record<string, unknown>,
-): Profile['traits'] {
+function mergeTraits(current: Profile['traits'], incoming: Record<string, unknown>): Profile['traits'] {
   const next = storableTraits(current);
   for (const [key, value] of Object.entries(storableTraits(incoming))) {
     next[key] = value;

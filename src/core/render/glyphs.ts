@@ -43,7 +43,8 @@ export function drawable(text: string, glyphs: Coverage): string {
     const code = char.codePointAt(0) as number;
     // Joiners and variation selectors belong to characters that were dropped, or draw nothing.
     if (glyphs.has(code) || code === 0x20 || code === 0x0a) out += char;
-    else if (/\s/u.test(char)) out += ' '; // a thin or no-break space the font lacks
+    else if (/\s/u.test(char))
+      out += ' '; // a thin or no-break space the font lacks
     else dropped = true;
   }
   return dropped ? out.replace(/ {2,}/g, ' ').trim() : out;

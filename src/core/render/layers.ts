@@ -81,7 +81,10 @@ export class LayerRenderer {
     this.deps = deps;
     this.cache = new LRUCache({
       maxSize: Math.max(1, deps.maxBytes),
-      sizeCalculation: (value, key) => ('boxes' in value ? value.image.data.byteLength : 'flat' in value ? value.rgb.byteLength : value.rgb.byteLength + value.alpha.byteLength + value.runs.byteLength) + key.length * 2 + ENTRY_OVERHEAD_BYTES,
+      sizeCalculation: (value, key) =>
+        ('boxes' in value ? value.image.data.byteLength : 'flat' in value ? value.rgb.byteLength : value.rgb.byteLength + value.alpha.byteLength + value.runs.byteLength) +
+        key.length * 2 +
+        ENTRY_OVERHEAD_BYTES,
     });
   }
 
@@ -185,7 +188,10 @@ export class LayerRenderer {
   private sizesKept(tree: Element, placed: ReadonlyMap<number, { width: number; height: number }>): boolean {
     const declared = new Map<number, { width?: unknown; height?: unknown }>();
     const walk = (node: unknown): void => {
-      if (Array.isArray(node)) return node.forEach(walk);
+      if (Array.isArray(node)) {
+        node.forEach(walk);
+        return;
+      }
       if (!node || typeof node !== 'object') return;
       const element = node as Element;
       if (typeof element.key === 'string' && element.key.startsWith('tile:')) declared.set(Number(element.key.slice(5)), element.props.style ?? {});

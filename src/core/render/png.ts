@@ -39,7 +39,13 @@ async function zlib(data: Uint8Array): Promise<Uint8Array> {
 
 export function parseHexColor(hex: string): [number, number, number] {
   const h = hex.replace('#', '');
-  const full = h.length === 3 ? h.split('').map((c) => c + c).join('') : h.padEnd(6, '0');
+  const full =
+    h.length === 3
+      ? h
+          .split('')
+          .map((c) => c + c)
+          .join('')
+      : h.padEnd(6, '0');
   return [0, 2, 4].map((i) => parseInt(full.slice(i, i + 2), 16) || 0) as [number, number, number];
 }
 
@@ -61,12 +67,7 @@ async function pngFile(width: number, height: number, colorType: 2 | 6, raw: Uin
   view.setUint32(4, height);
   header.set([8, colorType, 0, 0, 0], 8); // 8 bits per channel, no interlace
   // No pHYs chunk: Outlook rescales images by their DPI metadata, so none is given.
-  const parts = [
-    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', await zlib(raw)),
-    chunk('IEND', new Uint8Array(0)),
-  ];
+  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', await zlib(raw)), chunk('IEND', new Uint8Array(0))];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
   for (const p of parts) {
@@ -84,7 +85,8 @@ async function pngFile(width: number, height: number, colorType: 2 | 6, raw: Uin
  * choosing a filter per row.
  */
 export async function encodePng(width: number, height: number, pixels: Uint8Array, inChannels: 3 | 4 = 4): Promise<Uint8Array> {
-  if (pixels.length !== width * height * inChannels) throw new Error(`[opentime] [png] expected ${width * height * inChannels} bytes of ${inChannels === 4 ? 'RGBA' : 'RGB'}, received ${pixels.length}`);
+  if (pixels.length !== width * height * inChannels)
+    throw new Error(`[opentime] [png] expected ${width * height * inChannels} bytes of ${inChannels === 4 ? 'RGBA' : 'RGB'}, received ${pixels.length}`);
   let opaque = true;
   for (let i = 3; inChannels === 4 && i < pixels.length; i += 4) {
     if (pixels[i] !== 255) {

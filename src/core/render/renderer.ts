@@ -9,7 +9,6 @@ import type { ResolvedTemplate } from '../templates/registry.ts';
 import { loadBlockImage } from './block-image.ts';
 import { h, img } from './elements.ts';
 import type { HeroBlock } from '../blocks/hero.ts';
-import { productViews } from './grid-layout.ts';
 import { LayerRenderer } from './layers.ts';
 import { toSvg } from './layout.ts';
 import { encodePng } from './png.ts';
@@ -81,7 +80,13 @@ export function createRenderer(deps: RendererDeps): Renderer {
   const templateDeps = { engine: deps.engine, images: deps.images, fonts: deps.fonts, scale: deps.scale, photoTimeoutMs: deps.photoTimeoutMs };
   const layers =
     (deps.layerCacheBytes ?? 0) > 0
-      ? new LayerRenderer({ rasterizer: deps.rasterizer, fonts: deps.fonts, scale: deps.scale, maxBytes: deps.layerCacheBytes ?? 0, embed: (tree) => embedImages(templateDeps, tree) })
+      ? new LayerRenderer({
+          rasterizer: deps.rasterizer,
+          fonts: deps.fonts,
+          scale: deps.scale,
+          maxBytes: deps.layerCacheBytes ?? 0,
+          embed: (tree) => embedImages(templateDeps, tree),
+        })
       : undefined;
   const draft = deps.encoder?.recompress !== undefined;
 
@@ -133,7 +138,10 @@ export function createRenderer(deps: RendererDeps): Renderer {
     async renderHero(block, decision, template, now) {
       const image = decision.variant.background.image;
       // A background from templates/ is embedded here; an http(s) one is fetched by the template pipeline.
-      const src = image && !/^https?:\/\//i.test(image) ? await fallbackImage(image, { width: block.size.width * deps.scale, height: block.size.height * deps.scale }).catch(() => undefined) : image;
+      const src =
+        image && !/^https?:\/\//i.test(image)
+          ? await fallbackImage(image, { width: block.size.width * deps.scale, height: block.size.height * deps.scale }).catch(() => undefined)
+          : image;
       const draw = async (backgroundImage: string | undefined) => {
         const scope = heroScope(block, decision, template, now, backgroundImage);
         return renderTemplate(
@@ -180,14 +188,8 @@ export function createRenderer(deps: RendererDeps): Renderer {
           boxSizing: 'border-box',
           gap: Math.round(size * 0.5),
         },
-        headline
-          ? h('div', { fontSize: size, fontWeight: 700, color: text, textAlign: 'center', lineClamp: 2, lineHeight: 1.25 }, headline)
-          : null,
-        h(
-          'div',
-          { fontSize: Math.round(size * 0.6), fontWeight: 700, color: accent, textAlign: 'center', lineClamp: 1 },
-          block.fallback.text ?? 'See what’s new →',
-        ),
+        headline ? h('div', { fontSize: size, fontWeight: 700, color: text, textAlign: 'center', lineClamp: 2, lineHeight: 1.25 }, headline) : null,
+        h('div', { fontSize: Math.round(size * 0.6), fontWeight: 700, color: accent, textAlign: 'center', lineClamp: 1 }, block.fallback.text ?? 'See what’s new →'),
       );
       return rasterize(await layout(element, block));
     },

@@ -10,7 +10,10 @@ export function toBase64(bytes: Uint8Array): string {
 
 /** URL-safe base64 without padding (RFC 4648 §5), for signatures and keyed hashes. */
 export function base64url(bytes: ArrayBuffer | Uint8Array): string {
-  return toBase64(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return toBase64(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
 
 /** The image type from its first bytes, for the formats resvg can embed. */

@@ -26,9 +26,7 @@ function typeMessage(expected: readonly string[], zodMessage: string): string {
   // Zod says "Invalid input: expected string, received number" without keeping the input.
   const received = /received (\w+)/.exec(zodMessage)?.[1];
   const names = expected.map(typeName).join(' or ');
-  return received === undefined || received === 'undefined'
-    ? `is required (expected ${names})`
-    : `expected ${names}, received ${typeName(received)}`;
+  return received === undefined || received === 'undefined' ? `is required (expected ${names})` : `expected ${names}, received ${typeName(received)}`;
 }
 
 /** Messages that say what was expected and what was received, in plain words. */
@@ -42,7 +40,10 @@ function messageFor(issue: z.core.$ZodIssue): string {
       const byType = issue.errors.map((branch) => (branch.length === 1 && branch[0]?.code === 'invalid_type' && branch[0].path.length === 0 ? branch[0] : undefined));
       const first = byType[0];
       if (first === undefined || !byType.every((x) => x !== undefined)) return issue.message;
-      return typeMessage(byType.map((x) => x.expected), first.message);
+      return typeMessage(
+        byType.map((x) => x.expected),
+        first.message,
+      );
     }
     case 'invalid_key':
       // The key is already the last step of the path; say what is wrong with it.

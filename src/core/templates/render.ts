@@ -97,7 +97,9 @@ export async function embedImages(deps: Pick<TemplateRenderDeps, 'images' | 'sca
         const box = { width: Math.round(Number(element.props.width) * deps.scale), height: Math.round(Number(element.props.height) * deps.scale) };
         pending.push(
           deps.images.fetchImage(src, box, signal).then(
-            (image) => void (element.props.src = image.dataUri),
+            (image) => {
+              element.props.src = image.dataUri;
+            },
             () => void failedImages.push(src),
           ),
         );

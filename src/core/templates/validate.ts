@@ -30,7 +30,14 @@ function sampleScope(): object {
     layout: { ...layout, ...heroLayout(SAMPLE_BLOCK.size, '#111111', true) },
     rows: rowLayout(SAMPLE_BLOCK, layout),
     products: [product(1), product(2), product(3)],
-    variant: { id: 'sample', headline: 'Sample headline', subcopy: 'Sample sub-copy', cta: 'Shop now', url: 'https://shop.example.com/', background: { image: 'https://cdn.example.com/hero.png', color: '#123456' } },
+    variant: {
+      id: 'sample',
+      headline: 'Sample headline',
+      subcopy: 'Sample sub-copy',
+      cta: 'Shop now',
+      url: 'https://shop.example.com/',
+      background: { image: 'https://cdn.example.com/hero.png', color: '#123456' },
+    },
     now: new Date(0).toISOString(),
   };
 }

@@ -44,11 +44,15 @@ function bombPng(): Buffer {
 }
 
 beforeAll(async () => {
-  redPng = await sharp({ create: { width: 400, height: 400, channels: 3, background: RED } }).png().toBuffer();
+  redPng = await sharp({ create: { width: 400, height: 400, channels: 3, background: RED } })
+    .png()
+    .toBuffer();
   // Two frames, red then blue: only the first may be drawn.
   const frames = Buffer.alloc(40 * 80 * 3);
   for (let i = 0; i < 40 * 80; i++) frames.set(i < 40 * 40 ? [220, 30, 30] : [30, 70, 220], i * 3);
-  animatedGif = await sharp(frames, { raw: { width: 40, height: 80, channels: 3, pageHeight: 40 } }).gif({ delay: [100, 100], loop: 0 }).toBuffer();
+  animatedGif = await sharp(frames, { raw: { width: 40, height: 80, channels: 3, pageHeight: 40 } })
+    .gif({ delay: [100, 100], loop: 0 })
+    .toBuffer();
 
   server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');

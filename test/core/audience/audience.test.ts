@@ -14,7 +14,14 @@ function audience(options: { requireSignature?: boolean; opensPerMinute?: number
   const store = memoryStore();
   const counted: string[] = [];
   const limiter = options.opensPerMinute ? new RateLimiter({ limit: options.opensPerMinute, windowSeconds: 60 }, { now: () => 0 }) : undefined;
-  const who = new Audience({ store, keyer, requireSignature: options.requireSignature ?? false, storeTimeoutMs: 1000, subscriberLimit: limiter, count: (name) => counted.push(name) });
+  const who = new Audience({
+    store,
+    keyer,
+    requireSignature: options.requireSignature ?? false,
+    storeTimeoutMs: 1000,
+    subscriberLimit: limiter,
+    count: (name) => counted.push(name),
+  });
   return { who, store, counted };
 }
 

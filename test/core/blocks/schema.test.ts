@@ -116,7 +116,16 @@ describe('blockSchema: problems, each at its JSON path', () => {
   });
 
   it('keeps limit between 1 and the most slots a block can have', () => {
-    expect(problems({ ...minimal, source: [{ from: 'cart', limit: 0 }, { from: 'cart', limit: 5 }, { from: 'cart', limit: 1.5 }] })).toEqual([
+    expect(
+      problems({
+        ...minimal,
+        source: [
+          { from: 'cart', limit: 0 },
+          { from: 'cart', limit: 5 },
+          { from: 'cart', limit: 1.5 },
+        ],
+      }),
+    ).toEqual([
       { path: 'source[0].limit', message: 'must be at least 1' },
       { path: 'source[1].limit', message: 'must be at most 4' },
       { path: 'source[2].limit', message: 'expected int, received number' },
@@ -125,9 +134,7 @@ describe('blockSchema: problems, each at its JSON path', () => {
 
   it('needs at least one source and at most ten', () => {
     expect(problems({ ...minimal, source: [] })).toEqual([{ path: 'source', message: 'must have at least 1 item' }]);
-    expect(problems({ ...minimal, source: Array.from({ length: 11 }, () => ({ from: 'cart' })) })).toEqual([
-      { path: 'source', message: 'must have at most 10 items' },
-    ]);
+    expect(problems({ ...minimal, source: Array.from({ length: 11 }, () => ({ from: 'cart' })) })).toEqual([{ path: 'source', message: 'must have at most 10 items' }]);
   });
 
   it('explains what a block id may contain', () => {
@@ -159,9 +166,7 @@ describe('blockSchema: problems, each at its JSON path', () => {
   });
 
   it('explains colours in the words of the schema', () => {
-    expect(problems({ ...minimal, params: { accent: 'red' } })).toEqual([
-      { path: 'params.accent', message: 'expected a hex colour such as #d33 or #dd3333' },
-    ]);
+    expect(problems({ ...minimal, params: { accent: 'red' } })).toEqual([{ path: 'params.accent', message: 'expected a hex colour such as #d33 or #dd3333' }]);
   });
 
   it('names unknown fields at the root and in params', () => {
@@ -178,9 +183,7 @@ describe('blockSchema: problems, each at its JSON path', () => {
   });
 
   it('checks UTM parameter names', () => {
-    expect(problems({ ...minimal, link: { utm: { 'utm source': 'email' } } })).toEqual([
-      { path: 'link.utm.utm source', message: 'expected a query parameter name' },
-    ]);
+    expect(problems({ ...minimal, link: { utm: { 'utm source': 'email' } } })).toEqual([{ path: 'link.utm.utm source', message: 'expected a query parameter name' }]);
   });
 
   it('limits text lengths', () => {

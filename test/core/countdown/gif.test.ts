@@ -10,11 +10,16 @@ const BLUE: Color = [30, 60, 200];
 describe('encodeGif', () => {
   it('writes frames as rectangles at their position, over what was there', async () => {
     // 4×2 white; then a red 2×1 at (1, 1); then a blue pixel at (3, 0) with a transparent neighbour.
-    const gif = encodeGif(4, 2, [WHITE, RED, BLUE, WHITE], [
-      { x: 0, y: 0, width: 4, height: 2, indices: new Uint8Array(8), delayCs: 100 },
-      { x: 1, y: 1, width: 2, height: 1, indices: new Uint8Array([1, 1]), delayCs: 100, transparentIndex: 3 },
-      { x: 2, y: 0, width: 2, height: 1, indices: new Uint8Array([3, 2]), delayCs: 100, transparentIndex: 3 },
-    ]);
+    const gif = encodeGif(
+      4,
+      2,
+      [WHITE, RED, BLUE, WHITE],
+      [
+        { x: 0, y: 0, width: 4, height: 2, indices: new Uint8Array(8), delayCs: 100 },
+        { x: 1, y: 1, width: 2, height: 1, indices: new Uint8Array([1, 1]), delayCs: 100, transparentIndex: 3 },
+        { x: 2, y: 0, width: 2, height: 1, indices: new Uint8Array([3, 2]), delayCs: 100, transparentIndex: 3 },
+      ],
+    );
     const { frames, delaysMs, loop } = await decodeFrames(gif);
     expect(frames).toHaveLength(3);
     expect(delaysMs).toEqual([1000, 1000, 1000]);
@@ -27,10 +32,15 @@ describe('encodeGif', () => {
   });
 
   it('plays once: no loop extension, disposal "leave in place", the delays given', () => {
-    const gif = encodeGif(2, 2, [WHITE, RED], [
-      { x: 0, y: 0, width: 2, height: 2, indices: new Uint8Array(4), delayCs: 100 },
-      { x: 1, y: 1, width: 1, height: 1, indices: new Uint8Array([1]), delayCs: 50, transparentIndex: 0 },
-    ]);
+    const gif = encodeGif(
+      2,
+      2,
+      [WHITE, RED],
+      [
+        { x: 0, y: 0, width: 2, height: 2, indices: new Uint8Array(4), delayCs: 100 },
+        { x: 1, y: 1, width: 1, height: 1, indices: new Uint8Array([1]), delayCs: 50, transparentIndex: 0 },
+      ],
+    );
     const parsed = parseGif(gif);
     expect(parsed.loop).toBeUndefined();
     expect(parsed.globalPalette).toBe(2);
@@ -41,10 +51,15 @@ describe('encodeGif', () => {
   });
 
   it('gives a frame its own palette when it has one', async () => {
-    const gif = encodeGif(2, 1, [WHITE], [
-      { x: 0, y: 0, width: 2, height: 1, indices: new Uint8Array(2), delayCs: 100 },
-      { x: 0, y: 0, width: 2, height: 1, indices: new Uint8Array([0, 1]), delayCs: 100, palette: [BLUE, RED, WHITE] },
-    ]);
+    const gif = encodeGif(
+      2,
+      1,
+      [WHITE],
+      [
+        { x: 0, y: 0, width: 2, height: 1, indices: new Uint8Array(2), delayCs: 100 },
+        { x: 0, y: 0, width: 2, height: 1, indices: new Uint8Array([0, 1]), delayCs: 100, palette: [BLUE, RED, WHITE] },
+      ],
+    );
     expect(parseGif(gif).frames.map((f) => f.localPalette)).toEqual([0, 4]);
     const { frames } = await decodeFrames(gif);
     expect([frames[1]?.at(0, 0), frames[1]?.at(1, 0)]).toEqual([BLUE, RED]);

@@ -88,9 +88,7 @@ describe('countdown block schema', () => {
       { path: 'params.box', message: 'expected a hex colour such as #d33 or #dd3333' },
       { path: 'expired.text', message: 'must not be empty' },
     ]);
-    expect(problems({ ...minimal, expired: { video: 'x.mp4' } })).toEqual([
-      { path: 'expired', message: 'expected {"text": "…"} or {"image": "<file under templates/ or URL>"}' },
-    ]);
+    expect(problems({ ...minimal, expired: { video: 'x.mp4' } })).toEqual([{ path: 'expired', message: 'expected {"text": "…"} or {"image": "<file under templates/ or URL>"}' }]);
   });
 
   it('requires a deadline and a click URL, and names unknown fields', () => {

@@ -89,7 +89,10 @@ describe('decide: shared sources', () => {
 
   it('shows what trends in a category even when the catalog files it elsewhere', () => {
     // 'boot' trends under shoes but has no category in the catalog: the category's own list decides.
-    const lists = new Map<string, readonly string[]>([['trending', []], ['trending:shoes', ['uncategorised']]]);
+    const lists = new Map<string, readonly string[]>([
+      ['trending', []],
+      ['trending:shoes', ['uncategorised']],
+    ]);
     const decision = run(block({ slots: 1, source: [{ from: 'trending', category: 'shoes' }] }), {
       trending: lists,
       products: catalog(product({ id: 'uncategorised' })),
@@ -153,12 +156,7 @@ describe('decide: where filters', () => {
   it('filters by the price a shopper pays, sale price included', () => {
     const all = ['shoe', 'boot', 'hat', 'sock'];
     // boot costs 120 but is on sale at 90.
-    expect(ids(run(block({ slots: 4, source: [{ from: 'products', ids: all, where: { min_price: 25, max_price: 90 } }] })))).toEqual([
-      'shoe',
-      'boot',
-      'hat',
-      null,
-    ]);
+    expect(ids(run(block({ slots: 4, source: [{ from: 'products', ids: all, where: { min_price: 25, max_price: 90 } }] })))).toEqual(['shoe', 'boot', 'hat', null]);
     expect(ids(run(block({ slots: 4, source: [{ from: 'products', ids: all, where: { max_price: 89.99 } }] })))).toEqual(['shoe', 'hat', 'sock', null]);
   });
 });
@@ -181,7 +179,15 @@ describe('decide: exclude, limit and order', () => {
   });
 
   it('takes at most `limit` products from a source, leaving room for the next', () => {
-    const decision = run(block({ slots: 3, source: [{ from: 'recently_viewed', limit: 1 }, { from: 'products', ids: ['hat', 'scarf'] }] }));
+    const decision = run(
+      block({
+        slots: 3,
+        source: [
+          { from: 'recently_viewed', limit: 1 },
+          { from: 'products', ids: ['hat', 'scarf'] },
+        ],
+      }),
+    );
     expect(ids(decision)).toEqual(['sock', 'hat', 'scarf']);
   });
 
@@ -227,13 +233,27 @@ describe('decide: the decision', () => {
   });
 
   it('is not personal when a profile source offered only products that could not be shown', () => {
-    const decision = run(block({ slots: 1, source: [{ from: 'cart', where: { category: 'Socks' } }, { from: 'products', ids: ['scarf'] }] }));
+    const decision = run(
+      block({
+        slots: 1,
+        source: [
+          { from: 'cart', where: { category: 'Socks' } },
+          { from: 'products', ids: ['scarf'] },
+        ],
+      }),
+    );
     expect(ids(decision)).toEqual(['scarf']);
     expect(decision.personal).toBe(false);
   });
 
   it('carries what a slot shows at open time, and the block id and version', () => {
-    const decision = decide({ block: block({ id: 'promo', slots: 1, source: [{ from: 'products', ids: ['boot'] }] }), blockVersion: 7, profile: undefined, products, trending: new Map() });
+    const decision = decide({
+      block: block({ id: 'promo', slots: 1, source: [{ from: 'products', ids: ['boot'] }] }),
+      blockVersion: 7,
+      profile: undefined,
+      products,
+      trending: new Map(),
+    });
     expect(decision.blockId).toBe('promo');
     expect(decision.blockVersion).toBe(7);
     expect(decision.slots[0]).toEqual({

@@ -87,7 +87,8 @@ describe('chooseVariant', () => {
       { ...variant('lapsed'), when: { '>': [{ var: 'profile.days_since_last_purchase' }, 30] } },
     ],
   });
-  const choose = (profile: Profile | undefined, extra: Partial<Parameters<typeof facts>[2]> = {}) => chooseVariant(block, facts(profile, catalog, context(extra)), 'u:x').variant.id;
+  const choose = (profile: Profile | undefined, extra: Partial<Parameters<typeof facts>[2]> = {}) =>
+    chooseVariant(block, facts(profile, catalog, context(extra)), 'u:x').variant.id;
 
   it('takes the first rule that matches, in order', () => {
     const both = shopper({ cart: [{ id: 'boot', quantity: 2, at: NOW }], lastCategory: { name: 'Shoes', at: NOW } });
@@ -109,7 +110,18 @@ describe('chooseVariant', () => {
 
   it('splits subscribers by a stable hash, near the configured ratio, with a holdout that gets the default', () => {
     const split = hero({
-      variants: [{ id: 'spring', split: { holdout: 10, arms: [{ ...variant('a'), weight: 3 }, { ...variant('b'), weight: 1 }] } }],
+      variants: [
+        {
+          id: 'spring',
+          split: {
+            holdout: 10,
+            arms: [
+              { ...variant('a'), weight: 3 },
+              { ...variant('b'), weight: 1 },
+            ],
+          },
+        },
+      ],
     });
     const data: Facts = facts(undefined, catalog, context());
     const counts: Record<string, number> = { a: 0, b: 0, holdout: 0 };
@@ -133,8 +145,6 @@ describe('chooseVariant', () => {
 
   it('refuses to run code: the method operation does not exist', () => {
     const sneaky = hero({ variants: [{ ...variant('x'), when: { method: ['', 'constructor'] } }] });
-    expect(ruleProblems(sneaky, facts(undefined, catalog, context()))).toEqual([
-      { path: 'variants[0].when', message: expect.stringContaining('Unrecognized operation method') },
-    ]);
+    expect(ruleProblems(sneaky, facts(undefined, catalog, context()))).toEqual([{ path: 'variants[0].when', message: expect.stringContaining('Unrecognized operation method') }]);
   });
 });

@@ -71,9 +71,15 @@ describe('rankBuckets', () => {
   });
 
   it('leaves out products whose buckets are all outside the window', () => {
-    expect(rankBuckets([{ hour: now - TRENDING_WINDOW_HOURS, productId: 'gone', count: 1000 }, { hour: now, productId: 'here', count: 1 }], now)).toEqual([
-      'here',
-    ]);
+    expect(
+      rankBuckets(
+        [
+          { hour: now - TRENDING_WINDOW_HOURS, productId: 'gone', count: 1000 },
+          { hour: now, productId: 'here', count: 1 },
+        ],
+        now,
+      ),
+    ).toEqual(['here']);
   });
 
   it('breaks ties by product id so every store ranks the same way', () => {

@@ -43,7 +43,8 @@ function setup(options: Partial<IngestDeps> = {}) {
 
 let sequence = 0;
 const event = (raw: Record<string, unknown>): TrackedEvent => normalizeEvent({ messageId: `ingest-${++sequence}`, ...raw }, undefined, NOW);
-const viewed = (who: Record<string, unknown>, productId: string) => event({ type: 'track', event: 'Product Viewed', properties: { product_id: productId, category: 'shoes' }, ...who });
+const viewed = (who: Record<string, unknown>, productId: string) =>
+  event({ type: 'track', event: 'Product Viewed', properties: { product_id: productId, category: 'shoes' }, ...who });
 const cartOf = async (store: Store, key: string) => (await store.getProfile(key))?.cart.map((line) => line.id) ?? [];
 
 describe('ingestEvents', () => {

@@ -84,11 +84,7 @@ describe('normalizeEvent', () => {
   });
 
   it('prefers originalTimestamp over timestamp', () => {
-    const event = normalizeEvent(
-      { anonymousId: 'a-1', event: 'X', originalTimestamp: iso(RECEIVED - 60_000), timestamp: iso(RECEIVED - 1_000) },
-      'track',
-      RECEIVED,
-    );
+    const event = normalizeEvent({ anonymousId: 'a-1', event: 'X', originalTimestamp: iso(RECEIVED - 60_000), timestamp: iso(RECEIVED - 1_000) }, 'track', RECEIVED);
     expect(event.timestamp).toBe(RECEIVED - 60_000);
   });
 
@@ -207,7 +203,7 @@ describe('normalizeEvent', () => {
 
     it('counts the size in UTF-8 bytes, not characters', () => {
       const base = eventOfSize(EVENT_MAX_BYTES - 10);
-      const emoji = { ...base, properties: { pad: String((base.properties as { pad: string }).pad) + '😀😀😀' } };
+      const emoji = { ...base, properties: { pad: `${String((base.properties as { pad: string }).pad)}😀😀😀` } };
       expect(JSON.stringify(emoji).length).toBeLessThanOrEqual(EVENT_MAX_BYTES);
       expect(errorOf(() => normalizeEvent(emoji, 'track', RECEIVED)).status).toBe(413);
     });
@@ -276,7 +272,13 @@ describe('normalizeBatch', () => {
 
   it('sets a bad item aside, named by its JSON path, and keeps the others', () => {
     const { events, rejected } = normalizeBatch(
-      { batch: [{ type: 'track', userId: 'u', event: 'A' }, { type: 'track', userId: 'u', event: 'B', properties: [1] }, { type: 'track', userId: 'u', event: 'C' }] },
+      {
+        batch: [
+          { type: 'track', userId: 'u', event: 'A' },
+          { type: 'track', userId: 'u', event: 'B', properties: [1] },
+          { type: 'track', userId: 'u', event: 'C' },
+        ],
+      },
       RECEIVED,
     );
     expect(events.map((e) => e.event)).toEqual(['A', 'C']);
@@ -284,7 +286,15 @@ describe('normalizeBatch', () => {
   });
 
   it('names an item with no ids as batch[i].userId', () => {
-    const { rejected } = normalizeBatch({ batch: [{ type: 'track', userId: 'u', event: 'A' }, { type: 'track', event: 'B' }] }, RECEIVED);
+    const { rejected } = normalizeBatch(
+      {
+        batch: [
+          { type: 'track', userId: 'u', event: 'A' },
+          { type: 'track', event: 'B' },
+        ],
+      },
+      RECEIVED,
+    );
     expect(rejected).toEqual([{ index: 1, path: 'batch[1].userId', reason: 'userId or anonymousId is required' }]);
   });
 

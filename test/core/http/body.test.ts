@@ -114,7 +114,7 @@ describe('JSON nesting', () => {
   });
 
   it('answers 400 for a body nested deeper than the limit, before parsing it', async () => {
-    const deep = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
+    const deep = (n: number) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`;
     expect(await readJsonBody(post(deep(JSON_MAX_DEPTH)), 64 * 1024)).toBeTypeOf('object');
     // A few thousand levels parse, then overflow the stack wherever the value is copied: refused up front.
     const error = await errorOf(readJsonBody(post(deep(6000)), 64 * 1024, 'event'));

@@ -221,6 +221,8 @@ describe('parseHostPatterns', () => {
     const { patterns, problems } = parseHostPatterns('https://cdn.shop.com/, cdn.*.com, ::1, host:99999, ok.example.com, a b');
     expect(patterns.map((p) => p.host)).toEqual(['ok.example.com']);
     expect(problems).toHaveLength(5);
-    expect(problems[0]).toBe('"https://cdn.shop.com/": expected host names like cdn.example.com or *.cdn.example.com, with :port or :* for a port other than 80/443, comma-separated');
+    expect(problems[0]).toBe(
+      '"https://cdn.shop.com/": expected host names like cdn.example.com or *.cdn.example.com, with :port or :* for a port other than 80/443, comma-separated',
+    );
   });
 });

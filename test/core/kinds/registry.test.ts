@@ -9,8 +9,21 @@ import { decodeFrames } from '../../helpers/gif.ts';
 /** One block of each kind: the compiler asks for one when a kind is added. */
 const BLOCKS: Record<BlockKind, BlockConfig> = {
   'product-grid': blockSchema.parse(testBlock({ id: 'grid' })),
-  hero: blockSchema.parse({ id: 'hero', kind: 'hero', size: { width: 600, height: 300 }, fallback: { url: 'https://shop.example.com/' }, default: { id: 'all', headline: 'New this week', url: 'https://shop.example.com/new' } }),
-  countdown: blockSchema.parse({ id: 'timer', kind: 'countdown', size: { width: 600, height: 150 }, deadline: new Date(START + 86_400_000).toISOString(), url: 'https://shop.example.com/sale', fallback: { url: 'https://shop.example.com/' } }),
+  hero: blockSchema.parse({
+    id: 'hero',
+    kind: 'hero',
+    size: { width: 600, height: 300 },
+    fallback: { url: 'https://shop.example.com/' },
+    default: { id: 'all', headline: 'New this week', url: 'https://shop.example.com/new' },
+  }),
+  countdown: blockSchema.parse({
+    id: 'timer',
+    kind: 'countdown',
+    size: { width: 600, height: 150 },
+    deadline: new Date(START + 86_400_000).toISOString(),
+    url: 'https://shop.example.com/sale',
+    fallback: { url: 'https://shop.example.com/' },
+  }),
 };
 const blocks = Object.values(BLOCKS);
 

@@ -3,15 +3,11 @@ import { withParams } from '../../../src/core/links/click-url.ts';
 
 describe('withParams', () => {
   it("adds the block's UTM parameters to the product URL", () => {
-    expect(withParams('https://shop.example.com/p/1', { utm_source: 'email', utm_campaign: 'cart' })).toBe(
-      'https://shop.example.com/p/1?utm_source=email&utm_campaign=cart',
-    );
+    expect(withParams('https://shop.example.com/p/1', { utm_source: 'email', utm_campaign: 'cart' })).toBe('https://shop.example.com/p/1?utm_source=email&utm_campaign=cart');
   });
 
   it('keeps the parameters and fragment the URL already has', () => {
-    expect(withParams('https://shop.example.com/p/1?color=red#reviews', { utm_source: 'email' })).toBe(
-      'https://shop.example.com/p/1?color=red&utm_source=email#reviews',
-    );
+    expect(withParams('https://shop.example.com/p/1?color=red#reviews', { utm_source: 'email' })).toBe('https://shop.example.com/p/1?color=red&utm_source=email#reviews');
   });
 
   it('replaces a stale parameter of the same name instead of adding a second', () => {

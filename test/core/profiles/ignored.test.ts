@@ -26,7 +26,9 @@ describe('ignoredReason: events opentime can keep nothing from', () => {
   });
 
   it('ignores an identify with only contact data or nothing, unless it links', () => {
-    expect(ignoredReason(identifyEvent({ firstName: 'Jane', contact: '+1 555 010 9999' }, T0))).toBe('identify keeps no trait: contact data (email, phone, names, addresses) is never stored');
+    expect(ignoredReason(identifyEvent({ firstName: 'Jane', contact: '+1 555 010 9999' }, T0))).toBe(
+      'identify keeps no trait: contact data (email, phone, names, addresses) is never stored',
+    );
     expect(ignoredReason(identifyEvent({}, T0))).toBe('identify carries no traits and nothing to link');
     expect(ignoredReason(identifyEvent({ email: 'jane@example.com' }, T0))).toBeUndefined();
     expect(ignoredReason({ ...identifyEvent({}, T0), anonymousId: 'anon-1' })).toBeUndefined();

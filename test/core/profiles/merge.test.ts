@@ -14,8 +14,18 @@ describe('mergeProfiles', () => {
 
   it('unions viewed products, newest first, one entry per product at its latest view', () => {
     const merged = mergeProfiles(
-      known({ viewed: [{ id: 'a', at: at(5) }, { id: 'b', at: at(1) }] }),
-      anonymous({ viewed: [{ id: 'c', at: at(3) }, { id: 'b', at: at(2) }] }),
+      known({
+        viewed: [
+          { id: 'a', at: at(5) },
+          { id: 'b', at: at(1) },
+        ],
+      }),
+      anonymous({
+        viewed: [
+          { id: 'c', at: at(3) },
+          { id: 'b', at: at(2) },
+        ],
+      }),
     );
     expect(merged.viewed).toEqual([
       { id: 'a', at: at(5) },
@@ -27,7 +37,12 @@ describe('mergeProfiles', () => {
   it('counts the same item carted on two devices once, with the larger quantity', () => {
     const merged = mergeProfiles(
       known({ cart: [{ id: 'a', quantity: 2, at: at(1) }] }),
-      anonymous({ cart: [{ id: 'a', quantity: 3, at: at(4) }, { id: 'b', quantity: 1, at: at(2) }] }),
+      anonymous({
+        cart: [
+          { id: 'a', quantity: 3, at: at(4) },
+          { id: 'b', quantity: 1, at: at(2) },
+        ],
+      }),
     );
     expect(merged.cart).toEqual([
       { id: 'a', quantity: 3, at: at(4) },
@@ -38,17 +53,19 @@ describe('mergeProfiles', () => {
   it('drops a cart line that the other profile bought after it was carted', () => {
     const merged = mergeProfiles(
       known({ purchased: [{ id: 'a', at: at(5), orderId: 'o-1' }] }),
-      anonymous({ cart: [{ id: 'a', quantity: 1, at: at(2) }, { id: 'b', quantity: 1, at: at(3) }] }),
+      anonymous({
+        cart: [
+          { id: 'a', quantity: 1, at: at(2) },
+          { id: 'b', quantity: 1, at: at(3) },
+        ],
+      }),
     );
     expect(idsOf(merged.cart)).toEqual(['b']);
     expect(merged.purchased).toEqual([{ id: 'a', at: at(5), orderId: 'o-1' }]);
   });
 
   it('drops a cart line that the other profile removed after it was carted', () => {
-    const merged = mergeProfiles(
-      known({ cart: [{ id: 'a', quantity: 1, at: at(1) }] }),
-      anonymous({ cartRemovals: [{ id: 'a', at: at(2) }] }),
-    );
+    const merged = mergeProfiles(known({ cart: [{ id: 'a', quantity: 1, at: at(1) }] }), anonymous({ cartRemovals: [{ id: 'a', at: at(2) }] }));
     expect(merged.cart).toEqual([]);
     expect(merged.cartRemovals).toEqual([{ id: 'a', at: at(2) }]);
   });
@@ -56,7 +73,12 @@ describe('mergeProfiles', () => {
   it('keeps a cart line carted again after the other profile bought or removed it', () => {
     const merged = mergeProfiles(
       known({ purchased: [{ id: 'a', at: at(1) }], cartRemovals: [{ id: 'b', at: at(1) }] }),
-      anonymous({ cart: [{ id: 'a', quantity: 1, at: at(2) }, { id: 'b', quantity: 2, at: at(3) }] }),
+      anonymous({
+        cart: [
+          { id: 'a', quantity: 1, at: at(2) },
+          { id: 'b', quantity: 2, at: at(3) },
+        ],
+      }),
     );
     expect(cartOf(merged)).toEqual([
       ['b', 2],
@@ -65,7 +87,10 @@ describe('mergeProfiles', () => {
   });
 
   it('leaves behind contact data that an older version stored in either profile', () => {
-    const merged = mergeProfiles(known({ traits: { plan: 'pro', first_name: 'Jane' } }), anonymous({ traits: { locale: 'de', contact: 'jane@example.com', Phone: '+1 555 010 9999' } }));
+    const merged = mergeProfiles(
+      known({ traits: { plan: 'pro', first_name: 'Jane' } }),
+      anonymous({ traits: { locale: 'de', contact: 'jane@example.com', Phone: '+1 555 010 9999' } }),
+    );
     expect(merged.traits).toEqual({ plan: 'pro', locale: 'de' });
   });
 
@@ -75,10 +100,7 @@ describe('mergeProfiles', () => {
   });
 
   it('spans both profiles in time and adds up their orders', () => {
-    const merged = mergeProfiles(
-      { ...known({ orders: 2 }), firstSeen: at(10), lastSeen: at(20) },
-      { ...anonymous({ orders: 1 }), firstSeen: at(5), lastSeen: at(15) },
-    );
+    const merged = mergeProfiles({ ...known({ orders: 2 }), firstSeen: at(10), lastSeen: at(20) }, { ...anonymous({ orders: 1 }), firstSeen: at(5), lastSeen: at(15) });
     expect([merged.firstSeen, merged.lastSeen, merged.orders]).toEqual([at(5), at(20), 3]);
   });
 
@@ -107,7 +129,12 @@ describe('mergeProfiles', () => {
   it('keeps one entry per search query at its latest time', () => {
     const merged = mergeProfiles(
       known({ searches: [{ query: 'boots', at: at(1) }] }),
-      anonymous({ searches: [{ query: 'hats', at: at(3) }, { query: 'boots', at: at(2) }] }),
+      anonymous({
+        searches: [
+          { query: 'hats', at: at(3) },
+          { query: 'boots', at: at(2) },
+        ],
+      }),
     );
     expect(merged.searches).toEqual([
       { query: 'hats', at: at(3) },

@@ -106,19 +106,13 @@ describe('reduceProfile: viewing', () => {
 });
 
 describe('reduceProfile: lenient event names', () => {
-  it.each(['product_viewed', 'product viewed', 'PRODUCT VIEWED', '  Product_Viewed  ', 'product__viewed'])(
-    'treats %j as Product Viewed',
-    (name) => {
-      const profile = reduceProfile(undefined, [trackEvent(name, { product_id: 'a' }, at(1))]);
-      expect(idsOf(profile.viewed)).toEqual(['a']);
-    },
-  );
+  it.each(['product_viewed', 'product viewed', 'PRODUCT VIEWED', '  Product_Viewed  ', 'product__viewed'])('treats %j as Product Viewed', (name) => {
+    const profile = reduceProfile(undefined, [trackEvent(name, { product_id: 'a' }, at(1))]);
+    expect(idsOf(profile.viewed)).toEqual(['a']);
+  });
 
   it('treats order_completed and product_added like their Segment names', () => {
-    const profile = reduceProfile(undefined, [
-      trackEvent('product_added', { product_id: 'a' }, at(1)),
-      trackEvent('order_completed', { products: [{ product_id: 'a' }] }, at(2)),
-    ]);
+    const profile = reduceProfile(undefined, [trackEvent('product_added', { product_id: 'a' }, at(1)), trackEvent('order_completed', { products: [{ product_id: 'a' }] }, at(2))]);
     expect(profile.cart).toEqual([]);
     expect(idsOf(profile.purchased)).toEqual(['a']);
     expect(profile.orders).toBe(1);
@@ -188,10 +182,7 @@ describe('reduceProfile: cart', () => {
   });
 
   it('reads a removed quantity given as a string', () => {
-    const profile = reduceProfile(undefined, [
-      added('a', at(1), { quantity: 4 }),
-      trackEvent('Product Removed', { product_id: 'a', quantity: '3' }, at(2)),
-    ]);
+    const profile = reduceProfile(undefined, [added('a', at(1), { quantity: 4 }), trackEvent('Product Removed', { product_id: 'a', quantity: '3' }, at(2))]);
     expect(cartOf(profile)).toEqual([['a', 1]]);
   });
 
@@ -210,11 +201,7 @@ describe('reduceProfile: cart', () => {
 
 describe('reduceProfile: cart snapshots (Cart Viewed, Checkout Started)', () => {
   it('replaces the cart with the products of a Cart Viewed', () => {
-    const profile = reduceProfile(undefined, [
-      added('a', at(1)),
-      added('b', at(2)),
-      cartViewed([{ id: 'b', quantity: 2 }, 'c'], at(3)),
-    ]);
+    const profile = reduceProfile(undefined, [added('a', at(1)), added('b', at(2)), cartViewed([{ id: 'b', quantity: 2 }, 'c'], at(3))]);
     expect(Object.fromEntries(cartOf(profile))).toEqual({ b: 2, c: 1 });
     expect(profile.cartSnapshotAt).toBe(at(3));
   });
@@ -369,11 +356,7 @@ describe('reduceProfile: searches and categories', () => {
 
 describe('reduceProfile: event times', () => {
   it('records the last time of each track event by its name', () => {
-    const profile = reduceProfile(undefined, [
-      trackEvent('Checkout Started', {}, at(1)),
-      trackEvent('Signed Up', {}, at(2)),
-      trackEvent('Checkout Started', {}, at(3)),
-    ]);
+    const profile = reduceProfile(undefined, [trackEvent('Checkout Started', {}, at(1)), trackEvent('Signed Up', {}, at(2)), trackEvent('Checkout Started', {}, at(3))]);
     expect(profile.lastEventAt).toEqual({ 'Checkout Started': at(3), 'Signed Up': at(2) });
   });
 
@@ -410,9 +393,7 @@ describe('reduceProfile: identify traits', () => {
   });
 
   it('drops contact traits whatever their spelling (Email, PHONE, phone_number)', () => {
-    const profile = reduceProfile(undefined, [
-      identifyEvent({ Email: 'anna@example.com', PHONE: '+15551234', phone_number: '+15551234', plan: 'pro' }, at(1)),
-    ]);
+    const profile = reduceProfile(undefined, [identifyEvent({ Email: 'anna@example.com', PHONE: '+15551234', phone_number: '+15551234', plan: 'pro' }, at(1))]);
     expect(profile.traits).toEqual({ plan: 'pro' });
     expect(JSON.stringify(profile)).not.toContain('anna@example.com');
   });
@@ -469,7 +450,10 @@ describe('reduceProfile: events delivered out of order', () => {
     ['add, remove, add another', [added('a', at(1)), removed('a', at(2)), added('b', at(3), { quantity: 2 })]],
     ['remove before ever adding, then add', [removed('a', at(1)), added('a', at(2)), viewed('a', at(3))]],
     ['add, snapshot, later add, purchase', [added('a', at(1)), cartViewed(['b', 'c'], at(2)), added('d', at(3)), orderCompleted(['b'], at(4))]],
-    ['views, list view, search, checkout, order', [viewed('a', at(1), { category: 'Shoes' }), listViewed('Hats', at(2)), searched('boots', at(3)), checkoutStarted(['a', 'x'], at(4)), orderCompleted(['a'], at(5))]],
+    [
+      'views, list view, search, checkout, order',
+      [viewed('a', at(1), { category: 'Shoes' }), listViewed('Hats', at(2)), searched('boots', at(3)), checkoutStarted(['a', 'x'], at(4)), orderCompleted(['a'], at(5))],
+    ],
     ['two items, one bought, one removed', [added('a', at(1)), added('b', at(2)), orderCompleted(['a'], at(3)), removed('b', at(4)), added('c', at(5))]],
   ];
 

@@ -4,14 +4,42 @@ import { isContactKey, looksLikePhone, storableTraits } from '../../../src/core/
 describe('storableTraits: contact data is never kept', () => {
   it("drops the contact keys of Segment's identify spec", () => {
     const traits = {
-      email: 'a@example.com', phone: '555', name: 'Jane Doe', firstName: 'Jane', lastName: 'Doe', username: 'jdoe',
-      address: '1 Main St', birthday: '1990-01-01', avatar: 'https://example.com/me.png', website: 'https://jane.example.com', plan: 'gold',
+      email: 'a@example.com',
+      phone: '555',
+      name: 'Jane Doe',
+      firstName: 'Jane',
+      lastName: 'Doe',
+      username: 'jdoe',
+      address: '1 Main St',
+      birthday: '1990-01-01',
+      avatar: 'https://example.com/me.png',
+      website: 'https://jane.example.com',
+      plan: 'gold',
     };
     expect(storableTraits(traits)).toEqual({ plan: 'gold' });
   });
 
   it('compares keys without case, separators or a leading $', () => {
-    for (const key of ['first_name', 'First Name', 'FIRSTNAME', 'first-name', '$first_name', 'Last.Name', 'E-Mail', 'Phone Number', '$phone_number', 'Email Address', 'user_email', 'mail', 'Zip Code', 'postal_code', 'Street Address', 'address_line_1', 'Mobile Phone', 'full_name']) {
+    for (const key of [
+      'first_name',
+      'First Name',
+      'FIRSTNAME',
+      'first-name',
+      '$first_name',
+      'Last.Name',
+      'E-Mail',
+      'Phone Number',
+      '$phone_number',
+      'Email Address',
+      'user_email',
+      'mail',
+      'Zip Code',
+      'postal_code',
+      'Street Address',
+      'address_line_1',
+      'Mobile Phone',
+      'full_name',
+    ]) {
       expect(isContactKey(key), key).toBe(true);
     }
     for (const key of ['plan', 'city', 'country', 'email_opt_in', 'loyalty_tier', 'favorite_color', 'company_size']) {

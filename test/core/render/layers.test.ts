@@ -29,7 +29,17 @@ beforeAll(async () => {
   app = await createTestApp();
   composited = app.opentime.services.renderer;
   const { deps } = app;
-  whole = createRenderer({ engine: app.opentime.services.engine, rasterizer: deps.rasterizer, images: deps.images, assets: deps.assets, fonts: deps.fonts, scale: 2, photoTimeoutMs: 3000, encoder: deps.encoder, layerCacheBytes: 0 });
+  whole = createRenderer({
+    engine: app.opentime.services.engine,
+    rasterizer: deps.rasterizer,
+    images: deps.images,
+    assets: deps.assets,
+    fonts: deps.fonts,
+    scale: 2,
+    photoTimeoutMs: 3000,
+    encoder: deps.encoder,
+    layerCacheBytes: 0,
+  });
   block = productGridBlockSchema.parse({ ...testBlock(), kind: 'product-grid', params: { headline: 'Still thinking about these?', cta: 'Shop now →' } });
   const found = await app.opentime.services.templates.get('product-grid');
   if (!found) throw new Error('product-grid template missing');
@@ -42,7 +52,16 @@ afterAll(async () => {
 });
 
 function shown(color: PhotoColor, overrides: Partial<ShownProduct> = {}): ShownProduct {
-  return { id: `p-${color}`, title: `${color} thing`, price: 40, currency: 'USD', url: `https://shop.example.com/${color}`, image_url: photos.url(color), source: 'cart', ...overrides };
+  return {
+    id: `p-${color}`,
+    title: `${color} thing`,
+    price: 40,
+    currency: 'USD',
+    url: `https://shop.example.com/${color}`,
+    image_url: photos.url(color),
+    source: 'cart',
+    ...overrides,
+  };
 }
 
 function decision(slots: Array<ShownProduct | null>): GridDecision {
@@ -73,7 +92,11 @@ describe('composited product grids', () => {
   it('look the same as the whole render: sale prices, hostile and long titles, fewer filled slots', async () => {
     const cases: GridDecision[] = [
       decision([shown('red', { sale_price: 29.5 }), shown('green'), shown('blue', { sale_price: 12 })]),
-      decision([shown('orange', { title: '<img src=x onerror=alert(1)> {{ 7*7 }} {% raw %} and a title far too long to fit on two lines of a card' }), shown('purple', { title: 'Supercalifragilisticexpialidociousandevenlongerwithoutanyspace' }), shown('teal')]),
+      decision([
+        shown('orange', { title: '<img src=x onerror=alert(1)> {{ 7*7 }} {% raw %} and a title far too long to fit on two lines of a card' }),
+        shown('purple', { title: 'Supercalifragilisticexpialidociousandevenlongerwithoutanyspace' }),
+        shown('teal'),
+      ]),
       decision([shown('red'), null, shown('teal')]),
       decision([shown('green'), null, null]),
     ];
@@ -123,11 +146,20 @@ describe('composited product grids', () => {
 });
 
 describe('splitTiles', () => {
-  const card = (style: Record<string, string | number>, children: Element['props']['children'] = 'x'): Element => ({ type: 'div', key: null, props: { tile: true, style, children } });
+  const card = (style: Record<string, string | number>, children: Element['props']['children'] = 'x'): Element => ({
+    type: 'div',
+    key: null,
+    props: { tile: true, style, children },
+  });
   const root = (style: Record<string, string | number>, ...children: Element[]): Element => ({ type: 'div', key: null, props: { style, children } });
 
   it('keeps placement on the layer’s empty box and inherited text styles with the tile', () => {
-    const split = splitTiles(root({ display: 'flex', fontFamily: 'Inter', color: '#111', backgroundColor: '#fff' }, card({ width: '100px', height: 80, marginLeft: 12, flexDirection: 'column', backgroundColor: '#eee' })));
+    const split = splitTiles(
+      root(
+        { display: 'flex', fontFamily: 'Inter', color: '#111', backgroundColor: '#fff' },
+        card({ width: '100px', height: 80, marginLeft: 12, flexDirection: 'column', backgroundColor: '#eee' }),
+      ),
+    );
     expect(split?.tiles).toHaveLength(1);
     expect(split?.tiles[0]).toMatchObject({ width: 100, height: 80, inherited: [{ fontFamily: 'Inter', color: '#111' }] });
     expect(split?.tiles[0]?.element.props.style).toEqual({ width: '100px', height: 80, flexDirection: 'column', backgroundColor: '#eee' });

@@ -64,7 +64,9 @@ describe('encodePng', () => {
 
   it('keeps transparency when there is some', async () => {
     const rgba = new Uint8Array([255, 0, 0, 255, 0, 0, 255, 128]);
-    const { data, info } = await sharp(await encodePng(2, 1, rgba)).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(await encodePng(2, 1, rgba))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     expect(info.channels).toBe(4);
     expect([...data]).toEqual([...rgba]);
   });

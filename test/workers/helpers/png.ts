@@ -40,7 +40,8 @@ export async function decodePng(bytes: Uint8Array): Promise<Pixels> {
     const type = String.fromCharCode(...bytes.subarray(offset + 4, offset + 8));
     const data = bytes.subarray(offset + 8, offset + 8 + length);
     if (crc32(bytes.subarray(offset + 4, offset + 8 + length)) !== view.getUint32(offset + 8 + length)) throw new Error(`not a PNG: bad CRC in ${type}`);
-    if (type === 'IHDR') header = { width: view.getUint32(offset + 8), height: view.getUint32(offset + 12), depth: data[8] as number, type: data[9] as number, interlace: data[12] as number };
+    if (type === 'IHDR')
+      header = { width: view.getUint32(offset + 8), height: view.getUint32(offset + 12), depth: data[8] as number, type: data[9] as number, interlace: data[12] as number };
     else if (type === 'PLTE') palette = data;
     else if (type === 'IDAT') idat.push(data);
     else if (type === 'IEND') ended = true;
@@ -48,7 +49,8 @@ export async function decodePng(bytes: Uint8Array): Promise<Pixels> {
   }
   if (!header || !ended || idat.length === 0) throw new Error('not a PNG: IHDR, IDAT or IEND missing');
   const channels = CHANNELS[header.type];
-  if (header.depth !== 8 || channels === undefined || header.interlace !== 0) throw new Error(`unsupported PNG: depth ${header.depth}, colour type ${header.type}, interlace ${header.interlace}`);
+  if (header.depth !== 8 || channels === undefined || header.interlace !== 0)
+    throw new Error(`unsupported PNG: depth ${header.depth}, colour type ${header.type}, interlace ${header.interlace}`);
   const { width, height } = header;
 
   const compressed = new Uint8Array(idat.reduce((n, c) => n + c.length, 0));

@@ -14,7 +14,11 @@ export function specApp(app: WorkerApp): SpecApp {
       // The Worker logs to the console, as on Cloudflare.
       const lines: string[] = [];
       const capture = (...args: unknown[]) => void lines.push(args.map(String).join(' '));
-      const spies = [vi.spyOn(console, 'log').mockImplementation(capture), vi.spyOn(console, 'warn').mockImplementation(capture), vi.spyOn(console, 'error').mockImplementation(capture)];
+      const spies = [
+        vi.spyOn(console, 'log').mockImplementation(capture),
+        vi.spyOn(console, 'warn').mockImplementation(capture),
+        vi.spyOn(console, 'error').mockImplementation(capture),
+      ];
       try {
         await run();
       } finally {
