@@ -3,7 +3,7 @@ import type { TrackedEvent } from '../../core/events/normalize.ts';
 import type { ApplyResult, SuppressionSource } from '../../core/ports.ts';
 import { mergeProfiles } from '../../core/profiles/merge.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
-import { dedupeHorizon, updateSubject } from '../../core/store-kit.ts';
+import { dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';
 
 /**
  * One Durable Object per subject (`u:…`, `a:…`): its profile, the messageIds

@@ -4,7 +4,7 @@ import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets } from '../../core/decide/tr
 import type { ApplyResult, OpenKey, OpenRecord, Store, StoredTemplate, SubjectDeletion, SuppressionSource } from '../../core/ports.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
 import { mergeProfiles } from '../../core/profiles/merge.ts';
-import { compareCodePoints, dedupeHorizon, updateSubject } from '../../core/store-kit.ts';
+import { compareCodePoints, dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';
 
 /**
  * An in-memory store for tests and throwaway runs: everything is lost when

@@ -7,7 +7,7 @@ import { DEDUPE_WINDOW_SECONDS } from '../../core/events/limits.ts';
 import type { ApplyResult, Logger, OpenRecord, Store, StoredTemplate, SubjectEvents, SuppressionSource } from '../../core/ports.ts';
 import { mergeProfiles } from '../../core/profiles/merge.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
-import { dedupeHorizon, updateSubject } from '../../core/store-kit.ts';
+import { dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';
 
 /**
  * The shared store, for production and for several instances behind a load

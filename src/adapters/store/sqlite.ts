@@ -7,7 +7,7 @@ import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets } from '../../core/decide/tr
 import type { ApplyResult, OpenKey, OpenRecord, Store, StoredTemplate, SubjectDeletion, SuppressionSource } from '../../core/ports.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
 import { mergeProfiles } from '../../core/profiles/merge.ts';
-import { dedupeHorizon, updateSubject } from '../../core/store-kit.ts';
+import { dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';
 
 /**
  * The embedded store: SQLite (node:sqlite, built into Node 22+) in WAL mode

@@ -1,7 +1,7 @@
-import { DEDUPE_WINDOW_SECONDS } from './events/limits.ts';
-import type { TrackedEvent } from './events/normalize.ts';
-import type { Profile } from './profiles/profile.ts';
-import { reduceProfile } from './profiles/reducer.ts';
+import { DEDUPE_WINDOW_SECONDS } from '../events/limits.ts';
+import type { TrackedEvent } from '../events/normalize.ts';
+import type { Profile } from './profile.ts';
+import { reduceProfile } from './reducer.ts';
 
 /**
  * The part of `Store.applyEvents` that is the same for every store: given a
