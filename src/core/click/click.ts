@@ -30,6 +30,7 @@ interface Shown {
 }
 
 function shownIn(decision: Decision, slot: number): Shown | undefined {
+  // Read off the decision, not the block's kind: an open record holds the decision as it was shown, whatever the block has become since.
   if (isHero(decision)) return decision.arm === undefined ? { url: decision.variant.url } : { url: decision.variant.url, arm: decision.arm };
   const product = decision.slots[slot];
   return product ? { url: product.url } : undefined;
