@@ -23,6 +23,9 @@ beforeAll(async () => {
       OPENTIME_WRITE_KEY: 'direct-write-key-0123',
       OPENTIME_ADMIN_KEY: 'direct-admin-key-0123',
       OPENTIME_SECRET: 'direct-secret-0123456789',
+      // What is compared is the two ways in, not the budgets: on a busy machine a first store read or photo may miss the defaults.
+      OPENTIME_STORE_TIMEOUT_MS: '1000',
+      OPENTIME_PHOTO_TIMEOUT_MS: '5000',
     },
     logger,
   });
