@@ -18,6 +18,7 @@ const SIZES: Record<string, [number, number]> = {
   grid: [1200, 600],
   hero: [600, 300],
   countdown: [600, 200],
+  banner: [600, 200],
   signed: [800, 400],
 };
 const BLANK: [number, number] = [1200, 600];
@@ -48,6 +49,14 @@ beforeAll(async () => {
       frames: 3,
       url: 'https://shop.example.com/sale',
       fallback: { url: 'https://shop.example.com/sale' },
+    },
+    {
+      id: 'banner',
+      kind: 'banner',
+      size: { width: 300, height: 100 },
+      url: 'https://shop.example.com/shipping',
+      params: { headline: 'Free shipping', subline: 'This weekend' },
+      fallback: { url: 'https://shop.example.com/' },
     },
     testBlock({ id: 'signed', size: { width: 400, height: 200 }, require_signature: true } as Parameters<typeof testBlock>[0]),
   ];
@@ -87,7 +96,7 @@ function expectedImage(segment: string): { format: 'png' | 'gif'; size: [number,
 /** Real block ids in the shapes a template or a hand-edited URL gets them. */
 const knownFile = fc
   .tuple(
-    fc.constantFrom('grid', 'hero', 'countdown', 'signed'),
+    fc.constantFrom('grid', 'hero', 'countdown', 'banner', 'signed'),
     fc.oneof({ weight: 6, arbitrary: fc.constantFrom('.png', '.gif') }, { weight: 1, arbitrary: fc.constantFrom('.PNG', '.GiF', '', '.png.png', '.jpg', '.png%00', '%2Epng') }),
     fc.constantFrom('plain', 'plain', 'plain', 'plain', 'escaped', 'upper'),
   )

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { bannerBlockSchema } from './banner.ts';
 import { countdownBlockSchema } from './countdown.ts';
 import { heroBlockSchema } from './hero.ts';
 import { productGridBlockSchema } from './product-grid.ts';
@@ -15,9 +16,14 @@ export function jsonSchemas(): Record<string, object> {
   const options = { io: 'input', unrepresentable: 'any' } as const;
   const titled = (title: string, description: string, schema: z.ZodType) => ({ title, description, ...z.toJSONSchema(schema, options) });
   return {
-    'block.json': titled('opentime block', 'A block of any kind: product grid (the default), hero or countdown.', z.union([gridInput, heroBlockSchema, countdownBlockSchema])),
+    'block.json': titled(
+      'opentime block',
+      'A block of any kind: product grid (the default), hero, countdown or banner.',
+      z.union([gridInput, heroBlockSchema, countdownBlockSchema, bannerBlockSchema]),
+    ),
     'product-grid.json': titled('opentime product grid', '1–4 products chosen by ordered sources.', gridInput),
     'hero.json': titled('opentime hero', 'A variant chosen by rules, with A/B splits.', heroBlockSchema),
     'countdown.json': titled('opentime countdown', 'A countdown to a deadline, as an animated GIF or a still PNG.', countdownBlockSchema),
+    'banner.json': titled('opentime banner', 'A solid-colour strip with a headline and a subline, linking to one URL.', bannerBlockSchema),
   };
 }

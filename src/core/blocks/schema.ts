@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { bannerBlockSchema, type BannerBlock } from './banner.ts';
 import { countdownBlockSchema, type CountdownBlock } from './countdown.ts';
 import { heroBlockSchema, type HeroBlock } from './hero.ts';
 import { productGridBlockSchema, type ProductGridBlock } from './product-grid.ts';
@@ -11,8 +12,9 @@ export * from './common.ts';
 export * from './product-grid.ts';
 export * from './countdown.ts';
 export * from './hero.ts';
+export * from './banner.ts';
 
-const kinds = z.discriminatedUnion('kind', [productGridBlockSchema, heroBlockSchema, countdownBlockSchema]);
+const kinds = z.discriminatedUnion('kind', [productGridBlockSchema, heroBlockSchema, countdownBlockSchema, bannerBlockSchema]);
 
 export const blockSchema = z.preprocess(
   (input) => (input && typeof input === 'object' && !Array.isArray(input) && !('kind' in input) ? { ...input, kind: 'product-grid' } : input),
@@ -20,7 +22,7 @@ export const blockSchema = z.preprocess(
 );
 
 export type BlockInput = z.input<typeof kinds> | Omit<z.input<typeof productGridBlockSchema>, 'kind'>;
-export type BlockConfig = ProductGridBlock | HeroBlock | CountdownBlock;
+export type BlockConfig = ProductGridBlock | HeroBlock | CountdownBlock | BannerBlock;
 
 /** A block as stored: its config and the version the store gave it. */
 export interface StoredBlock {

@@ -1,6 +1,7 @@
 import type { BlockConfig } from '../blocks/schema.ts';
 import type { Problem } from '../shared/validation.ts';
 import type { TemplateRegistry } from '../templates/registry.ts';
+import { banner } from './banner.ts';
 import { countdown } from './countdown.ts';
 import { hero } from './hero.ts';
 import type { Kind, KindAtWork, KindTools } from './kind.ts';
@@ -18,6 +19,7 @@ export const KINDS = {
   'product-grid': productGrid,
   hero,
   countdown,
+  banner,
 } satisfies { [K in BlockKind]: Kind<BlockOf<K>> };
 
 /** The kind of a block (the one cast: the registry's type ties each block to its own kind). */

@@ -194,3 +194,31 @@ describe('blockSchema: problems, each at its JSON path', () => {
     expect(problems({ ...minimal, template: 'My Template!' })).toEqual([{ path: 'template', message: 'expected a template name' }]);
   });
 });
+
+describe('blockSchema: banner', () => {
+  const banner = {
+    id: 'free-shipping',
+    kind: 'banner',
+    size: { width: 600, height: 120 },
+    url: 'https://shop.example.com/shipping',
+    params: { headline: 'Free shipping this weekend' },
+    fallback: { url: 'https://shop.example.com/' },
+  } satisfies BlockInput;
+
+  it('accepts a headline and a link, and colours it as a dark strip with light text', () => {
+    const block = blockSchema.parse(banner);
+    expect(block.kind).toBe('banner');
+    expect(block.params).toMatchObject({ headline: 'Free shipping this weekend', subline: '', background: '#1f2937', text: '#ffffff' });
+  });
+
+  it('refuses each invalid field at its JSON path', () => {
+    const paths = (input: object) => problems(input).map((p) => p.path);
+    expect(paths({ ...banner, url: 'javascript:alert(1)' })).toEqual(['url']);
+    expect(paths({ ...banner, params: {} })).toEqual(['params.headline']);
+    expect(paths({ ...banner, params: { headline: 'x'.repeat(121) } })).toEqual(['params.headline']);
+    expect(paths({ ...banner, params: { headline: 'Sale', subline: 'x'.repeat(201) } })).toEqual(['params.subline']);
+    expect(paths({ ...banner, params: { headline: 'Sale', background: 'navy' } })).toEqual(['params.background']);
+    expect(paths({ ...banner, params: { headline: 'Sale', cta: 'Shop' } })).toEqual(['params']);
+    expect(paths({ ...banner, slots: 3 })).toEqual(['(root)']);
+  });
+});

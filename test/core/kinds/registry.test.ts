@@ -24,6 +24,14 @@ const BLOCKS: Record<BlockKind, BlockConfig> = {
     url: 'https://shop.example.com/sale',
     fallback: { url: 'https://shop.example.com/' },
   }),
+  banner: blockSchema.parse({
+    id: 'strip',
+    kind: 'banner',
+    size: { width: 600, height: 120 },
+    url: 'https://shop.example.com/sale',
+    params: { headline: 'Free shipping this weekend', subline: 'On every order over $50' },
+    fallback: { url: 'https://shop.example.com/' },
+  }),
 };
 const blocks = Object.values(BLOCKS);
 
@@ -57,6 +65,6 @@ describe('the block-kind registry', () => {
   });
 
   it('names the format each kind’s snippets use first: a countdown moves, the others are stills', () => {
-    expect(blocks.map((b) => kindOf(b).formats[0])).toEqual(['png', 'png', 'gif']);
+    expect(blocks.map((b) => kindOf(b).formats[0])).toEqual(['png', 'png', 'gif', 'png']);
   });
 });

@@ -29,6 +29,14 @@ const BLOCKS: Record<BlockKind, BlockInput> = {
     params: { headline: 'The sale ends in' },
     fallback: { url: 'https://shop.example.com/' },
   } as BlockInput,
+  banner: {
+    id: 'strip',
+    kind: 'banner',
+    size: { width: 600, height: 120 },
+    url: 'https://shop.example.com/sale',
+    params: { headline: 'Free shipping this weekend', subline: 'On every order over $50' },
+    fallback: { url: 'https://shop.example.com/' },
+  } as BlockInput,
 };
 
 let app: TestApp | undefined;
