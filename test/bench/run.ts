@@ -258,6 +258,7 @@ async function openBench(style: 'flat' | 'photo-like'): Promise<void> {
       name: `2. cold open (${style}) p50 ≤ 12 ms, p99 ≤ 25 ms, ≥3× satori, ≥6× Chromium`,
       extra: `${ms(p50)} / ${ms(p99)}, ${vsSatori.toFixed(1)}×, ${vsChromium.toFixed(1)}×: ${met(p50 <= 12 && p99 <= 25 && vsSatori >= 3 && vsChromium >= 6)}`,
     });
+    if (style === 'photo-like') summary.push({ name: '2b. cold open (photo-like, JPEG) p50 ≤ 8 ms', extra: `${ms(p50)}: ${met(p50 <= 8)}` });
   }
 
   if (ONLY.has('bytes')) {
@@ -311,10 +312,18 @@ async function openBench(style: 'flat' | 'photo-like'): Promise<void> {
       { name: `  same pixels, what auto sends (${JSON.stringify(JPEG)})`, median: ours.ms, extra: kb(ours.bytes) },
       { name: '  baseline: same pixels, palette PNG', median: palette.ms, extra: kb(palette.bytes) },
     ]);
-    summary.push({
-      name: `3. standard block (${style}) ≤ 100 KB at its first open`,
-      extra: `${kb(firstBytes)} ${first.type}, served again ${kb(final.bytes.byteLength)}: ${met(firstBytes <= 100 * 1024)}`,
-    });
+    // Flat blocks: a PNG, as small as before once served again; photo-like: ≤ 100 KB at the first open (issue 19).
+    summary.push(
+      style === 'flat'
+        ? {
+            name: '3. standard block (flat) ≤ 100 KB served again',
+            extra: `${kb(final.bytes.byteLength)} ${final.type} (first open ${kb(firstBytes)} ${first.type}): ${met(final.bytes.byteLength <= 100 * 1024)}`,
+          }
+        : {
+            name: '3b. standard block (photo-like) ≤ 100 KB at its first open',
+            extra: `${kb(firstBytes)} ${first.type} (served again ${kb(final.bytes.byteLength)}): ${met(firstBytes <= 100 * 1024)}`,
+          },
+    );
   }
   await server.close();
   await photos?.close();
