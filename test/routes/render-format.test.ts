@@ -22,7 +22,11 @@ beforeAll(async () => {
   photos = await startPhotoServer();
   flat = await seeded(await createTestApp(), photos);
   photoLike = await createTestApp();
-  const catalog = await photoLike.admin('PUT', '/v1/catalog/products', catalogWithPhotos((color) => photos.url(`photo-${color}`)));
+  const catalog = await photoLike.admin(
+    'PUT',
+    '/v1/catalog/products',
+    catalogWithPhotos((color) => photos.url(`photo-${color}`)),
+  );
   expect(catalog.status).toBe(200);
   for (const block of [testBlock(), testBlock({ id: 'grid-png', image_format: 'png' })]) expect((await photoLike.admin('PUT', `/v1/blocks/${block.id}`, block)).status).toBe(200);
   for (const app of [flat, photoLike]) for (const id of CART) await app.send('track', { userId: 'shopper', event: 'Product Added', properties: { product_id: id } });
