@@ -17,7 +17,7 @@ const ROW_STEP = 8;
  * Share of sampled pixels that differ from their left neighbour above
  * which an image is treated as photographic. A flat block's pixels repeat
  * their neighbour except at the edges of shapes and glyphs (under 10% in
- * the demo block); a block with three product photos is over 30%.
+ * the demo block); a block with three photo-like product photos about 40%.
  */
 const PHOTO_SHARE = 0.2;
 
