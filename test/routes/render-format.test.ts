@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { JPEG } from '../../src/adapters/raster/sharp-png.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogWithPhotos } from '../helpers/fixtures.ts';
 import { createTestApp, seeded, testBlock, type TestApp } from '../helpers/app.ts';
@@ -132,7 +133,10 @@ describe('chroma subsampling of red text', () => {
   it('keeps a red call to action in its colour at 4:4:4, not at 4:2:0', async () => {
     const png = await photoLike.open('grid-png', { u: 'shopper', m: 'm1' });
     const share = async (chromaSubsampling: '4:2:0' | '4:4:4') => {
-      const jpeg = await sharp(png.bytes).removeAlpha().jpeg({ quality: 80, chromaSubsampling }).toBuffer();
+      const jpeg = await sharp(png.bytes)
+        .removeAlpha()
+        .jpeg({ ...JPEG, chromaSubsampling })
+        .toBuffer();
       const { decode } = await import('../helpers/pixels.ts');
       const p = await decode(new Uint8Array(jpeg));
       return p.share(ACCENT, priceAndCta(p), 24);
