@@ -47,7 +47,10 @@ export async function startPhotoServer(options: { slowMs?: number } = {}): Promi
     if (likeColor && likeColor in PHOTO_COLORS) {
       const index = Object.keys(PHOTO_COLORS).indexOf(likeColor);
       let shot = photoLike.get(likeColor);
-      if (!shot) photoLike.set(likeColor, (shot = photoLikeJpeg(index + 1, PHOTO_COLORS[likeColor])));
+      if (!shot) {
+        shot = photoLikeJpeg(index + 1, PHOTO_COLORS[likeColor]);
+        photoLike.set(likeColor, shot);
+      }
       void shot.then((jpeg) => {
         res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': jpeg.length });
         res.end(jpeg);
