@@ -209,6 +209,8 @@ export interface ImageEncoder {
   readonly name: string;
   png(image: RawImage, effort: 'fast' | 'small'): Promise<Uint8Array>;
   recompress?(png: Uint8Array): Promise<Uint8Array>;
+  /** A JPEG of opaque pixels (alpha ignored), for blocks that hold photos; absent where the platform has no JPEG encoder. */
+  jpeg?(image: RawImage): Promise<Uint8Array>;
 }
 
 /** A product or hero photo, ready to embed: resized to cover the box, as a data URI. */

@@ -2,6 +2,7 @@ import { classifyOpen, isPerson } from '../core/audience/requester.ts';
 import { SUBJECT_ID_MAX_CHARS } from '../core/events/limits.ts';
 import { boundedParam, MESSAGE_PARAM_MAX_CHARS, paramsForRules } from '../core/links/url-params.ts';
 import { flatImage } from '../core/open/fallbacks.ts';
+import { imageContentType } from '../core/render/image-format.ts';
 import { describeError, errorCode, type ErrorCode } from '../core/shared/errors.ts';
 import { BLOCK_ID_PATTERN } from '../core/blocks/schema.ts';
 import type { OpenImage } from '../core/open/pipeline.ts';
@@ -44,7 +45,8 @@ export interface ImageAnswer {
 function answer(blockId: string, image: OpenImage): ImageAnswer {
   const headers: Record<string, string> = {
     ...IMAGE_HEADERS,
-    'Content-Type': image.contentType,
+    // What the bytes are, not what the URL says: a block that holds photos is a JPEG at its `.png` URL.
+    'Content-Type': imageContentType(image.bytes),
     'Content-Length': String(image.bytes.byteLength),
     'x-opentime-cache': image.cache,
   };

@@ -3,11 +3,14 @@ import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import type { DemoProduct } from '../../src/demo/catalog.ts';
 import { productPhotoSvg } from '../../src/demo/photos.ts';
+import { parseHexColor } from '../../src/core/render/png.ts';
+import { photoLikeJpeg } from '../helpers/photo-like.ts';
 
 /**
- * A shop's photo CDN for the bench: `count` products, each with a photo of
- * its own (one of the demo drawings in a colour from its number, on a
- * tinted studio background), 600×600 JPEG, drawn once at start.
+ * A shop's photo CDN for the bench: `count` products, each with a
+ * photo-like shot of its own (textured, shaded, with grain, in a colour
+ * from its number: see test/helpers/photo-like.ts), 600×600 JPEG, drawn
+ * once at start. `flat` serves the demo's flat illustrations instead.
  */
 const DRAWINGS: readonly DemoProduct['drawing'][] = ['sneaker', 'bag', 'mug', 'sweater', 'headphones', 'plant', 'sunglasses', 'watch'];
 
@@ -20,13 +23,29 @@ function hsl(h: number, s: number, l: number): string {
   return `#${[f(0), f(8), f(4)].map((v) => v.toString(16).padStart(2, '0')).join('')}`;
 }
 
+function flatPhoto(n: number, hue: number): Promise<Buffer> {
+  const product = {
+    id: `p${n}`,
+    title: '',
+    price: 0,
+    category: '',
+    tint: hsl(hue, 0.6, 0.93),
+    color: hsl(hue, 0.55, 0.45),
+    drawing: DRAWINGS[n % DRAWINGS.length],
+  } as DemoProduct;
+  return sharp(Buffer.from(productPhotoSvg(product)))
+    .resize(600, 600)
+    .jpeg({ quality: 85 })
+    .toBuffer();
+}
+
 export interface CatalogPhotos {
   origin: string;
   url(i: number): string;
   close(): Promise<void>;
 }
 
-export async function startCatalogPhotos(count: number): Promise<CatalogPhotos> {
+export async function startCatalogPhotos(count: number, style: 'photo-like' | 'flat' = 'photo-like'): Promise<CatalogPhotos> {
   const photos: Buffer[] = [];
   const batch = 16;
   for (let i = 0; i < count; i += batch) {
@@ -34,19 +53,9 @@ export async function startCatalogPhotos(count: number): Promise<CatalogPhotos> 
       Array.from({ length: Math.min(batch, count - i) }, (_, j) => {
         const n = i + j;
         const hue = (n * 137.5) % 360;
-        const product = {
-          id: `p${n}`,
-          title: '',
-          price: 0,
-          category: '',
-          tint: hsl(hue, 0.6, 0.93),
-          color: hsl(hue, 0.55, 0.45),
-          drawing: DRAWINGS[n % DRAWINGS.length],
-        } as DemoProduct;
-        return sharp(Buffer.from(productPhotoSvg(product)))
-          .resize(600, 600)
-          .jpeg({ quality: 85 })
-          .toBuffer();
+        if (style === 'flat') return flatPhoto(n, hue);
+        const rgb = parseHexColor(hsl(hue, 0.55, 0.45));
+        return photoLikeJpeg(n, rgb);
       }),
     );
     photos.push(...drawn);

@@ -2,11 +2,14 @@ import { PHOTO_COLORS, type PhotoColor } from './photo-colors.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
+import { photoLikeJpeg } from './photo-like.ts';
 
 /**
  * A local server of product photos for tests: each photo is one flat colour,
- * so a test can find it in a rendered block by its pixels. Also serves the
- * failure cases a real shop's CDN produces.
+ * so a test can find it in a rendered block by its pixels; `photo-<colour>`
+ * is a photo-like shot of a product of that colour (textured, with grain:
+ * test/helpers/photo-like.ts), as a JPEG, drawn at its first request. Also
+ * serves the failure cases a real shop's CDN produces.
  */
 export { PHOTO_COLORS, type PhotoColor } from './photo-colors.ts';
 
@@ -18,7 +21,7 @@ export const PHOTO_SERVER_ENV = { OPENTIME_IMAGE_HOSTS: '127.0.0.1:*', OPENTIME_
 
 export interface PhotoServer {
   origin: string;
-  url(name: PhotoColor | 'missing' | 'html' | 'slow' | 'garbage' | 'webp' | 'huge'): string;
+  url(name: PhotoColor | `photo-${PhotoColor}` | 'missing' | 'html' | 'slow' | 'garbage' | 'webp' | 'huge'): string;
   /** How many times each path was requested. */
   hits: Map<string, number>;
   close(): Promise<void>;
@@ -34,12 +37,25 @@ export async function startPhotoServer(options: { slowMs?: number } = {}): Promi
         .toBuffer(),
     );
   }
+  const photoLike = new Map<string, Promise<Buffer>>();
   const hits = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] as string;
     hits.set(path, (hits.get(path) ?? 0) + 1);
     const photo = photos.get(path);
-    if (photo) {
+    const likeColor = /^\/photo-([a-z]+)\.png$/.exec(path)?.[1] as PhotoColor | undefined;
+    if (likeColor && likeColor in PHOTO_COLORS) {
+      const index = Object.keys(PHOTO_COLORS).indexOf(likeColor);
+      let shot = photoLike.get(likeColor);
+      if (!shot) {
+        shot = photoLikeJpeg(index + 1, PHOTO_COLORS[likeColor]);
+        photoLike.set(likeColor, shot);
+      }
+      void shot.then((jpeg) => {
+        res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': jpeg.length });
+        res.end(jpeg);
+      });
+    } else if (photo) {
       res.writeHead(200, { 'content-type': 'image/png', 'content-length': photo.length });
       res.end(photo);
     } else if (path === '/html.png') {

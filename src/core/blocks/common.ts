@@ -82,4 +82,12 @@ export const commonBlockFields = {
    * the fallback URL. Unset: OPENTIME_REQUIRE_SIGNATURE.
    */
   require_signature: z.boolean().optional(),
+  /**
+   * The image's encoding: `auto` sends a JPEG when the render holds photos
+   * and a PNG when it is flat (smaller and exact there); `png` or `jpeg`
+   * forces one. Served at the same `/i/<block>.png` URL, with the Content-Type
+   * of the bytes. Where the platform has no JPEG encoder (Workers), always PNG.
+   * Not `format`: a countdown's `format` is its digits'.
+   */
+  image_format: z.enum(['auto', 'png', 'jpeg']).default('auto'),
 };

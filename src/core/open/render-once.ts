@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { ByteCache, ImageEncoder, Logger } from '../ports.ts';
 import { describeError } from '../shared/errors.ts';
+import { imageContentType } from '../render/image-format.ts';
 import type { Drawing, Drawn } from '../kinds/kind.ts';
 import type { OpenWrites } from './writes.ts';
 
@@ -109,6 +110,8 @@ export class RenderOnce {
   private recompress(key: string, png: Uint8Array): void {
     const encoder = this.deps.encoder;
     if (!encoder?.recompress || this.recompressing > 0 || !this.drafts.has(key)) return;
+    // Only a PNG is re-encoded (as a palette PNG): a JPEG first answer is already the smaller one.
+    if (imageContentType(png) !== 'image/png') return;
     this.drafts.delete(key);
     this.recompressing++;
     this.deps.background(

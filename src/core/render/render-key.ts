@@ -16,8 +16,9 @@ export async function digest(text: string): Promise<string> {
  * than the lookup; a cache that needs short keys (the Cache API's URLs)
  * hashes them itself.
  */
-export function renderKey(templateDigest: string, scale: number, scope: object): string {
-  return JSON.stringify([templateDigest, scale, scope]);
+export function renderKey(templateDigest: string, scale: number, scope: object, format: string = 'auto'): string {
+  // The block's format: a block switched to `png` must not be answered from its JPEG renders.
+  return JSON.stringify(format === 'auto' ? [templateDigest, scale, scope] : [templateDigest, scale, scope, format]);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { BlockConfig } from '../blocks/schema.ts';
 import type { GridDecision, HeroDecision } from '../decide/decide.ts';
 import { AppError } from '../shared/errors.ts';
-import type { Assets, FontSpec, ImageEncoder, ImageFetcher, Rasterizer } from '../ports.ts';
+import type { Assets, FontSpec, ImageEncoder, ImageFetcher, Rasterizer, RawImage } from '../ports.ts';
 import type { ProductGridBlock } from '../blocks/product-grid.ts';
 import { embedImages, renderTemplate, templateTree } from '../templates/render.ts';
 import type { TemplateEngine } from '../templates/liquid.ts';
@@ -11,6 +11,7 @@ import { h, img } from './elements.ts';
 import type { HeroBlock } from '../blocks/hero.ts';
 import { LayerRenderer } from './layers.ts';
 import { toSvg } from './layout.ts';
+import { chooseFormat } from './image-format.ts';
 import { encodePng } from './png.ts';
 import { renderKey } from './render-key.ts';
 import { gridScope, heroScope } from './scope.ts';
@@ -33,7 +34,10 @@ export interface RendererDeps {
   layerCacheBytes?: number;
 }
 
-/** `draft`: encoded fast for the open waiting on it; the encoder can make it smaller later (`recompress`). */
+/**
+ * `png`: the encoded image, a PNG or a JPEG (its Content-Type is read from its bytes).
+ * `draft`: a PNG encoded fast for the open waiting on it; the encoder can make it smaller later (`recompress`).
+ */
 export type GridRender = { png: Uint8Array; draft?: boolean } | { failedProducts: string[] };
 
 export interface Renderer {
@@ -58,10 +62,24 @@ export interface Renderer {
 }
 
 export function createRenderer(deps: RendererDeps): Renderer {
-  async function rasterize(svg: string): Promise<Uint8Array> {
+  const draftable = deps.encoder?.recompress !== undefined;
+
+  /**
+   * Pixels to the bytes of the first open: a JPEG where the block asks for
+   * one or holds photos (and the platform can encode one), else a PNG
+   * encoded fast, which `recompress` can make smaller later (a draft).
+   */
+  async function encode(image: RawImage, block: BlockConfig): Promise<{ png: Uint8Array; draft: boolean }> {
+    const encoder = deps.encoder;
+    if (!encoder) return { png: await encodePng(image.width, image.height, image.data, image.channels), draft: false };
+    if (encoder.jpeg && chooseFormat(image, block.image_format) === 'jpeg') return { png: await encoder.jpeg(image), draft: false };
+    return { png: await encoder.png(image, 'fast'), draft: draftable };
+  }
+
+  async function rasterize(svg: string, block: BlockConfig): Promise<{ png: Uint8Array; draft: boolean }> {
     try {
-      if (!deps.encoder) return await deps.rasterizer.rasterize(svg, deps.scale);
-      return await deps.encoder.png({ ...(await deps.rasterizer.rasterizeRgba(svg, deps.scale)), channels: 4 }, 'fast');
+      if (!deps.encoder) return { png: await deps.rasterizer.rasterize(svg, deps.scale), draft: false };
+      return await encode({ ...(await deps.rasterizer.rasterizeRgba(svg, deps.scale)), channels: 4 }, block);
     } catch (error) {
       throw new AppError('RENDER_FAILED', `[opentime] [${deps.rasterizer.name}] could not rasterize`, { cause: error });
     }
@@ -88,8 +106,6 @@ export function createRenderer(deps: RendererDeps): Renderer {
           embed: (tree) => embedImages(templateDeps, tree),
         })
       : undefined;
-  const draft = deps.encoder?.recompress !== undefined;
-
   async function gridTree(block: ProductGridBlock, decision: GridDecision, template: ResolvedTemplate, now: number) {
     const scope = gridScope(block, decision, template, now);
     const { products } = scope;
@@ -100,9 +116,10 @@ export function createRenderer(deps: RendererDeps): Renderer {
   return {
     layers,
 
-    gridKey: (block, decision, template, now) => renderKey(template.digest, deps.scale, gridScope(block, decision, template, now)),
+    gridKey: (block, decision, template, now) => renderKey(template.digest, deps.scale, gridScope(block, decision, template, now), block.image_format),
 
-    heroKey: (block, decision, template, now) => renderKey(template.digest, deps.scale, heroScope(block, decision, template, now, decision.variant.background.image)),
+    heroKey: (block, decision, template, now) =>
+      renderKey(template.digest, deps.scale, heroScope(block, decision, template, now, decision.variant.background.image), block.image_format),
 
     async renderGrid(block, decision, template, now) {
       const { products, tree } = await gridTree(block, decision, template, now);
@@ -118,7 +135,7 @@ export function createRenderer(deps: RendererDeps): Renderer {
         if ('image' in composed) {
           const { image } = composed;
           try {
-            return deps.encoder ? { png: await deps.encoder.png(image, 'fast'), draft } : { png: await encodePng(image.width, image.height, image.data, image.channels) };
+            return await encode(image, block);
           } finally {
             composed.release();
           }
@@ -126,7 +143,7 @@ export function createRenderer(deps: RendererDeps): Renderer {
       }
       const embedded = await embedImages(templateDeps, tree);
       if ('failedImages' in embedded) return failedProducts(embedded.failedImages);
-      return { png: await rasterize(await layout(embedded.element, block)), draft };
+      return rasterize(await layout(embedded.element, block), block);
     },
 
     async prepareGrid(block, decision, template, now) {
@@ -155,7 +172,8 @@ export function createRenderer(deps: RendererDeps): Renderer {
       let tree = await draw(src);
       if ('failedImages' in tree) tree = await draw(undefined);
       if ('failedImages' in tree) throw new AppError('RENDER_FAILED', `hero ${block.id} could not be drawn`);
-      return { png: await rasterize(await layout(tree.element, block)) };
+      // Not a draft: a hero's bytes have never been recompressed (its variants are few and cached).
+      return { png: (await rasterize(await layout(tree.element, block), block)).png };
     },
 
     async renderStatic(block) {
@@ -169,7 +187,7 @@ export function createRenderer(deps: RendererDeps): Renderer {
           { display: 'flex', width: block.size.width, height: block.size.height, backgroundColor: block.params.background },
           img(photo, block.size.width, block.size.height, { objectFit: 'cover' }),
         );
-        return rasterize(await layout(element, block));
+        return (await rasterize(await layout(element, block), block)).png;
       }
       const { background, text, accent, headline } = block.params;
       const size = Math.round(Math.min(block.size.width / 20, block.size.height / 8, 36));
@@ -191,7 +209,7 @@ export function createRenderer(deps: RendererDeps): Renderer {
         headline ? h('div', { fontSize: size, fontWeight: 700, color: text, textAlign: 'center', lineClamp: 2, lineHeight: 1.25 }, headline) : null,
         h('div', { fontSize: Math.round(size * 0.6), fontWeight: 700, color: accent, textAlign: 'center', lineClamp: 1 }, block.fallback.text ?? 'See what’s new →'),
       );
-      return rasterize(await layout(element, block));
+      return (await rasterize(await layout(element, block), block)).png;
     },
   };
 }
