@@ -1,4 +1,5 @@
 import type { BlockInput } from '../../src/core/blocks/schema.ts';
+import type { BlockKind } from '../../src/core/kinds/registry.ts';
 import type { PhotoColor } from './photo-colors.ts';
 
 /**
@@ -47,3 +48,37 @@ export function testBlock(overrides: Partial<BlockInput> = {}): BlockInput {
     ...overrides,
   };
 }
+
+/**
+ * One block of each kind, for the tests that hold every kind to the same
+ * rules (the kind registry's, the open pipeline's): typed by the schema's
+ * kinds, so the compiler asks for one more here when a kind is added.
+ */
+export const BLOCK_OF_EVERY_KIND: Record<BlockKind, BlockInput> = {
+  'product-grid': testBlock({ id: 'grid' }),
+  hero: {
+    id: 'hero',
+    kind: 'hero',
+    size: { width: 600, height: 300 },
+    fallback: { url: 'https://shop.example.com/' },
+    default: { id: 'everyone', headline: 'New this week', url: 'https://shop.example.com/new', background: { color: '#114477' } },
+  } as BlockInput,
+  countdown: {
+    id: 'timer',
+    kind: 'countdown',
+    size: { width: 600, height: 150 },
+    // Three days after the test clock's start (test/helpers/app.ts START, 2026-06-01T12:00:00Z).
+    deadline: '2026-06-04T12:00:00.000Z',
+    url: 'https://shop.example.com/sale',
+    params: { headline: 'The sale ends in' },
+    fallback: { url: 'https://shop.example.com/' },
+  } as BlockInput,
+  banner: {
+    id: 'strip',
+    kind: 'banner',
+    size: { width: 600, height: 120 },
+    url: 'https://shop.example.com/sale',
+    params: { headline: 'Free shipping this weekend', subline: 'On every order over $50' },
+    fallback: { url: 'https://shop.example.com/' },
+  } as BlockInput,
+};

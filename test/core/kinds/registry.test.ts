@@ -3,36 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockSchema, type BlockConfig } from '../../../src/core/blocks/schema.ts';
 import { KINDS, atWork, kindOf, startKinds, type BlockKind, type KindsAtWork } from '../../../src/core/kinds/registry.ts';
 import { withBudget } from '../../../src/core/shared/budget.ts';
-import { START, createTestApp, testBlock, type TestApp } from '../../helpers/app.ts';
+import { createTestApp, type TestApp } from '../../helpers/app.ts';
+import { BLOCK_OF_EVERY_KIND } from '../../helpers/fixtures.ts';
 import { decodeFrames } from '../../helpers/gif.ts';
 
-/** One block of each kind: the compiler asks for one when a kind is added. */
-const BLOCKS: Record<BlockKind, BlockConfig> = {
-  'product-grid': blockSchema.parse(testBlock({ id: 'grid' })),
-  hero: blockSchema.parse({
-    id: 'hero',
-    kind: 'hero',
-    size: { width: 600, height: 300 },
-    fallback: { url: 'https://shop.example.com/' },
-    default: { id: 'all', headline: 'New this week', url: 'https://shop.example.com/new' },
-  }),
-  countdown: blockSchema.parse({
-    id: 'timer',
-    kind: 'countdown',
-    size: { width: 600, height: 150 },
-    deadline: new Date(START + 86_400_000).toISOString(),
-    url: 'https://shop.example.com/sale',
-    fallback: { url: 'https://shop.example.com/' },
-  }),
-  banner: blockSchema.parse({
-    id: 'strip',
-    kind: 'banner',
-    size: { width: 600, height: 120 },
-    url: 'https://shop.example.com/sale',
-    params: { headline: 'Free shipping this weekend', subline: 'On every order over $50' },
-    fallback: { url: 'https://shop.example.com/' },
-  }),
-};
+/** One block of each kind (test/helpers/fixtures.ts), as the store would hold them. */
+const BLOCKS = Object.fromEntries(Object.entries(BLOCK_OF_EVERY_KIND).map(([kind, block]) => [kind, blockSchema.parse(block)])) as Record<BlockKind, BlockConfig>;
 const blocks = Object.values(BLOCKS);
 
 let app: TestApp;

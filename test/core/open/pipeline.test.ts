@@ -1,43 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryStore } from '../../../src/adapters/store/memory.ts';
-import type { BlockInput } from '../../../src/core/blocks/schema.ts';
-import type { BlockKind } from '../../../src/core/kinds/registry.ts';
 import type { Store } from '../../../src/core/ports.ts';
-import { START, createTestApp, testBlock, type TestApp } from '../../helpers/app.ts';
+import { createTestApp, type TestApp } from '../../helpers/app.ts';
+import { BLOCK_OF_EVERY_KIND } from '../../helpers/fixtures.ts';
 
 /**
  * The open pipeline's rules that hold for every kind: one fallback chain,
  * one counting rule. Each case runs against a product grid, a hero and a
  * countdown through the whole app.
  */
-/** One block of each kind: the compiler asks for a case when a kind is added. */
-const BLOCKS: Record<BlockKind, BlockInput> = {
-  'product-grid': testBlock({ id: 'grid' }),
-  hero: {
-    id: 'hero',
-    kind: 'hero',
-    size: { width: 600, height: 300 },
-    fallback: { url: 'https://shop.example.com/' },
-    default: { id: 'everyone', headline: 'New this week', url: 'https://shop.example.com/new', background: { color: '#114477' } },
-  } as BlockInput,
-  countdown: {
-    id: 'timer',
-    kind: 'countdown',
-    size: { width: 600, height: 150 },
-    deadline: new Date(START + 3 * 24 * 3_600_000).toISOString(),
-    url: 'https://shop.example.com/sale',
-    params: { headline: 'The sale ends in' },
-    fallback: { url: 'https://shop.example.com/' },
-  } as BlockInput,
-  banner: {
-    id: 'strip',
-    kind: 'banner',
-    size: { width: 600, height: 120 },
-    url: 'https://shop.example.com/sale',
-    params: { headline: 'Free shipping this weekend', subline: 'On every order over $50' },
-    fallback: { url: 'https://shop.example.com/' },
-  } as BlockInput,
-};
+/** One block of each kind (test/helpers/fixtures.ts): the compiler asks for one more when a kind is added. */
+const BLOCKS = BLOCK_OF_EVERY_KIND;
 
 let app: TestApp | undefined;
 afterEach(async () => {
