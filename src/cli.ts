@@ -158,12 +158,13 @@ async function render(argument: string | undefined, values: Record<string, strin
     const ua = values['user-agent'] ? { 'user-agent': String(values['user-agent']) } : undefined;
     const response = await app.request(`/i/${id}.${extname(out) === '.gif' ? 'gif' : 'png'}?${query}`, ua ? { headers: ua } : {});
     const bytes = new Uint8Array(await response.arrayBuffer());
-    await writeFile(out, bytes);
+    const contentType = response.headers.get('content-type');
+    // A block of photos is sent as a JPEG at its .png URL; a file named by default is named for what it holds.
+    const file = values.out === undefined && contentType === 'image/jpeg' ? out.replace(/\.png$/, '.jpg') : out;
+    await writeFile(file, bytes);
     const fallback = response.headers.get('x-opentime-fallback');
     const error = response.headers.get('x-opentime-error');
-    print(
-      `  ${out}: ${bytes.byteLength} bytes, ${response.headers.get('content-type')}, at ${new Date(at).toISOString()}${fallback ? `, fallback (${fallback}${error ? `: ${error}` : ''})` : ''}`,
-    );
+    print(`  ${file}: ${bytes.byteLength} bytes, ${contentType}, at ${new Date(at).toISOString()}${fallback ? `, fallback (${fallback}${error ? `: ${error}` : ''})` : ''}`);
     return fallback ? 1 : 0;
   } finally {
     await drain();

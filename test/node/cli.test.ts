@@ -89,6 +89,25 @@ describe('npx opentime', () => {
     expect(pixels.share(PHOTO_COLORS.red, slotBox(pixels, 0))).toBeGreaterThan(0.25);
   });
 
+  it('render: names a block of photos, sent as a JPEG, .jpg when --out is not given', async () => {
+    const file = join(dir, 'photos.json');
+    const store = sqliteStore({ path: join(dir, 'opentime.db') });
+    const photoProducts = (['red', 'green', 'blue'] as const).map((color) =>
+      productSchema.parse({ id: `shot-${color}`, title: `A ${color} shot`, price: 40, url: `https://shop.example.com/${color}`, image_url: photos.url(`photo-${color}`) }),
+    );
+    await store.putProducts(photoProducts, Date.now());
+    await store.close();
+    await writeFile(file, JSON.stringify(testBlock({ id: 'shots', source: [{ from: 'products', ids: photoProducts.map((p) => p.id) }] })));
+    const result = await promisify(execFile)(process.execPath, [join(ROOT, 'src/opentime.mjs'), 'render', file], {
+      cwd: dir,
+      env: { ...process.env, ...PHOTO_SERVER_ENV, OPENTIME_DATA_DIR: dir, OPENTIME_SECRET: SECRET },
+    });
+    expect(result.stdout).toContain('shots.jpg');
+    expect(result.stdout).toContain('image/jpeg');
+    const bytes = new Uint8Array(await readFile(join(dir, 'shots.jpg')));
+    expect([bytes[0], bytes[1], bytes[2]]).toEqual([0xff, 0xd8, 0xff]);
+  });
+
   it('render: previews a block file as of another moment, without storing it', async () => {
     const file = join(dir, 'hero.json');
     await writeFile(
