@@ -98,7 +98,6 @@ export async function answerImage(services: Services, question: ImageQuestion): 
     services.deps.logger.error('open failed outside its fallbacks', { error: describeError(error) });
     return answer(loggedBlock, {
       bytes: await flatImage(format, 1200, 600, '#ffffff'),
-      contentType: format === 'gif' ? 'image/gif' : 'image/png',
       cache: 'fallback',
       fallback: 'blank',
       error: errorCode(error),

@@ -30,8 +30,8 @@ export interface OpenRequest extends Asker {
 export type Fallback = 'last-generic' | 'static' | 'blank' | 'expired';
 
 export interface OpenImage {
+  /** A PNG, a GIF or (a block of photos) a JPEG: the route reads which from the bytes themselves. */
   bytes: Uint8Array;
-  contentType: 'image/png' | 'image/gif';
   /** hit: served from the render cache; coalesced: waited for the same render in flight. */
   cache: 'hit' | 'miss' | 'coalesced' | 'fallback';
   fallback?: Fallback;
@@ -58,7 +58,6 @@ export interface OpenPipelineDeps {
 
 /** Re-decide at most this many times when photos fail, then fall back. */
 const MAX_PHOTO_RETRIES = 2;
-const CONTENT_TYPES = { png: 'image/png', gif: 'image/gif' } as const;
 const NO_QUERY = () => undefined;
 
 /**
@@ -101,7 +100,7 @@ export class OpenPipeline {
     }
     if (!stored) {
       this.deps.logger.warn('open of an unknown block', { block: request.blockId });
-      return { bytes: await fallbacks.blank(format), contentType: CONTENT_TYPES[format], cache: 'fallback', fallback: 'blank', error: 'BLOCK_NOT_FOUND', personal: false };
+      return { bytes: await fallbacks.blank(format), cache: 'fallback', fallback: 'blank', error: 'BLOCK_NOT_FOUND', personal: false };
     }
     const block = stored.config;
     const kind = kindOf(block);
@@ -150,7 +149,7 @@ export class OpenPipeline {
       if (key && !request.machine) this.deps.writes.opened(key, block.id, request.messageId);
       countOpen(this.deps.writes, request, showing.personal ? 'personal' : 'generic', block.id);
 
-      const image: OpenImage = { bytes: png, contentType: CONTENT_TYPES[format], cache, personal: showing.personal };
+      const image: OpenImage = { bytes: png, cache, personal: showing.personal };
       if (plan.fallback) image.fallback = plan.fallback;
       if (plan.error) image.error = plan.error;
       if (limited) image.limited = true;
@@ -189,15 +188,14 @@ export class OpenPipeline {
     this.deps.logger.warn('open served a fallback', { block: block?.id, code, error: describeError(error) });
     countOpen(this.deps.writes, request, 'fallback', block?.id);
     const { format } = request;
-    const contentType = CONTENT_TYPES[format];
-    if (!block) return { bytes: await this.deps.fallbacks.blank(format), contentType, cache: 'fallback', fallback: 'blank', error: code, personal: false };
+    if (!block) return { bytes: await this.deps.fallbacks.blank(format), cache: 'fallback', fallback: 'blank', error: code, personal: false };
     const generic = await this.deps.fallbacks.lastGenericOf(block, format);
-    if (generic) return { bytes: generic, contentType, cache: 'fallback', fallback: 'last-generic', error: code, personal: false };
+    if (generic) return { bytes: generic, cache: 'fallback', fallback: 'last-generic', error: code, personal: false };
     return this.still(block, format, code);
   }
 
   private async still(block: BlockConfig, format: ImageFormat, code: ErrorCode | undefined): Promise<OpenImage> {
-    const image: OpenImage = { bytes: await this.deps.fallbacks.still(block, format), contentType: CONTENT_TYPES[format], cache: 'fallback', fallback: 'static', personal: false };
+    const image: OpenImage = { bytes: await this.deps.fallbacks.still(block, format), cache: 'fallback', fallback: 'static', personal: false };
     if (code) image.error = code;
     return image;
   }
