@@ -1,35 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNodeProcess, type NodeProcess } from '../helpers/node-process.ts';
 
 /** `node src/node.ts` started with the demo on, then again with OPENTIME_DEMO=0 on the same data. */
-const ROOT = resolve(import.meta.dirname, '../..');
 let dataDir: string;
 const children: ChildProcess[] = [];
 
-async function boot(demo: '0' | '1'): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'src/node.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', OPENTIME_DATA_DIR: dataDir, OPENTIME_DEMO: demo, NODE_ENV: 'development' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.push(child);
-  const url = await new Promise<string>((found, failed) => {
-    let output = '';
-    const timer = setTimeout(() => failed(new Error(`server did not start: ${output}`)), 20_000);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /running on (http:\/\/localhost:\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        found(match[1] as string);
-      }
-    });
-    child.once('exit', (code) => failed(new Error(`server exited with ${code}: ${output}`)));
-  });
-  return { url, child };
+async function boot(demo: '0' | '1'): Promise<NodeProcess> {
+  const started = await startNodeProcess(dataDir, { OPENTIME_DEMO: demo });
+  children.push(started.child);
+  return started;
 }
 
 beforeAll(async () => {

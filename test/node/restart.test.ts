@@ -1,38 +1,21 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNodeProcess, type NodeProcess } from '../helpers/node-process.ts';
 
 /**
  * The real entry point as an operator runs it (`node src/node.ts`), killed
  * without warning: what it acknowledged must be there when it comes back.
  */
-const ROOT = resolve(import.meta.dirname, '../..');
 let dataDir: string;
 const children: ChildProcess[] = [];
 
-async function boot(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'src/node.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', OPENTIME_DATA_DIR: dataDir, OPENTIME_DEMO: '0', NODE_ENV: 'development' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.push(child);
-  const url = await new Promise<string>((found, failed) => {
-    let output = '';
-    const timer = setTimeout(() => failed(new Error(`server did not start: ${output}`)), 20_000);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /running on (http:\/\/localhost:\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        found(match[1] as string);
-      }
-    });
-    child.once('exit', (code) => failed(new Error(`server exited with ${code}: ${output}`)));
-  });
-  return { url, child };
+async function boot(): Promise<NodeProcess> {
+  const started = await startNodeProcess(dataDir);
+  children.push(started.child);
+  return started;
 }
 
 beforeAll(async () => {
