@@ -50,7 +50,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const dataDir = resolve(raw.OPENTIME_DATA_DIR);
   const keys = await resolveKeys(raw, dataDir);
   const config = appConfig(raw, keys);
-  const logger = options.logger ?? jsonLogger({ level: raw.LOG_LEVEL });
+  const logger = options.logger ?? jsonLogger({ level: raw.LOG_LEVEL, requestPercent: raw.OPENTIME_REQUEST_LOG_PERCENT });
 
   await initLayout(await layoutWasm());
   boundNativeMemory();

@@ -134,7 +134,7 @@ export function createWorker(options: WorkerOptions = {}): OpentimeWorker {
       background: background.run,
       fonts: bundledFonts(),
       assets: bindingAssets(env.TEMPLATES),
-      logger: consoleLogger({ level: raw.LOG_LEVEL }),
+      logger: consoleLogger({ level: raw.LOG_LEVEL, requestPercent: raw.OPENTIME_REQUEST_LOG_PERCENT }),
     };
     opentime = createApp(deps);
     return { opentime, deps, drain: background.drain };
