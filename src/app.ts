@@ -10,6 +10,7 @@ import { Audience } from './core/audience/audience.ts';
 import { ContentChanges } from './core/open/changes.ts';
 import { startKinds } from './core/kinds/registry.ts';
 import { Fallbacks } from './core/open/fallbacks.ts';
+import { OpenParts } from './core/open/parts.ts';
 import { OpenPipeline } from './core/open/pipeline.ts';
 import { Remember } from './core/open/remember.ts';
 import { RenderOnce } from './core/open/render-once.ts';
@@ -111,6 +112,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
     clock,
     logger,
     storeTimeoutMs: config.storeTimeoutMs,
+    parts: new OpenParts({ kinds, store, writes, clock, logger, scale: config.scale, budget: (work, what) => withBudget(work, config.storeTimeoutMs, what) }),
   });
   const clicks = new ClickService({ lookups, audience, kinds, store, counters, engagement, clock, logger, defaultClickUrl: config.defaultClickUrl });
   const changes = new ContentChanges({ lookups, kinds, store, drawsAhead: renderer.layers !== undefined, background, logger });
