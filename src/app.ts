@@ -22,6 +22,8 @@ import { createSubjectKeyer } from './core/audience/subjects.ts';
 import { TemplateEngine } from './core/templates/liquid.ts';
 import { TemplateRegistry } from './core/templates/registry.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { linkRoutes } from './routes/links.ts';
+import { BlockEmbeds } from './core/links/block-embed.ts';
 import { boundedPathIds } from './routes/bounds.ts';
 import { clickRoutes } from './routes/clicks.ts';
 import { collectRoutes } from './routes/collect.ts';
@@ -116,7 +118,8 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
   });
   const clicks = new ClickService({ lookups, audience, kinds, store, counters, engagement, clock, logger, defaultClickUrl: config.defaultClickUrl });
   const changes = new ContentChanges({ lookups, kinds, store, drawsAhead: renderer.layers !== undefined, background, logger });
-  const services: Services = { deps, lookups, counters, audience, opens, clicks, changes, keyer, signer, renderer, templates, engine, limits };
+  const embeds = new BlockEmbeds({ kinds, logger });
+  const services: Services = { deps, lookups, counters, audience, opens, clicks, changes, keyer, signer, renderer, templates, engine, limits, embeds };
 
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
@@ -153,6 +156,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
   app.route('/', eventRoutes());
   app.route('/', collectRoutes());
   app.route('/', adminRoutes());
+  app.route('/', linkRoutes());
   app.route('/', imageRoutes());
   app.route('/', clickRoutes());
   if (deps.config.demo) app.route('/', demoRoutes());
