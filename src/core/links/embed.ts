@@ -49,6 +49,8 @@ export interface EmbedOptions {
   signing?: SnippetOptions['signing'];
   /** The whole image's alt text, instead of the block's. */
   alt?: string | undefined;
+  /** The URLs' query as it goes into attributes, instead of the ESP's merge tags (the demo page fills in its shopper). */
+  query?: string | undefined;
 }
 
 /** Media queries apply up to this width beyond the block's own: a phone's screen. */
@@ -78,7 +80,7 @@ export function slicesByDefault(block: BlockConfig): boolean {
  */
 export function buildEmbed(block: BlockConfig, layout: SliceLayout | undefined, options: EmbedOptions): Embed {
   const origin = options.origin.replace(/\/+$/, '');
-  const query = espQuery(options.esp, options.signing);
+  const query = options.query ?? espQuery(options.esp, options.signing);
   const wholeAlt = options.alt ?? altText(block);
   const notes = [MERGE_TAGS[options.esp].note];
   if (options.signing?.mode === 'token') notes.push('opentime_token is a profile field: load it with `npx opentime tokens` (or POST /v1/tokens).');
@@ -89,7 +91,16 @@ export function buildEmbed(block: BlockConfig, layout: SliceLayout | undefined, 
     if (wantsSlices && !kindOf(block).slices) notes.push(`A ${block.kind} block is one image and one link; it is not sliced.`);
     else if (wantsSlices) notes.push(`The template ${'template' in block ? block.template : ''} marks no data-tile card per slot, so the block cannot be cut into parts; it is embedded whole.`);
     const extension = kindOf(block).formats[0];
-    const html = espSnippet(options.esp, { origin, blockId: block.id, width: block.size.width, height: block.size.height, alt: wholeAlt, extension, ...(options.signing ? { signing: options.signing } : {}) });
+    const html = espSnippet(options.esp, {
+      origin,
+      blockId: block.id,
+      width: block.size.width,
+      height: block.size.height,
+      alt: wholeAlt,
+      extension,
+      ...(options.signing ? { signing: options.signing } : {}),
+      ...(options.query === undefined ? {} : { query: options.query }),
+    });
     const part: EmbedPart = {
       part: 'whole',
       image_url: plainUrl(`${origin}/i/${block.id}.${extension}?${query}`),

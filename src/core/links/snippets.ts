@@ -97,6 +97,8 @@ export interface SnippetOptions {
    * template, where the ESP can).
    */
   signing?: { mode: 'token' | 'template'; keyId: string };
+  /** The query as it goes into attributes, instead of the ESP's merge tags. */
+  query?: string;
 }
 
 export function escapeAttr(value: string): string {
@@ -116,7 +118,7 @@ export function espQuery(esp: Esp, signing?: SnippetOptions['signing']): string 
 
 /** The `<a><img></a>` for one ESP, following the usual email-image rules (width set, display block, no border). */
 export function espSnippet(esp: Esp, options: SnippetOptions): string {
-  const query = espQuery(esp, options.signing);
+  const query = options.query ?? espQuery(esp, options.signing);
   const base = options.origin.replace(/\/+$/, '');
   return [
     `<a href="${base}/c/${options.blockId}/${options.slot ?? 0}?${query}">`,
