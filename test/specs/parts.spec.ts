@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PHOTO_COLORS, type PhotoColor } from '../helpers/photo-colors.ts';
 import { BLOCK_OF_EVERY_KIND } from '../helpers/fixtures.ts';
-import { countersOf, shopper, testBlock, type Pixels, type SpecApp, type SpecRuntime } from './harness.ts';
+import { countersOf, errorOf, shopper, testBlock, type Pixels, type SpecApp, type SpecRuntime } from './harness.ts';
 import { useSpecApp } from './use-app.ts';
 
 /** The parts of the test grid (600×300, a headline over three cards in a row). */
@@ -104,6 +104,30 @@ export function describeParts(runtime: SpecRuntime): void {
       await app.settle();
       expect((await app.click('sparse', 1, { u: 'eve', m: 'm1' })).headers.get('location')).toBe('https://shop.example.com/');
       expect(new URL((await app.click('sparse', 0, { u: 'eve', m: 'm1' })).headers.get('location') ?? '').pathname).toBe('/products/orange');
+    });
+
+    it('POST /v1/links: the sliced HTML and every part of a grid, for each ESP', async () => {
+      const response = await app.admin('POST', '/v1/links', { block: 'grid', esp: 'customerio', base_url: 'https://live.example.com' });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { block: string; esp: string; sliced: boolean; html: string; parts: Array<{ part: string; image_url: string; click_url: string | null; width: number; height: number; alt: string }>; notes: string[] };
+      expect([body.block, body.esp, body.sliced]).toEqual(['grid', 'customerio', true]);
+      expect(body.parts.map((p) => p.part)).toEqual([...PARTS]);
+      expect(body.parts[1]).toMatchObject({ image_url: 'https://live.example.com/i/grid/0.png?u={{ customer.id | url_encode }}&m={{ campaign.id }}', alt: 'Recommended product 1' });
+      expect(body.parts[1]?.click_url).toBe('https://live.example.com/c/grid/0?u={{ customer.id | url_encode }}&m={{ campaign.id }}');
+      expect(body.parts.reduce((sum, p) => sum + p.width * p.height, 0)).toBe(600 * 300);
+      expect(body.html).toContain('<table role="presentation"');
+      const whole = (await (await app.admin('POST', '/v1/links', { block: 'grid', esp: 'sfmc', sliced: false })).json()) as { sliced: boolean; parts: unknown[] };
+      expect([whole.sliced, whole.parts.length]).toEqual([false, 1]);
+    });
+
+    it('POST /v1/links: 400 naming the field, 404 for an unknown block, 401 without the admin key', async () => {
+      const bad = await app.admin('POST', '/v1/links', { block: 'grid', esp: 'aol', sliced: 'yes', base_url: 'ftp://x' });
+      expect(bad.status).toBe(400);
+      expect((await errorOf(bad)).details?.map((d) => d.path).sort()).toEqual(['base_url', 'esp', 'sliced']);
+      const unknown = await app.admin('POST', '/v1/links', { block: 'nope', esp: 'klaviyo' });
+      expect(unknown.status).toBe(404);
+      expect((await errorOf(unknown)).code).toBe('BLOCK_NOT_FOUND');
+      expect((await app.request('/v1/links', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"block":"grid","esp":"klaviyo"}' })).status).toBe(401);
     });
 
     it('answers an image, never an error, for a part a block does not have and for a block that is one image', async () => {
