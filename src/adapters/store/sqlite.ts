@@ -388,18 +388,19 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       return row ? (JSON.parse(row.data) as OpenRecord) : undefined;
     },
 
-    // One write transaction: of two instances claiming the same memo, the second sees the first's.
+    // One write transaction: of two instances claiming the same memo, the second sees the first's. On the
+    // relaxed connection: a memo lives seconds, and an open waits for its claim, so it need not wait for the disk.
     async claimOpenMemo(key, decision, now, ttlMs) {
       return transaction(() => {
-        const row = sql('SELECT data FROM open_memos WHERE block = ? AND subject = ? AND message = ? AND expires_at > ?').get(key.blockId, key.subjectKey, key.messageId, now) as
+        const row = relaxed('SELECT data FROM open_memos WHERE block = ? AND subject = ? AND message = ? AND expires_at > ?').get(key.blockId, key.subjectKey, key.messageId, now) as
           | { data: string }
           | undefined;
         if (row) return { decision: JSON.parse(row.data) as Decision, claimed: false };
-        sql(
+        relaxed(
           'INSERT INTO open_memos (block, subject, message, data, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at',
         ).run(key.blockId, key.subjectKey, key.messageId, JSON.stringify(decision), now + ttlMs);
         return { decision, claimed: true };
-      });
+      }, relaxedDb);
     },
 
     async bumpTrending(increments, now) {
