@@ -88,7 +88,12 @@ export async function partsBench(deps: PartsBenchDeps): Promise<{ rows: Row[]; s
     const n = deps.rounds;
     const perPart = PARTS.map((part) => `${part} ${kb(percentile(partBytes.get(part) ?? [], 50))} ${types.get(part)}`).join(', ');
     const rows: Row[] = [
-      { name: 'whole image, cold open over HTTP', median: percentile(wholeMs, 50), p99: percentile(wholeMs, 99), extra: `${kb(wholeBytes / n)} first served, ${kb(wholeAgain)} served again` },
+      {
+        name: 'whole image, cold open over HTTP',
+        median: percentile(wholeMs, 50),
+        p99: percentile(wholeMs, 99),
+        extra: `${kb(wholeBytes / n)} first served, ${kb(wholeAgain)} served again`,
+      },
       {
         name: 'five parts of the same decision, fetched together',
         median: percentile(partsMs, 50),
@@ -96,11 +101,17 @@ export async function partsBench(deps: PartsBenchDeps): Promise<{ rows: Row[]; s
         extra: `${kb(partsBytes / n)} in all first served, ${kb(partsAgain)} served again`,
       },
       { name: '  the first part to arrive', median: percentile(firstPartMs, 50), p99: percentile(firstPartMs, 99), extra: perPart },
-      { name: 'ratio parts / whole (bytes first served, median time)', extra: `${(partsBytes / wholeBytes).toFixed(2)}× bytes, ${(percentile(partsMs, 50) / percentile(wholeMs, 50)).toFixed(2)}× time` },
+      {
+        name: 'ratio parts / whole (bytes first served, median time)',
+        extra: `${(partsBytes / wholeBytes).toFixed(2)}× bytes, ${(percentile(partsMs, 50) / percentile(wholeMs, 50)).toFixed(2)}× time`,
+      },
     ];
     return {
       rows,
-      summary: { name: '14. parts (photo-like) vs whole: bytes, time', extra: `${kb(partsBytes / n)} vs ${kb(wholeBytes / n)}, ${percentile(partsMs, 50).toFixed(1)} vs ${percentile(wholeMs, 50).toFixed(1)} ms` },
+      summary: {
+        name: '14. parts (photo-like) vs whole: bytes, time',
+        extra: `${kb(partsBytes / n)} vs ${kb(wholeBytes / n)}, ${percentile(partsMs, 50).toFixed(1)} vs ${percentile(wholeMs, 50).toFixed(1)} ms`,
+      },
     };
   } finally {
     await photos.close();

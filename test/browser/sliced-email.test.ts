@@ -172,7 +172,10 @@ describe.skipIf(!existsSync(CHROMIUM))('a sliced grid in an email, in headless C
   it('stacks the products on a phone’s screen, each still its own link', async () => {
     const context = await browser.newContext({ viewport: { width: 375, height: 800 }, deviceScaleFactor: 1, userAgent: READER_AGENT });
     const page = await context.newPage();
-    const html = (await emailFor('sam', 'm3')).replace(/<table role="presentation" width="600"[^>]*style="background:#ffffff">/, '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#ffffff">');
+    const html = (await emailFor('sam', 'm3')).replace(
+      /<table role="presentation" width="600"[^>]*style="background:#ffffff">/,
+      '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#ffffff">',
+    );
     await page.setContent(html, { waitUntil: 'load' });
     const boxes = await Promise.all([0, 1, 2].map(async (slot) => page.locator(`img[src*="/i/grid/${slot}.png"]`).boundingBox()));
     for (const box of boxes) expect(box?.width ?? 0).toBeLessThanOrEqual(375);

@@ -79,7 +79,11 @@ describe('a part and the whole image', () => {
   beforeAll(async () => {
     app = await seeded(await createTestApp(), photos, testBlock({ image_format: 'png' }));
     await app.admin('PUT', '/v1/blocks/square', testBlock({ id: 'square', slots: 4, size: { width: 600, height: 600 }, image_format: 'png' }));
-    await app.admin('PUT', '/v1/blocks/wide-one', testBlock({ id: 'wide-one', slots: 1, size: { width: 600, height: 260 }, image_format: 'png', params: { headline: 'Now on sale', cta: 'Get it →' } }));
+    await app.admin(
+      'PUT',
+      '/v1/blocks/wide-one',
+      testBlock({ id: 'wide-one', slots: 1, size: { width: 600, height: 260 }, image_format: 'png', params: { headline: 'Now on sale', cta: 'Get it →' } }),
+    );
     await app.send('track', { userId: 'pat', event: 'Product Added', properties: { product_id: 'p-red', quantity: 1 } });
   }, 30_000);
   afterAll(async () => app?.close());
@@ -90,31 +94,35 @@ describe('a part and the whole image', () => {
     ['grid', ['head', '0', '1', '2', 'foot']],
     ['square', ['head', '0', '1', '2', '3', 'foot']],
     ['wide-one', ['head', '0', 'text', 'foot']],
-  ])('cuts %s into parts that are, pixel for pixel, regions of the whole image and tile it', async (block, names) => {
-    const whole = await raw(new Uint8Array(await (await app.request(`/i/${block}.png?u=pat`)).arrayBuffer()));
-    const links = (await (await app.admin('POST', '/v1/links', { block, esp: 'klaviyo' })).json()) as { parts: Array<{ part: string; width: number; height: number }> };
-    expect(links.parts.map((p) => p.part)).toEqual(names);
-    // Where each part sits, from the embed's rows: parts of one row side by side, rows one under another.
-    let x = 0;
-    let y = 0;
-    let rowHeight = 0;
-    let covered = 0;
-    for (const { part: name, width, height } of links.parts) {
-      if (x >= 600) {
-        x = 0;
-        y += rowHeight;
+  ])(
+    'cuts %s into parts that are, pixel for pixel, regions of the whole image and tile it',
+    async (block, names) => {
+      const whole = await raw(new Uint8Array(await (await app.request(`/i/${block}.png?u=pat`)).arrayBuffer()));
+      const links = (await (await app.admin('POST', '/v1/links', { block, esp: 'klaviyo' })).json()) as { parts: Array<{ part: string; width: number; height: number }> };
+      expect(links.parts.map((p) => p.part)).toEqual(names);
+      // Where each part sits, from the embed's rows: parts of one row side by side, rows one under another.
+      let x = 0;
+      let y = 0;
+      let rowHeight = 0;
+      let covered = 0;
+      for (const { part: name, width, height } of links.parts) {
+        if (x >= 600) {
+          x = 0;
+          y += rowHeight;
+        }
+        rowHeight = height;
+        const image = await raw((await part(app, name, 'u=pat', block)).bytes);
+        const wanted = await sharp(whole.data, { raw: whole.info })
+          .extract({ left: x * 2, top: y * 2, width: width * 2, height: height * 2 })
+          .raw()
+          .toBuffer();
+        expect([image.info.width, image.info.height], name).toEqual([width * 2, height * 2]);
+        expect(Buffer.compare(image.data, wanted), `${block}/${name} differs from its region of the whole`).toBe(0);
+        covered += width * height;
+        x += width;
       }
-      rowHeight = height;
-      const image = await raw((await part(app, name, 'u=pat', block)).bytes);
-      const wanted = await sharp(whole.data, { raw: whole.info })
-        .extract({ left: x * 2, top: y * 2, width: width * 2, height: height * 2 })
-        .raw()
-        .toBuffer();
-      expect([image.info.width, image.info.height], name).toEqual([width * 2, height * 2]);
-      expect(Buffer.compare(image.data, wanted), `${block}/${name} differs from its region of the whole`).toBe(0);
-      covered += width * height;
-      x += width;
-    }
-    expect(covered).toBe(whole.info.width * whole.info.height / 4);
-  }, 30_000);
+      expect(covered).toBe((whole.info.width * whole.info.height) / 4);
+    },
+    30_000,
+  );
 });

@@ -109,10 +109,20 @@ export function describeParts(runtime: SpecRuntime): void {
     it('POST /v1/links: the sliced HTML and every part of a grid, for each ESP', async () => {
       const response = await app.admin('POST', '/v1/links', { block: 'grid', esp: 'customerio', base_url: 'https://live.example.com' });
       expect(response.status).toBe(200);
-      const body = (await response.json()) as { block: string; esp: string; sliced: boolean; html: string; parts: Array<{ part: string; image_url: string; click_url: string | null; width: number; height: number; alt: string }>; notes: string[] };
+      const body = (await response.json()) as {
+        block: string;
+        esp: string;
+        sliced: boolean;
+        html: string;
+        parts: Array<{ part: string; image_url: string; click_url: string | null; width: number; height: number; alt: string }>;
+        notes: string[];
+      };
       expect([body.block, body.esp, body.sliced]).toEqual(['grid', 'customerio', true]);
       expect(body.parts.map((p) => p.part)).toEqual([...PARTS]);
-      expect(body.parts[1]).toMatchObject({ image_url: 'https://live.example.com/i/grid/0.png?u={{ customer.id | url_encode }}&m={{ campaign.id }}', alt: 'Recommended product 1' });
+      expect(body.parts[1]).toMatchObject({
+        image_url: 'https://live.example.com/i/grid/0.png?u={{ customer.id | url_encode }}&m={{ campaign.id }}',
+        alt: 'Recommended product 1',
+      });
       expect(body.parts[1]?.click_url).toBe('https://live.example.com/c/grid/0?u={{ customer.id | url_encode }}&m={{ campaign.id }}');
       expect(body.parts.reduce((sum, p) => sum + p.width * p.height, 0)).toBe(600 * 300);
       expect(body.html).toContain('<table role="presentation"');

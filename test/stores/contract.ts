@@ -637,7 +637,11 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
 
       it('keeps an open memo per block, subject and message, and only for its time', async () => {
         await store.claimOpenMemo(key, decision(['red']), T0, 30 * SECOND);
-        for (const other of [{ ...key, messageId: 'campaign-2' }, { ...key, subjectKey: 'u:someone-else' }, { ...key, blockId: 'other' }]) {
+        for (const other of [
+          { ...key, messageId: 'campaign-2' },
+          { ...key, subjectKey: 'u:someone-else' },
+          { ...key, blockId: 'other' },
+        ]) {
           expect(await store.claimOpenMemo(other, decision(['green']), T0 + SECOND, 30 * SECOND)).toMatchObject({ claimed: true });
         }
         const later = await store.claimOpenMemo(key, decision(['blue']), T0 + 30 * SECOND, 30 * SECOND);

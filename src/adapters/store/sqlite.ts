@@ -392,9 +392,12 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     // relaxed connection: a memo lives seconds, and an open waits for its claim, so it need not wait for the disk.
     async claimOpenMemo(key, decision, now, ttlMs) {
       return transaction(() => {
-        const row = relaxed('SELECT data FROM open_memos WHERE block = ? AND subject = ? AND message = ? AND expires_at > ?').get(key.blockId, key.subjectKey, key.messageId, now) as
-          | { data: string }
-          | undefined;
+        const row = relaxed('SELECT data FROM open_memos WHERE block = ? AND subject = ? AND message = ? AND expires_at > ?').get(
+          key.blockId,
+          key.subjectKey,
+          key.messageId,
+          now,
+        ) as { data: string } | undefined;
         if (row) return { decision: JSON.parse(row.data) as Decision, claimed: false };
         relaxed(
           'INSERT INTO open_memos (block, subject, message, data, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at',

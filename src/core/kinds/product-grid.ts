@@ -74,7 +74,10 @@ function start(tools: KindTools): KindAtWork<ProductGridBlock> {
           drawing = tools.renderer.renderSliced(block, decision, resolved, now);
           sliced.set(whole, drawing);
           // A failure is not held: the next open tries again.
-          drawing.then((d) => (!d || 'failedProducts' in d) && sliced.delete(whole), () => sliced.delete(whole));
+          drawing.then(
+            (d) => (!d || 'failedProducts' in d) && sliced.delete(whole),
+            () => sliced.delete(whole),
+          );
         }
         const drawn = await drawing;
         if (!drawn) throw new AppError('PART_NOT_FOUND', `block ${block.id} cannot be cut into parts (its template ${block.template} marks no data-tile card per slot)`);

@@ -61,7 +61,7 @@ export function slotAlt(slot: number): string {
   return `Recommended product ${slot + 1}`;
 }
 
-function partAlt(block: BlockConfig, rect: PartRect, wholeAlt: string): string {
+function partAlt(rect: PartRect, wholeAlt: string): string {
   if (rect.part === 'head') return wholeAlt;
   if (rect.part === 'foot') return '';
   if (rect.part === 'text') return `${slotAlt(rect.slot ?? 0)}: name and price`;
@@ -89,7 +89,8 @@ export function buildEmbed(block: BlockConfig, layout: SliceLayout | undefined, 
 
   if (!wantsSlices || !layout || !kindOf(block).slices) {
     if (wantsSlices && !kindOf(block).slices) notes.push(`A ${block.kind} block is one image and one link; it is not sliced.`);
-    else if (wantsSlices) notes.push(`The template ${'template' in block ? block.template : ''} marks no data-tile card per slot, so the block cannot be cut into parts; it is embedded whole.`);
+    else if (wantsSlices)
+      notes.push(`The template ${'template' in block ? block.template : ''} marks no data-tile card per slot, so the block cannot be cut into parts; it is embedded whole.`);
     const extension = kindOf(block).formats[0];
     const html = espSnippet(options.esp, {
       origin,
@@ -116,7 +117,7 @@ export function buildEmbed(block: BlockConfig, layout: SliceLayout | undefined, 
   const clickUrl = (slot: number | undefined) => (slot === undefined ? null : `${origin}/c/${block.id}/${slot}?${query}`);
   const cls = `ot-${block.id}`;
   const img = (rect: PartRect) =>
-    `<img src="${imageUrl(rect.part)}" width="${rect.width}" height="${rect.height}" alt="${escapeAttr(partAlt(block, rect, wholeAlt))}" style="display:block;border:0">`;
+    `<img src="${imageUrl(rect.part)}" width="${rect.width}" height="${rect.height}" alt="${escapeAttr(partAlt(rect, wholeAlt))}" style="display:block;border:0">`;
   const cell = (rect: PartRect, stack: boolean) => {
     const link = clickUrl(rect.slot);
     const inner = link ? `<a href="${link}" target="_blank" style="display:block;text-decoration:none">${img(rect)}</a>` : img(rect);
@@ -146,7 +147,7 @@ export function buildEmbed(block: BlockConfig, layout: SliceLayout | undefined, 
       click_url: rect.slot === undefined ? null : plainUrl(clickUrl(rect.slot) as string),
       width: rect.width,
       height: rect.height,
-      alt: partAlt(block, rect, wholeAlt),
+      alt: partAlt(rect, wholeAlt),
     }),
   );
   notes.push('Each product is its own image and link; a click on one opens the product that image showed. Keep the parts together: they are one open.');

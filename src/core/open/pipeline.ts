@@ -199,7 +199,11 @@ export class OpenPipeline {
   }
 
   /** Draws the plan through render-once; photos that fail are left out and the block decided again. */
-  private async render(block: BlockConfig, plan: Plan, part: string | undefined): Promise<{ showing: Showing; drawing: Drawing; png: Uint8Array; cache: 'hit' | 'miss' | 'coalesced' }> {
+  private async render(
+    block: BlockConfig,
+    plan: Plan,
+    part: string | undefined,
+  ): Promise<{ showing: Showing; drawing: Drawing; png: Uint8Array; cache: 'hit' | 'miss' | 'coalesced' }> {
     let showing: Showing | undefined = plan;
     for (let attempt = 0; showing && attempt <= MAX_PHOTO_RETRIES; attempt++) {
       if (part !== undefined && !showing.part) throw new AppError('PART_NOT_FOUND', `block ${block.id} is one image`);
@@ -228,7 +232,8 @@ export class OpenPipeline {
 
   private async still(block: BlockConfig, format: ImageFormat, code: ErrorCode | undefined, part?: string): Promise<OpenImage> {
     const partStill = part !== undefined ? await this.deps.parts?.still(block, part) : undefined;
-    if (part !== undefined && !partStill) return { bytes: await this.deps.fallbacks.blank(format), cache: 'fallback', fallback: 'blank', personal: false, ...(code ? { error: code } : {}) };
+    if (part !== undefined && !partStill)
+      return { bytes: await this.deps.fallbacks.blank(format), cache: 'fallback', fallback: 'blank', personal: false, ...(code ? { error: code } : {}) };
     const image: OpenImage = { bytes: partStill ?? (await this.deps.fallbacks.still(block, format)), cache: 'fallback', fallback: 'static', personal: false };
     if (code) image.error = code;
     return image;

@@ -49,7 +49,10 @@ function isTile(node: unknown): node is Element {
 function tileElements(root: Element): Element[] {
   const found: Element[] = [];
   const walk = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(walk);
+    if (Array.isArray(node)) {
+      node.forEach(walk);
+      return;
+    }
     if (!node || typeof node !== 'object') return;
     if (isTile(node)) found.push(node);
     walk((node as Element).props.children);
@@ -78,7 +81,15 @@ function emptySlotArt(card: Element, block: ProductGridBlock, fontSize: number, 
         type: 'div',
         key: null,
         props: {
-          style: { width: Math.max(10, Number.parseFloat(String(style.width)) - 2 * fontSize), fontSize, fontWeight: 700, color: block.params.accent, textAlign: 'center', lineHeight: 1.25, lineClamp: 3 },
+          style: {
+            width: Math.max(10, Number.parseFloat(String(style.width)) - 2 * fontSize),
+            fontSize,
+            fontWeight: 700,
+            color: block.params.accent,
+            textAlign: 'center',
+            lineHeight: 1.25,
+            lineClamp: 3,
+          },
           children: block.fallback.text ?? 'See what’s new →',
         },
       },

@@ -62,7 +62,12 @@ describe('buildEmbed: one image and one link', () => {
   it('for a grid asked for whole, a grid that cannot be cut, a hero and a countdown', () => {
     const hero = block({ kind: 'hero', default: { id: 'all', headline: 'New in', url: 'https://shop.example.com/new' } });
     const countdown = block({ kind: 'countdown', deadline: '2026-12-24T00:00:00Z', url: 'https://shop.example.com/sale' });
-    const cases = [buildEmbed(grid, layout, { esp: 'braze', origin, sliced: false }), buildEmbed(grid, undefined, { esp: 'braze', origin }), buildEmbed(hero, undefined, { esp: 'braze', origin }), buildEmbed(countdown, undefined, { esp: 'braze', origin, sliced: true })];
+    const cases = [
+      buildEmbed(grid, layout, { esp: 'braze', origin, sliced: false }),
+      buildEmbed(grid, undefined, { esp: 'braze', origin }),
+      buildEmbed(hero, undefined, { esp: 'braze', origin }),
+      buildEmbed(countdown, undefined, { esp: 'braze', origin, sliced: true }),
+    ];
     for (const embed of cases) {
       expect(embed.sliced).toBe(false);
       expect(embed.parts).toHaveLength(1);

@@ -17,7 +17,13 @@ describe('sliceLayout: where a block is cut into parts', () => {
   });
 
   it('cuts a 2×2 grid by row and column, the rows half way between them', () => {
-    const rects = partRects(sliceLayout([card(20, 50, 270, 240), card(310, 50, 270, 240), card(20, 310, 270, 240), card(310, 310, 270, 240)], { width: 600, height: 600 }) ?? { width: 0, height: 0, rows: [] });
+    const rects = partRects(
+      sliceLayout([card(20, 50, 270, 240), card(310, 50, 270, 240), card(20, 310, 270, 240), card(310, 310, 270, 240)], { width: 600, height: 600 }) ?? {
+        width: 0,
+        height: 0,
+        rows: [],
+      },
+    );
     expect(rects.map((r) => [r.part, r.x, r.y, r.width, r.height])).toEqual([
       ['head', 0, 0, 600, 50],
       ['0', 0, 50, 300, 250],
