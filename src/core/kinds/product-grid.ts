@@ -15,7 +15,8 @@ const BROKEN_PHOTO_MS = 60_000;
  * clients fetch them together, so one composite serves all of them.
  */
 const SLICED_HOLD_MS = 5_000;
-const SLICED_HELD = 16;
+/** Raw pixels of a 1200×600 block are about 2–3 MB each: a few opens at a time, not a send, are held (a Worker has 128 MB). */
+const SLICED_HELD = 8;
 /** What a part may be called: head, foot, text, or a slot number. */
 const PART_NAME = /^(?:head|foot|text|\d{1,2})$/;
 
