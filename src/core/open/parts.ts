@@ -1,6 +1,6 @@
 import type { BlockConfig } from '../blocks/schema.ts';
 import type { Decision } from '../decide/decide.ts';
-import type { Nothing, Plan } from '../kinds/kind.ts';
+import type { ImageFormat, Nothing, Plan } from '../kinds/kind.ts';
 import { atWork, type KindsAtWork } from '../kinds/registry.ts';
 import type { Clock, Logger, OpenKey, OpenRecordStore } from '../ports.ts';
 import { findPart, outputRect } from '../render/slices.ts';
@@ -96,13 +96,13 @@ export class OpenParts {
   }
 
   /** A part when the open cannot draw it: the block's background at the part's size (a blank, when even that is unknown). */
-  async still(block: BlockConfig, part: string): Promise<Uint8Array | undefined> {
+  async still(block: BlockConfig, part: string, format: ImageFormat): Promise<Uint8Array | undefined> {
     try {
       const layout = await atWork(this.deps.kinds, block).sliceLayout?.(block);
       const rect = layout ? findPart(layout, part) : undefined;
       if (!rect) return undefined;
       const { width, height } = outputRect(rect, this.deps.scale);
-      return await flatImage('png', width, height, block.params.background);
+      return await flatImage(format, width, height, block.params.background);
     } catch (error) {
       this.deps.logger.warn('part fallback without its size', { block: block.id, error: describeError(error) });
       return undefined;

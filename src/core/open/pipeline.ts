@@ -231,7 +231,7 @@ export class OpenPipeline {
   }
 
   private async still(block: BlockConfig, format: ImageFormat, code: ErrorCode | undefined, part?: string): Promise<OpenImage> {
-    const partStill = part !== undefined ? await this.deps.parts?.still(block, part) : undefined;
+    const partStill = part !== undefined ? await this.deps.parts?.still(block, part, format) : undefined;
     if (part !== undefined && !partStill)
       return { bytes: await this.deps.fallbacks.blank(format), cache: 'fallback', fallback: 'blank', personal: false, ...(code ? { error: code } : {}) };
     const image: OpenImage = { bytes: partStill ?? (await this.deps.fallbacks.still(block, format)), cache: 'fallback', fallback: 'static', personal: false };
