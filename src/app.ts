@@ -10,6 +10,7 @@ import { Audience } from './core/audience/audience.ts';
 import { ContentChanges } from './core/open/changes.ts';
 import { startKinds } from './core/kinds/registry.ts';
 import { Fallbacks } from './core/open/fallbacks.ts';
+import { OpenParts } from './core/open/parts.ts';
 import { OpenPipeline } from './core/open/pipeline.ts';
 import { Remember } from './core/open/remember.ts';
 import { RenderOnce } from './core/open/render-once.ts';
@@ -21,6 +22,8 @@ import { createSubjectKeyer } from './core/audience/subjects.ts';
 import { TemplateEngine } from './core/templates/liquid.ts';
 import { TemplateRegistry } from './core/templates/registry.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { linkRoutes } from './routes/links.ts';
+import { BlockEmbeds } from './core/links/block-embed.ts';
 import { boundedPathIds } from './routes/bounds.ts';
 import { clickRoutes } from './routes/clicks.ts';
 import { collectRoutes } from './routes/collect.ts';
@@ -111,10 +114,12 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
     clock,
     logger,
     storeTimeoutMs: config.storeTimeoutMs,
+    parts: new OpenParts({ kinds, store, writes, clock, logger, scale: config.scale, budget: (work, what) => withBudget(work, config.storeTimeoutMs, what) }),
   });
   const clicks = new ClickService({ lookups, audience, kinds, store, counters, engagement, clock, logger, defaultClickUrl: config.defaultClickUrl });
   const changes = new ContentChanges({ lookups, kinds, store, drawsAhead: renderer.layers !== undefined, background, logger });
-  const services: Services = { deps, lookups, counters, audience, opens, clicks, changes, keyer, signer, renderer, templates, engine, limits };
+  const embeds = new BlockEmbeds({ kinds, logger });
+  const services: Services = { deps, lookups, counters, audience, opens, clicks, changes, keyer, signer, renderer, templates, engine, limits, embeds };
 
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
@@ -151,6 +156,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
   app.route('/', eventRoutes());
   app.route('/', collectRoutes());
   app.route('/', adminRoutes());
+  app.route('/', linkRoutes());
   app.route('/', imageRoutes());
   app.route('/', clickRoutes());
   if (deps.config.demo) app.route('/', demoRoutes());

@@ -155,6 +155,19 @@ export interface TemplateStore {
 export interface OpenRecordStore {
   putOpenRecord(key: OpenKey, record: OpenRecord, ttlSeconds: number): Promise<void>;
   getOpenRecord(key: OpenKey, now: number): Promise<OpenRecord | undefined>;
+  /**
+   * The open memo: the decision of an open's first part, which its other
+   * parts (fetched together, by any instance) show too. Atomic: a memo of
+   * the key still live at `now` is returned as it is (`claimed: false`);
+   * else `decision` becomes the memo for `ttlMs` (`claimed: true`).
+   */
+  claimOpenMemo(key: OpenKey, decision: Decision, now: number, ttlMs: number): Promise<OpenMemoClaim>;
+}
+
+export interface OpenMemoClaim {
+  decision: Decision;
+  /** This caller's decision became the memo: its open decided. */
+  claimed: boolean;
 }
 
 export interface TrendingStore {

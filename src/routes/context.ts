@@ -1,3 +1,4 @@
+import type { BlockEmbeds } from '../core/links/block-embed.ts';
 import type { Context } from 'hono';
 import type { ClickService } from '../core/click/click.ts';
 import type { Counters } from '../core/shared/counters.ts';
@@ -32,6 +33,8 @@ export interface Services {
   templates: TemplateRegistry;
   engine: TemplateEngine;
   limits: RateLimits;
+  /** The ESP snippets of blocks, sliced for grids (POST /v1/links, the CLI, the demo page). */
+  embeds: BlockEmbeds;
 }
 
 export interface AppEnv {

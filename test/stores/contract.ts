@@ -677,6 +677,44 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
         expect(await store.getOpenRecord(key, T0 + 3599 * SECOND)).toBeDefined();
         expect(await store.getOpenRecord(key, T0 + 3601 * SECOND)).toBeUndefined();
       });
+
+      const firstSlot = (d: unknown) => (d as GridDecision).slots[0]?.id;
+
+      it('gives every claim of a live open memo the first claim’s decision', async () => {
+        expect(await store.claimOpenMemo(key, decision(['red']), T0, 30 * SECOND)).toEqual({ decision: decision(['red']), claimed: true });
+        const second = await store.claimOpenMemo(key, decision(['green']), T0 + 29 * SECOND, 30 * SECOND);
+        expect(second.claimed).toBe(false);
+        expect(firstSlot(second.decision)).toBe('red');
+      });
+
+      it('keeps an open memo per block, subject and message, and only for its time', async () => {
+        await store.claimOpenMemo(key, decision(['red']), T0, 30 * SECOND);
+        for (const other of [
+          { ...key, messageId: 'campaign-2' },
+          { ...key, subjectKey: 'u:someone-else' },
+          { ...key, blockId: 'other' },
+        ]) {
+          expect(await store.claimOpenMemo(other, decision(['green']), T0 + SECOND, 30 * SECOND)).toMatchObject({ claimed: true });
+        }
+        const later = await store.claimOpenMemo(key, decision(['blue']), T0 + 30 * SECOND, 30 * SECOND);
+        expect(later.claimed).toBe(true);
+        expect(firstSlot(later.decision)).toBe('blue');
+        expect(firstSlot((await store.claimOpenMemo(key, decision(['red']), T0 + 31 * SECOND, 30 * SECOND)).decision)).toBe('blue');
+      });
+
+      it('lets exactly one of many concurrent claims decide', async () => {
+        const colours = ['red', 'green', 'blue', 'cyan', 'plum', 'teal', 'gold', 'lime'];
+        const claims = await Promise.all(colours.map((colour) => store.claimOpenMemo(key, decision([colour]), T0, 30 * SECOND)));
+        expect(claims.filter((c) => c.claimed)).toHaveLength(1);
+        const winner = firstSlot(claims.find((c) => c.claimed)?.decision);
+        expect(new Set(claims.map((c) => firstSlot(c.decision)))).toEqual(new Set([winner]));
+      });
+
+      it('forgets a deleted subject’s open memos', async () => {
+        await store.claimOpenMemo(key, decision(['red']), T0, 30 * SECOND);
+        await store.deleteSubject(key.subjectKey);
+        expect(await store.claimOpenMemo(key, decision(['green']), T0 + SECOND, 30 * SECOND)).toMatchObject({ claimed: true });
+      });
     });
 
     describe('TrendingStore: trending', () => {

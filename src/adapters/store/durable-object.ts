@@ -1,5 +1,6 @@
 import type { BlockConfig, StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
+import type { Decision } from '../../core/decide/decide.ts';
 import type { ApplyResult, OpenRecord, Store, SubjectDeletion, SuppressionSource } from '../../core/ports.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
 import type { GlobalObject, GlobalObjectName } from './durable-object-global.ts';
@@ -214,6 +215,12 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
       check();
       const json = await subject(key.subjectKey).getOpen(key.blockId, key.messageId, now);
       return json === undefined ? undefined : (JSON.parse(json) as OpenRecord);
+    },
+
+    async claimOpenMemo(key, decision, now, ttlMs) {
+      check();
+      const memo = await subject(key.subjectKey).claimMemo(key.blockId, key.messageId, JSON.stringify(decision), now, now + ttlMs);
+      return { decision: JSON.parse(memo.data) as Decision, claimed: memo.claimed };
     },
 
     // TrendingStore: the `trending` object.

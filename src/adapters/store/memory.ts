@@ -1,6 +1,7 @@
 import type { StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
 import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets } from '../../core/decide/trending.ts';
+import type { Decision } from '../../core/decide/decide.ts';
 import type { ApplyResult, OpenKey, OpenRecord, Store, StoredTemplate, SubjectDeletion, SuppressionSource } from '../../core/ports.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
 import { mergeProfiles } from '../../core/profiles/merge.ts';
@@ -32,6 +33,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const retiredBlockVersions = new Map<string, number>();
   const retiredTemplates = new Set<string>();
   const opens = new Map<string, { record: OpenRecord; expiresAt: number }>();
+  const memos = new Map<string, { decision: Decision; expiresAt: number }>();
   const trending = new Map<string, Map<string, number>>(); // scope → "hour|product" → count
   const counters = new Map<string, number>();
   let closed = false;
@@ -153,6 +155,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
           deletion.openRecords++;
         }
       }
+      for (const id of memos.keys()) if ((JSON.parse(id) as string[])[1] === subjectKey) memos.delete(id);
       return deletion;
     },
 
@@ -274,6 +277,21 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         return undefined;
       }
       return clone(entry.record);
+    },
+
+    async claimOpenMemo(key, decision, now, ttlMs) {
+      check();
+      const id = openId(key);
+      const memo = memos.get(id);
+      if (memo && memo.expiresAt > now) return { decision: clone(memo.decision), claimed: false };
+      // Expired memos go as new ones come, oldest first (the map is in the order they were set).
+      for (const [other, entry] of memos) {
+        if (entry.expiresAt > now) break;
+        memos.delete(other);
+      }
+      memos.delete(id);
+      memos.set(id, { decision: clone(decision), expiresAt: now + ttlMs });
+      return { decision: clone(decision), claimed: true };
     },
 
     async bumpTrending(increments, now) {

@@ -4,6 +4,7 @@ import type { BlockConfig, StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
 import { TRENDING_WINDOW_HOURS, decayWeight, hourOf } from '../../core/decide/trending.ts';
 import { DEDUPE_WINDOW_SECONDS } from '../../core/events/limits.ts';
+import type { Decision } from '../../core/decide/decide.ts';
 import type { ApplyResult, Logger, OpenRecord, Store, StoredTemplate, SubjectEvents, SuppressionSource } from '../../core/ports.ts';
 import { mergeProfiles } from '../../core/profiles/merge.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
@@ -141,7 +142,7 @@ local opens = 0
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[5])) do
   opens = opens + redis.call('DEL', ARGV[1] .. id)
 end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])
 return {profile, applied, opens, target or '', sources}`;
 
 /** Removes a link only if it still points where the reverse index says (it may have been re-pointed since). */
@@ -197,6 +198,25 @@ local ids = redis.call('ZRANGEBYLEX', KEYS[2], ARGV[1], '+', 'LIMIT', 0, tonumbe
 if #ids == 0 then return {} end
 return redis.call('HMGET', KEYS[1], unpack(ids))`;
 
+/**
+ * The open memo: an open's first part claims it, the others read it. A
+ * subject's memos are the fields of one hash (deleteSubject removes it),
+ * each `<expires at>|<json>`. KEYS: the hash; ARGV: the open's field, now
+ * and the memo's expiry (the caller's clock, like open records), the
+ * decision's JSON, its TTL in ms (the hash's real expiry, which cleans up).
+ * Returns {1, json} when this caller's decision became the memo, {0, json}
+ * with the live one.
+ */
+const CLAIM_OPEN_MEMO = `
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if current then
+  local sep = string.find(current, '|', 1, true)
+  if sep and tonumber(string.sub(current, 1, sep - 1)) > tonumber(ARGV[2]) then return {0, string.sub(current, sep + 1)} end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3] .. '|' .. ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return {1, ARGV[4]}`;
+
 interface Script {
   source: string;
   sha: string;
@@ -209,6 +229,7 @@ const SCRIPTS = {
   unlinkIfTarget: script(UNLINK_IF_TARGET),
   rankTrending: script(RANK_TRENDING),
   listProducts: script(LIST_PRODUCTS),
+  claimOpenMemo: script(CLAIM_OPEN_MEMO),
 };
 
 /** The client the store makes from a URL or cluster nodes: fails fast while Redis is away, reconnects by itself. */
@@ -269,6 +290,7 @@ export function redisStore(options: RedisStoreOptions): Store {
     linkedIn: (s: string) => `${subject(s)}:linked-in`,
     opens: (s: string) => `${subject(s)}:opens`,
     openPrefix: (s: string) => `${subject(s)}:open:`,
+    openMemos: (s: string) => `${subject(s)}:memos`,
     trending: (scope: string, hour: number) => `${prefix}{trending:${scope}}:${hour}`,
     trendingScratch: (scope: string) => `${prefix}{trending:${scope}}:ranking`,
     products: `${prefix}{catalog}:products`,
@@ -500,6 +522,7 @@ export function redisStore(options: RedisStoreOptions): Store {
             keys.opens(subjectKey),
             keys.linkedAt(subjectKey),
             keys.linkedIn(subjectKey),
+            keys.openMemos(subjectKey),
           ],
           [keys.openPrefix(subjectKey)],
         )) as [number, number, number, string, string[]];
@@ -667,6 +690,16 @@ export function redisStore(options: RedisStoreOptions): Store {
         if (row === null) return undefined;
         const { decision, renderedAt, expiresAt } = JSON.parse(row) as OpenRecord & { expiresAt: number };
         return expiresAt <= now ? undefined : { decision, renderedAt };
+      }),
+
+    claimOpenMemo: (key, decision, now, ttlMs) =>
+      operation('claimOpenMemo', async () => {
+        const [claimed, json] = (await run(
+          SCRIPTS.claimOpenMemo,
+          [keys.openMemos(key.subjectKey)],
+          [JSON.stringify([key.blockId, key.messageId]), now, now + ttlMs, JSON.stringify(decision), Math.max(1, Math.round(ttlMs))],
+        )) as [number, string];
+        return { decision: JSON.parse(json) as Decision, claimed: Number(claimed) === 1 };
       }),
 
     bumpTrending: (increments, now) =>

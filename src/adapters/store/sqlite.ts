@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { BlockConfig, StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
+import type { Decision } from '../../core/decide/decide.ts';
 import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets } from '../../core/decide/trending.ts';
 import type { ApplyResult, OpenKey, OpenRecord, Store, StoredTemplate, SubjectDeletion, SuppressionSource } from '../../core/ports.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
@@ -55,6 +56,8 @@ const MIGRATIONS = [
    CREATE INDEX opens_subject ON opens (subject);
    CREATE TABLE suppressions (subject TEXT PRIMARY KEY, source TEXT NOT NULL, since INTEGER NOT NULL) WITHOUT ROWID;
    CREATE TABLE templates (name TEXT PRIMARY KEY, version INTEGER NOT NULL, source TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;`,
+  `CREATE TABLE open_memos (block TEXT NOT NULL, subject TEXT NOT NULL, message TEXT NOT NULL, data TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (block, subject, message)) WITHOUT ROWID;
+   CREATE INDEX open_memos_expiry ON open_memos (expires_at);`,
 ];
 
 function migrate(db: DatabaseSync): void {
@@ -159,6 +162,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     try {
       db.prepare('DELETE FROM applied WHERE at < ?').run(dedupeHorizon(now));
       db.prepare('DELETE FROM opens WHERE expires_at <= ?').run(now);
+      db.prepare('DELETE FROM open_memos WHERE expires_at <= ?').run(now);
       db.prepare('DELETE FROM trending WHERE hour <= ?').run(hourOf(now) - TRENDING_WINDOW_HOURS);
       if (options.retentionSeconds !== undefined) {
         db.prepare('DELETE FROM profiles WHERE written_at <= ?').run(retentionHorizon());
@@ -274,12 +278,16 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     async deleteSubject(subjectKey): Promise<SubjectDeletion> {
       profileRows.forget(subjectKey);
       linkRows.clear(); // the links into this subject, whose keys only the table knows
-      return transaction(() => ({
-        profile: Number(sql('DELETE FROM profiles WHERE subject = ?').run(subjectKey).changes) > 0,
-        links: Number(sql('DELETE FROM links WHERE subject = ? OR target = ?').run(subjectKey, subjectKey).changes),
-        openRecords: Number(sql('DELETE FROM opens WHERE subject = ?').run(subjectKey).changes),
-        messageIds: Number(sql('DELETE FROM applied WHERE subject = ?').run(subjectKey).changes),
-      }));
+      return transaction(() => {
+        // Memos live seconds; they go with the subject all the same.
+        sql('DELETE FROM open_memos WHERE subject = ?').run(subjectKey);
+        return {
+          profile: Number(sql('DELETE FROM profiles WHERE subject = ?').run(subjectKey).changes) > 0,
+          links: Number(sql('DELETE FROM links WHERE subject = ? OR target = ?').run(subjectKey, subjectKey).changes),
+          openRecords: Number(sql('DELETE FROM opens WHERE subject = ?').run(subjectKey).changes),
+          messageIds: Number(sql('DELETE FROM applied WHERE subject = ?').run(subjectKey).changes),
+        };
+      });
     },
 
     async setSuppression(keys, source, now) {
@@ -407,6 +415,24 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         | { data: string }
         | undefined;
       return row ? (JSON.parse(row.data) as OpenRecord) : undefined;
+    },
+
+    // One write transaction: of two instances claiming the same memo, the second sees the first's. On the
+    // relaxed connection: a memo lives seconds, and an open waits for its claim, so it need not wait for the disk.
+    async claimOpenMemo(key, decision, now, ttlMs) {
+      return transaction(() => {
+        const row = relaxed('SELECT data FROM open_memos WHERE block = ? AND subject = ? AND message = ? AND expires_at > ?').get(
+          key.blockId,
+          key.subjectKey,
+          key.messageId,
+          now,
+        ) as { data: string } | undefined;
+        if (row) return { decision: JSON.parse(row.data) as Decision, claimed: false };
+        relaxed(
+          'INSERT INTO open_memos (block, subject, message, data, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at',
+        ).run(key.blockId, key.subjectKey, key.messageId, JSON.stringify(decision), now + ttlMs);
+        return { decision, claimed: true };
+      }, relaxedDb);
     },
 
     async bumpTrending(increments, now) {
