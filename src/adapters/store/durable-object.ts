@@ -26,7 +26,8 @@ import type { SubjectObject } from './durable-object-subject.ts';
  *   as in every store).
  * - BlockStore and TemplateStore: the global `config` object (read by every
  *   instance every few seconds); CatalogStore: `catalog`; TrendingStore:
- *   `trending` (written on every event); CounterStore: `counters`.
+ *   `trending` (written on every event); NeighbourStore: `neighbours`;
+ *   CounterStore: `counters`.
  */
 export interface DurableObjectStoreOptions {
   subjects: DurableObjectNamespace<SubjectObject>;
@@ -225,6 +226,17 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
     async topTrending(scope, now, limit) {
       check();
       return global('trending').topTrending(scope, now, limit);
+    },
+
+    // NeighbourStore: the `neighbours` object.
+    async bumpNeighbours(increments, now) {
+      check();
+      if (increments.length > 0) await global('neighbours').bumpNeighbours([...increments], now);
+    },
+
+    async getNeighbours(list, productIds, now) {
+      check();
+      return new Map(await global('neighbours').getNeighbours(list, [...new Set(productIds)], now));
     },
 
     // CounterStore: the `counters` object.
