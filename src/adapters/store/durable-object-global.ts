@@ -182,15 +182,15 @@ export class GlobalObject extends DurableObject {
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + SWEEP_INTERVAL_MS);
   }
 
-  async getNeighbours(list: NeighbourList, productIds: string[], now: number): Promise<Array<[string, Neighbour[]]>> {
-    if (productIds.length === 0) return [];
+  async getNeighbours(list: NeighbourList, productIds: string[], now: number): Promise<Map<string, Neighbour[]>> {
+    const found = new Map<string, Neighbour[]>();
+    if (productIds.length === 0) return found;
     const rows = this.sql
       .exec<{ product: string; data: string }>('SELECT product, data FROM neighbours WHERE list = ? AND product IN (SELECT value FROM json_each(?))', list, JSON.stringify(productIds))
       .toArray();
-    const found: Array<[string, Neighbour[]]> = [];
     for (const row of rows) {
       const ranked = rankedNeighbours(JSON.parse(row.data) as Array<[string, number]>, now);
-      if (ranked.length > 0) found.push([row.product, ranked]);
+      if (ranked.length > 0) found.set(row.product, ranked);
     }
     return found;
   }

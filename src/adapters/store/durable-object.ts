@@ -2,6 +2,7 @@ import type { BlockConfig, StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
 import type { ApplyResult, OpenRecord, Store, SubjectDeletion, SuppressionSource } from '../../core/ports.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
+import type { Neighbour } from '../../core/recommend/neighbours.ts';
 import type { GlobalObject, GlobalObjectName } from './durable-object-global.ts';
 import type { SubjectObject } from './durable-object-subject.ts';
 
@@ -236,7 +237,8 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
 
     async getNeighbours(list, productIds, now) {
       check();
-      return new Map(await global('neighbours').getNeighbours(list, [...new Set(productIds)], now));
+      const found: Map<string, Neighbour[]> = await global('neighbours').getNeighbours(list, [...new Set(productIds)], now);
+      return found;
     },
 
     // CounterStore: the `counters` object.

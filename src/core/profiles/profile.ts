@@ -5,6 +5,8 @@
 export interface ProductRef {
   id: string;
   at: number;
+  /** Views and cart lines: the unit price the event carried, for `price_drop`. */
+  price?: number;
 }
 
 export interface CartLine extends ProductRef {

@@ -149,11 +149,12 @@ export function neighbourIncrements(events: readonly TrackedEvent[], profileAfte
   return out;
 }
 
-/** True when some event of the batch can add to a neighbour list (then ingestion reads the profile back). */
+/** True when some event of the batch is a view or an order, which can add to a neighbour list. */
 export function hasCoOccurrence(events: readonly TrackedEvent[]): boolean {
-  return events.some((e) => {
-    if (e.type !== 'track') return false;
-    const kind = ecommerceEvent(e.event);
-    return kind === 'productViewed' || kind === 'orderCompleted';
-  });
+  return events.some((e) => e.type === 'track' && (ecommerceEvent(e.event) === 'productViewed' || ecommerceEvent(e.event) === 'orderCompleted'));
+}
+
+/** True when some event of the batch is a view: then its session's earlier views are read from the profile. */
+export function hasViews(events: readonly TrackedEvent[]): boolean {
+  return events.some((e) => e.type === 'track' && ecommerceEvent(e.event) === 'productViewed');
 }
