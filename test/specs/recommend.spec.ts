@@ -35,7 +35,7 @@ export function describeRecommendations(runtime: SpecRuntime): void {
       }
       return out;
     }
-    const grid = (id: string, source: BlockInput['source']) => testBlock({ id, slots: 3, source, fallback: { url: 'https://shop.example.com/' } });
+    const grid = (id: string, source: Array<Record<string, unknown>>) => testBlock({ id, slots: 3, source, fallback: { url: 'https://shop.example.com/' } } as Partial<BlockInput>);
 
     it('bought_together: what others bought with the product the subscriber looks at, most often first', async () => {
       await seed(runtime, app);

@@ -3,6 +3,7 @@ import type { ProductGridBlock, Source, SourceKind } from '../blocks/product-gri
 import { CATEGORY_SOURCES, LAST_CATEGORY, PROFILE_SOURCES } from '../blocks/product-grid.ts';
 import { effectivePrice, type Attributes, type Product } from '../catalog/product.ts';
 import type { Profile } from '../profiles/profile.ts';
+import type { Scores } from '../profiles/scores.ts';
 import { passesFilter } from '../recommend/filter.ts';
 import { NO_NEIGHBOURS, type RecommendSource, isRecommendSource, neighbourListsOf, recommend, recommendCandidates, seedCategoryScopes, seedsOf, type NeighbourLists, type Ranked } from '../recommend/sources.ts';
 import type { NeighbourList } from '../recommend/neighbours.ts';
@@ -77,6 +78,8 @@ export interface DecideInput {
   unavailable?: ReadonlySet<string>;
   /** Neighbour lists of the subscriber's seeds (see `neighbourReads`), for the recommendation sources. */
   neighbours?: NeighbourLists;
+  /** The subscriber's scores as of the open, which source filters may read as `profile.*`. */
+  scores?: Scores;
 }
 
 /**
@@ -99,7 +102,7 @@ export function decide(input: DecideInput): GridDecision {
       if (chosen.length >= block.slots || fromThisSource >= max) break;
       if (taken.has(id) || input.unavailable?.has(id)) continue;
       const product = input.products.get(id);
-      if (!product || !matches(product, source) || excluded(id, source, profile)) continue;
+      if (!product || !matches(product, source, input.scores) || excluded(id, source, profile)) continue;
       taken.add(id);
       chosen.push(shownProduct(product, source.from));
       why.push({ source: index, from: source.from, ...(ranked.seed === undefined ? {} : { seed: ranked.seed }), ...(ranked.was === undefined ? {} : { was: ranked.was }) });
@@ -160,8 +163,8 @@ function sameCategory(a: string | undefined, b: string): boolean {
   return a !== undefined && a.toLowerCase() === b.toLowerCase();
 }
 
-function matches(product: Product, source: Source): boolean {
-  if (!passesFilter(source.filter, product)) return false;
+function matches(product: Product, source: Source, scores: Scores | undefined): boolean {
+  if (!passesFilter(source.filter, product, scores)) return false;
   const where = source.where;
   if (where.in_stock && !product.in_stock) return false;
   if (where.category !== undefined && !sameCategory(product.category, where.category)) return false;

@@ -3,6 +3,7 @@ import type { ProductGridBlock } from '../blocks/schema.ts';
 import { candidateIds, decide, isHero, neighbourReads, seedIds, shownProduct, trendingScopes, type DecideInput, type GridDecision } from '../decide/decide.ts';
 import { NO_NEIGHBOURS, type NeighbourLists } from '../recommend/sources.ts';
 import type { Profile } from '../profiles/profile.ts';
+import { scoresOf } from '../profiles/scores.ts';
 import { AppError } from '../shared/errors.ts';
 import type { ResolvedTemplate } from '../templates/registry.ts';
 import { artDeps, templatedStill, templateProblems } from './common.ts';
@@ -58,7 +59,8 @@ function start(tools: KindTools): KindAtWork<ProductGridBlock> {
     const trending = seedProducts ? await tools.budget(tools.lookups.trendingLists(trendingScopes(block, profile, seedProducts)), 'reading trending products') : firstLists;
     const ids = candidateIds(block, profile, trending, neighbourLists, seedProducts);
     const products = await tools.budget(tools.lookups.productsById(seeds.length === 0 ? ids : [...new Set([...seeds, ...ids])]), 'reading the catalog');
-    return { block, blockVersion: version, profile, products, trending, neighbours: neighbourLists };
+    const scores = block.source.some((s) => s.filter !== undefined) ? scoresOf(profile?.activity, profile?.orders ?? 0, tools.clock.now()) : undefined;
+    return { block, blockVersion: version, profile, products, trending, neighbours: neighbourLists, ...(scores ? { scores } : {}) };
   }
 
   /** Decides with the products whose photos are known to be broken left out. */

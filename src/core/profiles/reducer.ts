@@ -3,6 +3,8 @@ import type { TrackedEvent } from '../events/normalize.ts';
 import { ECOMMERCE_EVENTS, ecommerceEvent, eventItems, eventOrderId, eventProducts, type EventProduct } from './ecommerce.ts';
 import { ignoredReason } from './ignored.ts';
 import { storableTraits } from './traits.ts';
+import { recordActivity } from './activity.ts';
+import { scoresOf } from './scores.ts';
 import { PROFILE_LIMITS, emptyProfile, latestById, type CartLine, type Profile, type ProductRef } from './profile.ts';
 
 /**
@@ -16,6 +18,7 @@ export function reduceProfile(profile: Profile | undefined, events: readonly Tra
   const ordered = [...events].sort((a, b) => a.timestamp - b.timestamp);
   let next = profile ? cloneProfile(profile) : emptyProfile(ordered[0]?.timestamp ?? 0);
   for (const event of ordered) next = applyEvent(next, event);
+  next.scores = scoresOf(next.activity, next.orders, next.lastSeen);
   return next;
 }
 
@@ -44,6 +47,7 @@ function applyEvent(p: Profile, event: TrackedEvent): Profile {
     p.traits = mergeTraits(p.traits, event.traits);
     return p;
   }
+  p.activity = recordActivity(p.activity, event);
   if (event.type !== 'track' || event.event === undefined) return p;
 
   const kind = ecommerceEvent(event.event);
