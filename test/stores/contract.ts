@@ -704,7 +704,10 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
       const ids = async (list: NeighbourList, product: string, now = T0) => ((await store.getNeighbours(list, [product], now)).get(product) ?? []).map((n) => n.id);
 
       it('ranks a product neighbours by how often they occurred together', async () => {
-        await store.bumpNeighbours([...pair('viewed_together', 'shirt', 'tie', T0), ...pair('viewed_together', 'shirt', 'tie', T0), ...pair('viewed_together', 'shirt', 'sock', T0)], T0);
+        await store.bumpNeighbours(
+          [...pair('viewed_together', 'shirt', 'tie', T0), ...pair('viewed_together', 'shirt', 'tie', T0), ...pair('viewed_together', 'shirt', 'sock', T0)],
+          T0,
+        );
         const found = await store.getNeighbours('viewed_together', ['shirt', 'tie', 'nothing'], T0);
         expect(found.get('shirt')?.map((n) => n.id)).toEqual(['tie', 'sock']);
         expect(found.get('shirt')?.[0]?.score).toBeCloseTo(2, 9);
@@ -714,7 +717,10 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
 
       it('decays scores: a co-occurrence one half-life old counts half', async () => {
         const then = T0 - NEIGHBOUR_HALF_LIFE_DAYS * DAY;
-        await store.bumpNeighbours([...pair('bought_together', 'a', 'old', then), ...pair('bought_together', 'a', 'old', then), ...pair('bought_together', 'a', 'old', then)], then);
+        await store.bumpNeighbours(
+          [...pair('bought_together', 'a', 'old', then), ...pair('bought_together', 'a', 'old', then), ...pair('bought_together', 'a', 'old', then)],
+          then,
+        );
         await store.bumpNeighbours(pair('bought_together', 'a', 'new', T0), T0);
         const [old, fresh] = (await store.getNeighbours('bought_together', ['a'], T0)).get('a') ?? [];
         expect(old).toMatchObject({ id: 'old' });
@@ -758,7 +764,10 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
       });
 
       it('breaks equal scores the same way in every store', async () => {
-        await store.bumpNeighbours(['b', 'c', 'a', 'é', 'Z'].map((id) => ({ list: 'viewed_together', productId: 'p', neighbourId: id, weight: decayedWeight(T0) })), T0);
+        await store.bumpNeighbours(
+          ['b', 'c', 'a', 'é', 'Z'].map((id) => ({ list: 'viewed_together', productId: 'p', neighbourId: id, weight: decayedWeight(T0) })),
+          T0,
+        );
         expect(await ids('viewed_together', 'p')).toEqual(['é', 'c', 'b', 'a', 'Z']);
       });
     });

@@ -3,7 +3,15 @@ import type { BlockConfig, StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
 import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets, type TrendingIncrement } from '../../core/decide/trending.ts';
 import type { StoredTemplate } from '../../core/ports.ts';
-import { NEIGHBOUR_MAX_AGE_DAYS, applyNeighbourIncrements, groupIncrements, rankedNeighbours, type Neighbour, type NeighbourIncrement, type NeighbourList } from '../../core/recommend/neighbours.ts';
+import {
+  NEIGHBOUR_MAX_AGE_DAYS,
+  applyNeighbourIncrements,
+  groupIncrements,
+  rankedNeighbours,
+  type Neighbour,
+  type NeighbourIncrement,
+  type NeighbourList,
+} from '../../core/recommend/neighbours.ts';
 
 /**
  * Data that belongs to no subscriber: block configs and templates (versioned:
@@ -186,7 +194,11 @@ export class GlobalObject extends DurableObject {
     const found = new Map<string, Neighbour[]>();
     if (productIds.length === 0) return found;
     const rows = this.sql
-      .exec<{ product: string; data: string }>('SELECT product, data FROM neighbours WHERE list = ? AND product IN (SELECT value FROM json_each(?))', list, JSON.stringify(productIds))
+      .exec<{ product: string; data: string }>(
+        'SELECT product, data FROM neighbours WHERE list = ? AND product IN (SELECT value FROM json_each(?))',
+        list,
+        JSON.stringify(productIds),
+      )
       .toArray();
     for (const row of rows) {
       const ranked = rankedNeighbours(JSON.parse(row.data) as Array<[string, number]>, now);

@@ -725,7 +725,11 @@ export function redisStore(options: RedisStoreOptions): Store {
         const maxAgeMs = NEIGHBOUR_MAX_AGE_DAYS * 86_400_000;
         await Promise.all(
           [...groupIncrements(increments).values()].map((group) =>
-            run(SCRIPTS.bumpNeighbours, [keys.neighbours(group.list, group.productId)], [floor, NEIGHBOURS_PER_PRODUCT, maxAgeMs, ...group.adds.flatMap(([id, w]) => [id, String(w)])]),
+            run(
+              SCRIPTS.bumpNeighbours,
+              [keys.neighbours(group.list, group.productId)],
+              [floor, NEIGHBOURS_PER_PRODUCT, maxAgeMs, ...group.adds.flatMap(([id, w]) => [id, String(w)])],
+            ),
           ),
         );
       }),

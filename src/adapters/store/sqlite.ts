@@ -411,7 +411,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     async bumpNeighbours(increments, now) {
       transaction(() => {
         const read = relaxed('SELECT data FROM neighbours WHERE list = ? AND product = ?');
-        const write = relaxed('INSERT INTO neighbours (list, product, data, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at');
+        const write = relaxed(
+          'INSERT INTO neighbours (list, product, data, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at',
+        );
         const remove = relaxed('DELETE FROM neighbours WHERE list = ? AND product = ?');
         for (const group of groupIncrements(increments).values()) {
           const row = read.get(group.list, group.productId) as { data: string } | undefined;

@@ -17,7 +17,9 @@ export const EXCLUDABLE = ['purchased', 'cart', 'viewed'] as const;
 
 /** A JSONLogic rule over a product's fields (see docs/recommendations.md#filter). */
 export const MAX_FILTER_CHARS = 4000;
-const filterSchema = z.record(z.string(), z.unknown()).refine((rule) => JSON.stringify(rule).length <= MAX_FILTER_CHARS, `expected a JSONLogic rule of at most ${MAX_FILTER_CHARS} characters`);
+const filterSchema = z
+  .record(z.string(), z.unknown())
+  .refine((rule) => JSON.stringify(rule).length <= MAX_FILTER_CHARS, `expected a JSONLogic rule of at most ${MAX_FILTER_CHARS} characters`);
 
 /** `profile.last_category` means the category the subscriber browsed last. */
 export const LAST_CATEGORY = 'profile.last_category';

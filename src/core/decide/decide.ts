@@ -5,7 +5,18 @@ import { effectivePrice, type Attributes, type Product } from '../catalog/produc
 import type { Profile } from '../profiles/profile.ts';
 import type { Scores } from '../profiles/scores.ts';
 import { passesFilter } from '../recommend/filter.ts';
-import { NO_NEIGHBOURS, type RecommendSource, isRecommendSource, neighbourListsOf, recommend, recommendCandidates, seedCategoryScopes, seedsOf, type NeighbourLists, type Ranked } from '../recommend/sources.ts';
+import {
+  NO_NEIGHBOURS,
+  type RecommendSource,
+  isRecommendSource,
+  neighbourListsOf,
+  recommend,
+  recommendCandidates,
+  seedCategoryScopes,
+  seedsOf,
+  type NeighbourLists,
+  type Ranked,
+} from '../recommend/sources.ts';
 import type { NeighbourList } from '../recommend/neighbours.ts';
 import { trendingScope, type RankedList } from './trending.ts';
 
@@ -118,7 +129,13 @@ export function decide(input: DecideInput): GridDecision {
 }
 
 /** The products a source offers, best first, with why. */
-function rankedIds(source: Source, profile: Profile | undefined, trending: ReadonlyMap<string, readonly string[]>, products: ReadonlyMap<string, Product>, neighbours: NeighbourLists): Ranked[] {
+function rankedIds(
+  source: Source,
+  profile: Profile | undefined,
+  trending: ReadonlyMap<string, readonly string[]>,
+  products: ReadonlyMap<string, Product>,
+  neighbours: NeighbourLists,
+): Ranked[] {
   if (source.from === 'new_arrivals' || isRecommendSource(source.from)) {
     return recommend(source as Source & { from: RecommendSource }, { profile, products, trending, neighbours }, resolveCategory(source, profile));
   }

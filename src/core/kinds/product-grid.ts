@@ -1,9 +1,8 @@
 import { LRUCache } from 'lru-cache';
 import type { ProductGridBlock } from '../blocks/schema.ts';
-import { candidateIds, decide, isHero, neighbourReads, seedIds, shownProduct, trendingScopes, type DecideInput, type GridDecision } from '../decide/decide.ts';
-import { NO_NEIGHBOURS, type NeighbourLists } from '../recommend/sources.ts';
+import { decide, isHero, shownProduct, type DecideInput, type GridDecision } from '../decide/decide.ts';
+import { gridInputs } from './grid-inputs.ts';
 import type { Profile } from '../profiles/profile.ts';
-import { scoresOf } from '../profiles/scores.ts';
 import { AppError } from '../shared/errors.ts';
 import type { ResolvedTemplate } from '../templates/registry.ts';
 import { artDeps, templatedStill, templateProblems } from './common.ts';
@@ -30,38 +29,7 @@ function start(tools: KindTools): KindAtWork<ProductGridBlock> {
   const brokenPhotos = new LRUCache<string, true>({ max: 10_000, ttl: BROKEN_PHOTO_MS });
   const art = artDeps(tools);
 
-  /** The neighbour lists of the subscriber's products that the block's sources read. */
-  async function neighbours(block: ProductGridBlock, profile: Profile | undefined): Promise<NeighbourLists> {
-    const reads = neighbourReads(block, profile);
-    if (reads.length === 0) return NO_NEIGHBOURS;
-    const lists = { ...NO_NEIGHBOURS };
-    await Promise.all(
-      reads.map(async ({ list, ids }) => {
-        lists[list] = await tools.lookups.neighbourLists(list, ids);
-      }),
-    );
-    return lists;
-  }
-
-  /**
-   * Everything a product grid's decide needs, read within the store budget:
-   * the shared lists, the neighbours and catalog entries of the subscriber's
-   * products (for recommendation sources), then their categories' lists,
-   * then every candidate's catalog entry.
-   */
-  async function inputs(block: ProductGridBlock, version: number, profile: Profile | undefined): Promise<DecideInput> {
-    const seeds = seedIds(block, profile);
-    const [firstLists, neighbourLists, seedProducts] = await Promise.all([
-      tools.budget(tools.lookups.trendingLists(trendingScopes(block, profile)), 'reading trending products'),
-      tools.budget(neighbours(block, profile), 'reading product neighbours'),
-      seeds.length === 0 ? undefined : tools.budget(tools.lookups.productsById(seeds), 'reading the catalog'),
-    ]);
-    const trending = seedProducts ? await tools.budget(tools.lookups.trendingLists(trendingScopes(block, profile, seedProducts)), 'reading trending products') : firstLists;
-    const ids = candidateIds(block, profile, trending, neighbourLists, seedProducts);
-    const products = await tools.budget(tools.lookups.productsById(seeds.length === 0 ? ids : [...new Set([...seeds, ...ids])]), 'reading the catalog');
-    const scores = block.source.some((s) => s.filter !== undefined) ? scoresOf(profile?.activity, profile?.orders ?? 0, tools.clock.now()) : undefined;
-    return { block, blockVersion: version, profile, products, trending, neighbours: neighbourLists, ...(scores ? { scores } : {}) };
-  }
+  const inputs = (block: ProductGridBlock, version: number, profile: Profile | undefined) => gridInputs(tools, block, version, profile);
 
   /** Decides with the products whose photos are known to be broken left out. */
   const decideWithout = (input: DecideInput): GridDecision => decide({ ...input, unavailable: new Set(brokenPhotos.keys()) });

@@ -47,7 +47,17 @@ function newest<T>(items: T[], key: (t: T) => number | string, at: (t: T) => num
     .slice(0, limit);
 }
 
-const VISIT_EVENTS = new Set(['productViewed', 'productClicked', 'productListViewed', 'productListFiltered', 'productsSearched', 'productAdded', 'productRemoved', 'cartViewed', 'checkoutStarted']);
+const VISIT_EVENTS = new Set([
+  'productViewed',
+  'productClicked',
+  'productListViewed',
+  'productListFiltered',
+  'productsSearched',
+  'productAdded',
+  'productRemoved',
+  'cartViewed',
+  'checkoutStarted',
+]);
 
 function orderValue(props: Record<string, unknown>): number {
   for (const name of ['revenue', 'total', 'value']) {
@@ -71,25 +81,52 @@ export function recordActivity(current: Activity | undefined, event: TrackedEven
   const at = event.timestamp;
   const next: Activity = { visitDays: a.visitDays, opens: a.opens, clicks: a.clicks, pages: a.pages, orders: a.orders };
   const visit = () => {
-    next.visitDays = newest([Math.floor(at / DAY_MS), ...a.visitDays], (d) => d, (d) => d, ACTIVITY_LIMITS.visitDays);
+    next.visitDays = newest(
+      [Math.floor(at / DAY_MS), ...a.visitDays],
+      (d) => d,
+      (d) => d,
+      ACTIVITY_LIMITS.visitDays,
+    );
   };
   if (event.type === 'page') visit();
   if (event.type !== 'track') return next;
   const name = event.event ?? '';
   const kind = ecommerceEvent(name);
-  if (name === 'Email Opened') next.opens = newest([at, ...a.opens], (t) => t, (t) => t, ACTIVITY_LIMITS.opens);
-  else if (name === 'Email Link Clicked') next.clicks = newest([at, ...a.clicks], (t) => t, (t) => t, ACTIVITY_LIMITS.clicks);
+  if (name === 'Email Opened')
+    next.opens = newest(
+      [at, ...a.opens],
+      (t) => t,
+      (t) => t,
+      ACTIVITY_LIMITS.opens,
+    );
+  else if (name === 'Email Link Clicked')
+    next.clicks = newest(
+      [at, ...a.clicks],
+      (t) => t,
+      (t) => t,
+      ACTIVITY_LIMITS.clicks,
+    );
   else if (name === PAGE_ENGAGED) {
     const dwell = Number(field(event.properties, 'dwell_seconds'));
     const scroll = Number(field(event.properties, 'scroll_depth'));
     if (Number.isFinite(dwell) && dwell >= 0) {
       const page = { at, dwell: Math.min(dwell, MAX_DWELL_SECONDS), scroll: Number.isFinite(scroll) ? Math.min(1, Math.max(0, scroll > 1 ? scroll / 100 : scroll)) : 0 };
-      next.pages = newest([page, ...a.pages], (p) => `${p.at}|${p.dwell}|${p.scroll}`, (p) => p.at, ACTIVITY_LIMITS.pages);
+      next.pages = newest(
+        [page, ...a.pages],
+        (p) => `${p.at}|${p.dwell}|${p.scroll}`,
+        (p) => p.at,
+        ACTIVITY_LIMITS.pages,
+      );
     }
     visit();
   } else if (kind === 'orderCompleted') {
     // Two order events at the same moment are one order (a retried send with a new messageId).
-    next.orders = newest([{ at, value: orderValue(event.properties) }, ...a.orders], (o) => o.at, (o) => o.at, ACTIVITY_LIMITS.orders);
+    next.orders = newest(
+      [{ at, value: orderValue(event.properties) }, ...a.orders],
+      (o) => o.at,
+      (o) => o.at,
+      ACTIVITY_LIMITS.orders,
+    );
   } else if (kind !== undefined && VISIT_EVENTS.has(kind)) visit();
   return next;
 }
@@ -99,10 +136,35 @@ export function mergeActivity(a: Activity | undefined, b: Activity | undefined):
   if (!a) return b;
   if (!b) return a;
   return {
-    visitDays: newest([...a.visitDays, ...b.visitDays], (d) => d, (d) => d, ACTIVITY_LIMITS.visitDays),
-    opens: newest([...a.opens, ...b.opens], (t) => t, (t) => t, ACTIVITY_LIMITS.opens),
-    clicks: newest([...a.clicks, ...b.clicks], (t) => t, (t) => t, ACTIVITY_LIMITS.clicks),
-    pages: newest([...a.pages, ...b.pages], (p) => `${p.at}|${p.dwell}|${p.scroll}`, (p) => p.at, ACTIVITY_LIMITS.pages),
-    orders: newest([...a.orders, ...b.orders], (o) => o.at, (o) => o.at, ACTIVITY_LIMITS.orders),
+    visitDays: newest(
+      [...a.visitDays, ...b.visitDays],
+      (d) => d,
+      (d) => d,
+      ACTIVITY_LIMITS.visitDays,
+    ),
+    opens: newest(
+      [...a.opens, ...b.opens],
+      (t) => t,
+      (t) => t,
+      ACTIVITY_LIMITS.opens,
+    ),
+    clicks: newest(
+      [...a.clicks, ...b.clicks],
+      (t) => t,
+      (t) => t,
+      ACTIVITY_LIMITS.clicks,
+    ),
+    pages: newest(
+      [...a.pages, ...b.pages],
+      (p) => `${p.at}|${p.dwell}|${p.scroll}`,
+      (p) => p.at,
+      ACTIVITY_LIMITS.pages,
+    ),
+    orders: newest(
+      [...a.orders, ...b.orders],
+      (o) => o.at,
+      (o) => o.at,
+      ACTIVITY_LIMITS.orders,
+    ),
   };
 }

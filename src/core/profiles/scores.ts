@@ -47,7 +47,11 @@ export const RFM_MONETARY_VALUE = [50, 150, 400, 1000] as const; // <50 â†’ 1 â€
 const days = (ms: number) => ms / DAY_MS;
 
 function engagement(activity: Activity, now: number): number {
-  const last = Math.max(activity.visitDays[0] !== undefined ? (activity.visitDays[0] + 1) * DAY_MS - 1 : -Infinity, activity.opens[0] ?? -Infinity, activity.clicks[0] ?? -Infinity);
+  const last = Math.max(
+    activity.visitDays[0] !== undefined ? (activity.visitDays[0] + 1) * DAY_MS - 1 : -Infinity,
+    activity.opens[0] ?? -Infinity,
+    activity.clicks[0] ?? -Infinity,
+  );
   const since = Number.isFinite(last) ? Math.max(0, days(now - Math.min(last, now))) : Infinity;
   const from = now - ENGAGEMENT_WINDOW_DAYS * DAY_MS;
   const visits = activity.visitDays.filter((d) => (d + 1) * DAY_MS > from && d * DAY_MS <= now).length;

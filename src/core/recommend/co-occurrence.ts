@@ -9,7 +9,12 @@ import { hasCoOccurrence, hasViews, neighbourIncrements } from './neighbours.ts'
  * (the retry's events are duplicates then, so the lists miss that batch's
  * pairs rather than count them twice).
  */
-export async function coOccurrences(store: Pick<SubjectStore, 'getProfile'> & NeighbourStore, groups: readonly SubjectEvents[], applied: ReadonlySet<string>, now: number): Promise<void> {
+export async function coOccurrences(
+  store: Pick<SubjectStore, 'getProfile'> & NeighbourStore,
+  groups: readonly SubjectEvents[],
+  applied: ReadonlySet<string>,
+  now: number,
+): Promise<void> {
   const increments = (
     await Promise.all(
       groups.map(async (group) => {

@@ -25,7 +25,7 @@ export const SEED_WEIGHTS = { cart: 3, purchased: 2, viewed: 1 } as const;
 /** Each older seed counts this much of the one before it. */
 export const SEED_RECENCY = 0.75;
 /** for_you: the share of bought-together, viewed-together and category affinity in the blend. */
-export const FOR_YOU_BLEND = { bought_together: 0.5, viewed_together: 0.3, category: 0.2 } as const;
+export const FOR_YOU_BLEND = { bought_together: 0.6, viewed_together: 0.2, category: 0.2 } as const;
 /** for_you: this many of the subscriber's favourite categories add their trending products. */
 export const AFFINITY_CATEGORIES = 3;
 /** similar: how much shared attributes, a near price and co-occurrence count. */
@@ -149,7 +149,13 @@ function credit(scores: Map<string, Scored>, id: string, amount: number, seed: s
 }
 
 /** Item-to-item aggregation: each seed's neighbours, scaled to its best, weighted by the seed and the list. */
-function blend(seeds: readonly Seed[], neighbours: NeighbourLists, lists: Partial<Record<NeighbourList, number>>, scores = new Map<string, Scored>(), scale = 1): Map<string, Scored> {
+function blend(
+  seeds: readonly Seed[],
+  neighbours: NeighbourLists,
+  lists: Partial<Record<NeighbourList, number>>,
+  scores = new Map<string, Scored>(),
+  scale = 1,
+): Map<string, Scored> {
   for (const [list, listWeight] of Object.entries(lists) as Array<[NeighbourList, number]>) {
     for (const seed of seeds) {
       const found = neighbours[list].get(seed.id) ?? [];
@@ -250,7 +256,9 @@ function similar(seeds: readonly Seed[], ctx: RecommendContext): Ranked[] {
       if (!candidate || id === seed.id) continue;
       if (product.category !== undefined && !sameCategory(candidate.category, product.category)) continue;
       const likeness =
-        SIMILAR_BLEND.attributes * attributeOverlap(product.attributes, candidate.attributes) + SIMILAR_BLEND.price * priceNearness(product, candidate) + SIMILAR_BLEND.neighbours * (near.get(id) ?? 0);
+        SIMILAR_BLEND.attributes * attributeOverlap(product.attributes, candidate.attributes) +
+        SIMILAR_BLEND.price * priceNearness(product, candidate) +
+        SIMILAR_BLEND.neighbours * (near.get(id) ?? 0);
       credit(scores, id, seed.weight * likeness, seed.id);
     }
   }

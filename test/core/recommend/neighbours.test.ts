@@ -57,7 +57,10 @@ describe('neighbourIncrements: views in a session', () => {
 
 describe('neighbourIncrements: orders', () => {
   it('pairs every two products of one order, and nothing across orders', () => {
-    const orders = [track('Order Completed', { products: [{ product_id: 'a' }, { product_id: 'b' }, { product_id: 'c' }] }, NOW), track('Order Completed', { products: [{ product_id: 'd' }] }, NOW)];
+    const orders = [
+      track('Order Completed', { products: [{ product_id: 'a' }, { product_id: 'b' }, { product_id: 'c' }] }, NOW),
+      track('Order Completed', { products: [{ product_id: 'd' }] }, NOW),
+    ];
     const pairs = pairsOf(neighbourIncrements(orders, undefined, NOW));
     expect(pairs).toHaveLength(6);
     expect(pairs.every((p) => p.startsWith('bought_together:') && !p.includes('d'))).toBe(true);
