@@ -208,7 +208,7 @@ function forYou(seeds: readonly Seed[], ctx: RecommendContext): Ranked[] {
   for (const category of topCategories(seeds, ctx.products)) {
     const list = ctx.trending.get(trendingScope('trending', category)) ?? [];
     const { weight, seed } = categoryWeight.get(category) ?? { weight: 0, seed: '' };
-    list.forEach((id, rank) => credit(scores, id, FOR_YOU_BLEND.category * (weight / total) * (1 - rank / list.length), seed));
+    for (const [rank, id] of list.entries()) credit(scores, id, FOR_YOU_BLEND.category * (weight / total) * (1 - rank / list.length), seed);
   }
   return ranked(scores, seeds);
 }
