@@ -218,6 +218,15 @@ export async function recommendBench(deps: {
     last = layers.drawn;
     await new Promise((r) => setTimeout(r, 1000));
   }
+  // What the new sources cost an open before drawing: the recs block's reads and decide, every cache empty.
+  const recs = productGridBlockSchema.parse(coldBlock);
+  const readMs: number[] = [];
+  for (let i = 50; i < 300; i++) {
+    const t0 = performance.now();
+    const profile = await server.deps.store.getProfile(await keyer.userKey(`shopper-${i}`));
+    decide(await gridInputs({ ...tools, lookups: new Lookups(server.deps.store, clock, 60_000) }, recs, 1, profile));
+    readMs.push(performance.now() - t0);
+  }
   const cold: number[] = [];
   let misses = 0;
   for (let i = 0; i < 300; i++) {
@@ -234,6 +243,7 @@ export async function recommendBench(deps: {
   if (process.env.BENCH_DEBUG) console.log('cold', [50, 90, 95, 98, 99].map((p) => percentile(cold, p).toFixed(1)).join(' '), cold.map((x) => x.toFixed(0)).join(','));
   printTable('Cold open with bought_together, for_you, similar and trending: 1200×600, 250 shoppers after 50 to warm', [
     { name: 'GET /i/recs.png (embedded store)', median: percentile(cold, 50), p99: coldP99, extra: `${misses} of ${cold.length} were render-cache misses (target p99 ≤ 25 ms)` },
+    { name: 'of which: profile, neighbours, catalog reads + decide', median: percentile(readMs, 50), p99: percentile(readMs, 99), extra: 'in process, every cache empty' },
   ]);
   const trending = results.trending?.recall ?? 0;
   for (const from of ['bought_together', 'for_you'] as const) {

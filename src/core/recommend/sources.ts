@@ -32,6 +32,13 @@ export const AFFINITY_CATEGORIES = 3;
 export const SIMILAR_BLEND = { attributes: 0.4, price: 0.4, neighbours: 0.2 } as const;
 /** similar: this many of the most recent seeds are matched. */
 export const SIMILAR_SEEDS = 3;
+/**
+ * The best this many neighbours of each seed, and of each category's trending
+ * list, are candidates: an open loads each candidate from the catalog, and a
+ * product past them would rarely outrank those before it.
+ */
+export const NEIGHBOURS_PER_SEED = 20;
+export const CATEGORY_CANDIDATES = 30;
 
 export interface Seed {
   id: string;
@@ -121,12 +128,16 @@ export function recommend(source: Source & { from: RecommendSource }, ctx: Recom
 export function recommendCandidates(from: Source['from'], ctx: Omit<RecommendContext, 'products'> & { products?: ReadonlyMap<string, Product> }): string[] {
   const seeds = seedsOf(ctx.profile);
   const ids = new Set<string>();
-  for (const list of neighbourListsOf(from)) for (const seed of seeds) for (const n of ctx.neighbours[list].get(seed.id) ?? []) ids.add(n.id);
+  for (const list of neighbourListsOf(from)) for (const seed of seeds) for (const n of topNeighbours(ctx.neighbours, list, seed.id)) ids.add(n.id);
   if (from === 'similar' || from === 'for_you') {
-    for (const scope of seedCategoryScopes(from, seeds, ctx.products ?? new Map())) for (const id of (ctx.trending.get(scope) ?? []).slice(0, 50)) ids.add(id);
+    for (const scope of seedCategoryScopes(from, seeds, ctx.products ?? new Map())) for (const id of (ctx.trending.get(scope) ?? []).slice(0, CATEGORY_CANDIDATES)) ids.add(id);
   }
   if (from === 'price_drop') for (const ref of [...(ctx.profile?.cart ?? []), ...(ctx.profile?.viewed ?? [])]) if (ref.price !== undefined) ids.add(ref.id);
   return [...ids];
+}
+
+function topNeighbours(neighbours: NeighbourLists, list: NeighbourList, id: string): readonly Neighbour[] {
+  return (neighbours[list].get(id) ?? []).slice(0, NEIGHBOURS_PER_SEED);
 }
 
 interface Scored {
@@ -158,7 +169,7 @@ function blend(
 ): Map<string, Scored> {
   for (const [list, listWeight] of Object.entries(lists) as Array<[NeighbourList, number]>) {
     for (const seed of seeds) {
-      const found = neighbours[list].get(seed.id) ?? [];
+      const found = topNeighbours(neighbours, list, seed.id);
       const top = found[0]?.score ?? 0;
       if (top <= 0) continue;
       for (const n of found) credit(scores, n.id, scale * listWeight * seed.weight * (n.score / top), seed.id);
@@ -206,7 +217,7 @@ function forYou(seeds: readonly Seed[], ctx: RecommendContext): Ranked[] {
     categoryWeight.set(category, entry);
   }
   for (const category of topCategories(seeds, ctx.products)) {
-    const list = ctx.trending.get(trendingScope('trending', category)) ?? [];
+    const list = (ctx.trending.get(trendingScope('trending', category)) ?? []).slice(0, CATEGORY_CANDIDATES);
     const { weight, seed } = categoryWeight.get(category) ?? { weight: 0, seed: '' };
     for (const [rank, id] of list.entries()) credit(scores, id, FOR_YOU_BLEND.category * (weight / total) * (1 - rank / list.length), seed);
   }
@@ -246,11 +257,11 @@ function similar(seeds: readonly Seed[], ctx: RecommendContext): Ranked[] {
     if (!product) continue;
     const near = new Map<string, number>();
     for (const list of ['bought_together', 'viewed_together'] as const) {
-      const found = ctx.neighbours[list].get(seed.id) ?? [];
+      const found = topNeighbours(ctx.neighbours, list, seed.id);
       const top = found[0]?.score ?? 0;
       for (const n of found) if (top > 0) near.set(n.id, Math.max(near.get(n.id) ?? 0, n.score / top));
     }
-    const candidates = new Set([...near.keys(), ...(product.category ? (ctx.trending.get(trendingScope('trending', product.category)) ?? []) : [])]);
+    const candidates = new Set([...near.keys(), ...(product.category ? (ctx.trending.get(trendingScope('trending', product.category)) ?? []).slice(0, CATEGORY_CANDIDATES) : [])]);
     for (const id of candidates) {
       const candidate = ctx.products.get(id);
       if (!candidate || id === seed.id) continue;
