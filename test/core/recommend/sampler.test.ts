@@ -89,12 +89,13 @@ describe('allocation', () => {
       shares.push(allocation.arms.better ?? 0);
       // 1,000 people an hour, each to the holdout or an arm by the current shares.
       for (let person = 0; person < 1000; person++) {
-        let at = coin() * 100 - allocation.holdout;
-        if (at < 0) {
+        const point = coin() * 100 - allocation.holdout;
+        if (point < 0) {
           holdoutPeople++;
           continue;
         }
-        const arm = counts.find((c) => (at -= allocation.arms[c.id] ?? 0) < 0) ?? (counts[counts.length - 1] as ArmCounts);
+        const control = allocation.arms.control ?? 0;
+        const arm = (point < control ? counts[0] : counts[1]) as ArmCounts;
         arm.people++;
         if (coin() < (rates[arm.id] as number)) arm.successes++;
       }
