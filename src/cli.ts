@@ -18,6 +18,7 @@ import { TemplateEngine } from './core/templates/liquid.ts';
 import { TemplateRegistry } from './core/templates/registry.ts';
 import { templateProblems } from './core/templates/validate.ts';
 import { problemsFrom, type Problem } from './core/shared/validation.ts';
+import { readExplanation } from './core/recommend/explain.ts';
 
 /**
  * `npx opentime …`: validate block JSON and templates, preview a block as a
@@ -166,6 +167,8 @@ async function render(argument: string | undefined, values: Record<string, strin
     const fallback = response.headers.get('x-opentime-fallback');
     const error = response.headers.get('x-opentime-error');
     print(`  ${file}: ${bytes.byteLength} bytes, ${contentType}, at ${new Date(at).toISOString()}${fallback ? `, fallback (${fallback}${error ? `: ${error}` : ''})` : ''}`);
+    const why = response.headers.get('x-opentime-why');
+    if (why) for (const line of readExplanation(why)) print(`    ${line}`);
     return fallback ? 1 : 0;
   } finally {
     await drain();

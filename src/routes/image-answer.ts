@@ -55,6 +55,7 @@ function answer(blockId: string, image: OpenImage): ImageAnswer {
   if (image.fallback) headers['x-opentime-fallback'] = image.fallback;
   if (image.error) headers['x-opentime-error'] = image.error;
   if (image.limited) headers['x-opentime-rate-limited'] = 'subscriber';
+  if (image.why) headers['x-opentime-why'] = image.why;
   const result: ImageAnswer = { headers, body: image.bytes, blockId, cacheOutcome: image.fallback ? `fallback:${image.fallback}` : image.cache };
   if (image.error) result.errorCode = image.error;
   return result;

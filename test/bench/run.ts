@@ -17,6 +17,9 @@
  *            time, photo-like photos
  *   send     a send's first minutes: 300 opens a second for 30 s, every one
  *            a different subscriber, 1,000-product catalog, cold render cache
+ *   recommend  a seeded synthetic shop replayed through the events API: each
+ *            source's hit rate and recall@3 on the held-out last order, vs
+ *            trending, and the cold open with the new sources (recommend.ts)
  *   soak     BENCH_SOAK_MINUTES=10: opens and catalog changes for that long,
  *            memory sampled every 30 s
  *
@@ -50,6 +53,7 @@ import { startChromium } from './chromium.ts';
 import { countdownBench } from './countdown.ts';
 import type { LoadResult, LoadSpec } from './load-worker.ts';
 import { partsBench } from './parts.ts';
+import { recommendBench } from './recommend.ts';
 import { plainServer, sendBench, soakBench } from './send.ts';
 import { percentile, printTable, type Row } from './stats.ts';
 import { alternate, wrk } from './wrk.ts';
@@ -59,7 +63,7 @@ export const ADMIN_KEY = 'bench-admin-key-0123456789';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const COLD_RENDERS = Number(process.env.BENCH_COLD_RENDERS ?? 100);
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'render,bytes,parts,hit,ingest,send,countdown').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'render,bytes,parts,hit,ingest,send,countdown,recommend').split(',').map((s) => s.trim()));
 if (process.env.BENCH_SOAK_MINUTES) ONLY.add('soak');
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -483,6 +487,8 @@ if (ONLY.has('send') || ONLY.has('soak')) {
   if (ONLY.has('soak')) await soakBench(result);
   await result.close();
 }
+
+if (ONLY.has('recommend')) await recommendBench({ benchServer, summary, writeKey: WRITE_KEY, adminKey: ADMIN_KEY });
 
 if (redis) await redis.close();
 await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));

@@ -65,7 +65,9 @@ describe('npx opentime', () => {
     await writeFile(bad, JSON.stringify({ id: 'x', size: { width: 600, height: 300 }, slots: 3, source: [{ from: 'cart' }, { from: 'wishlist' }], fallback: { url: 'ftp://x' } }));
     const result = await opentime(['validate', bad]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('source[1].from: expected one of cart, recently_viewed, purchased, trending, bestsellers, products');
+    expect(result.stdout).toContain(
+      'source[1].from: expected one of cart, recently_viewed, purchased, viewed_together, bought_together, similar, for_you, price_drop, trending, bestsellers, new_arrivals, products',
+    );
     expect(result.stdout).toContain('fallback.url: expected an http(s) URL');
   });
 

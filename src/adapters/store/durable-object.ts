@@ -3,6 +3,7 @@ import type { Product } from '../../core/catalog/product.ts';
 import type { Decision } from '../../core/decide/decide.ts';
 import type { ApplyResult, OpenRecord, Store, SubjectDeletion, SuppressionSource } from '../../core/ports.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
+import type { Neighbour } from '../../core/recommend/neighbours.ts';
 import type { GlobalObject, GlobalObjectName } from './durable-object-global.ts';
 import type { SubjectObject } from './durable-object-subject.ts';
 
@@ -27,7 +28,8 @@ import type { SubjectObject } from './durable-object-subject.ts';
  *   as in every store).
  * - BlockStore and TemplateStore: the global `config` object (read by every
  *   instance every few seconds); CatalogStore: `catalog`; TrendingStore:
- *   `trending` (written on every event); CounterStore: `counters`.
+ *   `trending` (written on every event); NeighbourStore: `neighbours`;
+ *   CounterStore: `counters`.
  */
 export interface DurableObjectStoreOptions {
   subjects: DurableObjectNamespace<SubjectObject>;
@@ -232,6 +234,18 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
     async topTrending(scope, now, limit) {
       check();
       return global('trending').topTrending(scope, now, limit);
+    },
+
+    // NeighbourStore: the `neighbours` object.
+    async bumpNeighbours(increments, now) {
+      check();
+      if (increments.length > 0) await global('neighbours').bumpNeighbours([...increments], now);
+    },
+
+    async getNeighbours(list, productIds, now) {
+      check();
+      const found: Map<string, Neighbour[]> = await global('neighbours').getNeighbours(list, [...new Set(productIds)], now);
+      return found;
     },
 
     // CounterStore: the `counters` object.

@@ -5,6 +5,7 @@ import type { Decision } from '../../core/decide/decide.ts';
 import type { ApplyResult, OpenKey, OpenRecord, Store, StoredTemplate, SubjectDeletion, SuppressionSource } from '../../core/ports.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
 import { mergeProfiles } from '../../core/profiles/merge.ts';
+import { applyNeighbourIncrements, groupIncrements, rankedNeighbours } from '../../core/recommend/neighbours.ts';
 import { compareCodePoints, dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';
 
 /**
@@ -35,6 +36,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const opens = new Map<string, { record: OpenRecord; expiresAt: number }>();
   const memos = new Map<string, { decision: Decision; expiresAt: number }>();
   const trending = new Map<string, Map<string, number>>(); // scope → "hour|product" → count
+  const neighbours = new Map<string, Array<[string, number]>>(); // "list\0product" → ranked entries
   const counters = new Map<string, number>();
   let closed = false;
 
@@ -317,6 +319,25 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         else rows.push({ hour, productId: id.slice(bar + 1), count });
       }
       return rankBuckets(rows, nowHour, limit);
+    },
+
+    async bumpNeighbours(increments, now) {
+      check();
+      for (const [key, group] of groupIncrements(increments)) {
+        const next = applyNeighbourIncrements(neighbours.get(key) ?? [], group.adds, now);
+        if (next.length > 0) neighbours.set(key, next);
+        else neighbours.delete(key);
+      }
+    },
+
+    async getNeighbours(list, productIds, now) {
+      check();
+      const found = new Map<string, ReturnType<typeof rankedNeighbours>>();
+      for (const id of productIds) {
+        const ranked = rankedNeighbours(neighbours.get(`${list}\u0000${id}`) ?? [], now);
+        if (ranked.length > 0) found.set(id, ranked);
+      }
+      return found;
     },
 
     async incrementCounters(counts) {

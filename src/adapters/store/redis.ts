@@ -9,6 +9,7 @@ import type { ApplyResult, Logger, OpenRecord, Store, StoredTemplate, SubjectEve
 import { mergeProfiles } from '../../core/profiles/merge.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
 import { dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';
+import { NEIGHBOURS_PER_PRODUCT, NEIGHBOUR_MAX_AGE_DAYS, groupIncrements, rankedNeighbours, storedFloor, type Neighbour } from '../../core/recommend/neighbours.ts';
 
 /**
  * The shared store, for production and for several instances behind a load
@@ -27,6 +28,8 @@ import { dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';
  *   {S}:opens         set: ids of S's open records, so that deleting S finds them
  *   {S}:open:<id>     string: what one open showed; PEXPIREAT renderedAt + TTL
  *   {trending:<scope>}:<hour>   sorted set: product → count in that hour; PEXPIREAT when it leaves the window
+ *   {neighbours:<list>:<product>}   sorted set: neighbour → forward-decayed score; at most NEIGHBOURS_PER_PRODUCT,
+ *                     PEXPIRE NEIGHBOUR_MAX_AGE_DAYS after the last bump
  *   {catalog}:products, {blocks}:configs + :versions, {templates}:sources + :versions, suppressions, counters   hashes
  *   {catalog}:ids               sorted set (scores 0): every product id, for paging in id order
  *
@@ -217,6 +220,20 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[3] .. '|' .. ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return {1, ARGV[4]}`;
 
+/**
+ * One product's neighbour list, with the core's rule (applyNeighbourIncrements):
+ * add each increment in order, drop scores below the floor, keep the top K
+ * (ZREMRANGEBYRANK drops the lowest, equal scores by the smaller member first,
+ * the mirror of byRank). KEYS: the list; ARGV: floor, K, max age (ms), then
+ * neighbour, weight pairs.
+ */
+const BUMP_NEIGHBOURS = `
+for i = 4, #ARGV, 2 do redis.call('ZINCRBY', KEYS[1], ARGV[i + 1], ARGV[i]) end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[2]) + 1))
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1`;
+
 interface Script {
   source: string;
   sha: string;
@@ -230,6 +247,7 @@ const SCRIPTS = {
   rankTrending: script(RANK_TRENDING),
   listProducts: script(LIST_PRODUCTS),
   claimOpenMemo: script(CLAIM_OPEN_MEMO),
+  bumpNeighbours: script(BUMP_NEIGHBOURS),
 };
 
 /** The client the store makes from a URL or cluster nodes: fails fast while Redis is away, reconnects by itself. */
@@ -293,6 +311,7 @@ export function redisStore(options: RedisStoreOptions): Store {
     openMemos: (s: string) => `${subject(s)}:memos`,
     trending: (scope: string, hour: number) => `${prefix}{trending:${scope}}:${hour}`,
     trendingScratch: (scope: string) => `${prefix}{trending:${scope}}:ranking`,
+    neighbours: (list: string, product: string) => `${prefix}{neighbours:${list}:${product}}`,
     products: `${prefix}{catalog}:products`,
     productIds: `${prefix}{catalog}:ids`,
     blockConfigs: `${prefix}{blocks}:configs`,
@@ -731,6 +750,33 @@ export function redisStore(options: RedisStoreOptions): Store {
           .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
           .slice(0, limit)
           .map(([id]) => id);
+      }),
+
+    bumpNeighbours: (increments, now) =>
+      operation('bumpNeighbours', async () => {
+        const floor = String(storedFloor(now));
+        const maxAgeMs = NEIGHBOUR_MAX_AGE_DAYS * 86_400_000;
+        await Promise.all(
+          [...groupIncrements(increments).values()].map((group) =>
+            run(
+              SCRIPTS.bumpNeighbours,
+              [keys.neighbours(group.list, group.productId)],
+              [floor, NEIGHBOURS_PER_PRODUCT, maxAgeMs, ...group.adds.flatMap(([id, w]) => [id, String(w)])],
+            ),
+          ),
+        );
+      }),
+
+    getNeighbours: (list, productIds, now) =>
+      operation('getNeighbours', async () => {
+        const found = new Map<string, Neighbour[]>();
+        await Promise.all(
+          [...new Set(productIds)].map(async (id) => {
+            const ranked = rankedNeighbours(scoredPairs(await call('zrange', keys.neighbours(list, id), 0, -1, 'WITHSCORES')), now);
+            if (ranked.length > 0) found.set(id, ranked);
+          }),
+        );
+        return found;
       }),
 
     incrementCounters: (counts) =>

@@ -10,6 +10,7 @@ import type { Profile } from '../../core/profiles/profile.ts';
 import { mergeProfiles } from '../../core/profiles/merge.ts';
 import { dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';
 import { SubjectRows } from './subject-rows.ts';
+import { NEIGHBOUR_MAX_AGE_DAYS, applyNeighbourIncrements, groupIncrements, rankedNeighbours, type Neighbour } from '../../core/recommend/neighbours.ts';
 
 /**
  * The embedded store: SQLite (node:sqlite, built into Node 22+) in WAL mode
@@ -58,6 +59,9 @@ const MIGRATIONS = [
    CREATE TABLE templates (name TEXT PRIMARY KEY, version INTEGER NOT NULL, source TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;`,
   `CREATE TABLE open_memos (block TEXT NOT NULL, subject TEXT NOT NULL, message TEXT NOT NULL, data TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (block, subject, message)) WITHOUT ROWID;
    CREATE INDEX open_memos_expiry ON open_memos (expires_at);`,
+  // One row per (list, product): its ranked neighbours as JSON [[id, score], …], bounded by the core's rule.
+  `CREATE TABLE neighbours (list TEXT NOT NULL, product TEXT NOT NULL, data TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (list, product)) WITHOUT ROWID;
+   CREATE INDEX neighbours_updated ON neighbours (updated_at);`,
 ];
 
 function migrate(db: DatabaseSync): void {
@@ -164,6 +168,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       db.prepare('DELETE FROM opens WHERE expires_at <= ?').run(now);
       db.prepare('DELETE FROM open_memos WHERE expires_at <= ?').run(now);
       db.prepare('DELETE FROM trending WHERE hour <= ?').run(hourOf(now) - TRENDING_WINDOW_HOURS);
+      db.prepare('DELETE FROM neighbours WHERE updated_at <= ?').run(now - NEIGHBOUR_MAX_AGE_DAYS * 86_400_000);
       if (options.retentionSeconds !== undefined) {
         db.prepare('DELETE FROM profiles WHERE written_at <= ?').run(retentionHorizon());
         db.prepare('DELETE FROM links WHERE linked_at <= ?').run(retentionHorizon());
@@ -455,6 +460,34 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         nowHour,
         limit,
       );
+    },
+
+    // Neighbour lists are derived from events already stored: they go through the relaxed connection.
+    async bumpNeighbours(increments, now) {
+      transaction(() => {
+        const read = relaxed('SELECT data FROM neighbours WHERE list = ? AND product = ?');
+        const write = relaxed(
+          'INSERT INTO neighbours (list, product, data, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at',
+        );
+        const remove = relaxed('DELETE FROM neighbours WHERE list = ? AND product = ?');
+        for (const group of groupIncrements(increments).values()) {
+          const row = read.get(group.list, group.productId) as { data: string } | undefined;
+          const next = applyNeighbourIncrements(row ? (JSON.parse(row.data) as Array<[string, number]>) : [], group.adds, now);
+          if (next.length > 0) write.run(group.list, group.productId, JSON.stringify(next), wallClock());
+          else remove.run(group.list, group.productId);
+        }
+      }, relaxedDb);
+    },
+
+    async getNeighbours(list, productIds, now) {
+      const found = new Map<string, Neighbour[]>();
+      const read = sql('SELECT data FROM neighbours WHERE list = ? AND product = ?');
+      for (const id of new Set(productIds)) {
+        const row = read.get(list, id) as { data: string } | undefined;
+        const ranked = row ? rankedNeighbours(JSON.parse(row.data) as Array<[string, number]>, now) : [];
+        if (ranked.length > 0) found.set(id, ranked);
+      }
+      return found;
     },
 
     async incrementCounters(counts) {

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { ProductGridBlock } from '../blocks/schema.ts';
-import { candidateIds, decide, isHero, shownProduct, trendingScopes, type DecideInput, type GridDecision } from '../decide/decide.ts';
+import { decide, isHero, shownProduct, type DecideInput, type GridDecision } from '../decide/decide.ts';
+import { gridInputs } from './grid-inputs.ts';
 import type { Profile } from '../profiles/profile.ts';
 import { AppError } from '../shared/errors.ts';
 import type { ResolvedTemplate } from '../templates/registry.ts';
@@ -39,12 +40,7 @@ function start(tools: KindTools): KindAtWork<ProductGridBlock> {
   const brokenPhotos = new LRUCache<string, true>({ max: 10_000, ttl: BROKEN_PHOTO_MS });
   const art = artDeps(tools);
 
-  /** Everything a product grid's decide needs, read within the store budget. */
-  async function inputs(block: ProductGridBlock, version: number, profile: Profile | undefined): Promise<DecideInput> {
-    const trending = await tools.budget(tools.lookups.trendingLists(trendingScopes(block, profile)), 'reading trending products');
-    const products = await tools.budget(tools.lookups.productsById(candidateIds(block, profile, trending)), 'reading the catalog');
-    return { block, blockVersion: version, profile, products, trending };
-  }
+  const inputs = (block: ProductGridBlock, version: number, profile: Profile | undefined) => gridInputs(tools, block, version, profile);
 
   /** Decides with the products whose photos are known to be broken left out. */
   const decideWithout = (input: DecideInput): GridDecision => decide({ ...input, unavailable: new Set(brokenPhotos.keys()) });

@@ -13,6 +13,7 @@ import { COUNTING_PART, type OpenParts } from './parts.ts';
 import { openKey, type Remember } from './remember.ts';
 import type { RenderOnce } from './render-once.ts';
 import type { OpenWrites } from './writes.ts';
+import { explainDecision } from '../recommend/explain.ts';
 
 export interface OpenRequest extends Asker {
   blockId: string;
@@ -42,6 +43,8 @@ export interface OpenImage {
   personal: boolean;
   /** The subscriber was past their rate limit: answered as anonymous. */
   limited?: boolean;
+  /** In a preview only: why each slot shows what it does (explain.ts), for the person previewing. */
+  why?: string;
 }
 
 export interface OpenPipelineDeps {
@@ -167,6 +170,7 @@ export class OpenPipeline {
       if (plan.fallback) image.fallback = plan.fallback;
       if (plan.error) image.error = plan.error;
       if (limited) image.limited = true;
+      if (!this.deps.writes.live && showing.decision) image.why = explainDecision(showing.decision);
       return image;
     } catch (error) {
       return this.failed(block, request, error);
