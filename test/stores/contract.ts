@@ -9,6 +9,7 @@ import type { OpenKey, OpenRecord, Store, SubjectDeletion } from '../../src/core
 import { mergeProfiles } from '../../src/core/profiles/merge.ts';
 import { PROFILE_LIMITS, type Profile } from '../../src/core/profiles/profile.ts';
 import { reduceProfile } from '../../src/core/profiles/reducer.ts';
+import { describeReportStore } from './report-contract.ts';
 
 /**
  * The store contract: every Store implementation passes these tests (the
@@ -704,6 +705,8 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
         expect(((await store.readCounters())['contract.racing'] ?? 0) - before).toBe(20);
       });
     });
+
+    describeReportStore(() => store, T0);
 
     describe('life cycle: name, ping, close', () => {
       it('has a name and answers ping', async () => {

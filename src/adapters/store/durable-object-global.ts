@@ -3,17 +3,19 @@ import type { BlockConfig, StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
 import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets, type TrendingIncrement } from '../../core/decide/trending.ts';
 import type { StoredTemplate } from '../../core/ports.ts';
+import type { PeopleQuery, ReportBatch, ReportCount, ReportUnit, Touches } from '../../core/reports/cells.ts';
+import { REPORT_TABLES, sqlReports, type SqlReports } from './report-sql.ts';
 
 /**
  * Data that belongs to no subscriber: block configs and templates (versioned:
  * every put raises the version, atomically), the catalog, trending buckets
- * and counters. One class, several named objects (`config`, `catalog`,
- * `trending`, `counters`), so that the write traffic of one (trending, on
+ * counters and report aggregates. One class, several named objects (`config`, `catalog`,
+ * `trending`, `counters`, `reports`), so that the write traffic of one (trending, on
  * every event) does not queue behind or in front of another (blocks, read
  * by every instance every few seconds). Each object has the same schema and
  * uses only its own tables.
  */
-export type GlobalObjectName = 'config' | 'catalog' | 'trending' | 'counters';
+export type GlobalObjectName = 'config' | 'catalog' | 'trending' | 'counters' | 'reports';
 
 /** Old trending buckets are dropped this often (by the real clock). */
 const SWEEP_INTERVAL_MS = 3_600_000;
@@ -24,10 +26,45 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS products (id TEXT PRIMARY KEY, data TEXT NOT NULL, updated_at INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS trending (scope TEXT NOT NULL, hour INTEGER NOT NULL, product TEXT NOT NULL, count REAL NOT NULL, PRIMARY KEY (scope, hour, product));
   CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value REAL NOT NULL);
+  ${REPORT_TABLES}
 `;
 
 export class GlobalObject extends DurableObject {
   private schemaReady = false;
+  private reportsSql: SqlReports | undefined;
+
+  /** Report aggregates in this object's SQL storage (report-sql.ts, as the embedded store keeps them). */
+  private get reports(): SqlReports {
+    const sql = this.sql;
+    this.reportsSql ??= sqlReports({
+      all: <T>(text: string, params: readonly (string | number | null)[]) => sql.exec(text, ...params).toArray() as T[],
+      run: (text, params) => {
+        sql.exec(text, ...params);
+      },
+      transaction: (work) => this.ctx.storage.transactionSync(work),
+    });
+    return this.reportsSql;
+  }
+
+  async addToReports(batch: ReportBatch, now: number): Promise<void> {
+    this.reports.addToReports(batch, now);
+  }
+
+  async readReportCounts(scope: string, unit: ReportUnit, from: number, to: number): Promise<ReportCount[]> {
+    return this.reports.readReportCounts(scope, unit, from, to);
+  }
+
+  async countReportPeople(scope: string, unit: ReportUnit, queries: PeopleQuery[]): Promise<number[]> {
+    return this.reports.countReportPeople(scope, unit, queries);
+  }
+
+  async getTouches(person: string, now: number): Promise<Touches | undefined> {
+    return this.reports.getTouches(person, now);
+  }
+
+  async claimOnce(key: string, now: number, ttlSeconds: number): Promise<boolean> {
+    return this.reports.claimOnce(key, now, ttlSeconds);
+  }
 
   private get sql(): SqlStorage {
     if (!this.schemaReady) {

@@ -8,6 +8,7 @@ import type { ApplyResult, Logger, OpenRecord, Store, StoredTemplate, SubjectEve
 import { mergeProfiles } from '../../core/profiles/merge.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
 import { dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';
+import { REPORT_SCRIPTS, redisReports } from './redis-reports.ts';
 
 /**
  * The shared store, for production and for several instances behind a load
@@ -209,6 +210,9 @@ const SCRIPTS = {
   unlinkIfTarget: script(UNLINK_IF_TARGET),
   rankTrending: script(RANK_TRENDING),
   listProducts: script(LIST_PRODUCTS),
+  addPeople: script(REPORT_SCRIPTS.addPeople),
+  countPeople: script(REPORT_SCRIPTS.countPeople),
+  keepLaterTouch: script(REPORT_SCRIPTS.keepLaterTouch),
 };
 
 /** The client the store makes from a URL or cluster nodes: fails fast while Redis is away, reconnects by itself. */
@@ -397,6 +401,7 @@ export function redisStore(options: RedisStoreOptions): Store {
   };
 
   return {
+    ...redisReports({ prefix, call, transaction, run: (which, scriptKeys, args) => run(SCRIPTS[which], scriptKeys, args), operation }),
     name: 'redis',
 
     ping: () =>

@@ -8,6 +8,7 @@ import type { ApplyResult, OpenKey, OpenRecord, Store, StoredTemplate, SubjectDe
 import type { Profile } from '../../core/profiles/profile.ts';
 import { mergeProfiles } from '../../core/profiles/merge.ts';
 import { dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';
+import { REPORT_TABLES, sqlReports } from './report-sql.ts';
 
 /**
  * The embedded store: SQLite (node:sqlite, built into Node 22+) in WAL mode
@@ -49,6 +50,7 @@ const MIGRATIONS = [
    CREATE INDEX opens_subject ON opens (subject);
    CREATE TABLE suppressions (subject TEXT PRIMARY KEY, source TEXT NOT NULL, since INTEGER NOT NULL) WITHOUT ROWID;
    CREATE TABLE templates (name TEXT PRIMARY KEY, version INTEGER NOT NULL, source TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;`,
+  REPORT_TABLES,
 ];
 
 function migrate(db: DatabaseSync): void {
@@ -159,9 +161,41 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   const sweeper = setInterval(sweep, options.sweepIntervalMs ?? 10 * 60_000);
   sweeper.unref();
   let closed = false;
+  // Aggregates, like counters, through the connection that need not wait for the disk.
+  const reports = sqlReports({
+    all: <T>(text: string, params: readonly (string | number | null)[]) => relaxed(text).all(...params) as T[],
+    run: (text, params) => {
+      relaxed(text).run(...params);
+    },
+    transaction: (work) => transaction(work, relaxedDb),
+  });
+  const open = () => {
+    if (closed) throw new Error('[opentime] [sqlite] store is closed');
+  };
 
   return {
     name: 'sqlite',
+
+    async addToReports(batch, now) {
+      open();
+      reports.addToReports(batch, now);
+    },
+    async readReportCounts(scope, unit, from, to) {
+      open();
+      return reports.readReportCounts(scope, unit, from, to);
+    },
+    async countReportPeople(scope, unit, queries) {
+      open();
+      return reports.countReportPeople(scope, unit, queries);
+    },
+    async getTouches(person, now) {
+      open();
+      return reports.getTouches(person, now);
+    },
+    async claimOnce(key, now, ttlSeconds) {
+      open();
+      return reports.claimOnce(key, now, ttlSeconds);
+    },
 
     async ping() {
       if (closed) throw new Error('[opentime] [sqlite] store is closed');
