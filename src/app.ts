@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { ClickService } from './core/click/click.ts';
 import { Counters } from './core/shared/counters.ts';
+import { ReportWriter, personHasher } from './core/reports/writer.ts';
 import { Engagement } from './core/audience/engagement.ts';
 import type { AppDeps } from './core/deps.ts';
 import { AppError, describeError, isAppError } from './core/shared/errors.ts';
@@ -30,6 +31,7 @@ import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { imageRoutes } from './routes/images.ts';
 import { rateLimitHeaders } from './routes/rate-limit.ts';
+import { reportRoutes } from './routes/reports.ts';
 import type { AppEnv, Services } from './routes/context.ts';
 
 export type { AppDeps } from './core/deps.ts';
@@ -74,7 +76,19 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
   const keyer = createSubjectKeyer(deps.config.secret);
   const signer = new Signer(deps.config.signingKeys);
   const engagement = new Engagement(deps.store, deps.clock, deps.background, deps.logger);
-  const writes = options.preview ? previewWrites() : liveWrites({ store: deps.store, renderCache: deps.renderCache, counters, engagement });
+  const reports = new ReportWriter({
+    store: deps.store,
+    background: deps.background,
+    logger: deps.logger,
+    personOf: personHasher(deps.config.secret),
+    windowDays: async (blockId) => (await lookups.block(blockId).catch(() => undefined))?.config.attribution.window_days ?? 7,
+    retentionDays: deps.config.reportRetentionDays ?? 400,
+    count: (name, by) => counters.add(name, by),
+    now: () => deps.clock.now(),
+  });
+  const writes = options.preview
+    ? previewWrites()
+    : liveWrites({ store: deps.store, renderCache: deps.renderCache, counters, engagement, reports, now: () => deps.clock.now() });
   const limits = createRateLimits(deps.config.rateLimits, deps.clock);
   const { config, store, clock, logger, background } = deps;
   const audience = new Audience({
@@ -112,9 +126,20 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
     logger,
     storeTimeoutMs: config.storeTimeoutMs,
   });
-  const clicks = new ClickService({ lookups, audience, kinds, store, counters, engagement, clock, logger, defaultClickUrl: config.defaultClickUrl });
+  const clicks = new ClickService({
+    lookups,
+    audience,
+    kinds,
+    store,
+    counters,
+    engagement,
+    clock,
+    logger,
+    defaultClickUrl: config.defaultClickUrl,
+    ...(options.preview ? {} : { reports }),
+  });
   const changes = new ContentChanges({ lookups, kinds, store, drawsAhead: renderer.layers !== undefined, background, logger });
-  const services: Services = { deps, lookups, counters, audience, opens, clicks, changes, keyer, signer, renderer, templates, engine, limits };
+  const services: Services = { deps, lookups, counters, reports, audience, opens, clicks, changes, keyer, signer, renderer, templates, engine, limits };
 
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
@@ -151,6 +176,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
   app.route('/', eventRoutes());
   app.route('/', collectRoutes());
   app.route('/', adminRoutes());
+  app.route('/', reportRoutes());
   app.route('/', imageRoutes());
   app.route('/', clickRoutes());
   if (deps.config.demo) app.route('/', demoRoutes());
@@ -169,6 +195,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
 
   const flush = async () => {
     await engagement.flush();
+    await reports.flush();
     await counters.flush();
   };
   return { app, services, flush };

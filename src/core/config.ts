@@ -117,6 +117,7 @@ export const configSchema = z.object({
   OPENTIME_DEFAULT_CLICK_URL: z.url({ protocol: /^https?$/ }).optional(),
   OPENTIME_DEMO: optionalFlag,
   OPENTIME_RETENTION_DAYS: int(1, 3650, 395),
+  OPENTIME_REPORT_RETENTION_DAYS: int(1, 3650, 400),
   OPENTIME_CONSENT_CATEGORIES: z
     .string()
     .optional()
@@ -176,6 +177,8 @@ export interface AppConfig {
   storeTimeoutMs: number;
   photoTimeoutMs: number;
   openRecordTtlSeconds: number;
+  /** OPENTIME_REPORT_RETENTION_DAYS; without it (tests that build a config by hand), 400. */
+  reportRetentionDays?: number;
   blockCacheMs: number;
   defaultClickUrl?: string;
   demo: boolean;
@@ -241,6 +244,7 @@ export function appConfig(raw: RawConfig, keys: { adminKeys: string[]; writeKeys
     storeTimeoutMs: raw.OPENTIME_STORE_TIMEOUT_MS,
     photoTimeoutMs: raw.OPENTIME_PHOTO_TIMEOUT_MS,
     openRecordTtlSeconds: raw.OPENTIME_OPEN_RECORD_TTL_DAYS * 86_400,
+    reportRetentionDays: raw.OPENTIME_REPORT_RETENTION_DAYS,
     blockCacheMs: raw.OPENTIME_BLOCK_CACHE_SECONDS * 1000,
     demo: demoEnabled(raw),
     scale: 2,
@@ -391,6 +395,12 @@ export const CONFIG_SETTINGS = {
     group: 'Store',
     description: 'A profile not written for this long expires by itself, and so does an identity link this long after the identify or alias that made it.',
     reason: "Data minimisation: nothing about a subscriber who has gone quiet is kept for ever (395 days: a year and a month, so last year's season is still known).",
+  },
+  OPENTIME_REPORT_RETENTION_DAYS: {
+    group: 'Store',
+    description:
+      'How long report aggregates (counts and sets of people by hour and by day, see docs/reports.md) are kept; older buckets are dropped by the store. Raw opens are never kept.',
+    reason: 'Bounds what reports keep: aggregates grow with blocks, sends and days, never with opens; 400 days covers last year’s season.',
   },
   OPENTIME_OPEN_RECORD_TTL_DAYS: {
     group: 'Store',

@@ -7,7 +7,8 @@ import { atWork, kindOf, type KindsAtWork } from '../kinds/registry.ts';
 import type { Clock, Logger, OpenRecordStore } from '../ports.ts';
 import { withBudget } from '../shared/budget.ts';
 import { AppError, describeError, errorCode, type ErrorCode } from '../shared/errors.ts';
-import { countOpen } from './counting.ts';
+import { genericWhy, variantOf } from '../reports/open-report.ts';
+import { countOpen, fallbackWhy, type OpenReport } from './counting.ts';
 import type { Fallbacks } from './fallbacks.ts';
 import { openKey, type Remember } from './remember.ts';
 import type { RenderOnce } from './render-once.ts';
@@ -96,7 +97,8 @@ export class OpenPipeline {
     try {
       stored = await this.budget(this.deps.lookups.block(request.blockId), 'reading the block');
     } catch (error) {
-      return this.failed(this.deps.lookups.lastKnownBlock(request.blockId)?.config, request, error);
+      const known = this.deps.lookups.lastKnownBlock(request.blockId);
+      return this.failed(known?.config, request, error, known?.version);
     }
     if (!stored) {
       this.deps.logger.warn('open of an unknown block', { block: request.blockId });
@@ -106,7 +108,7 @@ export class OpenPipeline {
     const kind = kindOf(block);
     if (!kind.formats.includes(format)) {
       // Only countdowns move: any other block asked for as a GIF gets its still, as a GIF.
-      countOpen(this.deps.writes, request, 'fallback', block.id);
+      countOpen(this.deps.writes, request, 'fallback', block.id, this.report(block, request, stored.version, 'fallback:format'));
       return this.still(block, format, 'NOT_FOUND');
     }
 
@@ -132,7 +134,7 @@ export class OpenPipeline {
       const plan = await atWork(kinds, block).plan(stored, open);
       if ('nothing' in plan) {
         // Nothing to show (an empty catalog, no deadline): the block's still.
-        countOpen(this.deps.writes, request, 'fallback', block.id);
+        countOpen(this.deps.writes, request, 'fallback', block.id, limited ? undefined : this.report(block, request, stored.version, 'fallback:nothing_to_show'));
         return { ...(await this.still(block, format, plan.error)), ...(limited ? { limited } : {}) };
       }
 
@@ -147,7 +149,17 @@ export class OpenPipeline {
         this.deps.remember.shown(openKey(block.id, key, request.messageId), showing.decision, drawing.key, request.requester);
       }
       if (key && !request.machine) this.deps.writes.opened(key, block.id, request.messageId);
-      countOpen(this.deps.writes, request, showing.personal ? 'personal' : 'generic', block.id);
+      const report: OpenReport | undefined = limited
+        ? undefined
+        : {
+            version: stored.version,
+            messageId: request.messageId,
+            variant: variantOf(showing.decision),
+            subject: subjectKey,
+            outcome: () => (showing.personal ? Promise.resolve('personal') : genericWhy(Boolean(request.subject), mayPersonalise, subjectKey)),
+            render: drawing.key,
+          };
+      countOpen(this.deps.writes, request, showing.personal ? 'personal' : 'generic', block.id, report);
 
       const image: OpenImage = { bytes: png, cache, personal: showing.personal };
       if (plan.fallback) image.fallback = plan.fallback;
@@ -155,8 +167,21 @@ export class OpenPipeline {
       if (limited) image.limited = true;
       return image;
     } catch (error) {
-      return this.failed(block, request, error);
+      return this.failed(block, request, error, stored.version);
     }
+  }
+
+  /** An open that did not get as far as a decision, for the reports: its subscriber is resolved only after the answer. */
+  private report(block: BlockConfig, request: OpenRequest, version: number, outcome: string): OpenReport {
+    const { audience } = this.deps;
+    const countable = request.subject !== undefined && (!audience.requiresSignature(block) || request.signed === true);
+    return {
+      version,
+      messageId: request.messageId,
+      variant: '',
+      subject: () => (countable ? audience.trackedSubject(request.subject) : Promise.resolve(undefined)),
+      outcome: () => Promise.resolve(outcome),
+    };
   }
 
   /** The open record's decision, when the block's lock policy says it still holds. */
@@ -183,10 +208,10 @@ export class OpenPipeline {
   }
 
   /** The fallback chain: the block's last generic render, its still, a flat image; with no block, a blank. */
-  private async failed(block: BlockConfig | undefined, request: OpenRequest, error: unknown): Promise<OpenImage> {
+  private async failed(block: BlockConfig | undefined, request: OpenRequest, error: unknown, version = 0): Promise<OpenImage> {
     const code = errorCode(error);
     this.deps.logger.warn('open served a fallback', { block: block?.id, code, error: describeError(error) });
-    countOpen(this.deps.writes, request, 'fallback', block?.id);
+    countOpen(this.deps.writes, request, 'fallback', block?.id, block ? this.report(block, request, version, fallbackWhy(code)) : undefined);
     const { format } = request;
     if (!block) return { bytes: await this.deps.fallbacks.blank(format), cache: 'fallback', fallback: 'blank', error: code, personal: false };
     const generic = await this.deps.fallbacks.lastGenericOf(block, format);
