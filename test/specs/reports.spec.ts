@@ -47,7 +47,7 @@ async function reportOf(app: SpecApp, path: string): Promise<Report> {
 }
 
 export function describeReports(runtime: SpecRuntime): void {
-  describe('reports', () => {
+  describe(`reports (${runtime.storeName})`, () => {
     const app = useSpecApp(runtime, { seeded: true });
 
     const order = (userId: string, event: string, properties: Record<string, unknown>) => app.send('track', { userId, event, properties });
