@@ -3,6 +3,7 @@ import { blockSchema, type BlockInput } from '../../src/core/blocks/schema.ts';
 import type { HeroBlock } from '../../src/core/blocks/hero.ts';
 import { chooseVariant } from '../../src/core/decide/hero.ts';
 import type { Report } from '../../src/core/reports/report.ts';
+import { reportAnswerSchema } from '../../src/core/reports/report-schema.ts';
 import { BLOCK_OF_EVERY_KIND } from '../helpers/fixtures.ts';
 import { errorOf, seed, type SpecApp, type SpecRuntime } from './harness.ts';
 import { useSpecApp } from './use-app.ts';
@@ -43,7 +44,8 @@ const id = (n: number) => `p${String(n).padStart(2, '0')}`;
 async function reportOf(app: SpecApp, path: string): Promise<Report> {
   const response = await app.admin('GET', path);
   if (response.status !== 200) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as Report;
+  // Every answer is what the published schema (templates/schema/report.json) says.
+  return reportAnswerSchema.parse(await response.json()) as Report;
 }
 
 export function describeReports(runtime: SpecRuntime): void {
