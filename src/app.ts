@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { ClickService } from './core/click/click.ts';
 import { Counters } from './core/shared/counters.ts';
+import { MetricsRegistry, countingLogger, timedImages, timedRasterizer, timedStore } from './core/shared/metrics.ts';
 import { ReportWriter, personHasher } from './core/reports/writer.ts';
 import { Engagement } from './core/audience/engagement.ts';
 import type { AppDeps } from './core/deps.ts';
@@ -32,6 +33,7 @@ import { healthRoutes } from './routes/health.ts';
 import { imageRoutes } from './routes/images.ts';
 import { rateLimitHeaders } from './routes/rate-limit.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import type { AppEnv, Services } from './routes/context.ts';
 
 export type { AppDeps } from './core/deps.ts';
@@ -57,7 +59,16 @@ export interface AppOptions {
 }
 
 /** Builds the whole HTTP app from one object of platform pieces. */
-export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
+export function createApp(given: AppDeps, options: AppOptions = {}): Opentime {
+  // Every store call, render, photo fetch and request is also measured for /metrics.
+  const metrics = new MetricsRegistry();
+  const deps: AppDeps = {
+    ...given,
+    store: timedStore(given.store, metrics),
+    rasterizer: timedRasterizer(given.rasterizer, metrics),
+    images: timedImages(given.images, metrics),
+    logger: countingLogger(given.logger, metrics),
+  };
   const lookups = new Lookups(deps.store, deps.clock, deps.config.blockCacheMs);
   const counters = new Counters(deps.store, deps.background, deps.logger);
   const engine = new TemplateEngine();
@@ -139,7 +150,8 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
     ...(options.preview ? {} : { reports }),
   });
   const changes = new ContentChanges({ lookups, kinds, store, drawsAhead: renderer.layers !== undefined, background, logger });
-  const services: Services = { deps, lookups, counters, reports, audience, opens, clicks, changes, keyer, signer, renderer, templates, engine, limits };
+  metrics.gauge('opentime_writer_queue', () => ({ reports: reports.queued, engagement: engagement.queued, counters: counters.queued }));
+  const services: Services = { deps, metrics, lookups, counters, reports, audience, opens, clicks, changes, keyer, signer, renderer, templates, engine, limits };
 
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
@@ -177,6 +189,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
   app.route('/', collectRoutes());
   app.route('/', adminRoutes());
   app.route('/', reportRoutes());
+  app.route('/', metricsRoutes());
   app.route('/', imageRoutes());
   app.route('/', clickRoutes());
   if (deps.config.demo) app.route('/', demoRoutes());

@@ -160,6 +160,7 @@ export const configSchema = z.object({
     .transform((v) => v ?? 'info'),
   OPENTIME_SHUTDOWN_SECONDS: int(0, 3600, 10),
   PORT: int(0, 65_535, 8787),
+  OPENTIME_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   OPENTIME_DATA_DIR: z
     .string()
     .min(1)
@@ -311,6 +312,14 @@ export const CONFIG_SETTINGS = {
     reason: 'Off in production unless asked for, so a deploy never serves the demo by accident.',
   },
   OPENTIME_DEFAULT_CLICK_URL: { group: 'Server', default: 'none', description: 'Where a click on an unknown (or deleted) block goes; unset, a "no longer available" page.' },
+  OPENTIME_METRICS_PORT: {
+    group: 'Server',
+    runtime: 'node',
+    default: 'none',
+    description:
+      'Also serve `/metrics` (Prometheus text format) on this port, without the admin key, and nothing else there. Unset: `/metrics` only on the main port, behind the admin key. See docs/reports.md.',
+    reason: 'A scraper inside the private network needs no admin key; keep this port off the public internet.',
+  },
   OPENTIME_SHUTDOWN_SECONDS: {
     group: 'Server',
     runtime: 'node',

@@ -109,6 +109,7 @@ export async function recordEvents(services: Services, events: TrackedEvent[], o
     );
   }
   counters.add('events.accepted', events.length);
+  services.metrics.inc('opentime_events_ingested_total', {}, events.length);
   if (result.ignored.length > 0) counters.add('events.ignored', result.ignored.length);
   if (result.duplicates.length > 0) counters.add('events.duplicate', result.duplicates.length);
   if (result.dropped.length > 0) counters.add('events.suppressed', result.dropped.length);
