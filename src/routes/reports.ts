@@ -8,8 +8,8 @@ import { AppError } from '../core/shared/errors.ts';
 import type { Problem } from '../core/shared/validation.ts';
 import { requireAdmin, type AppContext, type AppEnv } from './context.ts';
 
-/** A report spans at most this many buckets: 31 days by hour, 400 by day. */
-const MAX_BUCKETS: Record<ReportUnit, number> = { hour: 31 * 24, day: 400 };
+/** A report spans at most this many buckets: 7 days by hour (each hour's people are a set of their own), 400 by day. */
+const MAX_BUCKETS: Record<ReportUnit, number> = { hour: 7 * 24, day: 400 };
 /** Without `from`: the last 30 days by day, the last 48 hours by hour. */
 const DEFAULT_SPAN: Record<ReportUnit, number> = { hour: 48 * HOUR_MS, day: 30 * DAY_MS };
 

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { TOUCH_TTL_MS, bucketsBetween, peopleMatch, type ReportCount, type Touch, type Touches } from '../../core/reports/cells.ts';
-import { EXACT_PEOPLE } from '../../core/reports/sketch.ts';
+import { EXACT_PEOPLE, EXACT_UNION_MEMBERS } from '../../core/reports/sketch.ts';
 import type { ReportStore } from '../../core/ports.ts';
 
 /**
@@ -11,7 +10,7 @@ import type { ReportStore } from '../../core/ports.ts';
  *   {report:S}:c:<unit>:<bucket>          hash: cell␞measure → count (HINCRBYFLOAT)
  *   {report:S}:pi:<unit>:<bucket>         set: names of the bucket's people sets
  *   {report:S}:p:<unit>:<bucket>:<name>   set of people, exact up to EXACT_PEOPLE members
- *   {report:S}:p:<unit>:<bucket>:<name>:h HyperLogLog of the same people, once the set outgrew that
+ *   {report:S}:p:<unit>:<bucket>:<name>:h HyperLogLog of the same people (all of them, always)
  *   {touch:<person>}:click | :open        hash: at, data (the latest touch)
  *   claim:<key>                           string, SET NX PX: an order counted once
  *
@@ -30,51 +29,45 @@ const CHUNK = 500;
 const MEASURE_SEP = '\u001e';
 
 export const REPORT_SCRIPTS = {
+  // The HLL always holds every member (cheap); the set only while it is exact.
   addPeople: `
 local cap = tonumber(ARGV[1])
 redis.call('SADD', KEYS[3], ARGV[3])
 redis.call('PEXPIRE', KEYS[3], ARGV[2])
-local function pfadd(key, list, from)
-  for i = from, #list, ${CHUNK} do redis.call('PFADD', key, unpack(list, i, math.min(i + ${CHUNK - 1}, #list))) end
-end
-if redis.call('SCARD', KEYS[1]) > cap then
-  pfadd(KEYS[2], ARGV, 4)
-else
+for i = 4, #ARGV, ${CHUNK} do redis.call('PFADD', KEYS[2], unpack(ARGV, i, math.min(i + ${CHUNK - 1}, #ARGV))) end
+if redis.call('SCARD', KEYS[1]) <= cap then
   for i = 4, #ARGV, ${CHUNK} do redis.call('SADD', KEYS[1], unpack(ARGV, i, math.min(i + ${CHUNK - 1}, #ARGV))) end
-  if redis.call('SCARD', KEYS[1]) > cap then pfadd(KEYS[2], redis.call('SMEMBERS', KEYS[1]), 1) end
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return 1`,
-  // KEYS: scratch, then (set, its HLL) pairs. Exact when every set is; else the HLL of them all.
+  // KEYS: (set, its HLL) pairs. Exact while every set is and the union is small; else the HLLs' union.
+  // Read-only (PFCOUNT of several keys unions them without writing), so nothing goes to the append-only file.
   countPeople: `
 local cap = tonumber(ARGV[1])
 local full = false
-for i = 2, #KEYS, 2 do
-  if redis.call('SCARD', KEYS[i]) > cap then full = true break end
+local members = 0
+for i = 1, #KEYS, 2 do
+  local n = redis.call('SCARD', KEYS[i])
+  members = members + n
+  if n > cap then full = true break end
 end
-redis.call('DEL', KEYS[1])
+if members > tonumber(ARGV[2]) then full = true end
 if not full then
-  for i = 2, #KEYS, ${CHUNK * 2} do
-    local sets = {KEYS[1]}
+  local seen = {}
+  local n = 0
+  for i = 1, #KEYS, ${CHUNK * 2} do
+    local sets = {}
     for j = i, math.min(i + ${CHUNK * 2 - 1}, #KEYS), 2 do sets[#sets + 1] = KEYS[j] end
-    redis.call('SUNIONSTORE', KEYS[1], unpack(sets))
+    for _, m in ipairs(redis.call('SUNION', unpack(sets))) do
+      if not seen[m] then seen[m] = true n = n + 1 end
+    end
   end
-  local n = redis.call('SCARD', KEYS[1])
-  redis.call('DEL', KEYS[1])
   return n
 end
-for i = 2, #KEYS, 2 do
-  if redis.call('SCARD', KEYS[i]) > cap then
-    redis.call('PFMERGE', KEYS[1], KEYS[i + 1])
-  else
-    local m = redis.call('SMEMBERS', KEYS[i])
-    for j = 1, #m, ${CHUNK} do redis.call('PFADD', KEYS[1], unpack(m, j, math.min(j + ${CHUNK - 1}, #m))) end
-  end
-end
-local n = redis.call('PFCOUNT', KEYS[1])
-redis.call('DEL', KEYS[1])
-return n`,
+local hlls = {}
+for i = 2, #KEYS, 2 do hlls[#hlls + 1] = KEYS[i] end
+return redis.call('PFCOUNT', unpack(hlls))`,
   keepLaterTouch: `
 local at = tonumber(redis.call('HGET', KEYS[1], 'at') or '-1')
 if at > tonumber(ARGV[1]) then return 0 end
@@ -153,7 +146,7 @@ export function redisReports(parts: RedisReportsParts): ReportStore {
               }
             }
             if (keys.length === 0) return 0;
-            return Number(await run('countPeople', [`${tag(scope)}:scratch:${randomUUID()}`, ...keys], [EXACT_PEOPLE]));
+            return Number(await run('countPeople', keys, [EXACT_PEOPLE, EXACT_UNION_MEMBERS]));
           }),
         );
       }),

@@ -2,11 +2,13 @@
  * A set of people (keyed hashes, 16 hex digits each) in bounded memory:
  * exact up to EXACT_PEOPLE members, then a HyperLogLog of 2^12 registers
  * (4 KB, about 1.6 % standard error), the way Redis keeps a set and its
- * HLL. The union of exact sets is exact, whatever its size; a union with an
- * estimate is an estimate. Members are already uniformly random (an HMAC),
+ * HLL. The union of exact sets is exact up to EXACT_UNION_MEMBERS members
+ * in all; a union with an estimate is an estimate. Members are already uniformly random (an HMAC),
  * so their bits are the hash.
  */
 export const EXACT_PEOPLE = 256;
+/** A union of exact sets with more members than this, all told, is estimated instead (it would cost more to build than to estimate). */
+export const EXACT_UNION_MEMBERS = 50_000;
 const PRECISION = 12;
 const REGISTERS = 1 << PRECISION;
 
@@ -44,7 +46,8 @@ export function addPeople(sketch: Sketch, members: Iterable<string>): Sketch {
 
 /** How many distinct people are in the union of the sketches. */
 export function countUnion(sketches: readonly Sketch[]): number {
-  if (sketches.every((s) => 'exact' in s)) {
+  const members = sketches.reduce((n, s) => n + ('exact' in s ? s.exact.size : Number.POSITIVE_INFINITY), 0);
+  if (members <= EXACT_UNION_MEMBERS) {
     const union = new Set<string>();
     for (const sketch of sketches) for (const member of (sketch as { exact: Set<string> }).exact) union.add(member);
     return union.size;
