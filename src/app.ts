@@ -97,9 +97,7 @@ export function createApp(given: AppDeps, options: AppOptions = {}): Opentime {
     count: (name, by) => counters.add(name, by),
     now: () => deps.clock.now(),
   });
-  const writes = options.preview
-    ? previewWrites()
-    : liveWrites({ store: deps.store, renderCache: deps.renderCache, counters, engagement, reports, now: () => deps.clock.now() });
+  const writes = options.preview ? previewWrites() : liveWrites({ store: deps.store, renderCache: deps.renderCache, counters, engagement, reports, now: () => deps.clock.now() });
   const limits = createRateLimits(deps.config.rateLimits, deps.clock);
   const { config, store, clock, logger, background } = deps;
   const audience = new Audience({

@@ -66,7 +66,8 @@ export function reportRoutes(): Hono<AppEnv> {
   routes.get('/v1/reports/blocks/:id', async (c) => {
     requireAdmin(c);
     const id = c.req.param('id');
-    if (!BLOCK_ID_PATTERN.test(id)) throw new AppError('VALIDATION_FAILED', `invalid block id ${JSON.stringify(id.slice(0, 80))}: expected lowercase letters, digits, - and _ (at most 64)`);
+    if (!BLOCK_ID_PATTERN.test(id))
+      throw new AppError('VALIDATION_FAILED', `invalid block id ${JSON.stringify(id.slice(0, 80))}: expected lowercase letters, digits, - and _ (at most 64)`);
     return answer(c, reportQuery(c, { block: id }), `report-${id}`);
   });
   routes.get('/v1/reports/messages/:message', async (c) => {

@@ -81,9 +81,18 @@ export function describeReports(runtime: SpecRuntime): void {
       // After a click: counted once, whatever the repeats; after an open only: view-through; never opened: nothing.
       expect((await order(id(1), 'Order Completed', { order_id: 'o-1', revenue: 120, currency: 'EUR' })).status).toBe(200);
       expect((await order(id(1), 'Order Completed', { order_id: 'o-1', revenue: 120, currency: 'EUR' })).status).toBe(200);
-      expect((await order(id(2), 'Order Completed', { order_id: 'o-2', currency: 'eur', products: [{ product_id: 'p-red', price: 10, quantity: 2 }, { product_id: 'p-blue', price: 5 }] })).status).toBe(
-        200,
-      );
+      expect(
+        (
+          await order(id(2), 'Order Completed', {
+            order_id: 'o-2',
+            currency: 'eur',
+            products: [
+              { product_id: 'p-red', price: 10, quantity: 2 },
+              { product_id: 'p-blue', price: 5 },
+            ],
+          })
+        ).status,
+      ).toBe(200);
       expect((await order(id(3), 'Placed Order', { OrderId: 'k-3', $value: 30, currency: 'EUR' })).status).toBe(200);
       expect((await order(id(5), 'Order Completed', { order_id: 'o-5', total: 40, currency: 'EUR' })).status).toBe(200);
       expect((await order(id(20), 'Order Completed', { order_id: 'o-20', revenue: 999, currency: 'EUR' })).status).toBe(200);

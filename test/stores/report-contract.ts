@@ -38,7 +38,10 @@ export function describeReportStore(store: () => Store, T0: number): void {
   describe('ReportStore: aggregates by hour and day, people, touches, claims', () => {
     it('adds counts of the same cell and keeps cells, measures, buckets, units and scopes apart', async () => {
       await store().addToReports(batch({ counts: [count(hour, 'opens', 2), count(hour, 'opens', 3), count(hour, 'clicks', 1), count(hour, 'opens', 4, 'b')] }), T0);
-      await store().addToReports(batch({ counts: [count(hour + HOUR_MS, 'opens', 7), count(day, 'opens', 9, 'a', 'day'), { ...count(hour, 'opens', 100), scope: 'm:other' }] }), T0);
+      await store().addToReports(
+        batch({ counts: [count(hour + HOUR_MS, 'opens', 7), count(day, 'opens', 9, 'a', 'day'), { ...count(hour, 'opens', 100), scope: 'm:other' }] }),
+        T0,
+      );
       const rows = await store().readReportCounts('b:hero', 'hour', hour, hour);
       expect(rows.map(({ cell: c, measure, value, bucket }) => ({ c, measure, value, bucket })).sort((x, y) => (x.c + x.measure < y.c + y.measure ? -1 : 1))).toEqual([
         { c: cell('a'), measure: 'clicks', value: 1, bucket: hour },

@@ -4,7 +4,10 @@ import type { Product } from '../../core/catalog/product.ts';
 import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets, type TrendingIncrement } from '../../core/decide/trending.ts';
 import type { StoredTemplate } from '../../core/ports.ts';
 import type { PeopleQuery, ReportBatch, ReportCount, ReportUnit, Touches } from '../../core/reports/cells.ts';
-import { REPORT_TABLES, sqlReports, type SqlReports } from './report-sql.ts';
+import { REPORT_TABLES, sqlReports, type SqlReports, type SqlValue } from './report-sql.ts';
+
+/** SQL storage binds bytes as an ArrayBuffer. */
+const bindable = (value: SqlValue): string | number | null | ArrayBuffer => (value instanceof Uint8Array ? value.slice().buffer : value);
 
 /**
  * Data that belongs to no subscriber: block configs and templates (versioned:
@@ -37,9 +40,9 @@ export class GlobalObject extends DurableObject {
   private get reports(): SqlReports {
     const sql = this.sql;
     this.reportsSql ??= sqlReports({
-      all: <T>(text: string, params: readonly (string | number | null)[]) => sql.exec(text, ...params).toArray() as T[],
+      all: <T>(text: string, params: readonly SqlValue[]) => sql.exec(text, ...params.map(bindable)).toArray() as T[],
       run: (text, params) => {
-        sql.exec(text, ...params);
+        sql.exec(text, ...params.map(bindable));
       },
       transaction: (work) => this.ctx.storage.transactionSync(work),
     });

@@ -100,10 +100,12 @@ export function redisReports(parts: RedisReportsParts): ReportStore {
         }
         await Promise.all([...byScope.values()].map(({ commands, ttls }) => transaction([...commands, ...[...ttls].map(([key, ms]) => ['pexpire', key, ms])])));
         await Promise.all(
-          batch.people.filter((p) => ttl(p.bucket) > 0).map((p) => {
-            const key = setKey(p.scope, p.unit, p.bucket, p.set);
-            return run('addPeople', [key, `${key}:h`, indexKey(p.scope, p.unit, p.bucket)], [EXACT_PEOPLE, ttl(p.bucket), p.set, ...p.members]);
-          }),
+          batch.people
+            .filter((p) => ttl(p.bucket) > 0)
+            .map((p) => {
+              const key = setKey(p.scope, p.unit, p.bucket, p.set);
+              return run('addPeople', [key, `${key}:h`, indexKey(p.scope, p.unit, p.bucket)], [EXACT_PEOPLE, ttl(p.bucket), p.set, ...p.members]);
+            }),
         );
         await Promise.all(
           batch.touches.flatMap(({ person, touches }) =>

@@ -7,7 +7,7 @@ import { addPeople, countUnion, decodeSketch, emptySketch, encodeSketch, type Sk
  * reports on Workers (its SQL storage). Each passes the few calls this
  * needs; nothing here imports either platform.
  */
-export type SqlValue = string | number | null;
+export type SqlValue = string | number | null | Uint8Array;
 
 export interface SqlDb {
   all<T>(sql: string, params: readonly SqlValue[]): T[];
@@ -18,7 +18,7 @@ export interface SqlDb {
 export const REPORT_TABLES = `
   CREATE TABLE IF NOT EXISTS report_counts (scope TEXT NOT NULL, unit TEXT NOT NULL, bucket INTEGER NOT NULL, cell TEXT NOT NULL, measure TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (scope, unit, bucket, cell, measure)) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS report_counts_bucket ON report_counts (bucket);
-  CREATE TABLE IF NOT EXISTS report_people (scope TEXT NOT NULL, unit TEXT NOT NULL, bucket INTEGER NOT NULL, name TEXT NOT NULL, sketch TEXT NOT NULL, PRIMARY KEY (scope, unit, bucket, name)) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS report_people (scope TEXT NOT NULL, unit TEXT NOT NULL, bucket INTEGER NOT NULL, name TEXT NOT NULL, sketch NOT NULL, PRIMARY KEY (scope, unit, bucket, name)) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS report_people_bucket ON report_people (bucket);
   CREATE TABLE IF NOT EXISTS report_touches (person TEXT PRIMARY KEY, data TEXT NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS report_touches_at ON report_touches (at);
@@ -52,13 +52,22 @@ export function sqlReports(db: SqlDb): SqlReports {
     addToReports(batch, now) {
       db.transaction(() => {
         for (const c of batch.counts) {
-          db.run(
-            'INSERT INTO report_counts (scope, unit, bucket, cell, measure, value) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET value = value + excluded.value',
-            [c.scope, c.unit, c.bucket, c.cell, c.measure, c.value],
-          );
+          db.run('INSERT INTO report_counts (scope, unit, bucket, cell, measure, value) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET value = value + excluded.value', [
+            c.scope,
+            c.unit,
+            c.bucket,
+            c.cell,
+            c.measure,
+            c.value,
+          ]);
         }
         for (const p of batch.people) {
-          const row = db.all<{ sketch: string }>('SELECT sketch FROM report_people WHERE scope = ? AND unit = ? AND bucket = ? AND name = ?', [p.scope, p.unit, p.bucket, p.set])[0];
+          const row = db.all<{ sketch: string | Uint8Array | ArrayBuffer }>('SELECT sketch FROM report_people WHERE scope = ? AND unit = ? AND bucket = ? AND name = ?', [
+            p.scope,
+            p.unit,
+            p.bucket,
+            p.set,
+          ])[0];
           const sketch = addPeople(row ? decodeSketch(row.sketch) : emptySketch(), p.members);
           db.run('INSERT INTO report_people (scope, unit, bucket, name, sketch) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET sketch = excluded.sketch', [
             p.scope,
@@ -72,7 +81,11 @@ export function sqlReports(db: SqlDb): SqlReports {
           const row = db.all<{ data: string }>('SELECT data FROM report_touches WHERE person = ?', [t.person])[0];
           const merged = mergeTouches(row ? (JSON.parse(row.data) as Touches) : undefined, t.touches);
           const at = Math.max(merged.click?.at ?? 0, merged.open?.at ?? 0);
-          db.run('INSERT INTO report_touches (person, data, at) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data, at = excluded.at', [t.person, JSON.stringify(merged), at]);
+          db.run('INSERT INTO report_touches (person, data, at) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data, at = excluded.at', [
+            t.person,
+            JSON.stringify(merged),
+            at,
+          ]);
         }
         sweep(now, batch.retentionMs);
       });
@@ -80,24 +93,22 @@ export function sqlReports(db: SqlDb): SqlReports {
 
     readReportCounts(scope, unit, from, to) {
       return db
-        .all<{ bucket: number; cell: string; measure: string; value: number }>('SELECT bucket, cell, measure, value FROM report_counts WHERE scope = ? AND unit = ? AND bucket >= ? AND bucket <= ?', [
-          scope,
-          unit,
-          from,
-          to,
-        ])
+        .all<{ bucket: number; cell: string; measure: string; value: number }>(
+          'SELECT bucket, cell, measure, value FROM report_counts WHERE scope = ? AND unit = ? AND bucket >= ? AND bucket <= ?',
+          [scope, unit, from, to],
+        )
         .map((row) => ({ scope, unit, bucket: Number(row.bucket), cell: row.cell, measure: row.measure, value: Number(row.value) }));
     },
 
     countReportPeople(scope, unit, queries) {
       const buckets = [...new Set(queries.flatMap((q) => q.buckets))];
       if (buckets.length === 0) return queries.map(() => 0);
-      const rows = db.all<{ bucket: number; name: string; sketch: string }>(
+      const rows = db.all<{ bucket: number; name: string; sketch: string | Uint8Array | ArrayBuffer }>(
         'SELECT bucket, name, sketch FROM report_people WHERE scope = ? AND unit = ? AND bucket >= ? AND bucket <= ?',
         [scope, unit, Math.min(...buckets), Math.max(...buckets)],
       );
       const decoded = new Map<string, Sketch>();
-      const sketchOf = (row: { bucket: number; name: string; sketch: string }) => {
+      const sketchOf = (row: { bucket: number; name: string; sketch: string | Uint8Array | ArrayBuffer }) => {
         const key = `${row.bucket}|${row.name}`;
         let sketch = decoded.get(key);
         if (!sketch) {

@@ -8,7 +8,7 @@ import type { ApplyResult, OpenKey, OpenRecord, Store, StoredTemplate, SubjectDe
 import type { Profile } from '../../core/profiles/profile.ts';
 import { mergeProfiles } from '../../core/profiles/merge.ts';
 import { dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';
-import { REPORT_TABLES, sqlReports } from './report-sql.ts';
+import { REPORT_TABLES, sqlReports, type SqlValue } from './report-sql.ts';
 
 /**
  * The embedded store: SQLite (node:sqlite, built into Node 22+) in WAL mode
@@ -163,7 +163,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   let closed = false;
   // Aggregates, like counters, through the connection that need not wait for the disk.
   const reports = sqlReports({
-    all: <T>(text: string, params: readonly (string | number | null)[]) => relaxed(text).all(...params) as T[],
+    all: <T>(text: string, params: readonly SqlValue[]) => relaxed(text).all(...params) as T[],
     run: (text, params) => {
       relaxed(text).run(...params);
     },

@@ -29,7 +29,19 @@ function cell(value: unknown): string {
 }
 
 function metricCells(m: Metrics): unknown[] {
-  return [m.opens_people, m.opens_machines, m.unique_people, m.clicks, m.unique_clickers, m.click_to_open, m.conversions, m.revenue, m.currency, m.view_through.conversions, m.view_through.revenue];
+  return [
+    m.opens_people,
+    m.opens_machines,
+    m.unique_people,
+    m.clicks,
+    m.unique_clickers,
+    m.click_to_open,
+    m.conversions,
+    m.revenue,
+    m.currency,
+    m.view_through.conversions,
+    m.view_through.revenue,
+  ];
 }
 
 export function reportCsv(report: Report): string {

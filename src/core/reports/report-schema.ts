@@ -46,7 +46,9 @@ export const reportAnswerSchema = z
     to: z.string(),
     by: z.enum(['hour', 'day']),
     totals: metrics,
-    machines: z.record(z.string(), z.object({ opens: count, clicks: count, counted_as_people: z.boolean() }).strict()).describe('By requester class: apple_prefetch, gmail_proxy, yahoo_proxy, scanner.'),
+    machines: z
+      .record(z.string(), z.object({ opens: count, clicks: count, counted_as_people: z.boolean() }).strict())
+      .describe('By requester class: apple_prefetch, gmail_proxy, yahoo_proxy, scanner.'),
     series: z.array(metrics.extend({ bucket: z.string().describe('Start of the hour or day, ISO 8601.') }).strict()),
     variants: z.array(
       metrics
@@ -61,7 +63,10 @@ export const reportAnswerSchema = z
         })
         .strict(),
     ),
-    blocks: z.array(metrics.extend({ block: z.string() }).strict()).optional().describe('A send’s report: one entry per block in it.'),
+    blocks: z
+      .array(metrics.extend({ block: z.string() }).strict())
+      .optional()
+      .describe('A send’s report: one entry per block in it.'),
     personalised: z
       .object({
         opens: count,

@@ -149,7 +149,9 @@ export async function buildReport(store: ReportStore, query: ReportQuery): Promi
   const buckets = bucketsBetween(query.from, query.to, by);
   const first = bucketOf(query.from, by);
   const raw = await store.readReportCounts(scope, by, first, query.to);
-  const rows = raw.map((row) => ({ row, dims: parseCellKey(row.cell) })).filter(({ dims }) => query.block === undefined || query.message === undefined || dims.message === query.message);
+  const rows = raw
+    .map((row) => ({ row, dims: parseCellKey(row.cell) }))
+    .filter(({ dims }) => query.block === undefined || query.message === undefined || dims.message === query.message);
   // Within a block's scope, a send narrows every set of people; within a send's, every block is in.
   const narrow: Pick<PeopleQuery, 'message'> = query.block !== undefined && query.message !== undefined ? { message: query.message } : {};
 
@@ -193,11 +195,11 @@ export async function buildReport(store: ReportStore, query: ReportQuery): Promi
   personalised.opens = personalised.personal + personalised.generic + personalised.fallback;
   personalised.share = personalised.opens > 0 ? round(personalised.personal / personalised.opens) : null;
 
-  const variantReports = variantReportsOf(
-    variants.map((variant, i) => ({ variant, metrics: (byVariant.get(variant) as Sums).metrics(...people(variantAt[i] as number)) })),
-  );
+  const variantReports = variantReportsOf(variants.map((variant, i) => ({ variant, metrics: (byVariant.get(variant) as Sums).metrics(...people(variantAt[i] as number)) })));
   const notes = variantReports.some((v) => !v.enough_data)
-    ? [`Too few people to tell the variants apart: each needs at least 100 people who opened, and the split at least 10 conversions (or clicks), before its lift and chances mean much.`]
+    ? [
+        `Too few people to tell the variants apart: each needs at least 100 people who opened, and the split at least 10 conversions (or clicks), before its lift and chances mean much.`,
+      ]
     : [];
 
   const report: Report = {
@@ -240,4 +242,3 @@ function variantReportsOf(entries: Array<{ variant: string; metrics: Metrics }>)
     };
   });
 }
-

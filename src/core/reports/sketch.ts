@@ -55,16 +55,21 @@ export function countUnion(sketches: readonly Sketch[]): number {
   const merged = new Uint8Array(REGISTERS);
   for (const sketch of sketches) {
     const registers = toRegisters(sketch);
-    for (let i = 0; i < REGISTERS; i++) if ((registers[i] as number) > (merged[i] as number)) merged[i] = registers[i] as number;
+    for (let i = 0; i < REGISTERS; i++) {
+      const r = registers[i] as number;
+      if (r > (merged[i] as number)) merged[i] = r;
+    }
   }
   return estimate(merged);
 }
+
+const INVERSE_POWERS = Array.from({ length: 64 }, (_, r) => 2 ** -r);
 
 function estimate(registers: Uint8Array): number {
   let sum = 0;
   let zeros = 0;
   for (const r of registers) {
-    sum += 2 ** -r;
+    sum += INVERSE_POWERS[r] as number;
     if (r === 0) zeros++;
   }
   const alpha = 0.7213 / (1 + 1.079 / REGISTERS);
@@ -74,21 +79,19 @@ function estimate(registers: Uint8Array): number {
   return Math.round(raw);
 }
 
-/** Stored form: `e:` and the members joined by commas, or `h:` and the registers in base64. */
-export function encodeSketch(sketch: Sketch): string {
+/** Stored form: `e:` and the members joined by commas, or the 4096 registers as bytes (a BLOB in SQL). */
+export function encodeSketch(sketch: Sketch): string | Uint8Array {
   if ('exact' in sketch) return `e:${[...sketch.exact].join(',')}`;
-  let binary = '';
-  for (const byte of sketch.registers) binary += String.fromCharCode(byte);
-  return `h:${btoa(binary)}`;
+  return sketch.registers;
 }
 
-export function decodeSketch(text: string): Sketch {
-  if (text.startsWith('h:')) {
-    const binary = atob(text.slice(2));
+export function decodeSketch(stored: string | Uint8Array | ArrayBuffer): Sketch {
+  if (typeof stored !== 'string') {
+    const bytes = stored instanceof Uint8Array ? stored : new Uint8Array(stored);
     const registers = new Uint8Array(REGISTERS);
-    for (let i = 0; i < Math.min(binary.length, REGISTERS); i++) registers[i] = binary.charCodeAt(i);
+    registers.set(bytes.subarray(0, REGISTERS));
     return { registers };
   }
-  const body = text.slice(2);
+  const body = stored.slice(2);
   return { exact: new Set(body === '' ? [] : body.split(',')) };
 }

@@ -38,23 +38,49 @@ describe('statistics of a split', () => {
     ]);
     expect(a).toBeGreaterThan(0.99);
     expect((a as number) + (b as number)).toBeCloseTo(1, 5);
-    expect(probabilityBest([{ successes: 5, trials: 10 }, { successes: 5, trials: 10 }]).every((p) => p > 0.4 && p < 0.6)).toBe(true);
+    expect(
+      probabilityBest([
+        { successes: 5, trials: 10 },
+        { successes: 5, trials: 10 },
+      ]).every((p) => p > 0.4 && p < 0.6),
+    ).toBe(true);
   });
 
   it('says a sample is too small below 100 people a group or 10 successes in all', () => {
-    expect(enoughData([{ successes: 50, trials: 100 }, { successes: 50, trials: 99 }])).toBe(false);
-    expect(enoughData([{ successes: 4, trials: 500 }, { successes: 5, trials: 500 }])).toBe(false);
-    expect(enoughData([{ successes: 5, trials: 500 }, { successes: 5, trials: 500 }])).toBe(true);
+    expect(
+      enoughData([
+        { successes: 50, trials: 100 },
+        { successes: 50, trials: 99 },
+      ]),
+    ).toBe(false);
+    expect(
+      enoughData([
+        { successes: 4, trials: 500 },
+        { successes: 5, trials: 500 },
+      ]),
+    ).toBe(false);
+    expect(
+      enoughData([
+        { successes: 5, trials: 500 },
+        { successes: 5, trials: 500 },
+      ]),
+    ).toBe(true);
   });
 });
 
 describe('people sketches', () => {
   it('are exact up to their limit and a close estimate of a large union', () => {
     let a = emptySketch();
-    a = addPeople(a, Array.from({ length: 100 }, (_, i) => person(i)));
+    a = addPeople(
+      a,
+      Array.from({ length: 100 }, (_, i) => person(i)),
+    );
     expect(countUnion([a])).toBe(100);
     let big = emptySketch();
-    big = addPeople(big, Array.from({ length: 100_000 }, (_, i) => person(i)));
+    big = addPeople(
+      big,
+      Array.from({ length: 100_000 }, (_, i) => person(i)),
+    );
     expect(Math.abs(countUnion([big, a]) - 100_000)).toBeLessThan(5000);
   });
 });
@@ -63,7 +89,14 @@ describe('readArmCounts (for a sampler)', () => {
   it('reads each arm’s people, clickers and conversions of a hero split', async () => {
     const store = memoryStore();
     const day = bucketOf(NOW, 'day');
-    const counts = (variant: string, measure: string, value: number) => ({ scope: 'b:hero', unit: 'day' as const, bucket: day, cell: cellKey({ block: 'hero', version: 1, message: 'm', variant, requester: 'person' }), measure, value });
+    const counts = (variant: string, measure: string, value: number) => ({
+      scope: 'b:hero',
+      unit: 'day' as const,
+      bucket: day,
+      cell: cellKey({ block: 'hero', version: 1, message: 'm', variant, requester: 'person' }),
+      measure,
+      value,
+    });
     const people = (variant: string, field: 'openers' | 'clickers', from: number, n: number) => ({
       scope: 'b:hero',
       unit: 'day' as const,
