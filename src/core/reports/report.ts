@@ -181,8 +181,9 @@ export async function buildReport(store: ReportStore, query: ReportQuery): Promi
   for (const { dims, row } of rows) {
     const requester = CLASS_NAME[dims.requester] ?? dims.requester;
     if (requester !== 'person' && (row.measure === 'opens' || row.measure === 'clicks')) {
-      const entry = (machines[requester] ??= { opens: 0, clicks: 0, counted_as_people: PEOPLE_CLASSES.has(requester) });
+      const entry = machines[requester] ?? { opens: 0, clicks: 0, counted_as_people: PEOPLE_CLASSES.has(requester) };
       entry[row.measure] += row.value;
+      machines[requester] = entry;
     }
     if (!PEOPLE_CLASSES.has(dims.requester)) continue;
     if (row.measure === 'personal') personalised.personal += row.value;

@@ -149,7 +149,10 @@ export class ReportWriter {
 
   /** An applied `Order Completed`: attributed at the next flush, after the opens and clicks before it. */
   order(order: OrderFact): void {
-    if (this.queued >= MAX_PENDING) return this.dropped();
+    if (this.queued >= MAX_PENDING) {
+      this.dropped();
+      return;
+    }
     this.orders.push(order);
     this.schedule();
   }
@@ -164,7 +167,10 @@ export class ReportWriter {
   }
 
   private enqueue(task: Promise<Resolved | undefined>): void {
-    if (this.queued >= MAX_PENDING) return this.dropped();
+    if (this.queued >= MAX_PENDING) {
+      this.dropped();
+      return;
+    }
     this.pending.push(task.catch(() => undefined));
     this.schedule();
   }
@@ -261,14 +267,22 @@ export class ReportWriter {
   }
 }
 
+/** Hashes kept per instance, so a subscriber who opens again costs no HMAC. */
+const HASHES_KEPT = 10_000;
+
 /** The keyed hash reports count people by: HMAC-SHA256 of the subject key under the instance secret, 64 bits in hex. */
 export function personHasher(secret: string): (subjectKey: string) => Promise<string> {
   let key: Promise<CryptoKey> | undefined;
+  const kept = new Map<string, string>();
   return async (subjectKey) => {
+    const known = kept.get(subjectKey);
+    if (known !== undefined) return known;
     key ??= crypto.subtle.importKey('raw', new TextEncoder().encode(`opentime-report:${secret}`), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
     const mac = new Uint8Array(await crypto.subtle.sign('HMAC', await key, new TextEncoder().encode(subjectKey)));
     let hex = '';
     for (let i = 0; i < 8; i++) hex += (mac[i] as number).toString(16).padStart(2, '0');
+    if (kept.size >= HASHES_KEPT) kept.clear();
+    kept.set(subjectKey, hex);
     return hex;
   };
 }

@@ -102,7 +102,9 @@ export class MetricsRegistry {
       head(name);
       for (const [labels, h] of series) {
         const inner = labels === '' ? '' : `${labels.slice(1, -1)},`;
-        SECONDS_BUCKETS.forEach((le, i) => lines.push(`${name}_bucket{${inner}le="${le}"} ${h.counts[i]}`));
+        SECONDS_BUCKETS.forEach((le, i) => {
+          lines.push(`${name}_bucket{${inner}le="${le}"} ${h.counts[i]}`);
+        });
         lines.push(`${name}_bucket{${inner}le="+Inf"} ${h.count}`, `${name}_sum${labels} ${h.sum}`, `${name}_count${labels} ${h.count}`);
       }
     }
