@@ -68,6 +68,8 @@ export function createApp(given: AppDeps, options: AppOptions = {}): Opentime {
     rasterizer: timedRasterizer(given.rasterizer, metrics),
     images: timedImages(given.images, metrics),
     logger: countingLogger(given.logger, metrics),
+    // Set by the entry after the app is built (node.ts): read through to it.
+    draining: () => given.draining?.() === true,
   };
   const lookups = new Lookups(deps.store, deps.clock, deps.config.blockCacheMs);
   const counters = new Counters(deps.store, deps.background, deps.logger);

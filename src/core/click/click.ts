@@ -127,11 +127,11 @@ export class ClickService {
     return { url: withParams(target.url, block.link.utm), via, requester };
   }
 
-  /** The subscriber a click counts for, when the open path did not resolve one (a fixed link, a fallback). */
+  /** The subscriber a click counts for, when the click path resolved none (a fixed link, a fallback): `u=` as given, at no store read. */
   private async countableSubject(stored: StoredBlock, request: ClickRequest): Promise<string | undefined> {
     const { audience } = this.deps;
     if (!request.subject || (audience.requiresSignature(stored.config) && !request.signed)) return undefined;
-    return audience.trackedSubject(request.subject);
+    return audience.givenKey(request.subject);
   }
 
   private async shownIn(stored: StoredBlock, slot: number, request: ClickRequest): Promise<{ target: Shown | undefined; via: ClickTarget['via']; subjectKey?: string }> {

@@ -149,14 +149,16 @@ export class OpenPipeline {
         this.deps.remember.shown(openKey(block.id, key, request.messageId), showing.decision, drawing.key, request.requester);
       }
       if (key && !request.machine) this.deps.writes.opened(key, block.id, request.messageId);
+      // A kind that never asked for the subscriber (a countdown to a fixed deadline) costs no store read here either: its person is `u=` as given.
+      const reportSubject = () => subject ?? (mayPersonalise && !limited && request.subject ? audience.givenKey(request.subject) : Promise.resolve(undefined));
       const report: OpenReport | undefined = limited
         ? undefined
         : {
             version: stored.version,
             messageId: request.messageId,
             variant: variantOf(showing.decision),
-            subject: subjectKey,
-            outcome: () => (showing.personal ? Promise.resolve('personal') : genericWhy(Boolean(request.subject), mayPersonalise, subjectKey)),
+            subject: reportSubject,
+            outcome: () => (showing.personal ? Promise.resolve('personal') : genericWhy(Boolean(request.subject), mayPersonalise, reportSubject)),
             render: drawing.key,
           };
       countOpen(this.deps.writes, request, showing.personal ? 'personal' : 'generic', block.id, report);
@@ -171,15 +173,15 @@ export class OpenPipeline {
     }
   }
 
-  /** An open that did not get as far as a decision, for the reports: its subscriber is resolved only after the answer. */
+  /** An open that did not get as far as a decision, for the reports: its person is `u=` as given (no store read: the store may be what failed). */
   private report(block: BlockConfig, request: OpenRequest, version: number, outcome: string): OpenReport {
     const { audience } = this.deps;
-    const countable = request.subject !== undefined && (!audience.requiresSignature(block) || request.signed === true);
+    const subject = request.subject !== undefined && (!audience.requiresSignature(block) || request.signed === true) ? request.subject : undefined;
     return {
       version,
       messageId: request.messageId,
       variant: '',
-      subject: () => (countable ? audience.trackedSubject(request.subject) : Promise.resolve(undefined)),
+      subject: () => (subject !== undefined ? audience.givenKey(subject) : Promise.resolve(undefined)),
       outcome: () => Promise.resolve(outcome),
     };
   }

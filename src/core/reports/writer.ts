@@ -225,10 +225,9 @@ export class ReportWriter {
       await this.deps.store.addToReports(batch, this.deps.now());
       return true;
     } catch (error) {
-      // Kept as aggregates for the next flush.
+      // Kept as aggregates for the next flush (the next fact schedules one; a store that is down is not retried in a loop).
       this.unwritten = batch;
       this.deps.logger.warn('report aggregates not written', { error: describeError(error) });
-      this.schedule();
       return false;
     }
   }
