@@ -21,6 +21,8 @@ import { createSubjectKeyer } from './core/audience/subjects.ts';
 import { TemplateEngine } from './core/templates/liquid.ts';
 import { TemplateRegistry } from './core/templates/registry.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { triggerRoutes } from './routes/triggers.ts';
+import { TriggerEngine } from './core/triggers/engine.ts';
 import { boundedPathIds } from './routes/bounds.ts';
 import { clickRoutes } from './routes/clicks.ts';
 import { collectRoutes } from './routes/collect.ts';
@@ -114,7 +116,22 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
   });
   const clicks = new ClickService({ lookups, audience, kinds, store, counters, engagement, clock, logger, defaultClickUrl: config.defaultClickUrl });
   const changes = new ContentChanges({ lookups, kinds, store, drawsAhead: renderer.layers !== undefined, background, logger });
+  // Block URLs in trigger payloads need an origin; without OPENTIME_PUBLIC_URL, the one requests arrive on.
+  let seenOrigin: string | undefined;
   const services: Services = { deps, lookups, counters, audience, opens, clicks, changes, keyer, signer, renderer, templates, engine, limits };
+  if (config.triggers) {
+    services.triggers = new TriggerEngine({
+      store,
+      settings: config.triggers,
+      signer,
+      requireSignature: config.requireSignature,
+      origin: () => config.publicUrl ?? seenOrigin ?? 'http://localhost:8787',
+      fetch: deps.fetch ?? ((url, init) => fetch(url, init)),
+      clock,
+      logger,
+      cacheMs: config.blockCacheMs,
+    });
+  }
 
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
@@ -122,6 +139,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
     const requestId = c.req.header('x-request-id')?.slice(0, 64) || crypto.randomUUID();
     c.set('services', services);
     c.set('requestId', requestId);
+    seenOrigin ??= new URL(c.req.url).origin;
     await next();
     // On the response's own headers: c.header() after a handler has answered makes Hono copy the
     // response, body included (a cached image's bytes, at every open).
@@ -151,6 +169,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
   app.route('/', eventRoutes());
   app.route('/', collectRoutes());
   app.route('/', adminRoutes());
+  app.route('/', triggerRoutes());
   app.route('/', imageRoutes());
   app.route('/', clickRoutes());
   if (deps.config.demo) app.route('/', demoRoutes());

@@ -66,11 +66,14 @@ export function adminRoutes(): Hono<AppEnv> {
   }
 
   routes.put('/v1/catalog/products', async (c) => {
-    const { deps, changes } = c.get('services');
+    const { deps, changes, triggers } = c.get('services');
     const body = await readJsonBody(c.req.raw, CATALOG_MAX_BYTES, 'catalog');
     const products = parseCatalogUpsert(body);
+    // Price drops and restocks are judged against the products as they were.
+    const before = triggers ? await deps.store.getProducts(products.map((p) => p.id)) : undefined;
     await deps.store.putProducts(products, deps.clock.now());
     changes.catalogChanged(products);
+    if (triggers && before) await triggers.catalogUpdated(before, products, deps.clock.now());
     return c.json({ upserted: products.length });
   });
 

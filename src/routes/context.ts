@@ -15,6 +15,7 @@ import type { Signer } from '../core/audience/signing.ts';
 import type { SubjectKeyer } from '../core/audience/subjects.ts';
 import type { TemplateEngine } from '../core/templates/liquid.ts';
 import type { TemplateRegistry } from '../core/templates/registry.ts';
+import type { TriggerEngine } from '../core/triggers/engine.ts';
 
 export interface Services {
   deps: AppDeps;
@@ -32,6 +33,8 @@ export interface Services {
   templates: TemplateRegistry;
   engine: TemplateEngine;
   limits: RateLimits;
+  /** Behavioural triggers; undefined when the config has no trigger settings. */
+  triggers?: TriggerEngine;
 }
 
 export interface AppEnv {

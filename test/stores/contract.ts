@@ -9,6 +9,7 @@ import type { OpenKey, OpenRecord, Store, SubjectDeletion } from '../../src/core
 import { mergeProfiles } from '../../src/core/profiles/merge.ts';
 import { PROFILE_LIMITS, type Profile } from '../../src/core/profiles/profile.ts';
 import { reduceProfile } from '../../src/core/profiles/reducer.ts';
+import { describeTriggerStore } from './triggers-contract.ts';
 
 /**
  * The store contract: every Store implementation passes these tests (the
@@ -721,4 +722,5 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
       });
     });
   });
+  describeTriggerStore(name, () => makeStore({}), T0);
 }

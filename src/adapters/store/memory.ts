@@ -4,6 +4,7 @@ import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets } from '../../core/decide/tr
 import type { ApplyResult, OpenKey, OpenRecord, Store, StoredTemplate, SubjectDeletion, SuppressionSource } from '../../core/ports.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
 import { mergeProfiles } from '../../core/profiles/merge.ts';
+import { memoryTriggerStore } from './memory-triggers.ts';
 import { compareCodePoints, dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';
 
 /**
@@ -68,6 +69,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
 
   return {
     name: 'memory',
+    ...memoryTriggerStore(),
     async ping() {
       check();
     },

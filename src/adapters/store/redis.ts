@@ -8,6 +8,7 @@ import type { ApplyResult, Logger, OpenRecord, Store, StoredTemplate, SubjectEve
 import { mergeProfiles } from '../../core/profiles/merge.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
 import { dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';
+import { redisTriggerStore } from './redis-triggers.ts';
 
 /**
  * The shared store, for production and for several instances behind a load
@@ -398,6 +399,7 @@ export function redisStore(options: RedisStoreOptions): Store {
 
   return {
     name: 'redis',
+    ...redisTriggerStore({ prefix, call, run, operation }),
 
     ping: () =>
       operation('ping', async () => {

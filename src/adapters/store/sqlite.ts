@@ -4,6 +4,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { BlockConfig, StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
 import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets } from '../../core/decide/trending.ts';
+import { sqliteTriggerStore } from './sqlite-triggers.ts';
 import type { ApplyResult, OpenKey, OpenRecord, Store, StoredTemplate, SubjectDeletion, SuppressionSource } from '../../core/ports.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
 import { mergeProfiles } from '../../core/profiles/merge.ts';
@@ -159,9 +160,11 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   const sweeper = setInterval(sweep, options.sweepIntervalMs ?? 10 * 60_000);
   sweeper.unref();
   let closed = false;
+  const triggerPart = sqliteTriggerStore({ db, sql, transaction });
 
   return {
     name: 'sqlite',
+    ...triggerPart,
 
     async ping() {
       if (closed) throw new Error('[opentime] [sqlite] store is closed');

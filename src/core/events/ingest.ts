@@ -17,6 +17,8 @@ export interface IngestDeps {
   optOutTrait?: string;
   /** OPENTIME_IDENTITY_SECRET: browser events that name a userId must carry its `context.userHash`. */
   identitySecret?: string;
+  /** Starts and cancels trigger episodes (core/triggers/engine.ts) once the events are stored. */
+  triggers?: { eventsApplied(groups: readonly SubjectEvents[], now: number): Promise<void> };
 }
 
 export interface IngestOptions {
@@ -56,6 +58,7 @@ export async function ingestEvents(deps: IngestDeps, events: readonly TrackedEve
     const applied = new Set(result.applied);
     const increments = trendingIncrements(events.filter((e) => applied.has(e.messageId)));
     if (increments.length > 0) await deps.store.bumpTrending(increments, now);
+    if (deps.triggers) await deps.triggers.eventsApplied(onlyApplied(groups, applied), now);
     return { ...result, dropped };
   } catch (error) {
     if (error instanceof AppError) throw error;
@@ -170,4 +173,8 @@ async function trackedGroups(deps: IngestDeps, events: readonly TrackedEvent[], 
     else groups.set(key, [event]);
   });
   return { groups: [...groups].map(([subjectKey, list]) => ({ subjectKey, events: list })), dropped };
+}
+
+function onlyApplied(groups: readonly SubjectEvents[], applied: ReadonlySet<string>): SubjectEvents[] {
+  return groups.map((g) => ({ subjectKey: g.subjectKey, events: g.events.filter((e) => applied.has(e.messageId)) })).filter((g) => g.events.length > 0);
 }
