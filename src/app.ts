@@ -125,7 +125,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
       settings: config.triggers,
       signer,
       requireSignature: config.requireSignature,
-      origin: () => config.publicUrl ?? seenOrigin ?? 'http://localhost:8787',
+      origin: () => config.publicUrl ?? seenOrigin,
       fetch: deps.fetch ?? ((url, init) => fetch(url, init)),
       clock,
       logger,

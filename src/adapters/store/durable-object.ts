@@ -4,6 +4,7 @@ import type { ApplyResult, OpenRecord, Store, SubjectDeletion, SuppressionSource
 import type { Profile } from '../../core/profiles/profile.ts';
 import type { GlobalObject, GlobalObjectName } from './durable-object-global.ts';
 import type { SubjectObject } from './durable-object-subject.ts';
+import { durableObjectTriggerStore, type TriggerObject } from './durable-object-triggers.ts';
 
 /**
  * The store on SQLite-backed Durable Objects (Cloudflare Workers). Each
@@ -31,6 +32,8 @@ import type { SubjectObject } from './durable-object-subject.ts';
 export interface DurableObjectStoreOptions {
   subjects: DurableObjectNamespace<SubjectObject>;
   globals: DurableObjectNamespace<GlobalObject>;
+  /** The triggers object (durable-object-triggers.ts): definitions, episodes and their alarm. */
+  triggers: DurableObjectNamespace<TriggerObject>;
   /** Prefixed to every object name: tests give each store its own objects (like a Redis key prefix). */
   prefix?: string;
   /** Profiles not written for this long are gone (default: kept). */
@@ -71,6 +74,7 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
 
   return {
     name: 'durable-object',
+    ...durableObjectTriggerStore(options.triggers, prefix),
 
     async ping() {
       check();

@@ -55,8 +55,8 @@ export interface TriggerEngineDeps {
   settings: TriggerSettings;
   signer: Signer;
   requireSignature: boolean;
-  /** The public origin of block URLs (OPENTIME_PUBLIC_URL, else the server's own). */
-  origin: () => string;
+  /** The public origin of block URLs (OPENTIME_PUBLIC_URL, else the server's own); undefined where none is known. */
+  origin: () => string | undefined;
   fetch: Fetch;
   clock: Clock;
   logger: Logger;
@@ -155,6 +155,8 @@ export class TriggerEngine {
     if (!trigger.enabled || subscriberIdOf(subjectKey) === undefined) return;
     if ((await this.deps.store.getSuppressions([subjectKey])).size > 0) return;
     const episode: Episode = { id: crypto.randomUUID(), triggerId: trigger.id, subjectKey, startedAt: now, dueAt: now + waitMs(trigger.wait), attempts: 0, facts };
+    const origin = this.deps.origin();
+    if (origin !== undefined) episode.origin = origin;
     if (await this.deps.store.openEpisode(episode)) await this.count(trigger.id, 'started');
   }
 
@@ -208,6 +210,8 @@ export class TriggerEngine {
       if (sent.length >= trigger.cap.per_subscriber) return this.cancel(trigger, episode.subjectKey, 'cap', episode.id);
     }
     if (!episode.attempts) await this.count(trigger.id, 'fired');
+    const origin = this.deps.origin() ?? episode.origin;
+    if (origin === undefined) return this.failed(trigger, episode, now, 'OPENTIME_PUBLIC_URL is not set: block URLs need the origin emails point at');
     const blocks = (await Promise.all(trigger.blocks.map((id) => store.getBlock(id)))).flatMap((b): BlockConfig[] => (b ? [b.config] : []));
     const payload = await buildPayload({
       episode,
@@ -215,14 +219,16 @@ export class TriggerEngine {
       profile,
       products,
       blocks,
-      origin: this.deps.origin(),
+      origin,
       signer: this.deps.signer,
       requireSignature: this.deps.requireSignature,
       now,
     });
-    const built = await buildRequest(trigger.destination, payload, episode, this.deps.settings.destinations, now);
-    if ('missing' in built) return this.failed(trigger, episode, now, `${built.missing} is not set`);
     const dryRun = trigger.dry_run || this.deps.settings.mode === 'dry-run';
+    // A dry run shows the request before the ESP's key is set; credentials are never recorded anyway.
+    const settings = dryRun ? withPlaceholderKeys(this.deps.settings.destinations) : this.deps.settings.destinations;
+    const built = await buildRequest(trigger.destination, payload, episode, settings, now);
+    if ('missing' in built) return this.failed(trigger, episode, now, `${built.missing} is not set`);
     const record: SendRecord = {
       episodeId: episode.id,
       triggerId: trigger.id,
@@ -281,6 +287,17 @@ function factsOf(event: TrackedEvent): EpisodeFacts {
   const query = spec.properties.query;
   if (typeof query === 'string' && query.trim() !== '') facts.query = query.trim().slice(0, 200);
   return facts;
+}
+
+const PLACEHOLDER = 'unset-in-dry-run';
+function withPlaceholderKeys(d: DestinationSettings): DestinationSettings {
+  return {
+    klaviyo: { ...d.klaviyo, apiKey: d.klaviyo.apiKey ?? PLACEHOLDER },
+    braze: { ...d.braze, apiKey: d.braze.apiKey ?? PLACEHOLDER },
+    customerio: { ...d.customerio, siteId: d.customerio.siteId ?? PLACEHOLDER, apiKey: d.customerio.apiKey ?? PLACEHOLDER },
+    iterable: { ...d.iterable, apiKey: d.iterable.apiKey ?? PLACEHOLDER },
+    webhook: { secret: d.webhook.secret ?? PLACEHOLDER },
+  };
 }
 
 function recordedRequest(request: HttpRequest): SendRecord['request'] {

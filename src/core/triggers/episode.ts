@@ -17,6 +17,8 @@ export interface Episode {
   timed?: boolean;
   /** Replayed from the dead-letter list by an admin: sent without checking `when` and the cap again. */
   replayed?: boolean;
+  /** The public origin known when it started, for block URLs where the sender knows none (a Worker's alarm without OPENTIME_PUBLIC_URL). */
+  origin?: string;
   /** What started it: the event and its product, query or price change (the payload's `facts`). */
   facts: EpisodeFacts;
 }
