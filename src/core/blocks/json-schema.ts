@@ -3,6 +3,7 @@ import { bannerBlockSchema } from './banner.ts';
 import { countdownBlockSchema } from './countdown.ts';
 import { heroBlockSchema } from './hero.ts';
 import { productGridBlockSchema } from './product-grid.ts';
+import { triggerSchema } from '../triggers/schema.ts';
 
 /**
  * JSON Schema files for editors: a block JSON with `"$schema":
@@ -25,5 +26,6 @@ export function jsonSchemas(): Record<string, object> {
     'hero.json': titled('opentime hero', 'A variant chosen by rules, with A/B splits.', heroBlockSchema),
     'countdown.json': titled('opentime countdown', 'A countdown to a deadline, as an animated GIF or a still PNG.', countdownBlockSchema),
     'banner.json': titled('opentime banner', 'A solid-colour strip with a headline and a subline, linking to one URL.', bannerBlockSchema),
+    'trigger.json': titled('opentime trigger', 'A behavioural trigger: an event or catalog change starts an episode that, after its wait, is sent through an ESP.', triggerSchema),
   };
 }
