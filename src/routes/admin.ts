@@ -223,7 +223,7 @@ export function adminRoutes(): Hono<AppEnv> {
   /** Deletes everything kept about a subscriber; `?suppress=1` also stops tracking them. */
   routes.delete('/v1/subjects/:id', async (c) => {
     const { deps, keyer } = c.get('services');
-    const privacy = { store: deps.store, keyer };
+    const privacy = { store: deps.store, keyer, triggers: deps.store };
     const deleted = await deleteSubject(privacy, c.req.param('id'));
     const suppressed = ['1', 'true', 'yes'].includes(c.req.query('suppress') ?? '');
     if (suppressed) await suppress(privacy, [c.req.param('id')], 'admin', deps.clock.now());
@@ -234,7 +234,7 @@ export function adminRoutes(): Hono<AppEnv> {
     const { deps, keyer } = c.get('services');
     const body = parseOrThrow(suppressionsSchema, await readJsonBody(c.req.raw, SUPPRESSIONS_MAX_BYTES, 'suppressions'), 'suppressions');
     await suppress({ store: deps.store, keyer }, body.ids, 'admin', deps.clock.now());
-    if (body.delete) for (const id of body.ids) await deleteSubject({ store: deps.store, keyer }, id);
+    if (body.delete) for (const id of body.ids) await deleteSubject({ store: deps.store, keyer, triggers: deps.store }, id);
     return c.json({ suppressed: body.ids.length, deleted: body.delete });
   });
 

@@ -202,6 +202,15 @@ describe('triggers: an abandoned cart through Klaviyo', () => {
     expect(await report('cart-1h')).toMatchObject({ started: 1, cancelled_by: { suppressed: 1 } });
   });
 
+  it('closes the waiting episodes of a subscriber who is deleted', async () => {
+    await put('cart-1h', cartTrigger());
+    await track('c-13', 'Product Added', { product_id: 'sku-1' });
+    expect((await app.admin('DELETE', '/v1/subjects/c-13')).status).toBe(200);
+    await fire(61 * MIN);
+    expect(esp.requests).toHaveLength(0);
+    expect(await app.deps.store.getEpisode('cart-1h', 'u:c-13')).toBeUndefined();
+  });
+
   it('starts nothing for a trigger switched off, and a dry run records the request instead of sending it', async () => {
     await put('cart-off', cartTrigger({ enabled: false }));
     await put('cart-dry', cartTrigger({ dry_run: true }));
@@ -214,6 +223,22 @@ describe('triggers: an abandoned cart through Klaviyo', () => {
     expect(sends[0]?.dryRun).toBe(true);
     expect(sends[0]?.request.url).toBe(`${esp.url}/api/events`);
     expect(sends[0]?.request.body.data.attributes.profile.data.attributes.external_id).toBe('c-10');
+  });
+
+  it('OPENTIME_TRIGGERS=off starts and sends nothing; dry-run for all records every trigger instead of sending', async () => {
+    await app.close();
+    await start({ extra: { OPENTIME_TRIGGERS: 'off' } });
+    await put('cart-1h', cartTrigger());
+    await track('c-14', 'Product Added', { product_id: 'sku-1' });
+    await fire(61 * MIN);
+    expect(await report('cart-1h')).toMatchObject({ started: 0, fired: 0 });
+    await app.close();
+    await start({ extra: { OPENTIME_TRIGGERS: 'dry-run' } });
+    await put('cart-1h', cartTrigger());
+    await track('c-14', 'Product Added', { product_id: 'sku-1' });
+    await fire(61 * MIN);
+    expect(esp.requests).toHaveLength(0);
+    expect(await report('cart-1h')).toMatchObject({ started: 1, dry_run: 1, sent: 0 });
   });
 
   it('moves a send out of quiet hours, in the subscriber\u2019s own time zone', async () => {
