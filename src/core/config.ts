@@ -559,7 +559,8 @@ export const CONFIG_SETTINGS = {
   },
   OPENTIME_TRIGGER_RETRY_SECONDS: {
     group: 'Triggers',
-    description: "A send the ESP refused with 429 or 5xx, or did not answer, is tried again after this long, doubling each time (at most an hour); a 429's `Retry-After` is waited out when it is longer.",
+    description:
+      "A send the ESP refused with 429 or 5xx, or did not answer, is tried again after this long, doubling each time (at most an hour); a 429's `Retry-After` is waited out when it is longer.",
     reason: 'Backs off from an ESP that is down or rate-limiting instead of hammering it.',
   },
   OPENTIME_TRIGGER_MAX_ATTEMPTS: {
@@ -568,14 +569,22 @@ export const CONFIG_SETTINGS = {
     reason: 'Bounds how long a broken destination keeps episodes retrying (8 tries from 30 s: about two hours).',
   },
   OPENTIME_KLAVIYO_URL: { accepts: 'a URL', group: 'Triggers', description: "Klaviyo's API origin (`POST /api/events`)." },
-  OPENTIME_KLAVIYO_API_KEY: { group: 'Triggers', default: 'none', description: 'A Klaviyo private API key with the `events:write` scope, for `klaviyo` destinations. Never in the trigger JSON.' },
+  OPENTIME_KLAVIYO_API_KEY: {
+    group: 'Triggers',
+    default: 'none',
+    description: 'A Klaviyo private API key with the `events:write` scope, for `klaviyo` destinations. Never in the trigger JSON.',
+  },
   OPENTIME_KLAVIYO_REVISION: { group: 'Triggers', description: "The `revision` header Klaviyo's API requires (the API version the request is written for)." },
   OPENTIME_BRAZE_URL: {
     accepts: 'a URL',
     group: 'Triggers',
     description: "Your Braze instance's REST endpoint, e.g. `https://rest.fra-01.braze.eu` (it differs per customer: see Braze's dashboard).",
   },
-  OPENTIME_BRAZE_API_KEY: { group: 'Triggers', default: 'none', description: 'A Braze REST API key with `campaigns.trigger.send` and `canvas.trigger.send`, for `braze` destinations.' },
+  OPENTIME_BRAZE_API_KEY: {
+    group: 'Triggers',
+    default: 'none',
+    description: 'A Braze REST API key with `campaigns.trigger.send` and `canvas.trigger.send`, for `braze` destinations.',
+  },
   OPENTIME_CUSTOMERIO_URL: { accepts: 'a URL', group: 'Triggers', description: "Customer.io's Track API origin; `https://track-eu.customer.io` for an EU workspace." },
   OPENTIME_CUSTOMERIO_SITE_ID: { group: 'Triggers', default: 'none', description: "The Track API's site id (HTTP Basic user), for `customerio` destinations." },
   OPENTIME_CUSTOMERIO_API_KEY: { group: 'Triggers', default: 'none', description: "The Track API's key (HTTP Basic password)." },
@@ -584,7 +593,8 @@ export const CONFIG_SETTINGS = {
   OPENTIME_TRIGGER_WEBHOOK_SECRET: {
     group: 'Triggers',
     default: 'none: webhook destinations fail until it is set',
-    description: 'The Standard Webhooks secret that signs `webhook` destinations (`whsec_` and base64, as the specification\'s libraries take it, or any string of 16 characters or more).',
+    description:
+      "The Standard Webhooks secret that signs `webhook` destinations (`whsec_` and base64, as the specification's libraries take it, or any string of 16 characters or more).",
   },
 } as const satisfies Record<keyof typeof configSchema.shape, SettingDoc>;
 

@@ -28,7 +28,9 @@ function limitOf(c: AppContext, fallback: number): number {
   if (raw === undefined) return fallback;
   const limit = Number(raw);
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST) {
-    throw new AppError('VALIDATION_FAILED', `invalid query: limit: expected a whole number from 1 to ${MAX_LIST}`, { details: [{ path: 'limit', message: `expected a whole number from 1 to ${MAX_LIST}` }] });
+    throw new AppError('VALIDATION_FAILED', `invalid query: limit: expected a whole number from 1 to ${MAX_LIST}`, {
+      details: [{ path: 'limit', message: `expected a whole number from 1 to ${MAX_LIST}` }],
+    });
   }
   return limit;
 }
@@ -105,7 +107,8 @@ export function triggerRoutes(): Hono<AppEnv> {
     const body = await readJsonBody(c.req.raw, TRIGGER_MAX_BYTES, 'trigger');
     if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
       const bodyId = (body as { id?: unknown }).id;
-      if (bodyId !== undefined && bodyId !== id) throw new AppError('VALIDATION_FAILED', `invalid trigger: id: is ${JSON.stringify(bodyId)} but the URL says ${JSON.stringify(id)}`);
+      if (bodyId !== undefined && bodyId !== id)
+        throw new AppError('VALIDATION_FAILED', `invalid trigger: id: is ${JSON.stringify(bodyId)} but the URL says ${JSON.stringify(id)}`);
     }
     const config = parseOrThrow(triggerSchema, { ...(body as object), id }, 'trigger');
     const problems: Problem[] = [];

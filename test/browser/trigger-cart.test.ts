@@ -60,7 +60,11 @@ async function startShop(): Promise<void> {
     } else if (product && PRODUCTS[product]) {
       const { name, price } = PRODUCTS[product];
       const jsonLd = { '@context': 'https://schema.org', '@type': 'Product', sku: product, name, offers: { '@type': 'Offer', price: String(price), priceCurrency: 'USD' } };
-      page(name, `<h1>${name}</h1><form method="post" action="/cart"><input name="quantity" value="1"><button type="submit" class="add-to-cart">Add to cart</button></form>`, jsonLd);
+      page(
+        name,
+        `<h1>${name}</h1><form method="post" action="/cart"><input name="quantity" value="1"><button type="submit" class="add-to-cart">Add to cart</button></form>`,
+        jsonLd,
+      );
     } else if (url.pathname === '/cart' || url.pathname === '/') {
       page('Shop', '<h1>Your cart</h1>');
     } else {
@@ -100,7 +104,11 @@ async function bootOpentime(): Promise<void> {
 }
 
 async function admin(method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(`${apiUrl}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  return fetch(`${apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
 }
 
 async function report(): Promise<Record<string, number>> {
@@ -156,7 +164,11 @@ describe.skipIf(!existsSync(CHROMIUM))('an abandoned cart from the browser snipp
       destination: { type: 'klaviyo', metric: 'Cart Abandoned' },
     };
     expect((await admin('PUT', '/v1/triggers/cart-abandoned', trigger)).status).toBe(200);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
+    });
   });
 
   afterAll(async () => {
@@ -174,7 +186,9 @@ describe.skipIf(!existsSync(CHROMIUM))('an abandoned cart from the browser snipp
     expect((await eventually(report, (r) => r.started === 2)).started).toBe(2);
     const startedAt = Date.now();
     // The buyer orders during the wait, from the shop's confirmation page.
-    await buyer.evaluate(() => (window as unknown as { opentime: Opentime }).opentime.track('Order Completed', { order_id: 'o-1', products: [{ product_id: 'p-red', quantity: 1 }] }));
+    await buyer.evaluate(() =>
+      (window as unknown as { opentime: Opentime }).opentime.track('Order Completed', { order_id: 'o-1', products: [{ product_id: 'p-red', quantity: 1 }] }),
+    );
     expect((await eventually(report, (r) => r.cancelled === 1)).cancelled).toBe(1);
 
     // Killed without warning in the middle of the wait, and started again.

@@ -51,7 +51,14 @@ async function start(options: { extra?: Record<string, string | undefined>; requ
     { id: 'sku-2', title: 'Rain jacket', price: 120, url: 'https://shop.example.com/p/sku-2', in_stock: false },
   ];
   expect((await app.admin('PUT', '/v1/catalog/products', products)).status).toBe(200);
-  const block = { id: 'cart-reminder', size: { width: 600, height: 300 }, slots: 2, source: [{ from: 'cart' }], params: { headline: 'Still yours' }, fallback: { url: 'https://shop.example.com/' } };
+  const block = {
+    id: 'cart-reminder',
+    size: { width: 600, height: 300 },
+    slots: 2,
+    source: [{ from: 'cart' }],
+    params: { headline: 'Still yours' },
+    fallback: { url: 'https://shop.example.com/' },
+  };
   expect((await app.admin('PUT', '/v1/blocks/cart-reminder', block)).status).toBe(200);
 }
 afterEach(async () => {
@@ -80,6 +87,7 @@ const fire = async (afterMs = 0) => {
   app.clock.advance(afterMs);
   await engine.fireDue(app.clock.now());
 };
+// biome-ignore lint/suspicious/noExplicitAny: the ESP's documented JSON, read as a test reads it
 const report = async (id: string) => (await (await app.admin('GET', `/v1/triggers/${id}/report`)).json()) as Record<string, any>;
 
 describe('triggers: definitions through the admin API', () => {
@@ -139,7 +147,9 @@ describe('triggers: an abandoned cart through Klaviyo', () => {
     expect(event.attributes.unique_id).toBe(event.attributes.properties.episode);
     const { properties } = event.attributes;
     expect(properties.subscriber_id).toBe('c-1042');
-    expect(properties.facts.cart).toEqual([expect.objectContaining({ product_id: 'sku-1', title: 'Trail runner', quantity: 2, price: 80, url: 'https://shop.example.com/p/sku-1' })]);
+    expect(properties.facts.cart).toEqual([
+      expect.objectContaining({ product_id: 'sku-1', title: 'Trail runner', quantity: 2, price: 80, url: 'https://shop.example.com/p/sku-1' }),
+    ]);
     const urls = properties.blocks['cart-reminder'];
     const image = new URL(urls.image_url);
     expect(`${image.origin}${image.pathname}`).toBe('https://live.example.com/i/cart-reminder.png');
@@ -219,6 +229,7 @@ describe('triggers: an abandoned cart through Klaviyo', () => {
     expect(esp.requests).toHaveLength(0);
     expect((await report('cart-off')).started).toBe(0);
     expect(await report('cart-dry')).toMatchObject({ started: 1, fired: 1, dry_run: 1, sent: 0 });
+    // biome-ignore lint/suspicious/noExplicitAny: the ESP's documented JSON, read as a test reads it
     const { sends } = (await (await app.admin('GET', '/v1/triggers/cart-dry/sends')).json()) as { sends: Array<{ dryRun: boolean; request: { url: string; body: any } }> };
     expect(sends[0]?.dryRun).toBe(true);
     expect(sends[0]?.request.url).toBe(`${esp.url}/api/events`);
@@ -406,12 +417,18 @@ describe('triggers: catalog moments', () => {
   });
 
   it('back in stock reaches who carted it, and no one whose interest is older than the bound', async () => {
-    await put('restock', { start: { catalog: 'back_in_stock', interest: ['carted'], within_days: 7 }, wait: { seconds: 0 }, destination: { type: 'klaviyo', metric: 'Back In Stock' } });
+    await put('restock', {
+      start: { catalog: 'back_in_stock', interest: ['carted'], within_days: 7 },
+      wait: { seconds: 0 },
+      destination: { type: 'klaviyo', metric: 'Back In Stock' },
+    });
     await track('c-50', 'Product Added', { product_id: 'sku-2' });
     app.clock.advance(8 * 24 * 60 * MIN);
     await track('c-51', 'Product Added', { product_id: 'sku-2' });
     await track('c-52', 'Product Viewed', { product_id: 'sku-2' });
-    expect((await app.admin('PUT', '/v1/catalog/products', [{ id: 'sku-2', title: 'Rain jacket', price: 120, url: 'https://shop.example.com/p/sku-2', in_stock: true }])).status).toBe(200);
+    expect(
+      (await app.admin('PUT', '/v1/catalog/products', [{ id: 'sku-2', title: 'Rain jacket', price: 120, url: 'https://shop.example.com/p/sku-2', in_stock: true }])).status,
+    ).toBe(200);
     await fire();
     expect(esp.requests.map((r) => r.body.data.attributes.profile.data.attributes.external_id)).toEqual(['c-51']);
   });

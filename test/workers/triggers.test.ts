@@ -13,7 +13,13 @@ const writer = { authorization: `Basic ${btoa(`${WRITE_KEY}:`)}`, 'content-type'
 describe('triggers on Workers', () => {
   it('sets the alarm at the episode\u2019s due time and, when it runs, records the send once', async () => {
     const app = workerApp();
-    const trigger = { start: { event: 'Product Added' }, wait: { seconds: 1 }, cancel: { events: ['Order Completed'] }, dry_run: true, destination: { type: 'klaviyo', metric: 'Cart Abandoned' } };
+    const trigger = {
+      start: { event: 'Product Added' },
+      wait: { seconds: 1 },
+      cancel: { events: ['Order Completed'] },
+      dry_run: true,
+      destination: { type: 'klaviyo', metric: 'Cart Abandoned' },
+    };
     expect((await app.request('/v1/triggers/cart', { method: 'PUT', headers: admin, body: JSON.stringify(trigger) })).status).toBe(200);
     const products = [{ id: 'sku-1', title: 'Runner', price: 80, url: 'https://shop.example.com/p/sku-1' }];
     expect((await app.request('/v1/catalog/products', { method: 'PUT', headers: admin, body: JSON.stringify(products) })).status).toBe(200);
@@ -26,6 +32,7 @@ describe('triggers on Workers', () => {
     expect(alarm).toBeLessThanOrEqual(Date.now() + 1000);
 
     // The runtime runs the alarm at its time by itself.
+    // biome-ignore lint/suspicious/noExplicitAny: the ESP's documented JSON, read as a test reads it
     type Sends = { sends: Array<{ dryRun: boolean; request: { url: string; body: any } }> };
     let sends: Sends = { sends: [] };
     for (let tries = 0; tries < 100 && sends.sends.length === 0; tries++) {
@@ -48,10 +55,19 @@ describe('triggers on Workers', () => {
 
   it('cancels a waiting episode when the cancelling event comes first', async () => {
     const app = workerApp();
-    const trigger = { start: { event: 'Product Added' }, wait: { minutes: 30 }, cancel: { events: ['Order Completed'] }, destination: { type: 'klaviyo', metric: 'Cart Abandoned' } };
+    const trigger = {
+      start: { event: 'Product Added' },
+      wait: { minutes: 30 },
+      cancel: { events: ['Order Completed'] },
+      destination: { type: 'klaviyo', metric: 'Cart Abandoned' },
+    };
     await app.request('/v1/triggers/cart', { method: 'PUT', headers: admin, body: JSON.stringify(trigger) });
     await app.request('/v1/track', { method: 'POST', headers: writer, body: JSON.stringify({ userId: 'ben', event: 'Product Added', properties: { product_id: 'sku-1' } }) });
-    await app.request('/v1/track', { method: 'POST', headers: writer, body: JSON.stringify({ userId: 'ben', event: 'Order Completed', properties: { order_id: 'o-1', products: [] } }) });
+    await app.request('/v1/track', {
+      method: 'POST',
+      headers: writer,
+      body: JSON.stringify({ userId: 'ben', event: 'Order Completed', properties: { order_id: 'o-1', products: [] } }),
+    });
     const stub = env.TRIGGERS.get(env.TRIGGERS.idFromName(`${app.name}:triggers`));
     expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).toBeNull();
     const report = (await (await app.request('/v1/triggers/cart/report', { headers: admin })).json()) as Record<string, unknown>;

@@ -1,6 +1,15 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { TriggerStore } from '../../core/ports.ts';
-import { DEAD_LETTERS_KEPT, INTEREST_PER_PRODUCT_KEPT, RECENT_SENDS_KEPT, SENDS_PER_SUBJECT_KEPT, type DeadLetter, type Episode, type Interest, type SendRecord } from '../../core/triggers/episode.ts';
+import {
+  DEAD_LETTERS_KEPT,
+  INTEREST_PER_PRODUCT_KEPT,
+  RECENT_SENDS_KEPT,
+  SENDS_PER_SUBJECT_KEPT,
+  type DeadLetter,
+  type Episode,
+  type Interest,
+  type SendRecord,
+} from '../../core/triggers/episode.ts';
 import type { StoredTrigger, TriggerConfig } from '../../core/triggers/schema.ts';
 import { fireDueTriggers, type TriggerAlarmEnv } from '../workers/trigger-alarm.ts';
 
@@ -120,7 +129,11 @@ export class TriggerObject extends DurableObject<TriggerAlarmEnv> implements Tri
   }
   async claimDueEpisodes(now: number, limit: number, leaseMs: number): Promise<Episode[]> {
     const claimed = this.ctx.storage.transactionSync(() => {
-      const rows = this.rows<{ trigger: string; subject: string; data: string }>('SELECT trigger, subject, data FROM episodes WHERE due_at <= ? ORDER BY due_at LIMIT ?', now, limit);
+      const rows = this.rows<{ trigger: string; subject: string; data: string }>(
+        'SELECT trigger, subject, data FROM episodes WHERE due_at <= ? ORDER BY due_at LIMIT ?',
+        now,
+        limit,
+      );
       for (const row of rows) this.sql.exec('UPDATE episodes SET due_at = ? WHERE trigger = ? AND subject = ?', now + leaseMs, row.trigger, row.subject);
       return rows.map((row) => ({ ...(JSON.parse(row.data) as Episode), dueAt: now + leaseMs }));
     });
@@ -167,10 +180,14 @@ export class TriggerObject extends DurableObject<TriggerAlarmEnv> implements Tri
     });
   }
   async sendsOf(triggerId: string, subjectKey: string, since: number): Promise<SendRecord[]> {
-    return this.rows<{ data: string }>('SELECT data FROM sends WHERE trigger = ? AND subject = ? AND at >= ? ORDER BY at DESC', triggerId, subjectKey, since).map((r) => JSON.parse(r.data) as SendRecord);
+    return this.rows<{ data: string }>('SELECT data FROM sends WHERE trigger = ? AND subject = ? AND at >= ? ORDER BY at DESC', triggerId, subjectKey, since).map(
+      (r) => JSON.parse(r.data) as SendRecord,
+    );
   }
   async recentSends(triggerId: string, limit: number): Promise<SendRecord[]> {
-    return this.rows<{ data: string }>('SELECT data FROM sends WHERE trigger = ? ORDER BY at DESC LIMIT ?', triggerId, Math.min(limit, RECENT_SENDS_KEPT)).map((r) => JSON.parse(r.data) as SendRecord);
+    return this.rows<{ data: string }>('SELECT data FROM sends WHERE trigger = ? ORDER BY at DESC LIMIT ?', triggerId, Math.min(limit, RECENT_SENDS_KEPT)).map(
+      (r) => JSON.parse(r.data) as SendRecord,
+    );
   }
 
   async putDeadLetter(letter: DeadLetter): Promise<void> {
@@ -216,7 +233,12 @@ export class TriggerObject extends DurableObject<TriggerAlarmEnv> implements Tri
     });
   }
   async interestIn(productId: string, since: number, limit: number): Promise<Interest[]> {
-    return this.rows<{ subject: string; kind: string; at: number }>('SELECT subject, kind, at FROM interest WHERE product = ? AND at >= ? ORDER BY at DESC LIMIT ?', productId, since, limit).map((r) => ({
+    return this.rows<{ subject: string; kind: string; at: number }>(
+      'SELECT subject, kind, at FROM interest WHERE product = ? AND at >= ? ORDER BY at DESC LIMIT ?',
+      productId,
+      since,
+      limit,
+    ).map((r) => ({
       productId,
       subjectKey: r.subject,
       kind: r.kind as Interest['kind'],

@@ -64,7 +64,10 @@ export function memoryTriggerStore(): TriggerStore {
       return found;
     },
     async claimDueEpisodes(now, limit, leaseMs) {
-      const due = [...episodes.values()].filter((e) => e.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt).slice(0, limit);
+      const due = [...episodes.values()]
+        .filter((e) => e.dueAt <= now)
+        .sort((a, b) => a.dueAt - b.dueAt)
+        .slice(0, limit);
       for (const episode of due) episode.dueAt = now + leaseMs;
       return due.map(clone);
     },
@@ -114,8 +117,8 @@ export function memoryTriggerStore(): TriggerStore {
 
     async noteInterest(interests) {
       for (const entry of interests) {
-        let byProduct = interest.get(entry.productId);
-        if (!byProduct) interest.set(entry.productId, (byProduct = new Map()));
+        const byProduct = interest.get(entry.productId) ?? new Map<string, Interest>();
+        interest.set(entry.productId, byProduct);
         const seen = byProduct.get(entry.subjectKey);
         if (seen && seen.at > entry.at) continue;
         byProduct.delete(entry.subjectKey);

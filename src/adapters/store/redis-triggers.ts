@@ -150,14 +150,20 @@ export function redisTriggerStore({ prefix, call, run, operation }: RedisTrigger
       }),
     getTrigger: (id) =>
       operation('getTrigger', async () => {
-        const [data, version, updated] = (await Promise.all([call('hget', keys.defs, id), call('hget', keys.versions, id), call('hget', keys.updated, id)])) as Array<string | null>;
+        const [data, version, updated] = (await Promise.all([call('hget', keys.defs, id), call('hget', keys.versions, id), call('hget', keys.updated, id)])) as Array<
+          string | null
+        >;
         return typeof data === 'string' ? { config: JSON.parse(data) as TriggerConfig, version: Number(version), updatedAt: Number(updated) } : undefined;
       }),
     listTriggers: () =>
       operation('listTriggers', async () => {
         const ids = ((await call('hkeys', keys.defs)) as string[]).sort();
         if (ids.length === 0) return [];
-        const [data, versions, updated] = (await Promise.all([call('hmget', keys.defs, ...ids), call('hmget', keys.versions, ...ids), call('hmget', keys.updated, ...ids)])) as Array<Array<string | null>>;
+        const [data, versions, updated] = (await Promise.all([
+          call('hmget', keys.defs, ...ids),
+          call('hmget', keys.versions, ...ids),
+          call('hmget', keys.updated, ...ids),
+        ])) as Array<Array<string | null>>;
         return ids.flatMap((_, i) => {
           const json = data?.[i];
           return typeof json === 'string' ? [{ config: JSON.parse(json) as TriggerConfig, version: Number(versions?.[i]), updatedAt: Number(updated?.[i]) }] : [];
@@ -244,7 +250,9 @@ export function redisTriggerStore({ prefix, call, run, operation }: RedisTrigger
       operation('interestIn', async () => {
         const latest = new Map<string, Interest>();
         for (const kind of ['viewed', 'carted'] as const) {
-          const pairs = ((await call('zrevrangebyscore', keys.interest(productId, kind), '+inf', since, 'WITHSCORES', 'LIMIT', 0, limit)) as unknown[]).flat() as Array<string | number>;
+          const pairs = ((await call('zrevrangebyscore', keys.interest(productId, kind), '+inf', since, 'WITHSCORES', 'LIMIT', 0, limit)) as unknown[]).flat() as Array<
+            string | number
+          >;
           for (let i = 0; i + 1 < pairs.length; i += 2) {
             const subjectKey = String(pairs[i]);
             const at = Number(pairs[i + 1]);

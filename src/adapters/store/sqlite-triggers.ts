@@ -35,7 +35,11 @@ export interface SqliteTriggerParts {
 export function sqliteTriggerStore({ db, sql, transaction }: SqliteTriggerParts): TriggerStore {
   db.exec(SCHEMA);
   const episodeOf = (row: { data: string; due_at: number } | undefined): Episode | undefined => (row ? { ...(JSON.parse(row.data) as Episode), dueAt: row.due_at } : undefined);
-  const parseTrigger = (row: { version: number; data: string; updated_at: number }) => ({ config: JSON.parse(row.data) as TriggerConfig, version: row.version, updatedAt: row.updated_at });
+  const parseTrigger = (row: { version: number; data: string; updated_at: number }) => ({
+    config: JSON.parse(row.data) as TriggerConfig,
+    version: row.version,
+    updatedAt: row.updated_at,
+  });
 
   return {
     async putTrigger(config, now) {
@@ -52,7 +56,9 @@ export function sqliteTriggerStore({ db, sql, transaction }: SqliteTriggerParts)
       return row && parseTrigger(row);
     },
     async listTriggers() {
-      return (sql(`SELECT version, data, updated_at FROM triggers WHERE data <> '' ORDER BY id`).all() as Array<{ version: number; data: string; updated_at: number }>).map(parseTrigger);
+      return (sql(`SELECT version, data, updated_at FROM triggers WHERE data <> '' ORDER BY id`).all() as Array<{ version: number; data: string; updated_at: number }>).map(
+        parseTrigger,
+      );
     },
     async deleteTrigger(id) {
       // The row stays with its version, so a trigger put again continues from it.
@@ -70,11 +76,15 @@ export function sqliteTriggerStore({ db, sql, transaction }: SqliteTriggerParts)
       return Number(result.changes) > 0;
     },
     async getEpisode(triggerId, subjectKey) {
-      return episodeOf(sql('SELECT data, due_at FROM trigger_episodes WHERE trigger = ? AND subject = ?').get(triggerId, subjectKey) as { data: string; due_at: number } | undefined);
+      return episodeOf(
+        sql('SELECT data, due_at FROM trigger_episodes WHERE trigger = ? AND subject = ?').get(triggerId, subjectKey) as { data: string; due_at: number } | undefined,
+      );
     },
     async closeEpisode(triggerId, subjectKey, episodeId) {
       return transaction(() => {
-        const found = episodeOf(sql('SELECT data, due_at FROM trigger_episodes WHERE trigger = ? AND subject = ?').get(triggerId, subjectKey) as { data: string; due_at: number } | undefined);
+        const found = episodeOf(
+          sql('SELECT data, due_at FROM trigger_episodes WHERE trigger = ? AND subject = ?').get(triggerId, subjectKey) as { data: string; due_at: number } | undefined,
+        );
         if (!found || (episodeId !== undefined && found.id !== episodeId)) return undefined;
         sql('DELETE FROM trigger_episodes WHERE trigger = ? AND subject = ?').run(triggerId, subjectKey);
         return found;
@@ -126,7 +136,9 @@ export function sqliteTriggerStore({ db, sql, transaction }: SqliteTriggerParts)
       });
     },
     async sendsOf(triggerId, subjectKey, since) {
-      const rows = sql('SELECT data FROM trigger_sends WHERE trigger = ? AND subject = ? AND at >= ? ORDER BY at DESC').all(triggerId, subjectKey, since) as Array<{ data: string }>;
+      const rows = sql('SELECT data FROM trigger_sends WHERE trigger = ? AND subject = ? AND at >= ? ORDER BY at DESC').all(triggerId, subjectKey, since) as Array<{
+        data: string;
+      }>;
       return rows.map((r) => JSON.parse(r.data) as SendRecord);
     },
     async recentSends(triggerId, limit) {
@@ -160,12 +172,9 @@ export function sqliteTriggerStore({ db, sql, transaction }: SqliteTriggerParts)
       if (interests.length === 0) return;
       transaction(() => {
         for (const i of interests) {
-          sql('INSERT INTO product_interest (product, subject, kind, at) VALUES (?, ?, ?, ?) ON CONFLICT (product, subject) DO UPDATE SET kind = excluded.kind, at = excluded.at WHERE excluded.at >= at').run(
-            i.productId,
-            i.subjectKey,
-            i.kind,
-            i.at,
-          );
+          sql(
+            'INSERT INTO product_interest (product, subject, kind, at) VALUES (?, ?, ?, ?) ON CONFLICT (product, subject) DO UPDATE SET kind = excluded.kind, at = excluded.at WHERE excluded.at >= at',
+          ).run(i.productId, i.subjectKey, i.kind, i.at);
         }
         for (const product of new Set(interests.map((i) => i.productId))) {
           sql('DELETE FROM product_interest WHERE product = ? AND subject NOT IN (SELECT subject FROM product_interest WHERE product = ? ORDER BY at DESC LIMIT ?)').run(

@@ -28,7 +28,10 @@ export async function fireDueTriggers(env: TriggerAlarmEnv, prefix: string, loca
   const config = appConfig(raw, workerKeys(raw));
   const settings = config.triggers;
   if (!settings) return;
-  const store = { ...durableObjectStore({ subjects: env.SUBJECTS, globals: env.GLOBALS, triggers: env.TRIGGERS, prefix, retentionSeconds: raw.OPENTIME_RETENTION_DAYS * 86_400 }), ...local };
+  const store = {
+    ...durableObjectStore({ subjects: env.SUBJECTS, globals: env.GLOBALS, triggers: env.TRIGGERS, prefix, retentionSeconds: raw.OPENTIME_RETENTION_DAYS * 86_400 }),
+    ...local,
+  };
   const engine = new TriggerEngine({
     store,
     settings,

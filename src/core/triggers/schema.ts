@@ -27,7 +27,10 @@ const catalogStart = z
   .object({
     catalog: z.enum(['price_drop', 'back_in_stock']),
     /** Who counts as interested: subscribers who did this with the product … */
-    interest: z.array(z.enum(['viewed', 'carted'])).min(1).default(['viewed', 'carted']),
+    interest: z
+      .array(z.enum(['viewed', 'carted']))
+      .min(1)
+      .default(['viewed', 'carted']),
     /** … within this many days before the change. */
     within_days: z.number().int().min(1).max(90).default(30),
     /** price_drop: the smallest fall that counts, in percent of the old price. */
@@ -38,9 +41,24 @@ const catalogStart = z
 const wait = z
   .object({
     days: z.number().int().min(0).max(MAX_WAIT_DAYS).optional(),
-    hours: z.number().int().min(0).max(MAX_WAIT_DAYS * 24).optional(),
-    minutes: z.number().int().min(0).max(MAX_WAIT_DAYS * 1440).optional(),
-    seconds: z.number().int().min(0).max(MAX_WAIT_DAYS * 86_400).optional(),
+    hours: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_WAIT_DAYS * 24)
+      .optional(),
+    minutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_WAIT_DAYS * 1440)
+      .optional(),
+    seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_WAIT_DAYS * 86_400)
+      .optional(),
   })
   .strict()
   .refine((w) => waitMs(w) <= MAX_WAIT_DAYS * 86_400_000, `must be at most ${MAX_WAIT_DAYS} days in all`);
@@ -83,7 +101,10 @@ export const triggerSchema = z
       .object({ per_subscriber: z.number().int().min(1).max(100), days: z.number().int().min(1).max(365) })
       .strict()
       .default({ per_subscriber: 1, days: 1 }),
-    quiet_hours: z.object({ from: clock, to: clock, timezone: zone.default('UTC') }).strict().optional(),
+    quiet_hours: z
+      .object({ from: clock, to: clock, timezone: zone.default('UTC') })
+      .strict()
+      .optional(),
     send_at: z.enum(['due', 'usual_open_hour']).default('due'),
     blocks: z.array(z.string().regex(BLOCK_ID_PATTERN, 'expected a block id')).max(MAX_TRIGGER_BLOCKS).default([]),
     destination,

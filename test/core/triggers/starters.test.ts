@@ -20,7 +20,16 @@ describe('starter triggers in templates/triggers/', () => {
 
   it('cover the moments shops trigger, and use blocks that ship as starters', async () => {
     const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
-    expect(files.sort()).toEqual(['abandoned-browse', 'abandoned-cart', 'abandoned-search', 'back-in-stock', 'post-purchase-cross-sell', 'price-drop', 'replenishment', 'win-back']);
+    expect(files.sort()).toEqual([
+      'abandoned-browse',
+      'abandoned-cart',
+      'abandoned-search',
+      'back-in-stock',
+      'post-purchase-cross-sell',
+      'price-drop',
+      'replenishment',
+      'win-back',
+    ]);
     const blocks = new Set((await readdir(join(PROJECT_ROOT, 'templates'))).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')));
     for (const file of files) {
       const trigger = triggerSchema.parse(JSON.parse(await readFile(join(dir, `${file}.json`), 'utf8')));
