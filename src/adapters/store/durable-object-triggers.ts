@@ -35,6 +35,9 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 const SENDS_KEPT_MS = 366 * 86_400_000;
+/** With OPENTIME_TRIGGERS=off the alarm looks again this often, so episodes go out soon after it is back on. */
+const PAUSED_RETRY_MS = 60_000;
+const FAILED_ROUND_RETRY_MS = 1000;
 
 type Row = Record<string, SqlStorageValue>;
 
@@ -61,19 +64,21 @@ export class TriggerObject extends DurableObject<TriggerAlarmEnv> implements Tri
     this.sql.exec('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value', 'prefix', prefix);
   }
 
-  /** Sets the alarm to the earliest due time (or clears it). */
-  private async arm(): Promise<void> {
+  /** Sets the alarm to the earliest due time, not before `notBefore` (or clears it when nothing waits). */
+  private async arm(notBefore = 0): Promise<void> {
     const next = this.rows<{ next: number | null }>('SELECT MIN(due_at) AS next FROM episodes')[0]?.next ?? null;
     if (next === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(next);
+    else await this.ctx.storage.setAlarm(Math.max(next, notBefore));
   }
 
   override async alarm(): Promise<void> {
     const prefix = this.rows<{ value: string }>(`SELECT value FROM meta WHERE name = 'prefix'`)[0]?.value ?? '';
+    let paused = false;
     try {
-      await fireDueTriggers(this.env, prefix, localTriggerStore(this));
+      paused = (await fireDueTriggers(this.env, prefix, localTriggerStore(this))) === 'off';
     } finally {
-      await this.arm();
+      // What is still due after a round (the triggers are off, or the round failed) waits a little, not in a tight loop.
+      await this.arm(Date.now() + (paused ? PAUSED_RETRY_MS : FAILED_ROUND_RETRY_MS));
     }
   }
 

@@ -21,13 +21,14 @@ export interface TriggerAlarmEnv {
   [name: string]: unknown;
 }
 
-export async function fireDueTriggers(env: TriggerAlarmEnv, prefix: string, local: TriggerStore): Promise<void> {
+/** Resolves to `off` when OPENTIME_TRIGGERS is off (nothing was claimed). */
+export async function fireDueTriggers(env: TriggerAlarmEnv, prefix: string, local: TriggerStore): Promise<'off' | 'done'> {
   const vars: Record<string, string | undefined> = { OPENTIME_DEMO: '0' };
   for (const [name, value] of Object.entries(env)) if (typeof value === 'string') vars[name] = value;
   const raw = parseConfig(vars);
   const config = appConfig(raw, workerKeys(raw));
   const settings = config.triggers;
-  if (!settings) return;
+  if (!settings || settings.mode === 'off') return 'off';
   const store = {
     ...durableObjectStore({ subjects: env.SUBJECTS, globals: env.GLOBALS, triggers: env.TRIGGERS, prefix, retentionSeconds: raw.OPENTIME_RETENTION_DAYS * 86_400 }),
     ...local,
@@ -46,4 +47,5 @@ export async function fireDueTriggers(env: TriggerAlarmEnv, prefix: string, loca
   while ((await engine.fireDue()) >= settings.batch) {
     // a full batch: more may be due
   }
+  return 'done';
 }
