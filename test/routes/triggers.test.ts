@@ -3,6 +3,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { parseConfig, triggerSettings } from '../../src/core/config.ts';
 import { Signer } from '../../src/core/audience/signing.ts';
 import type { TriggerEngine } from '../../src/core/triggers/engine.ts';
+import { memoryStore } from '../../src/adapters/store/memory.ts';
+import type { Store } from '../../src/core/ports.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { startFakeEsp, type FakeEsp } from '../helpers/fake-esp.ts';
 
@@ -42,8 +44,11 @@ function settings(extra: Record<string, string | undefined> = {}) {
   );
 }
 
-async function start(options: { extra?: Record<string, string | undefined>; requireSignature?: boolean } = {}) {
-  app = await createTestApp({ config: { triggers: settings(options.extra), publicUrl: 'https://live.example.com', requireSignature: options.requireSignature ?? false } });
+async function start(options: { extra?: Record<string, string | undefined>; requireSignature?: boolean; store?: Store } = {}) {
+  app = await createTestApp({
+    ...(options.store ? { store: options.store } : {}),
+    config: { triggers: settings(options.extra), publicUrl: 'https://live.example.com', requireSignature: options.requireSignature ?? false },
+  });
   engine = app.opentime.services.triggers as TriggerEngine;
   esp.reset();
   const products = [
@@ -278,6 +283,32 @@ describe('triggers: an abandoned cart through Klaviyo', () => {
     expect(await signer.verify(urls.image_url)).toBe(true);
     expect(await signer.verify(urls.click_urls[1])).toBe(true);
     expect(await signer.verify(urls.image_url.replace('u=c-12', 'u=c-13'))).toBe(false);
+  });
+});
+
+describe('triggers: an event whose episode could not be stored', () => {
+  it('answers 503, and the sender\u2019s retry starts the episode although its events are duplicates by then', async () => {
+    const store = memoryStore();
+    let failures = 1;
+    const open = store.openEpisode.bind(store);
+    // A write fault at exactly this step, which no real store can be made to have on cue.
+    store.openEpisode = async (episode) => {
+      if (failures-- > 0) throw new Error('disk full');
+      return open(episode);
+    };
+    await start({ store });
+    await put('cart-1h', cartTrigger());
+    const event = { userId: 'c-60', event: 'Product Added', messageId: 'm-60', properties: { product_id: 'sku-1' } };
+    expect((await app.send('track', event)).status).toBe(503);
+    const retry = await app.send('track', event);
+    expect(retry.status).toBe(200);
+    expect(((await retry.json()) as { duplicates: number }).duplicates).toBe(1);
+    await fire(61 * MIN);
+    expect(esp.requests).toHaveLength(1);
+    // Delivered once more after the send: the cap keeps it from a second email.
+    expect((await app.send('track', event)).status).toBe(200);
+    await fire(61 * MIN);
+    expect(esp.requests).toHaveLength(1);
   });
 });
 

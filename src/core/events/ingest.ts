@@ -58,7 +58,9 @@ export async function ingestEvents(deps: IngestDeps, events: readonly TrackedEve
     const applied = new Set(result.applied);
     const increments = trendingIncrements(events.filter((e) => applied.has(e.messageId)));
     if (increments.length > 0) await deps.store.bumpTrending(increments, now);
-    if (deps.triggers) await deps.triggers.eventsApplied(onlyApplied(groups, applied), now);
+    // Duplicates too: a retry after a 503 here comes back as duplicates, and its episodes must still start.
+    // A stray duplicate after a send is harmless: one open episode per trigger and subscriber, and the cap.
+    if (deps.triggers) await deps.triggers.eventsApplied(groups, now);
     return { ...result, dropped };
   } catch (error) {
     if (error instanceof AppError) throw error;
@@ -173,8 +175,4 @@ async function trackedGroups(deps: IngestDeps, events: readonly TrackedEvent[], 
     else groups.set(key, [event]);
   });
   return { groups: [...groups].map(([subjectKey, list]) => ({ subjectKey, events: list })), dropped };
-}
-
-function onlyApplied(groups: readonly SubjectEvents[], applied: ReadonlySet<string>): SubjectEvents[] {
-  return groups.map((g) => ({ subjectKey: g.subjectKey, events: g.events.filter((e) => applied.has(e.messageId)) })).filter((g) => g.events.length > 0);
 }
