@@ -26,6 +26,8 @@ import { TemplateRegistry } from './core/templates/registry.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { linkRoutes } from './routes/links.ts';
 import { BlockEmbeds } from './core/links/block-embed.ts';
+import { triggerRoutes } from './routes/triggers.ts';
+import { TriggerEngine } from './core/triggers/engine.ts';
 import { boundedPathIds } from './routes/bounds.ts';
 import { clickRoutes } from './routes/clicks.ts';
 import { collectRoutes } from './routes/collect.ts';
@@ -156,7 +158,22 @@ export function createApp(given: AppDeps, options: AppOptions = {}): Opentime {
   const changes = new ContentChanges({ lookups, kinds, store, drawsAhead: renderer.layers !== undefined, background, logger });
   const embeds = new BlockEmbeds({ kinds, logger });
   metrics.gauge('opentime_writer_queue', () => ({ reports: reports.queued, engagement: engagement.queued, counters: counters.queued }));
+  // Block URLs in trigger payloads need an origin; without OPENTIME_PUBLIC_URL, the one requests arrive on.
+  let seenOrigin: string | undefined;
   const services: Services = { deps, metrics, lookups, counters, reports, audience, opens, clicks, changes, keyer, signer, renderer, templates, engine, limits, embeds };
+  if (config.triggers) {
+    services.triggers = new TriggerEngine({
+      store,
+      settings: config.triggers,
+      signer,
+      requireSignature: config.requireSignature,
+      origin: () => config.publicUrl ?? seenOrigin,
+      fetch: deps.fetch ?? ((url, init) => fetch(url, init)),
+      clock,
+      logger,
+      cacheMs: config.blockCacheMs,
+    });
+  }
 
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
@@ -164,6 +181,7 @@ export function createApp(given: AppDeps, options: AppOptions = {}): Opentime {
     const requestId = c.req.header('x-request-id')?.slice(0, 64) || crypto.randomUUID();
     c.set('services', services);
     c.set('requestId', requestId);
+    seenOrigin ??= new URL(c.req.url).origin;
     await next();
     // On the response's own headers: c.header() after a handler has answered makes Hono copy the
     // response, body included (a cached image's bytes, at every open).
@@ -196,6 +214,7 @@ export function createApp(given: AppDeps, options: AppOptions = {}): Opentime {
   app.route('/', linkRoutes());
   app.route('/', reportRoutes());
   app.route('/', metricsRoutes());
+  app.route('/', triggerRoutes());
   app.route('/', imageRoutes());
   app.route('/', clickRoutes());
   if (deps.config.demo) app.route('/', demoRoutes());

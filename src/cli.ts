@@ -8,6 +8,7 @@ import { memoryStore } from './adapters/store/memory.ts';
 import { createApp } from './app.ts';
 import { jsonSchemas } from './core/blocks/json-schema.ts';
 import { blockSchema, type BlockConfig, type StoredBlock } from './core/blocks/schema.ts';
+import { triggerSchema } from './core/triggers/schema.ts';
 import { appConfig, parseConfig, type RawConfig } from './core/config.ts';
 import { blockProblems, kindOf } from './core/kinds/registry.ts';
 import type { Embed } from './core/links/embed.ts';
@@ -76,12 +77,25 @@ async function validate(files: string[]): Promise<number> {
     failed += report(file, problems);
   }
   for (const file of files.filter((f) => extname(f) !== '.html')) {
-    const parsed = blockSchema.safeParse(await readJson(file));
+    const json = await readJson(file);
+    if (isTrigger(json)) {
+      const trigger = triggerSchema.safeParse(json);
+      failed += report(file, trigger.success ? [] : problemsFrom(trigger.error));
+      continue;
+    }
+    const parsed = blockSchema.safeParse(json);
     const problems = parsed.success ? await blockProblems(parsed.data, registry) : problemsFrom(parsed.error);
     failed += report(file, problems);
   }
   print(failed === 0 ? `All ${files.length} file${files.length === 1 ? '' : 's'} valid.` : `${failed} of ${files.length} invalid.`);
   return failed === 0 ? 0 : 1;
+}
+
+/** A trigger names its schema (`trigger.json`) or has a destination, which no block has. */
+function isTrigger(json: unknown): boolean {
+  if (typeof json !== 'object' || json === null) return false;
+  const { $schema, destination } = json as { $schema?: unknown; destination?: unknown };
+  return (typeof $schema === 'string' && $schema.endsWith('trigger.json')) || destination !== undefined;
 }
 
 function report(file: string, problems: readonly Problem[]): number {

@@ -9,6 +9,7 @@ import { resolveKeys } from './adapters/node/keys.ts';
 import { listen, serverLifecycle } from './adapters/node/lifecycle.ts';
 import { startMetricsServer } from './adapters/node/metrics-server.ts';
 import { jsonLogger } from './adapters/node/logger.ts';
+import { startTriggerScheduler } from './adapters/node/trigger-scheduler.ts';
 import { resvgNodeRasterizer } from './adapters/raster/resvg-node.ts';
 import { sharpPngEncoder } from './adapters/raster/sharp-png.ts';
 import { sqliteStore } from './adapters/store/sqlite.ts';
@@ -108,10 +109,14 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     if (removed.products > 0 || removed.block) deps.logger.info('removed the demo shop (OPENTIME_DEMO=0)', { products: removed.products, block: removed.block });
   }
 
+  const triggers = opentime.services.triggers;
+  const scheduler = triggers && config.triggers ? startTriggerScheduler(triggers, { pollMs: config.triggerPollMs ?? 1000, batch: config.triggers.batch, logger }) : undefined;
+
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       await metricsServer?.close();
+      await scheduler?.stop();
       const cut = await lifecycle.drain(raw.OPENTIME_SHUTDOWN_SECONDS * 1000);
       if (cut > 0) logger.warn('shutdown deadline passed; closed connections of unfinished requests', { requests: cut, seconds: raw.OPENTIME_SHUTDOWN_SECONDS });
       // Acknowledged work still in memory (engagement, counters) reaches the store before it closes;

@@ -11,6 +11,7 @@ import { initResvgWasm, resvgWasmRasterizer } from './adapters/raster/resvg-wasm
 import { durableObjectStore } from './adapters/store/durable-object.ts';
 import type { GlobalObject } from './adapters/store/durable-object-global.ts';
 import type { SubjectObject } from './adapters/store/durable-object-subject.ts';
+import type { TriggerObject } from './adapters/store/durable-object-triggers.ts';
 import { bindingAssets, type AssetsBinding } from './adapters/workers/assets.ts';
 import { waitUntilBackground } from './adapters/workers/background.ts';
 import { bundledFonts } from './adapters/workers/fonts.ts';
@@ -35,10 +36,13 @@ satoriImported();
 
 export { GlobalObject } from './adapters/store/durable-object-global.ts';
 export { SubjectObject } from './adapters/store/durable-object-subject.ts';
+export { TriggerObject } from './adapters/store/durable-object-triggers.ts';
 
 export interface WorkerEnv {
   SUBJECTS: DurableObjectNamespace<SubjectObject>;
   GLOBALS: DurableObjectNamespace<GlobalObject>;
+  /** Behavioural triggers: definitions, episodes, and the alarm that sends them. */
+  TRIGGERS: DurableObjectNamespace<TriggerObject>;
   /** templates/, deployed as static assets that only the Worker reads. */
   TEMPLATES: AssetsBinding;
   /** Vars and secrets: OPENTIME_* (see docs/configuration.md). */
@@ -74,7 +78,7 @@ function stringVars(env: WorkerEnv): Record<string, string | undefined> {
 }
 
 function requireBindings(env: WorkerEnv): void {
-  const missing = (['SUBJECTS', 'GLOBALS', 'TEMPLATES'] as const).filter((name) => env[name] === undefined);
+  const missing = (['SUBJECTS', 'GLOBALS', 'TRIGGERS', 'TEMPLATES'] as const).filter((name) => env[name] === undefined);
   if (missing.length > 0) throw new Error(`[opentime] [worker] missing bindings: ${missing.join(', ')} (declared in wrangler.toml)`);
 }
 
@@ -110,6 +114,7 @@ export function createWorker(options: WorkerOptions = {}): OpentimeWorker {
       store: durableObjectStore({
         subjects: env.SUBJECTS,
         globals: env.GLOBALS,
+        triggers: env.TRIGGERS,
         prefix: options.storePrefix ?? '',
         retentionSeconds: raw.OPENTIME_RETENTION_DAYS * 86_400,
       }),

@@ -5,6 +5,7 @@ import { parseHostPatterns, type ImageUrlPolicy } from './images/url-safety.ts';
 import type { RateLimitSettings } from './audience/rate-limit.ts';
 import { parseSigningKeys, type SigningKey } from './audience/signing.ts';
 import { describeProblems, problemsFrom } from './shared/validation.ts';
+import type { TriggerSettings } from './triggers/engine.ts';
 
 /**
  * Configuration from an injected environment object (process.env on Node,
@@ -85,6 +86,13 @@ const clusterNodes = z
   );
 const CLUSTER_NODE = /^(\[[^\]\s]+\]|[^\s:[\]]+):(\d{1,5})$/;
 
+/** An ESP's API origin: its documented host by default; http only for a test server on loopback. */
+const espUrl = (fallback: string) =>
+  z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .transform((v) => (v ?? fallback).replace(/\/+$/, ''));
+
 const flag = (fallback: boolean) =>
   z
     .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''])
@@ -160,6 +168,28 @@ export const configSchema = z.object({
     .transform((v) => v ?? 'info'),
   OPENTIME_REQUEST_LOG_PERCENT: int(0, 100, 100),
   OPENTIME_SHUTDOWN_SECONDS: int(0, 3600, 10),
+  OPENTIME_TRIGGERS: z
+    .enum(['on', 'dry-run', 'off'])
+    .optional()
+    .transform((v) => v ?? 'on'),
+  OPENTIME_TRIGGER_POLL_SECONDS: int(1, 300, 1),
+  OPENTIME_TRIGGER_RETRY_SECONDS: int(1, 3600, 30),
+  OPENTIME_TRIGGER_MAX_ATTEMPTS: int(1, 50, 8),
+  OPENTIME_KLAVIYO_URL: espUrl('https://a.klaviyo.com'),
+  OPENTIME_KLAVIYO_API_KEY: z.string().min(1).optional(),
+  OPENTIME_KLAVIYO_REVISION: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}(\.\w+)?$/, 'expected a revision date such as 2024-10-15')
+    .optional()
+    .transform((v) => v ?? '2024-10-15'),
+  OPENTIME_BRAZE_URL: espUrl('https://rest.iad-01.braze.com'),
+  OPENTIME_BRAZE_API_KEY: z.string().min(1).optional(),
+  OPENTIME_CUSTOMERIO_URL: espUrl('https://track.customer.io'),
+  OPENTIME_CUSTOMERIO_SITE_ID: z.string().min(1).optional(),
+  OPENTIME_CUSTOMERIO_API_KEY: z.string().min(1).optional(),
+  OPENTIME_ITERABLE_URL: espUrl('https://api.iterable.com'),
+  OPENTIME_ITERABLE_API_KEY: z.string().min(1).optional(),
+  OPENTIME_TRIGGER_WEBHOOK_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
   PORT: int(0, 65_535, 8787),
   OPENTIME_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   OPENTIME_DATA_DIR: z
@@ -205,6 +235,34 @@ export interface AppConfig {
   identitySecret?: string;
   /** Per-instance rate limits; without them, none (tests that build a config by hand). */
   rateLimits?: RateLimitSettings;
+  /** Behavioural triggers (core/triggers/); without them, triggers are off (tests that build a config by hand). */
+  triggers?: TriggerSettings;
+  /** How often a Node instance looks for due episodes. */
+  triggerPollMs?: number;
+}
+
+/** A send that has had no answer for this long counts as failed (and is retried). */
+const TRIGGER_SEND_TIMEOUT_MS = 10_000;
+/** A claimed episode goes back to any instance after this long if its claimer died: well above the send timeout. */
+const TRIGGER_LEASE_MS = 60_000;
+const TRIGGER_BATCH = 50;
+
+export function triggerSettings(raw: RawConfig): TriggerSettings {
+  return {
+    mode: raw.OPENTIME_TRIGGERS,
+    retryBaseMs: raw.OPENTIME_TRIGGER_RETRY_SECONDS * 1000,
+    maxAttempts: raw.OPENTIME_TRIGGER_MAX_ATTEMPTS,
+    sendTimeoutMs: TRIGGER_SEND_TIMEOUT_MS,
+    leaseMs: TRIGGER_LEASE_MS,
+    batch: TRIGGER_BATCH,
+    destinations: {
+      klaviyo: { url: raw.OPENTIME_KLAVIYO_URL, apiKey: raw.OPENTIME_KLAVIYO_API_KEY, revision: raw.OPENTIME_KLAVIYO_REVISION },
+      braze: { url: raw.OPENTIME_BRAZE_URL, apiKey: raw.OPENTIME_BRAZE_API_KEY },
+      customerio: { url: raw.OPENTIME_CUSTOMERIO_URL, siteId: raw.OPENTIME_CUSTOMERIO_SITE_ID, apiKey: raw.OPENTIME_CUSTOMERIO_API_KEY },
+      iterable: { url: raw.OPENTIME_ITERABLE_URL, apiKey: raw.OPENTIME_ITERABLE_API_KEY },
+      webhook: { secret: raw.OPENTIME_TRIGGER_WEBHOOK_SECRET },
+    },
+  };
 }
 
 export function parseConfig(env: Record<string, string | undefined>): RawConfig {
@@ -263,6 +321,8 @@ export function appConfig(raw: RawConfig, keys: { adminKeys: string[]; writeKeys
   config.corsOrigins = raw.OPENTIME_CORS_ORIGINS;
   config.webhookSecrets = raw.OPENTIME_WEBHOOK_SECRET;
   if (raw.OPENTIME_IDENTITY_SECRET !== undefined) config.identitySecret = raw.OPENTIME_IDENTITY_SECRET;
+  config.triggers = triggerSettings(raw);
+  config.triggerPollMs = raw.OPENTIME_TRIGGER_POLL_SECONDS * 1000;
   return config;
 }
 
@@ -285,7 +345,7 @@ export interface SettingDoc {
   accepts?: string;
 }
 
-export const SETTING_GROUPS = ['Server', 'Keys and secrets', 'Store', 'Opens and rendering', 'Photos', 'Events, privacy and consent', 'Rate limits'] as const;
+export const SETTING_GROUPS = ['Server', 'Keys and secrets', 'Store', 'Opens and rendering', 'Photos', 'Events, privacy and consent', 'Rate limits', 'Triggers'] as const;
 export type SettingGroup = (typeof SETTING_GROUPS)[number];
 
 /** One entry per variable of the schema: the compiler refuses a variable without its documentation. */
@@ -511,6 +571,56 @@ export const CONFIG_SETTINGS = {
     group: 'Rate limits',
     description: 'Events API requests (`/v1/track` … `/v1/batch`, `/v1/p.gif`, the webhook) per key per second on one instance; past it, `429` with `Retry-After`. `0`: no limit.',
     reason: "A runaway sender cannot take the instance's store writes from everyone else; 1,000 is Segment's own recommended ceiling per source.",
+  },
+  OPENTIME_TRIGGERS: {
+    group: 'Triggers',
+    description:
+      '`on` sends behavioural triggers through their ESPs; `dry-run` records what each would send (`GET /v1/triggers/:id/sends`) and sends nothing; `off` is the kill switch for all: no episode starts and none fires (waiting ones keep until it is back `on`). See [Triggers](triggers.md).',
+  },
+  OPENTIME_TRIGGER_POLL_SECONDS: {
+    group: 'Triggers',
+    runtime: 'node',
+    description: 'How often each instance claims due episodes from the store. On Workers a Durable Object alarm fires at the due time itself.',
+    reason: 'One claim per instance per interval, whatever the number of waiting episodes: a short wait is late by at most this much.',
+  },
+  OPENTIME_TRIGGER_RETRY_SECONDS: {
+    group: 'Triggers',
+    description:
+      "A send the ESP refused with 429 or 5xx, or did not answer, is tried again after this long, doubling each time (at most an hour); a 429's `Retry-After` is waited out when it is longer.",
+    reason: 'Backs off from an ESP that is down or rate-limiting instead of hammering it.',
+  },
+  OPENTIME_TRIGGER_MAX_ATTEMPTS: {
+    group: 'Triggers',
+    description: 'Tries of one send in all; then it goes to the dead letters (`GET /v1/triggers/dead-letters`), where it can be replayed.',
+    reason: 'Bounds how long a broken destination keeps episodes retrying (8 tries from 30 s: about two hours).',
+  },
+  OPENTIME_KLAVIYO_URL: { accepts: 'a URL', group: 'Triggers', description: "Klaviyo's API origin (`POST /api/events`)." },
+  OPENTIME_KLAVIYO_API_KEY: {
+    group: 'Triggers',
+    default: 'none',
+    description: 'A Klaviyo private API key with the `events:write` scope, for `klaviyo` destinations. Never in the trigger JSON.',
+  },
+  OPENTIME_KLAVIYO_REVISION: { group: 'Triggers', description: "The `revision` header Klaviyo's API requires (the API version the request is written for)." },
+  OPENTIME_BRAZE_URL: {
+    accepts: 'a URL',
+    group: 'Triggers',
+    description: "Your Braze instance's REST endpoint, e.g. `https://rest.fra-01.braze.eu` (it differs per customer: see Braze's dashboard).",
+  },
+  OPENTIME_BRAZE_API_KEY: {
+    group: 'Triggers',
+    default: 'none',
+    description: 'A Braze REST API key with `campaigns.trigger.send` and `canvas.trigger.send`, for `braze` destinations.',
+  },
+  OPENTIME_CUSTOMERIO_URL: { accepts: 'a URL', group: 'Triggers', description: "Customer.io's Track API origin; `https://track-eu.customer.io` for an EU workspace." },
+  OPENTIME_CUSTOMERIO_SITE_ID: { group: 'Triggers', default: 'none', description: "The Track API's site id (HTTP Basic user), for `customerio` destinations." },
+  OPENTIME_CUSTOMERIO_API_KEY: { group: 'Triggers', default: 'none', description: "The Track API's key (HTTP Basic password)." },
+  OPENTIME_ITERABLE_URL: { accepts: 'a URL', group: 'Triggers', description: "Iterable's API origin; `https://api.eu.iterable.com` for an EU project." },
+  OPENTIME_ITERABLE_API_KEY: { group: 'Triggers', default: 'none', description: 'An Iterable server-side API key (`Api-Key` header), for `iterable` destinations.' },
+  OPENTIME_TRIGGER_WEBHOOK_SECRET: {
+    group: 'Triggers',
+    default: 'none: webhook destinations fail until it is set',
+    description:
+      "The Standard Webhooks secret that signs `webhook` destinations (`whsec_` and base64, as the specification's libraries take it, or any string of 16 characters or more).",
   },
 } as const satisfies Record<keyof typeof configSchema.shape, SettingDoc>;
 

@@ -17,6 +17,8 @@ export interface AppDeps {
   fonts: readonly FontSpec[];
   assets: Assets;
   logger: Logger;
+  /** Outbound HTTP for trigger sends to ESPs; without it, the platform's fetch. */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
   /** True once the instance is shutting down: /readyz answers 503 so load balancers move on. */
   draining?: () => boolean;
 }

@@ -11,6 +11,8 @@ import type { Neighbour, NeighbourIncrement, NeighbourList } from './recommend/n
 import type { TrackedEvent } from './events/normalize.ts';
 import type { Profile } from './profiles/profile.ts';
 import type { PeopleQuery, ReportBatch, ReportCount, ReportUnit, Touches } from './reports/cells.ts';
+import type { StoredTrigger, TriggerConfig } from './triggers/schema.ts';
+import type { DeadLetter, Episode, Interest, SendRecord } from './triggers/episode.ts';
 
 /** Events for one subject, applied in one atomic step. */
 export interface SubjectEvents {
@@ -215,8 +217,68 @@ export interface ReportStore {
   claimOnce(key: string, now: number, ttlSeconds: number): Promise<boolean>;
 }
 
+/**
+ * Behavioural triggers (core/triggers/): their definitions, the episodes
+ * waiting with their due times, what was sent, dead letters, and who showed
+ * interest in which product. Claiming is the one step that makes "nothing is
+ * sent twice" hold across instances: see `claimDueEpisodes`.
+ */
+export interface TriggerStore {
+  /** Stores a trigger and returns its new version (1, 2, …; kept across deletes, as for blocks). */
+  putTrigger(config: TriggerConfig, now: number): Promise<StoredTrigger>;
+  getTrigger(id: string): Promise<StoredTrigger | undefined>;
+  listTriggers(): Promise<StoredTrigger[]>;
+  deleteTrigger(id: string): Promise<boolean>;
+  /** Opens an episode, due at `episode.dueAt`, unless (trigger, subject) already has one open: then false and nothing changes. */
+  openEpisode(episode: Episode): Promise<boolean>;
+  getEpisode(triggerId: string, subjectKey: string): Promise<Episode | undefined>;
+  /** Closes the open episode of (trigger, subject), only if its id is `episodeId` when given; resolves to what was closed. */
+  closeEpisode(triggerId: string, subjectKey: string, episodeId?: string): Promise<Episode | undefined>;
+  /**
+   * Atomically takes up to `limit` episodes due at `now` (earliest first) and
+   * moves each one's due time to `now + leaseMs`: a second caller, on any
+   * instance, does not get them, and a caller that dies before closing them
+   * gives them back when the lease ends.
+   */
+  claimDueEpisodes(now: number, limit: number, leaseMs: number): Promise<Episode[]>;
+  /** Saves an open episode's new due time, attempts and flags, if it is still open with the same id; false otherwise. */
+  rescheduleEpisode(episode: Episode): Promise<boolean>;
+  /** The earliest due time of any open episode (for an alarm), undefined when none waits. */
+  nextDueAt(): Promise<number | undefined>;
+  /**
+   * Remembers a send for the cap (the last SENDS_PER_SUBJECT_KEPT per trigger and subject) and in
+   * the trigger's recent list (the last RECENT_SENDS_KEPT); false when this episode was already recorded.
+   */
+  recordSend(record: SendRecord): Promise<boolean>;
+  /** Sends of (trigger, subject) at or after `since`, newest first. */
+  sendsOf(triggerId: string, subjectKey: string, since: number): Promise<SendRecord[]>;
+  /** The trigger's recent sends, newest first. */
+  recentSends(triggerId: string, limit: number): Promise<SendRecord[]>;
+  /** Keeps a dead letter (the oldest go past DEAD_LETTERS_KEPT). */
+  putDeadLetter(letter: DeadLetter): Promise<void>;
+  /** Dead letters, oldest first. */
+  listDeadLetters(limit: number): Promise<DeadLetter[]>;
+  /** Removes a dead letter and resolves to it (to replay it), undefined when there is none. */
+  takeDeadLetter(id: string): Promise<DeadLetter | undefined>;
+  /** Records who viewed or carted which product (the latest of each subject per product; INTEREST_PER_PRODUCT_KEPT per product). */
+  noteInterest(interests: readonly Interest[]): Promise<void>;
+  /** The subjects interested in a product at or after `since`, newest first, at most `limit`. */
+  interestIn(productId: string, since: number, limit: number): Promise<Interest[]>;
+}
+
 /** The whole store: every part, and its life cycle. Adapters implement this. */
-export interface Store extends SubjectStore, SuppressionStore, CatalogStore, BlockStore, TemplateStore, OpenRecordStore, TrendingStore, NeighbourStore, CounterStore, ReportStore {
+export interface Store
+  extends SubjectStore,
+    SuppressionStore,
+    CatalogStore,
+    BlockStore,
+    TemplateStore,
+    OpenRecordStore,
+    TrendingStore,
+    NeighbourStore,
+    CounterStore,
+    ReportStore,
+    TriggerStore {
   readonly name: string;
   /** Resolves when the store can serve reads and writes. */
   ping(): Promise<void>;

@@ -67,11 +67,14 @@ export function adminRoutes(): Hono<AppEnv> {
   }
 
   routes.put('/v1/catalog/products', async (c) => {
-    const { deps, changes } = c.get('services');
+    const { deps, changes, triggers } = c.get('services');
     const body = await readJsonBody(c.req.raw, CATALOG_MAX_BYTES, 'catalog');
     const products = parseCatalogUpsert(body);
+    // Price drops and restocks are judged against the products as they were.
+    const before = triggers ? await deps.store.getProducts(products.map((p) => p.id)) : undefined;
     await putCatalog(deps.store, products, deps.clock.now());
     changes.catalogChanged(products);
+    if (triggers && before) await triggers.catalogUpdated(before, products, deps.clock.now());
     return c.json({ upserted: products.length });
   });
 
@@ -221,7 +224,7 @@ export function adminRoutes(): Hono<AppEnv> {
   /** Deletes everything kept about a subscriber; `?suppress=1` also stops tracking them. */
   routes.delete('/v1/subjects/:id', async (c) => {
     const { deps, keyer } = c.get('services');
-    const privacy = { store: deps.store, keyer };
+    const privacy = { store: deps.store, keyer, triggers: deps.store };
     const deleted = await deleteSubject(privacy, c.req.param('id'));
     const suppressed = ['1', 'true', 'yes'].includes(c.req.query('suppress') ?? '');
     if (suppressed) await suppress(privacy, [c.req.param('id')], 'admin', deps.clock.now());
@@ -232,7 +235,7 @@ export function adminRoutes(): Hono<AppEnv> {
     const { deps, keyer } = c.get('services');
     const body = parseOrThrow(suppressionsSchema, await readJsonBody(c.req.raw, SUPPRESSIONS_MAX_BYTES, 'suppressions'), 'suppressions');
     await suppress({ store: deps.store, keyer }, body.ids, 'admin', deps.clock.now());
-    if (body.delete) for (const id of body.ids) await deleteSubject({ store: deps.store, keyer }, id);
+    if (body.delete) for (const id of body.ids) await deleteSubject({ store: deps.store, keyer, triggers: deps.store }, id);
     return c.json({ suppressed: body.ids.length, deleted: body.delete });
   });
 

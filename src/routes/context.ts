@@ -18,6 +18,7 @@ import type { Signer } from '../core/audience/signing.ts';
 import type { SubjectKeyer } from '../core/audience/subjects.ts';
 import type { TemplateEngine } from '../core/templates/liquid.ts';
 import type { TemplateRegistry } from '../core/templates/registry.ts';
+import type { TriggerEngine } from '../core/triggers/engine.ts';
 
 export interface Services {
   deps: AppDeps;
@@ -41,6 +42,8 @@ export interface Services {
   limits: RateLimits;
   /** The ESP snippets of blocks, sliced for grids (POST /v1/links, the CLI, the demo page). */
   embeds: BlockEmbeds;
+  /** Behavioural triggers; undefined when the config has no trigger settings. */
+  triggers?: TriggerEngine;
 }
 
 export interface AppEnv {

@@ -93,6 +93,7 @@ export async function recordEvents(services: Services, events: TrackedEvent[], o
     consentCategories: config.consentCategories,
     ...(config.optOutTrait ? { optOutTrait: config.optOutTrait } : {}),
     ...(config.identitySecret ? { identitySecret: config.identitySecret } : {}),
+    ...(services.triggers ? { triggers: services.triggers } : {}),
   };
   const ingested = await ingestEvents(ingestDeps, events, deps.clock.now(), options);
   // The browser key's answer may not depend on the store (see ingestAnswer): its ignored events are judged over every accepted event.

@@ -60,6 +60,18 @@ describe('npx opentime', () => {
     expect(result.stdout).toContain('All 4 files valid.');
   });
 
+  it('validate: trigger files, the starters valid and a bad one with its problems by JSON path', async () => {
+    const good = await opentime(['validate', 'templates/triggers/abandoned-cart.json', 'templates/triggers/price-drop.json']);
+    expect(good.code).toBe(0);
+    expect(good.stdout).toContain('All 2 files valid.');
+    const bad = join(dir, 'bad-trigger.json');
+    await writeFile(bad, JSON.stringify({ $schema: '../schema/trigger.json', id: 'x', start: { event: 'Product Added' }, wait: { hours: -1 }, destination: { type: 'braze' } }));
+    const result = await opentime(['validate', bad]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('wait.hours');
+    expect(result.stdout).toContain('needs campaign_id or canvas_id');
+  });
+
   it('validate: exit 1 with every problem by JSON path', async () => {
     const bad = join(dir, 'bad.json');
     await writeFile(bad, JSON.stringify({ id: 'x', size: { width: 600, height: 300 }, slots: 3, source: [{ from: 'cart' }, { from: 'wishlist' }], fallback: { url: 'ftp://x' } }));

@@ -31,7 +31,7 @@ describe('the configuration reference in docs/configuration.md', () => {
   it('documents every variable the entries read, whether through the schema or not', async () => {
     const documented = new Set([...Object.keys(CONFIG_SETTINGS), ...Object.keys(LAUNCHER_SETTINGS)]);
     // Names the entries look up that are bindings, not settings.
-    const bindings = new Set(['SUBJECTS', 'GLOBALS', 'TEMPLATES']);
+    const bindings = new Set(['SUBJECTS', 'GLOBALS', 'TRIGGERS', 'TEMPLATES']);
     for (const file of ['src/node.ts', 'src/worker.ts', 'src/cli.ts', 'src/run-with-node.mjs', 'src/core/config.ts']) {
       for (const name of await variablesRead(file)) if (!bindings.has(name)) expect(documented.has(name), `${file} reads ${name}`).toBe(true);
     }

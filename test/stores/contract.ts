@@ -19,6 +19,7 @@ import {
   type NeighbourList,
 } from '../../src/core/recommend/neighbours.ts';
 import { describeReportStore } from './report-contract.ts';
+import { describeTriggerStore } from './triggers-contract.ts';
 
 /**
  * The store contract: every Store implementation passes these tests (the
@@ -54,6 +55,12 @@ export interface StoreContractOptions {
   now?: number;
   /** How many writers race on one subject in the concurrency tests (default and maximum: the cart limit, 50). */
   writers?: number;
+  /**
+   * The instant the TriggerStore tests pretend it is. A store whose timer fires at real due times
+   * (Durable Object alarms) passes one a day past the real clock, so its alarm never takes the
+   * tests' episodes from under them.
+   */
+  triggersNow?: number;
 }
 
 export const NOW = Date.parse('2026-06-01T12:00:00Z');
@@ -900,4 +907,5 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
       });
     });
   });
+  describeTriggerStore(name, () => makeStore({}), options.triggersNow ?? T0);
 }

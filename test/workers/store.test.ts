@@ -7,9 +7,9 @@ import { NOW, added, describeStore, type StoreSetup } from '../stores/contract.t
 let stores = 0;
 /** A store over its own objects: a fresh name prefix is a fresh, empty store. */
 const makeStore = (setup: StoreSetup = {}, prefix = `contract-${++stores}-${crypto.randomUUID().slice(0, 8)}:`) =>
-  durableObjectStore({ subjects: env.SUBJECTS, globals: env.GLOBALS, prefix, ...setup });
+  durableObjectStore({ subjects: env.SUBJECTS, globals: env.GLOBALS, triggers: env.TRIGGERS, prefix, ...setup });
 
-describeStore('durable-object', (setup) => makeStore(setup));
+describeStore('durable-object', (setup) => makeStore(setup), { triggersNow: Date.now() + 86_400_000 });
 
 describe('durable-object store', () => {
   const subjectStub = (name: string) => env.SUBJECTS.get(env.SUBJECTS.idFromName(name));

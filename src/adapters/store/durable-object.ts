@@ -6,6 +6,7 @@ import type { Profile } from '../../core/profiles/profile.ts';
 import type { Neighbour } from '../../core/recommend/neighbours.ts';
 import type { GlobalObject, GlobalObjectName } from './durable-object-global.ts';
 import type { SubjectObject } from './durable-object-subject.ts';
+import { durableObjectTriggerStore, type TriggerObject } from './durable-object-triggers.ts';
 
 /**
  * The store on SQLite-backed Durable Objects (Cloudflare Workers). Each
@@ -35,6 +36,8 @@ import type { SubjectObject } from './durable-object-subject.ts';
 export interface DurableObjectStoreOptions {
   subjects: DurableObjectNamespace<SubjectObject>;
   globals: DurableObjectNamespace<GlobalObject>;
+  /** The triggers object (durable-object-triggers.ts): definitions, episodes and their alarm. */
+  triggers: DurableObjectNamespace<TriggerObject>;
   /** Prefixed to every object name: tests give each store its own objects (like a Redis key prefix). */
   prefix?: string;
   /** Profiles not written for this long are gone (default: kept). */
@@ -75,6 +78,7 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
 
   return {
     name: 'durable-object',
+    ...durableObjectTriggerStore(options.triggers, prefix),
 
     async ping() {
       check();

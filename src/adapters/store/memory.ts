@@ -7,6 +7,7 @@ import type { ApplyResult, OpenKey, OpenRecord, Store, StoredTemplate, SubjectDe
 import type { Profile } from '../../core/profiles/profile.ts';
 import { mergeProfiles } from '../../core/profiles/merge.ts';
 import { applyNeighbourIncrements, groupIncrements, rankedNeighbours } from '../../core/recommend/neighbours.ts';
+import { memoryTriggerStore } from './memory-triggers.ts';
 import { compareCodePoints, dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';
 
 /**
@@ -74,6 +75,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   return {
     ...memoryReports(check),
     name: 'memory',
+    ...memoryTriggerStore(),
     async ping() {
       check();
     },

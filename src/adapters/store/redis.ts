@@ -11,6 +11,7 @@ import type { Profile } from '../../core/profiles/profile.ts';
 import { dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';
 import { NEIGHBOURS_PER_PRODUCT, NEIGHBOUR_MAX_AGE_DAYS, groupIncrements, rankedNeighbours, storedFloor, type Neighbour } from '../../core/recommend/neighbours.ts';
 import { REPORT_SCRIPTS, redisReports } from './redis-reports.ts';
+import { redisTriggerStore } from './redis-triggers.ts';
 
 /**
  * The shared store, for production and for several instances behind a load
@@ -444,6 +445,7 @@ export function redisStore(options: RedisStoreOptions): Store {
   return {
     ...redisReports({ prefix, call, transaction, run: (which, scriptKeys, args) => run(SCRIPTS[which], scriptKeys, args), operation }),
     name: 'redis',
+    ...redisTriggerStore({ prefix, call, run, operation }),
 
     ping: () =>
       operation('ping', async () => {

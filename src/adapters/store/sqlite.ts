@@ -5,6 +5,7 @@ import type { BlockConfig, StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
 import type { Decision } from '../../core/decide/decide.ts';
 import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets } from '../../core/decide/trending.ts';
+import { sqliteTriggerStore } from './sqlite-triggers.ts';
 import type { ApplyResult, OpenKey, OpenRecord, Store, StoredTemplate, SubjectDeletion, SuppressionSource } from '../../core/ports.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
 import { mergeProfiles } from '../../core/profiles/merge.ts';
@@ -193,9 +194,11 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   const open = () => {
     if (closed) throw new Error('[opentime] [sqlite] store is closed');
   };
+  const triggerPart = sqliteTriggerStore({ db, sql, transaction });
 
   return {
     name: 'sqlite',
+    ...triggerPart,
 
     async addToReports(batch, now) {
       open();

@@ -1,4 +1,4 @@
-import type { SubjectDeletion, SubjectStore, SuppressionSource, SuppressionStore } from '../ports.ts';
+import type { SubjectDeletion, SubjectStore, SuppressionSource, SuppressionStore, TriggerStore } from '../ports.ts';
 import { resolveSubjectKeys, type SubjectKeyer } from './subjects.ts';
 
 /**
@@ -9,6 +9,8 @@ import { resolveSubjectKeys, type SubjectKeyer } from './subjects.ts';
 export interface PrivacyDeps {
   store: SubjectStore & SuppressionStore;
   keyer: SubjectKeyer;
+  /** Waiting trigger episodes of a deleted subject are closed with it: nothing is sent to someone deleted. */
+  triggers?: Pick<TriggerStore, 'listTriggers' | 'closeEpisode'>;
 }
 
 /** Every key that names this id: the key itself and the subject it was linked into. */
@@ -26,6 +28,7 @@ export async function deleteSubject(deps: PrivacyDeps, id: string): Promise<Subj
     total.links += deletion.links;
     total.openRecords += deletion.openRecords;
     total.messageIds += deletion.messageIds;
+    if (deps.triggers) for (const trigger of await deps.triggers.listTriggers()) await deps.triggers.closeEpisode(trigger.config.id, key);
   }
   return total;
 }

@@ -4,6 +4,7 @@ import { bannerBlockSchema } from './banner.ts';
 import { countdownBlockSchema } from './countdown.ts';
 import { heroBlockSchema } from './hero.ts';
 import { productGridBlockSchema } from './product-grid.ts';
+import { triggerSchema } from '../triggers/schema.ts';
 
 /**
  * JSON Schema files for editors: a block JSON with `"$schema":
@@ -31,5 +32,6 @@ export function jsonSchemas(): Record<string, object> {
       description: 'The answer of GET /v1/reports/blocks/:id and /v1/reports/messages/:message (docs/reports.md).',
       ...z.toJSONSchema(reportAnswerSchema, { io: 'output' }),
     },
+    'trigger.json': titled('opentime trigger', 'A behavioural trigger: an event or catalog change starts an episode that, after its wait, is sent through an ESP.', triggerSchema),
   };
 }

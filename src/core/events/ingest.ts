@@ -18,6 +18,8 @@ export interface IngestDeps {
   optOutTrait?: string;
   /** OPENTIME_IDENTITY_SECRET: browser events that name a userId must carry its `context.userHash`. */
   identitySecret?: string;
+  /** Starts and cancels trigger episodes (core/triggers/engine.ts) once the events are stored. */
+  triggers?: { eventsApplied(groups: readonly SubjectEvents[], now: number): Promise<void> };
 }
 
 export interface IngestOptions {
@@ -58,6 +60,9 @@ export async function ingestEvents(deps: IngestDeps, events: readonly TrackedEve
     const increments = trendingIncrements(events.filter((e) => applied.has(e.messageId)));
     if (increments.length > 0) await deps.store.bumpTrending(increments, now);
     await coOccurrences(deps.store, groups, applied, now);
+    // Duplicates too: a retry after a 503 here comes back as duplicates, and its episodes must still start.
+    // A stray duplicate after a send is harmless: one open episode per trigger and subscriber, and the cap.
+    if (deps.triggers) await deps.triggers.eventsApplied(groups, now);
     return { ...result, dropped };
   } catch (error) {
     if (error instanceof AppError) throw error;

@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'BLOCK_NOT_FOUND'
   | 'PART_NOT_FOUND'
   | 'TEMPLATE_IN_USE'
+  | 'EPISODE_WAITING'
   | 'STORE_UNAVAILABLE'
   | 'STORE_TIMEOUT'
   | 'IMAGE_FETCH_FAILED'
@@ -46,6 +47,7 @@ export const ERROR_STATUS = {
   /** `/i/<block>/<part>.png` names a part the block does not have (or a block that is one image). */
   PART_NOT_FOUND: 404,
   TEMPLATE_IN_USE: 409,
+  EPISODE_WAITING: 409,
   PAYLOAD_TOO_LARGE: 413,
   TOO_MANY_LINKS: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
