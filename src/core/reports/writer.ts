@@ -40,6 +40,7 @@ export interface ReportWriterDeps {
   now(): number;
 }
 
+type Waiting = { kind: 'open'; fact: OpenFact } | { kind: 'click'; fact: ClickFact };
 type Resolved = { kind: 'open'; fact: OpenFact; person: string | undefined; outcome: string } | { kind: 'click'; fact: ClickFact; person: string | undefined };
 
 class BatchBuilder {
@@ -115,7 +116,7 @@ function scopesOf(blockId: string, messageId: string | undefined): string[] {
 }
 
 export class ReportWriter {
-  private pending: Array<Promise<Resolved | undefined>> = [];
+  private pending: Waiting[] = [];
   private orders: OrderFact[] = [];
   private unwritten: ReportBatch | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -134,17 +135,25 @@ export class ReportWriter {
 
   open(fact: OpenFact): void {
     if (fact.requester === 'prefetch') return; // HEAD: never an open
-    this.enqueue(
-      (async (): Promise<Resolved> => {
-        const person = isPerson(fact.requester) ? await this.personFrom(fact.subject) : undefined;
-        return { kind: 'open', fact, person, outcome: isPerson(fact.requester) ? await fact.outcome().catch(() => 'generic:no_profile') : '' };
-      })(),
-    );
+    this.enqueue({ kind: 'open', fact });
   }
 
   click(fact: ClickFact): void {
     if (fact.requester === 'prefetch') return;
-    this.enqueue((async (): Promise<Resolved> => ({ kind: 'click', fact, person: fact.requester === 'person' ? await this.personFrom(fact.subject) : undefined }))());
+    this.enqueue({ kind: 'click', fact });
+  }
+
+  /** Resolved at the flush, not per open: the subscriber and the outcome cost nothing on the request path. */
+  private async resolve(waiting: Waiting): Promise<Resolved | undefined> {
+    try {
+      if (waiting.kind === 'click')
+        return { kind: 'click', fact: waiting.fact, person: waiting.fact.requester === 'person' ? await this.personFrom(waiting.fact.subject) : undefined };
+      const { fact } = waiting;
+      const person = isPerson(fact.requester) ? await this.personFrom(fact.subject) : undefined;
+      return { kind: 'open', fact, person, outcome: isPerson(fact.requester) ? await fact.outcome().catch(() => 'generic:no_profile') : '' };
+    } catch {
+      return undefined;
+    }
   }
 
   /** An applied `Order Completed`: attributed at the next flush, after the opens and clicks before it. */
@@ -166,12 +175,12 @@ export class ReportWriter {
     }
   }
 
-  private enqueue(task: Promise<Resolved | undefined>): void {
+  private enqueue(waiting: Waiting): void {
     if (this.queued >= MAX_PENDING) {
       this.dropped();
       return;
     }
-    this.pending.push(task.catch(() => undefined));
+    this.pending.push(waiting);
     this.schedule();
   }
 
@@ -204,7 +213,7 @@ export class ReportWriter {
     const builder = new BatchBuilder();
     if (this.unwritten) builder.merge(this.unwritten);
     this.unwritten = undefined;
-    for (const resolved of await Promise.all(tasks)) if (resolved) this.addFact(builder, resolved);
+    for (const resolved of await Promise.all(tasks.map((waiting) => this.resolve(waiting)))) if (resolved) this.addFact(builder, resolved);
     if (!(await this.store(builder))) return;
     if (orders.length === 0) return;
     const conversions = new BatchBuilder();

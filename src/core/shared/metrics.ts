@@ -33,10 +33,12 @@ const HELP: Record<string, [type: 'counter' | 'histogram' | 'gauge', help: strin
   opentime_writer_queue: ['gauge', 'Items waiting in a writer (reports, engagement, counters) to be written to the store.'],
 };
 
+const escapeLabel = (v: string) => (/[\\"\n]/.test(v) ? v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : v);
+
 function labelText(labels: Labels): string {
-  const entries = Object.entries(labels);
-  if (entries.length === 0) return '';
-  return `{${entries.map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')}}`;
+  let text = '';
+  for (const k in labels) text += `${text === '' ? '' : ','}${k}="${escapeLabel(labels[k] as string)}"`;
+  return text === '' ? '' : `{${text}}`;
 }
 
 export class MetricsRegistry {
@@ -116,13 +118,13 @@ export class MetricsRegistry {
   }
 }
 
-async function timed<T>(metrics: MetricsRegistry, name: string, labels: Labels, work: () => Promise<T>): Promise<T> {
+/** The work's own promise, observed when it settles (no extra async frame on the caller's path). */
+function timed<T>(metrics: MetricsRegistry, name: string, labels: Labels, work: () => Promise<T>): Promise<T> {
   const started = performance.now();
-  try {
-    return await work();
-  } finally {
-    metrics.observe(name, (performance.now() - started) / 1000, labels);
-  }
+  const promise = work();
+  const done = () => metrics.observe(name, (performance.now() - started) / 1000, labels);
+  if (typeof promise?.then === 'function') promise.then(done, done);
+  return promise;
 }
 
 /** The store with every call timed (`opentime_store_seconds` by method). */
