@@ -21,6 +21,12 @@ import { createSubjectKeyer } from './core/audience/subjects.ts';
 import { TemplateEngine } from './core/templates/liquid.ts';
 import { TemplateRegistry } from './core/templates/registry.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { Sessions } from './core/http/session.ts';
+import { RateLimiter } from './core/audience/rate-limit.ts';
+import { previewRoutes } from './routes/preview.ts';
+import { createPreviewRun, previewDeps, type PreviewRun } from './routes/preview-run.ts';
+import { sessionRoutes } from './routes/session.ts';
+import { studioRoutes } from './routes/studio.ts';
 import { boundedPathIds } from './routes/bounds.ts';
 import { clickRoutes } from './routes/clicks.ts';
 import { collectRoutes } from './routes/collect.ts';
@@ -41,6 +47,11 @@ export interface Opentime {
   /** Writes buffered engagement events and counters; call before shutting down. */
   flush(): Promise<void>;
 }
+
+/** A Studio sign-in lasts this long unless OPENTIME_SESSION_HOURS says otherwise. */
+const DEFAULT_SESSION_SECONDS = 12 * 3600;
+/** Sign-in attempts per instance per minute, right or wrong: guessing keys stays slow whoever asks. */
+const SIGN_INS_PER_MINUTE = 10;
 
 /** Raw pixels of layers and product tiles when the platform names no size (a 1200×600 layer is 2.9 MB). */
 const DEFAULT_LAYER_CACHE_BYTES = 64 * 1024 * 1024;
@@ -114,7 +125,14 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
   });
   const clicks = new ClickService({ lookups, audience, kinds, store, counters, engagement, clock, logger, defaultClickUrl: config.defaultClickUrl });
   const changes = new ContentChanges({ lookups, kinds, store, drawsAhead: renderer.layers !== undefined, background, logger });
-  const services: Services = { deps, lookups, counters, audience, opens, clicks, changes, keyer, signer, renderer, templates, engine, limits };
+  const sessions = new Sessions({ secret: config.secret, adminKeys: config.adminKeys, viewerKeys: config.viewerKeys ?? [], ttlSeconds: config.sessionSeconds ?? DEFAULT_SESSION_SECONDS });
+  const signIns = new RateLimiter({ limit: SIGN_INS_PER_MINUTE, windowSeconds: 60 }, clock);
+  const services: Services = { deps, lookups, counters, audience, opens, clicks, changes, keyer, signer, renderer, templates, engine, limits, sessions, signIns };
+  if (!options.preview) {
+    // Built at the first preview: the same app with writing switched off, its clock and block those of the preview under way.
+    let run: PreviewRun | undefined;
+    services.preview = () => (run ??= createPreviewRun((current) => createApp(previewDeps(deps, current), { preview: true }).services.opens));
+  }
 
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
@@ -150,7 +168,10 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
   app.route('/', healthRoutes());
   app.route('/', eventRoutes());
   app.route('/', collectRoutes());
+  app.route('/', sessionRoutes());
   app.route('/', adminRoutes());
+  app.route('/', previewRoutes());
+  app.route('/', studioRoutes());
   app.route('/', imageRoutes());
   app.route('/', clickRoutes());
   if (deps.config.demo) app.route('/', demoRoutes());

@@ -45,7 +45,7 @@ const BLOCK_MAX_BYTES = 256 * 1024;
 export function adminRoutes(): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const adminOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-    requireAdmin(c);
+    await requireAdmin(c, c.req.method !== 'GET' && c.req.method !== 'HEAD');
     await next();
   };
   for (const path of [
@@ -134,7 +134,7 @@ export function adminRoutes(): Hono<AppEnv> {
 
   routes.get('/v1/blocks', async (c) => {
     const blocks = await c.get('services').deps.store.listBlocks();
-    return c.json({ blocks: blocks.map((b) => ({ id: b.config.id, version: b.version, updatedAt: new Date(b.updatedAt).toISOString() })) });
+    return c.json({ blocks: blocks.map((b) => ({ id: b.config.id, kind: b.config.kind, version: b.version, updatedAt: new Date(b.updatedAt).toISOString() })) });
   });
 
   /** Templates are HTML with Liquid; the body is the template itself (any content type). */

@@ -39,6 +39,8 @@ export interface OpenImage {
   personal: boolean;
   /** The subscriber was past their rate limit: answered as anonymous. */
   limited?: boolean;
+  /** What the image shows (the products, the hero variant), for a preview's account of it. */
+  decision?: Decision;
 }
 
 export interface OpenPipelineDeps {
@@ -150,6 +152,7 @@ export class OpenPipeline {
       countOpen(this.deps.writes, request, showing.personal ? 'personal' : 'generic', block.id);
 
       const image: OpenImage = { bytes: png, cache, personal: showing.personal };
+      if (showing.decision) image.decision = showing.decision;
       if (plan.fallback) image.fallback = plan.fallback;
       if (plan.error) image.error = plan.error;
       if (limited) image.limited = true;
