@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, ApiError, describe, get, request, type Problem } from './api.ts';
 import { BlockForm, type Json } from './block-form.tsx';
