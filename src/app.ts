@@ -125,13 +125,22 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
   });
   const clicks = new ClickService({ lookups, audience, kinds, store, counters, engagement, clock, logger, defaultClickUrl: config.defaultClickUrl });
   const changes = new ContentChanges({ lookups, kinds, store, drawsAhead: renderer.layers !== undefined, background, logger });
-  const sessions = new Sessions({ secret: config.secret, adminKeys: config.adminKeys, viewerKeys: config.viewerKeys ?? [], ttlSeconds: config.sessionSeconds ?? DEFAULT_SESSION_SECONDS });
+  const sessions = new Sessions({
+    secret: config.secret,
+    adminKeys: config.adminKeys,
+    viewerKeys: config.viewerKeys ?? [],
+    ttlSeconds: config.sessionSeconds ?? DEFAULT_SESSION_SECONDS,
+  });
   const signIns = new RateLimiter({ limit: SIGN_INS_PER_MINUTE, windowSeconds: 60 }, clock);
   const services: Services = { deps, lookups, counters, audience, opens, clicks, changes, keyer, signer, renderer, templates, engine, limits, sessions, signIns };
   if (!options.preview) {
     // Built at the first preview: the same app with writing switched off, its clock and block those of the preview under way.
     let run: PreviewRun | undefined;
-    services.preview = () => (run ??= createPreviewRun((current) => createApp(previewDeps(deps, current), { preview: true }).services.opens));
+    services.preview = () =>
+      (run ??= createPreviewRun((current) => {
+        const { services: parts } = createApp(previewDeps(deps, current), { preview: true });
+        return { ...parts, store: parts.deps.store };
+      }));
   }
 
   const app = new Hono<AppEnv>();

@@ -338,7 +338,7 @@ export const CONFIG_SETTINGS = {
     group: 'Keys and secrets',
     default: 'none',
     description:
-      'Read-only keys for the [Studio](studio.md) (and `Authorization: Bearer …` on the admin API\'s reads): a viewer sees every block, preview and report and can change nothing.',
+      "Read-only keys for the [Studio](studio.md) (and `Authorization: Bearer …` on the admin API's reads): a viewer sees every block, preview and report and can change nothing.",
     reason: 'Someone who only reads reports need not hold a key that can delete blocks.',
   },
   OPENTIME_SESSION_HOURS: {

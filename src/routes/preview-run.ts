@@ -1,7 +1,9 @@
 import type { StoredBlock } from '../core/blocks/schema.ts';
 import type { AppDeps } from '../core/deps.ts';
 import type { OpenImage, OpenPipeline, OpenRequest } from '../core/open/pipeline.ts';
+import type { Lookups } from '../core/content/lookups.ts';
 import type { ByteCache, Store, StoredTemplate } from '../core/ports.ts';
+import type { TemplateRegistry } from '../core/templates/registry.ts';
 
 /** The preview under way: its moment, its block, and a draft template it draws with, if any. */
 export interface PreviewNow {
@@ -57,18 +59,34 @@ export function previewDeps(deps: AppDeps, current: () => PreviewNow | undefined
   };
 }
 
-export function createPreviewRun(build: (current: () => PreviewNow | undefined) => OpenPipeline): PreviewRun {
+/** What a preview app lends the run: its pipeline, and its caches of blocks and templates, which each preview sets to its own. */
+export interface PreviewParts {
+  opens: Pick<OpenPipeline, 'open'>;
+  lookups: Pick<Lookups, 'blockChanged'>;
+  templates: Pick<TemplateRegistry, 'changed' | 'deleted'>;
+  store: Pick<Store, 'getTemplate'>;
+}
+
+export function createPreviewRun(build: (current: () => PreviewNow | undefined) => PreviewParts): PreviewRun {
   let current: PreviewNow | undefined;
-  const opens = build(() => current);
+  const parts = build(() => current);
   let queue: Promise<unknown> = Promise.resolve();
   return {
     open(now, request) {
       const turn = queue.then(async () => {
         current = now;
+        // The preview app's caches hold the block and template this preview draws, whatever the last one drew.
+        parts.lookups.blockChanged(now.block);
+        if (now.template) await parts.templates.changed(now.template);
         try {
-          return await opens.open(request);
+          return await parts.opens.open(request);
         } finally {
           current = undefined;
+          if (now.template) {
+            const stored = await parts.store.getTemplate(now.template.name);
+            if (stored) await parts.templates.changed(stored);
+            else parts.templates.deleted(now.template.name);
+          }
         }
       });
       queue = turn.catch(() => undefined);

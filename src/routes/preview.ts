@@ -49,7 +49,10 @@ function question(c: AppContext): PreviewQuestion {
   const q = url.searchParams;
   const atText = q.get('at');
   const at = atText ? Date.parse(atText) : c.get('services').deps.clock.now();
-  if (Number.isNaN(at)) throw new AppError('VALIDATION_FAILED', `invalid preview: at: ${JSON.stringify(atText?.slice(0, 40))} is not an ISO time`, { details: [{ path: 'at', message: 'expected an ISO time' }] });
+  if (Number.isNaN(at))
+    throw new AppError('VALIDATION_FAILED', `invalid preview: at: ${JSON.stringify(atText?.slice(0, 40))} is not an ISO time`, {
+      details: [{ path: 'at', message: 'expected an ISO time' }],
+    });
   const client = (q.get('client') ?? 'person') as PreviewClient;
   if (!(client in PREVIEW_CLIENTS)) {
     throw new AppError('VALIDATION_FAILED', `invalid preview: client: expected one of ${Object.keys(PREVIEW_CLIENTS).join(', ')}`, {
@@ -65,9 +68,13 @@ function question(c: AppContext): PreviewQuestion {
 /** A hero shown as one chosen variant, whatever its rules and splits would pick. */
 function withVariant(block: BlockConfig, variant: string | undefined): BlockConfig {
   if (variant === undefined) return block;
-  if (block.kind !== 'hero') throw new AppError('VALIDATION_FAILED', 'invalid preview: variant: only a hero has variants', { details: [{ path: 'variant', message: 'only a hero has variants' }] });
+  if (block.kind !== 'hero')
+    throw new AppError('VALIDATION_FAILED', 'invalid preview: variant: only a hero has variants', { details: [{ path: 'variant', message: 'only a hero has variants' }] });
   const chosen = findVariant(block, variant);
-  if (!chosen) throw new AppError('VALIDATION_FAILED', `invalid preview: variant: no variant named ${JSON.stringify(variant)}`, { details: [{ path: 'variant', message: 'no such variant' }] });
+  if (!chosen)
+    throw new AppError('VALIDATION_FAILED', `invalid preview: variant: no variant named ${JSON.stringify(variant)}`, {
+      details: [{ path: 'variant', message: 'no such variant' }],
+    });
   const { prefetch: _prefetch, ...rest } = block;
   return { ...rest, default: chosen, variants: [] };
 }
@@ -97,7 +104,8 @@ function located(problem: Problem): Problem & { line?: number; column?: number }
 }
 
 async function templateDraft(c: AppContext, name: string): Promise<StoredTemplate> {
-  if (!TEMPLATE_NAME_PATTERN.test(name)) throw new AppError('VALIDATION_FAILED', 'invalid preview: template: expected lowercase letters, digits, - and _', { details: [{ path: 'template', message: 'invalid name' }] });
+  if (!TEMPLATE_NAME_PATTERN.test(name))
+    throw new AppError('VALIDATION_FAILED', 'invalid preview: template: expected lowercase letters, digits, - and _', { details: [{ path: 'template', message: 'invalid name' }] });
   const { engine, deps } = c.get('services');
   const source = await readTextBody(c.req.raw, TEMPLATE_MAX_CHARS, 'template');
   const problems = (await templateProblems(engine, source)).map(located);
@@ -108,7 +116,8 @@ async function templateDraft(c: AppContext, name: string): Promise<StoredTemplat
 async function answer(c: AppContext, run: PreviewRun, file: string, draft: BlockConfig | undefined, template?: StoredTemplate): Promise<Response> {
   const match = /^(.+)\.(png|gif|json)$/.exec(file);
   const id = match?.[1] ?? '';
-  if (!match || !BLOCK_ID_PATTERN.test(id)) throw new AppError('VALIDATION_FAILED', `invalid preview path ${JSON.stringify(file.slice(0, 80))}: expected <block id>.png, .gif or .json`);
+  if (!match || !BLOCK_ID_PATTERN.test(id))
+    throw new AppError('VALIDATION_FAILED', `invalid preview path ${JSON.stringify(file.slice(0, 80))}: expected <block id>.png, .gif or .json`);
   const q = question(c);
   const stored = draft ? { config: draft, version: 0, updatedAt: q.at } : await c.get('services').deps.store.getBlock(id);
   if (!stored) throw new AppError('BLOCK_NOT_FOUND', `no block with id ${JSON.stringify(id)}`);
@@ -120,19 +129,22 @@ async function answer(c: AppContext, run: PreviewRun, file: string, draft: Block
   const format = match[2] === 'json' ? (q.client === 'outlook' ? 'png' : kind.formats[0]) : match[2] === 'gif' && q.client !== 'outlook' ? 'gif' : 'png';
   const userAgent = PREVIEW_CLIENTS[q.client];
   const requester: RequesterClass = classifyOpen('GET', userAgent);
-  const image = await run.open({ at: q.at, block: { ...stored, config: block }, ...(template ? { template } : {}) }, {
-    blockId: id,
-    format,
-    requester,
-    machine: !isPerson(requester),
-    subject: q.subject,
-    messageId: q.messageId,
-    userAgent,
-    params: q.params,
-    // An admin's preview stands for a signed URL: it shows what a subscriber's signed email would.
-    signed: true,
-    query: (name) => q.params[name]?.slice(0, 40),
-  });
+  const image = await run.open(
+    { at: q.at, block: { ...stored, config: block }, ...(template ? { template } : {}) },
+    {
+      blockId: id,
+      format,
+      requester,
+      machine: !isPerson(requester),
+      subject: q.subject,
+      messageId: q.messageId,
+      userAgent,
+      params: q.params,
+      // An admin's preview stands for a signed URL: it shows what a subscriber's signed email would.
+      signed: true,
+      query: (name) => q.params[name]?.slice(0, 40),
+    },
+  );
   if (match[2] !== 'json') {
     const headers: Record<string, string> = { ...IMAGE_HEADERS, 'Content-Type': imageContentType(image.bytes), 'x-opentime-preview': '1' };
     if (image.fallback) headers['x-opentime-fallback'] = image.fallback;

@@ -46,7 +46,13 @@ async function failure(response: Response): Promise<ApiError> {
   }
   const details = Array.isArray(body.error?.details) ? (body.error?.details as Problem[]) : [];
   const retry = Number(response.headers.get('retry-after'));
-  return new ApiError(response.status, body.error?.code ?? `HTTP_${response.status}`, body.error?.message ?? response.statusText, details, Number.isFinite(retry) ? retry : undefined);
+  return new ApiError(
+    response.status,
+    body.error?.code ?? `HTTP_${response.status}`,
+    body.error?.message ?? response.statusText,
+    details,
+    Number.isFinite(retry) ? retry : undefined,
+  );
 }
 
 export async function request(method: string, path: string, body?: unknown, raw = false): Promise<Response> {

@@ -73,11 +73,22 @@ export function Field(props: FieldProps) {
       <label for={id}>{props.label}</label>
       {props.type === 'color' ? (
         <div class="color-input">
-          <input type="color" aria-label={`${props.label} picker`} value={/^#[0-9a-f]{6}$/i.test(String(value ?? '')) ? String(value) : '#000000'} onInput={(e) => set(e.currentTarget.value)} disabled={props.disabled} />
+          <input
+            type="color"
+            aria-label={`${props.label} picker`}
+            value={/^#[0-9a-f]{6}$/i.test(String(value ?? '')) ? String(value) : '#000000'}
+            onInput={(e) => set(e.currentTarget.value)}
+            disabled={props.disabled}
+          />
           <input {...common} type="text" value={String(value ?? '')} onInput={(e) => set(e.currentTarget.value)} spellcheck={false} />
         </div>
       ) : (
-        <input {...common} type={(props.type === 'number' ? 'number' : props.type === 'url' ? 'url' : 'text') as 'text'} value={value === undefined ? '' : String(value)} onInput={(e) => set(e.currentTarget.value)} />
+        <input
+          {...common}
+          type={(props.type === 'number' ? 'number' : props.type === 'url' ? 'url' : 'text') as 'text'}
+          value={value === undefined ? '' : String(value)}
+          onInput={(e) => set(e.currentTarget.value)}
+        />
       )}
       {props.hint && found.length === 0 && (
         <p class="hint" id={`${id}-hint`}>
@@ -99,7 +110,12 @@ export function SelectField(props: Omit<FieldProps, 'type'> & { options: readonl
   return (
     <div class={`field${found.length > 0 ? ' invalid' : ''}`}>
       <label for={id}>{props.label}</label>
-      <select id={id} disabled={props.disabled} value={String(getAt(props.block, props.path) ?? props.options[0])} onChange={(e) => props.onChange(setAt(props.block, props.path, e.currentTarget.value))}>
+      <select
+        id={id}
+        disabled={props.disabled}
+        value={String(getAt(props.block, props.path) ?? props.options[0])}
+        onChange={(e) => props.onChange(setAt(props.block, props.path, e.currentTarget.value))}
+      >
         {props.options.map((o) => (
           <option key={o} value={o}>
             {o}
@@ -164,14 +180,27 @@ function Sources(props: Omit<FieldProps, 'path' | 'label'>) {
             type="button"
             class="ghost small"
             disabled={props.disabled || sources.length < 2}
-            onClick={() => props.onChange(setAt(props.block, ['source'], sources.filter((__, j) => j !== i)))}
+            onClick={() =>
+              props.onChange(
+                setAt(
+                  props.block,
+                  ['source'],
+                  sources.filter((__, j) => j !== i),
+                ),
+              )
+            }
             aria-label={`Remove source ${i + 1}`}
           >
             Remove
           </button>
         </div>
       ))}
-      <button type="button" class="ghost small" disabled={props.disabled || sources.length >= 10} onClick={() => props.onChange(setAt(props.block, ['source'], [...sources, { from: 'bestsellers' }]))}>
+      <button
+        type="button"
+        class="ghost small"
+        disabled={props.disabled || sources.length >= 10}
+        onClick={() => props.onChange(setAt(props.block, ['source'], [...sources, { from: 'bestsellers' }]))}
+      >
         Add a source
       </button>
     </fieldset>

@@ -178,7 +178,9 @@ function Versions(props: { id: string; current: number; onRolledBack: () => void
               <strong>v{v.version}</strong> <span class="muted">{new Date(v.updatedAt).toLocaleString()}</span>
               {v.version === props.current && <span class="badge">current</span>}
             </div>
-            <div class="muted small">{v.changes.length > 0 ? `Changed ${v.changes.slice(0, 6).join(', ')}${v.changes.length > 6 ? ` and ${v.changes.length - 6} more` : ''}` : 'First version'}</div>
+            <div class="muted small">
+              {v.changes.length > 0 ? `Changed ${v.changes.slice(0, 6).join(', ')}${v.changes.length > 6 ? ` and ${v.changes.length - 6} more` : ''}` : 'First version'}
+            </div>
             {v.version !== props.current && (
               <button type="button" class="ghost small" disabled={!canWrite} onClick={() => rollback(v.version)}>
                 Roll back to v{v.version}
@@ -217,7 +219,10 @@ function LivePreview(props: { id: string; text: string; onProblems: (problems: P
     }
     setBusy(true);
     const q = subject ? `?u=${encodeURIComponent(subject)}` : '';
-    Promise.all([request('POST', `/v1/preview/${encodeURIComponent(props.id)}.png${q}`, body), api<PreviewAccount>('POST', `/v1/preview/${encodeURIComponent(props.id)}.json${q}`, body)])
+    Promise.all([
+      request('POST', `/v1/preview/${encodeURIComponent(props.id)}.png${q}`, body),
+      api<PreviewAccount>('POST', `/v1/preview/${encodeURIComponent(props.id)}.json${q}`, body),
+    ])
       .then(async ([image, json]) => {
         if (!live) return;
         const url = URL.createObjectURL(await image.blob());
@@ -325,7 +330,9 @@ export function BlockEditor(props: { id: string }) {
         </button>
       </PageHead>
       <Notice kind="ok">{saved}</Notice>
-      <Notice kind="error">{saveError || (problems.length === 0 ? previewError : problems.length > 0 ? `${problems.length} problem${problems.length > 1 ? 's' : ''}: see the marked fields` : '')}</Notice>
+      <Notice kind="error">
+        {saveError || (problems.length === 0 ? previewError : problems.length > 0 ? `${problems.length} problem${problems.length > 1 ? 's' : ''}: see the marked fields` : '')}
+      </Notice>
       {problems.length > 0 && (
         <ul class="problems" aria-label="Problems in this block">
           {problems.map((p) => (
@@ -338,7 +345,11 @@ export function BlockEditor(props: { id: string }) {
       <div class="editor-grid">
         <section class="card" aria-labelledby="form-title">
           <h2 id="form-title">Content</h2>
-          {block ? <BlockForm block={block} problems={problems} disabled={!canWrite} onChange={(next) => setText(JSON.stringify(next, null, 2))} /> : <p class="muted">Fix the JSON to use the form.</p>}
+          {block ? (
+            <BlockForm block={block} problems={problems} disabled={!canWrite} onChange={(next) => setText(JSON.stringify(next, null, 2))} />
+          ) : (
+            <p class="muted">Fix the JSON to use the form.</p>
+          )}
         </section>
         <section class="card" aria-labelledby="json-title">
           <h2 id="json-title">JSON</h2>

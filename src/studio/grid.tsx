@@ -25,7 +25,7 @@ interface Account {
 }
 
 function variantsOf(block: Json | undefined): string[] {
-  if (!block || block.kind !== 'hero') return [];
+  if (block?.kind !== 'hero') return [];
   const ids: string[] = [];
   for (const entry of (block.variants as Json[] | undefined) ?? []) {
     const arms = (entry.split as { arms?: Json[] } | undefined)?.arms;
@@ -42,12 +42,18 @@ function Cell(props: { block: string; subject: string; at: string | undefined; c
   const who = props.subject || 'anonymous';
   return (
     <figure class="cell">
-      <img loading="lazy" src={`/v1/preview/${encodeURIComponent(props.block)}.png${q}`} alt={`${props.block} for ${who}, ${props.client}${props.variant ? `, variant ${props.variant}` : ''}`} />
+      <img
+        loading="lazy"
+        src={`/v1/preview/${encodeURIComponent(props.block)}.png${q}`}
+        alt={`${props.block} for ${who}, ${props.client}${props.variant ? `, variant ${props.variant}` : ''}`}
+      />
       <figcaption>
         {account.error && <span class="field-error">{account.error}</span>}
         {account.data && (
           <>
-            <span class={`badge ${account.data.personal ? 'ok' : ''}`}>{account.data.personal ? 'personal' : account.data.fallback ? `fallback: ${account.data.fallback}` : 'generic'}</span>
+            <span class={`badge ${account.data.personal ? 'ok' : ''}`}>
+              {account.data.personal ? 'personal' : account.data.fallback ? `fallback: ${account.data.fallback}` : 'generic'}
+            </span>
             <ul class="clicks">
               {account.data.clicks.map((c) => (
                 <li key={c.slot}>
@@ -133,7 +139,8 @@ export function PreviewGrid(props: { initialBlock?: string | undefined }) {
             <legend>Clients</legend>
             {CLIENTS.map(([id, label]) => (
               <label key={id} class="check">
-                <input type="checkbox" checked={clients.includes(id)} onChange={(e) => setClients(e.currentTarget.checked ? [...clients, id] : clients.filter((c) => c !== id))} /> {label}
+                <input type="checkbox" checked={clients.includes(id)} onChange={(e) => setClients(e.currentTarget.checked ? [...clients, id] : clients.filter((c) => c !== id))} />{' '}
+                {label}
               </label>
             ))}
           </fieldset>
@@ -153,7 +160,8 @@ export function PreviewGrid(props: { initialBlock?: string | undefined }) {
         </ul>
       </div>
       {blockId && (
-        <div class="grid-scroll" role="region" aria-label="Preview grid" tabIndex={0}>
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a region that scrolls sideways must take focus, so a keyboard can scroll it
+        <section class="grid-scroll" aria-label="Preview grid" tabIndex={0}>
           <table class="grid">
             <thead>
               <tr>
@@ -183,7 +191,7 @@ export function PreviewGrid(props: { initialBlock?: string | undefined }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
     </>
   );

@@ -52,7 +52,10 @@ export function SubscribersPage() {
       throw e;
     }
   }, [subject]);
-  const suppression = useLoad(() => (subject ? get<{ suppressed: boolean; source?: string }>(`/v1/suppressions/${encodeURIComponent(subject)}`) : Promise.resolve(undefined)), [subject, done]);
+  const suppression = useLoad(
+    () => (subject ? get<{ suppressed: boolean; source?: string }>(`/v1/suppressions/${encodeURIComponent(subject)}`) : Promise.resolve(undefined)),
+    [subject, done],
+  );
   const act = async () => {
     const what = confirm;
     setConfirm(undefined);

@@ -60,11 +60,15 @@ export class GlobalObject extends DurableObject {
 
   /** A block's kept versions as JSON rows, newest first. */
   async listBlockVersions(id: string): Promise<Array<{ version: number; data: string; updated_at: number }>> {
-    return this.sql.exec<{ version: number; data: string; updated_at: number }>('SELECT version, data, updated_at FROM block_versions WHERE id = ? ORDER BY version DESC', id).toArray();
+    return this.sql
+      .exec<{ version: number; data: string; updated_at: number }>('SELECT version, data, updated_at FROM block_versions WHERE id = ? ORDER BY version DESC', id)
+      .toArray();
   }
 
   async getBlockVersion(id: string, version: number): Promise<{ version: number; data: string; updated_at: number } | undefined> {
-    return this.sql.exec<{ version: number; data: string; updated_at: number }>('SELECT version, data, updated_at FROM block_versions WHERE id = ? AND version = ?', id, version).toArray()[0];
+    return this.sql
+      .exec<{ version: number; data: string; updated_at: number }>('SELECT version, data, updated_at FROM block_versions WHERE id = ? AND version = ?', id, version)
+      .toArray()[0];
   }
 
   /** Blocks as JSON rows: a config is the marketer's JSON, which RPC need not re-encode. */

@@ -1,7 +1,16 @@
 import type { StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
 import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets } from '../../core/decide/trending.ts';
-import { BLOCK_VERSIONS_KEPT, type ApplyResult, type OpenKey, type OpenRecord, type Store, type StoredTemplate, type SubjectDeletion, type SuppressionSource } from '../../core/ports.ts';
+import {
+  BLOCK_VERSIONS_KEPT,
+  type ApplyResult,
+  type OpenKey,
+  type OpenRecord,
+  type Store,
+  type StoredTemplate,
+  type SubjectDeletion,
+  type SuppressionSource,
+} from '../../core/ports.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
 import { mergeProfiles } from '../../core/profiles/merge.ts';
 import { compareCodePoints, dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';

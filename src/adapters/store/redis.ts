@@ -4,7 +4,16 @@ import type { BlockConfig, StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
 import { TRENDING_WINDOW_HOURS, decayWeight, hourOf } from '../../core/decide/trending.ts';
 import { DEDUPE_WINDOW_SECONDS } from '../../core/events/limits.ts';
-import { BLOCK_VERSIONS_KEPT, type ApplyResult, type Logger, type OpenRecord, type Store, type StoredTemplate, type SubjectEvents, type SuppressionSource } from '../../core/ports.ts';
+import {
+  BLOCK_VERSIONS_KEPT,
+  type ApplyResult,
+  type Logger,
+  type OpenRecord,
+  type Store,
+  type StoredTemplate,
+  type SubjectEvents,
+  type SuppressionSource,
+} from '../../core/ports.ts';
 import { mergeProfiles } from '../../core/profiles/merge.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
 import { dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';

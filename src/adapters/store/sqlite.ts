@@ -4,7 +4,16 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { BlockConfig, StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
 import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets } from '../../core/decide/trending.ts';
-import { BLOCK_VERSIONS_KEPT, type ApplyResult, type OpenKey, type OpenRecord, type Store, type StoredTemplate, type SubjectDeletion, type SuppressionSource } from '../../core/ports.ts';
+import {
+  BLOCK_VERSIONS_KEPT,
+  type ApplyResult,
+  type OpenKey,
+  type OpenRecord,
+  type Store,
+  type StoredTemplate,
+  type SubjectDeletion,
+  type SuppressionSource,
+} from '../../core/ports.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
 import { mergeProfiles } from '../../core/profiles/merge.ts';
 import { dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';
@@ -341,12 +350,18 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async listBlockVersions(id) {
-      const rows = sql('SELECT version, data, updated_at FROM block_versions WHERE id = ? ORDER BY version DESC').all(id) as Array<{ version: number; data: string; updated_at: number }>;
+      const rows = sql('SELECT version, data, updated_at FROM block_versions WHERE id = ? ORDER BY version DESC').all(id) as Array<{
+        version: number;
+        data: string;
+        updated_at: number;
+      }>;
       return rows.map((row): StoredBlock => ({ config: JSON.parse(row.data) as BlockConfig, version: row.version, updatedAt: row.updated_at }));
     },
 
     async getBlockVersion(id, version) {
-      const row = sql('SELECT version, data, updated_at FROM block_versions WHERE id = ? AND version = ?').get(id, version) as { version: number; data: string; updated_at: number } | undefined;
+      const row = sql('SELECT version, data, updated_at FROM block_versions WHERE id = ? AND version = ?').get(id, version) as
+        | { version: number; data: string; updated_at: number }
+        | undefined;
       return row ? { config: JSON.parse(row.data) as BlockConfig, version: row.version, updatedAt: row.updated_at } : undefined;
     },
 

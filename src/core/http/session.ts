@@ -41,9 +41,9 @@ export class Sessions {
   constructor(settings: SessionSettings) {
     this.ttlSeconds = settings.ttlSeconds;
     const material = ['opentime-session-v1', settings.secret, ...settings.adminKeys, '|', ...settings.viewerKeys].join('\n');
-    this.key = crypto.subtle.digest('SHA-256', encoder.encode(material)).then((digest) =>
-      crypto.subtle.importKey('raw', digest, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']),
-    );
+    this.key = crypto.subtle
+      .digest('SHA-256', encoder.encode(material))
+      .then((digest) => crypto.subtle.importKey('raw', digest, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']));
   }
 
   private async mac(label: string, message: string): Promise<string> {
