@@ -70,7 +70,8 @@ export function CodeEditor(props: Props) {
           lintGutter(),
           theme,
           EditorState.readOnly.of(props.readOnly ?? false),
-          EditorView.contentAttributes.of({ 'aria-label': props.label }),
+          // An explicit tab stop: axe counts a contenteditable without one as nothing to focus inside the scroller.
+          EditorView.contentAttributes.of({ 'aria-label': props.label, tabindex: '0' }),
           EditorView.updateListener.of((update) => {
             if (update.docChanged) onChange.current(update.state.doc.toString());
           }),
