@@ -1,5 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { expect } from 'vitest';
@@ -14,6 +15,8 @@ import { expect } from 'vitest';
  * screen; screenshots go to `shots` (outside the repository).
  */
 export const CHROMIUM = process.env.OPENTIME_CHROMIUM ?? '/usr/bin/chromium';
+/** Outside the repository; open them to judge the screens. */
+export const SHOTS = join(tmpdir(), 'opentime-studio-screenshots');
 const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const BROWSER_UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15';
 /** The colour the marketer picks; the starter has none of it. */
@@ -46,7 +49,9 @@ async function accessible(page: Page, screen: string): Promise<void> {
   // Evaluated, not injected as a <script>: the Studio's Content-Security-Policy allows no inline script, and stays on.
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(await readFile(AXE_SOURCE, 'utf8'));
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
+    const axe = (
+      window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }
+    ).axe;
     const result = await axe.run(document, { resultTypes: ['violations'] });
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
   });
@@ -132,7 +137,11 @@ export async function marketerJourney(browser: Browser, target: JourneyTarget): 
     await page.getByRole('button', { name: 'Create block' }).click();
     await page.getByRole('heading', { name: 'spring-cart', level: 1 }).waitFor();
     await page.getByLabel('As subscriber', { exact: true }).fill('shopper');
-    const before = await until('the first preview', () => previewShare(page, NEW_BACKGROUND), (share) => share !== undefined);
+    const before = await until(
+      'the first preview',
+      () => previewShare(page, NEW_BACKGROUND),
+      (share) => share !== undefined,
+    );
     expect(before).toBeLessThan(0.01);
     await shot(page, target, '02-editor-starter');
     await accessible(page, 'editor');
@@ -140,7 +149,11 @@ export async function marketerJourney(browser: Browser, target: JourneyTarget): 
     // Headline and colour in the form: the JSON and the preview follow as they are typed.
     await page.getByLabel('Headline', { exact: true }).fill('Your cart misses you');
     await page.getByLabel('Background', { exact: true }).fill('#0b3d91');
-    await until('the preview in the new colour', () => previewShare(page, NEW_BACKGROUND), (share) => (share ?? 0) > 0.3);
+    await until(
+      'the preview in the new colour',
+      () => previewShare(page, NEW_BACKGROUND),
+      (share) => (share ?? 0) > 0.3,
+    );
     expect(await page.locator('.cm-content').textContent()).toContain('Your cart misses you');
     // A colour that is no colour is named at its field, and the preview keeps the last good drawing.
     await page.getByLabel('Accent colour', { exact: true }).fill('red');

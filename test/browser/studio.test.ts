@@ -7,13 +7,11 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/node.ts';
 import { memoryLogger, testCatalog } from '../helpers/app.ts';
 import { PHOTO_SERVER_ENV, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
-import { CHROMIUM, marketerJourney, openBrowser } from './studio-journey.ts';
+import { CHROMIUM, marketerJourney, openBrowser, SHOTS } from './studio-journey.ts';
 
 /** The marketer's journey through the Studio (studio-journey.ts) against the Node server, in headless Chromium. */
 const ADMIN_KEY = 'studio-journey-admin-key-01';
 const WRITE_KEY = 'studio-journey-write-key-01';
-/** Outside the repository; open them to judge the screens. */
-export const SHOTS = join(tmpdir(), 'opentime-studio-screenshots');
 
 let photos: PhotoServer;
 let server: RunningServer;
@@ -25,7 +23,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the Studio in headless Chromium, on Node
     photos = await startPhotoServer();
     dataDir = await mkdtemp(join(tmpdir(), 'opentime-studio-'));
     server = await startServer({
-      env: { PORT: '0', OPENTIME_DATA_DIR: dataDir, OPENTIME_DEMO: '0', OPENTIME_ADMIN_KEY: ADMIN_KEY, OPENTIME_WRITE_KEY: WRITE_KEY, OPENTIME_SECRET: 'studio-journey-secret-0123', ...PHOTO_SERVER_ENV },
+      env: {
+        PORT: '0',
+        OPENTIME_DATA_DIR: dataDir,
+        OPENTIME_DEMO: '0',
+        OPENTIME_ADMIN_KEY: ADMIN_KEY,
+        OPENTIME_WRITE_KEY: WRITE_KEY,
+        OPENTIME_SECRET: 'studio-journey-secret-0123',
+        ...PHOTO_SERVER_ENV,
+      },
       logger: memoryLogger(),
     });
     browser = await openBrowser();
