@@ -11,6 +11,7 @@ import { templateProblems } from '../core/templates/validate.ts';
 import { blockProblems, kindOf } from '../core/kinds/registry.ts';
 import { withParams } from '../core/links/click-url.ts';
 import { imageContentType } from '../core/render/image-format.ts';
+import { toBase64 } from '../core/shared/bytes.ts';
 import { AppError } from '../core/shared/errors.ts';
 import { describeProblems, parseOrThrow, type Problem } from '../core/shared/validation.ts';
 import { IMAGE_HEADERS } from './image-answer.ts';
@@ -60,7 +61,7 @@ function question(c: AppContext): PreviewQuestion {
     });
   }
   const params: Record<string, string> = {};
-  for (const [name, value] of q) if (!['u', 'm', 'at', 'client', 'variant', 'template'].includes(name)) params[name] = value.slice(0, QUERY_MAX_CHARS);
+  for (const [name, value] of q) if (!['u', 'm', 'at', 'client', 'variant', 'template', 'image'].includes(name)) params[name] = value.slice(0, QUERY_MAX_CHARS);
   const bounded = (name: string) => q.get(name)?.slice(0, QUERY_MAX_CHARS) || undefined;
   return { at, client, subject: bounded('u'), messageId: bounded('m'), variant: bounded('variant'), params };
 }
@@ -167,6 +168,8 @@ async function answer(c: AppContext, run: PreviewRun, file: string, draft: Block
       ? { products: decision.slots.map((p) => (p ? { id: p.id, title: p.title, price: p.sale_price ?? p.price, currency: p.currency, source: p.source } : null)) }
       : {}),
     clicks: clicks(block, decision),
+    // `image=1`: the image too, as a data URL, so a grid cell costs one preview, not two.
+    ...(c.req.query('image') === '1' ? { image: `data:${imageContentType(image.bytes)};base64,${toBase64(image.bytes)}` } : {}),
   });
 }
 

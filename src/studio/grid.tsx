@@ -16,6 +16,7 @@ const CLIENTS = [
 ] as const;
 
 interface Account {
+  image: string;
   personal: boolean;
   requester: string;
   fallback?: string;
@@ -38,15 +39,21 @@ function variantsOf(block: Json | undefined): string[] {
 
 function Cell(props: { block: string; subject: string; at: string | undefined; client: string; variant: string | undefined }) {
   const q = query({ u: props.subject, at: props.at, client: props.client, variant: props.variant });
-  const account = useLoad(() => get<Account>(`/v1/preview/${encodeURIComponent(props.block)}.json${q}`), [q, props.block]);
+  const account = useLoad(() => get<Account>(`/v1/preview/${encodeURIComponent(props.block)}.json${q}${q ? '&' : '?'}image=1`), [q, props.block]);
   const who = props.subject || 'anonymous';
   return (
     <figure class="cell">
-      <img
-        loading="lazy"
-        src={`/v1/preview/${encodeURIComponent(props.block)}.png${q}`}
-        alt={`${props.block} for ${who}, ${props.client}${props.variant ? `, variant ${props.variant}` : ''}`}
-      />
+      {account.data ? (
+        <img
+          src={account.data.image}
+          data-preview={`/v1/preview/${encodeURIComponent(props.block)}.png${q}`}
+          alt={`${props.block} for ${who}, ${props.client}${props.variant ? `, variant ${props.variant}` : ''}`}
+        />
+      ) : (
+        <div class="cell-loading" role="status">
+          {account.error ? '' : 'Drawing…'}
+        </div>
+      )}
       <figcaption>
         {account.error && <span class="field-error">{account.error}</span>}
         {account.data && (

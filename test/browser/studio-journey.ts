@@ -181,8 +181,10 @@ export async function marketerJourney(browser: Browser, target: JourneyTarget): 
     await page.getByRole('button', { name: 'Tomorrow 18:00' }).click();
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     const cell = page.getByRole('img', { name: 'spring-cart for shopper, person' });
-    await expect.poll(() => cell.getAttribute('src')).toContain(`at=${encodeURIComponent(`${tomorrow}T18:00:00.000Z`)}`);
+    await expect.poll(() => cell.getAttribute('data-preview'), { timeout: 30_000 }).toContain(`at=${encodeURIComponent(`${tomorrow}T18:00:00.000Z`)}`);
     await expect.poll(() => cell.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 20_000 }).toBe(1200);
+    // Every cell drawn: 2 subscribers × 4 clients.
+    await expect.poll(() => page.locator('.grid img').evaluateAll((imgs) => imgs.filter((img) => (img as HTMLImageElement).naturalWidth > 0).length), { timeout: 60_000 }).toBe(8);
     const shopperRow = page.getByRole('row', { name: /^shopper/ });
     await expect.poll(() => shopperRow.textContent(), { timeout: 20_000 }).toMatch(/personal.*products\/red/);
     await shot(page, target, '06-preview-grid');

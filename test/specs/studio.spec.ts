@@ -199,6 +199,10 @@ export function describeStudio(runtime: SpecRuntime): void {
         const apple = (await (await app.admin('GET', '/v1/preview/grid.json?u=shopper&client=apple')).json()) as { requester: string };
         const gmail = (await (await app.admin('GET', '/v1/preview/grid.json?u=shopper&client=gmail')).json()) as { requester: string };
         expect([apple.requester, gmail.requester]).toEqual(['apple_proxy', 'gmail_proxy']);
+        // A grid cell asks once for both: the account and its image.
+        const cell = (await (await app.admin('GET', '/v1/preview/grid.json?u=shopper&image=1')).json()) as { image: string; clicks: unknown[] };
+        expect(cell.image).toMatch(/^data:image\/(png|jpeg);base64,/);
+        expect(cell.clicks).toHaveLength(3);
         const bad = await app.admin('GET', '/v1/preview/grid.json?client=lotus-notes');
         expect(bad.status).toBe(400);
         expect((await errorOf(bad)).details).toEqual([expect.objectContaining({ path: 'client' })]);
