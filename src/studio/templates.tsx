@@ -109,7 +109,7 @@ export function TemplatesPage(props: { initialName?: string | undefined }) {
       </div>
       <Notice kind="ok">{saved}</Notice>
       <Notice kind="error">{message}</Notice>
-      <div class="two">
+      <div class="two editor-first">
         <section class="card" aria-labelledby="template-source-title">
           <h2 id="template-source-title">{name}.html</h2>
           <CodeEditor value={source} onChange={setSource} label={`Template ${name}`} mode="template" problems={problems} readOnly={!canWrite} />

@@ -232,6 +232,27 @@ export function describeStudio(runtime: SpecRuntime): void {
       });
     });
 
+    describe('template drafts', () => {
+      it('draws the stored block with a draft template, and names a Liquid error at its line and column', async () => {
+        const source = await (await app.admin('GET', '/v1/templates/product-grid')).text();
+        const text = { authorization: `Bearer ${runtime.adminKey}`, 'content-type': 'text/html' };
+        const drawn = await app.request('/v1/preview/grid.png?template=product-grid', {
+          method: 'POST',
+          headers: text,
+          body: source.replace('{{ params.headline }}', 'A draft headline'),
+        });
+        expect(drawn.status).toBe(200);
+        expect(drawn.headers.get('content-type')).toMatch(/^image\//);
+        const broken = await app.request('/v1/preview/grid.png?template=product-grid', { method: 'POST', headers: text, body: '<div>\n  {% if params.headline %}\n</div>' });
+        expect(broken.status).toBe(400);
+        const [problem] = (await errorOf(broken)).details as Array<{ line?: number; column?: number; message: string }>;
+        expect(problem?.message).toMatch(/Liquid/);
+        expect([problem?.line, problem?.column]).toEqual([2, 3]);
+        // Nothing was stored: the template is still the shipped one.
+        expect((await app.admin('GET', '/v1/templates/product-grid')).headers.get('x-opentime-template')).toBe('built-in');
+      });
+    });
+
     describe('versions', () => {
       it('lists what changed in each version and rolls back as a new version', async () => {
         const config = await configOf(app, 'grid');
