@@ -13,7 +13,7 @@ import { changedPaths } from '../core/blocks/history.ts';
 import { templateProblems } from '../core/templates/validate.ts';
 import { describeProblems, parseOrThrow } from '../core/shared/validation.ts';
 import { z } from 'zod';
-import { requireAdmin, type AppEnv } from './context.ts';
+import { requireAccess, type AppEnv } from './context.ts';
 
 /** Segment's suppression API takes up to 5000 ids per call; so do we. */
 const suppressionsSchema = z
@@ -47,7 +47,7 @@ const BLOCK_MAX_BYTES = 256 * 1024;
 export function adminRoutes(): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const adminOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-    await requireAdmin(c, c.req.method !== 'GET' && c.req.method !== 'HEAD');
+    await requireAccess(c, c.req.method !== 'GET' && c.req.method !== 'HEAD');
     await next();
   };
   for (const path of [

@@ -58,13 +58,21 @@ export interface AppEnv {
 
 export type AppContext = Context<AppEnv>;
 
+/** The bearer admin key alone (routes that a session must not reach, and code that cannot wait). */
+export function requireAdmin(c: AppContext): void {
+  const { config } = c.get('services').deps;
+  if (!matchesAny(bearerToken(c.req.header('authorization')), config.adminKeys)) {
+    throw new AppError('UNAUTHORIZED', 'admin routes need Authorization: Bearer <OPENTIME_ADMIN_KEY>');
+  }
+}
+
 /**
  * Who may use an admin route: the bearer admin key, a bearer viewer key
  * (reads only), or a Studio session cookie (writes also need its CSRF
  * token in x-opentime-csrf). `write` is false for routes that change
  * nothing, such as a preview of a draft.
  */
-export async function requireAdmin(c: AppContext, write: boolean): Promise<Role> {
+export async function requireAccess(c: AppContext, write: boolean): Promise<Role> {
   const { deps, sessions } = c.get('services');
   const { config } = deps;
   const bearer = bearerToken(c.req.header('authorization'));

@@ -15,7 +15,7 @@ import { toBase64 } from '../core/shared/bytes.ts';
 import { AppError } from '../core/shared/errors.ts';
 import { describeProblems, parseOrThrow, type Problem } from '../core/shared/validation.ts';
 import { IMAGE_HEADERS } from './image-answer.ts';
-import { requireAdmin, type AppContext, type AppEnv } from './context.ts';
+import { requireAccess, type AppContext, type AppEnv } from './context.ts';
 import type { PreviewRun } from './preview-run.ts';
 
 /**
@@ -177,7 +177,7 @@ export function previewRoutes(): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   // A preview changes nothing, a draft's included: a viewer may ask for one.
   routes.use('/v1/preview/*', async (c, next) => {
-    await requireAdmin(c, false);
+    await requireAccess(c, false);
     await next();
   });
   const run = (c: AppContext): PreviewRun => {

@@ -1,38 +1,43 @@
 import { ApiError, get, query } from './api.ts';
 
 /** `GET /v1/reports/blocks/:id` (docs/reports.md): aggregates, never raw opens. */
-export interface Totals {
+export interface Money {
+  conversions: number;
+  revenue: number;
+  currency: string | null;
+  revenue_by_currency?: Record<string, number>;
+}
+
+export interface Metrics extends Money {
   opens_people: number;
   opens_machines: number;
   unique_people: number;
   clicks: number;
   unique_clickers: number;
   click_to_open: number | null;
-  conversions: number;
-  revenue: number;
-  currency?: string;
-  view_through?: number;
+  view_through?: Money;
 }
 
-export interface VariantRow extends Partial<Totals> {
-  variant?: string;
-  arm?: string;
-  id?: string;
-  lift?: number | null | { value?: number; low?: number; high?: number };
-  lift_interval?: [number, number];
-  probability_best?: number | null;
+export interface VariantRow extends Metrics {
+  variant: string;
+  holdout: boolean;
+  conversion_rate: number | null;
+  lift: { metric: string; value: number; low: number; high: number } | null;
+  probability_best: number | null;
+  enough_data: boolean;
 }
 
 export interface Report {
-  block: string;
-  from?: string;
-  to?: string;
-  totals: Totals;
-  machines?: Record<string, number>;
-  series: Array<Partial<Totals> & { bucket: string }>;
-  variants?: VariantRow[];
-  personalised?: { share?: number; personal?: number; generic?: number; reasons?: Record<string, number> } & Record<string, unknown>;
-  gallery?: Array<{ image_url?: string; url?: string; label?: string; opens?: number } & Record<string, unknown>>;
+  scope: { block?: string; message?: string };
+  from: string;
+  to: string;
+  by: 'hour' | 'day';
+  totals: Metrics;
+  machines: Record<string, { opens: number; clicks: number; counted_as_people: boolean }>;
+  series: Array<Metrics & { bucket: string }>;
+  variants: VariantRow[];
+  personalised: { opens: number; personal: number; generic: number; fallback: number; share: number | null; why_not: Record<string, number> };
+  notes: string[];
 }
 
 const DAY_MS = 86_400_000;

@@ -1,7 +1,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { reportFor, type Report, type Totals, type VariantRow } from './report-data.ts';
+import { reportFor, type Metrics, type Report, type VariantRow } from './report-data.ts';
+import type { Json } from './block-form.tsx';
+import { get } from './api.ts';
 import { BlockSelect, count, money, Notice, PageHead, percent, useLoad } from './ui.tsx';
 
 /**
@@ -18,7 +20,13 @@ const RANGES = [
   ['90', 'Last 90 days', 'day'],
 ] as const;
 
-type Series = { label: string; field: keyof Totals; color: string; scale?: string; format?: (v: number) => string };
+type Series = {
+  label: string;
+  field: 'opens_people' | 'opens_machines' | 'unique_people' | 'clicks' | 'unique_clickers' | 'conversions' | 'revenue';
+  color: string;
+  scale?: string;
+  format?: (v: number) => string;
+};
 
 function Chart(props: { title: string; report: Report; series: Series[] }) {
   const host = useRef<HTMLDivElement>(null);
@@ -97,19 +105,50 @@ function Kpi(props: { label: string; value: string; hint?: string }) {
 }
 
 function lift(row: VariantRow): string {
-  const value = typeof row.lift === 'object' && row.lift !== null ? row.lift.value : row.lift;
-  const low = typeof row.lift === 'object' && row.lift !== null ? row.lift.low : row.lift_interval?.[0];
-  const high = typeof row.lift === 'object' && row.lift !== null ? row.lift.high : row.lift_interval?.[1];
-  if (value === undefined || value === null) return '—';
-  const interval = low !== undefined && high !== undefined ? ` (${percent(low)} to ${percent(high)})` : '';
-  return `${value >= 0 ? '+' : ''}${percent(value)}${interval}`;
+  if (!row.lift) return row.holdout ? 'baseline' : '—';
+  const { value, low, high } = row.lift;
+  return `${value >= 0 ? '+' : ''}${percent(value)} (${percent(low)} to ${percent(high)})`;
 }
 
-function ReportView(props: { report: Report }) {
+/** The renders a report's block shows: each variant of a hero, else its generic image (previews, which write nothing). */
+function Gallery(props: { block: string; variants: string[] }) {
+  const shown = props.variants.length > 0 ? props.variants : [''];
+  return (
+    <section class="card" aria-labelledby="gallery-title">
+      <h2 id="gallery-title">Render gallery</h2>
+      <p class="muted small">What the block draws now{props.variants.length > 0 ? ', variant by variant' : ' for a subscriber it knows nothing about'}.</p>
+      <div class="gallery wide">
+        {shown.map((variant) => (
+          <GalleryItem key={variant} block={props.block} variant={variant} />
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function GalleryItem(props: { block: string; variant: string }) {
+  const render = useLoad(
+    () => get<{ image: string }>(`/v1/preview/${encodeURIComponent(props.block)}.json?image=1${props.variant ? `&variant=${encodeURIComponent(props.variant)}` : ''}`),
+    [props.block, props.variant],
+  );
+  return (
+    <figure>
+      {render.data ? (
+        <img src={render.data.image} alt={`${props.block}${props.variant ? `, variant ${props.variant}` : ''}`} />
+      ) : (
+        <div class="cell-loading">{render.error || 'Drawing…'}</div>
+      )}
+      <figcaption class="small muted">{props.variant || 'generic'}</figcaption>
+    </figure>
+  );
+}
+
+function ReportView(props: { report: Report; block: Json | undefined }) {
   const { report } = props;
   const t = report.totals;
   const currency = t.currency ?? 'USD';
   const personal = report.personalised;
+  const heroVariants = (report.variants ?? []).filter((v) => !v.holdout).map((v) => v.variant);
   return (
     <>
       <div class="kpis">
@@ -117,26 +156,66 @@ function ReportView(props: { report: Report }) {
         <Kpi label="Machine fetches" value={count(t.opens_machines)} hint="Apple prefetch, scanners: not opens" />
         <Kpi label="Clicks" value={count(t.clicks)} hint={`${count(t.unique_clickers)} people`} />
         <Kpi label="Click-to-open" value={percent(t.click_to_open)} />
-        <Kpi label="Conversions" value={count(t.conversions)} hint={t.view_through !== undefined ? `${count(t.view_through)} view-through` : undefined} />
-        <Kpi label="Revenue" value={money(t.revenue, currency)} />
+        <Kpi label="Conversions" value={count(t.conversions)} hint={t.view_through ? `and ${count(t.view_through.conversions)} after an open without a click` : undefined} />
+        <Kpi
+          label="Revenue"
+          value={money(t.revenue, currency)}
+          hint={t.view_through ? `and ${money(t.view_through.revenue, t.view_through.currency ?? currency)} view-through` : undefined}
+        />
       </div>
+      {(report.notes ?? []).length > 0 && (
+        <ul class="notice info notes-list">
+          {report.notes.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      )}
       <div class="charts">
         <Chart title="Opens: people and machines" report={report} series={OPENS} />
         <Chart title="Clicks" report={report} series={CLICKS} />
         <Chart title="Conversions and revenue" report={report} series={MONEY} />
       </div>
-      {report.machines && Object.keys(report.machines).length > 0 && (
-        <section class="card" aria-labelledby="machines-title">
-          <h2 id="machines-title">Machine fetches by kind</h2>
-          <ul class="bars">
-            {Object.entries(report.machines).map(([name, n]) => (
-              <li key={name}>
-                <span>{name.replace(/_/g, ' ')}</span> <strong>{count(n)}</strong>
-              </li>
-            ))}
-          </ul>
-        </section>
-      )}
+      <div class="two">
+        {personal && (
+          <section class="card" aria-labelledby="personal-title">
+            <h2 id="personal-title">Personalised</h2>
+            <p class="big-figure">
+              <strong>{percent(personal.share)}</strong> <span class="muted">of {count(personal.opens)} opens by people were personal</span>
+            </p>
+            <p class="muted small">
+              {count(personal.personal)} personal · {count(personal.generic)} generic · {count(personal.fallback)} fallback
+            </p>
+            {Object.keys(personal.why_not ?? {}).length > 0 && (
+              <>
+                <h3>Why the others were not</h3>
+                <ul class="bars">
+                  {Object.entries(personal.why_not).map(([why, n]) => (
+                    <li key={why}>
+                      <span>{why.replace(/_/g, ' ')}</span> <strong>{count(n)}</strong>
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
+          </section>
+        )}
+        {report.machines && Object.keys(report.machines).length > 0 && (
+          <section class="card" aria-labelledby="machines-title">
+            <h2 id="machines-title">Who fetched the image</h2>
+            <ul class="bars">
+              {Object.entries(report.machines).map(([name, m]) => (
+                <li key={name}>
+                  <span>
+                    {name.replace(/_/g, ' ')}
+                    {m.counted_as_people ? ' (counted as people)' : ''}
+                  </span>{' '}
+                  <strong>{count(m.opens)}</strong>
+                </li>
+              ))}
+            </ul>
+          </section>
+        )}
+      </div>
       {(report.variants ?? []).length > 0 && (
         <section class="card" aria-labelledby="variants-title">
           <h2 id="variants-title">Variants</h2>
@@ -154,10 +233,13 @@ function ReportView(props: { report: Report }) {
                   Click-to-open
                 </th>
                 <th scope="col" class="num">
+                  Conversion
+                </th>
+                <th scope="col" class="num">
                   Revenue
                 </th>
                 <th scope="col" class="num">
-                  Lift (95% interval)
+                  Lift over holdout (interval)
                 </th>
                 <th scope="col" class="num">
                   Chance best
@@ -165,13 +247,18 @@ function ReportView(props: { report: Report }) {
               </tr>
             </thead>
             <tbody>
-              {(report.variants ?? []).map((v, i) => (
-                <tr key={i}>
-                  <th scope="row">{v.variant ?? v.arm ?? v.id ?? `#${i + 1}`}</th>
+              {report.variants.map((v) => (
+                <tr key={v.variant}>
+                  <th scope="row">
+                    {v.variant}
+                    {v.holdout && <span class="badge">holdout</span>}
+                    {!v.enough_data && <span class="badge warn">too few yet</span>}
+                  </th>
                   <td class="num">{count(v.unique_people)}</td>
                   <td class="num">{count(v.clicks)}</td>
                   <td class="num">{percent(v.click_to_open)}</td>
-                  <td class="num">{money(v.revenue, currency)}</td>
+                  <td class="num">{percent(v.conversion_rate)}</td>
+                  <td class="num">{money(v.revenue, v.currency ?? currency)}</td>
                   <td class="num">{lift(v)}</td>
                   <td class="num">{percent(v.probability_best)}</td>
                 </tr>
@@ -180,44 +267,7 @@ function ReportView(props: { report: Report }) {
           </table>
         </section>
       )}
-      {personal && (
-        <section class="card" aria-labelledby="personal-title">
-          <h2 id="personal-title">Personalised</h2>
-          <p>
-            <strong>{percent(typeof personal.share === 'number' ? personal.share : undefined)}</strong> of opens by people were personal.
-          </p>
-          {personal.reasons && (
-            <>
-              <h3>Why the others were not</h3>
-              <ul class="bars">
-                {Object.entries(personal.reasons).map(([why, n]) => (
-                  <li key={why}>
-                    <span>{why.replace(/_/g, ' ')}</span> <strong>{count(n)}</strong>
-                  </li>
-                ))}
-              </ul>
-            </>
-          )}
-        </section>
-      )}
-      {(report.gallery ?? []).length > 0 && (
-        <section class="card" aria-labelledby="gallery-title">
-          <h2 id="gallery-title">Render gallery</h2>
-          <div class="gallery">
-            {(report.gallery ?? []).map((g, i) => {
-              const src = g.image_url ?? g.url;
-              return (
-                <figure key={i}>
-                  {typeof src === 'string' && <img src={src} alt={g.label ?? `Render ${i + 1}`} loading="lazy" />}
-                  <figcaption class="small muted">
-                    {g.label ?? ''} {g.opens !== undefined ? `· ${count(g.opens)} opens` : ''}
-                  </figcaption>
-                </figure>
-              );
-            })}
-          </div>
-        </section>
-      )}
+      {report.scope.block && <Gallery block={report.scope.block} variants={props.block?.kind === 'hero' ? heroVariants : []} />}
     </>
   );
 }
@@ -227,6 +277,7 @@ export function ReportsPage(props: { initialBlock?: string | undefined }) {
   const [range, setRange] = useState<string>('7');
   const [message, setMessage] = useState('');
   const chosen = RANGES.find(([days]) => days === range) ?? RANGES[1];
+  const block = useLoad(() => (blockId ? get<Json>(`/v1/blocks/${encodeURIComponent(blockId)}`) : Promise.resolve(undefined)), [blockId]);
   const report = useLoad(() => {
     if (!blockId) return Promise.resolve(undefined);
     const to = new Date();
@@ -260,7 +311,7 @@ export function ReportsPage(props: { initialBlock?: string | undefined }) {
         </div>
       </div>
       <Notice kind="error">{report.error}</Notice>
-      {report.data && <ReportView report={report.data} />}
+      {report.data && <ReportView report={report.data} block={block.data} />}
     </>
   );
 }
