@@ -25,14 +25,15 @@ interface Links {
 export function EmbedPage(props: { initialBlock?: string | undefined }) {
   const [blockId, setBlockId] = useState(props.initialBlock ?? '');
   const [esp, setEsp] = useState<string>('klaviyo');
-  const [sliced, setSliced] = useState(false);
+  /** Unset: the server slices what it can (grids). */
+  const [sliced, setSliced] = useState<boolean | undefined>(undefined);
   const [links, setLinks] = useState<Links | undefined>();
   const [error, setError] = useState('');
   useEffect(() => {
     if (!blockId) return;
     let live = true;
     setError('');
-    api<Links>('POST', '/v1/links', { block: blockId, esp, sliced, base_url: location.origin })
+    api<Links>('POST', '/v1/links', { block: blockId, esp, ...(sliced === undefined ? {} : { sliced }), base_url: location.origin })
       .then((answer) => live && setLinks(answer))
       .catch((e: unknown) => {
         if (!live) return;
@@ -62,7 +63,7 @@ export function EmbedPage(props: { initialBlock?: string | undefined }) {
           </div>
           <div class="field end">
             <label class="check">
-              <input type="checkbox" checked={sliced} onChange={(e) => setSliced(e.currentTarget.checked)} /> Slice a grid into one link per product
+              <input type="checkbox" checked={sliced ?? links?.sliced ?? false} onChange={(e) => setSliced(e.currentTarget.checked)} /> Slice a grid into one link per product
             </label>
           </div>
         </div>
