@@ -114,6 +114,22 @@ export function describeStudio(runtime: SpecRuntime): void {
         expect((await errorOf(limited.response)).message).toMatch(/too many sign-in attempts/);
       });
 
+      it('is accepted by another instance with the same keys: sessions are signed, not stored', async () => {
+        const { cookie, csrf } = await signIn(app, runtime.adminKey);
+        const other = await runtime.createApp({ OPENTIME_VIEWER_KEY: VIEWER_KEY });
+        try {
+          expect(await (await other.request('/v1/session', { headers: { cookie } })).json()).toMatchObject({ role: 'admin', csrf });
+          const put = await other.request(`/v1/blocks/${HERO.id}`, {
+            method: 'PUT',
+            headers: { cookie, 'x-opentime-csrf': csrf, 'content-type': 'application/json' },
+            body: JSON.stringify(HERO),
+          });
+          expect(put.status).toBe(200);
+        } finally {
+          await other.close();
+        }
+      });
+
       it('signs out by clearing the cookie', async () => {
         const out = await app.request('/v1/session', { method: 'DELETE' });
         expect(out.status).toBe(200);
