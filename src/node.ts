@@ -16,6 +16,7 @@ import { appConfig, imageFetchSettings, parseConfig, type RawConfig } from './co
 import type { AppDeps } from './core/deps.ts';
 import type { Logger, Store } from './core/ports.ts';
 import { initLayout } from './core/render/layout.ts';
+import { boundNativeMemory } from './adapters/node/native-memory.ts';
 import { DEMO_BLOCK_ID } from './demo/catalog.ts';
 import { removeDemo, seedDemo } from './demo/seed.ts';
 
@@ -49,9 +50,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const dataDir = resolve(raw.OPENTIME_DATA_DIR);
   const keys = await resolveKeys(raw, dataDir);
   const config = appConfig(raw, keys);
-  const logger = options.logger ?? jsonLogger({ level: raw.LOG_LEVEL });
+  const logger = options.logger ?? jsonLogger({ level: raw.LOG_LEVEL, requestPercent: raw.OPENTIME_REQUEST_LOG_PERCENT });
 
   await initLayout(await layoutWasm());
+  boundNativeMemory();
   const background = trackedBackground();
   const images = imageFetchSettings(raw);
   // The demo's photos are this server's own URLs, on a loopback address by default: the one

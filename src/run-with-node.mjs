@@ -35,7 +35,9 @@ function nodeBinary() {
 const binary = nodeBinary();
 const child = spawn(binary, ['--disable-warning=ExperimentalWarning', ...process.argv.slice(2)], {
   stdio: 'inherit',
-  env: { ...process.env, PATH: `${join(binary, '..')}:${process.env.PATH ?? ''}` },
+  // Two malloc arenas, not 8 per core: sharp's and libuv's threads otherwise each keep freed memory
+  // of their own (src/adapters/node/native-memory.ts).
+  env: { MALLOC_ARENA_MAX: '2', ...process.env, PATH: `${join(binary, '..')}:${process.env.PATH ?? ''}` },
 });
 
 // Stopping the wrapper stops the script, which stops gracefully and decides the exit code.

@@ -159,6 +159,7 @@ export const configSchema = z.object({
     .enum(LOG_LEVELS)
     .optional()
     .transform((v) => v ?? 'info'),
+  OPENTIME_REQUEST_LOG_PERCENT: int(0, 100, 100),
   OPENTIME_SHUTDOWN_SECONDS: int(0, 3600, 10),
   PORT: int(0, 65_535, 8787),
   OPENTIME_DATA_DIR: z
@@ -301,6 +302,12 @@ export const CONFIG_SETTINGS = {
       '`production` refuses to start without `OPENTIME_ADMIN_KEY`, `OPENTIME_WRITE_KEY` and `OPENTIME_SECRET`, and turns the demo off unless `OPENTIME_DEMO=1`. See [Production](production.md).',
   },
   LOG_LEVEL: { group: 'Server', description: 'The least severe log lines written: `debug`, `info` (request lines included), `warn` or `error`. See [Logging](#logging).' },
+  OPENTIME_REQUEST_LOG_PERCENT: {
+    group: 'Server',
+    description:
+      'Share of image opens answered from the render cache whose request line is written, in percent; misses, fallbacks, errors and every other route are always written. See [Logging](#logging).',
+    reason: 'At a send’s rate, cache hits are most of the log and a write for every open, saying the same thing each time; 1–10 keeps their shape for a tenth of the cost.',
+  },
   OPENTIME_PUBLIC_URL: {
     group: 'Server',
     default: "the request's origin",

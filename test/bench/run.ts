@@ -19,8 +19,8 @@
  *
  * BENCH_ONLY=render,hit picks sections; BENCH_SECONDS (per wrk run),
  * BENCH_CONNECTIONS, BENCH_COLD_RENDERS, BENCH_SEND_RATE and
- * BENCH_SEND_SECONDS adjust them; BENCH_LAYER_CACHE_MB (1024) sizes the send's
- * layer cache (a smaller one shows the soak's memory levelling off). Redis is a redis-server of the bench's own
+ * BENCH_SEND_SECONDS adjust them; BENCH_LAYER_CACHE_MB and BENCH_RENDER_CACHE_MB
+ * size the send's caches (default: the server's own, 512 and 256 MB). Redis is a redis-server of the bench's own
  * with its append-only file synced at every write (as durable as SQLite's
  * synchronous=FULL). wrk must be installed (Debian: apt-get install wrk).
  */

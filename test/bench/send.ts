@@ -8,6 +8,7 @@ import { normalizeEvent, type TrackedEvent } from '../../src/core/events/normali
 import type { Renderer } from '../../src/core/render/renderer.ts';
 import { createSubjectKeyer } from '../../src/core/audience/subjects.ts';
 import type { RunningServer } from '../../src/node.ts';
+import { memoryShares } from '../../src/adapters/node/native-memory.ts';
 import { startCatalogPhotos, type CatalogPhotos } from './catalog-photos.ts';
 import type { SendResult, SendSpec } from './send-worker.ts';
 import { percentile, printTable, type Row } from './stats.ts';
@@ -127,9 +128,13 @@ export async function sendBench(options: {
   let started = performance.now();
   const photos = await startCatalogPhotos(CATALOG);
   const photoSeconds = (performance.now() - started) / 1000;
-  // Raw tiles of 1,000 products (0.6 MB each) and the layers fit in 1 GB; the default is 512 MB.
+  // The default caches (layers 512 MB, renders 256 MB), as an operator runs it, unless BENCH_LAYER_CACHE_MB or BENCH_RENDER_CACHE_MB size them.
   // The photo server is on 127.0.0.1 at a port of its own, which photo fetches refuse unless named.
-  const server = await options.benchServer({ OPENTIME_LAYER_CACHE_MB: process.env.BENCH_LAYER_CACHE_MB ?? '1024', OPENTIME_DEMO: '0', OPENTIME_IMAGE_HOSTS: '127.0.0.1:*' });
+  const caches = {
+    ...(process.env.BENCH_LAYER_CACHE_MB ? { OPENTIME_LAYER_CACHE_MB: process.env.BENCH_LAYER_CACHE_MB } : {}),
+    ...(process.env.BENCH_RENDER_CACHE_MB ? { OPENTIME_RENDER_CACHE_MB: process.env.BENCH_RENDER_CACHE_MB } : {}),
+  };
+  const server = await options.benchServer({ ...caches, OPENTIME_DEMO: '0', OPENTIME_IMAGE_HOSTS: '127.0.0.1:*' });
   const rand = random(7);
   const admin = (method: string, path: string, body: unknown) =>
     fetch(server.url + path, { method, headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -218,7 +223,7 @@ export async function sendBench(options: {
     await profiler?.('send');
     const p50 = percentile(result.latenciesMs, 50);
     const p99 = percentile(result.latenciesMs, 99);
-    const memory = process.memoryUsage();
+    const memory = memoryShares();
     const rows: Row[] = [
       {
         name: `${fmtInt(total)} opens at ${RATE}/s, each a different subscriber`,
@@ -243,7 +248,7 @@ export async function sendBench(options: {
       },
       {
         name: 'memory after the send',
-        extra: `RSS ${mb(memory.rss)}, heap ${mb(memory.heapUsed)}, layers ${mb(layers?.bytes ?? 0)}, renders ${mb((server.deps.renderCache as { bytes?: number }).bytes ?? 0)}`,
+        extra: `RSS ${mb(memory.rss)}: heap ${mb(memory.heap)}, buffers ${mb(memory.buffers)} (layers ${mb(layers?.bytes ?? 0)}, renders ${mb((server.deps.renderCache as { bytes?: number }).bytes ?? 0)}), native ${mb(memory.native)} (libvips cache ${mb(memory.vipsCache)}; MALLOC_ARENA_MAX ${process.env.MALLOC_ARENA_MAX ?? 'unset'})`,
       },
     ];
     printTable(`A send's first minutes: ${RATE} opens/s for ${SEND_SECONDS} s, 1,000-product catalog, render cache cold`, rows);
@@ -299,17 +304,17 @@ export async function soakBench(run: SendRun): Promise<void> {
     const urls = Array.from({ length: count }, (_, i) => `${run.server.url.replace('localhost', '127.0.0.1')}/i/${BLOCK}.png?u=s${next + i}&m=soak`);
     next += count;
     const result = await run.open(urls, rate);
-    const memory = process.memoryUsage();
+    const memory = memoryShares();
     rows.push({
       name: `${((performance.now() - started) / 60_000).toFixed(1)} min`,
       median: percentile(result.latenciesMs, 50),
       p99: percentile(result.latenciesMs, 99),
       throughput: `${fmtInt(result.latenciesMs.length / result.seconds)} opens/s`,
-      extra: `RSS ${mb(memory.rss)}, heap ${mb(memory.heapUsed)}, external ${mb(memory.external)}, layers ${mb(layers?.bytes ?? 0)}, renders ${mb((run.server.deps.renderCache as { bytes?: number }).bytes ?? 0)}, fallbacks ${result.fallbacks}`,
+      extra: `RSS ${mb(memory.rss)}, heap ${mb(memory.heap)}, buffers ${mb(memory.buffers)}, native ${mb(memory.native)}, layers ${mb(layers?.bytes ?? 0)}, renders ${mb((run.server.deps.renderCache as { bytes?: number }).bytes ?? 0)}, fallbacks ${result.fallbacks}`,
     });
   }
   printTable(
-    `Memory over ${minutes} minutes: 150 new subscribers' opens a second, 50 price changes a minute (caches: layers ${process.env.BENCH_LAYER_CACHE_MB ?? '1024'} MB, renders 256 MB)`,
+    `Memory over ${minutes} minutes: 150 new subscribers' opens a second, 50 price changes a minute (caches: layers ${process.env.BENCH_LAYER_CACHE_MB ?? '512 (default)'} MB, renders ${process.env.BENCH_RENDER_CACHE_MB ?? '256 (default)'} MB; RSS target < 1 GB, flat over the last 5 minutes)`,
     rows,
   );
 }

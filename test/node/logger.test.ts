@@ -38,6 +38,26 @@ describe('the Node logger', () => {
     expect(streams.err()).toEqual([expect.objectContaining({ level: 'error', msg: 'request', type: 'request', status: 503 })]);
   });
 
+  it('writes only the asked share of cache-hit image opens, and every other request line', () => {
+    const streams = captured();
+    const logger = jsonLogger({ requestPercent: 10 });
+    for (let i = 0; i < 2000; i++) logger.request({ route: '/i/:file', status: 200, cache: 'hit' });
+    logger.request({ route: '/i/:file', status: 200, cache: 'miss' });
+    logger.request({ route: '/i/:file', status: 200, cache: 'fallback:static' });
+    logger.request({ route: '/v1/track', status: 200 });
+    logger.request({ route: '/i/:file', status: 503, cache: 'hit' });
+    vi.restoreAllMocks();
+    const hits = streams.out().filter((line) => line.cache === 'hit');
+    expect(hits.length).toBeGreaterThan(100);
+    expect(hits.length).toBeLessThan(300);
+    expect(streams.out().filter((line) => line.cache !== 'hit')).toEqual([
+      expect.objectContaining({ cache: 'miss' }),
+      expect.objectContaining({ cache: 'fallback:static' }),
+      expect.objectContaining({ route: '/v1/track' }),
+    ]);
+    expect(streams.err()).toEqual([expect.objectContaining({ status: 503, cache: 'hit' })]);
+  });
+
   it('writes only entries at LOG_LEVEL or above', () => {
     const streams = captured();
     const warn = jsonLogger({ level: 'warn' });

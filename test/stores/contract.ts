@@ -343,6 +343,58 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
         });
       });
 
+      describe('one subscriber read, written and read again (as opens read them)', () => {
+        it('answers each one-key read as the store is after every write', async () => {
+          const one = async (key: string) => (await store.getLinks([key])).get(key);
+          const suppression = async (key: string) => (await store.getSuppressions([key])).get(key);
+          expect(await store.getProfile('u:reader')).toBeUndefined();
+          expect(await one('a:reader')).toBeUndefined();
+          expect(await suppression('u:reader')).toBeUndefined();
+
+          await apply('u:reader', [added('sku-1')]);
+          expect(await cartIds(store, 'u:reader')).toEqual(['sku-1']);
+          await apply('u:reader', [added('sku-2', T0 + SECOND)], T0 + SECOND);
+          expect(await cartIds(store, 'u:reader')).toEqual(['sku-1', 'sku-2']);
+
+          await apply('a:reader', [added('sku-anon')]);
+          expect(await cartIds(store, 'a:reader')).toEqual(['sku-anon']);
+          await store.linkSubject('a:reader', 'u:reader', T0);
+          expect(await one('a:reader')).toBe('u:reader');
+          expect(await store.getProfile('a:reader')).toBeUndefined();
+          expect(await cartIds(store, 'u:reader')).toEqual(['sku-1', 'sku-2', 'sku-anon']);
+          await store.linkSubject('a:reader', 'u:other', T0 + SECOND);
+          expect(await one('a:reader')).toBe('u:other');
+
+          await store.setSuppression(['u:reader'], 'admin', T0);
+          expect(await suppression('u:reader')).toBe('admin');
+          await store.setSuppression(['u:reader'], 'consent', T0);
+          expect(await suppression('u:reader')).toBe('consent');
+          await store.setSuppression(['u:reader'], undefined, T0);
+          expect(await suppression('u:reader')).toBeUndefined();
+
+          await store.deleteSubject('u:other');
+          expect(await one('a:reader')).toBeUndefined();
+          await store.deleteSubject('u:reader');
+          expect(await store.getProfile('u:reader')).toBeUndefined();
+        });
+
+        it('hides a profile and a link read before they passed the retention period', async () => {
+          let clock = T0;
+          const aging = await makeStore({ retentionSeconds: 3600, now: () => clock });
+          try {
+            await aging.applyEvents([{ subjectKey: 'u:ageing', events: [added('sku-a', clock)] }], clock);
+            await aging.linkSubject('a:ageing', 'u:ageing', clock);
+            expect((await aging.getProfile('u:ageing'))?.cart.map((line) => line.id)).toEqual(['sku-a']);
+            expect((await aging.getLinks(['a:ageing'])).get('a:ageing')).toBe('u:ageing');
+            clock = T0 + 3601 * SECOND;
+            expect(await aging.getProfile('u:ageing')).toBeUndefined();
+            expect((await aging.getLinks(['a:ageing'])).size).toBe(0);
+          } finally {
+            await aging.close();
+          }
+        });
+      });
+
       describe('retention', () => {
         it('forgets a link not made again for the retention period, and no longer counts it', async () => {
           let clock = T0;

@@ -37,6 +37,15 @@ export function photoService(): (request: Request) => Promise<Response> {
     hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1);
     const name = url.pathname.slice(1).replace(/\.png$/, '');
     if (name in PHOTO_COLORS) return png(await photo(name as PhotoColor));
+    // Photo-like shots (textured, with grain: what a shop's photography costs in bytes), 600×600 JPEG.
+    const photoLike = /^photo-like-(\w+)\.jpg$/.exec(name);
+    if (photoLike?.[1] && photoLike[1] in PHOTO_COLORS) {
+      const color = photoLike[1] as PhotoColor;
+      // Loaded here, in the test process: the Worker's tests import this file's constants, and sharp cannot run in workerd.
+      const { photoLikeJpeg } = await import('../helpers/photo-like.ts');
+      const jpeg = await photoLikeJpeg(Object.keys(PHOTO_COLORS).indexOf(color) + 1, PHOTO_COLORS[color]);
+      return new Response(new Uint8Array(jpeg), { headers: { 'content-type': 'image/jpeg', 'content-length': String(jpeg.byteLength) } });
+    }
     // Redirects, for the fetcher's checks of every hop: /redirect?to=<url>, and chains /hop-3 → /hop-2 → … → /red.png.
     const hop = /^hop-(\d+)$/.exec(name);
     if (hop) return new Response(null, { status: 302, headers: { location: hop[1] === '0' ? '/red.png' : `/hop-${Number(hop[1]) - 1}` } });

@@ -1,4 +1,4 @@
-import { atLeast, isProblem, requestLevel, type LogLevel } from '../../core/shared/logging.ts';
+import { atLeast, isProblem, requestLevel, requestLogged, type LogLevel } from '../../core/shared/logging.ts';
 import type { LogFields, Logger } from '../../core/ports.ts';
 
 export interface JsonLoggerOptions {
@@ -6,6 +6,8 @@ export interface JsonLoggerOptions {
   level?: LogLevel;
   /** Errors only (the CLI, benchmarks). */
   quiet?: boolean;
+  /** Share of cache-hit image opens whose request line is written (OPENTIME_REQUEST_LOG_PERCENT); default all. */
+  requestPercent?: number;
   /** Where lines go; default stdout, and stderr for warnings and errors. */
   write?: (line: string, level: LogLevel) => void;
 }
@@ -20,6 +22,7 @@ const standardStreams = (line: string, level: LogLevel) => (isProblem(level) ? p
 export function jsonLogger(options: JsonLoggerOptions = {}): Logger {
   const write = options.write ?? standardStreams;
   const threshold: LogLevel = options.quiet ? 'error' : (options.level ?? 'info');
+  const requestPercent = options.requestPercent ?? 100;
   const entry = (level: LogLevel, message: string, fields: LogFields = {}) => {
     if (!atLeast(level, threshold)) return;
     const clean: Record<string, unknown> = {};
@@ -31,6 +34,8 @@ export function jsonLogger(options: JsonLoggerOptions = {}): Logger {
     info: (message, fields) => entry('info', message, fields),
     warn: (message, fields) => entry('warn', message, fields),
     error: (message, fields) => entry('error', message, fields),
-    request: (fields) => entry(requestLevel(fields.status), 'request', { type: 'request', ...fields }),
+    request: (fields) => {
+      if (requestLogged(fields, requestPercent)) entry(requestLevel(fields.status), 'request', { type: 'request', ...fields });
+    },
   };
 }

@@ -17,6 +17,7 @@ import {
 import type { Profile } from '../../core/profiles/profile.ts';
 import { mergeProfiles } from '../../core/profiles/merge.ts';
 import { dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';
+import { SubjectRows } from './subject-rows.ts';
 
 /**
  * The embedded store: SQLite (node:sqlite, built into Node 22+) in WAL mode
@@ -38,6 +39,11 @@ export interface SqliteStoreOptions {
   /** The wall clock for retention (tests move it). */
   now?: () => number;
 }
+
+/** Profiles held in process (their JSON): a send's recent openers. */
+const PROFILE_ROWS_BYTES = 32 * 1024 * 1024;
+/** Links and suppressions held in process, absent ones included. */
+const SMALL_ROWS_BYTES = 8 * 1024 * 1024;
 
 /** Schema changes in order; PRAGMA user_version says how many have run. */
 const MIGRATIONS = [
@@ -142,11 +148,17 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       group.push({ work, done, fail });
     });
 
+  // What every open reads about its subscriber, held in process (subject-rows.ts); every write below forgets its row.
+  const profileRows = new SubjectRows<string>({ maxBytes: PROFILE_ROWS_BYTES, size: (data) => data.length * 2 });
+  const linkRows = new SubjectRows<string>({ maxBytes: SMALL_ROWS_BYTES, size: (target) => target.length * 2 });
+  const suppressionRows = new SubjectRows<SuppressionSource>({ maxBytes: SMALL_ROWS_BYTES, size: () => 16 });
+
   const readProfile = (subject: string): Profile | undefined => {
     const row = sql('SELECT data FROM profiles WHERE subject = ? AND written_at > ?').get(subject, retentionHorizon()) as { data: string } | undefined;
     return row ? (JSON.parse(row.data) as Profile) : undefined;
   };
   const writeProfile = (subject: string, profile: Profile) => {
+    profileRows.forget(subject);
     sql(
       'INSERT INTO profiles (subject, data, last_seen, written_at) VALUES (?, ?, ?, ?) ON CONFLICT (subject) DO UPDATE SET data = excluded.data, last_seen = excluded.last_seen, written_at = excluded.written_at',
     ).run(subject, JSON.stringify(profile), profile.lastSeen, wallClock());
@@ -182,8 +194,12 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       const found = new Map<string, string>();
       if (keys.length === 1) {
         // Every open asks about one subscriber: a plain lookup is several times faster than json_each.
-        const row = sql('SELECT target FROM links WHERE subject = ? AND linked_at > ?').get(keys[0] as string, retentionHorizon()) as { target: string } | undefined;
-        if (row) found.set(keys[0] as string, row.target);
+        const key = keys[0] as string;
+        const target = linkRows.read(key, retentionHorizon(), () => {
+          const row = sql('SELECT target, linked_at FROM links WHERE subject = ?').get(key) as { target: string; linked_at: number } | undefined;
+          return row ? { value: row.target, writtenAt: row.linked_at } : undefined;
+        });
+        if (target !== undefined) found.set(key, target);
         return found;
       }
       const rows = sql('SELECT subject, target FROM links WHERE subject IN (SELECT value FROM json_each(?)) AND linked_at > ?').all(
@@ -206,7 +222,11 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async getProfile(subjectKey) {
-      return readProfile(subjectKey);
+      const data = profileRows.read(subjectKey, retentionHorizon(), () => {
+        const row = sql('SELECT data, written_at FROM profiles WHERE subject = ?').get(subjectKey) as { data: string; written_at: number } | undefined;
+        return row ? { value: row.data, writtenAt: row.written_at } : undefined;
+      });
+      return data === undefined ? undefined : (JSON.parse(data) as Profile);
     },
 
     async applyEvents(groups, now): Promise<ApplyResult> {
@@ -238,6 +258,8 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       if (fromKey === toKey) return;
       // Events accepted before this link are committed first, so none lands under the old key after it.
       if (group.length > 0) runGroup();
+      linkRows.forget(fromKey);
+      profileRows.forget(fromKey);
       transaction(() => {
         // linked_at is on the retention clock: a link lasts as long as a profile written then.
         sql('INSERT INTO links (subject, target, linked_at) VALUES (?, ?, ?) ON CONFLICT (subject) DO UPDATE SET target = excluded.target, linked_at = excluded.linked_at').run(
@@ -260,6 +282,8 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async deleteSubject(subjectKey): Promise<SubjectDeletion> {
+      profileRows.forget(subjectKey);
+      linkRows.clear(); // the links into this subject, whose keys only the table knows
       return transaction(() => ({
         profile: Number(sql('DELETE FROM profiles WHERE subject = ?').run(subjectKey).changes) > 0,
         links: Number(sql('DELETE FROM links WHERE subject = ? OR target = ?').run(subjectKey, subjectKey).changes),
@@ -273,6 +297,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         const set = sql('INSERT INTO suppressions (subject, source, since) VALUES (?, ?, ?) ON CONFLICT (subject) DO UPDATE SET source = excluded.source');
         const lift = sql('DELETE FROM suppressions WHERE subject = ?');
         for (const key of keys) {
+          suppressionRows.forget(key);
           if (source === undefined) lift.run(key);
           else set.run(key, source, now);
         }
@@ -281,8 +306,12 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
 
     async getSuppressions(keys) {
       if (keys.length === 1) {
-        const row = sql('SELECT source FROM suppressions WHERE subject = ?').get(keys[0] as string) as { source: SuppressionSource } | undefined;
-        return new Map(row ? [[keys[0] as string, row.source]] : []);
+        const key = keys[0] as string;
+        const source = suppressionRows.read(key, Number.NEGATIVE_INFINITY, () => {
+          const row = sql('SELECT source FROM suppressions WHERE subject = ?').get(key) as { source: SuppressionSource } | undefined;
+          return row ? { value: row.source, writtenAt: Number.POSITIVE_INFINITY } : undefined;
+        });
+        return new Map(source === undefined ? [] : [[key, source]]);
       }
       const rows = sql('SELECT subject, source FROM suppressions WHERE subject IN (SELECT value FROM json_each(?))').all(JSON.stringify(keys)) as Array<{
         subject: string;

@@ -1,4 +1,4 @@
-import { atLeast, requestLevel, type LogLevel } from '../../core/shared/logging.ts';
+import { atLeast, requestLevel, requestLogged, type LogLevel } from '../../core/shared/logging.ts';
 import type { LogFields, Logger } from '../../core/ports.ts';
 
 /**
@@ -6,8 +6,9 @@ import type { LogFields, Logger } from '../../core/ports.ts';
  * `wrangler tail` index by field, at console's method for its level (so
  * errors and warnings are marked as such). Same fields as the Node logger.
  */
-export function consoleLogger(options: { level?: LogLevel; quiet?: boolean } = {}): Logger {
+export function consoleLogger(options: { level?: LogLevel; quiet?: boolean; requestPercent?: number } = {}): Logger {
   const threshold: LogLevel = options.quiet ? 'error' : (options.level ?? 'info');
+  const requestPercent = options.requestPercent ?? 100;
   const entry = (level: LogLevel, message: string, fields: LogFields = {}) => {
     if (!atLeast(level, threshold)) return;
     const clean: Record<string, unknown> = { level, msg: message };
@@ -23,6 +24,8 @@ export function consoleLogger(options: { level?: LogLevel; quiet?: boolean } = {
     info: (message, fields) => entry('info', message, fields),
     warn: (message, fields) => entry('warn', message, fields),
     error: (message, fields) => entry('error', message, fields),
-    request: (fields) => entry(requestLevel(fields.status), 'request', { type: 'request', ...fields }),
+    request: (fields) => {
+      if (requestLogged(fields, requestPercent)) entry(requestLevel(fields.status), 'request', { type: 'request', ...fields });
+    },
   };
 }

@@ -19,6 +19,8 @@ export class Remember {
   private readonly deps: { writes: OpenWrites; background(work: Promise<unknown>): void; logger: Logger; now(): number; ttlSeconds: number };
   /** The render key last recorded for each open (its fingerprint). */
   private readonly recorded = new LRUCache<string, string>({ max: 100_000, ttl: 60_000 });
+  /** Fingerprints of recent render keys: an open served from the cache holds the same key string as the last one. */
+  private readonly fingerprints = new LRUCache<string, string>({ max: 1000 });
 
   constructor(deps: Remember['deps']) {
     this.deps = deps;
@@ -27,7 +29,11 @@ export class Remember {
   shown(key: OpenKey, decision: Decision, renderKey: string, requester: RequesterClass | undefined): void {
     const id = JSON.stringify([key.blockId, key.subjectKey, key.messageId]);
     // A fingerprint, not the key: a hundred thousand whole keys would be a hundred megabytes.
-    const shown = fingerprint(renderKey);
+    let shown = this.fingerprints.get(renderKey);
+    if (shown === undefined) {
+      shown = fingerprint(renderKey);
+      this.fingerprints.set(renderKey, shown);
+    }
     if (this.recorded.get(id) === shown) return;
     this.recorded.set(id, shown);
     const record: OpenRecord = { decision, renderedAt: this.deps.now(), ...(requester ? { requester } : {}) };

@@ -13,6 +13,7 @@ import { LayerRenderer } from './layers.ts';
 import { toSvg } from './layout.ts';
 import { chooseFormat } from './image-format.ts';
 import { encodePng } from './png.ts';
+import { gridKeyMemo } from './key-memo.ts';
 import { renderKey } from './render-key.ts';
 import { gridScope, heroScope } from './scope.ts';
 import { splitTiles } from './tiles.ts';
@@ -63,6 +64,7 @@ export interface Renderer {
 
 export function createRenderer(deps: RendererDeps): Renderer {
   const draftable = deps.encoder?.recompress !== undefined;
+  const gridKeys = gridKeyMemo();
 
   /**
    * Pixels to the bytes of the first open: a JPEG where the block asks for
@@ -116,7 +118,8 @@ export function createRenderer(deps: RendererDeps): Renderer {
   return {
     layers,
 
-    gridKey: (block, decision, template, now) => renderKey(template.digest, deps.scale, gridScope(block, decision, template, now), block.image_format),
+    gridKey: (block, decision, template, now) =>
+      gridKeys(() => renderKey(template.digest, deps.scale, gridScope(block, decision, template, now), block.image_format), block, template, decision, now),
 
     heroKey: (block, decision, template, now) =>
       renderKey(template.digest, deps.scale, heroScope(block, decision, template, now, decision.variant.background.image), block.image_format),

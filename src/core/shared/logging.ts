@@ -19,3 +19,15 @@ export function requestLevel(status: unknown): LogLevel {
 export function isProblem(level: LogLevel): boolean {
   return level === 'warn' || level === 'error';
 }
+
+/**
+ * Whether a request line is written, when only `percent` of image opens
+ * answered from the render cache are (OPENTIME_REQUEST_LOG_PERCENT): at a
+ * send's rate those lines are most of a log's volume and a write for every
+ * open, and they say the same thing. Every other line (misses, fallbacks,
+ * errors, other routes) is always written.
+ */
+export function requestLogged(fields: { status?: unknown; cache?: unknown }, percent: number, random: () => number = Math.random): boolean {
+  if (percent >= 100 || fields.cache !== 'hit' || typeof fields.status !== 'number' || fields.status >= 400) return true;
+  return random() * 100 < percent;
+}
