@@ -41,6 +41,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the Studio in headless Chromium, on the 
   });
 
   it('signs in, makes a cart block from a starter, previews it, embeds it and reads its report', async () => {
-    await marketerJourney(browser, { base: worker.origin, adminKey: ADMIN_KEY, writeKey: WRITE_KEY, catalog: testCatalog(photos), shots: join(SHOTS, 'worker') });
+    const skipped = await marketerJourney(browser, { base: worker.origin, adminKey: ADMIN_KEY, writeKey: WRITE_KEY, catalog: testCatalog(photos), shots: join(SHOTS, 'worker') });
+    for (const step of skipped) console.warn(`studio journey on the Worker: not run: ${step}`);
   }, 240_000);
 });
