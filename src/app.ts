@@ -10,6 +10,7 @@ import { Audience } from './core/audience/audience.ts';
 import { ContentChanges } from './core/open/changes.ts';
 import { startKinds } from './core/kinds/registry.ts';
 import { Fallbacks } from './core/open/fallbacks.ts';
+import { OpenParts } from './core/open/parts.ts';
 import { OpenPipeline } from './core/open/pipeline.ts';
 import { Remember } from './core/open/remember.ts';
 import { RenderOnce } from './core/open/render-once.ts';
@@ -27,6 +28,8 @@ import { previewRoutes } from './routes/preview.ts';
 import { createPreviewRun, previewDeps, type PreviewRun } from './routes/preview-run.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { studioRoutes } from './routes/studio.ts';
+import { linkRoutes } from './routes/links.ts';
+import { BlockEmbeds } from './core/links/block-embed.ts';
 import { boundedPathIds } from './routes/bounds.ts';
 import { clickRoutes } from './routes/clicks.ts';
 import { collectRoutes } from './routes/collect.ts';
@@ -122,6 +125,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
     clock,
     logger,
     storeTimeoutMs: config.storeTimeoutMs,
+    parts: new OpenParts({ kinds, store, writes, clock, logger, scale: config.scale, budget: (work, what) => withBudget(work, config.storeTimeoutMs, what) }),
   });
   const clicks = new ClickService({ lookups, audience, kinds, store, counters, engagement, clock, logger, defaultClickUrl: config.defaultClickUrl });
   const changes = new ContentChanges({ lookups, kinds, store, drawsAhead: renderer.layers !== undefined, background, logger });
@@ -132,7 +136,8 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
     ttlSeconds: config.sessionSeconds ?? DEFAULT_SESSION_SECONDS,
   });
   const signIns = new RateLimiter({ limit: SIGN_INS_PER_MINUTE, windowSeconds: 60 }, clock);
-  const services: Services = { deps, lookups, counters, audience, opens, clicks, changes, keyer, signer, renderer, templates, engine, limits, sessions, signIns };
+  const embeds = new BlockEmbeds({ kinds, logger });
+  const services: Services = { deps, lookups, counters, audience, opens, clicks, changes, keyer, signer, renderer, templates, engine, limits, sessions, signIns, embeds };
   if (!options.preview) {
     // Built at the first preview: the same app with writing switched off, its clock and block those of the preview under way.
     let run: PreviewRun | undefined;
@@ -181,6 +186,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
   app.route('/', adminRoutes());
   app.route('/', previewRoutes());
   app.route('/', studioRoutes());
+  app.route('/', linkRoutes());
   app.route('/', imageRoutes());
   app.route('/', clickRoutes());
   if (deps.config.demo) app.route('/', demoRoutes());

@@ -10,14 +10,15 @@ import { jsonSchemas } from './core/blocks/json-schema.ts';
 import { blockSchema, type BlockConfig, type StoredBlock } from './core/blocks/schema.ts';
 import { appConfig, parseConfig, type RawConfig } from './core/config.ts';
 import { blockProblems, kindOf } from './core/kinds/registry.ts';
-import { blockSnippetOptions } from './core/links/block-snippet.ts';
-import { ESPS, MERGE_TAGS, espSnippet, type Esp } from './core/links/snippets.ts';
+import type { Embed } from './core/links/embed.ts';
+import { ESPS, MERGE_TAGS, type Esp } from './core/links/snippets.ts';
 import type { Store } from './core/ports.ts';
 import { Signer } from './core/audience/signing.ts';
 import { TemplateEngine } from './core/templates/liquid.ts';
 import { TemplateRegistry } from './core/templates/registry.ts';
 import { templateProblems } from './core/templates/validate.ts';
 import { problemsFrom, type Problem } from './core/shared/validation.ts';
+import { readExplanation } from './core/recommend/explain.ts';
 
 /**
  * `npx opentime …`: validate block JSON and templates, preview a block as a
@@ -31,6 +32,7 @@ const USAGE = `Usage:
                   [--param name=value]... [--user-agent <UA>] [--out <file.png|file.gif>]
                   [--fallback]   (draw the block's static fallback image instead)
   opentime links <block.json|block-id> --esp <${ESPS.join('|')}> [--origin <https://…>] [--alt <text>]
+                 [--whole]   (a grid as one image and one link; by default, one per product)
                  [--sign token|template]   (token: a profile field from \`opentime tokens\`;
                                             template: Braze's HMAC or SFMC's JWT in the template)
   opentime tokens <subscriber-id>... [--file <ids.txt>]   (CSV: id,opentime_token)
@@ -165,6 +167,8 @@ async function render(argument: string | undefined, values: Record<string, strin
     const fallback = response.headers.get('x-opentime-fallback');
     const error = response.headers.get('x-opentime-error');
     print(`  ${file}: ${bytes.byteLength} bytes, ${contentType}, at ${new Date(at).toISOString()}${fallback ? `, fallback (${fallback}${error ? `: ${error}` : ''})` : ''}`);
+    const why = response.headers.get('x-opentime-why');
+    if (why) for (const line of readExplanation(why)) print(`    ${line}`);
     return fallback ? 1 : 0;
   } finally {
     await drain();
@@ -199,18 +203,27 @@ async function links(argument: string | undefined, values: Record<string, string
   if (sign !== undefined && sign !== 'token' && sign !== 'template') throw new UsageError('--sign must be token or template');
   if (sign === 'template' && !MERGE_TAGS[esp].inTemplate) throw new UsageError(`${MERGE_TAGS[esp].label} cannot sign in its templates; use --sign token`);
   const signing = sign ? { mode: sign as 'token' | 'template', keyId: (await signerFromEnv()).currentKeyId } : undefined;
-  const options = blockSnippetOptions(block);
-  print(
-    espSnippet(esp, {
-      ...options,
+  // Where a grid is cut comes from laying out its template: the same app as the server, reading templates from the same store, writing nothing.
+  const config = appConfig(raw, { adminKeys: [], writeKeys: [], secret: raw.OPENTIME_SECRET ?? (await storedSecret(raw.OPENTIME_DATA_DIR)) });
+  config.storeTimeoutMs = Math.max(config.storeTimeoutMs, PREVIEW_STORE_TIMEOUT_MS);
+  const { deps, drain } = await nodeDeps({ raw, config, logger: jsonLogger({ quiet: true, write: (line) => process.stderr.write(`${line}\n`) }) });
+  let embed: Embed;
+  try {
+    const { services } = createApp(deps, { preview: true });
+    embed = await services.embeds.embed(block, {
+      esp,
       origin,
-      alt: values.alt === undefined ? options.alt : String(values.alt),
+      sliced: values.whole ? false : undefined,
+      ...(values.alt === undefined ? {} : { alt: String(values.alt) }),
       ...(signing ? { signing } : {}),
-    }),
-  );
+    });
+  } finally {
+    await drain();
+    await deps.store.close();
+  }
+  print(embed.html);
   print();
-  print(`<!-- ${MERGE_TAGS[esp].note} -->`);
-  if (sign === 'token') print('<!-- opentime_token is a profile field: load it with `npx opentime tokens` (or POST /v1/tokens). -->');
+  for (const note of embed.notes) print(`<!-- ${note.replace(/--/g, '- -')} -->`);
   if (sign === 'template' && esp === 'braze') print('<!-- Replace YOUR_SIGNING_KEY with the token secret (t) that `npx opentime signing-keys` prints. -->');
   if (sign === 'template' && esp === 'sfmc')
     print('<!-- Store the JWT secret (jwt) that `npx opentime signing-keys` prints in Key Management under the name "opentime" (symmetric key). -->');
@@ -306,6 +319,7 @@ export async function main(argv: string[]): Promise<number> {
       esp: { type: 'string' },
       origin: { type: 'string' },
       alt: { type: 'string' },
+      whole: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       verbose: { type: 'boolean', short: 'v' },
       fallback: { type: 'boolean' },

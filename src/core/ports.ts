@@ -7,6 +7,7 @@ import type { BlockConfig, StoredBlock } from './blocks/schema.ts';
 import type { Product } from './catalog/product.ts';
 import type { Decision } from './decide/decide.ts';
 import type { TrendingIncrement } from './decide/trending.ts';
+import type { Neighbour, NeighbourIncrement, NeighbourList } from './recommend/neighbours.ts';
 import type { TrackedEvent } from './events/normalize.ts';
 import type { Profile } from './profiles/profile.ts';
 
@@ -165,6 +166,19 @@ export interface TemplateStore {
 export interface OpenRecordStore {
   putOpenRecord(key: OpenKey, record: OpenRecord, ttlSeconds: number): Promise<void>;
   getOpenRecord(key: OpenKey, now: number): Promise<OpenRecord | undefined>;
+  /**
+   * The open memo: the decision of an open's first part, which its other
+   * parts (fetched together, by any instance) show too. Atomic: a memo of
+   * the key still live at `now` is returned as it is (`claimed: false`);
+   * else `decision` becomes the memo for `ttlMs` (`claimed: true`).
+   */
+  claimOpenMemo(key: OpenKey, decision: Decision, now: number, ttlMs: number): Promise<OpenMemoClaim>;
+}
+
+export interface OpenMemoClaim {
+  decision: Decision;
+  /** This caller's decision became the memo: its open decided. */
+  claimed: boolean;
 }
 
 export interface TrendingStore {
@@ -174,13 +188,24 @@ export interface TrendingStore {
   topTrending(scope: string, now: number, limit: number): Promise<string[]>;
 }
 
+/**
+ * Co-occurrence neighbours per product (core/recommend/neighbours.ts): each
+ * (list, product) is updated with `applyNeighbourIncrements`' rule in one
+ * atomic step, so every store keeps the same bounded lists.
+ */
+export interface NeighbourStore {
+  bumpNeighbours(increments: readonly NeighbourIncrement[], now: number): Promise<void>;
+  /** Each asked product's neighbours in `list`, best first, decayed to `now` (`rankedNeighbours`); products with none are absent. */
+  getNeighbours(list: NeighbourList, productIds: readonly string[], now: number): Promise<Map<string, Neighbour[]>>;
+}
+
 export interface CounterStore {
   incrementCounters(counts: Readonly<Record<string, number>>): Promise<void>;
   readCounters(): Promise<Record<string, number>>;
 }
 
 /** The whole store: every part, and its life cycle. Adapters implement this. */
-export interface Store extends SubjectStore, SuppressionStore, CatalogStore, BlockStore, TemplateStore, OpenRecordStore, TrendingStore, CounterStore {
+export interface Store extends SubjectStore, SuppressionStore, CatalogStore, BlockStore, TemplateStore, OpenRecordStore, TrendingStore, NeighbourStore, CounterStore {
   readonly name: string;
   /** Resolves when the store can serve reads and writes. */
   ping(): Promise<void>;

@@ -1,7 +1,9 @@
-import { blockSchema } from '../core/blocks/schema.ts';
-import { blockSnippetOptions } from '../core/links/block-snippet.ts';
-import { ESPS, MERGE_TAGS, espSnippet } from '../core/links/snippets.ts';
-import { DEMO_BLOCK_ID, DEMO_PRODUCTS, demoBlock, type DemoProduct } from './catalog.ts';
+import type { Embed } from '../core/links/embed.ts';
+import { MERGE_TAGS } from '../core/links/snippets.ts';
+import { DEMO_PRODUCTS, type DemoProduct } from './catalog.ts';
+
+/** Stands for the shopper's query in the email's URLs until the page's script fills it in. */
+export const DEMO_QUERY = 'DEMO_QUERY';
 
 /**
  * The newcomer's first minute: an email with a live block beside a shopper
@@ -22,8 +24,10 @@ function price(p: DemoProduct): string {
 /**
  * `writeKey` is a development key this server generated, or undefined: a key from the
  * environment is never put on a page, so the visitor pastes one (kept in their browser).
+ * `email` is the demo block's embed with the `DEMO_QUERY` query (the email on the page,
+ * one image and one link per product), `snippets` what `opentime links` prints for it.
  */
-export function demoPage(origin: string, writeKey: string | undefined): string {
+export function demoPage(origin: string, writeKey: string | undefined, email: Embed, snippets: Embed[]): string {
   const products = DEMO_PRODUCTS.map(
     (p) => `<li class="product" data-id="${p.id}">
       <img src="/demo/products/${p.id}.png" width="64" height="64" alt="">
@@ -31,14 +35,12 @@ export function demoPage(origin: string, writeKey: string | undefined): string {
       <button data-action="view">View</button><button data-action="add">Add to cart</button>
     </li>`,
   ).join('\n');
-  // The same snippet `opentime links` prints for the demo block.
-  const block = blockSnippetOptions(blockSchema.parse(demoBlock(origin)));
-  const tabs = ESPS.slice(0, 3)
-    .map((esp) => {
-      const snippet = espSnippet(esp, { ...block, origin });
-      return `<h3>${MERGE_TAGS[esp].label}</h3><pre><code>${escapeHtml(snippet)}</code></pre><p class="note">${escapeHtml(MERGE_TAGS[esp].note)}</p>`;
-    })
+  // The same snippets `opentime links` prints for the demo block.
+  const tabs = snippets
+    .map((snippet) => `<h3>${MERGE_TAGS[snippet.esp].label}</h3><pre><code>${escapeHtml(snippet.html)}</code></pre><p class="note">${escapeHtml(snippet.notes.join(' '))}</p>`)
     .join('\n');
+  // The page fills in the shopper before anything is fetched: the email's URLs wait in data- attributes.
+  const emailHtml = email.html.replace(/ src="/g, ' data-src="').replace(/ href="/g, ' data-href="');
   const catalog = JSON.stringify(DEMO_PRODUCTS.map((p) => ({ id: p.id, title: p.title, price: p.sale_price ?? p.price, category: p.category })));
   const curl = `curl -X POST ${origin}/v1/track \\
   -u '${writeKey ?? 'YOUR_WRITE_KEY'}:' -H 'Content-Type: application/json' \\
@@ -60,7 +62,7 @@ export function demoPage(origin: string, writeKey: string | undefined): string {
   main { display:grid; grid-template-columns:minmax(0, 640px) minmax(320px, 1fr); gap:24px; padding:24px 32px; align-items:start; }
   section { background:#fff; border:1px solid var(--line); border-radius:12px; padding:20px; }
   .meta { color:var(--muted); font-size:13px; border-bottom:1px solid var(--line); padding-bottom:10px; margin-bottom:14px; }
-  #block { display:block; width:100%; max-width:600px; height:auto; border:1px solid var(--line); border-radius:4px; }
+  #email { display:inline-block; max-width:100%; border:1px solid var(--line); border-radius:4px; overflow:hidden; }
   .hint { color:var(--muted); font-size:13px; }
   ul { list-style:none; padding:0; margin:0; }
   .product { display:flex; align-items:center; gap:10px; padding:8px 0; border-bottom:1px solid var(--line); }
@@ -89,8 +91,8 @@ export function demoPage(origin: string, writeKey: string | undefined): string {
   <section>
     <div class="meta">From: Demo Shop &lt;hello@shop.example&gt; · Subject: Picked for you</div>
     <p>Hi there, here is what we picked for you:</p>
-    <a id="link" href="#"><img id="block" src="" width="${block.width}" height="${block.height}" alt="${escapeHtml(block.alt)}"></a>
-    <p class="hint">Each reload of the image is an open. Click it: the link goes to the product the image showed in its first slot, even if the shopper does something else afterwards.</p>
+    <div id="email">${emailHtml}</div>
+    <p class="hint">Each reload of the images is an open; the block comes as one image per product, each its own link. Click a product: the link goes to the product that image showed, even if the shopper does something else afterwards.</p>
   </section>
   <section>
     <h2 style="margin-top:0;font-size:17px">Be the shopper <small id="shopper" style="color:var(--muted);font-weight:normal"></small></h2>
@@ -120,7 +122,6 @@ export function demoPage(origin: string, writeKey: string | undefined): string {
 <script>
 (() => {
   const keyField = document.getElementById('key');
-  const BLOCK = ${JSON.stringify(DEMO_BLOCK_ID)};
   const CATALOG = ${catalog};
   const store = (() => { try { return window.localStorage; } catch { return null; } })();
   let writeKey = ${JSON.stringify(writeKey ?? '')} || (store && store.getItem('opentime-demo-key')) || '';
@@ -141,8 +142,8 @@ export function demoPage(origin: string, writeKey: string | undefined): string {
   function query() { return 'u=' + encodeURIComponent(shopper) + '&m=demo-email'; }
   function reopen() {
     opens += 1;
-    document.getElementById('block').src = '/i/' + BLOCK + '.png?' + query() + '&open=' + opens;
-    document.getElementById('link').href = '/c/' + BLOCK + '/0?' + query();
+    document.querySelectorAll('#email [data-src]').forEach((img) => { img.src = img.dataset.src.replace(${JSON.stringify(DEMO_QUERY)}, query() + '&open=' + opens); });
+    document.querySelectorAll('#email [data-href]').forEach((a) => { a.href = a.dataset.href.replace(${JSON.stringify(DEMO_QUERY)}, query()); });
     document.getElementById('shopper').textContent = shopper;
     const titles = cart.map((id) => CATALOG.find((p) => p.id === id).title);
     document.getElementById('cart').textContent = titles.length ? 'In the cart: ' + titles.join(', ') : 'The cart is empty.';

@@ -5,7 +5,7 @@ import { createSubjectKeyer } from '../core/audience/subjects.ts';
 import type { BlockConfig } from '../core/blocks/schema.ts';
 import type { Product } from '../core/catalog/product.ts';
 import type { AppConfig } from '../core/config.ts';
-import type { BlockStore, CatalogStore, Clock, SubjectStore, SuppressionStore, TrendingStore } from '../core/ports.ts';
+import type { BlockStore, CatalogStore, Clock, SubjectStore, SuppressionStore, TrendingStore, NeighbourStore } from '../core/ports.ts';
 import { DEMO_BLOCK_ID, DEMO_MARK, DEMO_PRODUCTS, demoBlock, demoCatalog } from './catalog.ts';
 
 /** Views by a few demo shoppers, so that a newcomer's trending list is not empty. */
@@ -25,7 +25,7 @@ const CROWD: ReadonlyArray<[shopper: number, product: string]> = [
 
 /** What seeding writes: the catalog, the demo block, and the crowd's events (through the events ingest). */
 export interface SeedDeps {
-  store: CatalogStore & BlockStore & SubjectStore & SuppressionStore & TrendingStore;
+  store: CatalogStore & BlockStore & SubjectStore & SuppressionStore & TrendingStore & NeighbourStore;
   clock: Clock;
   config: Pick<AppConfig, 'secret'>;
 }

@@ -14,6 +14,7 @@ import { templateProblems } from '../core/templates/validate.ts';
 import { describeProblems, parseOrThrow } from '../core/shared/validation.ts';
 import { z } from 'zod';
 import { requireAccess, type AppEnv } from './context.ts';
+import { putCatalog } from '../core/recommend/arrivals.ts';
 
 /** Segment's suppression API takes up to 5000 ids per call; so do we. */
 const suppressionsSchema = z
@@ -71,7 +72,7 @@ export function adminRoutes(): Hono<AppEnv> {
     const { deps, changes } = c.get('services');
     const body = await readJsonBody(c.req.raw, CATALOG_MAX_BYTES, 'catalog');
     const products = parseCatalogUpsert(body);
-    await deps.store.putProducts(products, deps.clock.now());
+    await putCatalog(deps.store, products, deps.clock.now());
     changes.catalogChanged(products);
     return c.json({ upserted: products.length });
   });

@@ -1,3 +1,4 @@
+import type { BlockEmbeds } from '../core/links/block-embed.ts';
 import type { Context } from 'hono';
 import type { ClickService } from '../core/click/click.ts';
 import type { Counters } from '../core/shared/counters.ts';
@@ -42,6 +43,8 @@ export interface Services {
   signIns: RateLimiter;
   /** The same app with writing switched off, for previews (src/routes/preview.ts); absent in a preview app itself. */
   preview?: () => PreviewRun;
+  /** The ESP snippets of blocks, sliced for grids (POST /v1/links, the CLI, the demo page). */
+  embeds: BlockEmbeds;
 }
 
 export interface AppEnv {

@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
-import { DEMO_PRODUCTS } from '../demo/catalog.ts';
-import { demoPage, demoShopPage } from '../demo/page.ts';
+import { blockSchema } from '../core/blocks/schema.ts';
+import type { Esp } from '../core/links/snippets.ts';
+import { DEMO_BLOCK_ID, DEMO_PRODUCTS, demoBlock } from '../demo/catalog.ts';
+import { DEMO_QUERY, demoPage, demoShopPage } from '../demo/page.ts';
 import { productPhotoSvg } from '../demo/photos.ts';
 import type { AppContext, AppEnv } from './context.ts';
 
@@ -11,6 +13,8 @@ import type { AppContext, AppEnv } from './context.ts';
  */
 const PLAIN_ORIGIN = /^https?:\/\/(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
 const PLACEHOLDER_ORIGIN = 'https://live.example.com';
+/** The ESPs whose snippets the page shows; `opentime links --esp` prints the others. */
+const DEMO_SNIPPET_ESPS: readonly Esp[] = ['klaviyo', 'mailchimp', 'braze'];
 
 export function publicOrigin(c: AppContext): string {
   const configured = c.get('services').deps.config.publicUrl;
@@ -23,7 +27,15 @@ export function demoRoutes(): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const photos = new Map<string, Promise<Uint8Array>>();
 
-  routes.get('/', (c) => c.html(demoPage(publicOrigin(c), c.get('services').deps.config.demoWriteKey)));
+  routes.get('/', async (c) => {
+    const { embeds, lookups, deps } = c.get('services');
+    const origin = publicOrigin(c);
+    // The stored demo block (as the seed wrote it), else the one the seed would write.
+    const block = (await lookups.block(DEMO_BLOCK_ID).catch(() => undefined))?.config ?? blockSchema.parse(demoBlock(origin));
+    const email = await embeds.embed(block, { esp: 'klaviyo', origin: '', query: DEMO_QUERY });
+    const snippets = await Promise.all(DEMO_SNIPPET_ESPS.map((esp) => embeds.embed(block, { esp, origin })));
+    return c.html(demoPage(origin, deps.config.demoWriteKey, email, snippets));
+  });
 
   routes.get('/demo/products/:file', async (c) => {
     const id = c.req.param('file').replace(/\.png$/, '');

@@ -26,8 +26,10 @@ export const IMAGE_HEADERS = {
 /** An open's request as the image route needs it: no framework's request object. */
 export interface ImageQuestion {
   method: string;
-  /** The block's file name from the path: `<block id>.png` or `.gif`. */
+  /** The block's file name from the path: `<block id>.png` or `.gif`; for a part, the part's (`0.png`, `head.png`). */
   file: string;
+  /** A part's block id (`/i/<block>/<part>.png`); absent for the whole image. */
+  block?: string | undefined;
   /** The request URL (absolute, or path and query). */
   url: string;
   userAgent: string | undefined;
@@ -53,13 +55,14 @@ function answer(blockId: string, image: OpenImage): ImageAnswer {
   if (image.fallback) headers['x-opentime-fallback'] = image.fallback;
   if (image.error) headers['x-opentime-error'] = image.error;
   if (image.limited) headers['x-opentime-rate-limited'] = 'subscriber';
+  if (image.why) headers['x-opentime-why'] = image.why;
   const result: ImageAnswer = { headers, body: image.bytes, blockId, cacheOutcome: image.fallback ? `fallback:${image.fallback}` : image.cache };
   if (image.error) result.errorCode = image.error;
   return result;
 }
 
 /**
- * `GET /i/<block>.png|gif`: the open path from URL to image. The Hono route
+ * `GET /i/<block>.png|gif` and `/i/<block>/<part>.png`: the open path from URL to image. The Hono route
  * and the Node server's direct listener (which skips the framework for the
  * route that carries a send's load) both answer through this function; the
  * open itself, for every kind, is the core's (src/core/open/pipeline.ts).
@@ -67,7 +70,9 @@ function answer(blockId: string, image: OpenImage): ImageAnswer {
 export async function answerImage(services: Services, question: ImageQuestion): Promise<ImageAnswer> {
   const { opens, signer } = services;
   const format = /\.gif$/i.test(question.file) ? 'gif' : 'png';
-  const blockId = question.file.replace(/\.(?:png|gif)$/i, '');
+  const name = question.file.replace(/\.(?:png|gif)$/i, '');
+  const blockId = question.block ?? name;
+  const part = question.block === undefined ? undefined : name;
   const loggedBlock = BLOCK_ID_PATTERN.test(blockId) ? blockId : '(invalid)';
   let url: URL | undefined;
   try {
@@ -91,6 +96,7 @@ export async function answerImage(services: Services, question: ImageQuestion): 
         params: paramsForRules(params),
         signed: url ? await signer.verify(url) : false,
         query: (name) => boundedParam(params, name, DEADLINE_PARAM_MAX_CHARS),
+        ...(part === undefined ? {} : { part }),
       }),
     );
   } catch (error) {

@@ -163,6 +163,7 @@ async function answer(c: AppContext, run: PreviewRun, file: string, draft: Block
     personal: image.personal,
     ...(image.fallback ? { fallback: image.fallback } : {}),
     ...(image.error ? { error: image.error } : {}),
+    ...(image.why ? { why: image.why } : {}),
     ...(decision && isHero(decision) ? { variant: decision.variant.id, entry: decision.entry, ...(decision.arm ? { arm: decision.arm } : {}) } : {}),
     ...(decision && !isHero(decision)
       ? { products: decision.slots.map((p) => (p ? { id: p.id, title: p.title, price: p.sale_price ?? p.price, currency: p.currency, source: p.source } : null)) }

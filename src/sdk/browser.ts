@@ -153,13 +153,19 @@ for (var q = 0; q < queued.length; q++) {
   if (call && typeof opentime[call[0]] === 'function') opentime[call[0]].apply(null, [].slice.call(call, 1));
 }
 
-w.addEventListener('pagehide', function () { client.flush(true); });
+// What must be recorded as the page goes away, before the last flush (engagement).
+var onLeave = [];
+function leaving() {
+  for (var l = 0; l < onLeave.length; l++) onLeave[l]();
+  client.flush(true);
+}
+w.addEventListener('pagehide', leaving);
 d.addEventListener('visibilitychange', function () {
-  if (d.visibilityState === 'hidden') client.flush(true);
+  if (d.visibilityState === 'hidden') leaving();
 });
 w.addEventListener('online', function () { client.flush(false); });
 
-// Auto-capture: off unless the tag says data-autocapture="product cart" (either word alone works too).
+// Auto-capture: off unless the tag says data-autocapture="product cart engagement" (any of the words alone works too).
 var capture = ' ' + (settings.autocapture || '').toLowerCase().replace(/,/g, ' ') + ' ';
 function pageProduct() {
   var nodes = d.querySelectorAll('script[type="application/ld+json"]');
@@ -179,6 +185,31 @@ if (capture.indexOf(' product ') !== -1) {
   whenReady(function () {
     var product = pageProduct();
     if (product) client.track('Product Viewed', product);
+  });
+}
+// Engagement: how long the page was visible and how far it was scrolled, sent as the page is hidden or left.
+if (capture.indexOf(' engagement ') !== -1) {
+  var visibleMs = 0;
+  var visibleSince = d.visibilityState === 'hidden' ? null : Date.now();
+  var deepest = 0;
+  var measureScroll = function () {
+    var root = d.documentElement;
+    var height = Math.max(root.scrollHeight, d.body ? d.body.scrollHeight : 0);
+    var seen = height > 0 ? (w.scrollY + w.innerHeight) / height : 1;
+    if (seen > deepest) deepest = Math.min(1, seen);
+  };
+  whenReady(measureScroll);
+  w.addEventListener('scroll', measureScroll, { passive: true });
+  d.addEventListener('visibilitychange', function () {
+    if (d.visibilityState === 'visible' && visibleSince === null) visibleSince = Date.now();
+  });
+  onLeave.push(function () {
+    if (visibleSince !== null) visibleMs += Date.now() - visibleSince;
+    visibleSince = null;
+    // Under a second is a glance, not a read; each hidden spell reports the time since the last.
+    if (visibleMs < 1000) return;
+    client.track('Page Engaged', { dwell_seconds: Math.round(visibleMs / 100) / 10, scroll_depth: Math.round(deepest * 100) / 100, path: w.location.pathname });
+    visibleMs = 0;
   });
 }
 if (capture.indexOf(' cart ') !== -1) {

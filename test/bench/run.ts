@@ -12,8 +12,14 @@
  *            Redis, vs a plain node:http server returning the same bytes
  *   ingest   events into the embedded store and Redis (batches of 100), and
  *            the time from an acknowledged event to an open that shows it
+ *   parts    the standard block in parts (head, three slots, foot), fetched
+ *            together as an email client does, vs the whole image: bytes and
+ *            time, photo-like photos
  *   send     a send's first minutes: 300 opens a second for 30 s, every one
  *            a different subscriber, 1,000-product catalog, cold render cache
+ *   recommend  a seeded synthetic shop replayed through the events API: each
+ *            source's hit rate and recall@3 on the held-out last order, vs
+ *            trending, and the cold open with the new sources (recommend.ts)
  *   soak     BENCH_SOAK_MINUTES=10: opens and catalog changes for that long,
  *            memory sampled every 30 s
  *
@@ -46,6 +52,8 @@ import { startCatalogPhotos } from './catalog-photos.ts';
 import { startChromium } from './chromium.ts';
 import { countdownBench } from './countdown.ts';
 import type { LoadResult, LoadSpec } from './load-worker.ts';
+import { partsBench } from './parts.ts';
+import { recommendBench } from './recommend.ts';
 import { plainServer, sendBench, soakBench } from './send.ts';
 import { percentile, printTable, type Row } from './stats.ts';
 import { alternate, wrk } from './wrk.ts';
@@ -55,7 +63,7 @@ export const ADMIN_KEY = 'bench-admin-key-0123456789';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const COLD_RENDERS = Number(process.env.BENCH_COLD_RENDERS ?? 100);
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'render,bytes,hit,ingest,send,countdown').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'render,bytes,parts,hit,ingest,send,countdown,recommend').split(',').map((s) => s.trim()));
 if (process.env.BENCH_SOAK_MINUTES) ONLY.add('soak');
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -334,6 +342,12 @@ if (ONLY.has('render') || ONLY.has('bytes')) {
   await openBench('photo-like');
 }
 
+if (ONLY.has('parts')) {
+  const parts = await partsBench({ benchServer, cart, triples, rounds: Math.min(COLD_RENDERS, 60) });
+  printTable('Parts against the whole image: the 1200×600 demo block with photo-like photos, decisions never drawn', parts.rows);
+  summary.push(parts.summary);
+}
+
 if (ONLY.has('hit')) {
   // 1,000 subscribers with the same cart: each open reads its own profile and decides; the render is shared.
   const users = Array.from({ length: 1000 }, (_, i) => `hit-${i}`);
@@ -473,6 +487,8 @@ if (ONLY.has('send') || ONLY.has('soak')) {
   if (ONLY.has('soak')) await soakBench(result);
   await result.close();
 }
+
+if (ONLY.has('recommend')) await recommendBench({ benchServer, summary, writeKey: WRITE_KEY, adminKey: ADMIN_KEY });
 
 if (redis) await redis.close();
 await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));

@@ -39,8 +39,8 @@ const PRODUCTS: Record<string, { name: string; price: number }> = {
   'p-blue': { name: 'The Blue One', price: 120 },
 };
 
-function shopPage(title: string, body: string, jsonLd?: object, api?: string, afterTag = ''): string {
-  const tag = sdkTag({ src: `${server.url}/sdk.js`, key: BROWSER_KEY, autocapture: 'product cart', cartSelector: '.add-to-cart', ...(api ? { api } : {}) });
+function shopPage(title: string, body: string, jsonLd?: object, api?: string, afterTag = '', autocapture = 'product cart'): string {
+  const tag = sdkTag({ src: `${server.url}/sdk.js`, key: BROWSER_KEY, autocapture, cartSelector: '.add-to-cart', ...(api ? { api } : {}) });
   const ld = jsonLd ? `<script type="application/ld+json">${JSON.stringify(jsonLd)}</script>` : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>${ld}${tag}${afterTag}</head><body>${body}</body></html>`;
 }
@@ -65,6 +65,11 @@ async function startShop(): Promise<void> {
       const answer = url.searchParams.get('personalization') === 'yes';
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(shopPage('Consent', '<h1>Thanks</h1>', undefined, undefined, `<script>opentime.consent({ Personalization: ${answer} });</script>`));
+    } else if (url.pathname === '/guide') {
+      // A long read, with the engagement capture on.
+      const paragraphs = Array.from({ length: 60 }, (_, i) => `<p style="height:120px">Paragraph ${i + 1} of the sizing guide.</p>`).join('');
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(shopPage('Sizing guide', `<h1>Sizing guide</h1>${paragraphs}`, undefined, undefined, '', 'product cart engagement'));
     } else if (url.pathname === '/cart' || url.pathname === '/') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(shopPage('Shop', '<h1>Your cart</h1>'));
@@ -309,5 +314,31 @@ describe.skipIf(!existsSync(CHROMIUM))('the snippet in headless Chromium', () =>
       (p) => ids(p?.viewed).includes('p-blue'),
     );
     expect(ids(profile?.viewed)).toEqual(['p-blue']);
+  });
+
+  it('reports how long a page was read and how far it was scrolled when data-autocapture includes engagement, and the profile scores it', async () => {
+    await page.goto(`${shopOrigin}/guide`);
+    await snippetReady();
+    const anonymousId = await page.evaluate(() => (window as unknown as { opentime: { user(): { anonymousId: string } } }).opentime.user().anonymousId);
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    await page.waitForTimeout(1300);
+    // Leaving the page sends it; the cart page (no engagement capture) and the one after it send none.
+    await page.goto(`${shopOrigin}/cart`);
+    await snippetReady();
+    await page.waitForTimeout(1100);
+    await page.goto(`${shopOrigin}/`);
+    await snippetReady();
+    const key = `a:${anonymousId}`;
+    const linked = (await server.deps.store.getLinks([key])).get(key) ?? key;
+    const profile = await eventually(
+      () => server.deps.store.getProfile(linked),
+      (p) => (p?.activity?.pages.length ?? 0) > 0,
+    );
+    const pages = profile?.activity?.pages ?? [];
+    expect(pages).toHaveLength(1);
+    expect(pages[0]?.dwell).toBeGreaterThanOrEqual(1.2);
+    expect(pages[0]?.dwell).toBeLessThan(30);
+    expect(pages[0]?.scroll).toBeGreaterThanOrEqual(0.95);
+    expect(profile?.scores?.engagement_score).toBeGreaterThan(0);
   });
 });

@@ -143,6 +143,32 @@ describe('image routes under hostile input', () => {
     );
   }, 180_000);
 
+  it('/i/:block/:part answers 200 with a decodable image, whatever the part, URL and headers', async () => {
+    const part = fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom('head', '0', '1', '2', 'foot') },
+      { weight: 1, arbitrary: fc.constantFrom('text', '3', '99', '-1', 'HEAD', '%00', '..', '0.png', '', '%2e%2e') },
+      { weight: 1, arbitrary: fc.string({ maxLength: 12 }).map(encodeURIComponent) },
+    );
+    const block = fc.constantFrom('grid', 'grid', 'hero', 'countdown', 'nope', '%00');
+    await fc.assert(
+      fc.asyncProperty(block, part, fc.constantFrom('.png', '.gif', '.PNG'), queryString, headers, async (b, name, extension, query, rawHeaders) => {
+        const response = await request(`/i/${b}/${name}${extension}?${query}`, { headers: sendableHeaders(rawHeaders) });
+        if (response.status === 404) {
+          // Only an empty part name is no part at all (the app's 404, never from the image route).
+          expect(name).toBe('');
+          return;
+        }
+        expect(response.status).toBe(200);
+        // A part asked for as a GIF (only countdowns move) is a GIF: the type matches the extension.
+        expect(response.headers.get('content-type')).toMatch(extension === '.gif' ? /^image\/gif$/ : /^image\/(png|jpeg)$/);
+        expect(response.headers.get('cache-control')).toBe(NO_CACHE);
+        const image = await decodedImage(new Uint8Array(await response.arrayBuffer()));
+        expect(image.width).toBeGreaterThan(0);
+      }),
+      { numRuns: 200 },
+    );
+  }, 120_000);
+
   it('/o/:message.gif answers 200 with a 1×1 GIF, whatever the URL and headers', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -65,7 +65,9 @@ describe('npx opentime', () => {
     await writeFile(bad, JSON.stringify({ id: 'x', size: { width: 600, height: 300 }, slots: 3, source: [{ from: 'cart' }, { from: 'wishlist' }], fallback: { url: 'ftp://x' } }));
     const result = await opentime(['validate', bad]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('source[1].from: expected one of cart, recently_viewed, purchased, trending, bestsellers, products');
+    expect(result.stdout).toContain(
+      'source[1].from: expected one of cart, recently_viewed, purchased, viewed_together, bought_together, similar, for_you, price_drop, trending, bestsellers, new_arrivals, products',
+    );
     expect(result.stdout).toContain('fallback.url: expected an http(s) URL');
   });
 
@@ -168,12 +170,23 @@ describe('npx opentime', () => {
     expect(result.stdout).toContain('fallback (blank: BLOCK_NOT_FOUND)');
   });
 
-  it('links: prints the <a><img></a> with the ESP’s merge tags', async () => {
+  it('links: prints a grid sliced, each product its own image and link, with the ESP’s merge tags', async () => {
     const result = await opentime(['links', 'templates/cart-reminder.json', '--esp', 'mailchimp', '--origin', 'https://live.example.com']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('<a href="https://live.example.com/c/cart-reminder/0?u=*|URL:CUSTOMER_ID|*&amp;m=*|CAMPAIGN_UID|*">');
-    expect(result.stdout).toContain('<img src="https://live.example.com/i/cart-reminder.png?');
+    expect(result.stdout).toContain('<table role="presentation"');
+    for (const slot of [0, 1, 2]) {
+      expect(result.stdout).toContain(`<a href="https://live.example.com/c/cart-reminder/${slot}?u=*|URL:CUSTOMER_ID|*&amp;m=*|CAMPAIGN_UID|*"`);
+      expect(result.stdout).toContain(`<img src="https://live.example.com/i/cart-reminder/${slot}.png?u=*|URL:CUSTOMER_ID|*&amp;m=*|CAMPAIGN_UID|*"`);
+    }
     expect((await opentime(['links', 'templates/cart-reminder.json', '--esp', 'aol'])).code).toBe(2);
+  });
+
+  it('links --whole: the grid as one image in one link', async () => {
+    const result = await opentime(['links', 'templates/cart-reminder.json', '--esp', 'customerio', '--origin', 'https://live.example.com', '--whole']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('<a href="https://live.example.com/c/cart-reminder/0?u={{ customer.id | url_encode }}&amp;m={{ campaign.id }}">');
+    expect(result.stdout).toContain('<img src="https://live.example.com/i/cart-reminder.png?');
+    expect(result.stdout).not.toContain('role="presentation"');
   });
 
   it('links: a stored countdown gets its animated .gif, and the alt text of its headline', async () => {
@@ -196,9 +209,9 @@ describe('npx opentime', () => {
 
   it('links: without --origin, the local server on PORT, or OPENTIME_PUBLIC_URL', async () => {
     const local = await opentime(['links', 'templates/cart-reminder.json', '--esp', 'klaviyo'], { PORT: '8790' });
-    expect(local.stdout).toContain('<img src="http://localhost:8790/i/cart-reminder.png?');
+    expect(local.stdout).toContain('<img src="http://localhost:8790/i/cart-reminder/head.png?');
     const configured = await opentime(['links', 'templates/cart-reminder.json', '--esp', 'klaviyo'], { PORT: '8790', OPENTIME_PUBLIC_URL: 'https://live.example.com/' });
-    expect(configured.stdout).toContain('<img src="https://live.example.com/i/cart-reminder.png?');
+    expect(configured.stdout).toContain('<img src="https://live.example.com/i/cart-reminder/0.png?');
     const bad = await opentime(['links', 'templates/cart-reminder.json', '--esp', 'klaviyo', '--origin', 'live.example.com']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--origin "live.example.com" is not an http(s) URL');

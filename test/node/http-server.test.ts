@@ -98,9 +98,13 @@ describe('the direct image listener', () => {
   it('leaves every other route, and other methods on /i/, to the app', async () => {
     const health = await fetch(`${server.url}/healthz`);
     expect(health.status).toBe(200);
-    const nested = await fetch(`${server.url}/i/a/b.png`);
+    const nested = await fetch(`${server.url}/i/a/b/c.png`);
     expect(nested.status).toBe(404);
     expect((await nested.json()).error.code).toBe('NOT_FOUND');
+    // A block's part is answered directly too, an image whatever it names.
+    const part = await fetch(`${server.url}/i/no-such-block/0.png`);
+    expect(part.status).toBe(200);
+    expect(part.headers.get('x-opentime-error')).toBe('BLOCK_NOT_FOUND');
     const post = await fetch(`${server.url}/i/${DEMO_BLOCK_ID}.png`, { method: 'POST' });
     expect(post.status).toBe(404);
   });

@@ -60,8 +60,9 @@ describe('the Node server', () => {
     const page = await fetch(`${server.url}/`);
     expect(page.status).toBe(200);
     const html = await page.text();
-    expect(html).toContain('/i/demo-picks.png');
-    expect(html).toContain('/c/demo-picks/');
+    // The demo email is the block sliced: one image and one link per product.
+    expect(html).toContain('/i/demo-picks/0.png');
+    expect(html).toContain('/c/demo-picks/2?');
 
     const watch = DEMO_PRODUCTS.find((p) => p.id === 'field-watch');
     const before = await decode(new Uint8Array(await (await fetch(`${server.url}/i/demo-picks.png?u=demo-test&m=d`)).arrayBuffer()));
@@ -120,7 +121,7 @@ describe('the Node server in production', () => {
       const page = await fetch(`${demo.url}/`);
       expect(page.status).toBe(200);
       const html = await page.text();
-      expect(html).toContain('/i/demo-picks.png');
+      expect(html).toContain('/i/demo-picks/0.png');
       expect(html).not.toContain(WRITE_KEY);
       expect(html).not.toContain(ADMIN_KEY);
     } finally {

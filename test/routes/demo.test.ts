@@ -35,13 +35,13 @@ describe('the demo page', () => {
       expect(html, path).not.toContain('evil.example');
     }
     const page = await (await app.opentime.app.fetch(new Request(`${HOSTILE_ORIGIN}/`))).text();
-    expect(page).toContain('https://live.example.com/i/demo-picks.png');
+    expect(page).toContain('https://live.example.com/i/demo-picks/0.png');
   });
 
   it('uses the origin the browser reached when it is a plain host', async () => {
     app = await createTestApp({ config: { demo: true } });
     const page = await (await app.opentime.app.fetch(new Request('http://127.0.0.1:8787/'))).text();
-    expect(page).toContain('http://127.0.0.1:8787/i/demo-picks.png');
+    expect(page).toContain('http://127.0.0.1:8787/i/demo-picks/0.png');
     const shop = await (await app.opentime.app.fetch(new Request('http://[::1]:8787/demo/shop'))).text();
     expect(shop).toContain('href="/demo/shop/aviators"');
   });

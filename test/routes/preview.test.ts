@@ -50,6 +50,13 @@ async function leftBehind(blockId: string, subscriber: string, message: string) 
 }
 
 describe('a preview of a product grid', () => {
+  it('says why each slot shows its product in a preview, and only there', async () => {
+    const { response } = await previewOpen('/i/grid.png?u=shopper&m=preview-why');
+    expect(response.headers.get('x-opentime-why')).toBe('slot 0: p-red by cart (source 0); slot 1: p-teal by products (source 1); slot 2: p-purple by products (source 1)');
+    const live = await app.open('grid', { u: 'shopper', m: 'live-why' });
+    expect(live.response.headers.get('x-opentime-why')).toBeNull();
+  });
+
   it('shows the subscriber’s products and writes no open record, counter, engagement event or cached render', async () => {
     const { bytes } = await previewOpen('/i/grid.png?u=shopper&m=spring');
     const pixels = await decode(bytes);

@@ -226,7 +226,11 @@ export function describeEvents(runtime: SpecRuntime): void {
         expect((await errorOf(bad)).details).toEqual(
           expect.arrayContaining([
             { path: 'slots', message: 'must be at most 4' },
-            { path: 'source[1].from', message: 'expected one of cart, recently_viewed, purchased, trending, bestsellers, products' },
+            {
+              path: 'source[1].from',
+              message:
+                'expected one of cart, recently_viewed, purchased, viewed_together, bought_together, similar, for_you, price_drop, trending, bestsellers, new_arrivals, products',
+            },
           ]),
         );
       });

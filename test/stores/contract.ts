@@ -9,6 +9,15 @@ import { BLOCK_VERSIONS_KEPT, type OpenKey, type OpenRecord, type Store, type Su
 import { mergeProfiles } from '../../src/core/profiles/merge.ts';
 import { PROFILE_LIMITS, type Profile } from '../../src/core/profiles/profile.ts';
 import { reduceProfile } from '../../src/core/profiles/reducer.ts';
+import {
+  NEIGHBOURS_PER_PRODUCT,
+  NEIGHBOUR_HALF_LIFE_DAYS,
+  applyNeighbourIncrements,
+  decayedWeight,
+  rankedNeighbours,
+  type NeighbourIncrement,
+  type NeighbourList,
+} from '../../src/core/recommend/neighbours.ts';
 
 /**
  * The store contract: every Store implementation passes these tests (the
@@ -709,6 +718,44 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
         expect(await store.getOpenRecord(key, T0 + 3599 * SECOND)).toBeDefined();
         expect(await store.getOpenRecord(key, T0 + 3601 * SECOND)).toBeUndefined();
       });
+
+      const firstSlot = (d: unknown) => (d as GridDecision).slots[0]?.id;
+
+      it('gives every claim of a live open memo the first claim’s decision', async () => {
+        expect(await store.claimOpenMemo(key, decision(['red']), T0, 30 * SECOND)).toEqual({ decision: decision(['red']), claimed: true });
+        const second = await store.claimOpenMemo(key, decision(['green']), T0 + 29 * SECOND, 30 * SECOND);
+        expect(second.claimed).toBe(false);
+        expect(firstSlot(second.decision)).toBe('red');
+      });
+
+      it('keeps an open memo per block, subject and message, and only for its time', async () => {
+        await store.claimOpenMemo(key, decision(['red']), T0, 30 * SECOND);
+        for (const other of [
+          { ...key, messageId: 'campaign-2' },
+          { ...key, subjectKey: 'u:someone-else' },
+          { ...key, blockId: 'other' },
+        ]) {
+          expect(await store.claimOpenMemo(other, decision(['green']), T0 + SECOND, 30 * SECOND)).toMatchObject({ claimed: true });
+        }
+        const later = await store.claimOpenMemo(key, decision(['blue']), T0 + 30 * SECOND, 30 * SECOND);
+        expect(later.claimed).toBe(true);
+        expect(firstSlot(later.decision)).toBe('blue');
+        expect(firstSlot((await store.claimOpenMemo(key, decision(['red']), T0 + 31 * SECOND, 30 * SECOND)).decision)).toBe('blue');
+      });
+
+      it('lets exactly one of many concurrent claims decide', async () => {
+        const colours = ['red', 'green', 'blue', 'cyan', 'plum', 'teal', 'gold', 'lime'];
+        const claims = await Promise.all(colours.map((colour) => store.claimOpenMemo(key, decision([colour]), T0, 30 * SECOND)));
+        expect(claims.filter((c) => c.claimed)).toHaveLength(1);
+        const winner = firstSlot(claims.find((c) => c.claimed)?.decision);
+        expect(new Set(claims.map((c) => firstSlot(c.decision)))).toEqual(new Set([winner]));
+      });
+
+      it('forgets a deleted subject’s open memos', async () => {
+        await store.claimOpenMemo(key, decision(['red']), T0, 30 * SECOND);
+        await store.deleteSubject(key.subjectKey);
+        expect(await store.claimOpenMemo(key, decision(['green']), T0 + SECOND, 30 * SECOND)).toMatchObject({ claimed: true });
+      });
     });
 
     describe('TrendingStore: trending', () => {
@@ -767,6 +814,83 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
         );
         expect(await store.topTrending('trending', T0, 2)).toEqual(['a', 'b']);
         expect(await store.topTrending('trending', T0, 5)).toEqual(['a', 'b', 'c', 'd', 'e']);
+      });
+    });
+
+    describe('NeighbourStore: co-occurrence neighbours', () => {
+      const DAY = 24 * HOUR;
+      const pair = (list: NeighbourList, a: string, b: string, at: number): NeighbourIncrement[] => [
+        { list, productId: a, neighbourId: b, weight: decayedWeight(at) },
+        { list, productId: b, neighbourId: a, weight: decayedWeight(at) },
+      ];
+      const ids = async (list: NeighbourList, product: string, now = T0) => ((await store.getNeighbours(list, [product], now)).get(product) ?? []).map((n) => n.id);
+
+      it('ranks a product neighbours by how often they occurred together', async () => {
+        await store.bumpNeighbours(
+          [...pair('viewed_together', 'shirt', 'tie', T0), ...pair('viewed_together', 'shirt', 'tie', T0), ...pair('viewed_together', 'shirt', 'sock', T0)],
+          T0,
+        );
+        const found = await store.getNeighbours('viewed_together', ['shirt', 'tie', 'nothing'], T0);
+        expect(found.get('shirt')?.map((n) => n.id)).toEqual(['tie', 'sock']);
+        expect(found.get('shirt')?.[0]?.score).toBeCloseTo(2, 9);
+        expect(found.get('tie')?.map((n) => n.id)).toEqual(['shirt']);
+        expect(found.has('nothing')).toBe(false);
+      });
+
+      it('decays scores: a co-occurrence one half-life old counts half', async () => {
+        const then = T0 - NEIGHBOUR_HALF_LIFE_DAYS * DAY;
+        await store.bumpNeighbours(
+          [...pair('bought_together', 'a', 'old', then), ...pair('bought_together', 'a', 'old', then), ...pair('bought_together', 'a', 'old', then)],
+          then,
+        );
+        await store.bumpNeighbours(pair('bought_together', 'a', 'new', T0), T0);
+        const [old, fresh] = (await store.getNeighbours('bought_together', ['a'], T0)).get('a') ?? [];
+        expect(old).toMatchObject({ id: 'old' });
+        expect(old?.score).toBeCloseTo(1.5, 9);
+        expect(fresh?.score).toBeCloseTo(1, 9);
+        // Further on, each falls below the floor: the single recent pair first, then the old one counted thrice.
+        expect(await ids('bought_together', 'a', T0 + 200 * DAY)).toEqual([]);
+        expect(await ids('bought_together', 'a', T0 + 4.3 * NEIGHBOUR_HALF_LIFE_DAYS * DAY)).toEqual(['old']);
+      });
+
+      it('keeps lists apart', async () => {
+        await store.bumpNeighbours([...pair('viewed_together', 'a', 'seen', T0), ...pair('bought_together', 'a', 'bought', T0)], T0);
+        expect(await ids('viewed_together', 'a')).toEqual(['seen']);
+        expect(await ids('bought_together', 'a')).toEqual(['bought']);
+      });
+
+      it(`keeps at most ${NEIGHBOURS_PER_PRODUCT} neighbours per product, the best, with ties broken as the core's rule says`, async () => {
+        const increments: NeighbourIncrement[] = [];
+        for (let i = 0; i < NEIGHBOURS_PER_PRODUCT + 20; i++) {
+          const at = T0 - (i % 7) * DAY;
+          increments.push({ list: 'viewed_together', productId: 'hub', neighbourId: `n${String(i).padStart(3, '0')}`, weight: decayedWeight(at) * (1 + (i % 3)) });
+        }
+        await store.bumpNeighbours(increments.slice(0, 40), T0);
+        await store.bumpNeighbours(increments.slice(40), T0);
+        const expected = rankedNeighbours(
+          applyNeighbourIncrements(
+            applyNeighbourIncrements(
+              [],
+              increments.slice(0, 40).map((i) => [i.neighbourId, i.weight] as const),
+              T0,
+            ),
+            increments.slice(40).map((i) => [i.neighbourId, i.weight] as const),
+            T0,
+          ),
+          T0,
+        );
+        const found = (await store.getNeighbours('viewed_together', ['hub'], T0)).get('hub') ?? [];
+        expect(found).toHaveLength(NEIGHBOURS_PER_PRODUCT);
+        expect(found.map((n) => n.id)).toEqual(expected.map((n) => n.id));
+        for (const [i, n] of found.entries()) expect(n.score).toBeCloseTo(expected[i]?.score ?? Number.NaN, 12);
+      });
+
+      it('breaks equal scores the same way in every store', async () => {
+        await store.bumpNeighbours(
+          ['b', 'c', 'a', 'é', 'Z'].map((id) => ({ list: 'viewed_together', productId: 'p', neighbourId: id, weight: decayedWeight(T0) })),
+          T0,
+        );
+        expect(await ids('viewed_together', 'p')).toEqual(['é', 'c', 'b', 'a', 'Z']);
       });
     });
 

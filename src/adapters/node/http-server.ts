@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Opentime } from '../../app.ts';
 import { answerImage } from '../../routes/image-answer.ts';
 
-const IMAGE_PATH = /^\/i\/([^/?]+)(?:\?|$)/;
+/** `/i/<block>.png`, or a part: `/i/<block>/<part>.png`. */
+const IMAGE_PATH = /^\/i\/([^/?]+)(?:\/([^/?]+))?(?:\?|$)/;
 
 /**
  * The Node HTTP server: opens of `/i/<block>.png` are answered straight from
@@ -16,24 +17,26 @@ export function createHttpServer(opentime: Opentime): Server {
   return createServer((req, res) => {
     const match = req.method === 'GET' || req.method === 'HEAD' ? IMAGE_PATH.exec(req.url ?? '') : null;
     if (!match?.[1]) return void viaApp(req, res);
-    answerDirectly(opentime, match[1], req, res).catch(() => {
+    answerDirectly(opentime, match[1], match[2], req, res).catch(() => {
       // answerImage answers every failure with an image; should the unexpected happen, the app answers.
       if (!res.headersSent) void viaApp(req, res);
     });
   });
 }
 
-async function answerDirectly(opentime: Opentime, file: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function answerDirectly(opentime: Opentime, first: string, second: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const started = performance.now();
   const incomingId = req.headers['x-request-id'];
   const requestId = (typeof incomingId === 'string' && incomingId.slice(0, 64)) || crypto.randomUUID();
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(file);
-  } catch {
-    decoded = file; // not a block id either way: the blank fallback
-  }
-  const answer = await answerImage(opentime.services, { method: req.method ?? 'GET', file: decoded, url: req.url ?? '/', userAgent: req.headers['user-agent'] });
+  const decode = (segment: string) => {
+    try {
+      return decodeURIComponent(segment);
+    } catch {
+      return segment; // not a block id either way: the blank fallback
+    }
+  };
+  const question = second === undefined ? { file: decode(first) } : { block: decode(first), file: decode(second) };
+  const answer = await answerImage(opentime.services, { method: req.method ?? 'GET', ...question, url: req.url ?? '/', userAgent: req.headers['user-agent'] });
   res.writeHead(200, { ...answer.headers, 'x-request-id': requestId });
   if (req.method === 'HEAD') res.end();
   else res.end(answer.body);
@@ -41,7 +44,7 @@ async function answerDirectly(opentime: Opentime, file: string, req: IncomingMes
   opentime.services.deps.logger.request({
     id: requestId,
     method: req.method,
-    route: '/i/:file',
+    route: second === undefined ? '/i/:file' : '/i/:block/:file',
     status: 200,
     ms: Math.round((performance.now() - started) * 10) / 10,
     cache: answer.cacheOutcome,

@@ -3,19 +3,28 @@ import type { BlockConfig, StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
 import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets, type TrendingIncrement } from '../../core/decide/trending.ts';
 import { BLOCK_VERSIONS_KEPT, type StoredTemplate } from '../../core/ports.ts';
+import {
+  NEIGHBOUR_MAX_AGE_DAYS,
+  applyNeighbourIncrements,
+  groupIncrements,
+  rankedNeighbours,
+  type Neighbour,
+  type NeighbourIncrement,
+  type NeighbourList,
+} from '../../core/recommend/neighbours.ts';
 
 /**
  * Data that belongs to no subscriber: block configs and templates (versioned:
  * every put raises the version, atomically), the catalog, trending buckets
- * and counters. One class, several named objects (`config`, `catalog`,
- * `trending`, `counters`), so that the write traffic of one (trending, on
+ * co-occurrence neighbours and counters. One class, several named objects
+ * (`config`, `catalog`, `trending`, `neighbours`, `counters`), so that the write traffic of one (trending, on
  * every event) does not queue behind or in front of another (blocks, read
  * by every instance every few seconds). Each object has the same schema and
  * uses only its own tables.
  */
-export type GlobalObjectName = 'config' | 'catalog' | 'trending' | 'counters';
+export type GlobalObjectName = 'config' | 'catalog' | 'trending' | 'neighbours' | 'counters';
 
-/** Old trending buckets are dropped this often (by the real clock). */
+/** Old trending buckets and neighbour lists are dropped this often (by the real clock). */
 const SWEEP_INTERVAL_MS = 3_600_000;
 
 const SCHEMA = `
@@ -25,6 +34,7 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS trending (scope TEXT NOT NULL, hour INTEGER NOT NULL, product TEXT NOT NULL, count REAL NOT NULL, PRIMARY KEY (scope, hour, product));
   CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value REAL NOT NULL);
   CREATE TABLE IF NOT EXISTS block_versions (id TEXT NOT NULL, version INTEGER NOT NULL, data TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (id, version));
+  CREATE TABLE IF NOT EXISTS neighbours (list TEXT NOT NULL, product TEXT NOT NULL, data TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (list, product));
 `;
 
 export class GlobalObject extends DurableObject {
@@ -179,6 +189,43 @@ export class GlobalObject extends DurableObject {
     );
   }
 
+  /** Each (list, product) rewritten with the core's rule, all in one transaction. */
+  async bumpNeighbours(increments: NeighbourIncrement[], now: number): Promise<void> {
+    this.ctx.storage.transactionSync(() => {
+      for (const group of groupIncrements(increments).values()) {
+        const row = this.sql.exec<{ data: string }>('SELECT data FROM neighbours WHERE list = ? AND product = ?', group.list, group.productId).toArray()[0];
+        const next = applyNeighbourIncrements(row ? (JSON.parse(row.data) as Array<[string, number]>) : [], group.adds, now);
+        if (next.length === 0) this.sql.exec('DELETE FROM neighbours WHERE list = ? AND product = ?', group.list, group.productId);
+        else
+          this.sql.exec(
+            'INSERT INTO neighbours (list, product, data, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at',
+            group.list,
+            group.productId,
+            JSON.stringify(next),
+            Date.now(),
+          );
+      }
+    });
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + SWEEP_INTERVAL_MS);
+  }
+
+  async getNeighbours(list: NeighbourList, productIds: string[], now: number): Promise<Map<string, Neighbour[]>> {
+    const found = new Map<string, Neighbour[]>();
+    if (productIds.length === 0) return found;
+    const rows = this.sql
+      .exec<{ product: string; data: string }>(
+        'SELECT product, data FROM neighbours WHERE list = ? AND product IN (SELECT value FROM json_each(?))',
+        list,
+        JSON.stringify(productIds),
+      )
+      .toArray();
+    for (const row of rows) {
+      const ranked = rankedNeighbours(JSON.parse(row.data) as Array<[string, number]>, now);
+      if (ranked.length > 0) found.set(row.product, ranked);
+    }
+    return found;
+  }
+
   async incrementCounters(counts: Record<string, number>): Promise<void> {
     this.ctx.storage.transactionSync(() => {
       for (const [name, n] of Object.entries(counts)) {
@@ -196,9 +243,11 @@ export class GlobalObject extends DurableObject {
     );
   }
 
-  /** Drops trending buckets that no longer count. */
+  /** Drops trending buckets that no longer count, and neighbour lists not bumped for NEIGHBOUR_MAX_AGE_DAYS. */
   override async alarm(): Promise<void> {
     this.sql.exec('DELETE FROM trending WHERE hour <= ?', hourOf(Date.now()) - TRENDING_WINDOW_HOURS);
-    if (this.sql.exec('SELECT 1 FROM trending LIMIT 1').toArray().length > 0) await this.ctx.storage.setAlarm(Date.now() + SWEEP_INTERVAL_MS);
+    this.sql.exec('DELETE FROM neighbours WHERE updated_at <= ?', Date.now() - NEIGHBOUR_MAX_AGE_DAYS * 86_400_000);
+    const left = this.sql.exec('SELECT 1 FROM trending UNION ALL SELECT 1 FROM neighbours LIMIT 1').toArray().length > 0;
+    if (left) await this.ctx.storage.setAlarm(Date.now() + SWEEP_INTERVAL_MS);
   }
 }

@@ -65,10 +65,11 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS outbox (id TEXT PRIMARY KEY, move TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS absorbed (id TEXT PRIMARY KEY, at INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS opens (block TEXT NOT NULL, message TEXT NOT NULL, data TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (block, message));
+  CREATE TABLE IF NOT EXISTS memos (block TEXT NOT NULL, message TEXT NOT NULL, data TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (block, message));
   CREATE TABLE IF NOT EXISTS suppression (id INTEGER PRIMARY KEY CHECK (id = 1), source TEXT NOT NULL, since INTEGER NOT NULL);
 `;
 
-const TABLES_WITH_STATE = ['profile', 'applied', 'link', 'linked_in', 'linked_in_at', 'outbox', 'opens', 'suppression'] as const;
+const TABLES_WITH_STATE = ['profile', 'applied', 'link', 'linked_in', 'linked_in_at', 'outbox', 'opens', 'memos', 'suppression'] as const;
 
 export class SubjectObject extends DurableObject<SubjectEnv> {
   private schemaReady = false;
@@ -245,6 +246,21 @@ export class SubjectObject extends DurableObject<SubjectEnv> {
     return this.sql.exec<{ data: string }>('SELECT data FROM opens WHERE block = ? AND message = ? AND expires_at > ?', block, message, now).toArray()[0]?.data;
   }
 
+  /** The open memo (see OpenRecordStore.claimOpenMemo): read and, when none is live, written in one step of this object. */
+  async claimMemo(block: string, message: string, data: string, now: number, expiresAt: number): Promise<{ claimed: boolean; data: string }> {
+    const live = this.sql.exec<{ data: string }>('SELECT data FROM memos WHERE block = ? AND message = ? AND expires_at > ?', block, message, now).toArray()[0];
+    if (live) return { claimed: false, data: live.data };
+    this.sql.exec(
+      'INSERT INTO memos (block, message, data, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at',
+      block,
+      message,
+      data,
+      expiresAt,
+    );
+    await this.scheduleSweep();
+    return { claimed: true, data };
+  }
+
   /** Removes the profile, messageIds, open records, link and moves; a suppression stays (it is a promise not to track). */
   async erase(): Promise<SubjectErasure> {
     return this.ctx.storage.transactionSync(() => {
@@ -259,7 +275,7 @@ export class SubjectObject extends DurableObject<SubjectEnv> {
         linkedTo: this.sql.exec<{ target: string }>('SELECT target FROM link').toArray()[0]?.target,
         linkedIn,
       };
-      for (const table of ['link', 'linked_in', 'linked_in_at', 'outbox', 'absorbed']) this.sql.exec(`DELETE FROM ${table}`);
+      for (const table of ['link', 'linked_in', 'linked_in_at', 'outbox', 'absorbed', 'memos']) this.sql.exec(`DELETE FROM ${table}`);
       return erasure;
     });
   }
@@ -287,6 +303,7 @@ export class SubjectObject extends DurableObject<SubjectEnv> {
   private sweep(now: number): void {
     this.sql.exec('DELETE FROM applied WHERE at < ?', dedupeHorizon(now));
     this.sql.exec('DELETE FROM opens WHERE expires_at <= ?', now);
+    this.sql.exec('DELETE FROM memos WHERE expires_at <= ?', now);
     this.sql.exec('DELETE FROM absorbed WHERE at < ?', now - ABSORBED_TTL_MS);
     const retention = this.retention();
     if (retention !== undefined) {

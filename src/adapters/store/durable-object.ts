@@ -1,7 +1,9 @@
 import type { BlockConfig, StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
+import type { Decision } from '../../core/decide/decide.ts';
 import type { ApplyResult, OpenRecord, Store, SubjectDeletion, SuppressionSource } from '../../core/ports.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
+import type { Neighbour } from '../../core/recommend/neighbours.ts';
 import type { GlobalObject, GlobalObjectName } from './durable-object-global.ts';
 import type { SubjectObject } from './durable-object-subject.ts';
 
@@ -26,7 +28,8 @@ import type { SubjectObject } from './durable-object-subject.ts';
  *   as in every store).
  * - BlockStore and TemplateStore: the global `config` object (read by every
  *   instance every few seconds); CatalogStore: `catalog`; TrendingStore:
- *   `trending` (written on every event); CounterStore: `counters`.
+ *   `trending` (written on every event); NeighbourStore: `neighbours`;
+ *   CounterStore: `counters`.
  */
 export interface DurableObjectStoreOptions {
   subjects: DurableObjectNamespace<SubjectObject>;
@@ -227,6 +230,12 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
       return json === undefined ? undefined : (JSON.parse(json) as OpenRecord);
     },
 
+    async claimOpenMemo(key, decision, now, ttlMs) {
+      check();
+      const memo = await subject(key.subjectKey).claimMemo(key.blockId, key.messageId, JSON.stringify(decision), now, now + ttlMs);
+      return { decision: JSON.parse(memo.data) as Decision, claimed: memo.claimed };
+    },
+
     // TrendingStore: the `trending` object.
     async bumpTrending(increments, now) {
       check();
@@ -236,6 +245,18 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
     async topTrending(scope, now, limit) {
       check();
       return global('trending').topTrending(scope, now, limit);
+    },
+
+    // NeighbourStore: the `neighbours` object.
+    async bumpNeighbours(increments, now) {
+      check();
+      if (increments.length > 0) await global('neighbours').bumpNeighbours([...increments], now);
+    },
+
+    async getNeighbours(list, productIds, now) {
+      check();
+      const found: Map<string, Neighbour[]> = await global('neighbours').getNeighbours(list, [...new Set(productIds)], now);
+      return found;
     },
 
     // CounterStore: the `counters` object.

@@ -11,8 +11,10 @@ import {
   type SubjectDeletion,
   type SuppressionSource,
 } from '../../core/ports.ts';
+import type { Decision } from '../../core/decide/decide.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
 import { mergeProfiles } from '../../core/profiles/merge.ts';
+import { applyNeighbourIncrements, groupIncrements, rankedNeighbours } from '../../core/recommend/neighbours.ts';
 import { compareCodePoints, dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';
 
 /**
@@ -43,7 +45,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const blockHistory = new Map<string, StoredBlock[]>();
   const retiredTemplates = new Set<string>();
   const opens = new Map<string, { record: OpenRecord; expiresAt: number }>();
+  const memos = new Map<string, { decision: Decision; expiresAt: number }>();
   const trending = new Map<string, Map<string, number>>(); // scope → "hour|product" → count
+  const neighbours = new Map<string, Array<[string, number]>>(); // "list\0product" → ranked entries
   const counters = new Map<string, number>();
   let closed = false;
 
@@ -164,6 +168,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
           deletion.openRecords++;
         }
       }
+      for (const id of memos.keys()) if ((JSON.parse(id) as string[])[1] === subjectKey) memos.delete(id);
       return deletion;
     },
 
@@ -301,6 +306,21 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       return clone(entry.record);
     },
 
+    async claimOpenMemo(key, decision, now, ttlMs) {
+      check();
+      const id = openId(key);
+      const memo = memos.get(id);
+      if (memo && memo.expiresAt > now) return { decision: clone(memo.decision), claimed: false };
+      // Expired memos go as new ones come, oldest first (the map is in the order they were set).
+      for (const [other, entry] of memos) {
+        if (entry.expiresAt > now) break;
+        memos.delete(other);
+      }
+      memos.delete(id);
+      memos.set(id, { decision: clone(decision), expiresAt: now + ttlMs });
+      return { decision: clone(decision), claimed: true };
+    },
+
     async bumpTrending(increments, now) {
       check();
       const hour = hourOf(now);
@@ -324,6 +344,25 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         else rows.push({ hour, productId: id.slice(bar + 1), count });
       }
       return rankBuckets(rows, nowHour, limit);
+    },
+
+    async bumpNeighbours(increments, now) {
+      check();
+      for (const [key, group] of groupIncrements(increments)) {
+        const next = applyNeighbourIncrements(neighbours.get(key) ?? [], group.adds, now);
+        if (next.length > 0) neighbours.set(key, next);
+        else neighbours.delete(key);
+      }
+    },
+
+    async getNeighbours(list, productIds, now) {
+      check();
+      const found = new Map<string, ReturnType<typeof rankedNeighbours>>();
+      for (const id of productIds) {
+        const ranked = rankedNeighbours(neighbours.get(`${list}\u0000${id}`) ?? [], now);
+        if (ranked.length > 0) found.set(id, ranked);
+      }
+      return found;
     },
 
     async incrementCounters(counts) {

@@ -14,9 +14,11 @@ import {
   type SubjectEvents,
   type SuppressionSource,
 } from '../../core/ports.ts';
+import type { Decision } from '../../core/decide/decide.ts';
 import { mergeProfiles } from '../../core/profiles/merge.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
 import { dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';
+import { NEIGHBOURS_PER_PRODUCT, NEIGHBOUR_MAX_AGE_DAYS, groupIncrements, rankedNeighbours, storedFloor, type Neighbour } from '../../core/recommend/neighbours.ts';
 
 /**
  * The shared store, for production and for several instances behind a load
@@ -35,6 +37,8 @@ import { dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';
  *   {S}:opens         set: ids of S's open records, so that deleting S finds them
  *   {S}:open:<id>     string: what one open showed; PEXPIREAT renderedAt + TTL
  *   {trending:<scope>}:<hour>   sorted set: product → count in that hour; PEXPIREAT when it leaves the window
+ *   {neighbours:<list>:<product>}   sorted set: neighbour → forward-decayed score; at most NEIGHBOURS_PER_PRODUCT,
+ *                     PEXPIRE NEIGHBOUR_MAX_AGE_DAYS after the last bump
  *   {catalog}:products, {blocks}:configs + :versions, {templates}:sources + :versions, suppressions, counters   hashes
  *   {catalog}:ids               sorted set (scores 0): every product id, for paging in id order
  *
@@ -150,7 +154,7 @@ local opens = 0
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[5])) do
   opens = opens + redis.call('DEL', ARGV[1] .. id)
 end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])
 return {profile, applied, opens, target or '', sources}`;
 
 /** Removes a link only if it still points where the reverse index says (it may have been re-pointed since). */
@@ -221,6 +225,39 @@ local old = version - tonumber(ARGV[3])
 if old > 0 then redis.call('HDEL', KEYS[3], old) end
 return version`;
 
+/**
+ * The open memo: an open's first part claims it, the others read it. A
+ * subject's memos are the fields of one hash (deleteSubject removes it),
+ * each `<expires at>|<json>`. KEYS: the hash; ARGV: the open's field, now
+ * and the memo's expiry (the caller's clock, like open records), the
+ * decision's JSON, its TTL in ms (the hash's real expiry, which cleans up).
+ * Returns {1, json} when this caller's decision became the memo, {0, json}
+ * with the live one.
+ */
+const CLAIM_OPEN_MEMO = `
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if current then
+  local sep = string.find(current, '|', 1, true)
+  if sep and tonumber(string.sub(current, 1, sep - 1)) > tonumber(ARGV[2]) then return {0, string.sub(current, sep + 1)} end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3] .. '|' .. ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return {1, ARGV[4]}`;
+
+/**
+ * One product's neighbour list, with the core's rule (applyNeighbourIncrements):
+ * add each increment in order, drop scores below the floor, keep the top K
+ * (ZREMRANGEBYRANK drops the lowest, equal scores by the smaller member first,
+ * the mirror of byRank). KEYS: the list; ARGV: floor, K, max age (ms), then
+ * neighbour, weight pairs.
+ */
+const BUMP_NEIGHBOURS = `
+for i = 4, #ARGV, 2 do redis.call('ZINCRBY', KEYS[1], ARGV[i + 1], ARGV[i]) end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[2]) + 1))
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1`;
+
 interface Script {
   source: string;
   sha: string;
@@ -234,6 +271,8 @@ const SCRIPTS = {
   rankTrending: script(RANK_TRENDING),
   listProducts: script(LIST_PRODUCTS),
   putBlock: script(PUT_BLOCK),
+  claimOpenMemo: script(CLAIM_OPEN_MEMO),
+  bumpNeighbours: script(BUMP_NEIGHBOURS),
 };
 
 /** The client the store makes from a URL or cluster nodes: fails fast while Redis is away, reconnects by itself. */
@@ -294,8 +333,10 @@ export function redisStore(options: RedisStoreOptions): Store {
     linkedIn: (s: string) => `${subject(s)}:linked-in`,
     opens: (s: string) => `${subject(s)}:opens`,
     openPrefix: (s: string) => `${subject(s)}:open:`,
+    openMemos: (s: string) => `${subject(s)}:memos`,
     trending: (scope: string, hour: number) => `${prefix}{trending:${scope}}:${hour}`,
     trendingScratch: (scope: string) => `${prefix}{trending:${scope}}:ranking`,
+    neighbours: (list: string, product: string) => `${prefix}{neighbours:${list}:${product}}`,
     products: `${prefix}{catalog}:products`,
     productIds: `${prefix}{catalog}:ids`,
     blockConfigs: `${prefix}{blocks}:configs`,
@@ -526,6 +567,7 @@ export function redisStore(options: RedisStoreOptions): Store {
             keys.opens(subjectKey),
             keys.linkedAt(subjectKey),
             keys.linkedIn(subjectKey),
+            keys.openMemos(subjectKey),
           ],
           [keys.openPrefix(subjectKey)],
         )) as [number, number, number, string, string[]];
@@ -718,6 +760,16 @@ export function redisStore(options: RedisStoreOptions): Store {
         return expiresAt <= now ? undefined : { decision, renderedAt };
       }),
 
+    claimOpenMemo: (key, decision, now, ttlMs) =>
+      operation('claimOpenMemo', async () => {
+        const [claimed, json] = (await run(
+          SCRIPTS.claimOpenMemo,
+          [keys.openMemos(key.subjectKey)],
+          [JSON.stringify([key.blockId, key.messageId]), now, now + ttlMs, JSON.stringify(decision), Math.max(1, Math.round(ttlMs))],
+        )) as [number, string];
+        return { decision: JSON.parse(json) as Decision, claimed: Number(claimed) === 1 };
+      }),
+
     bumpTrending: (increments, now) =>
       operation('bumpTrending', async () => {
         const hour = hourOf(now);
@@ -747,6 +799,33 @@ export function redisStore(options: RedisStoreOptions): Store {
           .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
           .slice(0, limit)
           .map(([id]) => id);
+      }),
+
+    bumpNeighbours: (increments, now) =>
+      operation('bumpNeighbours', async () => {
+        const floor = String(storedFloor(now));
+        const maxAgeMs = NEIGHBOUR_MAX_AGE_DAYS * 86_400_000;
+        await Promise.all(
+          [...groupIncrements(increments).values()].map((group) =>
+            run(
+              SCRIPTS.bumpNeighbours,
+              [keys.neighbours(group.list, group.productId)],
+              [floor, NEIGHBOURS_PER_PRODUCT, maxAgeMs, ...group.adds.flatMap(([id, w]) => [id, String(w)])],
+            ),
+          ),
+        );
+      }),
+
+    getNeighbours: (list, productIds, now) =>
+      operation('getNeighbours', async () => {
+        const found = new Map<string, Neighbour[]>();
+        await Promise.all(
+          [...new Set(productIds)].map(async (id) => {
+            const ranked = rankedNeighbours(scoredPairs(await call('zrange', keys.neighbours(list, id), 0, -1, 'WITHSCORES')), now);
+            if (ranked.length > 0) found.set(id, ranked);
+          }),
+        );
+        return found;
       }),
 
     incrementCounters: (counts) =>

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { BlockConfig, StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
+import type { Decision } from '../../core/decide/decide.ts';
 import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets } from '../../core/decide/trending.ts';
 import {
   BLOCK_VERSIONS_KEPT,
@@ -18,6 +19,7 @@ import type { Profile } from '../../core/profiles/profile.ts';
 import { mergeProfiles } from '../../core/profiles/merge.ts';
 import { dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';
 import { SubjectRows } from './subject-rows.ts';
+import { NEIGHBOUR_MAX_AGE_DAYS, applyNeighbourIncrements, groupIncrements, rankedNeighbours, type Neighbour } from '../../core/recommend/neighbours.ts';
 
 /**
  * The embedded store: SQLite (node:sqlite, built into Node 22+) in WAL mode
@@ -64,6 +66,11 @@ const MIGRATIONS = [
    CREATE INDEX opens_subject ON opens (subject);
    CREATE TABLE suppressions (subject TEXT PRIMARY KEY, source TEXT NOT NULL, since INTEGER NOT NULL) WITHOUT ROWID;
    CREATE TABLE templates (name TEXT PRIMARY KEY, version INTEGER NOT NULL, source TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;`,
+  `CREATE TABLE open_memos (block TEXT NOT NULL, subject TEXT NOT NULL, message TEXT NOT NULL, data TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (block, subject, message)) WITHOUT ROWID;
+   CREATE INDEX open_memos_expiry ON open_memos (expires_at);`,
+  // One row per (list, product): its ranked neighbours as JSON [[id, score], …], bounded by the core's rule.
+  `CREATE TABLE neighbours (list TEXT NOT NULL, product TEXT NOT NULL, data TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (list, product)) WITHOUT ROWID;
+   CREATE INDEX neighbours_updated ON neighbours (updated_at);`,
   `CREATE TABLE block_versions (id TEXT NOT NULL, version INTEGER NOT NULL, data TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (id, version)) WITHOUT ROWID;`,
 ];
 
@@ -169,7 +176,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     try {
       db.prepare('DELETE FROM applied WHERE at < ?').run(dedupeHorizon(now));
       db.prepare('DELETE FROM opens WHERE expires_at <= ?').run(now);
+      db.prepare('DELETE FROM open_memos WHERE expires_at <= ?').run(now);
       db.prepare('DELETE FROM trending WHERE hour <= ?').run(hourOf(now) - TRENDING_WINDOW_HOURS);
+      db.prepare('DELETE FROM neighbours WHERE updated_at <= ?').run(now - NEIGHBOUR_MAX_AGE_DAYS * 86_400_000);
       if (options.retentionSeconds !== undefined) {
         db.prepare('DELETE FROM profiles WHERE written_at <= ?').run(retentionHorizon());
         db.prepare('DELETE FROM links WHERE linked_at <= ?').run(retentionHorizon());
@@ -284,12 +293,16 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     async deleteSubject(subjectKey): Promise<SubjectDeletion> {
       profileRows.forget(subjectKey);
       linkRows.clear(); // the links into this subject, whose keys only the table knows
-      return transaction(() => ({
-        profile: Number(sql('DELETE FROM profiles WHERE subject = ?').run(subjectKey).changes) > 0,
-        links: Number(sql('DELETE FROM links WHERE subject = ? OR target = ?').run(subjectKey, subjectKey).changes),
-        openRecords: Number(sql('DELETE FROM opens WHERE subject = ?').run(subjectKey).changes),
-        messageIds: Number(sql('DELETE FROM applied WHERE subject = ?').run(subjectKey).changes),
-      }));
+      return transaction(() => {
+        // Memos live seconds; they go with the subject all the same.
+        sql('DELETE FROM open_memos WHERE subject = ?').run(subjectKey);
+        return {
+          profile: Number(sql('DELETE FROM profiles WHERE subject = ?').run(subjectKey).changes) > 0,
+          links: Number(sql('DELETE FROM links WHERE subject = ? OR target = ?').run(subjectKey, subjectKey).changes),
+          openRecords: Number(sql('DELETE FROM opens WHERE subject = ?').run(subjectKey).changes),
+          messageIds: Number(sql('DELETE FROM applied WHERE subject = ?').run(subjectKey).changes),
+        };
+      });
     },
 
     async setSuppression(keys, source, now) {
@@ -440,6 +453,24 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       return row ? (JSON.parse(row.data) as OpenRecord) : undefined;
     },
 
+    // One write transaction: of two instances claiming the same memo, the second sees the first's. On the
+    // relaxed connection: a memo lives seconds, and an open waits for its claim, so it need not wait for the disk.
+    async claimOpenMemo(key, decision, now, ttlMs) {
+      return transaction(() => {
+        const row = relaxed('SELECT data FROM open_memos WHERE block = ? AND subject = ? AND message = ? AND expires_at > ?').get(
+          key.blockId,
+          key.subjectKey,
+          key.messageId,
+          now,
+        ) as { data: string } | undefined;
+        if (row) return { decision: JSON.parse(row.data) as Decision, claimed: false };
+        relaxed(
+          'INSERT INTO open_memos (block, subject, message, data, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at',
+        ).run(key.blockId, key.subjectKey, key.messageId, JSON.stringify(decision), now + ttlMs);
+        return { decision, claimed: true };
+      }, relaxedDb);
+    },
+
     async bumpTrending(increments, now) {
       const hour = hourOf(now);
       transaction(() => {
@@ -460,6 +491,34 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         nowHour,
         limit,
       );
+    },
+
+    // Neighbour lists are derived from events already stored: they go through the relaxed connection.
+    async bumpNeighbours(increments, now) {
+      transaction(() => {
+        const read = relaxed('SELECT data FROM neighbours WHERE list = ? AND product = ?');
+        const write = relaxed(
+          'INSERT INTO neighbours (list, product, data, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at',
+        );
+        const remove = relaxed('DELETE FROM neighbours WHERE list = ? AND product = ?');
+        for (const group of groupIncrements(increments).values()) {
+          const row = read.get(group.list, group.productId) as { data: string } | undefined;
+          const next = applyNeighbourIncrements(row ? (JSON.parse(row.data) as Array<[string, number]>) : [], group.adds, now);
+          if (next.length > 0) write.run(group.list, group.productId, JSON.stringify(next), wallClock());
+          else remove.run(group.list, group.productId);
+        }
+      }, relaxedDb);
+    },
+
+    async getNeighbours(list, productIds, now) {
+      const found = new Map<string, Neighbour[]>();
+      const read = sql('SELECT data FROM neighbours WHERE list = ? AND product = ?');
+      for (const id of new Set(productIds)) {
+        const row = read.get(list, id) as { data: string } | undefined;
+        const ranked = row ? rankedNeighbours(JSON.parse(row.data) as Array<[string, number]>, now) : [];
+        if (ranked.length > 0) found.set(id, ranked);
+      }
+      return found;
     },
 
     async incrementCounters(counts) {

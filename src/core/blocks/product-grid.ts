@@ -5,12 +5,21 @@ import { brandParams, commonBlockFields } from './common.ts';
 export const MAX_SLOTS = 4;
 export const MAX_FIXED_PRODUCTS = 100;
 
-export const PROFILE_SOURCES = ['cart', 'recently_viewed', 'purchased'] as const;
-export const SHARED_SOURCES = ['trending', 'bestsellers', 'products'] as const;
+/** Sources drawn from the subscriber's own behaviour (a slot from one makes the decision personal). */
+export const PROFILE_SOURCES = ['cart', 'recently_viewed', 'purchased', 'viewed_together', 'bought_together', 'similar', 'for_you', 'price_drop'] as const;
+export const SHARED_SOURCES = ['trending', 'bestsellers', 'new_arrivals', 'products'] as const;
+/** Sources ranked from a shared list that a `category` narrows. */
+export const CATEGORY_SOURCES = ['trending', 'bestsellers', 'new_arrivals'] as const;
 export const SOURCE_KINDS = [...PROFILE_SOURCES, ...SHARED_SOURCES] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 export const EXCLUDABLE = ['purchased', 'cart', 'viewed'] as const;
+
+/** A JSONLogic rule over a product's fields (see docs/recommendations.md#filter). */
+export const MAX_FILTER_CHARS = 4000;
+const filterSchema = z
+  .record(z.string(), z.unknown())
+  .refine((rule) => JSON.stringify(rule).length <= MAX_FILTER_CHARS, `expected a JSONLogic rule of at most ${MAX_FILTER_CHARS} characters`);
 
 /** `profile.last_category` means the category the subscriber browsed last. */
 export const LAST_CATEGORY = 'profile.last_category';
@@ -36,7 +45,9 @@ export const sourceSchema = z
       })
       .transform((v) => (Array.isArray(v) ? v : [v]))
       .default([]),
-    /** trending/bestsellers: a category name, or `profile.last_category`. */
+    /** A JSONLogic rule over the product's fields; only products for which it is true are shown. */
+    filter: filterSchema.optional(),
+    /** trending/bestsellers/new_arrivals: a category name, or `profile.last_category`. */
     category: z.string().min(1).max(200).optional(),
     /** products: fixed product ids, in order. */
     ids: z.array(z.string().min(1).max(200)).min(1).max(MAX_FIXED_PRODUCTS).optional(),
@@ -51,8 +62,8 @@ export const sourceSchema = z
     if (source.from !== 'products' && source.ids !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['ids'], message: 'only applies when from is "products"' });
     }
-    if (source.category !== undefined && source.from !== 'trending' && source.from !== 'bestsellers') {
-      ctx.addIssue({ code: 'custom', path: ['category'], message: 'only applies to trending and bestsellers (use where.category to filter others)' });
+    if (source.category !== undefined && !(CATEGORY_SOURCES as readonly string[]).includes(source.from)) {
+      ctx.addIssue({ code: 'custom', path: ['category'], message: 'only applies to trending, bestsellers and new_arrivals (use where.category to filter others)' });
     }
   });
 

@@ -2,10 +2,11 @@ import { LRUCache } from 'lru-cache';
 import { BLOCK_ID_PATTERN, blockSchema, type StoredBlock } from '../blocks/schema.ts';
 import type { Product } from '../catalog/product.ts';
 import { TRENDING_LIST_LENGTH } from '../decide/trending.ts';
-import type { BlockStore, CatalogStore, Clock, TrendingStore } from '../ports.ts';
+import type { BlockStore, CatalogStore, Clock, NeighbourStore, TrendingStore } from '../ports.ts';
+import type { Neighbour, NeighbourList } from '../recommend/neighbours.ts';
 
 /** The store parts the lookups read. */
-export type LookupStore = Pick<BlockStore, 'getBlock'> & Pick<TrendingStore, 'topTrending'> & Pick<CatalogStore, 'getProducts'>;
+export type LookupStore = Pick<BlockStore, 'getBlock'> & Pick<TrendingStore, 'topTrending'> & Pick<CatalogStore, 'getProducts'> & Pick<NeighbourStore, 'getNeighbours'>;
 
 /**
  * Per-instance read caches in front of the store for what every open reads:
@@ -15,6 +16,8 @@ export type LookupStore = Pick<BlockStore, 'getBlock'> & Pick<TrendingStore, 'to
  */
 export const TRENDING_CACHE_MS = 30_000;
 export const PRODUCT_CACHE_MS = 10_000;
+/** Neighbour lists change with every view and order, but slowly in rank: as long as trending. */
+export const NEIGHBOUR_CACHE_MS = TRENDING_CACHE_MS;
 const MAX_CACHED_PRODUCTS = 20_000;
 
 /**
@@ -34,6 +37,7 @@ export class Lookups {
   private readonly blocks: LRUCache<string, StoredBlock | Missing>;
   private readonly trending: LRUCache<string, string[]>;
   private readonly products: LRUCache<string, Product | Missing>;
+  private readonly neighbours: LRUCache<string, readonly Neighbour[]>;
   private readonly store: LookupStore;
   private readonly clock: Clock;
 
@@ -44,6 +48,7 @@ export class Lookups {
     this.blocks = new LRUCache({ max: 10_000, ttl: Math.max(1, blockCacheMs), noDeleteOnStaleGet: true });
     this.trending = new LRUCache({ max: 10_000, ttl: TRENDING_CACHE_MS });
     this.products = new LRUCache({ max: MAX_CACHED_PRODUCTS, ttl: PRODUCT_CACHE_MS });
+    this.neighbours = new LRUCache({ max: MAX_CACHED_PRODUCTS, ttl: NEIGHBOUR_CACHE_MS });
   }
 
   async block(id: string): Promise<StoredBlock | undefined> {
@@ -100,6 +105,26 @@ export class Lookups {
         const product = loaded.get(id);
         this.products.set(id, product ?? MISSING);
         if (product) found.set(id, product);
+      }
+    }
+    return found;
+  }
+
+  /** A list's neighbours of each product, one store read for those not cached; products with none map to []. */
+  async neighbourLists(list: NeighbourList, ids: readonly string[]): Promise<Map<string, readonly Neighbour[]>> {
+    const found = new Map<string, readonly Neighbour[]>();
+    const toLoad: string[] = [];
+    for (const id of ids) {
+      const cached = this.neighbours.get(`${list}\u0000${id}`);
+      if (cached === undefined) toLoad.push(id);
+      else found.set(id, cached);
+    }
+    if (toLoad.length > 0) {
+      const loaded = await this.store.getNeighbours(list, toLoad, this.clock.now());
+      for (const id of toLoad) {
+        const neighbours = loaded.get(id) ?? [];
+        this.neighbours.set(`${list}\u0000${id}`, neighbours);
+        found.set(id, neighbours);
       }
     }
     return found;

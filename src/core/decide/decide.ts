@@ -1,9 +1,24 @@
 import type { Variant } from '../blocks/hero.ts';
 import type { ProductGridBlock, Source, SourceKind } from '../blocks/product-grid.ts';
-import { LAST_CATEGORY, PROFILE_SOURCES } from '../blocks/product-grid.ts';
+import { CATEGORY_SOURCES, LAST_CATEGORY, PROFILE_SOURCES } from '../blocks/product-grid.ts';
 import { effectivePrice, type Attributes, type Product } from '../catalog/product.ts';
 import type { Profile } from '../profiles/profile.ts';
-import { trendingScope } from './trending.ts';
+import type { Scores } from '../profiles/scores.ts';
+import { passesFilter } from '../recommend/filter.ts';
+import {
+  NO_NEIGHBOURS,
+  type RecommendSource,
+  isRecommendSource,
+  neighbourListsOf,
+  recommend,
+  recommendCandidates,
+  seedCategoryScopes,
+  seedsOf,
+  type NeighbourLists,
+  type Ranked,
+} from '../recommend/sources.ts';
+import type { NeighbourList } from '../recommend/neighbours.ts';
+import { trendingScope, type RankedList } from './trending.ts';
 
 /** What one slot shows: the product as it was at open time, and why it was chosen. */
 export interface ShownProduct {
@@ -20,6 +35,18 @@ export interface ShownProduct {
   source: SourceKind;
 }
 
+/**
+ * Why a slot shows its product: the block's source (its position in
+ * `source` and its `from`), the subscriber's product it was recommended
+ * from (`seed`), and for a price drop the price they saw (`was`).
+ */
+export interface SlotWhy {
+  source: number;
+  from: SourceKind;
+  seed?: string;
+  was?: number;
+}
+
 /** What a product grid shows. (`kind` is absent in records written before heroes existed.) */
 export interface GridDecision {
   kind?: 'product-grid';
@@ -27,6 +54,8 @@ export interface GridDecision {
   blockVersion: number;
   /** One entry per slot; null when no source had anything left for it. */
   slots: Array<ShownProduct | null>;
+  /** One entry per slot, beside `slots`: why it shows what it does (absent in records written before explanations). */
+  why?: Array<SlotWhy | null>;
   /** True when at least one slot came from the subscriber's own behaviour. */
   personal: boolean;
 }
@@ -58,6 +87,10 @@ export interface DecideInput {
   trending: ReadonlyMap<string, readonly string[]>;
   /** Products that cannot be shown right now (for example their photo did not load). */
   unavailable?: ReadonlySet<string>;
+  /** Neighbour lists of the subscriber's seeds (see `neighbourReads`), for the recommendation sources. */
+  neighbours?: NeighbourLists;
+  /** The subscriber's scores as of the open, which source filters may read as `profile.*`. */
+  scores?: Scores;
 }
 
 /**
@@ -68,19 +101,22 @@ export interface DecideInput {
 export function decide(input: DecideInput): GridDecision {
   const { block, profile } = input;
   const chosen: ShownProduct[] = [];
+  const why: SlotWhy[] = [];
   const taken = new Set<string>();
   let personal = false;
 
-  for (const source of block.source) {
+  for (const [index, source] of block.source.entries()) {
     let fromThisSource = 0;
     const max = source.limit ?? block.slots;
-    for (const id of sourceIds(source, profile, input.trending, input.products)) {
+    for (const ranked of rankedIds(source, profile, input.trending, input.products, input.neighbours ?? NO_NEIGHBOURS)) {
+      const id = ranked.id;
       if (chosen.length >= block.slots || fromThisSource >= max) break;
       if (taken.has(id) || input.unavailable?.has(id)) continue;
       const product = input.products.get(id);
-      if (!product || !matches(product, source) || excluded(id, source, profile)) continue;
+      if (!product || !matches(product, source, input.scores) || excluded(id, source, profile)) continue;
       taken.add(id);
       chosen.push(shownProduct(product, source.from));
+      why.push({ source: index, from: source.from, ...(ranked.seed === undefined ? {} : { seed: ranked.seed }), ...(ranked.was === undefined ? {} : { was: ranked.was }) });
       fromThisSource++;
       if ((PROFILE_SOURCES as readonly string[]).includes(source.from)) personal = true;
     }
@@ -88,10 +124,25 @@ export function decide(input: DecideInput): GridDecision {
   }
 
   const slots: Array<ShownProduct | null> = Array.from({ length: block.slots }, (_, i) => chosen[i] ?? null);
-  return { kind: 'product-grid', blockId: block.id, blockVersion: input.blockVersion, slots, personal };
+  const reasons: Array<SlotWhy | null> = Array.from({ length: block.slots }, (_, i) => why[i] ?? null);
+  return { kind: 'product-grid', blockId: block.id, blockVersion: input.blockVersion, slots, why: reasons, personal };
 }
 
-/** The product ids a source offers, best first. */
+/** The products a source offers, best first, with why. */
+function rankedIds(
+  source: Source,
+  profile: Profile | undefined,
+  trending: ReadonlyMap<string, readonly string[]>,
+  products: ReadonlyMap<string, Product>,
+  neighbours: NeighbourLists,
+): Ranked[] {
+  if (source.from === 'new_arrivals' || isRecommendSource(source.from)) {
+    return recommend(source as Source & { from: RecommendSource }, { profile, products, trending, neighbours }, resolveCategory(source, profile));
+  }
+  return sourceIds(source, profile, trending, products).map((id) => ({ id }));
+}
+
+/** The product ids one of the profile's or shared lists offers, best first. */
 function sourceIds(source: Source, profile: Profile | undefined, trending: ReadonlyMap<string, readonly string[]>, products?: ReadonlyMap<string, Product>): readonly string[] {
   switch (source.from) {
     case 'cart':
@@ -114,6 +165,8 @@ function sourceIds(source: Source, profile: Profile | undefined, trending: Reado
     }
     case 'products':
       return source.ids ?? [];
+    default:
+      return [];
   }
 }
 
@@ -127,7 +180,8 @@ function sameCategory(a: string | undefined, b: string): boolean {
   return a !== undefined && a.toLowerCase() === b.toLowerCase();
 }
 
-function matches(product: Product, source: Source): boolean {
+function matches(product: Product, source: Source, scores: Scores | undefined): boolean {
+  if (!passesFilter(source.filter, product, scores)) return false;
   const where = source.where;
   if (where.in_stock && !product.in_stock) return false;
   if (where.category !== undefined && !sameCategory(product.category, where.category)) return false;
@@ -164,25 +218,55 @@ export function shownProduct(product: Product, source: SourceKind): ShownProduct
   return item;
 }
 
-/** Every product id the block could show for this profile, so the caller can load them in one read. */
-export function candidateIds(block: ProductGridBlock, profile: Profile | undefined, trending: ReadonlyMap<string, readonly string[]>): string[] {
+/**
+ * Every product id the block could show for this profile, so the caller can
+ * load them in one read. `seedProducts` (the catalog entries of the seeds,
+ * see `seedIds`) let `similar` and `for_you` name their categories' lists.
+ */
+export function candidateIds(
+  block: ProductGridBlock,
+  profile: Profile | undefined,
+  trending: ReadonlyMap<string, readonly string[]>,
+  neighbours: NeighbourLists = NO_NEIGHBOURS,
+  seedProducts?: ReadonlyMap<string, Product>,
+): string[] {
   const ids = new Set<string>();
   for (const source of block.source) {
     // Enough candidates to fill the block even if many are filtered out.
-    for (const id of sourceIds(source, profile, trending).slice(0, 50)) ids.add(id);
+    const offered = source.from === 'new_arrivals' ? (trending.get(trendingScope('new_arrivals', resolveCategory(source, profile))) ?? []) : sourceIds(source, profile, trending);
+    for (const id of offered.slice(0, 50)) ids.add(id);
+    if (source.from === 'new_arrivals') for (const id of (trending.get(trendingScope('new_arrivals', undefined)) ?? []).slice(0, 50)) ids.add(id);
+    if (isRecommendSource(source.from)) {
+      for (const id of recommendCandidates(source.from, { profile, trending, neighbours, ...(seedProducts ? { products: seedProducts } : {}) })) ids.add(id);
+    }
   }
   return [...ids];
 }
 
-/** The trending scopes the block reads for this profile. */
-export function trendingScopes(block: ProductGridBlock, profile: Profile | undefined): string[] {
+/** The subscriber's products that the block's recommendation sources start from (their catalog entries are read first). */
+export function seedIds(block: ProductGridBlock, profile: Profile | undefined): string[] {
+  const needs = block.source.some((s) => s.from === 'similar' || s.from === 'for_you');
+  return needs ? seedsOf(profile).map((s) => s.id) : [];
+}
+
+/** Which neighbour lists the block reads, and for which of the subscriber's products. */
+export function neighbourReads(block: ProductGridBlock, profile: Profile | undefined): Array<{ list: NeighbourList; ids: string[] }> {
+  const lists = new Set(block.source.flatMap((s) => neighbourListsOf(s.from)));
+  const ids = seedsOf(profile).map((s) => s.id);
+  return ids.length === 0 ? [] : [...lists].map((list) => ({ list, ids }));
+}
+
+/** The trending scopes the block reads for this profile (with `seedProducts`, also the seeds' categories'). */
+export function trendingScopes(block: ProductGridBlock, profile: Profile | undefined, seedProducts?: ReadonlyMap<string, Product>): string[] {
   const scopes = new Set<string>();
   for (const source of block.source) {
-    if (source.from === 'trending' || source.from === 'bestsellers') {
-      scopes.add(trendingScope(source.from, undefined));
+    if ((CATEGORY_SOURCES as readonly string[]).includes(source.from)) {
+      const list = source.from as RankedList;
+      scopes.add(trendingScope(list, undefined));
       const category = resolveCategory(source, profile);
-      if (category !== undefined) scopes.add(trendingScope(source.from, category));
+      if (category !== undefined) scopes.add(trendingScope(list, category));
     }
+    if (seedProducts) for (const scope of seedCategoryScopes(source.from, seedsOf(profile), seedProducts)) scopes.add(scope);
   }
   return [...scopes];
 }

@@ -1,5 +1,6 @@
 import { effectivePrice, type Product } from '../catalog/product.ts';
 import type { Profile } from '../profiles/profile.ts';
+import { scoresOf, type Scores } from '../profiles/scores.ts';
 
 /**
  * What hero rules can look at, as one plain object for JSONLogic:
@@ -17,7 +18,8 @@ export interface OpenContext {
 }
 
 export interface Facts {
-  profile: {
+  /** With the scores as of the open (profiles/scores.ts): engagement_score, engagement_tier, rfm_*, purchase_interval_days, days_to_next_purchase. */
+  profile: Scores & {
     known: boolean;
     last_category: string | null;
     cart_count: number;
@@ -117,6 +119,7 @@ export function facts(profile: Profile | undefined, products: ReadonlyMap<string
       days_since_last_open: days(profile?.lastEventAt['Email Opened']),
       days_since_last_click: days(profile?.lastEventAt['Email Link Clicked']),
       traits: { ...(profile?.traits ?? {}) },
+      ...scoresOf(profile?.activity, profile?.orders ?? 0, context.now),
     },
     open,
     params: { ...context.params },

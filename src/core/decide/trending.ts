@@ -20,7 +20,10 @@ export interface TrendingIncrement {
   weight: number;
 }
 
-export function trendingScope(kind: 'trending' | 'bestsellers', category: string | undefined): string {
+/** The shared lists kept as decayed hourly buckets: trending, bestsellers, and new arrivals (counted when a product first enters the catalog). */
+export type RankedList = 'trending' | 'bestsellers' | 'new_arrivals';
+
+export function trendingScope(kind: RankedList, category: string | undefined): string {
   return category === undefined ? kind : `${kind}:${category.toLowerCase()}`;
 }
 
@@ -45,6 +48,14 @@ export function rankBuckets(buckets: Iterable<{ hour: number; productId: string;
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
     .slice(0, limit)
     .map(([id]) => id);
+}
+
+/** Products that entered the catalog now: each ranks in `new_arrivals` (and its category's) by how recently it came. */
+export function arrivalIncrements(products: ReadonlyArray<{ id: string; category?: string | undefined }>): TrendingIncrement[] {
+  return products.flatMap((p) => [
+    { scope: trendingScope('new_arrivals', undefined), productId: p.id, weight: 1 },
+    ...(p.category ? [{ scope: trendingScope('new_arrivals', p.category), productId: p.id, weight: 1 }] : []),
+  ]);
 }
 
 /** What a batch of fresh (not duplicate) events adds to the trending counters. */

@@ -1,6 +1,7 @@
 import { trendingIncrements } from '../decide/trending.ts';
 import { AppError } from '../shared/errors.ts';
-import type { ApplyResult, SubjectEvents, SubjectStore, SuppressionSource, SuppressionStore, TrendingStore } from '../ports.ts';
+import type { ApplyResult, NeighbourStore, SubjectEvents, SubjectStore, SuppressionSource, SuppressionStore, TrendingStore } from '../ports.ts';
+import { coOccurrences } from '../recommend/co-occurrence.ts';
 import { consentOf } from '../audience/privacy.ts';
 import { resolveSubjectKeys, type SubjectKeyer } from '../audience/subjects.ts';
 import type { Credential } from './credential.ts';
@@ -9,7 +10,7 @@ import type { TrackedEvent } from './normalize.ts';
 import { userHashMatches } from './user-hash.ts';
 
 export interface IngestDeps {
-  store: SubjectStore & SuppressionStore & TrendingStore;
+  store: SubjectStore & SuppressionStore & TrendingStore & NeighbourStore;
   keyer: SubjectKeyer;
   /** Segment consent categories that must not be denied for a subject to be tracked. */
   consentCategories?: readonly string[];
@@ -38,7 +39,7 @@ export const STORE_RETRY_AFTER_SECONDS = 5;
  * Stores validated events: first what the credential may not do is refused
  * (403, before anything is written), then consent, then the identity links
  * the events carry, then every event in its subject's profile, then the
- * trending counters. Resolves only when the events are durable; any store
+ * trending counters and the co-occurrence neighbours. Resolves only when the events are durable; any store
  * failure becomes a 503 so that the sender retries, and retrying is safe
  * because applied messageIds are remembered.
  */
@@ -56,6 +57,7 @@ export async function ingestEvents(deps: IngestDeps, events: readonly TrackedEve
     const applied = new Set(result.applied);
     const increments = trendingIncrements(events.filter((e) => applied.has(e.messageId)));
     if (increments.length > 0) await deps.store.bumpTrending(increments, now);
+    await coOccurrences(deps.store, groups, applied, now);
     return { ...result, dropped };
   } catch (error) {
     if (error instanceof AppError) throw error;

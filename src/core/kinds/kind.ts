@@ -7,6 +7,7 @@ import type { RequesterClass } from '../audience/requester.ts';
 import type { Assets, Clock, FontSpec, ImageFetcher, Logger, Rasterizer, SubjectStore } from '../ports.ts';
 import type { Profile } from '../profiles/profile.ts';
 import type { Renderer } from '../render/renderer.ts';
+import type { SliceLayout } from '../render/slices.ts';
 import type { ErrorCode } from '../shared/errors.ts';
 import type { TemplateRegistry } from '../templates/registry.ts';
 import type { Problem } from '../shared/validation.ts';
@@ -74,6 +75,8 @@ export interface Showing {
   personal: boolean;
   /** The drawing, prepared (templates read, key computed) only when it is drawn: a click decides without it. */
   drawing(): Promise<Drawing>;
+  /** One part of the image (`/i/<block>/<part>.png`), for kinds that slice; a part the block does not have fails with PART_NOT_FOUND. */
+  part?(name: string): Promise<Drawing>;
 }
 
 export interface Plan extends Showing {
@@ -111,6 +114,8 @@ export interface Kind<B extends BlockConfig> {
   altText?(block: B): string | undefined;
   /** Whether a click on `slot` can lead to something shown (else the fallback URL). */
   hasSlot(block: B, slot: number): boolean;
+  /** Its image can be embedded in parts, one link per product (a grid); countdowns and heroes stay one image and one link. */
+  readonly slices?: boolean;
   /** A link that is the same for every open (a countdown's), so a click needs no record; undefined: the record decides. */
   fixedLink?(block: B): string;
   /** The kind at work on one instance. */
@@ -123,6 +128,8 @@ export interface KindAtWork<B extends BlockConfig> {
   plan(stored: StoredBlock & { config: B }, open: KindOpen): Promise<Plan | Nothing>;
   /** The block's still: nothing personal in it, for fallbacks and formats it does not draw. */
   still(block: B, format: ImageFormat): Promise<Uint8Array>;
+  /** Where the block's parts are cut, for kinds that slice; undefined when its template cannot be sliced. */
+  sliceLayout?(block: B): Promise<SliceLayout | undefined>;
   /** Draws ahead, off the request path, what opens will composite after a catalog or block change. */
   prepare?(stored: StoredBlock & { config: B }, changedProducts: readonly Product[] | undefined): Promise<void>;
 }

@@ -4,7 +4,7 @@
  * id your shop sends as `userId`) and the message id. Ids are URL-encoded by
  * the ESP's own filter where it has one.
  */
-export const ESPS = ['klaviyo', 'mailchimp', 'braze', 'sfmc', 'hubspot', 'iterable'] as const;
+export const ESPS = ['klaviyo', 'mailchimp', 'braze', 'sfmc', 'hubspot', 'customerio', 'iterable'] as const;
 export type Esp = (typeof ESPS)[number];
 
 interface MergeTags {
@@ -65,6 +65,13 @@ export const MERGE_TAGS: Record<Esp, MergeTags> = {
     note: 'customer_id is a contact property holding the id your shop sends as userId.',
     token: '{{ contact.opentime_token }}',
   },
+  customerio: {
+    label: 'Customer.io',
+    subscriber: '{{ customer.id | url_encode }}',
+    message: '{{ campaign.id }}',
+    note: 'customer.id is the Customer.io id of the person, the id your shop sends as userId; url_encode encodes it for the URL.',
+    token: '{{ customer.opentime_token }}',
+  },
   iterable: {
     label: 'Iterable',
     subscriber: '{{#urlEncode}}{{userId}}{{/urlEncode}}',
@@ -90,20 +97,28 @@ export interface SnippetOptions {
    * template, where the ESP can).
    */
   signing?: { mode: 'token' | 'template'; keyId: string };
+  /** The query as it goes into attributes, instead of the ESP's merge tags. */
+  query?: string;
 }
 
-function escapeAttr(value: string): string {
+export function escapeAttr(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** The query every opentime URL of a snippet carries, with the ESP's merge tags, as it goes into an HTML attribute (`&amp;`). */
+export function espQuery(esp: Esp, signing?: SnippetOptions['signing']): string {
+  const tags = MERGE_TAGS[esp];
+  let query = `u=${tags.subscriber}&amp;m=${tags.message}`;
+  if (signing) {
+    const inTemplate = signing.mode === 'template' ? tags.inTemplate : undefined;
+    query += `&amp;${inTemplate ? inTemplate(signing.keyId) : `k=${signing.keyId}&amp;t=${tags.token}`}`;
+  }
+  return query;
 }
 
 /** The `<a><img></a>` for one ESP, following the usual email-image rules (width set, display block, no border). */
 export function espSnippet(esp: Esp, options: SnippetOptions): string {
-  const tags = MERGE_TAGS[esp];
-  let query = `u=${tags.subscriber}&amp;m=${tags.message}`;
-  if (options.signing) {
-    const inTemplate = options.signing.mode === 'template' ? tags.inTemplate : undefined;
-    query += `&amp;${inTemplate ? inTemplate(options.signing.keyId) : `k=${options.signing.keyId}&amp;t=${tags.token}`}`;
-  }
+  const query = options.query ?? espQuery(esp, options.signing);
   const base = options.origin.replace(/\/+$/, '');
   return [
     `<a href="${base}/c/${options.blockId}/${options.slot ?? 0}?${query}">`,

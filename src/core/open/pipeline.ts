@@ -9,9 +9,11 @@ import { withBudget } from '../shared/budget.ts';
 import { AppError, describeError, errorCode, type ErrorCode } from '../shared/errors.ts';
 import { countOpen } from './counting.ts';
 import type { Fallbacks } from './fallbacks.ts';
+import { COUNTING_PART, type OpenParts } from './parts.ts';
 import { openKey, type Remember } from './remember.ts';
 import type { RenderOnce } from './render-once.ts';
 import type { OpenWrites } from './writes.ts';
+import { explainDecision } from '../recommend/explain.ts';
 
 export interface OpenRequest extends Asker {
   blockId: string;
@@ -25,6 +27,8 @@ export interface OpenRequest extends Asker {
   machine: boolean;
   /** A bounded query parameter of the image URL (a per-recipient deadline). */
   query?: (name: string) => string | undefined;
+  /** One part of the block (`/i/<block>/<part>.png`: head, a slot, text, foot); see parts.ts. */
+  part?: string | undefined;
 }
 
 export type Fallback = 'last-generic' | 'static' | 'blank' | 'expired';
@@ -41,6 +45,8 @@ export interface OpenImage {
   limited?: boolean;
   /** What the image shows (the products, the hero variant), for a preview's account of it. */
   decision?: Decision;
+  /** In a preview only: why each slot shows what it does (explain.ts), for the person previewing. */
+  why?: string;
 }
 
 export interface OpenPipelineDeps {
@@ -56,6 +62,8 @@ export interface OpenPipelineDeps {
   clock: Clock;
   logger: Logger;
   storeTimeoutMs: number;
+  /** The open memo the parts of one open agree by; without it, parts are not served. */
+  parts?: OpenParts;
 }
 
 /** Re-decide at most this many times when photos fail, then fall back. */
@@ -108,8 +116,13 @@ export class OpenPipeline {
     const kind = kindOf(block);
     if (!kind.formats.includes(format)) {
       // Only countdowns move: any other block asked for as a GIF gets its still, as a GIF.
-      countOpen(this.deps.writes, request, 'fallback', block.id);
-      return this.still(block, format, 'NOT_FOUND');
+      this.count(request, 'fallback', block.id);
+      return this.still(block, format, 'NOT_FOUND', request.part);
+    }
+    // Countdowns and heroes are one image and one link.
+    if (request.part !== undefined && (!kind.slices || !this.deps.parts)) {
+      this.count(request, 'fallback', block.id);
+      return this.still(block, format, 'PART_NOT_FOUND', request.part);
     }
 
     try {
@@ -125,41 +138,61 @@ export class OpenPipeline {
       const open: KindOpen = {
         format,
         subject: subjectKey,
-        locked,
         requester: request.requester,
         userAgent: request.userAgent,
         params: request.params ?? {},
         query: limited ? NO_QUERY : (request.query ?? NO_QUERY),
       };
-      const plan = await atWork(kinds, block).plan(stored, open);
+      const planWith = (decision: Decision | undefined) => atWork(kinds, block).plan(stored, { ...open, locked: decision });
+      // The parts of one open agree on one decision, the first part's (parts.ts).
+      const { plan, decided } =
+        request.part !== undefined && this.deps.parts
+          ? await this.deps.parts.agree(await this.partsKey(block, subjectKey, request.messageId), planWith, locked)
+          : { plan: await planWith(locked), decided: true };
       if ('nothing' in plan) {
         // Nothing to show (an empty catalog, no deadline): the block's still.
-        countOpen(this.deps.writes, request, 'fallback', block.id);
-        return { ...(await this.still(block, format, plan.error)), ...(limited ? { limited } : {}) };
+        this.count(request, 'fallback', block.id);
+        return { ...(await this.still(block, format, plan.error, request.part)), ...(limited ? { limited } : {}) };
       }
 
       // 4. Render once.
-      const { showing, drawing, png, cache } = await this.render(block, plan);
+      const { showing, drawing, png, cache } = await this.render(block, plan, request.part);
 
       // 5. Remember what was shown; 6. count.
       const key = subject ? await subject : undefined;
-      if (showing.decision && !showing.personal) fallbacks.shownGeneric(block.id, format, drawing.key);
-      // A locked decision keeps its first record; machines never lock one in.
-      if (showing.decision && key && !locked && !(request.machine && block.lock.policy !== 'live')) {
+      if (showing.decision && !showing.personal && request.part === undefined) fallbacks.shownGeneric(block.id, format, drawing.key);
+      // A locked decision keeps its first record; machines never lock one in; of an open's parts, the one that decided writes it.
+      if (showing.decision && key && !locked && decided && !(request.machine && block.lock.policy !== 'live')) {
         this.deps.remember.shown(openKey(block.id, key, request.messageId), showing.decision, drawing.key, request.requester);
       }
-      if (key && !request.machine) this.deps.writes.opened(key, block.id, request.messageId);
-      countOpen(this.deps.writes, request, showing.personal ? 'personal' : 'generic', block.id);
+      if (key && !request.machine && this.counts(request)) this.deps.writes.opened(key, block.id, request.messageId);
+      this.count(request, showing.personal ? 'personal' : 'generic', block.id);
 
       const image: OpenImage = { bytes: png, cache, personal: showing.personal };
       if (showing.decision) image.decision = showing.decision;
       if (plan.fallback) image.fallback = plan.fallback;
       if (plan.error) image.error = plan.error;
       if (limited) image.limited = true;
+      if (!this.deps.writes.live && showing.decision) image.why = explainDecision(showing.decision);
       return image;
     } catch (error) {
       return this.failed(block, request, error);
     }
+  }
+
+  /** Parts of one open are counted once, by one of them (parts.ts); a whole image always counts. */
+  private counts(request: OpenRequest): boolean {
+    return request.part === undefined || request.part === COUNTING_PART;
+  }
+
+  private count(request: OpenRequest, outcome: 'personal' | 'generic' | 'fallback', blockId: string | undefined): void {
+    if (this.counts(request)) countOpen(this.deps.writes, request, outcome, blockId);
+  }
+
+  /** The open memo's key: only a subscriber's open has one (an anonymous open's parts decide alike). */
+  private async partsKey(block: BlockConfig, subject: () => Promise<string | undefined>, messageId: string | undefined) {
+    const key = await subject();
+    return key ? openKey(block.id, key, messageId) : undefined;
   }
 
   /** The open record's decision, when the block's lock policy says it still holds. */
@@ -173,10 +206,15 @@ export class OpenPipeline {
   }
 
   /** Draws the plan through render-once; photos that fail are left out and the block decided again. */
-  private async render(block: BlockConfig, plan: Plan): Promise<{ showing: Showing; drawing: Drawing; png: Uint8Array; cache: 'hit' | 'miss' | 'coalesced' }> {
+  private async render(
+    block: BlockConfig,
+    plan: Plan,
+    part: string | undefined,
+  ): Promise<{ showing: Showing; drawing: Drawing; png: Uint8Array; cache: 'hit' | 'miss' | 'coalesced' }> {
     let showing: Showing | undefined = plan;
     for (let attempt = 0; showing && attempt <= MAX_PHOTO_RETRIES; attempt++) {
-      const drawing = await showing.drawing();
+      if (part !== undefined && !showing.part) throw new AppError('PART_NOT_FOUND', `block ${block.id} is one image`);
+      const drawing = part !== undefined && showing.part ? await showing.part(part) : await showing.drawing();
       const rendered = await this.deps.renderOnce.render(drawing, `renders.${block.kind}`);
       if ('png' in rendered) return { showing, drawing, png: rendered.png, cache: rendered.cache };
       this.deps.logger.warn('product photos did not load', { block: block.id, products: rendered.failedProducts.length });
@@ -189,16 +227,21 @@ export class OpenPipeline {
   private async failed(block: BlockConfig | undefined, request: OpenRequest, error: unknown): Promise<OpenImage> {
     const code = errorCode(error);
     this.deps.logger.warn('open served a fallback', { block: block?.id, code, error: describeError(error) });
-    countOpen(this.deps.writes, request, 'fallback', block?.id);
+    this.count(request, 'fallback', block?.id);
     const { format } = request;
     if (!block) return { bytes: await this.deps.fallbacks.blank(format), cache: 'fallback', fallback: 'blank', error: code, personal: false };
+    // A part is never the whole block's image: its fallback is a part of the block's size.
+    if (request.part !== undefined) return this.still(block, format, code, request.part);
     const generic = await this.deps.fallbacks.lastGenericOf(block, format);
     if (generic) return { bytes: generic, cache: 'fallback', fallback: 'last-generic', error: code, personal: false };
     return this.still(block, format, code);
   }
 
-  private async still(block: BlockConfig, format: ImageFormat, code: ErrorCode | undefined): Promise<OpenImage> {
-    const image: OpenImage = { bytes: await this.deps.fallbacks.still(block, format), cache: 'fallback', fallback: 'static', personal: false };
+  private async still(block: BlockConfig, format: ImageFormat, code: ErrorCode | undefined, part?: string): Promise<OpenImage> {
+    const partStill = part !== undefined ? await this.deps.parts?.still(block, part, format) : undefined;
+    if (part !== undefined && !partStill)
+      return { bytes: await this.deps.fallbacks.blank(format), cache: 'fallback', fallback: 'blank', personal: false, ...(code ? { error: code } : {}) };
+    const image: OpenImage = { bytes: partStill ?? (await this.deps.fallbacks.still(block, format)), cache: 'fallback', fallback: 'static', personal: false };
     if (code) image.error = code;
     return image;
   }

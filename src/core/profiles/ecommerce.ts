@@ -31,6 +31,8 @@ export interface EventProduct {
   /** The event said how many (a removal of 1 of 3 leaves 2; without a quantity the line goes). */
   quantityGiven: boolean;
   category?: string;
+  /** The unit price the event carried (what the subscriber saw), for price drops. */
+  price?: number;
 }
 
 function idOf(value: unknown): string | undefined {
@@ -49,6 +51,8 @@ export function eventProduct(props: Record<string, unknown>): EventProduct | und
   const product: EventProduct = { id, quantity, quantityGiven: typeof given === 'number' || typeof given === 'string' };
   const category = field(props, 'category');
   if (typeof category === 'string' && category.trim() !== '') product.category = category.trim().slice(0, 200);
+  const price = Number(field(props, 'price'));
+  if (field(props, 'price') !== undefined && field(props, 'price') !== '' && Number.isFinite(price) && price >= 0) product.price = price;
   return product;
 }
 

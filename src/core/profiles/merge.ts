@@ -1,5 +1,7 @@
 import { PROFILE_LIMITS, latestById, type CartLine, type Profile } from './profile.ts';
 import { storableTraits } from './traits.ts';
+import { mergeActivity } from './activity.ts';
+import { scoresOf } from './scores.ts';
 
 /**
  * Merges the profile of an id that is being linked (an anonymous visitor who
@@ -31,6 +33,11 @@ export function mergeProfiles(into: Profile | undefined, from: Profile): Profile
     traits: mergeTraits(into.traits, from.traits),
   };
   if (snapshots.length > 0) merged.cartSnapshotAt = Math.max(...snapshots);
+  const activity = mergeActivity(into.activity, from.activity);
+  if (activity) {
+    merged.activity = activity;
+    merged.scores = scoresOf(activity, merged.orders, merged.lastSeen);
+  }
   for (const [name, at] of Object.entries(into.lastEventAt)) {
     merged.lastEventAt[name] = Math.max(at, merged.lastEventAt[name] ?? -Infinity);
   }

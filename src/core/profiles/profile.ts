@@ -1,3 +1,6 @@
+import type { Activity } from './activity.ts';
+import type { Scores } from './scores.ts';
+
 /**
  * What opentime remembers about one subscriber: only what open-time content
  * needs, in bounded lists, never a raw event history. Times are epoch ms.
@@ -5,6 +8,8 @@
 export interface ProductRef {
   id: string;
   at: number;
+  /** Views and cart lines: the unit price the event carried, for `price_drop`. */
+  price?: number;
 }
 
 export interface CartLine extends ProductRef {
@@ -35,6 +40,10 @@ export interface Profile {
   orders: number;
   /** Traits from identify, without contact data (email, phone, address). */
   traits: Record<string, string | number | boolean | null>;
+  /** Visits, opens, clicks, page reading and orders, in bounded lists (absent in profiles from before scores). */
+  activity?: Activity;
+  /** The scores as of the latest event (profiles/scores.ts); rules read them as of the open. */
+  scores?: Scores;
 }
 
 export const PROFILE_LIMITS = {

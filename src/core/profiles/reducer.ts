@@ -3,7 +3,9 @@ import type { TrackedEvent } from '../events/normalize.ts';
 import { ECOMMERCE_EVENTS, ecommerceEvent, eventItems, eventOrderId, eventProducts, type EventProduct } from './ecommerce.ts';
 import { ignoredReason } from './ignored.ts';
 import { storableTraits } from './traits.ts';
-import { PROFILE_LIMITS, emptyProfile, latestById, type CartLine, type Profile } from './profile.ts';
+import { recordActivity } from './activity.ts';
+import { scoresOf } from './scores.ts';
+import { PROFILE_LIMITS, emptyProfile, latestById, type CartLine, type Profile, type ProductRef } from './profile.ts';
 
 /**
  * The pure reducer: (profile, events) → profile. It never mutates its input
@@ -16,6 +18,7 @@ export function reduceProfile(profile: Profile | undefined, events: readonly Tra
   const ordered = [...events].sort((a, b) => a.timestamp - b.timestamp);
   let next = profile ? cloneProfile(profile) : emptyProfile(ordered[0]?.timestamp ?? 0);
   for (const event of ordered) next = applyEvent(next, event);
+  next.scores = scoresOf(next.activity, next.orders, next.lastSeen);
   return next;
 }
 
@@ -44,6 +47,7 @@ function applyEvent(p: Profile, event: TrackedEvent): Profile {
     p.traits = mergeTraits(p.traits, event.traits);
     return p;
   }
+  p.activity = recordActivity(p.activity, event);
   if (event.type !== 'track' || event.event === undefined) return p;
 
   const kind = ecommerceEvent(event.event);
@@ -54,7 +58,7 @@ function applyEvent(p: Profile, event: TrackedEvent): Profile {
     case 'productViewed':
     case 'productClicked': {
       for (const product of eventItems(props)) {
-        p.viewed = latestById([{ id: product.id, at }, ...p.viewed], PROFILE_LIMITS.viewed);
+        p.viewed = latestById([withPrice({ id: product.id, at }, product), ...p.viewed], PROFILE_LIMITS.viewed);
         if (product.category) setCategory(p, product.category, at);
       }
       break;
@@ -124,11 +128,17 @@ function supersededLine(p: Profile, productId: string, at: number): boolean {
 function addToCart(p: Profile, product: EventProduct, at: number): void {
   if (supersededLine(p, product.id, at)) return;
   const line = p.cart.find((l) => l.id === product.id);
-  const updated: CartLine = line
-    ? { id: product.id, quantity: Math.min(line.quantity + product.quantity, 999), at: Math.max(line.at, at) }
-    : { id: product.id, quantity: product.quantity, at };
+  const updated: CartLine = withPrice(
+    line ? { ...line, quantity: Math.min(line.quantity + product.quantity, 999), at: Math.max(line.at, at) } : { id: product.id, quantity: product.quantity, at },
+    product,
+  );
   p.cart = [updated, ...p.cart.filter((l) => l.id !== product.id)].sort((a, b) => b.at - a.at).slice(0, PROFILE_LIMITS.cart);
   if (product.category) setCategory(p, product.category, at);
+}
+
+/** The price the event carried, when it did (an event without one keeps what was known). */
+function withPrice<T extends ProductRef>(ref: T, product: EventProduct): T {
+  return product.price === undefined ? ref : { ...ref, price: product.price };
 }
 
 function removeFromCart(p: Profile, product: EventProduct, at: number): void {

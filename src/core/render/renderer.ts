@@ -16,6 +16,8 @@ import { encodePng } from './png.ts';
 import { gridKeyMemo } from './key-memo.ts';
 import { renderKey } from './render-key.ts';
 import { gridScope, heroScope } from './scope.ts';
+import { createSlicedGrids, type SlicedGrid } from './sliced-grid.ts';
+import type { SliceLayout } from './slices.ts';
 import { splitTiles } from './tiles.ts';
 
 export interface RendererDeps {
@@ -60,6 +62,12 @@ export interface Renderer {
   prepareGrid(block: ProductGridBlock, decision: GridDecision, template: ResolvedTemplate, now: number): Promise<void>;
   /** The layer and tile cache, when grids are composited (tests, the bench). */
   readonly layers: LayerRenderer | undefined;
+  /** A grid decision drawn for slicing, with where its parts are cut (sliced-grid.ts); undefined when its template cannot be sliced. */
+  renderSliced(block: ProductGridBlock, decision: GridDecision, template: ResolvedTemplate, now: number): Promise<SlicedGrid | { failedProducts: string[] } | undefined>;
+  /** Where a grid's parts are cut, without drawing a decision (the snippet builder). */
+  sliceLayout(block: ProductGridBlock, template: ResolvedTemplate, now: number): Promise<SliceLayout | undefined>;
+  /** Pixels to the bytes of an open, as every render is encoded (a JPEG where they hold photos). */
+  encodeImage(image: RawImage, block: BlockConfig): Promise<{ png: Uint8Array; draft: boolean }>;
 }
 
 export function createRenderer(deps: RendererDeps): Renderer {
@@ -108,6 +116,8 @@ export function createRenderer(deps: RendererDeps): Renderer {
           embed: (tree) => embedImages(templateDeps, tree),
         })
       : undefined;
+  const sliced = createSlicedGrids({ template: templateDeps, layers, rasterizer: deps.rasterizer, fonts: deps.fonts, scale: deps.scale });
+
   async function gridTree(block: ProductGridBlock, decision: GridDecision, template: ResolvedTemplate, now: number) {
     const scope = gridScope(block, decision, template, now);
     const { products } = scope;
@@ -117,6 +127,17 @@ export function createRenderer(deps: RendererDeps): Renderer {
 
   return {
     layers,
+
+    encodeImage: encode,
+
+    sliceLayout: (block, template, now) => sliced.layout(block, template, now),
+
+    async renderSliced(block, decision, template, now) {
+      const drawn = await sliced.draw(block, decision, template, now);
+      if (!drawn || !('failedImages' in drawn)) return drawn;
+      const failed = new Set(drawn.failedImages);
+      return { failedProducts: decision.slots.flatMap((p) => (p?.image_url !== undefined && failed.has(p.image_url) ? [p.id] : [])) };
+    },
 
     gridKey: (block, decision, template, now) =>
       gridKeys(() => renderKey(template.digest, deps.scale, gridScope(block, decision, template, now), block.image_format), block, template, decision, now),

@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'WEBHOOK_BAD_SIGNATURE'
   | 'NOT_FOUND'
   | 'BLOCK_NOT_FOUND'
+  | 'PART_NOT_FOUND'
   | 'TEMPLATE_IN_USE'
   | 'STORE_UNAVAILABLE'
   | 'STORE_TIMEOUT'
@@ -48,6 +49,8 @@ export const ERROR_STATUS = {
   USER_HASH_INVALID: 403,
   NOT_FOUND: 404,
   BLOCK_NOT_FOUND: 404,
+  /** `/i/<block>/<part>.png` names a part the block does not have (or a block that is one image). */
+  PART_NOT_FOUND: 404,
   TEMPLATE_IN_USE: 409,
   PAYLOAD_TOO_LARGE: 413,
   TOO_MANY_LINKS: 413,

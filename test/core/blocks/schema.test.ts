@@ -84,7 +84,10 @@ describe('blockSchema: defaults', () => {
 describe('blockSchema: problems, each at its JSON path', () => {
   it('lists the sources there are', () => {
     expect(problems({ ...minimal, source: [{ from: 'cart' }, { from: 'wishlist' }] })).toEqual([
-      { path: 'source[1].from', message: 'expected one of cart, recently_viewed, purchased, trending, bestsellers, products' },
+      {
+        path: 'source[1].from',
+        message: 'expected one of cart, recently_viewed, purchased, viewed_together, bought_together, similar, for_you, price_drop, trending, bestsellers, new_arrivals, products',
+      },
     ]);
   });
 
@@ -101,10 +104,16 @@ describe('blockSchema: problems, each at its JSON path', () => {
     ]);
   });
 
-  it('allows a source category only for trending and bestsellers', () => {
+  it('allows a source category only for trending, bestsellers and new arrivals', () => {
     expect(problems({ ...minimal, source: [{ from: 'recently_viewed', category: 'Shoes' }] })).toEqual([
-      { path: 'source[0].category', message: 'only applies to trending and bestsellers (use where.category to filter others)' },
+      { path: 'source[0].category', message: 'only applies to trending, bestsellers and new_arrivals (use where.category to filter others)' },
     ]);
+    expect(blockSchema.safeParse({ ...minimal, source: [{ from: 'new_arrivals', category: 'Shoes' }] }).success).toBe(true);
+  });
+
+  it('takes a JSONLogic filter over product fields on any source, and refuses one that is not an object', () => {
+    expect(blockSchema.safeParse({ ...minimal, source: [{ from: 'for_you', filter: { '<': [{ var: 'final_price' }, 50] } }] }).success).toBe(true);
+    expect(problems({ ...minimal, source: [{ from: 'bought_together', filter: 'cheap' }] })).toEqual([{ path: 'source[0].filter', message: 'expected object, received string' }]);
   });
 
   it('checks where filters and names unknown ones', () => {
