@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import { ClickService } from './core/click/click.ts';
 import { Counters } from './core/shared/counters.ts';
+import { MetricsRegistry, countingLogger, timedImages, timedRasterizer, timedStore } from './core/shared/metrics.ts';
+import { ReportWriter, personHasher } from './core/reports/writer.ts';
 import { Engagement } from './core/audience/engagement.ts';
 import type { AppDeps } from './core/deps.ts';
 import { AppError, describeError, isAppError } from './core/shared/errors.ts';
@@ -39,6 +41,8 @@ import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { imageRoutes } from './routes/images.ts';
 import { rateLimitHeaders } from './routes/rate-limit.ts';
+import { reportRoutes } from './routes/reports.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import type { AppEnv, Services } from './routes/context.ts';
 
 export type { AppDeps } from './core/deps.ts';
@@ -69,7 +73,18 @@ export interface AppOptions {
 }
 
 /** Builds the whole HTTP app from one object of platform pieces. */
-export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
+export function createApp(given: AppDeps, options: AppOptions = {}): Opentime {
+  // Every store call, render, photo fetch and request is also measured for /metrics.
+  const metrics = new MetricsRegistry();
+  const deps: AppDeps = {
+    ...given,
+    store: timedStore(given.store, metrics),
+    rasterizer: timedRasterizer(given.rasterizer, metrics),
+    images: timedImages(given.images, metrics),
+    logger: countingLogger(given.logger, metrics),
+    // Set by the entry after the app is built (node.ts): read through to it.
+    draining: () => given.draining?.() === true,
+  };
   const lookups = new Lookups(deps.store, deps.clock, deps.config.blockCacheMs);
   const counters = new Counters(deps.store, deps.background, deps.logger);
   const engine = new TemplateEngine();
@@ -88,7 +103,17 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
   const keyer = createSubjectKeyer(deps.config.secret);
   const signer = new Signer(deps.config.signingKeys);
   const engagement = new Engagement(deps.store, deps.clock, deps.background, deps.logger);
-  const writes = options.preview ? previewWrites() : liveWrites({ store: deps.store, renderCache: deps.renderCache, counters, engagement });
+  const reports = new ReportWriter({
+    store: deps.store,
+    background: deps.background,
+    logger: deps.logger,
+    personOf: personHasher(deps.config.secret),
+    windowDays: async (blockId) => (await lookups.block(blockId).catch(() => undefined))?.config.attribution.window_days ?? 7,
+    retentionDays: deps.config.reportRetentionDays ?? 400,
+    count: (name, by) => counters.add(name, by),
+    now: () => deps.clock.now(),
+  });
+  const writes = options.preview ? previewWrites() : liveWrites({ store: deps.store, renderCache: deps.renderCache, counters, engagement, reports, now: () => deps.clock.now() });
   const limits = createRateLimits(deps.config.rateLimits, deps.clock);
   const { config, store, clock, logger, background } = deps;
   const audience = new Audience({
@@ -127,7 +152,18 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
     storeTimeoutMs: config.storeTimeoutMs,
     parts: new OpenParts({ kinds, store, writes, clock, logger, scale: config.scale, budget: (work, what) => withBudget(work, config.storeTimeoutMs, what) }),
   });
-  const clicks = new ClickService({ lookups, audience, kinds, store, counters, engagement, clock, logger, defaultClickUrl: config.defaultClickUrl });
+  const clicks = new ClickService({
+    lookups,
+    audience,
+    kinds,
+    store,
+    counters,
+    engagement,
+    clock,
+    logger,
+    defaultClickUrl: config.defaultClickUrl,
+    ...(options.preview ? {} : { reports }),
+  });
   const changes = new ContentChanges({ lookups, kinds, store, drawsAhead: renderer.layers !== undefined, background, logger });
   const sessions = new Sessions({
     secret: config.secret,
@@ -137,7 +173,27 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
   });
   const signIns = new RateLimiter({ limit: SIGN_INS_PER_MINUTE, windowSeconds: 60 }, clock);
   const embeds = new BlockEmbeds({ kinds, logger });
-  const services: Services = { deps, lookups, counters, audience, opens, clicks, changes, keyer, signer, renderer, templates, engine, limits, sessions, signIns, embeds };
+  metrics.gauge('opentime_writer_queue', () => ({ reports: reports.queued, engagement: engagement.queued, counters: counters.queued }));
+  const services: Services = {
+    deps,
+    metrics,
+    lookups,
+    counters,
+    reports,
+    audience,
+    opens,
+    clicks,
+    changes,
+    keyer,
+    signer,
+    renderer,
+    templates,
+    engine,
+    limits,
+    embeds,
+    sessions,
+    signIns,
+  };
   if (!options.preview) {
     // Built at the first preview: the same app with writing switched off, its clock and block those of the preview under way.
     let run: PreviewRun | undefined;
@@ -187,6 +243,8 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
   app.route('/', previewRoutes());
   app.route('/', studioRoutes());
   app.route('/', linkRoutes());
+  app.route('/', reportRoutes());
+  app.route('/', metricsRoutes());
   app.route('/', imageRoutes());
   app.route('/', clickRoutes());
   if (deps.config.demo) app.route('/', demoRoutes());
@@ -205,6 +263,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Opentime {
 
   const flush = async () => {
     await engagement.flush();
+    await reports.flush();
     await counters.flush();
   };
   return { app, services, flush };

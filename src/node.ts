@@ -7,6 +7,7 @@ import { createHttpServer } from './adapters/node/http-server.ts';
 import { PROJECT_ROOT, directoryAssets, layoutWasm, loadFonts } from './adapters/node/files.ts';
 import { resolveKeys } from './adapters/node/keys.ts';
 import { listen, serverLifecycle } from './adapters/node/lifecycle.ts';
+import { startMetricsServer } from './adapters/node/metrics-server.ts';
 import { jsonLogger } from './adapters/node/logger.ts';
 import { resvgNodeRasterizer } from './adapters/raster/resvg-node.ts';
 import { sharpPngEncoder } from './adapters/raster/sharp-png.ts';
@@ -27,6 +28,8 @@ import { removeDemo, seedDemo } from './demo/seed.ts';
 export interface RunningServer {
   url: string;
   port: number;
+  /** With OPENTIME_METRICS_PORT: the port `/metrics` is served on without a key. */
+  metricsPort?: number;
   opentime: Opentime;
   deps: AppDeps;
   /**
@@ -95,6 +98,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     throw error;
   }
   const url = `http://localhost:${port}`;
+  const metricsServer = raw.OPENTIME_METRICS_PORT === undefined ? undefined : await startMetricsServer(opentime.services.metrics, raw.OPENTIME_METRICS_PORT);
 
   if (config.demo) {
     demoOrigin = new URL(config.publicUrl ?? url).origin;
@@ -107,6 +111,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      await metricsServer?.close();
       const cut = await lifecycle.drain(raw.OPENTIME_SHUTDOWN_SECONDS * 1000);
       if (cut > 0) logger.warn('shutdown deadline passed; closed connections of unfinished requests', { requests: cut, seconds: raw.OPENTIME_SHUTDOWN_SECONDS });
       // Acknowledged work still in memory (engagement, counters) reaches the store before it closes;
@@ -120,7 +125,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   };
 
   if (options.banner) printBanner(url, config.demo, keys, dataDir, deps.store.name);
-  return { url, port, opentime, deps, close };
+  return { url, port, ...(metricsServer ? { metricsPort: metricsServer.port } : {}), opentime, deps, close };
 }
 
 /**

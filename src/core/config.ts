@@ -119,6 +119,7 @@ export const configSchema = z.object({
   OPENTIME_DEFAULT_CLICK_URL: z.url({ protocol: /^https?$/ }).optional(),
   OPENTIME_DEMO: optionalFlag,
   OPENTIME_RETENTION_DAYS: int(1, 3650, 395),
+  OPENTIME_REPORT_RETENTION_DAYS: int(1, 3650, 400),
   OPENTIME_CONSENT_CATEGORIES: z
     .string()
     .optional()
@@ -162,6 +163,7 @@ export const configSchema = z.object({
   OPENTIME_REQUEST_LOG_PERCENT: int(0, 100, 100),
   OPENTIME_SHUTDOWN_SECONDS: int(0, 3600, 10),
   PORT: int(0, 65_535, 8787),
+  OPENTIME_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   OPENTIME_DATA_DIR: z
     .string()
     .min(1)
@@ -183,6 +185,8 @@ export interface AppConfig {
   storeTimeoutMs: number;
   photoTimeoutMs: number;
   openRecordTtlSeconds: number;
+  /** OPENTIME_REPORT_RETENTION_DAYS; without it (tests that build a config by hand), 400. */
+  reportRetentionDays?: number;
   blockCacheMs: number;
   defaultClickUrl?: string;
   demo: boolean;
@@ -248,6 +252,7 @@ export function appConfig(raw: RawConfig, keys: { adminKeys: string[]; writeKeys
     storeTimeoutMs: raw.OPENTIME_STORE_TIMEOUT_MS,
     photoTimeoutMs: raw.OPENTIME_PHOTO_TIMEOUT_MS,
     openRecordTtlSeconds: raw.OPENTIME_OPEN_RECORD_TTL_DAYS * 86_400,
+    reportRetentionDays: raw.OPENTIME_REPORT_RETENTION_DAYS,
     blockCacheMs: raw.OPENTIME_BLOCK_CACHE_SECONDS * 1000,
     demo: demoEnabled(raw),
     scale: 2,
@@ -322,6 +327,14 @@ export const CONFIG_SETTINGS = {
     reason: 'Off in production unless asked for, so a deploy never serves the demo by accident.',
   },
   OPENTIME_DEFAULT_CLICK_URL: { group: 'Server', default: 'none', description: 'Where a click on an unknown (or deleted) block goes; unset, a "no longer available" page.' },
+  OPENTIME_METRICS_PORT: {
+    group: 'Server',
+    runtime: 'node',
+    default: 'none',
+    description:
+      'Also serve `/metrics` (Prometheus text format) on this port, without the admin key, and nothing else there. Unset: `/metrics` only on the main port, behind the admin key. See docs/reports.md.',
+    reason: 'A scraper inside the private network needs no admin key; keep this port off the public internet.',
+  },
   OPENTIME_SHUTDOWN_SECONDS: {
     group: 'Server',
     runtime: 'node',
@@ -420,6 +433,12 @@ export const CONFIG_SETTINGS = {
     group: 'Store',
     description: 'A profile not written for this long expires by itself, and so does an identity link this long after the identify or alias that made it.',
     reason: "Data minimisation: nothing about a subscriber who has gone quiet is kept for ever (395 days: a year and a month, so last year's season is still known).",
+  },
+  OPENTIME_REPORT_RETENTION_DAYS: {
+    group: 'Store',
+    description:
+      'How long report aggregates (counts and sets of people by hour and by day, see docs/reports.md) are kept; older buckets are dropped by the store. Raw opens are never kept.',
+    reason: 'Bounds what reports keep: aggregates grow with blocks, sends and days, never with opens; 400 days covers last year’s season.',
   },
   OPENTIME_OPEN_RECORD_TTL_DAYS: {
     group: 'Store',

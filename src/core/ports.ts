@@ -10,6 +10,7 @@ import type { TrendingIncrement } from './decide/trending.ts';
 import type { Neighbour, NeighbourIncrement, NeighbourList } from './recommend/neighbours.ts';
 import type { TrackedEvent } from './events/normalize.ts';
 import type { Profile } from './profiles/profile.ts';
+import type { PeopleQuery, ReportBatch, ReportCount, ReportUnit, Touches } from './reports/cells.ts';
 
 /** Events for one subject, applied in one atomic step. */
 export interface SubjectEvents {
@@ -204,8 +205,28 @@ export interface CounterStore {
   readCounters(): Promise<Record<string, number>>;
 }
 
+/**
+ * Report aggregates (core/reports/cells.ts): counts and sets of people by
+ * hour and by day, shared by every instance, written in batches off the
+ * request path. Sets of people are exact up to EXACT_PEOPLE members
+ * (core/reports/sketch.ts), then estimates; buckets older than the batch's
+ * `retentionMs` are dropped by the store.
+ */
+export interface ReportStore {
+  /** Adds counts and people, and keeps each person's latest touches (for TOUCH_TTL_MS), in one write. */
+  addToReports(batch: ReportBatch, now: number): Promise<void>;
+  /** Every count of the scope's buckets of this unit from `from` to `to` (bucket starts, inclusive). */
+  readReportCounts(scope: string, unit: ReportUnit, from: number, to: number): Promise<ReportCount[]>;
+  /** For each query, how many distinct people are in the union of the sets it matches. */
+  countReportPeople(scope: string, unit: ReportUnit, queries: readonly PeopleQuery[]): Promise<number[]>;
+  /** The person's latest click and open within TOUCH_TTL_MS of `now`. */
+  getTouches(person: string, now: number): Promise<Touches | undefined>;
+  /** True the first time a key is claimed within `ttlSeconds` (an order counts once); false after. */
+  claimOnce(key: string, now: number, ttlSeconds: number): Promise<boolean>;
+}
+
 /** The whole store: every part, and its life cycle. Adapters implement this. */
-export interface Store extends SubjectStore, SuppressionStore, CatalogStore, BlockStore, TemplateStore, OpenRecordStore, TrendingStore, NeighbourStore, CounterStore {
+export interface Store extends SubjectStore, SuppressionStore, CatalogStore, BlockStore, TemplateStore, OpenRecordStore, TrendingStore, NeighbourStore, CounterStore, ReportStore {
   readonly name: string;
   /** Resolves when the store can serve reads and writes. */
   ping(): Promise<void>;

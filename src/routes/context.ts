@@ -2,6 +2,8 @@ import type { BlockEmbeds } from '../core/links/block-embed.ts';
 import type { Context } from 'hono';
 import type { ClickService } from '../core/click/click.ts';
 import type { Counters } from '../core/shared/counters.ts';
+import type { ReportWriter } from '../core/reports/writer.ts';
+import type { MetricsRegistry } from '../core/shared/metrics.ts';
 import type { AppDeps } from '../core/deps.ts';
 import { AppError, type ErrorCode } from '../core/shared/errors.ts';
 import { bearerToken, matchesAny } from '../core/http/auth.ts';
@@ -25,6 +27,10 @@ export interface Services {
   deps: AppDeps;
   lookups: Lookups;
   counters: Counters;
+  /** This instance's figures for /metrics. */
+  metrics: MetricsRegistry;
+  /** Opens, clicks and orders into report aggregates (core/reports/), off the request path. */
+  reports: ReportWriter;
   /** Who is asking, for opens, clicks and the pixel. */
   audience: Audience;
   opens: OpenPipeline;

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { AppError } from '../core/shared/errors.ts';
+import { AppError, describeError } from '../core/shared/errors.ts';
+import { appliedOrders } from '../core/reports/orders.ts';
 import type { Credential } from '../core/events/credential.ts';
 import { ingestEvents, type IngestOptions, type IngestResult } from '../core/events/ingest.ts';
 import { ignoredReason } from '../core/profiles/ignored.ts';
@@ -97,7 +98,18 @@ export async function recordEvents(services: Services, events: TrackedEvent[], o
   // The browser key's answer may not depend on the store (see ingestAnswer): its ignored events are judged over every accepted event.
   const judged = options.credential === 'browser' ? events.map((e) => e.messageId) : ingested.applied;
   const result: RecordResult = { ...ingested, ignored: ignoredEvents(events, judged) };
+  // Orders go to the reports off the request path: the events are already durable.
+  if (ingested.applied.length > 0) {
+    deps.background(
+      appliedOrders({ keyer, store: deps.store }, events, ingested.applied)
+        .then((orders) => {
+          for (const order of orders) services.reports.order(order);
+        })
+        .catch((error) => deps.logger.warn('orders not reported', { error: describeError(error) })),
+    );
+  }
   counters.add('events.accepted', events.length);
+  services.metrics.inc('opentime_events_ingested_total', {}, events.length);
   if (result.ignored.length > 0) counters.add('events.ignored', result.ignored.length);
   if (result.duplicates.length > 0) counters.add('events.duplicate', result.duplicates.length);
   if (result.dropped.length > 0) counters.add('events.suppressed', result.dropped.length);

@@ -20,6 +20,8 @@
  *   recommend  a seeded synthetic shop replayed through the events API: each
  *            source's hit rate and recall@3 on the held-out last order, vs
  *            trending, and the cold open with the new sources (recommend.ts)
+ *   report   the report of a block with 1,000,000 opens over 30 days,
+ *            aggregates seeded through the store, over HTTP, both stores
  *   soak     BENCH_SOAK_MINUTES=10: opens and catalog changes for that long,
  *            memory sampled every 30 s
  *
@@ -51,6 +53,7 @@ import { JPEG } from '../../src/adapters/raster/sharp-png.ts';
 import { startCatalogPhotos } from './catalog-photos.ts';
 import { startChromium } from './chromium.ts';
 import { countdownBench } from './countdown.ts';
+import { REPORT_BLOCK, seedReport } from './report.ts';
 import type { LoadResult, LoadSpec } from './load-worker.ts';
 import { partsBench } from './parts.ts';
 import { recommendBench } from './recommend.ts';
@@ -63,7 +66,7 @@ export const ADMIN_KEY = 'bench-admin-key-0123456789';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const COLD_RENDERS = Number(process.env.BENCH_COLD_RENDERS ?? 100);
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'render,bytes,parts,hit,ingest,send,countdown,recommend').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'render,bytes,parts,hit,ingest,send,countdown,recommend,report').split(',').map((s) => s.trim()));
 if (process.env.BENCH_SOAK_MINUTES) ONLY.add('soak');
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -489,6 +492,44 @@ if (ONLY.has('send') || ONLY.has('soak')) {
 }
 
 if (ONLY.has('recommend')) await recommendBench({ benchServer, summary, writeKey: WRITE_KEY, adminKey: ADMIN_KEY });
+if (ONLY.has('report')) {
+  // Seeded straight through the store (the writer's aggregates), then asked for over HTTP as the Studio asks.
+  const rows: Row[] = [];
+  const servers: Array<[string, RunningServer]> = [
+    ['embedded store', await benchServer()],
+    ['Redis store', await benchServer({ REDIS_URL: await redisUrl() })],
+  ];
+  for (const [name, server] of servers) {
+    const now = Date.now();
+    const seeding = performance.now();
+    const { from, to } = await seedReport(server.deps.store, now);
+    const seededMs = performance.now() - seeding;
+    for (const by of ['day', 'hour'] as const) {
+      const times: number[] = [];
+      let opens = 0;
+      for (let i = 0; i < 12; i++) {
+        const started = performance.now();
+        // By hour: the default span, the last 48 hours.
+        const start = by === 'day' ? from : to - 2 * 86_400_000;
+        const response = await fetch(`${server.url}/v1/reports/blocks/${REPORT_BLOCK}?by=${by}&from=${start}&to=${to}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+        if (response.status !== 200) throw new Error(`report by ${by} on the ${name}: ${response.status} ${await response.text()}`);
+        const body = (await response.json()) as { totals: { opens_people: number; opens_machines: number } };
+        if (i >= 2) times.push(performance.now() - started); // the first two warm the connection and the code
+        opens = body.totals.opens_people + body.totals.opens_machines;
+      }
+      rows.push({
+        name: `${name}: ${by === 'day' ? '30 days by day' : 'last 48 hours by hour'}`,
+        median: percentile(times, 50),
+        p99: percentile(times, 99),
+        extra: `${fmt(opens)} opens in the answer; seeded in ${(seededMs / 1000).toFixed(1)} s`,
+      });
+      if (by === 'day')
+        summary.push({ name: `report of 1,000,000 opens over 30 days < 100 ms (${name})`, extra: `${ms(percentile(times, 50))}: ${met(percentile(times, 50) < 100)}` });
+    }
+    await server.close();
+  }
+  printTable('Report: GET /v1/reports/blocks/:id of a block with 1,000,000 opens over 30 days (3 variants, 4 requester classes, 4 sends)', rows);
+}
 
 if (redis) await redis.close();
 await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));

@@ -1,9 +1,10 @@
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { appConfig, parseConfig, type AppConfig } from '../../src/core/config.ts';
+import type { Store } from '../../src/core/ports.ts';
 import type { BlockInput } from '../../src/core/blocks/schema.ts';
 import { seed, type SpecApp, type SpecRuntime, type SpecVars } from '../specs/harness.ts';
 import { live } from '../specs/use-app.ts';
-import { ADMIN_KEY, WRITE_KEY, createTestApp, type TestApp } from './app.ts';
+import { ADMIN_KEY, WRITE_KEY, createTestApp, testClock, type TestApp } from './app.ts';
 import { decode } from './pixels.ts';
 import { startPhotoServer, type PhotoServer } from './photo-server.ts';
 
@@ -40,9 +41,12 @@ export function specApp(app: TestApp): SpecApp {
 
 /**
  * The Node runtime for the route specs: registers this file's photo server
- * (started before its tests, closed after) and makes apps that fetch from it.
+ * (started before its tests, closed after) and makes apps that fetch from it,
+ * each over a fresh memory store unless `store` makes another (and at the
+ * test clock's start unless `startAt` names another: a Redis turns times into
+ * expiries on its own clock).
  */
-export function nodeRuntime(): SpecRuntime & { photos(): PhotoServer } {
+export function nodeRuntime(options: { store?: () => Store | Promise<Store>; storeName?: string; startAt?: () => number } = {}): SpecRuntime & { photos(): PhotoServer } {
   let photos: PhotoServer | undefined;
   beforeAll(async () => {
     photos = await startPhotoServer({ slowMs: 4000 });
@@ -58,10 +62,17 @@ export function nodeRuntime(): SpecRuntime & { photos(): PhotoServer } {
     name: 'node',
     writeKey: WRITE_KEY,
     adminKey: ADMIN_KEY,
-    storeName: 'memory',
+    storeName: options.storeName ?? 'memory',
     capabilities: { bulkLinking: true },
     photos: server,
-    createApp: async (vars = {}) => specApp(await createTestApp({ config: configFrom(vars) })),
+    createApp: async (vars = {}) =>
+      specApp(
+        await createTestApp({
+          config: configFrom(vars),
+          ...(options.store ? { store: await options.store() } : {}),
+          ...(options.startAt ? { clock: testClock(options.startAt()) } : {}),
+        }),
+      ),
     photoUrl: (name) => server().url(name),
     photoHits: async (name) => server().hits.get(`/${name}.png`) ?? 0,
   };

@@ -142,4 +142,25 @@ describe('two instances sharing one Redis', () => {
     // One second of cache, plus a render and the polling step.
     expect(Date.now() - updated).toBeLessThan(2000);
   });
+
+  it('counts each open once in the report, whichever instance answered it, with people counted once across both', async () => {
+    const servers = [first, second];
+    for (let n = 0; n < 12; n++) {
+      const { response } = await open(servers[n % 2] as RunningServer, 'grid', `u=twin-reader-${n % 8}&m=twin-send`);
+      expect(response.status).toBe(200);
+    }
+    for (const n of [0, 1, 2]) await recorded(servers[n % 2] as RunningServer, `u:twin-reader-${n}`, 'twin-send');
+    for (const n of [0, 1, 2]) expect((await click(servers[(n + 1) % 2] as RunningServer, `u=twin-reader-${n}&m=twin-send`)).status).toBe(302);
+    // Each instance writes its aggregates within a second; both go to the one Redis.
+    const report = async () => (await (await admin(first, 'GET', '/v1/reports/blocks/grid?message=twin-send')).json()) as { totals: Record<string, unknown> };
+    const started = Date.now();
+    let totals = (await report()).totals;
+    while ((totals.opens_people !== 12 || totals.clicks !== 3) && Date.now() - started < 5000) {
+      await new Promise((r) => setTimeout(r, 200));
+      totals = (await report()).totals;
+    }
+    expect(totals).toMatchObject({ opens_people: 12, opens_machines: 0, unique_people: 8, clicks: 3, unique_clickers: 3 });
+    // The other instance reads the same aggregates.
+    expect((await (await admin(second, 'GET', '/v1/reports/blocks/grid?message=twin-send')).json()).totals).toEqual(totals);
+  });
 });

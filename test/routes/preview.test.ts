@@ -9,7 +9,7 @@ import { decode, slotBox } from '../helpers/pixels.ts';
 /**
  * A preview (`opentime render`, later the Studio) is the open path with
  * writing switched off: it reads live data (profile, catalog, blocks) and
- * leaves nothing behind that a real open, a click or /v1/stats could see.
+ * leaves nothing behind that a real open, a click, /v1/stats or a report could see.
  */
 const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0';
 let preview: Opentime;
@@ -46,6 +46,7 @@ async function leftBehind(blockId: string, subscriber: string, message: string) 
     counters: Object.keys(counters).filter((name) => name.startsWith('opens') || name.startsWith('renders') || name.startsWith('block.')),
     emailOpened: (await app.deps.store.getProfile(key))?.lastEventAt['Email Opened'],
     cached,
+    reported: (await app.deps.store.readReportCounts(`b:${blockId}`, 'day', 0, app.clock.now())).length,
   };
 }
 
@@ -61,7 +62,7 @@ describe('a preview of a product grid', () => {
     const { bytes } = await previewOpen('/i/grid.png?u=shopper&m=spring');
     const pixels = await decode(bytes);
     expect(pixels.share(PHOTO_COLORS.red, slotBox(pixels, 0))).toBeGreaterThan(0.25);
-    expect(await leftBehind('grid', 'shopper', 'spring')).toEqual({ record: undefined, counters: [], emailOpened: undefined, cached: [] });
+    expect(await leftBehind('grid', 'shopper', 'spring')).toEqual({ record: undefined, counters: [], emailOpened: undefined, cached: [], reported: 0 });
   });
 
   it('does not freeze a first_open block on what the preview showed, nor set where its click leads', async () => {
@@ -108,6 +109,6 @@ describe('a preview of a countdown', () => {
       expect(response.headers.get('x-opentime-fallback')).toBeNull();
       expect(bytes.byteLength).toBeGreaterThan(1000);
     }
-    expect(await leftBehind('timer', 'shopper', 'spring')).toEqual({ record: undefined, counters: [], emailOpened: undefined, cached: [] });
+    expect(await leftBehind('timer', 'shopper', 'spring')).toEqual({ record: undefined, counters: [], emailOpened: undefined, cached: [], reported: 0 });
   });
 });

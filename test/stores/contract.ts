@@ -18,6 +18,7 @@ import {
   type NeighbourIncrement,
   type NeighbourList,
 } from '../../src/core/recommend/neighbours.ts';
+import { describeReportStore } from './report-contract.ts';
 
 /**
  * The store contract: every Store implementation passes these tests (the
@@ -912,6 +913,8 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
         expect(((await store.readCounters())['contract.racing'] ?? 0) - before).toBe(20);
       });
     });
+
+    describeReportStore(() => store, T0);
 
     describe('life cycle: name, ping, close', () => {
       it('has a name and answers ping', async () => {

@@ -12,17 +12,23 @@ import {
   type NeighbourIncrement,
   type NeighbourList,
 } from '../../core/recommend/neighbours.ts';
+import type { PeopleQuery, ReportBatch, ReportCount, ReportUnit, Touches } from '../../core/reports/cells.ts';
+import { REPORT_TABLES, sqlReports, type SqlReports, type SqlValue } from './report-sql.ts';
+
+/** SQL storage binds bytes as an ArrayBuffer. */
+const bindable = (value: SqlValue): string | number | null | ArrayBuffer => (value instanceof Uint8Array ? value.slice().buffer : value);
 
 /**
  * Data that belongs to no subscriber: block configs and templates (versioned:
  * every put raises the version, atomically), the catalog, trending buckets
- * co-occurrence neighbours and counters. One class, several named objects
- * (`config`, `catalog`, `trending`, `neighbours`, `counters`), so that the write traffic of one (trending, on
+ * co-occurrence neighbours, counters and report aggregates. One class, several
+ * named objects (`config`, `catalog`, `trending`, `neighbours`, `counters`,
+ * `reports`), so that the write traffic of one (trending, on
  * every event) does not queue behind or in front of another (blocks, read
  * by every instance every few seconds). Each object has the same schema and
  * uses only its own tables.
  */
-export type GlobalObjectName = 'config' | 'catalog' | 'trending' | 'neighbours' | 'counters';
+export type GlobalObjectName = 'config' | 'catalog' | 'trending' | 'neighbours' | 'counters' | 'reports';
 
 /** Old trending buckets and neighbour lists are dropped this often (by the real clock). */
 const SWEEP_INTERVAL_MS = 3_600_000;
@@ -35,10 +41,45 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value REAL NOT NULL);
   CREATE TABLE IF NOT EXISTS block_versions (id TEXT NOT NULL, version INTEGER NOT NULL, data TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (id, version));
   CREATE TABLE IF NOT EXISTS neighbours (list TEXT NOT NULL, product TEXT NOT NULL, data TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (list, product));
+  ${REPORT_TABLES}
 `;
 
 export class GlobalObject extends DurableObject {
   private schemaReady = false;
+  private reportsSql: SqlReports | undefined;
+
+  /** Report aggregates in this object's SQL storage (report-sql.ts, as the embedded store keeps them). */
+  private get reports(): SqlReports {
+    const sql = this.sql;
+    this.reportsSql ??= sqlReports({
+      all: <T>(text: string, params: readonly SqlValue[]) => sql.exec(text, ...params.map(bindable)).toArray() as T[],
+      run: (text, params) => {
+        sql.exec(text, ...params.map(bindable));
+      },
+      transaction: (work) => this.ctx.storage.transactionSync(work),
+    });
+    return this.reportsSql;
+  }
+
+  async addToReports(batch: ReportBatch, now: number): Promise<void> {
+    this.reports.addToReports(batch, now);
+  }
+
+  async readReportCounts(scope: string, unit: ReportUnit, from: number, to: number): Promise<ReportCount[]> {
+    return this.reports.readReportCounts(scope, unit, from, to);
+  }
+
+  async countReportPeople(scope: string, unit: ReportUnit, queries: PeopleQuery[]): Promise<number[]> {
+    return this.reports.countReportPeople(scope, unit, queries);
+  }
+
+  async getTouches(person: string, now: number): Promise<Touches | undefined> {
+    return this.reports.getTouches(person, now);
+  }
+
+  async claimOnce(key: string, now: number, ttlSeconds: number): Promise<boolean> {
+    return this.reports.claimOnce(key, now, ttlSeconds);
+  }
 
   private get sql(): SqlStorage {
     if (!this.schemaReady) {

@@ -29,7 +29,8 @@ import type { SubjectObject } from './durable-object-subject.ts';
  * - BlockStore and TemplateStore: the global `config` object (read by every
  *   instance every few seconds); CatalogStore: `catalog`; TrendingStore:
  *   `trending` (written on every event); NeighbourStore: `neighbours`;
- *   CounterStore: `counters`.
+ *   CounterStore: `counters`;
+ *   ReportStore: `reports` (written in batches, at most once a second per instance).
  */
 export interface DurableObjectStoreOptions {
   subjects: DurableObjectNamespace<SubjectObject>;
@@ -257,6 +258,28 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
       check();
       const found: Map<string, Neighbour[]> = await global('neighbours').getNeighbours(list, [...new Set(productIds)], now);
       return found;
+    },
+
+    // ReportStore: the `reports` object.
+    async addToReports(batch, now) {
+      check();
+      await global('reports').addToReports(batch, now);
+    },
+    async readReportCounts(scope, unit, from, to) {
+      check();
+      return global('reports').readReportCounts(scope, unit, from, to);
+    },
+    async countReportPeople(scope, unit, queries) {
+      check();
+      return global('reports').countReportPeople(scope, unit, [...queries]);
+    },
+    async getTouches(person, now) {
+      check();
+      return global('reports').getTouches(person, now);
+    },
+    async claimOnce(key, now, ttlSeconds) {
+      check();
+      return global('reports').claimOnce(key, now, ttlSeconds);
     },
 
     // CounterStore: the `counters` object.

@@ -1,3 +1,4 @@
+import { memoryReports } from './memory-reports.ts';
 import type { StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
 import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets } from '../../core/decide/trending.ts';
@@ -82,6 +83,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   };
 
   return {
+    ...memoryReports(check),
     name: 'memory',
     async ping() {
       check();

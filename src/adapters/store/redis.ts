@@ -19,6 +19,7 @@ import { mergeProfiles } from '../../core/profiles/merge.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
 import { dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';
 import { NEIGHBOURS_PER_PRODUCT, NEIGHBOUR_MAX_AGE_DAYS, groupIncrements, rankedNeighbours, storedFloor, type Neighbour } from '../../core/recommend/neighbours.ts';
+import { REPORT_SCRIPTS, redisReports } from './redis-reports.ts';
 
 /**
  * The shared store, for production and for several instances behind a load
@@ -273,6 +274,9 @@ const SCRIPTS = {
   putBlock: script(PUT_BLOCK),
   claimOpenMemo: script(CLAIM_OPEN_MEMO),
   bumpNeighbours: script(BUMP_NEIGHBOURS),
+  addPeople: script(REPORT_SCRIPTS.addPeople),
+  countPeople: script(REPORT_SCRIPTS.countPeople),
+  keepLaterTouch: script(REPORT_SCRIPTS.keepLaterTouch),
 };
 
 /** The client the store makes from a URL or cluster nodes: fails fast while Redis is away, reconnects by itself. */
@@ -464,6 +468,7 @@ export function redisStore(options: RedisStoreOptions): Store {
   };
 
   return {
+    ...redisReports({ prefix, call, transaction, run: (which, scriptKeys, args) => run(SCRIPTS[which], scriptKeys, args), operation }),
     name: 'redis',
 
     ping: () =>

@@ -20,6 +20,7 @@ import { mergeProfiles } from '../../core/profiles/merge.ts';
 import { dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';
 import { SubjectRows } from './subject-rows.ts';
 import { NEIGHBOUR_MAX_AGE_DAYS, applyNeighbourIncrements, groupIncrements, rankedNeighbours, type Neighbour } from '../../core/recommend/neighbours.ts';
+import { REPORT_TABLES, sqlReports, type SqlValue } from './report-sql.ts';
 
 /**
  * The embedded store: SQLite (node:sqlite, built into Node 22+) in WAL mode
@@ -71,6 +72,7 @@ const MIGRATIONS = [
   // One row per (list, product): its ranked neighbours as JSON [[id, score], …], bounded by the core's rule.
   `CREATE TABLE neighbours (list TEXT NOT NULL, product TEXT NOT NULL, data TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (list, product)) WITHOUT ROWID;
    CREATE INDEX neighbours_updated ON neighbours (updated_at);`,
+  REPORT_TABLES,
   `CREATE TABLE block_versions (id TEXT NOT NULL, version INTEGER NOT NULL, data TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (id, version)) WITHOUT ROWID;`,
 ];
 
@@ -190,9 +192,41 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   const sweeper = setInterval(sweep, options.sweepIntervalMs ?? 10 * 60_000);
   sweeper.unref();
   let closed = false;
+  // Aggregates, like counters, through the connection that need not wait for the disk.
+  const reports = sqlReports({
+    all: <T>(text: string, params: readonly SqlValue[]) => relaxed(text).all(...params) as T[],
+    run: (text, params) => {
+      relaxed(text).run(...params);
+    },
+    transaction: (work) => transaction(work, relaxedDb),
+  });
+  const open = () => {
+    if (closed) throw new Error('[opentime] [sqlite] store is closed');
+  };
 
   return {
     name: 'sqlite',
+
+    async addToReports(batch, now) {
+      open();
+      reports.addToReports(batch, now);
+    },
+    async readReportCounts(scope, unit, from, to) {
+      open();
+      return reports.readReportCounts(scope, unit, from, to);
+    },
+    async countReportPeople(scope, unit, queries) {
+      open();
+      return reports.countReportPeople(scope, unit, queries);
+    },
+    async getTouches(person, now) {
+      open();
+      return reports.getTouches(person, now);
+    },
+    async claimOnce(key, now, ttlSeconds) {
+      open();
+      return reports.claimOnce(key, now, ttlSeconds);
+    },
 
     async ping() {
       if (closed) throw new Error('[opentime] [sqlite] store is closed');

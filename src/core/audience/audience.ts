@@ -45,6 +45,11 @@ export class Audience {
     return withBudget(work, this.deps.storeTimeoutMs, what);
   }
 
+  /** The subject key of a `u=` value as given: no link followed, no store read (what reports count when nothing else was read). */
+  givenKey(subject: string): Promise<string> {
+    return this.deps.keyer.userKey(subject);
+  }
+
   /** The canonical subject key for a `u=` value, following identify/alias links. */
   async subjectKey(subject: string): Promise<string> {
     const key = await this.deps.keyer.userKey(subject);

@@ -47,6 +47,11 @@ export class Engagement {
     this.logger = logger;
   }
 
+  /** Events waiting to be written (for /metrics). */
+  get queued(): number {
+    return this.batch.length;
+  }
+
   opened(subjectKey: string, blockId: string, messageId: string | undefined): void {
     this.record(subjectKey, 'Email Opened', `eo:${blockId}:${messageId ?? ''}`, { block: blockId, ...(messageId ? { message_id: messageId } : {}) });
   }

@@ -72,6 +72,15 @@ export const commonBlockFields = {
     .strict(),
   lock: lockSchema,
   /**
+   * Orders are attributed to a subscriber's last click on this block within
+   * `window_days` (an order after an open with no click, within the same
+   * window, is reported apart as view-through). See docs/reports.md.
+   */
+  attribution: z
+    .object({ window_days: z.number().int().min(1).max(90).default(7) })
+    .strict()
+    .default({ window_days: 7 }),
+  /**
    * The image's alt text in emails: what a subscriber whose client blocks images reads, and what a
    * screen reader says. Unset: the block's headline. `opentime links` puts it in the snippet.
    */

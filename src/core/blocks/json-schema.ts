@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { reportAnswerSchema } from '../reports/report-schema.ts';
 import { bannerBlockSchema } from './banner.ts';
 import { countdownBlockSchema } from './countdown.ts';
 import { heroBlockSchema } from './hero.ts';
@@ -25,5 +26,10 @@ export function jsonSchemas(): Record<string, object> {
     'hero.json': titled('opentime hero', 'A variant chosen by rules, with A/B splits.', heroBlockSchema),
     'countdown.json': titled('opentime countdown', 'A countdown to a deadline, as an animated GIF or a still PNG.', countdownBlockSchema),
     'banner.json': titled('opentime banner', 'A solid-colour strip with a headline and a subline, linking to one URL.', bannerBlockSchema),
+    'report.json': {
+      title: 'opentime report',
+      description: 'The answer of GET /v1/reports/blocks/:id and /v1/reports/messages/:message (docs/reports.md).',
+      ...z.toJSONSchema(reportAnswerSchema, { io: 'output' }),
+    },
   };
 }

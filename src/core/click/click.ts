@@ -10,6 +10,8 @@ import { openKey } from '../open/remember.ts';
 import type { Clock, Logger, OpenRecordStore } from '../ports.ts';
 import type { Counters } from '../shared/counters.ts';
 import { describeError } from '../shared/errors.ts';
+import { variantOf } from '../reports/open-report.ts';
+import type { ReportWriter } from '../reports/writer.ts';
 
 export interface ClickRequest {
   blockId: string;
@@ -23,17 +25,20 @@ export interface ClickRequest {
   signed?: boolean;
 }
 
-/** Where one slot of a decision leads: a product's URL, or a hero variant's. */
+/** Where one slot of a decision leads: a product's URL, or a hero variant's; with what reports file the click under. */
 interface Shown {
   url: string;
   arm?: string;
+  variant: string;
+  version: number;
 }
 
 function shownIn(decision: Decision, slot: number): Shown | undefined {
   // Read off the decision, not the block's kind: an open record holds the decision as it was shown, whatever the block has become since.
-  if (isHero(decision)) return decision.arm === undefined ? { url: decision.variant.url } : { url: decision.variant.url, arm: decision.arm };
+  const filed = { variant: variantOf(decision), version: decision.blockVersion };
+  if (isHero(decision)) return decision.arm === undefined ? { url: decision.variant.url, ...filed } : { url: decision.variant.url, arm: decision.arm, ...filed };
   const product = decision.slots[slot];
-  return product ? { url: product.url } : undefined;
+  return product ? { url: product.url, ...filed } : undefined;
 }
 
 export interface ClickTarget {
@@ -54,6 +59,8 @@ export interface ClickDeps {
   logger: Logger;
   /** OPENTIME_DEFAULT_CLICK_URL: where a click on an unknown block goes. */
   defaultClickUrl: string | undefined;
+  /** Report aggregates; absent in a preview. */
+  reports?: ReportWriter;
 }
 
 /**
@@ -88,7 +95,7 @@ export class ClickService {
     let subjectKey: string | undefined;
     const fixed = kind.fixedLink?.(block);
     if (fixed !== undefined) {
-      target = { url: fixed };
+      target = { url: fixed, variant: '', version: stored.version };
       via = 'decided';
     } else if (kind.hasSlot(block, slot)) {
       try {
@@ -97,6 +104,16 @@ export class ClickService {
         logger.warn('click fell back', { block: block.id, error: describeError(error) });
       }
     }
+    const known = subjectKey;
+    this.deps.reports?.click({
+      blockId: block.id,
+      version: target?.version ?? stored.version,
+      messageId: request.messageId,
+      variant: target?.variant ?? '',
+      requester,
+      subject: () => (known !== undefined ? Promise.resolve(known) : this.countableSubject(stored, request)),
+      at: this.deps.clock.now(),
+    });
     if (requester === 'person') {
       if (subjectKey) this.deps.engagement?.clicked(subjectKey, block.id, Math.max(0, slot), request.messageId);
       counters.add('clicks');
@@ -108,6 +125,13 @@ export class ClickService {
     }
     if (!target) return { url: block.fallback.url, via: 'fallback', requester };
     return { url: withParams(target.url, block.link.utm), via, requester };
+  }
+
+  /** The subscriber a click counts for, when the click path resolved none (a fixed link, a fallback): `u=` as given, at no store read. */
+  private async countableSubject(stored: StoredBlock, request: ClickRequest): Promise<string | undefined> {
+    const { audience } = this.deps;
+    if (!request.subject || (audience.requiresSignature(stored.config) && !request.signed)) return undefined;
+    return audience.givenKey(request.subject);
   }
 
   private async shownIn(stored: StoredBlock, slot: number, request: ClickRequest): Promise<{ target: Shown | undefined; via: ClickTarget['via']; subjectKey?: string }> {

@@ -1,15 +1,28 @@
 import type { RequesterClass } from '../audience/requester.ts';
+import type { ErrorCode } from '../shared/errors.ts';
+import type { OpenFact } from '../reports/facts.ts';
 import type { OpenWrites } from './writes.ts';
 
 export type OpenOutcome = 'personal' | 'generic' | 'fallback';
+
+/** What reports need of an open beyond its counters (core/reports/): left out when the subscriber was past their rate limit. */
+export type OpenReport = Omit<OpenFact, 'blockId' | 'requester' | 'at'>;
 
 /**
  * The one counting rule of every open, whatever the kind and whatever was
  * served: by requester class; a machine's fetch as `opens.machine` only; a
  * person's as `opens`, `opens.<outcome>` and `block.<id>.opens` (no block
- * counter when no block could be read).
+ * counter when no block could be read). With `report`, the open goes to
+ * the report aggregates too, once.
  */
-export function countOpen(writes: OpenWrites, who: { machine: boolean; requester?: RequesterClass | undefined }, outcome: OpenOutcome, blockId: string | undefined): void {
+export function countOpen(
+  writes: OpenWrites,
+  who: { machine: boolean; requester?: RequesterClass | undefined },
+  outcome: OpenOutcome,
+  blockId: string | undefined,
+  report?: OpenReport,
+): void {
+  if (report && blockId !== undefined && who.requester) writes.reportOpen({ ...report, blockId, requester: who.requester, at: writes.now() });
   if (who.requester) writes.count(`opens.by.${who.requester}`);
   if (who.machine) {
     writes.count('opens.machine');
@@ -18,4 +31,11 @@ export function countOpen(writes: OpenWrites, who: { machine: boolean; requester
   writes.count('opens');
   writes.count(`opens.${outcome}`);
   if (blockId !== undefined) writes.count(`block.${blockId}.opens`);
+}
+
+/** Why an open fell back, as reports name it. */
+export function fallbackWhy(code: ErrorCode | undefined): string {
+  if (code === 'STORE_TIMEOUT' || code === 'STORE_UNAVAILABLE') return 'fallback:store_slow';
+  if (code === 'IMAGE_FETCH_FAILED') return 'fallback:photo_failed';
+  return 'fallback:error';
 }

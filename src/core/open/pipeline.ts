@@ -7,7 +7,8 @@ import { atWork, kindOf, type KindsAtWork } from '../kinds/registry.ts';
 import type { Clock, Logger, OpenRecordStore } from '../ports.ts';
 import { withBudget } from '../shared/budget.ts';
 import { AppError, describeError, errorCode, type ErrorCode } from '../shared/errors.ts';
-import { countOpen } from './counting.ts';
+import { genericWhy, variantOf } from '../reports/open-report.ts';
+import { countOpen, fallbackWhy, type OpenReport } from './counting.ts';
 import type { Fallbacks } from './fallbacks.ts';
 import { COUNTING_PART, type OpenParts } from './parts.ts';
 import { openKey, type Remember } from './remember.ts';
@@ -106,7 +107,8 @@ export class OpenPipeline {
     try {
       stored = await this.budget(this.deps.lookups.block(request.blockId), 'reading the block');
     } catch (error) {
-      return this.failed(this.deps.lookups.lastKnownBlock(request.blockId)?.config, request, error);
+      const known = this.deps.lookups.lastKnownBlock(request.blockId);
+      return this.failed(known?.config, request, error, known?.version);
     }
     if (!stored) {
       this.deps.logger.warn('open of an unknown block', { block: request.blockId });
@@ -116,12 +118,12 @@ export class OpenPipeline {
     const kind = kindOf(block);
     if (!kind.formats.includes(format)) {
       // Only countdowns move: any other block asked for as a GIF gets its still, as a GIF.
-      this.count(request, 'fallback', block.id);
+      this.count(request, 'fallback', block.id, this.report(block, request, stored.version, 'fallback:format'));
       return this.still(block, format, 'NOT_FOUND', request.part);
     }
     // Countdowns and heroes are one image and one link.
     if (request.part !== undefined && (!kind.slices || !this.deps.parts)) {
-      this.count(request, 'fallback', block.id);
+      this.count(request, 'fallback', block.id, this.report(block, request, stored.version, 'fallback:part_not_found'));
       return this.still(block, format, 'PART_NOT_FOUND', request.part);
     }
 
@@ -151,7 +153,7 @@ export class OpenPipeline {
           : { plan: await planWith(locked), decided: true };
       if ('nothing' in plan) {
         // Nothing to show (an empty catalog, no deadline): the block's still.
-        this.count(request, 'fallback', block.id);
+        this.count(request, 'fallback', block.id, limited ? undefined : this.report(block, request, stored.version, 'fallback:nothing_to_show'));
         return { ...(await this.still(block, format, plan.error, request.part)), ...(limited ? { limited } : {}) };
       }
 
@@ -166,7 +168,19 @@ export class OpenPipeline {
         this.deps.remember.shown(openKey(block.id, key, request.messageId), showing.decision, drawing.key, request.requester);
       }
       if (key && !request.machine && this.counts(request)) this.deps.writes.opened(key, block.id, request.messageId);
-      this.count(request, showing.personal ? 'personal' : 'generic', block.id);
+      // A kind that never asked for the subscriber (a countdown to a fixed deadline) costs no store read here either: its person is `u=` as given.
+      const reportSubject = () => subject ?? (mayPersonalise && !limited && request.subject ? audience.givenKey(request.subject) : Promise.resolve(undefined));
+      const report: OpenReport | undefined = limited
+        ? undefined
+        : {
+            version: stored.version,
+            messageId: request.messageId,
+            variant: variantOf(showing.decision),
+            subject: reportSubject,
+            outcome: () => (showing.personal ? Promise.resolve('personal') : genericWhy(Boolean(request.subject), mayPersonalise, reportSubject)),
+            render: drawing.key,
+          };
+      this.count(request, showing.personal ? 'personal' : 'generic', block.id, report);
 
       const image: OpenImage = { bytes: png, cache, personal: showing.personal };
       if (showing.decision) image.decision = showing.decision;
@@ -176,7 +190,7 @@ export class OpenPipeline {
       if (!this.deps.writes.live && showing.decision) image.why = explainDecision(showing.decision);
       return image;
     } catch (error) {
-      return this.failed(block, request, error);
+      return this.failed(block, request, error, stored.version);
     }
   }
 
@@ -185,14 +199,27 @@ export class OpenPipeline {
     return request.part === undefined || request.part === COUNTING_PART;
   }
 
-  private count(request: OpenRequest, outcome: 'personal' | 'generic' | 'fallback', blockId: string | undefined): void {
-    if (this.counts(request)) countOpen(this.deps.writes, request, outcome, blockId);
+  private count(request: OpenRequest, outcome: 'personal' | 'generic' | 'fallback', blockId: string | undefined, report?: OpenReport): void {
+    if (this.counts(request)) countOpen(this.deps.writes, request, outcome, blockId, report);
   }
 
   /** The open memo's key: only a subscriber's open has one (an anonymous open's parts decide alike). */
   private async partsKey(block: BlockConfig, subject: () => Promise<string | undefined>, messageId: string | undefined) {
     const key = await subject();
     return key ? openKey(block.id, key, messageId) : undefined;
+  }
+
+  /** An open that did not get as far as a decision, for the reports: its person is `u=` as given (no store read: the store may be what failed). */
+  private report(block: BlockConfig, request: OpenRequest, version: number, outcome: string): OpenReport {
+    const { audience } = this.deps;
+    const subject = request.subject !== undefined && (!audience.requiresSignature(block) || request.signed === true) ? request.subject : undefined;
+    return {
+      version,
+      messageId: request.messageId,
+      variant: '',
+      subject: () => (subject !== undefined ? audience.givenKey(subject) : Promise.resolve(undefined)),
+      outcome: () => Promise.resolve(outcome),
+    };
   }
 
   /** The open record's decision, when the block's lock policy says it still holds. */
@@ -224,10 +251,10 @@ export class OpenPipeline {
   }
 
   /** The fallback chain: the block's last generic render, its still, a flat image; with no block, a blank. */
-  private async failed(block: BlockConfig | undefined, request: OpenRequest, error: unknown): Promise<OpenImage> {
+  private async failed(block: BlockConfig | undefined, request: OpenRequest, error: unknown, version = 0): Promise<OpenImage> {
     const code = errorCode(error);
     this.deps.logger.warn('open served a fallback', { block: block?.id, code, error: describeError(error) });
-    this.count(request, 'fallback', block?.id);
+    this.count(request, 'fallback', block?.id, block ? this.report(block, request, version, fallbackWhy(code)) : undefined);
     const { format } = request;
     if (!block) return { bytes: await this.deps.fallbacks.blank(format), cache: 'fallback', fallback: 'blank', error: code, personal: false };
     // A part is never the whole block's image: its fallback is a part of the block's size.

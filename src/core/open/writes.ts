@@ -1,6 +1,8 @@
 import type { Counters } from '../shared/counters.ts';
 import type { Engagement } from '../audience/engagement.ts';
 import type { ByteCache, OpenKey, OpenRecord, OpenRecordStore } from '../ports.ts';
+import type { OpenFact } from '../reports/facts.ts';
+import type { ReportWriter } from '../reports/writer.ts';
 
 /**
  * Everything the open path writes, behind one port: what an open showed
@@ -16,16 +18,28 @@ export interface OpenWrites {
   putOpenRecord(key: OpenKey, record: OpenRecord, ttlSeconds: number): Promise<void>;
   opened(subjectKey: string, blockId: string, messageId: string | undefined): void;
   count(name: string): void;
+  /** One open for the reports (core/reports/writer.ts), written off the request path. */
+  reportOpen(fact: OpenFact): void;
+  now(): number;
   cacheRender(key: string, bytes: Uint8Array): Promise<void>;
 }
 
-export function liveWrites(parts: { store: Pick<OpenRecordStore, 'putOpenRecord'>; renderCache: ByteCache; counters: Counters; engagement: Engagement }): OpenWrites {
-  const { store, renderCache, counters, engagement } = parts;
+export function liveWrites(parts: {
+  store: Pick<OpenRecordStore, 'putOpenRecord'>;
+  renderCache: ByteCache;
+  counters: Counters;
+  engagement: Engagement;
+  reports: ReportWriter;
+  now: () => number;
+}): OpenWrites {
+  const { store, renderCache, counters, engagement, reports, now } = parts;
   return {
     live: true,
     putOpenRecord: (key, record, ttlSeconds) => store.putOpenRecord(key, record, ttlSeconds),
     opened: (subjectKey, blockId, messageId) => engagement.opened(subjectKey, blockId, messageId),
     count: (name) => counters.add(name),
+    reportOpen: (fact) => reports.open(fact),
+    now,
     cacheRender: (key, bytes) => renderCache.set(key, bytes),
   };
 }
@@ -37,6 +51,8 @@ export function previewWrites(): OpenWrites {
     putOpenRecord: async () => undefined,
     opened: () => undefined,
     count: () => undefined,
+    reportOpen: () => undefined,
+    now: () => 0,
     cacheRender: async () => undefined,
   };
 }

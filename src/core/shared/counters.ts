@@ -22,6 +22,11 @@ export class Counters {
     this.logger = logger;
   }
 
+  /** Counter names waiting to be written (for /metrics). */
+  get queued(): number {
+    return this.pending.size;
+  }
+
   add(name: string, by = 1): void {
     this.pending.set(name, (this.pending.get(name) ?? 0) + by);
     if (this.timer !== undefined) return;

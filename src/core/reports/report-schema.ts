@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+/**
+ * The answer of GET /v1/reports/blocks/:id and /v1/reports/messages/:message,
+ * as a schema: `npm run schema` writes it to templates/schema/report.json,
+ * and the report spec checks every answer against it.
+ */
+const count = z.number().min(0);
+const rate = z.number().min(0).nullable();
+
+const money = z
+  .object({
+    conversions: count,
+    revenue: count,
+    currency: z.string().length(3).nullable().describe('The currency with the most revenue; the others are in revenue_by_currency.'),
+    revenue_by_currency: z.record(z.string(), count),
+  })
+  .strict();
+
+const metricFields = {
+  opens_people: count.describe('Opens by people, directly or through Gmail’s or Yahoo’s proxy; every open counted.'),
+  opens_machines: count.describe('Fetches by machines (Apple Mail Privacy Protection, scanners): not opens.'),
+  unique_people: count.describe('Distinct known subscribers who opened (exact up to 256 per hour, block, send and variant; then a HyperLogLog estimate).'),
+  clicks: count.describe('Clicks by people.'),
+  unique_clickers: count,
+  click_to_open: rate.describe('unique_clickers / unique_people.'),
+  ...money.shape,
+  view_through: money.describe('Orders after an open with no click within the window.'),
+};
+
+const metrics = z.object(metricFields).strict();
+
+const lift = z
+  .object({
+    metric: z.enum(['conversion_rate', 'click_to_open']),
+    value: z.number().describe('Relative lift over the holdout: 0.25 is 25 % better.'),
+    low: z.number().describe('Lower end of the 95 % interval.'),
+    high: z.number().describe('Upper end of the 95 % interval.'),
+  })
+  .strict();
+
+export const reportAnswerSchema = z
+  .object({
+    scope: z.object({ block: z.string().optional(), message: z.string().optional() }).strict(),
+    from: z.string().describe('Start of the first bucket, ISO 8601.'),
+    to: z.string(),
+    by: z.enum(['hour', 'day']),
+    totals: metrics,
+    machines: z
+      .record(z.string(), z.object({ opens: count, clicks: count, counted_as_people: z.boolean() }).strict())
+      .describe('By requester class: apple_prefetch, gmail_proxy, yahoo_proxy, scanner.'),
+    series: z.array(metrics.extend({ bucket: z.string().describe('Start of the hour or day, ISO 8601.') }).strict()),
+    variants: z.array(
+      metrics
+        .extend({
+          variant: z.string().describe('A hero’s variant or split arm; `holdout` for the control group.'),
+          holdout: z.boolean(),
+          conversion_rate: rate,
+          revenue_per_thousand_opens: z.number().min(0).nullable(),
+          lift: lift.nullable(),
+          probability_best: z.number().min(0).max(1).nullable(),
+          enough_data: z.boolean().describe('False when too few people opened (or converted) to tell the variants apart.'),
+        })
+        .strict(),
+    ),
+    blocks: z
+      .array(metrics.extend({ block: z.string() }).strict())
+      .optional()
+      .describe('A send’s report: one entry per block in it.'),
+    personalised: z
+      .object({
+        opens: count,
+        personal: count,
+        generic: count,
+        fallback: count,
+        share: rate,
+        why_not: z.record(z.string(), count).describe('anonymous, unsigned, suppressed, no_profile, store_slow, photo_failed, nothing_to_show, format, error.'),
+      })
+      .strict(),
+    notes: z.array(z.string()),
+  })
+  .strict();

@@ -1,0 +1,82 @@
+import { Hono } from 'hono';
+import { BLOCK_ID_PATTERN } from '../core/blocks/schema.ts';
+import { MESSAGE_PARAM_MAX_CHARS } from '../core/links/url-params.ts';
+import { DAY_MS, HOUR_MS, type ReportUnit } from '../core/reports/cells.ts';
+import { reportCsv } from '../core/reports/csv.ts';
+import { buildReport, type ReportQuery } from '../core/reports/report.ts';
+import { AppError } from '../core/shared/errors.ts';
+import type { Problem } from '../core/shared/validation.ts';
+import { requireAccess, type AppContext, type AppEnv } from './context.ts';
+
+/** A report spans at most this many buckets: 7 days by hour (each hour's people are a set of their own), 400 by day. */
+const MAX_BUCKETS: Record<ReportUnit, number> = { hour: 7 * 24, day: 400 };
+/** Without `from`: the last 30 days by day, the last 48 hours by hour. */
+const DEFAULT_SPAN: Record<ReportUnit, number> = { hour: 48 * HOUR_MS, day: 30 * DAY_MS };
+
+/** An ISO 8601 time or epoch milliseconds. */
+function timeParam(value: string, path: string, problems: Problem[]): number | undefined {
+  const number = /^\d{1,15}$/.test(value) ? Number(value) : Date.parse(value);
+  if (value.length > 40 || !Number.isFinite(number)) {
+    problems.push({ path, message: 'expected an ISO 8601 time such as 2026-06-01T00:00:00Z, or epoch milliseconds' });
+    return undefined;
+  }
+  return number;
+}
+
+/** `from`, `to`, `by` and `message` from the query string; every problem at once, by path. */
+export function reportQuery(c: AppContext, scope: { block?: string; message?: string }): ReportQuery {
+  const problems: Problem[] = [];
+  const byParam = c.req.query('by') ?? 'day';
+  if (byParam !== 'hour' && byParam !== 'day') problems.push({ path: 'query.by', message: 'expected one of hour, day' });
+  const by: ReportUnit = byParam === 'hour' ? 'hour' : 'day';
+  const now = c.get('services').deps.clock.now();
+  const toParam = c.req.query('to');
+  const fromParam = c.req.query('from');
+  const to = toParam === undefined ? now : (timeParam(toParam, 'query.to', problems) ?? now);
+  const from = fromParam === undefined ? to - DEFAULT_SPAN[by] : (timeParam(fromParam, 'query.from', problems) ?? to);
+  if (from > to) problems.push({ path: 'query.from', message: 'must not be after query.to' });
+  const size = by === 'hour' ? HOUR_MS : DAY_MS;
+  if ((to - from) / size > MAX_BUCKETS[by]) problems.push({ path: 'query.from', message: `a report by ${by} spans at most ${MAX_BUCKETS[by]} ${by}s` });
+  const message = c.req.query('message');
+  if (message !== undefined && (message === '' || message.length > MESSAGE_PARAM_MAX_CHARS)) {
+    problems.push({ path: 'query.message', message: `expected a message id (m=) of 1 to ${MESSAGE_PARAM_MAX_CHARS} characters` });
+  }
+  if (problems.length > 0) {
+    throw new AppError('VALIDATION_FAILED', `invalid report query: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, { details: problems });
+  }
+  const query: ReportQuery = { from, to, by };
+  if (scope.block !== undefined) query.block = scope.block;
+  const messageId = scope.message ?? message;
+  if (messageId !== undefined) query.message = messageId;
+  return query;
+}
+
+/** JSON, or CSV for `Accept: text/csv`. */
+async function answer(c: AppContext, query: ReportQuery, name: string): Promise<Response> {
+  const report = await buildReport(c.get('services').deps.store, query);
+  if (/\btext\/csv\b/i.test(c.req.header('accept') ?? '')) {
+    return c.body(reportCsv(report), 200, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="${name}.csv"`, 'Cache-Control': 'no-store' });
+  }
+  return c.json(report, 200, { 'Cache-Control': 'no-store' });
+}
+
+/** Reports of a block and of a send (docs/reports.md), behind the admin key. */
+export function reportRoutes(): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+  routes.get('/v1/reports/blocks/:id', async (c) => {
+    // A report changes nothing: the admin or viewer key, or a Studio session.
+    await requireAccess(c, false);
+    const id = c.req.param('id');
+    if (!BLOCK_ID_PATTERN.test(id))
+      throw new AppError('VALIDATION_FAILED', `invalid block id ${JSON.stringify(id.slice(0, 80))}: expected lowercase letters, digits, - and _ (at most 64)`);
+    return answer(c, reportQuery(c, { block: id }), `report-${id}`);
+  });
+  routes.get('/v1/reports/messages/:message', async (c) => {
+    // A report changes nothing: the admin or viewer key, or a Studio session.
+    await requireAccess(c, false);
+    const message = c.req.param('message');
+    if (message.length > MESSAGE_PARAM_MAX_CHARS) throw new AppError('VALIDATION_FAILED', `invalid message id: at most ${MESSAGE_PARAM_MAX_CHARS} characters`);
+    return answer(c, reportQuery(c, { message }), 'report-message');
+  });
+  return routes;
+}
