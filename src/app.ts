@@ -24,6 +24,12 @@ import { createSubjectKeyer } from './core/audience/subjects.ts';
 import { TemplateEngine } from './core/templates/liquid.ts';
 import { TemplateRegistry } from './core/templates/registry.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { Sessions } from './core/http/session.ts';
+import { RateLimiter } from './core/audience/rate-limit.ts';
+import { previewRoutes } from './routes/preview.ts';
+import { createPreviewRun, previewDeps, type PreviewRun } from './routes/preview-run.ts';
+import { sessionRoutes } from './routes/session.ts';
+import { studioRoutes } from './routes/studio.ts';
 import { linkRoutes } from './routes/links.ts';
 import { BlockEmbeds } from './core/links/block-embed.ts';
 import { triggerRoutes } from './routes/triggers.ts';
@@ -50,6 +56,11 @@ export interface Opentime {
   /** Writes buffered engagement events and counters; call before shutting down. */
   flush(): Promise<void>;
 }
+
+/** A Studio sign-in lasts this long unless OPENTIME_SESSION_HOURS says otherwise. */
+const DEFAULT_SESSION_SECONDS = 12 * 3600;
+/** Sign-in attempts per instance per minute, right or wrong: guessing keys stays slow whoever asks. */
+const SIGN_INS_PER_MINUTE = 10;
 
 /** Raw pixels of layers and product tiles when the platform names no size (a 1200×600 layer is 2.9 MB). */
 const DEFAULT_LAYER_CACHE_BYTES = 64 * 1024 * 1024;
@@ -156,12 +167,48 @@ export function createApp(given: AppDeps, options: AppOptions = {}): Opentime {
     ...(options.preview ? {} : { reports }),
   });
   const changes = new ContentChanges({ lookups, kinds, store, drawsAhead: renderer.layers !== undefined, background, logger });
+  const sessions = new Sessions({
+    secret: config.secret,
+    adminKeys: config.adminKeys,
+    viewerKeys: config.viewerKeys ?? [],
+    ttlSeconds: config.sessionSeconds ?? DEFAULT_SESSION_SECONDS,
+  });
+  const signIns = new RateLimiter({ limit: SIGN_INS_PER_MINUTE, windowSeconds: 60 }, clock);
   const embeds = new BlockEmbeds({ kinds, logger });
   metrics.gauge('opentime_writer_queue', () => ({ reports: reports.queued, engagement: engagement.queued, counters: counters.queued }));
   // Block URLs in trigger payloads need an origin; without OPENTIME_PUBLIC_URL, the one requests arrive on.
   let seenOrigin: string | undefined;
-  const services: Services = { deps, metrics, lookups, counters, reports, audience, opens, clicks, changes, keyer, signer, renderer, templates, engine, limits, embeds };
-  if (config.triggers) {
+  const services: Services = {
+    deps,
+    metrics,
+    lookups,
+    counters,
+    reports,
+    audience,
+    opens,
+    clicks,
+    changes,
+    keyer,
+    signer,
+    renderer,
+    templates,
+    engine,
+    limits,
+    embeds,
+    sessions,
+    signIns,
+  };
+  if (!options.preview) {
+    // Built at the first preview: the same app with writing switched off, its clock and block those of the preview under way.
+    let run: PreviewRun | undefined;
+    services.preview = () =>
+      (run ??= createPreviewRun((current) => {
+        const { services: parts } = createApp(previewDeps(deps, current), { preview: true });
+        return { ...parts, store: parts.deps.store };
+      }));
+  }
+  // A preview app sends nothing: only the live app runs triggers.
+  if (config.triggers && !options.preview) {
     services.triggers = new TriggerEngine({
       store,
       settings: config.triggers,
@@ -210,7 +257,10 @@ export function createApp(given: AppDeps, options: AppOptions = {}): Opentime {
   app.route('/', healthRoutes());
   app.route('/', eventRoutes());
   app.route('/', collectRoutes());
+  app.route('/', sessionRoutes());
   app.route('/', adminRoutes());
+  app.route('/', previewRoutes());
+  app.route('/', studioRoutes());
   app.route('/', linkRoutes());
   app.route('/', reportRoutes());
   app.route('/', metricsRoutes());

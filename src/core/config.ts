@@ -112,6 +112,8 @@ const optionalFlag = z
 export const configSchema = z.object({
   OPENTIME_ADMIN_KEY: keyList,
   OPENTIME_WRITE_KEY: keyList,
+  OPENTIME_VIEWER_KEY: keyList,
+  OPENTIME_SESSION_HOURS: int(1, 720, 12),
   OPENTIME_SIGNING_KEYS: z.string().min(1).optional(),
   OPENTIME_REQUIRE_SIGNATURE: flag(false),
   OPENTIME_SECRET: z.string().min(16).optional(),
@@ -203,6 +205,10 @@ export type RawConfig = z.output<typeof configSchema>;
 
 export interface AppConfig {
   adminKeys: string[];
+  /** Read-only keys: the Studio and the admin API's reads, never a write. */
+  viewerKeys?: string[];
+  /** How long a Studio sign-in lasts. */
+  sessionSeconds?: number;
   writeKeys: string[];
   secret: string;
   publicUrl?: string;
@@ -318,6 +324,8 @@ export function appConfig(raw: RawConfig, keys: { adminKeys: string[]; writeKeys
   if (raw.OPENTIME_DEFAULT_CLICK_URL !== undefined) config.defaultClickUrl = raw.OPENTIME_DEFAULT_CLICK_URL;
   if (config.demo && !isProduction(raw) && keys.generated?.includes('write') && keys.writeKeys[0] !== undefined) config.demoWriteKey = keys.writeKeys[0];
   config.browserKeys = raw.OPENTIME_BROWSER_KEY;
+  config.viewerKeys = raw.OPENTIME_VIEWER_KEY;
+  config.sessionSeconds = raw.OPENTIME_SESSION_HOURS * 3600;
   config.corsOrigins = raw.OPENTIME_CORS_ORIGINS;
   config.webhookSecrets = raw.OPENTIME_WEBHOOK_SECRET;
   if (raw.OPENTIME_IDENTITY_SECRET !== undefined) config.identitySecret = raw.OPENTIME_IDENTITY_SECRET;
@@ -404,6 +412,20 @@ export const CONFIG_SETTINGS = {
     group: 'Keys and secrets',
     default: 'generated in development (`data/keys.json`); required in production and on Workers',
     description: "Event write keys (Segment's HTTP Basic username, or `writeKey` in the body), comma-separated. Each at least 16 characters. Keep them on your servers.",
+  },
+  OPENTIME_VIEWER_KEY: {
+    accepts: 'keys, comma-separated, each at least 16 characters',
+    group: 'Keys and secrets',
+    default: 'none',
+    description:
+      "Read-only keys for the [Studio](studio.md) (and `Authorization: Bearer …` on the admin API's reads): a viewer sees every block, preview and report and can change nothing.",
+    reason: 'Someone who only reads reports need not hold a key that can delete blocks.',
+  },
+  OPENTIME_SESSION_HOURS: {
+    group: 'Keys and secrets',
+    description:
+      'How long a [Studio](studio.md) sign-in lasts: the session cookie is signed with `OPENTIME_SECRET` and the keys, so any instance accepts it and rotating a key ends the sessions made with it.',
+    reason: 'A laptop left signed in does not stay signed in for ever.',
   },
   OPENTIME_SECRET: {
     group: 'Keys and secrets',

@@ -144,7 +144,17 @@ export interface BlockStore {
    * cached by id and version, so an old one is never served for the new).
    */
   deleteBlock(id: string): Promise<boolean>;
+  /**
+   * The block's versions as they were put, newest first, the current one
+   * included: the last BLOCK_VERSIONS_KEPT of them. A deleted block has
+   * none (its version number is still kept).
+   */
+  listBlockVersions(id: string): Promise<StoredBlock[]>;
+  getBlockVersion(id: string, version: number): Promise<StoredBlock | undefined>;
 }
+
+/** Versions of a block kept for the Studio's history and rollback; older ones are dropped as new ones are put. */
+export const BLOCK_VERSIONS_KEPT = 50;
 
 export interface TemplateStore {
   /** Stores a template's source (never empty: the routes refuse that) and returns its new version (1, 2, …). */

@@ -85,6 +85,7 @@ export function demoPage(origin: string, writeKey: string | undefined, email: Em
 <header>
   <h1>opentime · live demo</h1>
   <p>The image below is rendered when the email is opened, from what the shopper on the right just did.</p>
+  <p><a href="/studio/">Open the Studio</a> to edit this block, preview it as any subscriber, get the HTML for your email platform and read its report (sign in with the admin key the server printed at start).</p>
 </header>
 <main>
   <section>

@@ -9,10 +9,11 @@ import { readTextBody } from '../core/http/body.ts';
 import { TEMPLATE_MAX_CHARS } from '../core/templates/liquid.ts';
 import { BUILT_IN_TEMPLATES, TEMPLATE_NAME_PATTERN } from '../core/templates/registry.ts';
 import { blockProblems } from '../core/kinds/registry.ts';
+import { changedPaths } from '../core/blocks/history.ts';
 import { templateProblems } from '../core/templates/validate.ts';
 import { describeProblems, parseOrThrow } from '../core/shared/validation.ts';
 import { z } from 'zod';
-import { requireAdmin, type AppEnv } from './context.ts';
+import { requireAccess, type AppEnv } from './context.ts';
 import { putCatalog } from '../core/recommend/arrivals.ts';
 
 /** Segment's suppression API takes up to 5000 ids per call; so do we. */
@@ -24,6 +25,7 @@ const suppressionsSchema = z
   })
   .strict();
 const SUPPRESSIONS_MAX_BYTES = 2 * 1024 * 1024;
+const rollbackSchema = z.object({ version: z.number().int().min(1) }).strict();
 const idsSchema = z.object({ ids: z.array(z.string().min(1).max(256)).min(1).max(5000) }).strict();
 const urlsSchema = z
   .object({
@@ -46,7 +48,7 @@ const BLOCK_MAX_BYTES = 256 * 1024;
 export function adminRoutes(): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const adminOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-    requireAdmin(c);
+    await requireAccess(c, c.req.method !== 'GET' && c.req.method !== 'HEAD');
     await next();
   };
   for (const path of [
@@ -136,9 +138,50 @@ export function adminRoutes(): Hono<AppEnv> {
     return c.json({ deleted: id });
   });
 
+  /** The kept versions of a block, newest first, each with the paths it changed from the one before. */
+  routes.get('/v1/blocks/:id/versions', async (c) => {
+    const { deps } = c.get('services');
+    const id = c.req.param('id');
+    const versions = await deps.store.listBlockVersions(id);
+    if (versions.length === 0 && !(await deps.store.getBlock(id))) throw new AppError('BLOCK_NOT_FOUND', `no block with id ${JSON.stringify(id)}`);
+    return c.json({
+      block: id,
+      versions: versions.map((v, i) => {
+        const previous = versions[i + 1];
+        return {
+          version: v.version,
+          updatedAt: new Date(v.updatedAt).toISOString(),
+          changes: previous ? changedPaths(previous.config, v.config) : [],
+        };
+      }),
+    });
+  });
+
+  routes.get('/v1/blocks/:id/versions/:version', async (c) => {
+    const { deps } = c.get('services');
+    const version = Number(c.req.param('version'));
+    const stored = Number.isInteger(version) && version > 0 ? await deps.store.getBlockVersion(c.req.param('id'), version) : undefined;
+    if (!stored) throw new AppError('NOT_FOUND', `no version ${JSON.stringify(c.req.param('version'))} of block ${JSON.stringify(c.req.param('id'))} is kept`);
+    return c.json({ ...stored.config, version: stored.version, updatedAt: new Date(stored.updatedAt).toISOString() });
+  });
+
+  /** Puts an earlier version back as a new version (history only grows), checked as any put is. */
+  routes.post('/v1/blocks/:id/rollback', async (c) => {
+    const { deps, changes, templates } = c.get('services');
+    const id = c.req.param('id');
+    const { version } = parseOrThrow(rollbackSchema, await readJsonBody(c.req.raw, 1024, 'rollback'), 'rollback');
+    const old = await deps.store.getBlockVersion(id, version);
+    if (!old) throw new AppError('NOT_FOUND', `no version ${version} of block ${JSON.stringify(id)} is kept`, { details: [{ path: 'version', message: 'not kept' }] });
+    const problems = await blockProblems(old.config, templates);
+    if (problems.length > 0) throw new AppError('VALIDATION_FAILED', `version ${version} no longer passes the checks: ${describeProblems(problems)}`, { details: problems });
+    const stored = await deps.store.putBlock(old.config, deps.clock.now());
+    changes.blockChanged(stored);
+    return c.json({ id, version: stored.version, restored: version, updatedAt: new Date(stored.updatedAt).toISOString() });
+  });
+
   routes.get('/v1/blocks', async (c) => {
     const blocks = await c.get('services').deps.store.listBlocks();
-    return c.json({ blocks: blocks.map((b) => ({ id: b.config.id, version: b.version, updatedAt: new Date(b.updatedAt).toISOString() })) });
+    return c.json({ blocks: blocks.map((b) => ({ id: b.config.id, kind: b.config.kind, version: b.version, updatedAt: new Date(b.updatedAt).toISOString() })) });
   });
 
   /** Templates are HTML with Liquid; the body is the template itself (any content type). */

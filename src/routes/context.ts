@@ -7,6 +7,10 @@ import type { MetricsRegistry } from '../core/shared/metrics.ts';
 import type { AppDeps } from '../core/deps.ts';
 import { AppError, type ErrorCode } from '../core/shared/errors.ts';
 import { bearerToken, matchesAny } from '../core/http/auth.ts';
+import { CSRF_HEADER, readCookie, SESSION_COOKIE, type Role, type Sessions } from '../core/http/session.ts';
+import { safeEqual } from '../core/shared/constant-time.ts';
+import type { RateLimiter } from '../core/audience/rate-limit.ts';
+import type { PreviewRun } from './preview-run.ts';
 import { bounded, paramsForRules } from '../core/links/url-params.ts';
 import type { Lookups } from '../core/content/lookups.ts';
 import type { Audience } from '../core/audience/audience.ts';
@@ -40,6 +44,12 @@ export interface Services {
   templates: TemplateRegistry;
   engine: TemplateEngine;
   limits: RateLimits;
+  /** Studio sign-ins (stateless, signed cookies). */
+  sessions: Sessions;
+  /** Wrong keys at sign-in, per instance. */
+  signIns: RateLimiter;
+  /** The same app with writing switched off, for previews (src/routes/preview.ts); absent in a preview app itself. */
+  preview?: () => PreviewRun;
   /** The ESP snippets of blocks, sliced for grids (POST /v1/links, the CLI, the demo page). */
   embeds: BlockEmbeds;
   /** Behavioural triggers; undefined when the config has no trigger settings. */
@@ -60,11 +70,41 @@ export interface AppEnv {
 
 export type AppContext = Context<AppEnv>;
 
+/** The bearer admin key alone (routes that a session must not reach, and code that cannot wait). */
 export function requireAdmin(c: AppContext): void {
   const { config } = c.get('services').deps;
   if (!matchesAny(bearerToken(c.req.header('authorization')), config.adminKeys)) {
     throw new AppError('UNAUTHORIZED', 'admin routes need Authorization: Bearer <OPENTIME_ADMIN_KEY>');
   }
+}
+
+/**
+ * Who may use an admin route: the bearer admin key, a bearer viewer key
+ * (reads only), or a Studio session cookie (writes also need its CSRF
+ * token in x-opentime-csrf). `write` is false for routes that change
+ * nothing, such as a preview of a draft.
+ */
+export async function requireAccess(c: AppContext, write: boolean): Promise<Role> {
+  const { deps, sessions } = c.get('services');
+  const { config } = deps;
+  const bearer = bearerToken(c.req.header('authorization'));
+  let role: Role | undefined;
+  if (bearer !== undefined) {
+    if (matchesAny(bearer, config.adminKeys)) role = 'admin';
+    else if (matchesAny(bearer, config.viewerKeys ?? [])) role = 'viewer';
+  } else {
+    const cookie = readCookie(c.req.header('cookie'), SESSION_COOKIE);
+    const session = cookie ? await sessions.verify(cookie, deps.clock.now()) : undefined;
+    if (session) {
+      if (write && !safeEqual(c.req.header(CSRF_HEADER) ?? '', session.csrf)) {
+        throw new AppError('CSRF_TOKEN_MISSING', `a write with the Studio's session needs its ${CSRF_HEADER} header (GET /v1/session returns it)`);
+      }
+      role = session.role;
+    }
+  }
+  if (!role) throw new AppError('UNAUTHORIZED', 'admin routes need Authorization: Bearer <OPENTIME_ADMIN_KEY>, or a Studio session (POST /v1/session)');
+  if (write && role !== 'admin') throw new AppError('FORBIDDEN', 'a viewer key can read but not change anything');
+  return role;
 }
 
 /** Query values are bounded: an over-long id is not an id. */

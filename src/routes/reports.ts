@@ -6,7 +6,7 @@ import { reportCsv } from '../core/reports/csv.ts';
 import { buildReport, type ReportQuery } from '../core/reports/report.ts';
 import { AppError } from '../core/shared/errors.ts';
 import type { Problem } from '../core/shared/validation.ts';
-import { requireAdmin, type AppContext, type AppEnv } from './context.ts';
+import { requireAccess, type AppContext, type AppEnv } from './context.ts';
 
 /** A report spans at most this many buckets: 7 days by hour (each hour's people are a set of their own), 400 by day. */
 const MAX_BUCKETS: Record<ReportUnit, number> = { hour: 7 * 24, day: 400 };
@@ -64,14 +64,16 @@ async function answer(c: AppContext, query: ReportQuery, name: string): Promise<
 export function reportRoutes(): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   routes.get('/v1/reports/blocks/:id', async (c) => {
-    requireAdmin(c);
+    // A report changes nothing: the admin or viewer key, or a Studio session.
+    await requireAccess(c, false);
     const id = c.req.param('id');
     if (!BLOCK_ID_PATTERN.test(id))
       throw new AppError('VALIDATION_FAILED', `invalid block id ${JSON.stringify(id.slice(0, 80))}: expected lowercase letters, digits, - and _ (at most 64)`);
     return answer(c, reportQuery(c, { block: id }), `report-${id}`);
   });
   routes.get('/v1/reports/messages/:message', async (c) => {
-    requireAdmin(c);
+    // A report changes nothing: the admin or viewer key, or a Studio session.
+    await requireAccess(c, false);
     const message = c.req.param('message');
     if (message.length > MESSAGE_PARAM_MAX_CHARS) throw new AppError('VALIDATION_FAILED', `invalid message id: at most ${MESSAGE_PARAM_MAX_CHARS} characters`);
     return answer(c, reportQuery(c, { message }), 'report-message');

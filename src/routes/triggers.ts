@@ -4,7 +4,7 @@ import { readJsonBody } from '../core/http/body.ts';
 import { describeProblems, parseOrThrow, type Problem } from '../core/shared/validation.ts';
 import { TRIGGER_ID_PATTERN, triggerSchema, type StoredTrigger } from '../core/triggers/schema.ts';
 import type { TriggerEngine } from '../core/triggers/engine.ts';
-import { requireAdmin, type AppContext, type AppEnv } from './context.ts';
+import { requireAccess, type AppContext, type AppEnv } from './context.ts';
 
 /**
  * The admin API of behavioural triggers: the definitions
@@ -60,8 +60,9 @@ export function triggerReport(id: string, counters: Record<string, number>) {
 
 export function triggerRoutes(): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
+  // The admin key or a Studio session; the viewer key reads only.
   const adminOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-    requireAdmin(c);
+    await requireAccess(c, c.req.method !== 'GET' && c.req.method !== 'HEAD');
     await next();
   };
   routes.use('/v1/triggers', adminOnly);

@@ -14,6 +14,7 @@ const CONFIG_FIELD = {
   OPENTIME_SIGNING_KEYS: 'signingKeys',
   OPENTIME_BROWSER_KEY: 'browserKeys',
   OPENTIME_IDENTITY_SECRET: 'identitySecret',
+  OPENTIME_VIEWER_KEY: 'viewerKeys',
 } as const satisfies Record<keyof SpecVars, keyof AppConfig>;
 
 function configFrom(vars: SpecVars): Partial<AppConfig> {

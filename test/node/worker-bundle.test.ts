@@ -1,13 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../src/adapters/node/files.ts';
 import { testBlock, testCatalog } from '../helpers/app.ts';
 import { PHOTO_COLORS, PHOTO_SERVER_ENV, startPhotoServer, type PhotoServer } from '../helpers/photo-server.ts';
 import { decode, slotBox } from '../helpers/pixels.ts';
+import { startWranglerDev, WRANGLER_STARTUP_MS, type WranglerDev } from '../helpers/wrangler-dev.ts';
 
 /**
  * The Worker as `npm run dev:worker` runs it: wrangler bundles src/worker.ts
@@ -19,83 +17,28 @@ import { decode, slotBox } from '../helpers/pixels.ts';
  */
 const ADMIN_KEY = 'bundle-admin-key-0123456789';
 const WRITE_KEY = 'bundle-write-key-0123456789';
-const STARTUP_MS = 90_000;
 
-let wrangler: ChildProcess | undefined;
 let photos: PhotoServer;
 let stateDir: string;
+let worker: WranglerDev;
 let origin: string;
-let output = '';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntilReady(): Promise<void> {
-  const deadline = Date.now() + STARTUP_MS;
-  while (Date.now() < deadline) {
-    if (wrangler?.exitCode !== null) throw new Error(`wrangler dev exited (${wrangler?.exitCode}):\n${output}`);
-    try {
-      if ((await fetch(`${origin}/healthz`)).status === 200) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((done) => setTimeout(done, 250));
-  }
-  throw new Error(`wrangler dev did not answer within ${STARTUP_MS} ms:\n${output}`);
-}
 
 beforeAll(async () => {
   photos = await startPhotoServer();
   stateDir = await mkdtemp(join(tmpdir(), 'opentime-wrangler-'));
-  const port = await freePort();
-  origin = `http://127.0.0.1:${port}`;
-  const vars = {
+  worker = await startWranglerDev(stateDir, {
     OPENTIME_ADMIN_KEY: ADMIN_KEY,
     OPENTIME_WRITE_KEY: WRITE_KEY,
     OPENTIME_SECRET: 'bundle-secret-0123456789abcdef',
     OPENTIME_STORE_TIMEOUT_MS: '2000',
     OPENTIME_BLOCK_CACHE_SECONDS: '0',
     ...PHOTO_SERVER_ENV,
-  };
-  const args = [
-    'node_modules/wrangler/bin/wrangler.js',
-    'dev',
-    '--port',
-    String(port),
-    '--ip',
-    '127.0.0.1',
-    '--persist-to',
-    stateDir,
-    '--inspector-port',
-    String(await freePort()),
-  ];
-  for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
-  // Its own process group, so that wrangler and the workerd it starts are stopped together.
-  // Nothing is downloaded: no telemetry, and no `Request.cf` data from Cloudflare (a placeholder is used).
-  const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
-  wrangler = spawn(process.execPath, args, { cwd: PROJECT_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString();
-  };
-  wrangler.stdout?.on('data', collect);
-  wrangler.stderr?.on('data', collect);
-  await waitUntilReady();
-}, STARTUP_MS + 10_000);
+  });
+  origin = worker.origin;
+}, WRANGLER_STARTUP_MS + 10_000);
 
 afterAll(async () => {
-  if (wrangler?.pid !== undefined && wrangler.exitCode === null) {
-    const exited = new Promise((done) => wrangler?.once('exit', done));
-    process.kill(-wrangler.pid, 'SIGTERM');
-    await Promise.race([exited, new Promise((done) => setTimeout(done, 5000))]);
-  }
+  await worker?.stop();
   await photos?.close();
   if (stateDir) await rm(stateDir, { recursive: true, force: true });
 });
@@ -114,7 +57,7 @@ describe('the bundled Worker under wrangler dev', () => {
     const response = await fetch(`${origin}/i/grid.png?u=bundle-shopper&m=launch`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('image/png');
-    expect(response.headers.get('x-opentime-fallback'), output).toBeNull();
+    expect(response.headers.get('x-opentime-fallback'), worker.output()).toBeNull();
     const pixels = await decode(new Uint8Array(await response.arrayBuffer()));
     expect([pixels.width, pixels.height]).toEqual([1200, 600]);
     expect(pixels.share(PHOTO_COLORS.red, slotBox(pixels, 0))).toBeGreaterThan(0.25);

@@ -14,6 +14,8 @@ describe('the demo page', () => {
     expect(html).not.toContain(WRITE_KEY);
     expect(html).toContain("-u 'YOUR_WRITE_KEY:'");
     expect(html).toContain('id="key"');
+    // The way from the demo to making blocks of one's own.
+    expect(html).toContain('<a href="/studio/">Open the Studio</a>');
   });
 
   it('uses the development key this server generated', async () => {

@@ -54,7 +54,7 @@ export type PhotoName = PhotoColor | 'missing' | 'html' | 'slow' | 'garbage' | '
  * environment variables both runtimes read), so a spec says the same thing
  * to both. Only the names both runtimes map are allowed.
  */
-export type SpecVars = Partial<Record<'OPENTIME_PHOTO_TIMEOUT_MS' | 'OPENTIME_SIGNING_KEYS' | 'OPENTIME_BROWSER_KEY' | 'OPENTIME_IDENTITY_SECRET', string>>;
+export type SpecVars = Partial<Record<'OPENTIME_PHOTO_TIMEOUT_MS' | 'OPENTIME_SIGNING_KEYS' | 'OPENTIME_BROWSER_KEY' | 'OPENTIME_IDENTITY_SECRET' | 'OPENTIME_VIEWER_KEY', string>>;
 
 export interface SpecRuntime {
   name: 'node' | 'workers';

@@ -5,7 +5,7 @@ import type { Decision, GridDecision } from '../../src/core/decide/decide.ts';
 import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets, type TrendingIncrement } from '../../src/core/decide/trending.ts';
 import { DEDUPE_WINDOW_SECONDS } from '../../src/core/events/limits.ts';
 import type { TrackedEvent } from '../../src/core/events/normalize.ts';
-import type { OpenKey, OpenRecord, Store, SubjectDeletion } from '../../src/core/ports.ts';
+import { BLOCK_VERSIONS_KEPT, type OpenKey, type OpenRecord, type Store, type SubjectDeletion } from '../../src/core/ports.ts';
 import { mergeProfiles } from '../../src/core/profiles/merge.ts';
 import { PROFILE_LIMITS, type Profile } from '../../src/core/profiles/profile.ts';
 import { reduceProfile } from '../../src/core/profiles/reducer.ts';
@@ -639,6 +639,38 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
         // Renders are cached by block id and version: a new block under the old id must not reuse version 1.
         expect(await store.putBlock(blockConfig('grid', 'Again'), T0 + SECOND)).toEqual({ config: blockConfig('grid', 'Again'), version: 3, updatedAt: T0 + SECOND });
         expect((await store.getBlock('grid'))?.version).toBe(3);
+      });
+
+      it('keeps every version of a block as it was put, newest first, each readable by its number', async () => {
+        await store.putBlock(blockConfig('grid', 'One'), T0);
+        await store.putBlock(blockConfig('other'), T0 + SECOND);
+        await store.putBlock(blockConfig('grid', 'Two'), T0 + 2 * SECOND);
+        await store.putBlock(blockConfig('grid', 'Three'), T0 + 3 * SECOND);
+        expect(await store.listBlockVersions('grid')).toEqual([
+          { config: blockConfig('grid', 'Three'), version: 3, updatedAt: T0 + 3 * SECOND },
+          { config: blockConfig('grid', 'Two'), version: 2, updatedAt: T0 + 2 * SECOND },
+          { config: blockConfig('grid', 'One'), version: 1, updatedAt: T0 },
+        ]);
+        expect(await store.getBlockVersion('grid', 2)).toEqual({ config: blockConfig('grid', 'Two'), version: 2, updatedAt: T0 + 2 * SECOND });
+        expect(await store.getBlockVersion('grid', 4)).toBeUndefined();
+        expect(await store.getBlockVersion('never', 1)).toBeUndefined();
+        expect(await store.listBlockVersions('never')).toEqual([]);
+        expect((await store.listBlockVersions('other')).map((v) => v.version)).toEqual([1]);
+      });
+
+      it(`keeps the last ${BLOCK_VERSIONS_KEPT} versions of a block, and none of a deleted one`, async () => {
+        for (let i = 1; i <= BLOCK_VERSIONS_KEPT + 2; i++) await store.putBlock(blockConfig('grid', `Headline ${i}`), T0 + i * SECOND);
+        const kept = await store.listBlockVersions('grid');
+        expect(kept).toHaveLength(BLOCK_VERSIONS_KEPT);
+        expect(kept[0]?.version).toBe(BLOCK_VERSIONS_KEPT + 2);
+        expect(kept.at(-1)?.version).toBe(3);
+        expect(await store.getBlockVersion('grid', 2)).toBeUndefined();
+        expect(await store.deleteBlock('grid')).toBe(true);
+        expect(await store.listBlockVersions('grid')).toEqual([]);
+        expect(await store.getBlockVersion('grid', BLOCK_VERSIONS_KEPT + 2)).toBeUndefined();
+        // Put again, it continues its numbers with a history of one.
+        await store.putBlock(blockConfig('grid', 'Again'), T0 + 100 * SECOND);
+        expect((await store.listBlockVersions('grid')).map((v) => v.version)).toEqual([BLOCK_VERSIONS_KEPT + 3]);
       });
     });
 

@@ -2,7 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { BlockConfig, StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
 import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets, type TrendingIncrement } from '../../core/decide/trending.ts';
-import type { StoredTemplate } from '../../core/ports.ts';
+import { BLOCK_VERSIONS_KEPT, type StoredTemplate } from '../../core/ports.ts';
 import {
   NEIGHBOUR_MAX_AGE_DAYS,
   applyNeighbourIncrements,
@@ -39,6 +39,7 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS products (id TEXT PRIMARY KEY, data TEXT NOT NULL, updated_at INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS trending (scope TEXT NOT NULL, hour INTEGER NOT NULL, product TEXT NOT NULL, count REAL NOT NULL, PRIMARY KEY (scope, hour, product));
   CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value REAL NOT NULL);
+  CREATE TABLE IF NOT EXISTS block_versions (id TEXT NOT NULL, version INTEGER NOT NULL, data TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (id, version));
   CREATE TABLE IF NOT EXISTS neighbours (list TEXT NOT NULL, product TEXT NOT NULL, data TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (list, product));
   ${REPORT_TABLES}
 `;
@@ -102,8 +103,23 @@ export class GlobalObject extends DurableObject {
         JSON.stringify(config),
         now,
       );
+      this.sql.exec('INSERT OR REPLACE INTO block_versions (id, version, data, updated_at) VALUES (?, ?, ?, ?)', config.id, version, JSON.stringify(config), now);
+      this.sql.exec('DELETE FROM block_versions WHERE id = ? AND version <= ?', config.id, version - BLOCK_VERSIONS_KEPT);
       return { config, version, updatedAt: now };
     });
+  }
+
+  /** A block's kept versions as JSON rows, newest first. */
+  async listBlockVersions(id: string): Promise<Array<{ version: number; data: string; updated_at: number }>> {
+    return this.sql
+      .exec<{ version: number; data: string; updated_at: number }>('SELECT version, data, updated_at FROM block_versions WHERE id = ? ORDER BY version DESC', id)
+      .toArray();
+  }
+
+  async getBlockVersion(id: string, version: number): Promise<{ version: number; data: string; updated_at: number } | undefined> {
+    return this.sql
+      .exec<{ version: number; data: string; updated_at: number }>('SELECT version, data, updated_at FROM block_versions WHERE id = ? AND version = ?', id, version)
+      .toArray()[0];
   }
 
   /** Blocks as JSON rows: a config is the marketer's JSON, which RPC need not re-encode. */
@@ -145,7 +161,10 @@ export class GlobalObject extends DurableObject {
 
   // A deleted block or template stays as a row with empty content, which keeps its version.
   async deleteBlock(id: string): Promise<boolean> {
-    return this.sql.exec(`UPDATE blocks SET data = '' WHERE id = ? AND data <> ''`, id).rowsWritten > 0;
+    return this.ctx.storage.transactionSync(() => {
+      this.sql.exec('DELETE FROM block_versions WHERE id = ?', id);
+      return this.sql.exec(`UPDATE blocks SET data = '' WHERE id = ? AND data <> ''`, id).rowsWritten > 0;
+    });
   }
 
   async deleteTemplate(name: string): Promise<boolean> {

@@ -191,6 +191,17 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
       return global('config').deleteBlock(id);
     },
 
+    async listBlockVersions(id) {
+      check();
+      return (await global('config').listBlockVersions(id)).map(parseBlock);
+    },
+
+    async getBlockVersion(id, version) {
+      check();
+      const row = await global('config').getBlockVersion(id, version);
+      return row ? parseBlock(row) : undefined;
+    },
+
     // TemplateStore: the `config` object.
     async putTemplate(name, source, now) {
       check();

@@ -2,8 +2,17 @@ import { memoryReports } from './memory-reports.ts';
 import type { StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
 import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets } from '../../core/decide/trending.ts';
+import {
+  BLOCK_VERSIONS_KEPT,
+  type ApplyResult,
+  type OpenKey,
+  type OpenRecord,
+  type Store,
+  type StoredTemplate,
+  type SubjectDeletion,
+  type SuppressionSource,
+} from '../../core/ports.ts';
 import type { Decision } from '../../core/decide/decide.ts';
-import type { ApplyResult, OpenKey, OpenRecord, Store, StoredTemplate, SubjectDeletion, SuppressionSource } from '../../core/ports.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
 import { mergeProfiles } from '../../core/profiles/merge.ts';
 import { applyNeighbourIncrements, groupIncrements, rankedNeighbours } from '../../core/recommend/neighbours.ts';
@@ -34,6 +43,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const blocks = new Map<string, StoredBlock>();
   /** Deleted blocks' last versions, and deleted templates (kept with theirs): versions never restart. */
   const retiredBlockVersions = new Map<string, number>();
+  /** Each block's versions, newest first (BLOCK_VERSIONS_KEPT at most). */
+  const blockHistory = new Map<string, StoredBlock[]>();
   const retiredTemplates = new Set<string>();
   const opens = new Map<string, { record: OpenRecord; expiresAt: number }>();
   const memos = new Map<string, { decision: Decision; expiresAt: number }>();
@@ -217,6 +228,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       const stored: StoredBlock = { config: clone(config), version, updatedAt: now };
       blocks.set(config.id, stored);
       retiredBlockVersions.delete(config.id);
+      const history = [clone(stored), ...(blockHistory.get(config.id) ?? [])].slice(0, BLOCK_VERSIONS_KEPT);
+      blockHistory.set(config.id, history);
       return clone(stored);
     },
 
@@ -236,8 +249,20 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       const stored = blocks.get(id);
       if (!stored) return false;
       blocks.delete(id);
+      blockHistory.delete(id);
       retiredBlockVersions.set(id, stored.version);
       return true;
+    },
+
+    async listBlockVersions(id) {
+      check();
+      return (blockHistory.get(id) ?? []).map(clone);
+    },
+
+    async getBlockVersion(id, version) {
+      check();
+      const found = blockHistory.get(id)?.find((b) => b.version === version);
+      return found ? clone(found) : undefined;
     },
 
     async putTemplate(name, source, now) {

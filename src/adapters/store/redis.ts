@@ -4,8 +4,17 @@ import type { BlockConfig, StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
 import { TRENDING_WINDOW_HOURS, decayWeight, hourOf } from '../../core/decide/trending.ts';
 import { DEDUPE_WINDOW_SECONDS } from '../../core/events/limits.ts';
+import {
+  BLOCK_VERSIONS_KEPT,
+  type ApplyResult,
+  type Logger,
+  type OpenRecord,
+  type Store,
+  type StoredTemplate,
+  type SubjectEvents,
+  type SuppressionSource,
+} from '../../core/ports.ts';
 import type { Decision } from '../../core/decide/decide.ts';
-import type { ApplyResult, Logger, OpenRecord, Store, StoredTemplate, SubjectEvents, SuppressionSource } from '../../core/ports.ts';
 import { mergeProfiles } from '../../core/profiles/merge.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
 import { dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';
@@ -204,6 +213,21 @@ if #ids == 0 then return {} end
 return redis.call('HMGET', KEYS[1], unpack(ids))`;
 
 /**
+ * A block put: its version is the next of its counter, and the config is
+ * kept in its history hash under that version, the oldest past the kept
+ * number dropped, all at once. KEYS: the version hash, the configs hash,
+ * the block's history hash (one slot: `{blocks}`); ARGV: the id, the row,
+ * how many versions to keep.
+ */
+const PUT_BLOCK = `
+local version = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[3], version, ARGV[2])
+local old = version - tonumber(ARGV[3])
+if old > 0 then redis.call('HDEL', KEYS[3], old) end
+return version`;
+
+/**
  * The open memo: an open's first part claims it, the others read it. A
  * subject's memos are the fields of one hash (deleteSubject removes it),
  * each `<expires at>|<json>`. KEYS: the hash; ARGV: the open's field, now
@@ -248,6 +272,7 @@ const SCRIPTS = {
   unlinkIfTarget: script(UNLINK_IF_TARGET),
   rankTrending: script(RANK_TRENDING),
   listProducts: script(LIST_PRODUCTS),
+  putBlock: script(PUT_BLOCK),
   claimOpenMemo: script(CLAIM_OPEN_MEMO),
   bumpNeighbours: script(BUMP_NEIGHBOURS),
   addPeople: script(REPORT_SCRIPTS.addPeople),
@@ -321,6 +346,7 @@ export function redisStore(options: RedisStoreOptions): Store {
     productIds: `${prefix}{catalog}:ids`,
     blockConfigs: `${prefix}{blocks}:configs`,
     blockVersions: `${prefix}{blocks}:versions`,
+    blockHistory: (id: string) => `${prefix}{blocks}:history:${id}`,
     templateSources: `${prefix}{templates}:sources`,
     templateVersions: `${prefix}{templates}:versions`,
     suppressions: `${prefix}suppressions`,
@@ -623,10 +649,8 @@ export function redisStore(options: RedisStoreOptions): Store {
 
     putBlock: (config, now) =>
       operation('putBlock', async () => {
-        const [version] = await transaction([
-          ['hincrby', keys.blockVersions, config.id, 1],
-          ['hset', keys.blockConfigs, config.id, JSON.stringify({ config, updatedAt: now })],
-        ]);
+        const row = JSON.stringify({ config, updatedAt: now });
+        const version = await run(SCRIPTS.putBlock, [keys.blockVersions, keys.blockConfigs, keys.blockHistory(config.id)], [config.id, row, BLOCK_VERSIONS_KEPT]);
         return { config, version: Number(version), updatedAt: now };
       }),
 
@@ -657,7 +681,32 @@ export function redisStore(options: RedisStoreOptions): Store {
       }),
 
     // The version hashes keep a deleted block's or template's version, so a later put continues from it.
-    deleteBlock: (id) => operation('deleteBlock', async () => Number(await call('hdel', keys.blockConfigs, id)) > 0),
+    deleteBlock: (id) =>
+      operation('deleteBlock', async () => {
+        const [removed] = await transaction([
+          ['hdel', keys.blockConfigs, id],
+          ['del', keys.blockHistory(id)],
+        ]);
+        return Number(removed) > 0;
+      }),
+
+    listBlockVersions: (id) =>
+      operation('listBlockVersions', async () =>
+        Object.entries(hashOf(await call('hgetall', keys.blockHistory(id))))
+          .map(([version, row]): StoredBlock => {
+            const { config, updatedAt } = JSON.parse(row) as { config: BlockConfig; updatedAt: number };
+            return { config, version: Number(version), updatedAt };
+          })
+          .sort((a, b) => b.version - a.version),
+      ),
+
+    getBlockVersion: (id, version) =>
+      operation('getBlockVersion', async () => {
+        const row = (await call('hget', keys.blockHistory(id), String(version))) as string | null;
+        if (row === null) return undefined;
+        const { config, updatedAt } = JSON.parse(row) as { config: BlockConfig; updatedAt: number };
+        return { config, version, updatedAt };
+      }),
 
     putTemplate: (name, source, now) =>
       operation('putTemplate', async () => {

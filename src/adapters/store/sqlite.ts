@@ -6,7 +6,16 @@ import type { Product } from '../../core/catalog/product.ts';
 import type { Decision } from '../../core/decide/decide.ts';
 import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets } from '../../core/decide/trending.ts';
 import { sqliteTriggerStore } from './sqlite-triggers.ts';
-import type { ApplyResult, OpenKey, OpenRecord, Store, StoredTemplate, SubjectDeletion, SuppressionSource } from '../../core/ports.ts';
+import {
+  BLOCK_VERSIONS_KEPT,
+  type ApplyResult,
+  type OpenKey,
+  type OpenRecord,
+  type Store,
+  type StoredTemplate,
+  type SubjectDeletion,
+  type SuppressionSource,
+} from '../../core/ports.ts';
 import type { Profile } from '../../core/profiles/profile.ts';
 import { mergeProfiles } from '../../core/profiles/merge.ts';
 import { dedupeHorizon, updateSubject } from '../../core/profiles/store-kit.ts';
@@ -65,6 +74,7 @@ const MIGRATIONS = [
   `CREATE TABLE neighbours (list TEXT NOT NULL, product TEXT NOT NULL, data TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (list, product)) WITHOUT ROWID;
    CREATE INDEX neighbours_updated ON neighbours (updated_at);`,
   REPORT_TABLES,
+  `CREATE TABLE block_versions (id TEXT NOT NULL, version INTEGER NOT NULL, data TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (id, version)) WITHOUT ROWID;`,
 ];
 
 function migrate(db: DatabaseSync): void {
@@ -395,6 +405,8 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         sql(
           'INSERT INTO blocks (id, version, data, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version, data = excluded.data, updated_at = excluded.updated_at',
         ).run(config.id, version, JSON.stringify(config), now);
+        sql('INSERT OR REPLACE INTO block_versions (id, version, data, updated_at) VALUES (?, ?, ?, ?)').run(config.id, version, JSON.stringify(config), now);
+        sql('DELETE FROM block_versions WHERE id = ? AND version <= ?').run(config.id, version - BLOCK_VERSIONS_KEPT);
         return { config, version, updatedAt: now };
       });
     },
@@ -410,7 +422,26 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async deleteBlock(id) {
-      return sql(`UPDATE blocks SET data = '' WHERE id = ? AND data <> ''`).run(id).changes > 0;
+      return transaction(() => {
+        sql('DELETE FROM block_versions WHERE id = ?').run(id);
+        return sql(`UPDATE blocks SET data = '' WHERE id = ? AND data <> ''`).run(id).changes > 0;
+      });
+    },
+
+    async listBlockVersions(id) {
+      const rows = sql('SELECT version, data, updated_at FROM block_versions WHERE id = ? ORDER BY version DESC').all(id) as Array<{
+        version: number;
+        data: string;
+        updated_at: number;
+      }>;
+      return rows.map((row): StoredBlock => ({ config: JSON.parse(row.data) as BlockConfig, version: row.version, updatedAt: row.updated_at }));
+    },
+
+    async getBlockVersion(id, version) {
+      const row = sql('SELECT version, data, updated_at FROM block_versions WHERE id = ? AND version = ?').get(id, version) as
+        | { version: number; data: string; updated_at: number }
+        | undefined;
+      return row ? { config: JSON.parse(row.data) as BlockConfig, version: row.version, updatedAt: row.updated_at } : undefined;
     },
 
     async putTemplate(name, source, now) {

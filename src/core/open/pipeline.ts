@@ -44,6 +44,8 @@ export interface OpenImage {
   personal: boolean;
   /** The subscriber was past their rate limit: answered as anonymous. */
   limited?: boolean;
+  /** What the image shows (the products, the hero variant), for a preview's account of it. */
+  decision?: Decision;
   /** In a preview only: why each slot shows what it does (explain.ts), for the person previewing. */
   why?: string;
 }
@@ -181,6 +183,7 @@ export class OpenPipeline {
       this.count(request, showing.personal ? 'personal' : 'generic', block.id, report);
 
       const image: OpenImage = { bytes: png, cache, personal: showing.personal };
+      if (showing.decision) image.decision = showing.decision;
       if (plan.fallback) image.fallback = plan.fallback;
       if (plan.error) image.error = plan.error;
       if (limited) image.limited = true;

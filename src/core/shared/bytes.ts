@@ -16,6 +16,11 @@ export function base64url(bytes: ArrayBuffer | Uint8Array): string {
     .replace(/=+$/, '');
 }
 
+export function fromBase64url(text: string): Uint8Array {
+  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
+}
+
 /** The image type from its first bytes, for the formats resvg can embed. */
 export function sniffImageType(bytes: Uint8Array): 'image/png' | 'image/jpeg' | 'image/gif' | undefined {
   if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'image/png';

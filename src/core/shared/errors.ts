@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'CSRF_TOKEN_MISSING'
   | 'ORIGIN_NOT_ALLOWED'
   | 'ALIAS_NEEDS_WRITE_KEY'
   | 'EMAIL_LINK_NEEDS_WRITE_KEY'
@@ -38,6 +40,10 @@ export const ERROR_STATUS = {
   TOO_MANY_LINKS_PER_SUBJECT: 400,
   UNAUTHORIZED: 401,
   WEBHOOK_BAD_SIGNATURE: 401,
+  /** A viewer key or session asked to change something. */
+  FORBIDDEN: 403,
+  /** A write with the Studio's session cookie but without its x-opentime-csrf header. */
+  CSRF_TOKEN_MISSING: 403,
   ORIGIN_NOT_ALLOWED: 403,
   ALIAS_NEEDS_WRITE_KEY: 403,
   EMAIL_LINK_NEEDS_WRITE_KEY: 403,
