@@ -10,7 +10,7 @@ import type { TrendingIncrement } from './decide/trending.ts';
 import type { Neighbour, NeighbourIncrement, NeighbourList } from './recommend/neighbours.ts';
 import type { TrackedEvent } from './events/normalize.ts';
 import type { Profile } from './profiles/profile.ts';
-import type { PeopleQuery, ReportBatch, ReportCount, ReportUnit, Touches } from './reports/cells.ts';
+import type { GalleryRow, PeopleQuery, ReportBatch, ReportCount, ReportUnit, Touches } from './reports/cells.ts';
 import type { StoredTrigger, TriggerConfig } from './triggers/schema.ts';
 import type { DeadLetter, Episode, Interest, SendRecord } from './triggers/episode.ts';
 
@@ -225,6 +225,8 @@ export interface ReportStore {
   getTouches(person: string, now: number): Promise<Touches | undefined>;
   /** True the first time a key is claimed within `ttlSeconds` (an order counts once); false after. */
   claimOnce(key: string, now: number, ttlSeconds: number): Promise<boolean>;
+  /** The block's gallery: its last GALLERY_SIZE distinct renders, newest first (batches add to it; older entries are dropped). */
+  readGallery(block: string): Promise<GalleryRow[]>;
 }
 
 /**

@@ -4,6 +4,10 @@ import { MESSAGE_PARAM_MAX_CHARS } from '../core/links/url-params.ts';
 import { DAY_MS, HOUR_MS, type ReportUnit } from '../core/reports/cells.ts';
 import { reportCsv } from '../core/reports/csv.ts';
 import { buildReport, type ReportQuery } from '../core/reports/report.ts';
+import { RENDER_ID_PATTERN } from '../core/reports/gallery.ts';
+import type { Decision } from '../core/decide/decide.ts';
+import { imageContentType } from '../core/render/image-format.ts';
+import { IMAGE_HEADERS } from './image-answer.ts';
 import { AppError } from '../core/shared/errors.ts';
 import type { Problem } from '../core/shared/validation.ts';
 import { requireAccess, type AppContext, type AppEnv } from './context.ts';
@@ -70,6 +74,27 @@ export function reportRoutes(): Hono<AppEnv> {
     if (!BLOCK_ID_PATTERN.test(id))
       throw new AppError('VALIDATION_FAILED', `invalid block id ${JSON.stringify(id.slice(0, 80))}: expected lowercase letters, digits, - and _ (at most 64)`);
     return answer(c, reportQuery(c, { block: id }), `report-${id}`);
+  });
+  // A gallery entry drawn again from the decision it keeps, by the preview app: nothing is written, nothing counts as an open.
+  routes.get('/v1/reports/blocks/:id/gallery/:file', async (c) => {
+    await requireAccess(c, false);
+    const id = c.req.param('id');
+    const render = c.req.param('file').replace(/\.png$/, '');
+    if (!BLOCK_ID_PATTERN.test(id) || !RENDER_ID_PATTERN.test(render) || !c.req.param('file').endsWith('.png'))
+      throw new AppError('VALIDATION_FAILED', 'invalid gallery image: expected /v1/reports/blocks/<block id>/gallery/<render: 16 hex digits>.png');
+    const { deps, preview } = c.get('services');
+    const row = (await deps.store.readGallery(id)).find((entry) => entry.render === render);
+    if (!row) throw new AppError('NOT_FOUND', `block ${JSON.stringify(id)} keeps no render ${render} in its gallery`);
+    const stored = await deps.store.getBlock(id);
+    if (!stored) throw new AppError('BLOCK_NOT_FOUND', `no block with id ${JSON.stringify(id)}`);
+    if (!preview) throw new AppError('NOT_FOUND', 'gallery images are not drawn by a preview app');
+    const image = await preview().open(
+      { at: deps.clock.now(), block: stored },
+      { blockId: id, format: 'png', requester: 'person', machine: false, signed: true, params: {}, shown: JSON.parse(row.decision) as Decision },
+    );
+    const headers: Record<string, string> = { ...IMAGE_HEADERS, 'Content-Type': imageContentType(image.bytes) };
+    if (image.fallback) headers['x-opentime-fallback'] = image.fallback;
+    return new Response(image.bytes as BodyInit, { headers });
   });
   routes.get('/v1/reports/messages/:message', async (c) => {
     // A report changes nothing: the admin or viewer key, or a Studio session.

@@ -5,7 +5,8 @@ import { chooseVariant } from '../../src/core/decide/hero.ts';
 import type { Report } from '../../src/core/reports/report.ts';
 import { reportAnswerSchema } from '../../src/core/reports/report-schema.ts';
 import { BLOCK_OF_EVERY_KIND } from '../helpers/fixtures.ts';
-import { errorOf, seed, type SpecApp, type SpecRuntime } from './harness.ts';
+import { PHOTO_COLORS } from '../helpers/photo-colors.ts';
+import { errorOf, seed, shopper, slotBox, testBlock, type SpecApp, type SpecRuntime } from './harness.ts';
 import { useSpecApp } from './use-app.ts';
 
 /**
@@ -201,11 +202,58 @@ export function describeReports(runtime: SpecRuntime): void {
       expect((await app.request('/v1/reports/messages/spring', { headers: { authorization: `Bearer ${runtime.writeKey}` } })).status).toBe(401);
     });
 
+    it('keeps a gallery of the distinct renders, each with what it showed, its opens and clicks, and draws each again', async () => {
+      await seed(runtime, app, testBlock({ id: 'carts', source: [{ from: 'cart' }, { from: 'products', ids: ['p-teal', 'p-purple', 'p-orange'] }] }));
+      for (const [user, product] of [
+        ['alice', 'p-red'],
+        ['carol', 'p-red'],
+        ['bob', 'p-blue'],
+      ] as const)
+        expect((await shopper(app).added(user, product)).status).toBe(200);
+      for (const user of ['alice', 'alice', 'carol', 'bob']) expect((await app.open('carts', { u: user, m: 'spring' }, { headers: PERSON })).response.status).toBe(200);
+      expect((await app.open('carts', { u: 'bob', m: 'spring' }, { headers: APPLE })).response.status).toBe(200); // a prefetch: not an open
+      await app.settle();
+      for (const user of ['alice', 'bob', 'bob']) expect((await app.click('carts', 0, { u: user, m: 'spring' }, { headers: PERSON })).status).toBe(302);
+      expect((await app.click('carts', 0, { u: 'carol', m: 'spring' }, { headers: SCANNER })).status).toBe(302); // a scanner: not a click
+      await app.settle();
+
+      const report = await reportOf(app, '/v1/reports/blocks/carts');
+      const gallery = report.gallery ?? [];
+      expect(gallery).toHaveLength(2);
+      const showing = (id: string) => gallery.find((entry) => entry.shown.products?.[0]?.id === id);
+      const red = showing('p-red');
+      const blue = showing('p-blue');
+      expect(red).toMatchObject({ opens: 3, clicks: 1, shown: { kind: 'product-grid' } });
+      expect(blue).toMatchObject({ opens: 1, clicks: 2 });
+      expect(red?.shown.products?.map((p) => p?.id)).toEqual(['p-red', 'p-teal', 'p-purple']);
+      expect(red?.shown.products?.[0]).toMatchObject({ source: 'cart', currency: expect.any(String), price: expect.any(Number), title: expect.any(String) });
+      expect(JSON.stringify(gallery)).not.toMatch(/alice|bob|carol/);
+
+      // Each entry drawn again from what it showed: the carted product's photo in the first slot, and nothing counted.
+      const image = await app.admin('GET', red?.image as string);
+      expect(image.status).toBe(200);
+      const pixels = await app.pixelsOf(image);
+      expect(pixels.format).toBe('png');
+      expect(pixels.share(PHOTO_COLORS.red, slotBox(pixels, 0))).toBeGreaterThan(0.25);
+      expect(pixels.share(PHOTO_COLORS.blue, slotBox(pixels, 0))).toBeLessThan(0.01);
+      const bluePixels = await app.pixelsOf(await app.admin('GET', blue?.image as string));
+      expect(bluePixels.share(PHOTO_COLORS.blue, slotBox(bluePixels, 0))).toBeGreaterThan(0.25);
+      await app.settle();
+      expect((await reportOf(app, '/v1/reports/blocks/carts')).totals.opens_people).toBe(4);
+
+      expect((await app.admin('GET', '/v1/reports/blocks/carts/gallery/0123456789abcdef.png')).status).toBe(404);
+      expect((await app.admin('GET', '/v1/reports/blocks/carts/gallery/nope.png')).status).toBe(400);
+      expect((await app.request(red?.image as string)).status).toBe(401);
+      // A send's report has no gallery: renders are a block's.
+      expect((await reportOf(app, '/v1/reports/messages/spring')).gallery).toBeUndefined();
+    });
+
     it('counts nothing for a block nobody opened', async () => {
       await seed(runtime, app);
       const report = await reportOf(app, '/v1/reports/blocks/grid');
       expect(report.totals).toMatchObject({ opens_people: 0, unique_people: 0, clicks: 0, click_to_open: null, conversions: 0, revenue: 0, currency: null });
       expect(report.variants).toEqual([]);
+      expect(report.gallery).toEqual([]);
     });
   });
 }

@@ -12,7 +12,7 @@ import {
   type NeighbourIncrement,
   type NeighbourList,
 } from '../../core/recommend/neighbours.ts';
-import type { PeopleQuery, ReportBatch, ReportCount, ReportUnit, Touches } from '../../core/reports/cells.ts';
+import type { PeopleQuery, ReportBatch, ReportCount, ReportUnit, Touches, GalleryRow } from '../../core/reports/cells.ts';
 import { REPORT_TABLES, sqlReports, type SqlReports, type SqlValue } from './report-sql.ts';
 
 /** SQL storage binds bytes as an ArrayBuffer. */
@@ -79,6 +79,10 @@ export class GlobalObject extends DurableObject {
 
   async claimOnce(key: string, now: number, ttlSeconds: number): Promise<boolean> {
     return this.reports.claimOnce(key, now, ttlSeconds);
+  }
+
+  async readGallery(block: string): Promise<GalleryRow[]> {
+    return this.reports.readGallery(block);
   }
 
   private get sql(): SqlStorage {

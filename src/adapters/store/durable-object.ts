@@ -285,6 +285,10 @@ export function durableObjectStore(options: DurableObjectStoreOptions): Store {
       check();
       return global('reports').claimOnce(key, now, ttlSeconds);
     },
+    async readGallery(block) {
+      check();
+      return global('reports').readGallery(block);
+    },
 
     // CounterStore: the `counters` object.
     async incrementCounters(counts) {

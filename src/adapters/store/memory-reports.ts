@@ -1,4 +1,4 @@
-import { TOUCH_TTL_MS, mergeTouches, peopleMatch, type ReportCount, type Touches } from '../../core/reports/cells.ts';
+import { GALLERY_SIZE, TOUCH_TTL_MS, mergeTouches, newestRenders, peopleMatch, withGalleryAdd, type GalleryRow, type ReportCount, type Touches } from '../../core/reports/cells.ts';
 import { addPeople, countUnion, emptySketch, type Sketch } from '../../core/reports/sketch.ts';
 import type { ReportStore } from '../../core/ports.ts';
 
@@ -10,6 +10,8 @@ export function memoryReports(check: () => void = () => undefined): ReportStore 
   const people = new Map<string, Map<string, Sketch>>();
   const touches = new Map<string, Touches>();
   const claims = new Map<string, number>();
+  /** block → render → entry */
+  const galleries = new Map<string, Map<string, GalleryRow>>();
   const bucketKey = (scope: string, unit: string, bucket: number) => `${scope}|${unit}|${bucket}`;
   const bucketOfKey = (key: string) => Number(key.slice(key.lastIndexOf('|') + 1));
 
@@ -38,6 +40,17 @@ export function memoryReports(check: () => void = () => undefined): ReportStore 
         people.set(key, sets);
       }
       for (const t of batch.touches) touches.set(t.person, mergeTouches(touches.get(t.person), t.touches));
+      for (const add of batch.gallery ?? []) {
+        const renders = galleries.get(add.block) ?? new Map<string, GalleryRow>();
+        const row = withGalleryAdd(renders.get(add.render), add);
+        if (!row) continue;
+        renders.set(add.render, row);
+        if (renders.size > GALLERY_SIZE) {
+          const kept = new Set(newestRenders([...renders.values()]).map((r) => r.render));
+          for (const render of renders.keys()) if (!kept.has(render)) renders.delete(render);
+        }
+        galleries.set(add.block, renders);
+      }
       sweep(now - batch.retentionMs, now);
     },
 
@@ -72,6 +85,11 @@ export function memoryReports(check: () => void = () => undefined): ReportStore 
       const click = live(t.click);
       const open = live(t.open);
       return click || open ? { ...(click ? { click } : {}), ...(open ? { open } : {}) } : undefined;
+    },
+
+    async readGallery(block) {
+      check();
+      return newestRenders([...(galleries.get(block)?.values() ?? [])].map((row) => ({ ...row })));
     },
 
     async claimOnce(key, now, ttlSeconds) {

@@ -1,4 +1,4 @@
-import { TOUCH_TTL_MS, bucketsBetween, peopleMatch, type ReportCount, type Touch, type Touches } from '../../core/reports/cells.ts';
+import { GALLERY_SIZE, TOUCH_TTL_MS, bucketsBetween, newestRenders, peopleMatch, type GalleryRow, type ReportCount, type Touch, type Touches } from '../../core/reports/cells.ts';
 import { EXACT_PEOPLE, EXACT_UNION_MEMBERS } from '../../core/reports/sketch.ts';
 import type { ReportStore } from '../../core/ports.ts';
 
@@ -13,6 +13,8 @@ import type { ReportStore } from '../../core/ports.ts';
  *   {report:S}:p:<unit>:<bucket>:<name>:h HyperLogLog of the same people (all of them, always)
  *   {touch:<person>}:click | :open        hash: at, data (the latest touch)
  *   claim:<key>                           string, SET NX PX: an order counted once
+ *   {gallery:<block>}                     sorted set: render → last seen (the newest GALLERY_SIZE kept)
+ *   {gallery:<block>}:r:<render>          hash: decision, first, last, opens, clicks
  *
  * Every bucket key expires at the end of the retention period, counted from
  * the caller's `now`.
@@ -21,7 +23,7 @@ export interface RedisReportsParts {
   prefix: string;
   call(command: string, ...args: Array<string | number>): Promise<unknown>;
   transaction(commands: Array<Array<string | number>>): Promise<unknown[]>;
-  run(script: 'addPeople' | 'countPeople' | 'keepLaterTouch', keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown>;
+  run(script: 'addPeople' | 'countPeople' | 'keepLaterTouch' | 'addToGallery', keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown>;
   operation<T>(name: string, work: () => Promise<T>): Promise<T>;
 }
 
@@ -74,6 +76,26 @@ if at > tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'at', ARGV[1], 'data', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`,
+  // KEYS: the gallery's index, the entry. ARGV: render, at, opens, clicks, decision ('' for a click), size, ttl, entry key prefix.
+  // A click on a render not kept adds nothing; past the size, the renders seen longest ago go.
+  addToGallery: `
+if ARGV[5] == '' and redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+local at = tonumber(ARGV[2])
+local first = tonumber(redis.call('HGET', KEYS[2], 'first') or ARGV[2])
+local last = tonumber(redis.call('HGET', KEYS[2], 'last') or ARGV[2])
+if at < first then first = at end
+if at > last then last = at end
+redis.call('HSET', KEYS[2], 'first', first, 'last', last)
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[2], 'decision', ARGV[5]) end
+redis.call('HINCRBY', KEYS[2], 'opens', ARGV[3])
+redis.call('HINCRBY', KEYS[2], 'clicks', ARGV[4])
+redis.call('ZADD', KEYS[1], last, ARGV[1])
+local old = redis.call('ZRANGE', KEYS[1], 0, -(tonumber(ARGV[6]) + 1))
+for _, render in ipairs(old) do redis.call('DEL', ARGV[8] .. render) end
+if #old > 0 then redis.call('ZREM', KEYS[1], unpack(old)) end
+redis.call('PEXPIRE', KEYS[1], ARGV[7])
+redis.call('PEXPIRE', KEYS[2], ARGV[7])
+return 1`,
 } as const;
 
 export function redisReports(parts: RedisReportsParts): ReportStore {
@@ -83,6 +105,7 @@ export function redisReports(parts: RedisReportsParts): ReportStore {
   const indexKey = (scope: string, unit: string, bucket: number) => `${tag(scope)}:pi:${unit}:${bucket}`;
   const setKey = (scope: string, unit: string, bucket: number, name: string) => `${tag(scope)}:p:${unit}:${bucket}:${name}`;
   const touchKey = (person: string, kind: 'click' | 'open') => `${prefix}{touch:${person}}:${kind}`;
+  const galleryKey = (block: string) => `${prefix}{gallery:${block}}`;
 
   return {
     addToReports: (batch, now) =>
@@ -115,6 +138,15 @@ export function redisReports(parts: RedisReportsParts): ReportStore {
             }),
           ),
         );
+        // One at a time, in order: an entry's open comes before its clicks.
+        for (const add of batch.gallery ?? []) {
+          const index = galleryKey(add.block);
+          await run(
+            'addToGallery',
+            [index, `${index}:r:${add.render}`],
+            [add.render, add.at, add.opens, add.clicks, add.decision ?? '', GALLERY_SIZE, batch.retentionMs, `${index}:r:`],
+          );
+        }
       }),
 
     readReportCounts: (scope, unit, from, to) =>
@@ -166,6 +198,20 @@ export function redisReports(parts: RedisReportsParts): ReportStore {
         if (c) touches.click = c;
         if (o) touches.open = o;
         return c || o ? touches : undefined;
+      }),
+
+    readGallery: (block) =>
+      operation('readGallery', async () => {
+        const index = galleryKey(block);
+        const renders = (await call('zrevrange', index, 0, GALLERY_SIZE - 1)) as string[];
+        const hashes = await Promise.all(renders.map((render) => call('hgetall', `${index}:r:${render}`)));
+        const rows: GalleryRow[] = [];
+        renders.forEach((render, i) => {
+          const hash = hashOf(hashes[i]);
+          if (hash.decision === undefined) return; // expired meanwhile
+          rows.push({ render, decision: hash.decision, firstSeen: Number(hash.first), lastSeen: Number(hash.last), opens: Number(hash.opens ?? 0), clicks: Number(hash.clicks ?? 0) });
+        });
+        return newestRenders(rows);
       }),
 
     claimOnce: (key, _now, ttlSeconds) =>

@@ -278,6 +278,7 @@ const SCRIPTS = {
   addPeople: script(REPORT_SCRIPTS.addPeople),
   countPeople: script(REPORT_SCRIPTS.countPeople),
   keepLaterTouch: script(REPORT_SCRIPTS.keepLaterTouch),
+  addToGallery: script(REPORT_SCRIPTS.addToGallery),
 };
 
 /** The client the store makes from a URL or cluster nodes: fails fast while Redis is away, reconnects by itself. */

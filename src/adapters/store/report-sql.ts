@@ -1,4 +1,4 @@
-import { TOUCH_TTL_MS, mergeTouches, peopleMatch, type PeopleQuery, type ReportBatch, type ReportCount, type ReportUnit, type Touches } from '../../core/reports/cells.ts';
+import { GALLERY_SIZE, TOUCH_TTL_MS, mergeTouches, newestRenders, peopleMatch, withGalleryAdd, type GalleryRow, type PeopleQuery, type ReportBatch, type ReportCount, type ReportUnit, type Touches } from '../../core/reports/cells.ts';
 import { addPeople, countUnion, decodeSketch, emptySketch, encodeSketch, type Sketch } from '../../core/reports/sketch.ts';
 
 /**
@@ -24,6 +24,7 @@ export const REPORT_TABLES = `
   CREATE INDEX IF NOT EXISTS report_touches_at ON report_touches (at);
   CREATE TABLE IF NOT EXISTS report_claims (key TEXT PRIMARY KEY, until INTEGER NOT NULL) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS report_claims_until ON report_claims (until);
+  CREATE TABLE IF NOT EXISTS report_gallery (block TEXT NOT NULL, render TEXT NOT NULL, decision TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, opens INTEGER NOT NULL, clicks INTEGER NOT NULL, PRIMARY KEY (block, render)) WITHOUT ROWID;
 `;
 
 /** Old buckets, touches and claims are dropped at most this often, during a write. */
@@ -35,7 +36,26 @@ export interface SqlReports {
   countReportPeople(scope: string, unit: ReportUnit, queries: readonly PeopleQuery[]): number[];
   getTouches(person: string, now: number): Touches | undefined;
   claimOnce(key: string, now: number, ttlSeconds: number): boolean;
+  readGallery(block: string): GalleryRow[];
 }
+
+interface GallerySqlRow {
+  render: string;
+  decision: string;
+  first_seen: number;
+  last_seen: number;
+  opens: number;
+  clicks: number;
+}
+
+const galleryRow = (row: GallerySqlRow): GalleryRow => ({
+  render: row.render,
+  decision: row.decision,
+  firstSeen: Number(row.first_seen),
+  lastSeen: Number(row.last_seen),
+  opens: Number(row.opens),
+  clicks: Number(row.clicks),
+});
 
 export function sqlReports(db: SqlDb): SqlReports {
   let sweptAt = Number.NEGATIVE_INFINITY;
@@ -87,6 +107,24 @@ export function sqlReports(db: SqlDb): SqlReports {
             at,
           ]);
         }
+        const blocks = new Set<string>();
+        for (const add of batch.gallery ?? []) {
+          const found = db.all<GallerySqlRow>('SELECT render, decision, first_seen, last_seen, opens, clicks FROM report_gallery WHERE block = ? AND render = ?', [add.block, add.render])[0];
+          const row = withGalleryAdd(found ? galleryRow(found) : undefined, add);
+          if (!row) continue;
+          db.run(
+            'INSERT INTO report_gallery (block, render, decision, first_seen, last_seen, opens, clicks) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET decision = excluded.decision, first_seen = excluded.first_seen, last_seen = excluded.last_seen, opens = excluded.opens, clicks = excluded.clicks',
+            [add.block, row.render, row.decision, row.firstSeen, row.lastSeen, row.opens, row.clicks],
+          );
+          blocks.add(add.block);
+        }
+        for (const block of blocks) {
+          db.run('DELETE FROM report_gallery WHERE block = ? AND render NOT IN (SELECT render FROM report_gallery WHERE block = ? ORDER BY last_seen DESC, render LIMIT ?)', [
+            block,
+            block,
+            GALLERY_SIZE,
+          ]);
+        }
         sweep(now, batch.retentionMs);
       });
     },
@@ -130,6 +168,12 @@ export function sqlReports(db: SqlDb): SqlReports {
       const click = t.click && t.click.at + TOUCH_TTL_MS > now ? t.click : undefined;
       const open = t.open && t.open.at + TOUCH_TTL_MS > now ? t.open : undefined;
       return click || open ? { ...(click ? { click } : {}), ...(open ? { open } : {}) } : undefined;
+    },
+
+    readGallery(block) {
+      return newestRenders(
+        db.all<GallerySqlRow>('SELECT render, decision, first_seen, last_seen, opens, clicks FROM report_gallery WHERE block = ? ORDER BY last_seen DESC LIMIT ?', [block, GALLERY_SIZE]).map(galleryRow),
+      );
     },
 
     claimOnce(key, now, ttlSeconds) {

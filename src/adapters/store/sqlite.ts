@@ -230,6 +230,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       open();
       return reports.claimOnce(key, now, ttlSeconds);
     },
+    async readGallery(block) {
+      open();
+      return reports.readGallery(block);
+    },
 
     async ping() {
       if (closed) throw new Error('[opentime] [sqlite] store is closed');

@@ -93,13 +93,14 @@ export class ClickService {
     let target: Shown | undefined;
     let via: ClickTarget['via'] = 'fallback';
     let subjectKey: string | undefined;
+    let decision: Decision | undefined;
     const fixed = kind.fixedLink?.(block);
     if (fixed !== undefined) {
       target = { url: fixed, variant: '', version: stored.version };
       via = 'decided';
     } else if (kind.hasSlot(block, slot)) {
       try {
-        ({ target, via, subjectKey } = await this.shownIn(stored, slot, request));
+        ({ target, via, subjectKey, decision } = await this.shownIn(stored, slot, request));
       } catch (error) {
         logger.warn('click fell back', { block: block.id, error: describeError(error) });
       }
@@ -113,6 +114,7 @@ export class ClickService {
       requester,
       subject: () => (known !== undefined ? Promise.resolve(known) : this.countableSubject(stored, request)),
       at: this.deps.clock.now(),
+      decision,
     });
     if (requester === 'person') {
       if (subjectKey) this.deps.engagement?.clicked(subjectKey, block.id, Math.max(0, slot), request.messageId);
@@ -134,12 +136,12 @@ export class ClickService {
     return audience.givenKey(request.subject);
   }
 
-  private async shownIn(stored: StoredBlock, slot: number, request: ClickRequest): Promise<{ target: Shown | undefined; via: ClickTarget['via']; subjectKey?: string }> {
+  private async shownIn(stored: StoredBlock, slot: number, request: ClickRequest): Promise<{ target: Shown | undefined; via: ClickTarget['via']; subjectKey?: string; decision?: Decision }> {
     const { audience } = this.deps;
     const subjectKey = audience.mayPersonalise(stored.config, request) ? await audience.trackedSubject(request.subject) : undefined;
     if (!subjectKey) return { target: undefined, via: 'fallback' };
     const record = await this.deps.store.getOpenRecord(openKey(stored.config.id, subjectKey, request.messageId), this.deps.clock.now());
-    if (record) return { target: shownIn(record.decision, slot), via: 'record', subjectKey };
+    if (record) return { target: shownIn(record.decision, slot), via: 'record', subjectKey, decision: record.decision };
     // Images were off: the kind decides now, if there is anyone to decide for (an unknown or deleted subscriber goes to the fallback URL).
     const plan = await atWork(this.deps.kinds, stored.config).plan(stored, {
       format: 'png',
@@ -149,6 +151,6 @@ export class ClickService {
       query: () => undefined,
     });
     if ('nothing' in plan || !plan.known || !plan.decision) return { target: undefined, via: 'fallback' };
-    return { target: shownIn(plan.decision, slot), via: 'decided', subjectKey };
+    return { target: shownIn(plan.decision, slot), via: 'decided', subjectKey, decision: plan.decision };
   }
 }

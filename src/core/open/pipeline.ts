@@ -30,6 +30,8 @@ export interface OpenRequest extends Asker {
   query?: (name: string) => string | undefined;
   /** One part of the block (`/i/<block>/<part>.png`: head, a slot, text, foot); see parts.ts. */
   part?: string | undefined;
+  /** A decision to draw as it is, deciding nothing (a gallery entry drawn again); honoured only with writes off. */
+  shown?: Decision | undefined;
 }
 
 export type Fallback = 'last-generic' | 'static' | 'blank' | 'expired';
@@ -136,7 +138,12 @@ export class OpenPipeline {
       const subjectKey = () => (subject ??= mayPersonalise && !limited ? audience.trackedSubject(request.subject) : Promise.resolve(undefined));
 
       // 3. The kind's plan: the decision the block's lock still holds, or a new one.
-      const locked = kind.remembers && block.lock.policy !== 'live' ? await this.lockedDecision(block, await subjectKey(), request.messageId) : undefined;
+      const locked =
+        request.shown && !this.deps.writes.live
+          ? request.shown
+          : kind.remembers && block.lock.policy !== 'live'
+            ? await this.lockedDecision(block, await subjectKey(), request.messageId)
+            : undefined;
       const open: KindOpen = {
         format,
         subject: subjectKey,
@@ -179,6 +186,7 @@ export class OpenPipeline {
             subject: reportSubject,
             outcome: () => (showing.personal ? Promise.resolve('personal') : genericWhy(Boolean(request.subject), mayPersonalise, reportSubject)),
             render: drawing.key,
+            decision: showing.decision,
           };
       this.count(request, showing.personal ? 'personal' : 'generic', block.id, report);
 

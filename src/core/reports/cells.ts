@@ -128,6 +128,8 @@ export interface ReportBatch {
   people: PeopleAdd[];
   /** Latest touches by person; the store keeps, per person and kind, the latest of what it has and this. */
   touches: Array<{ person: string; touches: Touches }>;
+  /** Renders seen, for the blocks' galleries (absent: none). */
+  gallery?: GalleryAdd[];
   /** Buckets older than this many ms before `now` may be dropped. */
   retentionMs: number;
 }
@@ -147,4 +149,52 @@ export function mergeTouches(a: Touches | undefined, b: Touches): Touches {
   const click = laterTouch(a?.click, b.click);
   const open = laterTouch(a?.open, b.open);
   return { ...(click ? { click } : {}), ...(open ? { open } : {}) };
+}
+
+/** How many distinct renders a block's gallery keeps: the ones last seen. */
+export const GALLERY_SIZE = 24;
+
+/**
+ * What a batch adds to a block's gallery: one render, by its id (a hash of
+ * what it showed), seen at `at`. An open brings the decision (JSON, no
+ * subscriber in it) and makes the entry; a click only adds to an entry kept.
+ */
+export interface GalleryAdd {
+  block: string;
+  render: string;
+  decision?: string;
+  at: number;
+  opens: number;
+  clicks: number;
+}
+
+/** One kept render of a block: what it showed, when, and its opens (people) and clicks. */
+export interface GalleryRow {
+  render: string;
+  decision: string;
+  firstSeen: number;
+  lastSeen: number;
+  opens: number;
+  clicks: number;
+}
+
+/** Newest first, at most GALLERY_SIZE: how every store answers a gallery. */
+export function newestRenders(rows: GalleryRow[]): GalleryRow[] {
+  return rows.sort((a, b) => b.lastSeen - a.lastSeen || (a.render < b.render ? -1 : 1)).slice(0, GALLERY_SIZE);
+}
+
+/** An entry with a render added: a click on a render no longer kept (or never opened) adds nothing. */
+export function withGalleryAdd(row: GalleryRow | undefined, add: GalleryAdd): GalleryRow | undefined {
+  if (!row) {
+    if (add.decision === undefined) return undefined;
+    return { render: add.render, decision: add.decision, firstSeen: add.at, lastSeen: add.at, opens: add.opens, clicks: add.clicks };
+  }
+  return {
+    render: row.render,
+    decision: add.decision ?? row.decision,
+    firstSeen: Math.min(row.firstSeen, add.at),
+    lastSeen: Math.max(row.lastSeen, add.at),
+    opens: row.opens + add.opens,
+    clicks: row.clicks + add.clicks,
+  };
 }

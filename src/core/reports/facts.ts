@@ -1,4 +1,5 @@
 import type { RequesterClass } from '../audience/requester.ts';
+import type { Decision } from '../decide/decide.ts';
 
 /**
  * What the open and click paths hand to reports: one fact per open or
@@ -21,8 +22,10 @@ export interface OpenFact {
   /** The subscriber's canonical subject key, when there is one that may be counted. */
   subject: () => Promise<string | undefined>;
   at: number;
-  /** Where the open's image can be shown again (a render key), for the gallery. */
+  /** Where the open's image can be shown again (a render key). */
   render?: string | undefined;
+  /** What the open's image showed, for the gallery (absent for a kind that decides nothing). */
+  decision?: Decision | undefined;
 }
 
 export interface ClickFact {
@@ -33,6 +36,8 @@ export interface ClickFact {
   requester: RequesterClass;
   subject: () => Promise<string | undefined>;
   at: number;
+  /** What the clicked image showed (the open record's decision), so the gallery counts the click under its render. */
+  decision?: Decision | undefined;
 }
 
 export interface OrderFact {

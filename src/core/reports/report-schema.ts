@@ -77,6 +77,32 @@ export const reportAnswerSchema = z
         why_not: z.record(z.string(), count).describe('anonymous, unsigned, suppressed, no_profile, store_slow, photo_failed, nothing_to_show, format, error.'),
       })
       .strict(),
+    gallery: z
+      .array(
+        z
+          .object({
+            render: z.string().regex(/^[0-9a-f]{16}$/).describe('The render’s id: a hash of what it showed.'),
+            image: z.string().describe('Where the render is drawn again (admin key or Studio session): /v1/reports/blocks/<id>/gallery/<render>.png.'),
+            shown: z
+              .object({
+                kind: z.enum(['product-grid', 'hero']),
+                variant: z.string().optional(),
+                arm: z.string().optional(),
+                products: z
+                  .array(z.object({ id: z.string(), title: z.string(), price: z.number(), currency: z.string(), source: z.string() }).strict().nullable())
+                  .optional()
+                  .describe('One entry per slot; null for an empty one.'),
+              })
+              .strict(),
+            first_seen: z.string(),
+            last_seen: z.string(),
+            opens: count.describe('Opens by people of this render.'),
+            clicks: count.describe('Clicks by people on this render.'),
+          })
+          .strict(),
+      )
+      .optional()
+      .describe('A block’s report: its last 24 distinct renders, newest first, whatever the span.'),
     notes: z.array(z.string()),
   })
   .strict();

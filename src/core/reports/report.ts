@@ -1,5 +1,6 @@
 import type { ReportStore } from '../ports.ts';
 import { bucketOf, bucketsBetween, parseCellKey, type CellDims, type PeopleQuery, type ReportCount, type ReportUnit } from './cells.ts';
+import { galleryEntries, type GalleryEntry } from './gallery.ts';
 import { enoughData, probabilityBest, relativeLift, type Lift, type Rate } from './stats.ts';
 
 /**
@@ -67,6 +68,8 @@ export interface Report {
   /** For a send: one entry per block in it. */
   blocks?: Array<Metrics & { block: string }>;
   personalised: Personalised;
+  /** For a block: its last distinct renders, newest first, whatever the span (gallery.ts). */
+  gallery?: GalleryEntry[];
   /** Plainly, when a split's numbers are too few to tell. */
   notes: string[];
 }
@@ -216,6 +219,7 @@ export async function buildReport(store: ReportStore, query: ReportQuery): Promi
     notes,
   };
   if (query.block === undefined) report.blocks = blocks.map((block, i) => ({ block, ...(byBlock.get(block) as Sums).metrics(...people(blockAt[i] as number)) }));
+  else report.gallery = galleryEntries(query.block, await store.readGallery(query.block));
   return report;
 }
 

@@ -1,8 +1,9 @@
 import { isPerson } from '../audience/requester.ts';
 import type { BackgroundRunner, Logger, ReportStore } from '../ports.ts';
 import { describeError } from '../shared/errors.ts';
-import { DAY_MS, TOUCH_TTL_MS, bucketOf, cellKey, mergeTouches, peopleKey, type PeopleField, type ReportBatch, type ReportUnit, type Touch, type Touches } from './cells.ts';
+import { DAY_MS, TOUCH_TTL_MS, bucketOf, cellKey, mergeTouches, peopleKey, type PeopleField, type GalleryAdd, type ReportBatch, type ReportUnit, type Touch, type Touches } from './cells.ts';
 import type { ClickFact, OpenFact, OrderFact } from './facts.ts';
+import { renderIdOf, storedDecision } from './gallery.ts';
 
 /**
  * Turns opens, clicks and orders into report aggregates, off the request
@@ -47,6 +48,7 @@ class BatchBuilder {
   private readonly counts = new Map<string, ReportBatch['counts'][number]>();
   private readonly people = new Map<string, ReportBatch['people'][number] & { seen: Set<string> }>();
   private readonly touches = new Map<string, Touches>();
+  private readonly gallery = new Map<string, GalleryAdd>();
 
   add(scope: string, at: number, cell: string, measure: string, value: number): void {
     for (const unit of UNITS) {
@@ -75,6 +77,20 @@ class BatchBuilder {
     this.touches.set(person, mergeTouches(this.touches.get(person), { [kind]: touch }));
   }
 
+  /** A person's open or click of one render; adds of one render in a batch become one. */
+  render(add: GalleryAdd): void {
+    const key = `${add.block}|${add.render}`;
+    const row = this.gallery.get(key);
+    if (!row) {
+      this.gallery.set(key, { ...add });
+      return;
+    }
+    row.opens += add.opens;
+    row.clicks += add.clicks;
+    row.at = Math.max(row.at, add.at);
+    if (add.decision !== undefined) row.decision = add.decision;
+  }
+
   merge(other: ReportBatch): void {
     for (const c of other.counts) {
       const key = `${c.scope}|${c.unit}|${c.bucket}|${c.cell}|${c.measure}`;
@@ -84,6 +100,7 @@ class BatchBuilder {
     }
     for (const p of other.people) for (const member of p.members) this.personIn(p, member);
     for (const t of other.touches) this.touches.set(t.person, mergeTouches(this.touches.get(t.person), t.touches));
+    for (const g of other.gallery ?? []) this.render(g);
   }
 
   private personIn(p: ReportBatch['people'][number], member: string): void {
@@ -97,7 +114,7 @@ class BatchBuilder {
   }
 
   get empty(): boolean {
-    return this.counts.size === 0 && this.people.size === 0 && this.touches.size === 0;
+    return this.counts.size === 0 && this.people.size === 0 && this.touches.size === 0 && this.gallery.size === 0;
   }
 
   build(retentionMs: number): ReportBatch {
@@ -105,6 +122,7 @@ class BatchBuilder {
       counts: [...this.counts.values()],
       people: [...this.people.values()].map(({ scope, unit, bucket, set, members }) => ({ scope, unit, bucket, set, members })),
       touches: [...this.touches].map(([person, touches]) => ({ person, touches })),
+      ...(this.gallery.size > 0 ? { gallery: [...this.gallery.values()] } : {}),
       retentionMs,
     };
   }
@@ -254,6 +272,12 @@ export class ReportWriter {
       if (person) builder.person(scope, fact.at, set, person);
     }
     if (person) builder.touch(person, resolved.kind, touch);
+    // The gallery counts what people saw and clicked; a machine's fetch is not a view.
+    if (fact.decision && isPerson(fact.requester) && (resolved.kind === 'open' || fact.requester === 'person')) {
+      const render = renderIdOf(fact.decision);
+      if (resolved.kind === 'open') builder.render({ block: fact.blockId, render, decision: storedDecision(fact.decision), at: fact.at, opens: 1, clicks: 0 });
+      else builder.render({ block: fact.blockId, render, at: fact.at, opens: 0, clicks: 1 });
+    }
   }
 
   private async attribute(builder: BatchBuilder, order: OrderFact): Promise<void> {
