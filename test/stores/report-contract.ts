@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DAY_MS, HOUR_MS, bucketOf, cellKey, peopleKey, type ReportBatch, type ReportCount } from '../../src/core/reports/cells.ts';
+import { DAY_MS, GALLERY_SIZE, HOUR_MS, bucketOf, cellKey, peopleKey, type ReportBatch, type ReportCount } from '../../src/core/reports/cells.ts';
 import { EXACT_PEOPLE } from '../../src/core/reports/sketch.ts';
 import type { Store } from '../../src/core/ports.ts';
 
@@ -133,6 +133,34 @@ export function describeReportStore(store: () => Store, T0: number): void {
       );
       expect(total(await store().readReportCounts('b:hero', 'day', old, day), 'opens')).toBe(1);
       expect(await store().countReportPeople('b:hero', 'day', [{ field: 'openers', buckets: [old] }])).toEqual([0]);
+    });
+
+    const render = (n: number) => n.toString(16).padStart(16, '0');
+    const shown = (n: number) => JSON.stringify({ blockId: 'hero', blockVersion: 1, slots: [{ id: `p-${n}` }] });
+    const open = (n: number, at: number, block = 'hero') => ({ block, render: render(n), decision: shown(n), at, opens: 1, clicks: 0 });
+    const click = (n: number, at: number) => ({ block: 'hero', render: render(n), at, opens: 0, clicks: 1 });
+
+    it('keeps a gallery per block: opens and clicks add up by render, first and last seen, newest first', async () => {
+      await store().addToReports(batch({ gallery: [open(1, T0), open(2, T0 + 1000), open(1, T0 + 2000), click(1, T0 + 3000)] }), T0);
+      await store().addToReports(batch({ gallery: [click(2, T0 + 4000), click(2, T0 + 5000), open(9, T0, 'other'), click(7, T0)] }), T0);
+      expect(await store().readGallery('hero')).toEqual([
+        { render: render(2), decision: shown(2), firstSeen: T0 + 1000, lastSeen: T0 + 5000, opens: 1, clicks: 2 },
+        { render: render(1), decision: shown(1), firstSeen: T0, lastSeen: T0 + 3000, opens: 2, clicks: 1 },
+      ]);
+      expect((await store().readGallery('other')).map((r) => r.render)).toEqual([render(9)]);
+      expect(await store().readGallery('nothing')).toEqual([]);
+    });
+
+    it('keeps only the last GALLERY_SIZE renders of a block, and drops clicks on one no longer kept', async () => {
+      const many = Array.from({ length: GALLERY_SIZE + 6 }, (_, n) => open(n + 1, T0 + n * 1000));
+      await store().addToReports(batch({ gallery: many.slice(0, 10) }), T0);
+      await store().addToReports(batch({ gallery: many.slice(10) }), T0);
+      await store().addToReports(batch({ gallery: [click(1, T0 + 99_000)] }), T0);
+      const kept = await store().readGallery('hero');
+      expect(kept).toHaveLength(GALLERY_SIZE);
+      expect(kept[0]?.render).toBe(render(GALLERY_SIZE + 6));
+      expect(kept.map((r) => r.render)).not.toContain(render(1));
+      expect(kept.reduce((n, r) => n + r.clicks, 0)).toBe(0);
     });
   });
 }
