@@ -37,7 +37,24 @@ export interface Report {
   series: Array<Metrics & { bucket: string }>;
   variants: VariantRow[];
   personalised: { opens: number; personal: number; generic: number; fallback: number; share: number | null; why_not: Record<string, number> };
+  /** A block's last distinct renders, newest first. */
+  gallery?: GalleryEntry[];
   notes: string[];
+}
+
+export interface GalleryEntry {
+  render: string;
+  image: string;
+  shown: {
+    kind: 'product-grid' | 'hero';
+    variant?: string;
+    arm?: string;
+    products?: Array<{ id: string; title: string; price: number; currency: string; source: string } | null>;
+  };
+  first_seen: string;
+  last_seen: string;
+  opens: number;
+  clicks: number;
 }
 
 const DAY_MS = 86_400_000;

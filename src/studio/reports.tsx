@@ -1,10 +1,10 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { reportFor, type Metrics, type Report, type VariantRow } from './report-data.ts';
+import { reportFor, type GalleryEntry, type Metrics, type Report, type VariantRow } from './report-data.ts';
 import type { Json } from './block-form.tsx';
 import { get } from './api.ts';
-import { BlockSelect, count, money, Notice, PageHead, percent, useLoad } from './ui.tsx';
+import { BlockSelect, count, counted, money, Notice, PageHead, percent, useLoad } from './ui.tsx';
 
 /**
  * What a block earned, from `GET /v1/reports/blocks/:id`: opens by people
@@ -110,23 +110,60 @@ function lift(row: VariantRow): string {
   return `${value >= 0 ? '+' : ''}${percent(value)} (${percent(low)} to ${percent(high)})`;
 }
 
-/** The renders a report's block shows: each variant of a hero, else its generic image (previews, which write nothing). */
-function Gallery(props: { block: string; variants: string[] }) {
-  const shown = props.variants.length > 0 ? props.variants : [''];
+/** The block's last distinct renders, each as it was drawn, with what it showed and its opens and clicks; before any, what it draws now. */
+function Gallery(props: { block: string; variants: string[]; entries: GalleryEntry[] }) {
+  const now = props.variants.length > 0 ? props.variants : [''];
   return (
     <section class="card" aria-labelledby="gallery-title">
       <h2 id="gallery-title">Render gallery</h2>
-      <p class="muted small">What the block draws now{props.variants.length > 0 ? ', variant by variant' : ' for a subscriber it knows nothing about'}.</p>
-      <div class="gallery wide">
-        {shown.map((variant) => (
-          <GalleryItem key={variant} block={props.block} variant={variant} />
-        ))}
-      </div>
+      {props.entries.length > 0 ? (
+        <>
+          <p class="muted small">The last distinct images people saw, newest first, whatever the period.</p>
+          <div class="gallery wide">
+            {props.entries.map((entry) => (
+              <SeenRender key={entry.render} entry={entry} />
+            ))}
+          </div>
+        </>
+      ) : (
+        <>
+          <p class="muted small">
+            No opens by people yet. What the block draws now{props.variants.length > 0 ? ', variant by variant' : ' for a subscriber it knows nothing about'}.
+          </p>
+          <div class="gallery wide">
+            {now.map((variant) => (
+              <DrawnNow key={variant} block={props.block} variant={variant} />
+            ))}
+          </div>
+        </>
+      )}
     </section>
   );
 }
 
-function GalleryItem(props: { block: string; variant: string }) {
+function shownText(shown: GalleryEntry['shown']): string {
+  if (shown.kind === 'hero') return `Variant ${shown.variant ?? ''}${shown.arm && shown.arm !== shown.variant ? `, arm ${shown.arm}` : ''}`;
+  return (shown.products ?? []).map((p) => (p ? `${p.title} (${money(p.price, p.currency)}, ${p.source.replace(/_/g, ' ')})` : 'empty slot')).join(' · ');
+}
+
+function SeenRender(props: { entry: GalleryEntry }) {
+  const { entry } = props;
+  const what = shownText(entry.shown);
+  return (
+    <figure class="seen-render">
+      <img src={entry.image} alt={what} loading="lazy" />
+      <figcaption class="small">
+        <div>{what}</div>
+        <div>
+          <strong>{counted(entry.opens, 'open')}</strong> · <strong>{counted(entry.clicks, 'click')}</strong>
+        </div>
+        <div class="muted">last seen {new Date(entry.last_seen).toLocaleString()}</div>
+      </figcaption>
+    </figure>
+  );
+}
+
+function DrawnNow(props: { block: string; variant: string }) {
   const render = useLoad(
     () => get<{ image: string }>(`/v1/preview/${encodeURIComponent(props.block)}.json?image=1${props.variant ? `&variant=${encodeURIComponent(props.variant)}` : ''}`),
     [props.block, props.variant],
@@ -152,9 +189,9 @@ function ReportView(props: { report: Report; block: Json | undefined }) {
   return (
     <>
       <div class="kpis">
-        <Kpi label="People who opened" value={count(t.unique_people)} hint={`${count(t.opens_people)} opens by people`} />
+        <Kpi label="People who opened" value={count(t.unique_people)} hint={`${counted(t.opens_people, 'open')} by people`} />
         <Kpi label="Machine fetches" value={count(t.opens_machines)} hint="Apple prefetch, scanners: not opens" />
-        <Kpi label="Clicks" value={count(t.clicks)} hint={`${count(t.unique_clickers)} people`} />
+        <Kpi label="Clicks" value={count(t.clicks)} hint={counted(t.unique_clickers, 'person', 'people')} />
         <Kpi label="Click-to-open" value={percent(t.click_to_open)} />
         <Kpi label="Conversions" value={count(t.conversions)} hint={t.view_through ? `and ${count(t.view_through.conversions)} after an open without a click` : undefined} />
         <Kpi
@@ -180,7 +217,9 @@ function ReportView(props: { report: Report; block: Json | undefined }) {
           <section class="card" aria-labelledby="personal-title">
             <h2 id="personal-title">Personalised</h2>
             <p class="big-figure">
-              <strong>{percent(personal.share)}</strong> <span class="muted">of {count(personal.opens)} opens by people were personal</span>
+              <strong>{percent(personal.share)}</strong> <span class="muted">
+                of {counted(personal.opens, 'open')} by people {personal.opens === 1 ? 'was' : 'were'} personal
+              </span>
             </p>
             <p class="muted small">
               {count(personal.personal)} personal · {count(personal.generic)} generic · {count(personal.fallback)} fallback
@@ -267,7 +306,7 @@ function ReportView(props: { report: Report; block: Json | undefined }) {
           </table>
         </section>
       )}
-      {report.scope.block && <Gallery block={report.scope.block} variants={props.block?.kind === 'hero' ? heroVariants : []} />}
+      {report.scope.block && <Gallery block={report.scope.block} variants={props.block?.kind === 'hero' ? heroVariants : []} entries={report.gallery ?? []} />}
     </>
   );
 }

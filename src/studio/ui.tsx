@@ -143,6 +143,11 @@ export function count(value: number | undefined): string {
   return value === undefined || !Number.isFinite(value) ? '—' : new Intl.NumberFormat().format(value);
 }
 
+/** "1 open", "2 opens": a count with its noun, singular for exactly one. */
+export function counted(value: number | undefined, one: string, many = `${one}s`): string {
+  return `${count(value)} ${value === 1 ? one : many}`;
+}
+
 export function percent(value: number | undefined | null): string {
   return value === undefined || value === null || !Number.isFinite(value) ? '—' : `${(value * 100).toFixed(1)}%`;
 }

@@ -271,6 +271,17 @@ async function report(page: Page, target: JourneyTarget): Promise<void> {
     30_000,
   );
   await page.locator('.chart canvas').first().waitFor();
+  expect(await page.locator('.kpi', { hasText: 'People who opened' }).textContent()).toContain('1 open by people');
+  // The gallery: the render the person saw, drawn again, with its open and click.
+  const seen = page.locator('figure.seen-render');
+  expect(await seen.count()).toBe(1);
+  expect(await seen.locator('figcaption').textContent()).toMatch(/1 open · 1 click/);
+  await until(
+    'the gallery image to load',
+    () => seen.locator('img').evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth),
+    (width) => Number(width) > 0,
+    10_000,
+  );
   await shot(page, target, '08-report');
   await accessible(page, 'report');
 }
