@@ -143,7 +143,8 @@ function Gallery(props: { block: string; variants: string[]; entries: GalleryEnt
 
 function shownText(shown: GalleryEntry['shown']): string {
   if (shown.kind === 'hero') return `Variant ${shown.variant ?? ''}${shown.arm && shown.arm !== shown.variant ? `, arm ${shown.arm}` : ''}`;
-  return (shown.products ?? []).map((p) => (p ? `${p.title} (${money(p.price, p.currency)}, ${p.source.replace(/_/g, ' ')})` : 'empty slot')).join(' · ');
+  const products = (shown.products ?? []).flatMap((p) => (p ? [`${p.title} (${money(p.price, p.currency)}, ${p.source.replace(/_/g, ' ')})`] : []));
+  return products.length > 0 ? products.join(' · ') : 'no products';
 }
 
 function SeenRender(props: { entry: GalleryEntry }) {
@@ -217,7 +218,8 @@ function ReportView(props: { report: Report; block: Json | undefined }) {
           <section class="card" aria-labelledby="personal-title">
             <h2 id="personal-title">Personalised</h2>
             <p class="big-figure">
-              <strong>{percent(personal.share)}</strong> <span class="muted">
+              <strong>{percent(personal.share)}</strong>{' '}
+              <span class="muted">
                 of {counted(personal.opens, 'open')} by people {personal.opens === 1 ? 'was' : 'were'} personal
               </span>
             </p>

@@ -209,7 +209,14 @@ export function redisReports(parts: RedisReportsParts): ReportStore {
         renders.forEach((render, i) => {
           const hash = hashOf(hashes[i]);
           if (hash.decision === undefined) return; // expired meanwhile
-          rows.push({ render, decision: hash.decision, firstSeen: Number(hash.first), lastSeen: Number(hash.last), opens: Number(hash.opens ?? 0), clicks: Number(hash.clicks ?? 0) });
+          rows.push({
+            render,
+            decision: hash.decision,
+            firstSeen: Number(hash.first),
+            lastSeen: Number(hash.last),
+            opens: Number(hash.opens ?? 0),
+            clicks: Number(hash.clicks ?? 0),
+          });
         });
         return newestRenders(rows);
       }),

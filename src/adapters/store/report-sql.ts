@@ -1,4 +1,17 @@
-import { GALLERY_SIZE, TOUCH_TTL_MS, mergeTouches, newestRenders, peopleMatch, withGalleryAdd, type GalleryRow, type PeopleQuery, type ReportBatch, type ReportCount, type ReportUnit, type Touches } from '../../core/reports/cells.ts';
+import {
+  GALLERY_SIZE,
+  TOUCH_TTL_MS,
+  mergeTouches,
+  newestRenders,
+  peopleMatch,
+  withGalleryAdd,
+  type GalleryRow,
+  type PeopleQuery,
+  type ReportBatch,
+  type ReportCount,
+  type ReportUnit,
+  type Touches,
+} from '../../core/reports/cells.ts';
 import { addPeople, countUnion, decodeSketch, emptySketch, encodeSketch, type Sketch } from '../../core/reports/sketch.ts';
 
 /**
@@ -109,7 +122,10 @@ export function sqlReports(db: SqlDb): SqlReports {
         }
         const blocks = new Set<string>();
         for (const add of batch.gallery ?? []) {
-          const found = db.all<GallerySqlRow>('SELECT render, decision, first_seen, last_seen, opens, clicks FROM report_gallery WHERE block = ? AND render = ?', [add.block, add.render])[0];
+          const found = db.all<GallerySqlRow>('SELECT render, decision, first_seen, last_seen, opens, clicks FROM report_gallery WHERE block = ? AND render = ?', [
+            add.block,
+            add.render,
+          ])[0];
           const row = withGalleryAdd(found ? galleryRow(found) : undefined, add);
           if (!row) continue;
           db.run(
@@ -172,7 +188,12 @@ export function sqlReports(db: SqlDb): SqlReports {
 
     readGallery(block) {
       return newestRenders(
-        db.all<GallerySqlRow>('SELECT render, decision, first_seen, last_seen, opens, clicks FROM report_gallery WHERE block = ? ORDER BY last_seen DESC LIMIT ?', [block, GALLERY_SIZE]).map(galleryRow),
+        db
+          .all<GallerySqlRow>('SELECT render, decision, first_seen, last_seen, opens, clicks FROM report_gallery WHERE block = ? ORDER BY last_seen DESC LIMIT ?', [
+            block,
+            GALLERY_SIZE,
+          ])
+          .map(galleryRow),
       );
     },
 

@@ -136,7 +136,11 @@ export class ClickService {
     return audience.givenKey(request.subject);
   }
 
-  private async shownIn(stored: StoredBlock, slot: number, request: ClickRequest): Promise<{ target: Shown | undefined; via: ClickTarget['via']; subjectKey?: string; decision?: Decision }> {
+  private async shownIn(
+    stored: StoredBlock,
+    slot: number,
+    request: ClickRequest,
+  ): Promise<{ target: Shown | undefined; via: ClickTarget['via']; subjectKey?: string; decision?: Decision }> {
     const { audience } = this.deps;
     const subjectKey = audience.mayPersonalise(stored.config, request) ? await audience.trackedSubject(request.subject) : undefined;
     if (!subjectKey) return { target: undefined, via: 'fallback' };

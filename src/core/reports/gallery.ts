@@ -28,11 +28,7 @@ export interface GalleryEntry {
 /** What makes two renders of a block the same: its version and what it showed (not why, nor for whom). */
 function sameness(decision: Decision): string {
   if (isHero(decision)) return JSON.stringify(['hero', decision.blockVersion, decision.variant.id, decision.arm ?? '']);
-  return JSON.stringify([
-    'grid',
-    decision.blockVersion,
-    decision.slots.map((p) => (p ? [p.id, p.title, p.price, p.sale_price ?? null, p.currency, p.image_url ?? ''] : null)),
-  ]);
+  return JSON.stringify(['grid', decision.blockVersion, decision.slots.map((p) => (p ? [p.id, p.title, p.price, p.sale_price ?? null, p.currency, p.image_url ?? ''] : null))]);
 }
 
 /** A render's id: 16 hex digits of FNV-1a (two 32-bit lanes) over what it showed; safe in a URL path. */

@@ -81,7 +81,10 @@ export const reportAnswerSchema = z
       .array(
         z
           .object({
-            render: z.string().regex(/^[0-9a-f]{16}$/).describe('The render’s id: a hash of what it showed.'),
+            render: z
+              .string()
+              .regex(/^[0-9a-f]{16}$/)
+              .describe('The render’s id: a hash of what it showed.'),
             image: z.string().describe('Where the render is drawn again (admin key or Studio session): /v1/reports/blocks/<id>/gallery/<render>.png.'),
             shown: z
               .object({

@@ -1,7 +1,20 @@
 import { isPerson } from '../audience/requester.ts';
 import type { BackgroundRunner, Logger, ReportStore } from '../ports.ts';
 import { describeError } from '../shared/errors.ts';
-import { DAY_MS, TOUCH_TTL_MS, bucketOf, cellKey, mergeTouches, peopleKey, type PeopleField, type GalleryAdd, type ReportBatch, type ReportUnit, type Touch, type Touches } from './cells.ts';
+import {
+  DAY_MS,
+  TOUCH_TTL_MS,
+  bucketOf,
+  cellKey,
+  mergeTouches,
+  peopleKey,
+  type PeopleField,
+  type GalleryAdd,
+  type ReportBatch,
+  type ReportUnit,
+  type Touch,
+  type Touches,
+} from './cells.ts';
 import type { ClickFact, OpenFact, OrderFact } from './facts.ts';
 import { renderIdOf, storedDecision } from './gallery.ts';
 
