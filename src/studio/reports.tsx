@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { reportFor, type GalleryEntry, type Metrics, type Report, type VariantRow } from './report-data.ts';
+import { reportFor, type GalleryEntry, type Report, type VariantRow } from './report-data.ts';
 import type { Json } from './block-form.tsx';
 import { get } from './api.ts';
 import { BlockSelect, count, counted, money, Notice, PageHead, percent, useLoad } from './ui.tsx';

@@ -135,6 +135,12 @@ export function describeReportStore(store: () => Store, T0: number): void {
       expect(await store().countReportPeople('b:hero', 'day', [{ field: 'openers', buckets: [old] }])).toEqual([0]);
     });
 
+    it('drops gallery entries last seen before the retention period', async () => {
+      await store().addToReports(batch({ gallery: [{ block: 'hero', render: '00000000000000aa', decision: '{}', at: T0 - 40 * DAY_MS, opens: 1, clicks: 0 }] }), T0 - 40 * DAY_MS);
+      await store().addToReports(batch({ gallery: [{ block: 'hero', render: '00000000000000bb', decision: '{}', at: T0, opens: 1, clicks: 0 }] }), T0);
+      expect((await store().readGallery('hero')).map((r) => r.render)).toEqual(['00000000000000bb']);
+    });
+
     const render = (n: number) => n.toString(16).padStart(16, '0');
     const shown = (n: number) => JSON.stringify({ blockId: 'hero', blockVersion: 1, slots: [{ id: `p-${n}` }] });
     const open = (n: number, at: number, block = 'hero') => ({ block, render: render(n), decision: shown(n), at, opens: 1, clicks: 0 });

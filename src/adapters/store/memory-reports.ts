@@ -16,6 +16,7 @@ export function memoryReports(check: () => void = () => undefined): ReportStore 
   const bucketOfKey = (key: string) => Number(key.slice(key.lastIndexOf('|') + 1));
 
   const sweep = (before: number, now: number) => {
+    for (const renders of galleries.values()) for (const [render, row] of renders) if (row.lastSeen < before) renders.delete(render);
     for (const key of counts.keys()) if (bucketOfKey(key) < before) counts.delete(key);
     for (const key of people.keys()) if (bucketOfKey(key) < before) people.delete(key);
     for (const [key, at] of claims) if (at <= now) claims.delete(key);

@@ -76,8 +76,8 @@ if at > tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'at', ARGV[1], 'data', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`,
-  // KEYS: the gallery's index, the entry. ARGV: render, at, opens, clicks, decision ('' for a click), size, ttl, entry key prefix.
-  // A click on a render not kept adds nothing; past the size, the renders seen longest ago go.
+  // KEYS: the gallery's index, the entry. ARGV: render, at, opens, clicks, decision ('' for a click), size, ttl, entry key prefix, oldest kept.
+  // A click on a render not kept adds nothing; past the size, the renders seen longest ago go, and those last seen before retention.
   addToGallery: `
 if ARGV[5] == '' and redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
 local at = tonumber(ARGV[2])
@@ -90,9 +90,10 @@ if ARGV[5] ~= '' then redis.call('HSET', KEYS[2], 'decision', ARGV[5]) end
 redis.call('HINCRBY', KEYS[2], 'opens', ARGV[3])
 redis.call('HINCRBY', KEYS[2], 'clicks', ARGV[4])
 redis.call('ZADD', KEYS[1], last, ARGV[1])
-local old = redis.call('ZRANGE', KEYS[1], 0, -(tonumber(ARGV[6]) + 1))
-for _, render in ipairs(old) do redis.call('DEL', ARGV[8] .. render) end
-if #old > 0 then redis.call('ZREM', KEYS[1], unpack(old)) end
+for _, old in ipairs({ redis.call('ZRANGE', KEYS[1], 0, -(tonumber(ARGV[6]) + 1)), redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[9]) }) do
+  for _, render in ipairs(old) do redis.call('DEL', ARGV[8] .. render) end
+  if #old > 0 then redis.call('ZREM', KEYS[1], unpack(old)) end
+end
 redis.call('PEXPIRE', KEYS[1], ARGV[7])
 redis.call('PEXPIRE', KEYS[2], ARGV[7])
 return 1`,
@@ -144,7 +145,7 @@ export function redisReports(parts: RedisReportsParts): ReportStore {
           await run(
             'addToGallery',
             [index, `${index}:r:${add.render}`],
-            [add.render, add.at, add.opens, add.clicks, add.decision ?? '', GALLERY_SIZE, batch.retentionMs, `${index}:r:`],
+            [add.render, add.at, add.opens, add.clicks, add.decision ?? '', GALLERY_SIZE, batch.retentionMs, `${index}:r:`, now - batch.retentionMs],
           );
         }
       }),

@@ -79,6 +79,7 @@ export function sqlReports(db: SqlDb): SqlReports {
     db.run('DELETE FROM report_people WHERE bucket < ?', [now - retentionMs]);
     db.run('DELETE FROM report_touches WHERE at <= ?', [now - TOUCH_TTL_MS]);
     db.run('DELETE FROM report_claims WHERE until <= ?', [now]);
+    db.run('DELETE FROM report_gallery WHERE last_seen < ?', [now - retentionMs]);
   };
 
   return {
