@@ -2,6 +2,7 @@ import { isPerson } from '../audience/requester.ts';
 import type { BackgroundRunner, Logger, ReportStore } from '../ports.ts';
 import { describeError } from '../shared/errors.ts';
 import { DAY_MS, TOUCH_TTL_MS, bucketOf, cellKey, mergeTouches, peopleKey, type PeopleField, type ReportBatch, type ReportUnit, type Touch, type Touches } from './cells.ts';
+import { triggerOfMessage } from '../triggers/message-id.ts';
 import type { ClickFact, OpenFact, OrderFact } from './facts.ts';
 
 /**
@@ -271,6 +272,12 @@ export class ReportWriter {
     for (const scope of scopesOf(touch.block, touch.message || undefined)) {
       builder.add(scope, order.at, cell, `${prefix}conversions`, 1);
       builder.add(scope, order.at, cell, `${prefix}revenue:${order.currency}`, order.revenue);
+    }
+    // A click in a trigger's email (m=trg.<trigger>.<episode>) is that trigger's conversion too, in its report.
+    const trigger = click ? triggerOfMessage(touch.message) : undefined;
+    if (trigger !== undefined) {
+      this.deps.count(`trigger.${trigger}.conversions`);
+      this.deps.count(`trigger.${trigger}.revenue_cents.${order.currency}`, Math.round(order.revenue * 100));
     }
   }
 }
