@@ -60,7 +60,9 @@ export interface Opentime {
 /** A Studio sign-in lasts this long unless OPENTIME_SESSION_HOURS says otherwise. */
 const DEFAULT_SESSION_SECONDS = 12 * 3600;
 /** Sign-in attempts per instance per minute, right or wrong: guessing keys stays slow whoever asks. */
+/** Studio sign-in attempts a minute: from one address, and from all together. */
 const SIGN_INS_PER_MINUTE = 10;
+const SIGN_INS_PER_MINUTE_IN_ALL = 100;
 
 /** Raw pixels of layers and product tiles when the platform names no size (a 1200×600 layer is 2.9 MB). */
 const DEFAULT_LAYER_CACHE_BYTES = 64 * 1024 * 1024;
@@ -173,7 +175,10 @@ export function createApp(given: AppDeps, options: AppOptions = {}): Opentime {
     viewerKeys: config.viewerKeys ?? [],
     ttlSeconds: config.sessionSeconds ?? DEFAULT_SESSION_SECONDS,
   });
-  const signIns = new RateLimiter({ limit: SIGN_INS_PER_MINUTE, windowSeconds: 60 }, clock);
+  const signIns = {
+    perAddress: new RateLimiter({ limit: SIGN_INS_PER_MINUTE, windowSeconds: 60 }, clock),
+    inAll: new RateLimiter({ limit: SIGN_INS_PER_MINUTE_IN_ALL, windowSeconds: 60 }, clock),
+  };
   const embeds = new BlockEmbeds({ kinds, logger });
   metrics.gauge('opentime_writer_queue', () => ({ reports: reports.queued, engagement: engagement.queued, counters: counters.queued }));
   // Block URLs in trigger payloads need an origin; without OPENTIME_PUBLIC_URL, the one requests arrive on.

@@ -47,7 +47,8 @@ export interface Services {
   /** Studio sign-ins (stateless, signed cookies). */
   sessions: Sessions;
   /** Wrong keys at sign-in, per instance. */
-  signIns: RateLimiter;
+  /** Studio sign-in allowances: per address, and in all. */
+  signIns: { perAddress: RateLimiter; inAll: RateLimiter };
   /** The same app with writing switched off, for previews (src/routes/preview.ts); absent in a preview app itself. */
   preview?: () => PreviewRun;
   /** The ESP snippets of blocks, sliced for grids (POST /v1/links, the CLI, the demo page). */

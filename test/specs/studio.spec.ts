@@ -114,6 +114,14 @@ export function describeStudio(runtime: SpecRuntime): void {
         expect((await errorOf(limited.response)).message).toMatch(/too many sign-in attempts/);
       });
 
+      it('limits each address on its own: a guesser elsewhere does not lock the marketer out', async () => {
+        const from = (address: string, key: string) =>
+          app.request('/v1/session', { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': address }, body: JSON.stringify({ key }) });
+        for (let i = 0; i < 10; i++) expect((await from('203.0.113.9', `wrong-key-${i}-0123456789`)).status).toBe(401);
+        expect((await from('203.0.113.9', runtime.adminKey)).status).toBe(429);
+        expect((await from('198.51.100.4', runtime.adminKey)).status).toBe(200);
+      });
+
       it('is accepted by another instance with the same keys: sessions are signed, not stored', async () => {
         const { cookie, csrf } = await signIn(app, runtime.adminKey);
         const other = await runtime.createApp({ OPENTIME_VIEWER_KEY: VIEWER_KEY });
