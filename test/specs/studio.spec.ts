@@ -275,6 +275,16 @@ export function describeStudio(runtime: SpecRuntime): void {
         // Nothing was stored: the template is still the shipped one.
         expect((await app.admin('GET', '/v1/templates/product-grid')).headers.get('x-opentime-template')).toBe('built-in');
       });
+
+      it('names an HTML problem at its line and column in the draft', async () => {
+        const text = { authorization: `Bearer ${runtime.adminKey}`, 'content-type': 'text/html' };
+        const body = '<div style="display:flex">\n  <span>{{ params.headline }}</span>\n    <table>cells</table>\n</div>';
+        const broken = await app.request('/v1/preview/grid.png?template=product-grid', { method: 'POST', headers: text, body });
+        expect(broken.status, await broken.clone().text()).toBe(400);
+        const problems = (await errorOf(broken)).details as Array<{ line?: number; column?: number; message: string }>;
+        const table = problems.find((p) => p.message.includes('<table> is not supported'));
+        expect([table?.line, table?.column]).toEqual([3, 5]);
+      });
     });
 
     describe('versions', () => {
