@@ -178,9 +178,13 @@ function quantise(block: Float64Array, divisor: Float64Array, out: Int32Array): 
 }
 
 /** Counts the symbols one quantised block (zigzag order, at `at`) will be written with, and returns its DC value. */
-function countBlock(coefficients: Int16Array, at: number, previousDc: number, dc: Int32Array, ac: Int32Array): number {
+function countBlock(coefficients: Int16Array, at: number, previousDc: number, dc: Int32Array, ac: Int32Array, flat: boolean): number {
   const value = coefficients[at] as number;
   (dc[bitSize(value - previousDc)] as number)++;
+  if (flat) {
+    (ac[0] as number)++;
+    return value;
+  }
   let run = 0;
   for (let k = 1; k < 64; k++) {
     const v = coefficients[at + k] as number;
@@ -200,11 +204,15 @@ function countBlock(coefficients: Int16Array, at: number, previousDc: number, dc
 }
 
 /** Writes one quantised block (zigzag order, at `at`) and returns its DC value, the next block's predictor. */
-function encodeBlock(writer: BitWriter, coefficients: Int16Array, at: number, previousDc: number, dc: HuffmanCodes, ac: HuffmanCodes): number {
+function encodeBlock(writer: BitWriter, coefficients: Int16Array, at: number, previousDc: number, dc: HuffmanCodes, ac: HuffmanCodes, flat: boolean): number {
   const diff = (coefficients[at] as number) - previousDc;
   const dcSize = bitSize(diff);
   writer.write(dc.code[dcSize] as number, dc.length[dcSize] as number);
   if (dcSize > 0) writer.write(diff < 0 ? diff - 1 : diff, dcSize);
+  if (flat) {
+    writer.write(ac.code[0] as number, ac.length[0] as number);
+    return coefficients[at] as number;
+  }
   let run = 0;
   for (let k = 1; k < 64; k++) {
     const value = coefficients[at + k] as number;
@@ -332,6 +340,17 @@ function tablesFor(quality: number) {
 }
 
 /**
+ * The coefficient buffer, kept between encodings: a 1200×600 image's is
+ * 4 MB, which allocating per open would leave to the garbage collector.
+ * Encoding is synchronous, so no two encodings share it at once.
+ */
+let spare: Int16Array | undefined;
+function scratch(length: number): Int16Array {
+  if (!spare || spare.length < length) spare = new Int16Array(length);
+  return spare.subarray(0, length);
+}
+
+/**
  * Encodes opaque RGB (or RGBA, whose alpha is ignored: a JPEG has none)
  * pixels as a baseline JPEG. Huffman tables are built for the image (a
  * count of its symbols between quantising and writing): a tenth fewer
@@ -343,8 +362,10 @@ export function encodeJpeg(image: RawImage, quality: number = JPEG_QUALITY): Uin
   const { luma, chroma, lumaDivisor, chromaDivisor } = tablesFor(quality);
   const blocksWide = Math.ceil(width / 8);
   const blocksHigh = Math.ceil(height / 8);
-  // Quantised coefficients, Y, Cb and Cr block after block, in zigzag order.
-  const coefficients = new Int16Array(blocksWide * blocksHigh * 3 * 64);
+  // Quantised coefficients, Y, Cb and Cr block after block, in zigzag order (a flat block's DC only).
+  const coefficients = scratch(blocksWide * blocksHigh * 3 * 64);
+  // Which blocks are of one colour: only their DC is written (their AC coefficients are all 0).
+  const flats = new Uint8Array(blocksWide * blocksHigh);
   const lumaDcCounts = new Int32Array(256);
   const lumaAcCounts = new Int32Array(256);
   const chromaDcCounts = new Int32Array(256);
@@ -371,27 +392,40 @@ export function encodeJpeg(image: RawImage, quality: number = JPEG_QUALITY): Uin
       const r0 = data[first] as number;
       const g0 = data[first + 1] as number;
       const b0 = data[first + 2] as number;
-      let flat = true;
       const inside = left + 8 <= width && top + 8 <= height;
-      for (let row = 0; row < 8; row++) {
-        const line = (inside ? top + row : Math.min(top + row, height - 1)) * stride;
+      const at8 = (row: number, col: number) =>
+        inside ? (top + row) * stride + (left + col) * channels : Math.min(top + row, height - 1) * stride + Math.min(left + col, width - 1) * channels;
+      // A block of one colour (most of a block's background) is found before any arithmetic.
+      let flat = true;
+      for (let row = 0; flat && row < 8; row++) {
         for (let col = 0; col < 8; col++) {
-          const p = inside ? line + (left + col) * channels : line + Math.min(left + col, width - 1) * channels;
-          const r = data[p] as number;
-          const g = data[p + 1] as number;
-          const b = data[p + 2] as number;
-          if (flat && (r !== r0 || g !== g0 || b !== b0)) flat = false;
-          const i = row * 8 + col;
-          y[i] = 0.299 * r + 0.587 * g + 0.114 * b - 128;
-          cb[i] = -0.168735892 * r - 0.331264108 * g + 0.5 * b;
-          cr[i] = 0.5 * r - 0.418687589 * g - 0.081312411 * b;
+          const p = at8(row, col);
+          if (data[p] !== r0 || data[p + 1] !== g0 || data[p + 2] !== b0) {
+            flat = false;
+            break;
+          }
+        }
+      }
+      if (!flat) {
+        for (let row = 0; row < 8; row++) {
+          const line = inside ? first + row * stride : 0;
+          for (let col = 0; col < 8; col++) {
+            const p = inside ? line + col * channels : at8(row, col);
+            const r = data[p] as number;
+            const g = data[p + 1] as number;
+            const b = data[p + 2] as number;
+            const i = row * 8 + col;
+            y[i] = 0.299 * r + 0.587 * g + 0.114 * b - 128;
+            cb[i] = -0.168735892 * r - 0.331264108 * g + 0.5 * b;
+            cr[i] = 0.5 * r - 0.418687589 * g - 0.081312411 * b;
+          }
         }
       }
       if (flat) {
-        // One colour: the DCT's only non-zero output is DC, 64 times the sample (the rest stays 0).
-        coefficients[at] = Math.round((y[0] as number) * 64 * (lumaDivisor[0] as number));
-        coefficients[at + 64] = Math.round((cb[0] as number) * 64 * (chromaDivisor[0] as number));
-        coefficients[at + 128] = Math.round((cr[0] as number) * 64 * (chromaDivisor[0] as number));
+        // One colour: the DCT's only non-zero output is DC, 64 times the sample.
+        coefficients[at] = Math.round((0.299 * r0 + 0.587 * g0 + 0.114 * b0 - 128) * 64 * (lumaDivisor[0] as number));
+        coefficients[at + 64] = Math.round((-0.168735892 * r0 - 0.331264108 * g0 + 0.5 * b0) * 64 * (chromaDivisor[0] as number));
+        coefficients[at + 128] = Math.round((0.5 * r0 - 0.418687589 * g0 - 0.081312411 * b0) * 64 * (chromaDivisor[0] as number));
       } else {
         transform(y, lumaDivisor);
         at += 64;
@@ -400,9 +434,10 @@ export function encodeJpeg(image: RawImage, quality: number = JPEG_QUALITY): Uin
         transform(cr, chromaDivisor);
         at -= 128;
       }
-      dcY = countBlock(coefficients, at, dcY, lumaDcCounts, lumaAcCounts);
-      dcCb = countBlock(coefficients, at + 64, dcCb, chromaDcCounts, chromaAcCounts);
-      dcCr = countBlock(coefficients, at + 128, dcCr, chromaDcCounts, chromaAcCounts);
+      flats[at / 192] = flat ? 1 : 0;
+      dcY = countBlock(coefficients, at, dcY, lumaDcCounts, lumaAcCounts, flat);
+      dcCb = countBlock(coefficients, at + 64, dcCb, chromaDcCounts, chromaAcCounts, flat);
+      dcCr = countBlock(coefficients, at + 128, dcCr, chromaDcCounts, chromaAcCounts, flat);
     }
   }
 
@@ -417,9 +452,10 @@ export function encodeJpeg(image: RawImage, quality: number = JPEG_QUALITY): Uin
   dcCr = 0;
   for (let block = 0; block < coefficients.length; block += 192) {
     writer.reserve(1600);
-    dcY = encodeBlock(writer, coefficients, block, dcY, lumaDc, lumaAc);
-    dcCb = encodeBlock(writer, coefficients, block + 64, dcCb, chromaDc, chromaAc);
-    dcCr = encodeBlock(writer, coefficients, block + 128, dcCr, chromaDc, chromaAc);
+    const flat = flats[block / 192] === 1;
+    dcY = encodeBlock(writer, coefficients, block, dcY, lumaDc, lumaAc, flat);
+    dcCb = encodeBlock(writer, coefficients, block + 64, dcCb, chromaDc, chromaAc, flat);
+    dcCr = encodeBlock(writer, coefficients, block + 128, dcCr, chromaDc, chromaAc, flat);
   }
   writer.flush();
   writer.reserve(2);
