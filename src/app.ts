@@ -3,6 +3,8 @@ import { ClickService } from './core/click/click.ts';
 import { Counters } from './core/shared/counters.ts';
 import { MetricsRegistry, countingLogger, timedImages, timedRasterizer, timedStore } from './core/shared/metrics.ts';
 import { ReportWriter, personHasher } from './core/reports/writer.ts';
+import { DAY_MS } from './core/reports/cells.ts';
+import { Optimizer } from './core/optimize/optimizer.ts';
 import { Engagement } from './core/audience/engagement.ts';
 import type { AppDeps } from './core/deps.ts';
 import { AppError, describeError, isAppError } from './core/shared/errors.ts';
@@ -115,6 +117,7 @@ export function createApp(given: AppDeps, options: AppOptions = {}): Opentime {
     subscriberLimit: limits.subscriber,
     count: writes.count,
   });
+  const optimizer = new Optimizer({ store, clock, background, logger, retentionMs: (config.reportRetentionDays ?? 400) * DAY_MS, writes: !options.preview });
   const kinds = startKinds({
     store,
     lookups,
@@ -127,6 +130,7 @@ export function createApp(given: AppDeps, options: AppOptions = {}): Opentime {
     fonts: deps.fonts,
     images: deps.images,
     assets: deps.assets,
+    allocations: (block) => optimizer.current(block),
     budget: <T>(work: Promise<T>, what: string) => withBudget(work, config.storeTimeoutMs, what),
   });
   const opens = new OpenPipeline({
@@ -160,7 +164,7 @@ export function createApp(given: AppDeps, options: AppOptions = {}): Opentime {
   metrics.gauge('opentime_writer_queue', () => ({ reports: reports.queued, engagement: engagement.queued, counters: counters.queued }));
   // Block URLs in trigger payloads need an origin; without OPENTIME_PUBLIC_URL, the one requests arrive on.
   let seenOrigin: string | undefined;
-  const services: Services = { deps, metrics, lookups, counters, reports, audience, opens, clicks, changes, keyer, signer, renderer, templates, engine, limits, embeds };
+  const services: Services = { deps, metrics, lookups, counters, reports, audience, opens, clicks, changes, keyer, signer, renderer, templates, engine, limits, embeds, optimizer };
   if (config.triggers) {
     services.triggers = new TriggerEngine({
       store,
