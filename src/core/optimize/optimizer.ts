@@ -126,7 +126,8 @@ export class Optimizer {
       this.cache.set(key, { ...(fits ? { allocation } : {}), checkAfter, pending: false });
       return fits ? allocation : undefined;
     };
-    const latest = (await readAllocations(store, block.id, now - LATEST_LOOKBACK_MS, now)).filter((r) => r.entry === entry.id).at(-1);
+    // Ahead of now too: a change stored within this millisecond (a forced refresh) is one later.
+    const latest = (await readAllocations(store, block.id, now - LATEST_LOOKBACK_MS, now + DAY_MS)).filter((r) => r.entry === entry.id).at(-1);
     const stored = latest ? { holdout: latest.holdout, arms: latest.arms } : undefined;
     const fresh = latest !== undefined && now - latest.at < every && stored !== undefined && fitsEntry(stored, entry);
     if (!this.deps.writes || (fresh && !force)) return adopt(stored, fresh && latest ? latest.at + every : now + Math.min(every, RETRY_MS));

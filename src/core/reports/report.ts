@@ -1,5 +1,5 @@
 import type { ReportStore } from '../ports.ts';
-import { bucketOf, bucketsBetween, parseCellKey, type CellDims, type PeopleQuery, type ReportCount, type ReportUnit } from './cells.ts';
+import { bucketOf, bucketsBetween, DAY_MS, HOUR_MS, parseCellKey, type CellDims, type PeopleQuery, type ReportCount, type ReportUnit } from './cells.ts';
 import { readAllocations, type AllocationRecord } from './allocations.ts';
 import { enoughData, probabilityBest, relativeLift, type Lift, type Rate } from './stats.ts';
 
@@ -85,7 +85,7 @@ export interface Report {
 }
 
 /** How far before a report's start its arms' current shares are looked for. */
-const RETAINED_LOOKBACK_MS = 90 * 86_400_000;
+const RETAINED_LOOKBACK_MS = 90 * DAY_MS;
 
 export interface ReportQuery {
   /** A block's report, or a send's (`m=`). */
@@ -232,9 +232,11 @@ export async function buildReport(store: ReportStore, query: ReportQuery): Promi
     notes,
   };
   if (query.block !== undefined) {
-    const changes = await readAllocations(store, query.block, first, query.to);
+    // To the end of the last bucket, as every other figure of the report.
+    const end = bucketOf(query.to, by) + (by === 'hour' ? HOUR_MS : DAY_MS) - 1;
+    const changes = await readAllocations(store, query.block, first, end);
     report.allocations = changes.map((c) => ({ at: new Date(c.at).toISOString(), entry: c.entry, shares: { ...c.arms, holdout: c.holdout } }));
-    const latest = await latestShares(store, query.block, query.to, changes);
+    const latest = await latestShares(store, query.block, end, changes);
     for (const variant of report.variants) variant.share = latest.get(variant.variant) ?? null;
   }
   if (query.block === undefined) report.blocks = blocks.map((block, i) => ({ block, ...(byBlock.get(block) as Sums).metrics(...people(blockAt[i] as number)) }));
