@@ -24,7 +24,14 @@ export async function recordAllocation(store: ReportStore, blockId: string, reco
   const scope = allocationScope(blockId);
   const bucket = bucketOf(record.at, 'day');
   const shares: Record<string, number> = { ...record.arms, holdout: record.holdout };
-  const counts = Object.entries(shares).map(([arm, share]) => ({ scope, unit: 'day' as const, bucket, cell: `${record.entry}/${arm}`, measure: `at:${record.at}`, value: Math.round(share * 100) }));
+  const counts = Object.entries(shares).map(([arm, share]) => ({
+    scope,
+    unit: 'day' as const,
+    bucket,
+    cell: `${record.entry}/${arm}`,
+    measure: `at:${record.at}`,
+    value: Math.round(share * 100),
+  }));
   await store.addToReports({ counts, people: [], touches: [], retentionMs }, record.at);
 }
 

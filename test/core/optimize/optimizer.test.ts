@@ -58,7 +58,10 @@ async function seedResults(store: ReturnType<typeof memoryStore>, at: number, by
     people.push({ scope: 'b:hero', unit: 'day', bucket: day, set: peopleKey({ field: 'openers', block: 'hero', message: 'm', variant }), members });
     people.push({ scope: 'b:hero', unit: 'day', bucket: day, set: peopleKey({ field: 'clickers', block: 'hero', message: 'm', variant }), members: members.slice(0, clickers) });
     const cell = cellKey({ block: 'hero', version: 1, message: 'm', variant, requester: 'person' });
-    countsOut.push({ scope: 'b:hero', unit: 'day', bucket: day, cell, measure: 'opens', value: openers }, { scope: 'b:hero', unit: 'day', bucket: day, cell, measure: 'clicks', value: clickers });
+    countsOut.push(
+      { scope: 'b:hero', unit: 'day', bucket: day, cell, measure: 'opens', value: openers },
+      { scope: 'b:hero', unit: 'day', bucket: day, cell, measure: 'clicks', value: clickers },
+    );
   }
   await store.addToReports({ counts: countsOut, people, touches: [], retentionMs: 400 * DAY_MS }, at);
 }
@@ -109,13 +112,32 @@ describe('deciding with an allocation', () => {
       expect(chooseVariant(block, data, s, allocations)).toEqual(first);
       if (first.arm === 'holdout') expect(chooseVariant(block, data, s, moved).arm).toBe('holdout');
     }
-    const choice = chooseVariant(block, data, subjects.find((s) => chooseVariant(block, data, s, allocations).arm === 'bold'), allocations);
+    const choice = chooseVariant(
+      block,
+      data,
+      subjects.find((s) => chooseVariant(block, data, s, allocations).arm === 'bold'),
+      allocations,
+    );
     expect(choice.share).toBe(64);
   });
 
   it('says which arm and its current share in the explanation', () => {
-    const choice = chooseVariant(block, data, subjects.find((s) => chooseVariant(block, data, s, new Map([['launch', allocation]])).arm === 'calm'), new Map([['launch', allocation]]));
-    const why = explainDecision({ kind: 'hero', blockId: 'hero', blockVersion: 1, variant: choice.variant, entry: choice.entry, arm: choice.arm as string, share: choice.share as number, personal: false });
+    const choice = chooseVariant(
+      block,
+      data,
+      subjects.find((s) => chooseVariant(block, data, s, new Map([['launch', allocation]])).arm === 'calm'),
+      new Map([['launch', allocation]]),
+    );
+    const why = explainDecision({
+      kind: 'hero',
+      blockId: 'hero',
+      blockVersion: 1,
+      variant: choice.variant,
+      entry: choice.entry,
+      arm: choice.arm as string,
+      share: choice.share as number,
+      personal: false,
+    });
     expect(decodeURIComponent(why)).toBe('entry launch, arm calm at 8%');
   });
 });
