@@ -98,6 +98,13 @@ export function ruleProblems(block: HeroBlock, sample: Facts): Array<{ path: str
     problems.push({ path: 'prefetch.variant', message: `no variant named ${JSON.stringify(block.prefetch.variant)}` });
   }
   block.variants.forEach((entry, i) => {
+    const optimize = 'split' in entry ? entry.split.optimize : undefined;
+    if (optimize && 'split' in entry && optimize.floor * entry.split.arms.length > 1) {
+      problems.push({
+        path: `variants[${i}].split.optimize.floor`,
+        message: `must be at most ${Math.floor(100 / entry.split.arms.length) / 100} with ${entry.split.arms.length} arms (each arm keeps the floor)`,
+      });
+    }
     if (entry.when === undefined) return;
     try {
       jsonLogic.apply(entry.when as jsonLogic.RulesLogic, sample);

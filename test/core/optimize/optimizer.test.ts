@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../../../src/adapters/store/memory.ts';
 import { heroBlockSchema, type HeroBlock, type SplitEntry } from '../../../src/core/blocks/hero.ts';
 import { facts } from '../../../src/core/decide/facts.ts';
-import { chooseVariant } from '../../../src/core/decide/hero.ts';
+import { chooseVariant, ruleProblems } from '../../../src/core/decide/hero.ts';
 import { Optimizer, sampleAllocation, type OptimizerDeps } from '../../../src/core/optimize/optimizer.ts';
 import type { Logger } from '../../../src/core/ports.ts';
 import { explainDecision } from '../../../src/core/recommend/explain.ts';
 import { readAllocations } from '../../../src/core/reports/allocations.ts';
 import { bucketOf, cellKey, DAY_MS, peopleKey } from '../../../src/core/reports/cells.ts';
+import { reportCsv } from '../../../src/core/reports/csv.ts';
 import { buildReport } from '../../../src/core/reports/report.ts';
 import { person } from '../../stores/report-contract.ts';
 
@@ -76,6 +77,14 @@ describe('the allocation of an optimised split', () => {
     expect(allocation.arms.calm).toBeGreaterThanOrEqual(8);
     expect(allocation.arms.warm).toBeGreaterThanOrEqual(8);
     expect(sum(allocation.arms) + allocation.holdout).toBeCloseTo(100, 1);
+  });
+
+  it('refuses a floor the arms cannot all keep, by its path', () => {
+    const data = facts(undefined, new Map(), { now: NOW, timezone: 'UTC', params: {} });
+    expect(ruleProblems(hero({ goal: 'clicks', floor: 0.4 }), data)).toEqual([
+      { path: 'variants[0].split.optimize.floor', message: 'must be at most 0.33 with 3 arms (each arm keeps the floor)' },
+    ]);
+    expect(ruleProblems(hero({ goal: 'clicks', floor: 0.33 }), data)).toEqual([]);
   });
 
   it('counts conversions, as attributed so far, for the conversions goal; arms nobody saw start even', () => {
@@ -179,6 +188,10 @@ describe('the optimizer on an instance', () => {
     expect(report.variants.find((v) => v.variant === 'holdout')?.share).toBe(20);
     expect(report.allocations?.map((a) => a.shares.holdout)).toEqual([20, 20]);
     expect(report.allocations?.[1]?.shares).toEqual({ ...second?.arms, holdout: 20 });
+    // And as CSV: the share is the variant row's last column.
+    const csv = reportCsv(report).split('\r\n');
+    expect(csv[0]?.endsWith(',enough_data,share')).toBe(true);
+    expect(csv.find((line) => line.startsWith('variant,calm,'))?.endsWith(`,${second?.arms.calm}`)).toBe(true);
   });
 
   it('shares one allocation between instances: one computes per period, the others adopt it', async () => {
