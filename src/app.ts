@@ -130,7 +130,8 @@ export function createApp(given: AppDeps, options: AppOptions = {}): Opentime {
     fonts: deps.fonts,
     images: deps.images,
     assets: deps.assets,
-    allocations: (block) => optimizer.current(block),
+    // A preview shows what a subscriber would see now: it reads the stored allocation rather than wait for one.
+    allocations: options.preview ? (block) => optimizer.read(block) : (block) => optimizer.current(block),
     budget: <T>(work: Promise<T>, what: string) => withBudget(work, config.storeTimeoutMs, what),
   });
   const opens = new OpenPipeline({

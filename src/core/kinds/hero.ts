@@ -59,7 +59,9 @@ function start(tools: KindTools): KindAtWork<HeroBlock> {
       const context = openContext(block, open);
       // Apple's privacy proxy fetches ahead of time and keeps the image: show what the block says holds whenever it is read.
       const prefetched = context.requester === 'apple_proxy' && block.prefetch ? findVariant(block, block.prefetch.variant) : undefined;
-      const choice = prefetched ? { variant: prefetched, entry: 'prefetch' } : chooseVariant(block, facts(profile, products, context), subjectKey, tools.allocations?.(block));
+      const choice = prefetched
+        ? { variant: prefetched, entry: 'prefetch' }
+        : chooseVariant(block, facts(profile, products, context), subjectKey, await tools.allocations?.(block));
       const decision: HeroDecision = {
         kind: 'hero',
         blockId: block.id,

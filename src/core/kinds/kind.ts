@@ -30,8 +30,8 @@ export interface KindTools {
   fonts: readonly FontSpec[];
   images: ImageFetcher;
   assets: Assets;
-  /** The current allocations of a hero's optimised splits, by entry id (kept per instance, refreshed off the request path). */
-  allocations?(block: HeroBlock): ReadonlyMap<string, Allocation>;
+  /** The current allocations of a hero's optimised splits, by entry id (kept per instance, refreshed off the request path; a preview reads the stored ones). */
+  allocations?(block: HeroBlock): ReadonlyMap<string, Allocation> | Promise<ReadonlyMap<string, Allocation>>;
   /** Gives a store read its time budget (OPENTIME_STORE_TIMEOUT_MS); a miss is a failure. */
   budget<T>(work: Promise<T>, what: string): Promise<T>;
 }

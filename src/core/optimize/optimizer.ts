@@ -100,6 +100,23 @@ export class Optimizer {
     return allocations;
   }
 
+  /**
+   * For a preview, which should show what a subscriber would see: the cached
+   * allocation while it is fresh, else the stored one, read now. A failed
+   * read leaves the split to its weights.
+   */
+  async read(block: HeroBlock): Promise<Map<string, Allocation>> {
+    const now = this.deps.clock.now();
+    const allocations = new Map<string, Allocation>();
+    for (const entry of optimisedSplits(block)) {
+      const cached = this.cache.get(cacheKey(block.id, entry.id));
+      const fresh = cached?.allocation && fitsEntry(cached.allocation, entry) && cached.checkAfter > now ? cached.allocation : undefined;
+      const allocation = fresh ?? (await this.refresh(block, entry, false).catch(() => undefined));
+      if (allocation) allocations.set(entry.id, allocation);
+    }
+    return allocations;
+  }
+
   /** Computes every optimised split's allocation now, whatever its age (`POST /v1/reports/blocks/:id/allocations`). */
   async refreshNow(block: HeroBlock): Promise<Map<string, Allocation>> {
     const allocations = new Map<string, Allocation>();
