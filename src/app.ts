@@ -3,6 +3,8 @@ import { ClickService } from './core/click/click.ts';
 import { Counters } from './core/shared/counters.ts';
 import { MetricsRegistry, countingLogger, timedImages, timedRasterizer, timedStore } from './core/shared/metrics.ts';
 import { ReportWriter, personHasher } from './core/reports/writer.ts';
+import { DAY_MS } from './core/reports/cells.ts';
+import { Optimizer } from './core/optimize/optimizer.ts';
 import { Engagement } from './core/audience/engagement.ts';
 import type { AppDeps } from './core/deps.ts';
 import { AppError, describeError, isAppError } from './core/shared/errors.ts';
@@ -128,6 +130,7 @@ export function createApp(given: AppDeps, options: AppOptions = {}): Opentime {
     subscriberLimit: limits.subscriber,
     count: writes.count,
   });
+  const optimizer = new Optimizer({ store, clock, background, logger, retentionMs: (config.reportRetentionDays ?? 400) * DAY_MS, writes: !options.preview });
   const kinds = startKinds({
     store,
     lookups,
@@ -140,6 +143,8 @@ export function createApp(given: AppDeps, options: AppOptions = {}): Opentime {
     fonts: deps.fonts,
     images: deps.images,
     assets: deps.assets,
+    // A preview shows what a subscriber would see now: it reads the stored allocation rather than wait for one.
+    allocations: options.preview ? (block) => optimizer.read(block) : (block) => optimizer.current(block),
     budget: <T>(work: Promise<T>, what: string) => withBudget(work, config.storeTimeoutMs, what),
   });
   const opens = new OpenPipeline({
@@ -202,6 +207,7 @@ export function createApp(given: AppDeps, options: AppOptions = {}): Opentime {
     embeds,
     sessions,
     signIns,
+    optimizer,
   };
   if (!options.preview) {
     // Built at the first preview: the same app with writing switched off, its clock and block those of the preview under way.
