@@ -3,6 +3,8 @@ import { ClickService } from './core/click/click.ts';
 import { Counters } from './core/shared/counters.ts';
 import { MetricsRegistry, countingLogger, timedImages, timedRasterizer, timedStore } from './core/shared/metrics.ts';
 import { ReportWriter, personHasher } from './core/reports/writer.ts';
+import { DAY_MS } from './core/reports/cells.ts';
+import { Optimizer } from './core/optimize/optimizer.ts';
 import { Engagement } from './core/audience/engagement.ts';
 import type { AppDeps } from './core/deps.ts';
 import { AppError, describeError, isAppError } from './core/shared/errors.ts';
@@ -60,7 +62,9 @@ export interface Opentime {
 /** A Studio sign-in lasts this long unless OPENTIME_SESSION_HOURS says otherwise. */
 const DEFAULT_SESSION_SECONDS = 12 * 3600;
 /** Sign-in attempts per instance per minute, right or wrong: guessing keys stays slow whoever asks. */
+/** Studio sign-in attempts a minute: from one address, and from all together. */
 const SIGN_INS_PER_MINUTE = 10;
+const SIGN_INS_PER_MINUTE_IN_ALL = 100;
 
 /** Raw pixels of layers and product tiles when the platform names no size (a 1200×600 layer is 2.9 MB). */
 const DEFAULT_LAYER_CACHE_BYTES = 64 * 1024 * 1024;
@@ -126,6 +130,7 @@ export function createApp(given: AppDeps, options: AppOptions = {}): Opentime {
     subscriberLimit: limits.subscriber,
     count: writes.count,
   });
+  const optimizer = new Optimizer({ store, clock, background, logger, retentionMs: (config.reportRetentionDays ?? 400) * DAY_MS, writes: !options.preview });
   const kinds = startKinds({
     store,
     lookups,
@@ -138,6 +143,8 @@ export function createApp(given: AppDeps, options: AppOptions = {}): Opentime {
     fonts: deps.fonts,
     images: deps.images,
     assets: deps.assets,
+    // A preview shows what a subscriber would see now: it reads the stored allocation rather than wait for one.
+    allocations: options.preview ? (block) => optimizer.read(block) : (block) => optimizer.current(block),
     budget: <T>(work: Promise<T>, what: string) => withBudget(work, config.storeTimeoutMs, what),
   });
   const opens = new OpenPipeline({
@@ -173,7 +180,10 @@ export function createApp(given: AppDeps, options: AppOptions = {}): Opentime {
     viewerKeys: config.viewerKeys ?? [],
     ttlSeconds: config.sessionSeconds ?? DEFAULT_SESSION_SECONDS,
   });
-  const signIns = new RateLimiter({ limit: SIGN_INS_PER_MINUTE, windowSeconds: 60 }, clock);
+  const signIns = {
+    perAddress: new RateLimiter({ limit: SIGN_INS_PER_MINUTE, windowSeconds: 60 }, clock),
+    inAll: new RateLimiter({ limit: SIGN_INS_PER_MINUTE_IN_ALL, windowSeconds: 60 }, clock),
+  };
   const embeds = new BlockEmbeds({ kinds, logger });
   metrics.gauge('opentime_writer_queue', () => ({ reports: reports.queued, engagement: engagement.queued, counters: counters.queued }));
   // Block URLs in trigger payloads need an origin; without OPENTIME_PUBLIC_URL, the one requests arrive on.
@@ -197,6 +207,7 @@ export function createApp(given: AppDeps, options: AppOptions = {}): Opentime {
     embeds,
     sessions,
     signIns,
+    optimizer,
   };
   if (!options.preview) {
     // Built at the first preview: the same app with writing switched off, its clock and block those of the preview under way.

@@ -1,11 +1,10 @@
 // First: satori compiles harfbuzz when it is imported, which Workers allow only from an uploaded module.
 import { satoriImported } from './adapters/workers/harfbuzz.ts';
 import resvgWasm from '@resvg/resvg-wasm/index_bg.wasm';
-import mozjpegWasm from '@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm';
 import layoutWasm from 'satori/layout.wasm';
 import { cacheApiByteCache } from './adapters/cache/cache-api.ts';
 import { workersImageFetcher } from './adapters/image/workers-fetch.ts';
-import { initMozjpegWasm, withWasmJpeg } from './adapters/raster/mozjpeg-wasm.ts';
+import { withPortableJpeg } from './adapters/raster/portable-jpeg.ts';
 import { portablePngEncoder } from './adapters/raster/portable-png.ts';
 import { initResvgWasm, resvgWasmRasterizer } from './adapters/raster/resvg-wasm.ts';
 import { durableObjectStore } from './adapters/store/durable-object.ts';
@@ -99,7 +98,7 @@ export function createWorker(options: WorkerOptions = {}): OpentimeWorker {
     // Every Worker is a deploy, `wrangler dev` aside: the demo is on only when OPENTIME_DEMO says so.
     const raw = parseConfig({ OPENTIME_DEMO: '0', ...stringVars(env) });
     const config = appConfig(raw, workerKeys(raw));
-    await Promise.all([initLayout(layoutWasm), initResvgWasm(resvgWasm), initMozjpegWasm(mozjpegWasm)]);
+    await Promise.all([initLayout(layoutWasm), initResvgWasm(resvgWasm)]);
     const background = waitUntilBackground();
     let opentime: Opentime | undefined;
     const images = imageFetchSettings(raw);
@@ -119,7 +118,7 @@ export function createWorker(options: WorkerOptions = {}): OpentimeWorker {
         retentionSeconds: raw.OPENTIME_RETENTION_DAYS * 86_400,
       }),
       rasterizer: resvgWasmRasterizer(),
-      encoder: withWasmJpeg(portablePngEncoder()),
+      encoder: withPortableJpeg(portablePngEncoder()),
       layerCacheBytes: Math.min(raw.OPENTIME_LAYER_CACHE_MB, MEMORY_LAYER_CACHE_MAX_MB) * 1024 * 1024,
       images: workersImageFetcher({
         timeoutMs: config.photoTimeoutMs,

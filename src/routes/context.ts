@@ -23,6 +23,7 @@ import type { SubjectKeyer } from '../core/audience/subjects.ts';
 import type { TemplateEngine } from '../core/templates/liquid.ts';
 import type { TemplateRegistry } from '../core/templates/registry.ts';
 import type { TriggerEngine } from '../core/triggers/engine.ts';
+import type { Optimizer } from '../core/optimize/optimizer.ts';
 
 export interface Services {
   deps: AppDeps;
@@ -47,11 +48,14 @@ export interface Services {
   /** Studio sign-ins (stateless, signed cookies). */
   sessions: Sessions;
   /** Wrong keys at sign-in, per instance. */
-  signIns: RateLimiter;
+  /** Studio sign-in allowances: per address, and in all. */
+  signIns: { perAddress: RateLimiter; inAll: RateLimiter };
   /** The same app with writing switched off, for previews (src/routes/preview.ts); absent in a preview app itself. */
   preview?: () => PreviewRun;
   /** The ESP snippets of blocks, sliced for grids (POST /v1/links, the CLI, the demo page). */
   embeds: BlockEmbeds;
+  /** The allocations of optimised hero splits, kept on this instance. */
+  optimizer: Optimizer;
   /** Behavioural triggers; undefined when the config has no trigger settings. */
   triggers?: TriggerEngine;
 }

@@ -96,6 +96,22 @@ export function reportRoutes(): Hono<AppEnv> {
     if (image.fallback) headers['x-opentime-fallback'] = image.fallback;
     return new Response(image.bytes as BodyInit, { headers });
   });
+
+  /** Recomputes the allocations of a hero's optimised splits now, instead of at their next `every_minutes`. */
+  routes.post('/v1/reports/blocks/:id/allocations', async (c) => {
+    await requireAccess(c, true);
+    const id = c.req.param('id');
+    const stored = BLOCK_ID_PATTERN.test(id) ? await c.get('services').deps.store.getBlock(id) : undefined;
+    if (!stored) throw new AppError('BLOCK_NOT_FOUND', `no block with id ${JSON.stringify(id.slice(0, 80))}`);
+    const block = stored.config;
+    if (block.kind !== 'hero' || !block.variants.some((entry) => 'split' in entry && entry.split.optimize)) {
+      throw new AppError('VALIDATION_FAILED', `block ${JSON.stringify(id)} has no split with "optimize"`, {
+        details: [{ path: 'variants', message: 'expected a hero with a split entry that has "optimize"' }],
+      });
+    }
+    const allocations = await c.get('services').optimizer.refreshNow(block);
+    return c.json({ allocations: [...allocations].map(([entry, a]) => ({ entry, shares: { ...a.arms, holdout: a.holdout } })) }, 200, { 'Cache-Control': 'no-store' });
+  });
   routes.get('/v1/reports/messages/:message', async (c) => {
     // A report changes nothing: the admin or viewer key, or a Studio session.
     await requireAccess(c, false);

@@ -9,14 +9,22 @@ import type { AppContext, AppEnv } from './context.ts';
 
 /**
  * The Studio's sign-in: an admin or viewer key exchanged for a session
- * cookie (src/core/http/session.ts). Sign-in attempts share one allowance
- * per instance, so guessing keys through this route is slow whoever asks.
+ * cookie (src/core/http/session.ts). Each address has its own allowance of
+ * attempts, so one guesser cannot lock everyone else out; all addresses
+ * together have a larger one, so guessing from many is slow too.
  */
 const signInSchema = z.object({ key: z.string().min(1).max(512) }).strict();
 const SIGN_IN_MAX_BYTES = 4096;
 
 function describe(session: Session) {
   return { role: session.role, expires_at: new Date(session.expiresAt).toISOString(), csrf: session.csrf };
+}
+
+/** Who is signing in: the socket's address on Node, Cloudflare's connecting address on Workers (set by Cloudflare, not by the client). */
+function signInAddress(c: AppContext): string {
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  if (incoming) return incoming.socket?.remoteAddress ?? 'unknown';
+  return c.req.header('cf-connecting-ip')?.slice(0, 64) ?? 'unknown';
 }
 
 function secure(c: AppContext): boolean {
@@ -28,9 +36,10 @@ export function sessionRoutes(): Hono<AppEnv> {
 
   routes.post('/v1/session', async (c) => {
     const { deps, sessions, signIns } = c.get('services');
-    const decision = signIns.take('sign-in');
+    const own = signIns.perAddress.take(signInAddress(c));
+    const decision = own.allowed ? signIns.inAll.take('*') : own;
     if (!decision.allowed) {
-      throw new AppError('RATE_LIMITED', `too many sign-in attempts on this server; try again in ${decision.retryAfterSeconds} s`, {
+      throw new AppError('RATE_LIMITED', `too many sign-in attempts; try again in ${decision.retryAfterSeconds} s`, {
         retryAfterSeconds: decision.retryAfterSeconds,
       });
     }

@@ -42,7 +42,11 @@ export function triggerReport(id: string, counters: Record<string, number>) {
   const prefix = `trigger.${id}.`;
   const own = (name: string) => counters[prefix + name] ?? 0;
   const reasons: Record<string, number> = {};
-  for (const [name, value] of Object.entries(counters)) if (name.startsWith(`${prefix}cancelled.`)) reasons[name.slice(prefix.length + 'cancelled.'.length)] = value;
+  const revenue: Record<string, number> = {};
+  for (const [name, value] of Object.entries(counters)) {
+    if (name.startsWith(`${prefix}cancelled.`)) reasons[name.slice(prefix.length + 'cancelled.'.length)] = value;
+    if (name.startsWith(`${prefix}revenue_cents.`)) revenue[name.slice(prefix.length + 'revenue_cents.'.length)] = value / 100;
+  }
   return {
     id,
     started: own('started'),
@@ -53,8 +57,9 @@ export function triggerReport(id: string, counters: Record<string, number>) {
     dry_run: own('dry_run'),
     retried: own('retried'),
     failed: own('failed'),
-    // Attributed from the clicks of the email (`m=trg.<trigger>.…`) by the reports module, when it is there.
-    conversions: null,
+    // Orders after a click in the trigger's email (`m=trg.<trigger>.…`), within the block's attribution window.
+    conversions: own('conversions'),
+    revenue,
   };
 }
 

@@ -1,6 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type Opentime } from '../../src/app.ts';
 import { openKey } from '../../src/core/open/remember.ts';
+import { readExplanation } from '../../src/core/recommend/explain.ts';
+import { readAllocations } from '../../src/core/reports/allocations.ts';
+import { DAY_MS } from '../../src/core/reports/cells.ts';
 import { START, testBlock } from '../helpers/app.ts';
 import { PHOTO_COLORS } from '../helpers/photo-server.ts';
 import { useSeededApp } from '../helpers/node-runtime.ts';
@@ -110,5 +113,48 @@ describe('a preview of a countdown', () => {
       expect(bytes.byteLength).toBeGreaterThan(1000);
     }
     expect(await leftBehind('timer', 'shopper', 'spring')).toEqual({ record: undefined, counters: [], emailOpened: undefined, cached: [], reported: 0 });
+  });
+});
+
+describe('a preview of an optimised hero split', () => {
+  const split = {
+    id: 'split',
+    kind: 'hero',
+    size: { width: 600, height: 300 },
+    fallback: { url: 'https://shop.example.com/' },
+    default: { id: 'everyone', headline: 'New this week', url: 'https://shop.example.com/new' },
+    variants: [
+      {
+        id: 'launch',
+        split: {
+          holdout: 20,
+          optimize: { goal: 'clicks' },
+          arms: [
+            { id: 'bold', weight: 1, headline: 'Bold', url: 'https://shop.example.com/bold' },
+            { id: 'calm', weight: 1, headline: 'Calm', url: 'https://shop.example.com/calm' },
+          ],
+        },
+      },
+    ],
+  };
+  const why = async () => {
+    const { response } = await previewOpen('/i/split.png?u=shopper&m=preview-split');
+    const [line] = readExplanation(response.headers.get('x-opentime-why') ?? '');
+    const [, arm, share] = /^entry launch, arm (bold|calm|holdout) at ([\d.]+)%$/.exec(line ?? '') ?? [];
+    return { line, arm: arm as string, share: Number(share) };
+  };
+
+  it('names the arm and its current share, reading the stored allocation and computing none itself', async () => {
+    expect((await app.admin('PUT', '/v1/blocks/split', split)).status).toBe(200);
+    // No allocation yet: the weights' shares; the preview stores none.
+    const before = await why();
+    expect(before.share).toBe(before.arm === 'holdout' ? 20 : 40);
+    await preview.flush();
+    expect(await readAllocations(app.deps.store, 'split', 0, app.clock.now() + DAY_MS)).toEqual([]);
+
+    const answer = (await (await app.admin('POST', '/v1/reports/blocks/split/allocations')).json()) as { allocations: Array<{ shares: Record<string, number> }> };
+    const shares = answer.allocations[0]?.shares ?? {};
+    const after = await why();
+    expect(after.share).toBe(shares[after.arm]);
   });
 });

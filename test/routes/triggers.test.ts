@@ -173,6 +173,29 @@ describe('triggers: an abandoned cart through Klaviyo', () => {
     expect(JSON.stringify(sends)).not.toContain('pk_test_klaviyo');
   });
 
+  it("reports an order after a click in the trigger's email as its conversion, with its revenue, once", async () => {
+    await put('cart-1h', cartTrigger());
+    await track('c-1042', 'Product Added', { product_id: 'sku-1', quantity: 2 });
+    await fire(60 * MIN);
+    const urls = esp.requests[0]?.body.data.attributes.properties.blocks['cart-reminder'];
+    // A person in a mail client: opens, then clicks (a link scanner's click is no one's).
+    const person = { headers: { 'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)' } };
+    const open = new URL(urls.image_url);
+    expect((await app.request(`${open.pathname}${open.search}`, person)).status).toBe(200);
+    const click = new URL(urls.click_url);
+    expect((await app.request(`${click.pathname}${click.search}`, person)).status).toBe(302);
+    await app.settle();
+    await track('c-1042', 'Order Completed', { order_id: 'o-77', revenue: 160, currency: 'EUR' });
+    await track('c-1042', 'Order Completed', { order_id: 'o-77', revenue: 160, currency: 'EUR' }); // the shop's retry
+    await app.settle();
+    await app.settle();
+    expect(await report('cart-1h')).toMatchObject({ sent: 1, conversions: 1, revenue: { EUR: 160 } });
+    // An order with no click in a trigger's email is no trigger's conversion.
+    await track('c-2000', 'Order Completed', { order_id: 'o-78', revenue: 20 });
+    await app.settle();
+    expect(await report('cart-1h')).toMatchObject({ conversions: 1, revenue: { EUR: 160 } });
+  });
+
   it('sends nothing when the shopper buys first, and says why in the report', async () => {
     await put('cart-1h', cartTrigger());
     await track('c-1042', 'Product Added', { product_id: 'sku-1' });

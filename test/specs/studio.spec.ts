@@ -114,6 +114,14 @@ export function describeStudio(runtime: SpecRuntime): void {
         expect((await errorOf(limited.response)).message).toMatch(/too many sign-in attempts/);
       });
 
+      it('limits each address on its own: a guesser elsewhere does not lock the marketer out', async () => {
+        const from = (address: string, key: string) =>
+          app.request('/v1/session', { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': address }, body: JSON.stringify({ key }) });
+        for (let i = 0; i < 10; i++) expect((await from('203.0.113.9', `wrong-key-${i}-0123456789`)).status).toBe(401);
+        expect((await from('203.0.113.9', runtime.adminKey)).status).toBe(429);
+        expect((await from('198.51.100.4', runtime.adminKey)).status).toBe(200);
+      });
+
       it('is accepted by another instance with the same keys: sessions are signed, not stored', async () => {
         const { cookie, csrf } = await signIn(app, runtime.adminKey);
         const other = await runtime.createApp({ OPENTIME_VIEWER_KEY: VIEWER_KEY });
@@ -266,6 +274,16 @@ export function describeStudio(runtime: SpecRuntime): void {
         expect([problem?.line, problem?.column]).toEqual([2, 3]);
         // Nothing was stored: the template is still the shipped one.
         expect((await app.admin('GET', '/v1/templates/product-grid')).headers.get('x-opentime-template')).toBe('built-in');
+      });
+
+      it('names an HTML problem at its line and column in the draft', async () => {
+        const text = { authorization: `Bearer ${runtime.adminKey}`, 'content-type': 'text/html' };
+        const body = '<div style="display:flex">\n  <span>{{ params.headline }}</span>\n    <table>cells</table>\n</div>';
+        const broken = await app.request('/v1/preview/grid.png?template=product-grid', { method: 'POST', headers: text, body });
+        expect(broken.status, await broken.clone().text()).toBe(400);
+        const problems = (await errorOf(broken)).details as Array<{ line?: number; column?: number; message: string }>;
+        const table = problems.find((p) => p.message.includes('<table> is not supported'));
+        expect([table?.line, table?.column]).toEqual([3, 5]);
       });
     });
 

@@ -95,7 +95,7 @@ export const commonBlockFields = {
    * The image's encoding: `auto` sends a JPEG when the render holds photos
    * and a PNG when it is flat (smaller and exact there); `png` or `jpeg`
    * forces one. Served at the same `/i/<block>.png` URL, with the Content-Type
-   * of the bytes. JPEGs are encoded by sharp on Node and mozjpeg-wasm on Workers.
+   * of the bytes. JPEGs are encoded by sharp on Node and the core's encoder on Workers.
    * Not `format`: a countdown's `format` is its digits'.
    */
   image_format: z.enum(['auto', 'png', 'jpeg']).default('auto'),

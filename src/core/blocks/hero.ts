@@ -38,6 +38,22 @@ const rule = z.record(z.string(), z.unknown());
 
 const armSchema = variantSchema.extend({ weight: z.number().positive().max(1000) });
 
+/**
+ * Thompson sampling over a split's arms: each arm's share of the next people
+ * follows its chance of being the best at `goal`, recomputed off the request
+ * path at most every `every_minutes`. The holdout keeps its share; every arm
+ * keeps at least `floor` of the arms' part.
+ */
+export const optimizeSchema = z
+  .object({
+    goal: z.enum(['clicks', 'conversions']),
+    /** The least share of the arms' part any arm keeps (0.05: five percent). */
+    floor: z.number().min(0).max(0.5).default(0.05),
+    every_minutes: z.number().int().min(1).max(1440).default(15),
+  })
+  .strict();
+export type OptimizeSettings = z.output<typeof optimizeSchema>;
+
 const entrySchema = z.union([
   variantSchema.extend({ when: rule.optional() }).strict(),
   z
@@ -49,12 +65,15 @@ const entrySchema = z.union([
           arms: z.array(armSchema).min(2).max(10),
           /** Percent of the matched subscribers who get the default variant instead (the control group). */
           holdout: z.number().min(0).max(99).default(0),
+          /** Moves people towards the better arms as results arrive; without it the weights hold. */
+          optimize: optimizeSchema.optional(),
         })
         .strict(),
     })
     .strict(),
 ]);
 export type HeroEntry = z.output<typeof entrySchema>;
+export type SplitEntry = Extract<HeroEntry, { split: unknown }>;
 
 export const heroParamsSchema = z
   .object({

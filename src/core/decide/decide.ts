@@ -68,6 +68,8 @@ export interface HeroDecision {
   variant: Variant;
   entry: string;
   arm?: string;
+  /** The arm's share of the split's people when chosen, in percent (an optimised split's current allocation). */
+  share?: number;
   personal: boolean;
 }
 

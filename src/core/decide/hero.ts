@@ -1,5 +1,6 @@
 import jsonLogic from 'json-logic-js';
 import type { HeroBlock, Variant } from '../blocks/hero.ts';
+import type { Allocation } from '../recommend/sampler.ts';
 import type { Facts } from './facts.ts';
 
 // `method` calls arbitrary methods of values: no rule needs it, and no rule may run code.
@@ -12,6 +13,8 @@ export interface HeroChoice {
   entry: string;
   /** For a split: the arm, or `holdout`. */
   arm?: string;
+  /** For a split: the arm's share of the split's people when chosen, in percent (an optimised split's current allocation). */
+  share?: number;
 }
 
 /** A stable number in [0, 1) for (subscriber, block): the same subscriber always lands in the same arm. */
@@ -38,24 +41,32 @@ export function matches(rule: Record<string, unknown> | undefined, data: Facts):
 /**
  * The first entry whose rule matches wins. A split divides by a stable hash
  * of the subscriber (anonymous opens all land at one point, so they see one
- * arm consistently); the holdout share gets the default variant.
+ * arm consistently) into its cumulative shares: the weights, or for an
+ * optimised split its current allocation (by entry id) when it has one, so
+ * a subscriber keeps an arm while the shares hold. The holdout share gets
+ * the default variant.
  */
-export function chooseVariant(block: HeroBlock, data: Facts, subjectKey: string | undefined): HeroChoice {
+export function chooseVariant(block: HeroBlock, data: Facts, subjectKey: string | undefined, allocations?: ReadonlyMap<string, Allocation>): HeroChoice {
   for (const entry of block.variants) {
     if (!matches(entry.when, data)) continue;
     if (!('split' in entry)) {
       const { when: _when, ...variant } = entry;
       return { variant, entry: entry.id };
     }
+    const { holdout, arms } = entry.split;
     const point = splitPoint(subjectKey ?? 'anonymous', block.id) * 100;
-    if (point < entry.split.holdout) return { variant: block.default, entry: entry.id, arm: 'holdout' };
-    const total = entry.split.arms.reduce((n, a) => n + a.weight, 0);
-    let at = ((point - entry.split.holdout) / (100 - entry.split.holdout)) * total;
-    for (const arm of entry.split.arms) {
-      at -= arm.weight;
-      if (at < 0 || arm === entry.split.arms[entry.split.arms.length - 1]) {
+    if (point < holdout) return { variant: block.default, entry: entry.id, arm: 'holdout', share: holdout };
+    const allocation = allocations?.get(entry.id);
+    const allocated = allocation ? arms.map((arm) => allocation.arms[arm.id] ?? 0) : [];
+    const weights = allocated.reduce((n, w) => n + w, 0) > 0 ? allocated : arms.map((arm) => arm.weight);
+    const total = weights.reduce((n, w) => n + w, 0);
+    let at = ((point - holdout) / (100 - holdout)) * total;
+    for (const [k, arm] of arms.entries()) {
+      const weight = weights[k] as number;
+      at -= weight;
+      if (at < 0 || k === arms.length - 1) {
         const { weight: _weight, ...variant } = arm;
-        return { variant, entry: entry.id, arm: arm.id };
+        return { variant, entry: entry.id, arm: arm.id, share: Math.round((weight / total) * (100 - holdout) * 100) / 100 };
       }
     }
   }
@@ -87,6 +98,13 @@ export function ruleProblems(block: HeroBlock, sample: Facts): Array<{ path: str
     problems.push({ path: 'prefetch.variant', message: `no variant named ${JSON.stringify(block.prefetch.variant)}` });
   }
   block.variants.forEach((entry, i) => {
+    const optimize = 'split' in entry ? entry.split.optimize : undefined;
+    if (optimize && 'split' in entry && optimize.floor * entry.split.arms.length > 1) {
+      problems.push({
+        path: `variants[${i}].split.optimize.floor`,
+        message: `must be at most ${Math.floor(100 / entry.split.arms.length) / 100} with ${entry.split.arms.length} arms (each arm keeps the floor)`,
+      });
+    }
     if (entry.when === undefined) return;
     try {
       jsonLogic.apply(entry.when as jsonLogic.RulesLogic, sample);

@@ -59,7 +59,9 @@ function start(tools: KindTools): KindAtWork<HeroBlock> {
       const context = openContext(block, open);
       // Apple's privacy proxy fetches ahead of time and keeps the image: show what the block says holds whenever it is read.
       const prefetched = context.requester === 'apple_proxy' && block.prefetch ? findVariant(block, block.prefetch.variant) : undefined;
-      const choice = prefetched ? { variant: prefetched, entry: 'prefetch' } : chooseVariant(block, facts(profile, products, context), subjectKey);
+      const choice = prefetched
+        ? { variant: prefetched, entry: 'prefetch' }
+        : chooseVariant(block, facts(profile, products, context), subjectKey, await tools.allocations?.(block));
       const decision: HeroDecision = {
         kind: 'hero',
         blockId: block.id,
@@ -69,6 +71,7 @@ function start(tools: KindTools): KindAtWork<HeroBlock> {
         personal: profile !== undefined && choice.entry !== 'default',
       };
       if ('arm' in choice && choice.arm !== undefined) decision.arm = choice.arm;
+      if ('share' in choice && choice.share !== undefined) decision.share = choice.share;
       return { ...showing(block, decision), known: hasBehaviour(profile) };
     },
 

@@ -1,4 +1,6 @@
+import type { HeroBlock } from '../blocks/hero.ts';
 import type { BlockConfig, StoredBlock } from '../blocks/schema.ts';
+import type { Allocation } from '../recommend/sampler.ts';
 import type { Product } from '../catalog/product.ts';
 import type { Lookups } from '../content/lookups.ts';
 import type { Decision } from '../decide/decide.ts';
@@ -28,6 +30,8 @@ export interface KindTools {
   fonts: readonly FontSpec[];
   images: ImageFetcher;
   assets: Assets;
+  /** The current allocations of a hero's optimised splits, by entry id (kept per instance, refreshed off the request path; a preview reads the stored ones). */
+  allocations?(block: HeroBlock): ReadonlyMap<string, Allocation> | Promise<ReadonlyMap<string, Allocation>>;
   /** Gives a store read its time budget (OPENTIME_STORE_TIMEOUT_MS); a miss is a failure. */
   budget<T>(work: Promise<T>, what: string): Promise<T>;
 }

@@ -4,14 +4,17 @@ import { isHero } from '../decide/decide.ts';
 /**
  * Why a decision shows what it does, as one line of text a header can carry
  * (ids percent-encoded, so any product id is safe there): for a grid, each
- * slot's source and what it came from; for a hero, the rule entry and the
- * A/B arm. Only previews send it (`x-opentime-why`); every open record keeps
+ * slot's source and what it came from; for a hero, the rule entry, the
+ * A/B arm and its current share. Only previews send it (`x-opentime-why`); every open record keeps
  * the structured form (`GridDecision.why`, `HeroDecision.entry` and `arm`).
  *
  *   slot 0: p-blue by bought_together (source 0) from p-red; slot 1: p-teal by price_drop (source 1) was 40; slot 2: empty
  */
 export function explainDecision(decision: Decision): string {
-  if (isHero(decision)) return `entry ${encodeURIComponent(decision.entry)}${decision.arm ? `, arm ${encodeURIComponent(decision.arm)}` : ''}`;
+  if (isHero(decision)) {
+    const share = decision.share !== undefined ? ` at ${encodeURIComponent(`${decision.share}%`)}` : '';
+    return `entry ${encodeURIComponent(decision.entry)}${decision.arm ? `, arm ${encodeURIComponent(decision.arm)}${share}` : ''}`;
+  }
   return decision.slots
     .map((slot, i) => {
       const why = decision.why?.[i];

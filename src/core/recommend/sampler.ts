@@ -1,10 +1,9 @@
 /**
  * Thompson sampling over a hero split's arms (issue 18's `optimize`), as a
  * pure module: given each arm's people and successes so far, the share of
- * the next people each arm gets. Not yet wired to heroes: that needs the
- * reports' per-arm people counting (people only: no Apple prefetches,
- * proxies' repeats, scanners or previews) and a place to show each change
- * of allocation.
+ * the next people each arm gets. Optimised hero splits use it
+ * (core/optimize/optimizer.ts), over the reports' per-arm people (people
+ * only: no Apple prefetches, proxies' repeats, scanners or previews).
  *
  * Each arm's success rate is Beta(1 + successes, 1 + failures) under a
  * uniform prior; an arm's share is the probability that it is the best,

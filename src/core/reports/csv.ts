@@ -18,7 +18,7 @@ const COLUMNS = [
   'view_through_conversions',
   'view_through_revenue',
 ] as const;
-const VARIANT_COLUMNS = ['conversion_rate', 'revenue_per_thousand_opens', 'lift', 'lift_low', 'lift_high', 'probability_best', 'enough_data'] as const;
+const VARIANT_COLUMNS = ['conversion_rate', 'revenue_per_thousand_opens', 'lift', 'lift_low', 'lift_high', 'probability_best', 'enough_data', 'share'] as const;
 
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -51,7 +51,17 @@ export function reportCsv(report: Report): string {
   push('total', '', [...metricCells(report.totals), ...blank]);
   for (const s of report.series) push(report.by, s.bucket, [...metricCells(s), ...blank]);
   for (const v of report.variants) {
-    push('variant', v.variant, [...metricCells(v), v.conversion_rate, v.revenue_per_thousand_opens, v.lift?.value, v.lift?.low, v.lift?.high, v.probability_best, v.enough_data]);
+    push('variant', v.variant, [
+      ...metricCells(v),
+      v.conversion_rate,
+      v.revenue_per_thousand_opens,
+      v.lift?.value,
+      v.lift?.low,
+      v.lift?.high,
+      v.probability_best,
+      v.enough_data,
+      v.share,
+    ]);
   }
   for (const b of report.blocks ?? []) push('block', b.block, [...metricCells(b), ...blank]);
   return `${lines.join('\r\n')}\r\n`;

@@ -60,6 +60,7 @@ export const reportAnswerSchema = z
           lift: lift.nullable(),
           probability_best: z.number().min(0).max(1).nullable(),
           enough_data: z.boolean().describe('False when too few people opened (or converted) to tell the variants apart.'),
+          share: z.number().min(0).max(100).nullable().describe('An optimised split’s arm or holdout: its percent of the split’s people in the latest allocation; null otherwise.'),
         })
         .strict(),
     ),
@@ -67,6 +68,18 @@ export const reportAnswerSchema = z
       .array(metrics.extend({ block: z.string() }).strict())
       .optional()
       .describe('A send’s report: one entry per block in it.'),
+    allocations: z
+      .array(
+        z
+          .object({
+            at: z.string().describe('When the allocation changed, ISO 8601.'),
+            entry: z.string().describe('The split entry’s id.'),
+            shares: z.record(z.string(), z.number().min(0).max(100)).describe('Percent of the split’s people, per arm and holdout.'),
+          })
+          .strict(),
+      )
+      .optional()
+      .describe('A block’s report: every change of its optimised splits’ allocations in the report’s time, oldest first.'),
     personalised: z
       .object({
         opens: count,

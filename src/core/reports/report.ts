@@ -1,6 +1,7 @@
 import type { ReportStore } from '../ports.ts';
-import { bucketOf, bucketsBetween, parseCellKey, type CellDims, type PeopleQuery, type ReportCount, type ReportUnit } from './cells.ts';
+import { bucketOf, bucketsBetween, DAY_MS, HOUR_MS, parseCellKey, type CellDims, type PeopleQuery, type ReportCount, type ReportUnit } from './cells.ts';
 import { galleryEntries, type GalleryEntry } from './gallery.ts';
+import { readAllocations, type AllocationRecord } from './allocations.ts';
 import { enoughData, probabilityBest, relativeLift, type Lift, type Rate } from './stats.ts';
 
 /**
@@ -43,6 +44,16 @@ export interface VariantReport extends Metrics {
   /** The chance this arm's `metric` rate is the best of the arms (holdout apart); null with fewer than two. */
   probability_best: number | null;
   enough_data: boolean;
+  /** An optimised split's arm (or holdout): its share of the split's people in the latest allocation up to `to`, in percent; else null. */
+  share: number | null;
+}
+
+/** One change of an optimised split's allocation. */
+export interface AllocationChange {
+  at: string;
+  entry: string;
+  /** Percent of the split's people, per arm and `holdout`. */
+  shares: Record<string, number>;
 }
 
 export interface Personalised {
@@ -67,12 +78,17 @@ export interface Report {
   variants: VariantReport[];
   /** For a send: one entry per block in it. */
   blocks?: Array<Metrics & { block: string }>;
+  /** For a block: every change of its optimised splits' allocations in the report's time, oldest first. */
+  allocations?: AllocationChange[];
   personalised: Personalised;
   /** For a block: its last distinct renders, newest first, whatever the span (gallery.ts). */
   gallery?: GalleryEntry[];
   /** Plainly, when a split's numbers are too few to tell. */
   notes: string[];
 }
+
+/** How far before a report's start its arms' current shares are looked for. */
+const RETAINED_LOOKBACK_MS = 90 * DAY_MS;
 
 export interface ReportQuery {
   /** A block's report, or a send's (`m=`). */
@@ -218,9 +234,28 @@ export async function buildReport(store: ReportStore, query: ReportQuery): Promi
     personalised,
     notes,
   };
+  if (query.block !== undefined) {
+    // To the end of the last bucket, as every other figure of the report.
+    const end = bucketOf(query.to, by) + (by === 'hour' ? HOUR_MS : DAY_MS) - 1;
+    const changes = await readAllocations(store, query.block, first, end);
+    report.allocations = changes.map((c) => ({ at: new Date(c.at).toISOString(), entry: c.entry, shares: { ...c.arms, holdout: c.holdout } }));
+    const latest = await latestShares(store, query.block, end, changes);
+    for (const variant of report.variants) variant.share = latest.get(variant.variant) ?? null;
+  }
   if (query.block === undefined) report.blocks = blocks.map((block, i) => ({ block, ...(byBlock.get(block) as Sums).metrics(...people(blockAt[i] as number)) }));
   else report.gallery = galleryEntries(query.block, await store.readGallery(query.block));
   return report;
+}
+
+/** Each arm's (and holdout's) share in the latest allocation up to `to`: from the report's own changes, else the last one stored before them. */
+async function latestShares(store: ReportStore, blockId: string, to: number, changes: readonly AllocationRecord[]): Promise<Map<string, number>> {
+  const history = changes.length > 0 ? changes : await readAllocations(store, blockId, to - RETAINED_LOOKBACK_MS, to);
+  const shares = new Map<string, number>();
+  for (const change of history) {
+    for (const [arm, share] of Object.entries(change.arms)) shares.set(arm, share);
+    shares.set('holdout', change.holdout);
+  }
+  return shares;
 }
 
 /** Lift over the holdout and the chance of being best, on conversions when the split has any, else on clicks. */
@@ -244,6 +279,7 @@ function variantReportsOf(entries: Array<{ variant: string; metrics: Metrics }>)
       lift: lift ? { metric, ...lift } : null,
       probability_best: armIndex >= 0 && chances.length > 0 ? (chances[armIndex] as number) : null,
       enough_data: enoughData(compared),
+      share: null,
     };
   });
 }

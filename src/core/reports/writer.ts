@@ -15,6 +15,7 @@ import {
   type Touch,
   type Touches,
 } from './cells.ts';
+import { triggerOfMessage } from '../triggers/message-id.ts';
 import type { ClickFact, OpenFact, OrderFact } from './facts.ts';
 import { renderIdOf, storedDecision } from './gallery.ts';
 
@@ -308,6 +309,12 @@ export class ReportWriter {
     for (const scope of scopesOf(touch.block, touch.message || undefined)) {
       builder.add(scope, order.at, cell, `${prefix}conversions`, 1);
       builder.add(scope, order.at, cell, `${prefix}revenue:${order.currency}`, order.revenue);
+    }
+    // A click in a trigger's email (m=trg.<trigger>.<episode>) is that trigger's conversion too, in its report.
+    const trigger = click ? triggerOfMessage(touch.message) : undefined;
+    if (trigger !== undefined) {
+      this.deps.count(`trigger.${trigger}.conversions`);
+      this.deps.count(`trigger.${trigger}.revenue_cents.${order.currency}`, Math.round(order.revenue * 100));
     }
   }
 }

@@ -25,6 +25,8 @@ const PHRASING: Record<string, Record<string, string | number>> = {
 export interface ParsedHtml {
   root: Element | undefined;
   problems: string[];
+  /** For each problem, the markup it is about (a tag as written), when there is one: to find it in the template's source. */
+  markup: Array<string | undefined>;
 }
 
 const ENTITIES: Record<string, string> = {
@@ -81,6 +83,12 @@ function text(raw: string): string | undefined {
 
 export function parseHtml(source: string): ParsedHtml {
   const problems: string[] = [];
+  const markup: Array<string | undefined> = [];
+  let token: string | undefined;
+  const problem = (message: string, about = token) => {
+    problems.push(message);
+    markup.push(about);
+  };
   const top: Child[] = [];
   const stack: Open[] = [];
   const append = (child: Child) => (stack.length > 0 ? (stack[stack.length - 1] as Open).children.push(child) : top.push(child));
@@ -88,6 +96,7 @@ export function parseHtml(source: string): ParsedHtml {
   for (const match of source.matchAll(TOKEN)) {
     const [whole, closing, opening, attributeText, selfClosing, textRun] = match;
     if (whole.startsWith('<!--')) continue;
+    token = whole;
     if (textRun !== undefined) {
       const value = text(textRun);
       if (value !== undefined) append(value);
@@ -97,25 +106,25 @@ export function parseHtml(source: string): ParsedHtml {
       const tag = closing.toLowerCase();
       const index = stack.map((o) => o.tag).lastIndexOf(tag);
       if (index === -1) {
-        problems.push(`</${tag}> closes nothing`);
+        problem(`</${tag}> closes nothing`);
         continue;
       }
       while (stack.length > index) {
         const done = stack.pop() as Open;
-        if (done.tag !== tag) problems.push(`<${done.tag}> is not closed before </${tag}>`);
+        if (done.tag !== tag) problem(`<${done.tag}> is not closed before </${tag}>`);
         done.element.props.children = done.children.length === 1 ? done.children[0] : done.children;
         append(done.element);
       }
       continue;
     }
     if (opening === undefined) {
-      problems.push('a stray "<" (write &lt; for a literal <)');
+      problem('a stray "<" (write &lt; for a literal <)');
       continue;
     }
     const tag = opening.toLowerCase();
     const attributes = attributesOf(attributeText ?? '');
     const { style, refused } = parseStyle(attributes.style ?? '');
-    for (const reason of refused) problems.push(`<${tag}> style: ${reason}`);
+    for (const reason of refused) problem(`<${tag}> style: ${reason}`);
 
     if (tag === 'br') {
       append('\n');
@@ -127,17 +136,17 @@ export function parseHtml(source: string): ParsedHtml {
         const value = attributes[size];
         if (value !== undefined && /^\d+$/.test(value)) element.props[size] = Number(value);
       }
-      if (!attributes.src) problems.push('<img> has no src');
+      if (!attributes.src) problem('<img> has no src');
       append(element);
       continue;
     }
-    if (!CONTAINERS.has(tag) && !VOID.has(tag)) problems.push(`<${tag}> is not supported (use div, span, p, img, b, i, s, br)`);
+    if (!CONTAINERS.has(tag) && !VOID.has(tag)) problem(`<${tag}> is not supported (use div, span, p, img, b, i, s, br)`);
     const type = tag === 'div' || tag === 'section' || tag === 'header' || tag === 'footer' || tag === 'p' ? 'div' : tag === 'span' || tag in PHRASING ? 'span' : 'div';
     const element: Element = { type, key: null, props: { style: { ...(PHRASING[tag] ?? {}), ...style } } };
     const fit = attributes['data-fit-min'];
     if (fit !== undefined) {
       if (/^\d+(\.\d+)?$/.test(fit)) element.props.fitMin = Number(fit);
-      else problems.push(`<${tag}> data-fit-min="${fit}" is not a number of pixels`);
+      else problem(`<${tag}> data-fit-min="${fit}" is not a number of pixels`);
     }
     // A product card whose drawing depends only on its product and size: rendered once, composited per decision.
     if ('data-tile' in attributes) element.props.tile = true;
@@ -149,13 +158,14 @@ export function parseHtml(source: string): ParsedHtml {
   }
   while (stack.length > 0) {
     const open = stack.pop() as Open;
-    problems.push(`<${open.tag}> is not closed`);
+    problem(`<${open.tag}> is not closed`, `<${open.tag}`);
     open.element.props.children = open.children.length === 1 ? open.children[0] : open.children;
     append(open.element);
   }
 
   const elements = top.filter((c): c is Element => typeof c === 'object' && c !== null);
-  if (top.some((c) => typeof c === 'string')) problems.push('text outside the root element is ignored');
-  if (elements.length !== 1) problems.push(elements.length === 0 ? 'the template has no root element' : 'the template must have exactly one root element');
-  return { root: elements[0], problems };
+  token = undefined;
+  if (top.some((c) => typeof c === 'string')) problem('text outside the root element is ignored');
+  if (elements.length !== 1) problem(elements.length === 0 ? 'the template has no root element' : 'the template must have exactly one root element');
+  return { root: elements[0], problems, markup };
 }

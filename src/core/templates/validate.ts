@@ -51,5 +51,21 @@ export async function templateProblems(engine: TemplateEngine, source: string): 
   } catch (error) {
     return [{ path: '(template)', message: `Liquid: ${(error as Error).message}` }];
   }
-  return parseHtml(html).problems.map((message) => ({ path: '(template)', message }));
+  const { problems, markup } = parseHtml(html);
+  return problems.map((message, i) => ({ path: '(template)', message: `${message}${whereInSource(source, markup[i])}` }));
+}
+
+/**
+ * Where the markup a problem is about is written in the template, as Liquid
+ * says it (` (line:3, col:7)`): the HTML checked is Liquid's output, so the
+ * first place the same markup appears in the source is the best guess.
+ */
+function whereInSource(source: string, markup: string | undefined): string {
+  if (markup === undefined) return '';
+  const at = source.indexOf(markup.trim());
+  if (at === -1) return '';
+  const before = source.slice(0, at);
+  const line = before.split('\n').length;
+  const column = at - before.lastIndexOf('\n');
+  return ` (line:${line}, col:${column})`;
 }

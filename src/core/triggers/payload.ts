@@ -4,6 +4,7 @@ import type { Signer } from '../audience/signing.ts';
 import { kindOf } from '../kinds/registry.ts';
 import type { Profile } from '../profiles/profile.ts';
 import type { Episode, EpisodeFacts } from './episode.ts';
+import { messageIdOf } from './message-id.ts';
 
 /**
  * What an ESP receives for one episode, the same for every destination: who
@@ -58,7 +59,7 @@ export function subscriberIdOf(subjectKey: string): string | undefined {
 }
 
 /** The message id of an episode's email: short, stable, and marked as a trigger's so reports can tell. */
-export const messageIdOf = (episode: Episode) => `trg.${episode.triggerId}.${episode.id.replace(/-/g, '').slice(0, 12)}`;
+export { messageIdOf } from './message-id.ts';
 
 function productFacts(product: Product): ProductFacts {
   const facts: ProductFacts = {
