@@ -1,3 +1,5 @@
+import { probabilityBest as chancesOfBest, seededUniform } from '../recommend/sampler.ts';
+
 /**
  * The statistics a marketer reads off a split: the lift of a variant over
  * the holdout with a 95 % interval, and the probability that each arm is
@@ -32,64 +34,13 @@ export function relativeLift(arm: Rate, control: Rate): Lift | null {
   return { value: round(observed - 1), low: round(ratio * Math.exp(-Z95 * se) - 1), high: round(ratio * Math.exp(Z95 * se) - 1) };
 }
 
-/** A fixed-seed generator, so that the same counts always give the same probabilities. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function normal(random: () => number): number {
-  const u = 1 - random();
-  const v = random();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-}
-
-/** Marsaglia and Tsang's gamma sampler, for shape ≥ 1 (a Beta(1 + s, 1 + f) posterior's shapes always are). */
-function gamma(shape: number, random: () => number): number {
-  const d = shape - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    let x: number;
-    let v: number;
-    do {
-      x = normal(random);
-      v = 1 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const u = random();
-    if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
-  }
-}
-
 const DRAWS = 4000;
 
-/** For each arm, the probability that its rate is the highest (uniform priors, Monte Carlo with a fixed seed). */
+/** For each arm, the probability that its rate is the highest (uniform priors; the sampler's draws, with a fixed seed so the same counts give the same figures). */
 export function probabilityBest(arms: readonly Rate[]): number[] {
   if (arms.length === 0) return [];
-  const random = mulberry32(0x5eed);
-  const wins = new Array<number>(arms.length).fill(0);
-  for (let draw = 0; draw < DRAWS; draw++) {
-    let best = -1;
-    let bestAt = 0;
-    arms.forEach((arm, i) => {
-      const failures = Math.max(0, arm.trials - arm.successes);
-      const a = gamma(1 + arm.successes, random);
-      const b = gamma(1 + failures, random);
-      const sample = a / (a + b);
-      if (sample > best) {
-        best = sample;
-        bestAt = i;
-      }
-    });
-    wins[bestAt] = (wins[bestAt] as number) + 1;
-  }
-  return wins.map((w) => Math.round((w / DRAWS) * 1000) / 1000);
+  const counts = arms.map((arm, i) => ({ id: String(i), people: arm.trials, successes: arm.successes }));
+  return chancesOfBest(counts, DRAWS, seededUniform(0x5eed)).map((p) => Math.round(p * 1000) / 1000);
 }
 
 /** Below these, a split's numbers are shown but said to be too few to tell. */
