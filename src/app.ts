@@ -16,6 +16,7 @@ import { startKinds } from './core/kinds/registry.ts';
 import { Fallbacks } from './core/open/fallbacks.ts';
 import { OpenParts } from './core/open/parts.ts';
 import { OpenPipeline } from './core/open/pipeline.ts';
+import { AnswerMemo } from './core/open/answer-memo.ts';
 import { Remember } from './core/open/remember.ts';
 import { RenderOnce } from './core/open/render-once.ts';
 import { withBudget } from './core/shared/budget.ts';
@@ -94,7 +95,7 @@ export function createApp(given: AppDeps, options: AppOptions = {}): Opentime {
   const lookups = new Lookups(deps.store, deps.clock, deps.config.blockCacheMs);
   const counters = new Counters(deps.store, deps.background, deps.logger);
   const engine = new TemplateEngine();
-  const templates = new TemplateRegistry(deps.store, deps.assets, deps.config.blockCacheMs);
+  const templates = new TemplateRegistry(deps.store, deps.assets, deps.config.blockCacheMs, () => answers?.clear());
   const renderer = createRenderer({
     engine,
     rasterizer: deps.rasterizer,
@@ -147,6 +148,8 @@ export function createApp(given: AppDeps, options: AppOptions = {}): Opentime {
     allocations: options.preview ? (block) => optimizer.read(block) : (block) => optimizer.current(block),
     budget: <T>(work: Promise<T>, what: string) => withBudget(work, config.storeTimeoutMs, what),
   });
+  // What opens answered in the last seconds, for the same request again; a preview keeps nothing.
+  const answers = !options.preview && store.subjectChanges ? new AnswerMemo(store.subjectChanges) : undefined;
   const opens = new OpenPipeline({
     kinds,
     audience,
@@ -160,6 +163,7 @@ export function createApp(given: AppDeps, options: AppOptions = {}): Opentime {
     logger,
     storeTimeoutMs: config.storeTimeoutMs,
     parts: new OpenParts({ kinds, store, writes, clock, logger, scale: config.scale, budget: (work, what) => withBudget(work, config.storeTimeoutMs, what) }),
+    answers,
   });
   const clicks = new ClickService({
     lookups,
@@ -173,7 +177,7 @@ export function createApp(given: AppDeps, options: AppOptions = {}): Opentime {
     defaultClickUrl: config.defaultClickUrl,
     ...(options.preview ? {} : { reports }),
   });
-  const changes = new ContentChanges({ lookups, kinds, store, drawsAhead: renderer.layers !== undefined, background, logger });
+  const changes = new ContentChanges({ lookups, kinds, store, drawsAhead: renderer.layers !== undefined, background, logger, answersChanged: () => answers?.clear() });
   const sessions = new Sessions({
     secret: config.secret,
     adminKeys: config.adminKeys,

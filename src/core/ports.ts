@@ -292,9 +292,32 @@ export interface Store
     ReportStore,
     TriggerStore {
   readonly name: string;
+  /**
+   * Subjects changed through any instance sharing this store, for what an
+   * instance keeps of answers given to them (core/open/answer-memo.ts).
+   * Absent where nothing is kept between requests (Workers).
+   */
+  readonly subjectChanges?: SubjectChangeFeed;
   /** Resolves when the store can serve reads and writes. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What a subject change is heard as: their keys, or `all` when changes may have been missed. */
+export type SubjectChange = readonly string[] | 'all';
+
+/**
+ * Tells every instance sharing a store that subjects changed (events,
+ * links, suppressions, deletion). Announced by core/audience/subject-changes.ts
+ * after the store has the change; heard by this instance at once and by the
+ * others within milliseconds (Redis pub/sub, a table SQLite instances poll).
+ */
+export interface SubjectChangeFeed {
+  /** False while changes through other instances could be missed (the feed is reconnecting): nothing kept may be trusted. */
+  readonly live: boolean;
+  publish(keys: readonly string[]): void;
+  /** Returns the unsubscribe. */
+  subscribe(listener: (change: SubjectChange) => void): () => void;
 }
 
 /** Raw pixels: `width × height` RGBA, 4 bytes per pixel, rows top to bottom, not premultiplied. */

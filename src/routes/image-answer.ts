@@ -96,7 +96,8 @@ export async function answerImage(services: Services, question: ImageQuestion): 
         params: paramsForRules(params),
         signed: url ? await signer.verify(url) : false,
         query: (name) => boundedParam(params, name, DEADLINE_PARAM_MAX_CHARS),
-        ...(part === undefined ? {} : { part }),
+        // The same request again is the same question: the answer memo knows it by all it says.
+        ...(part === undefined ? { repeatKey: `${question.method}\n${question.userAgent ?? ''}\n${question.url}` } : { part }),
       }),
     );
   } catch (error) {

@@ -102,6 +102,36 @@ describe('two instances sharing one Redis', () => {
     expect((await click(second, 'u=twin-clicker&m=never-opened')).headers.get('location')).toMatch(/^https:\/\/shop\.example\.com\/products\/orange\?/);
   });
 
+  it('answers an image fetched again from what it kept, until an event or a suppression through the other instance ends it', async () => {
+    expect((await added(first, 'twin-repeat', 'p-red')).status).toBe(200);
+    const query = 'u=twin-repeat&m=m6';
+    for (let i = 0; i < 3; i++) {
+      const again = await open(second, 'grid', query);
+      expect(again.pixels.share(PHOTO_COLORS.red, slotBox(again.pixels, 0))).toBeGreaterThan(0.25);
+    }
+    // Every open counts, those answered from what was kept too.
+    await second.opentime.services.counters.flush();
+    expect((await second.deps.store.readCounters())['block.grid.opens']).toBeGreaterThanOrEqual(3);
+
+    // The first instance is told of a new cart item; the second hears it within milliseconds and decides again
+    // (well before its block cache, OPENTIME_BLOCK_CACHE_SECONDS=1 here, would have ended what it kept anyway).
+    expect((await added(first, 'twin-repeat', 'p-orange')).status).toBe(200);
+    const told = Date.now();
+    let after = await open(second, 'grid', query);
+    while (after.pixels.share(PHOTO_COLORS.orange, slotBox(after.pixels, 0)) < 0.25 && Date.now() - told < 1000) after = await open(second, 'grid', query);
+    expect(after.pixels.share(PHOTO_COLORS.orange, slotBox(after.pixels, 0))).toBeGreaterThan(0.25);
+    expect(Date.now() - told).toBeLessThan(300);
+
+    // Suppressed through the first: the second shows them the generic block at once.
+    expect((await admin(first, 'POST', '/v1/suppressions', { ids: ['twin-repeat'] })).status).toBe(200);
+    const generic = await open(second, 'grid', 'u=twin-nobody&m=m6');
+    const suppressed = Date.now();
+    let quiet = await open(second, 'grid', query);
+    while (!(await sameImage(quiet.bytes, generic.bytes)) && Date.now() - suppressed < 1000) quiet = await open(second, 'grid', query);
+    expect(await sameImage(quiet.bytes, generic.bytes)).toBe(true);
+    expect(Date.now() - suppressed).toBeLessThan(300);
+  });
+
   it('forgets a subscriber deleted through one instance on the other, and drops events of one suppressed there', async () => {
     expect((await added(second, 'twin-leaver', 'p-purple')).status).toBe(200);
     const before = await open(second, 'grid', 'u=twin-leaver&m=m4');

@@ -923,6 +923,56 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
 
     describeReportStore(() => store, T0);
 
+    describe('subjectChanges: what changed a subject is heard', () => {
+      /** Everything the store's feed tells, in order, until the test ends. */
+      const heard = () => {
+        const changes: Array<readonly string[] | 'all'> = [];
+        const stop = store.subjectChanges?.subscribe((change) => changes.push(change));
+        return { changes, keys: () => changes.flatMap((c) => (c === 'all' ? ['(all)'] : [...c])), stop };
+      };
+
+      it('hears the subjects of applied events, and nothing for a batch of duplicates', async (context) => {
+        if (!store.subjectChanges) return context.skip('a store that keeps no answers between requests has no feed (Workers)');
+        const feed = heard();
+        const first = added('sku-a', T0);
+        await store.applyEvents(
+          [
+            { subjectKey: 'u:ann', events: [first] },
+            { subjectKey: 'u:bob', events: [added('sku-b', T0)] },
+          ],
+          T0,
+        );
+        expect(feed.keys().filter((k) => k !== '(all)')).toEqual(['u:ann', 'u:bob']);
+        const before = feed.keys().length;
+        await apply('u:ann', [first]); // the same messageId again: a duplicate, nothing changed
+        expect(feed.keys().length).toBe(before);
+        feed.stop?.();
+      });
+
+      it('hears both keys of a link, the keys of a suppression and the key of a deletion', async (context) => {
+        if (!store.subjectChanges) return context.skip('a store that keeps no answers between requests has no feed (Workers)');
+        await apply('a:visitor', [added('sku-a', T0)]);
+        const feed = heard();
+        await store.linkSubject('a:visitor', 'u:carol', T0);
+        await store.setSuppression(['u:dave', 'u:erin'], 'admin', T0);
+        await store.setSuppression(['u:dave'], undefined, T0);
+        await store.deleteSubject('u:carol');
+        expect(feed.keys().filter((k) => k !== '(all)')).toEqual(['a:visitor', 'u:carol', 'u:dave', 'u:erin', 'u:dave', 'u:carol']);
+        feed.stop?.();
+      });
+
+      it('is live once it listens, and tells nothing after unsubscribing', async (context) => {
+        if (!store.subjectChanges) return context.skip('a store that keeps no answers between requests has no feed (Workers)');
+        const feed = heard();
+        for (let i = 0; i < 100 && !store.subjectChanges.live; i++) await new Promise((r) => setTimeout(r, 20));
+        expect(store.subjectChanges.live).toBe(true);
+        feed.stop?.();
+        const count = feed.changes.length;
+        await apply('u:frank', [added('sku-a', T0)]);
+        expect(feed.changes.length).toBe(count);
+      });
+    });
+
     describe('life cycle: name, ping, close', () => {
       it('has a name and answers ping', async () => {
         expect(store.name).toEqual(expect.any(String));

@@ -187,6 +187,45 @@ describe('redis store', () => {
     }
   });
 
+  it('tells every instance sharing the Redis what changed a subject, and `all` when it may have missed some', async () => {
+    const keyPrefix = freshPrefix();
+    const first = redisStore({ url: standalone.url, keyPrefix });
+    const second = redisStore({ url: standalone.url, keyPrefix });
+    const other = redisStore({ url: standalone.url, keyPrefix: freshPrefix() });
+    const admin = new Redis(standalone.url);
+    const heard: Array<readonly string[] | 'all'> = [];
+    const elsewhere: Array<readonly string[] | 'all'> = [];
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(done()).toBe(true);
+    };
+    try {
+      second.subjectChanges?.subscribe((change) => heard.push(change));
+      other.subjectChanges?.subscribe((change) => elsewhere.push(change));
+      await until(() => second.subjectChanges?.live === true && other.subjectChanges?.live === true);
+      heard.length = 0;
+      await apply(first, 'u:ann', [added('sku-a')]);
+      await first.setSuppression(['u:bob'], 'admin', Date.now());
+      await until(() => heard.length >= 2);
+      expect(heard).toEqual([['u:ann'], ['u:bob']]);
+      // Another deployment's prefix is another channel.
+      expect(elsewhere.filter((c) => c !== 'all')).toEqual([]);
+
+      // The listening connection is cut: nothing heard meanwhile can be trusted, so the feed says `all` and is not live until it listens again.
+      heard.length = 0;
+      await admin.call('client', 'kill', 'type', 'pubsub');
+      await until(() => heard.includes('all'));
+      await until(() => second.subjectChanges?.live === true);
+      heard.length = 0;
+      await first.linkSubject('a:visitor', 'u:carol', Date.now());
+      await until(() => heard.some((c) => c !== 'all'));
+      expect(heard.filter((c) => c !== 'all')).toEqual([['a:visitor', 'u:carol']]);
+    } finally {
+      admin.disconnect();
+      await Promise.all([first.close(), second.close(), other.close()]);
+    }
+  });
+
   it('serves blocks, products and counters written through one instance to another', async () => {
     const keyPrefix = freshPrefix();
     const first = redisStore({ url: standalone.url, keyPrefix });

@@ -1,4 +1,5 @@
 import { memoryReports } from './memory-reports.ts';
+import { announcing, LocalSubjectChanges } from '../../core/audience/subject-changes.ts';
 import type { StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
 import { TRENDING_WINDOW_HOURS, hourOf, rankBuckets } from '../../core/decide/trending.ts';
@@ -83,9 +84,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     if (closed) throw new Error('[opentime] [memory] store is closed');
   };
 
-  return {
+  return announcing({
     ...memoryReports(check),
     name: 'memory',
+    // One process holds it all: its changes are heard where they are made.
+    subjectChanges: new LocalSubjectChanges(),
     ...memoryTriggerStore(),
     async ping() {
       check();
@@ -382,5 +385,5 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     async close() {
       closed = true;
     },
-  };
+  });
 }

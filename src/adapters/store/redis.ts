@@ -1,5 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
+import { announcing } from '../../core/audience/subject-changes.ts';
+import { RedisSubjectChanges, type RedisSubscriber } from './redis-subject-changes.ts';
 import type { BlockConfig, StoredBlock } from '../../core/blocks/schema.ts';
 import type { Product } from '../../core/catalog/product.ts';
 import { TRENDING_WINDOW_HOURS, decayWeight, hourOf } from '../../core/decide/trending.ts';
@@ -282,8 +284,9 @@ const SCRIPTS = {
 };
 
 /** The client the store makes from a URL or cluster nodes: fails fast while Redis is away, reconnects by itself. */
-function ownClient(options: RedisStoreOptions, commandTimeout: number): RedisClient {
+function ownClient(options: RedisStoreOptions, commandTimeout: number | undefined, extra: { autoResubscribe?: boolean } = {}): RedisClient & RedisSubscriber {
   const connection = {
+    ...extra,
     // While Redis is away, fail at once instead of queueing: opens fall back within their budget
     // and the events API answers 503, instead of both waiting for a server that may not come back soon.
     enableOfflineQueue: false,
@@ -295,10 +298,11 @@ function ownClient(options: RedisStoreOptions, commandTimeout: number): RedisCli
     retryStrategy: reconnectDelayMs,
   };
   if (options.cluster) {
-    return new Cluster([...options.cluster], { enableOfflineQueue: false, clusterRetryStrategy: reconnectDelayMs, redisOptions: connection });
+    return new Cluster([...options.cluster], { enableOfflineQueue: false, clusterRetryStrategy: reconnectDelayMs, redisOptions: connection }) as unknown as RedisClient &
+      RedisSubscriber;
   }
   if (!options.url || !/^rediss?:\/\//.test(options.url)) throw new Error('[opentime] [redis] expected a redis:// or rediss:// URL, a cluster or a client');
-  return new Redis(options.url, connection);
+  return new Redis(options.url, connection) as unknown as RedisClient & RedisSubscriber;
 }
 
 /** HGETALL answers an object, or a flat [field, value, …] list from some protocol settings. */
@@ -328,6 +332,16 @@ export function redisStore(options: RedisStoreOptions): Store {
   const client = options.client ?? ownClient(options, commandTimeout);
   const wallClock = options.now ?? (() => Date.now());
   const retentionMs = options.retentionSeconds === undefined ? undefined : options.retentionSeconds * 1000;
+  // Only a store that makes its own connections can open the listening one its feed needs.
+  const subjectChanges = owned
+    ? new RedisSubjectChanges({
+        channel: `${prefix}subject-changes`,
+        publish: (channel, message) => client.call('publish', channel, message),
+        // A listening connection waits for messages as long as it takes: no command timeout.
+        connect: () => ownClient(options, undefined, { autoResubscribe: false }),
+        logger: options.logger,
+      })
+    : undefined;
 
   const subject = (key: string) => `${prefix}{${key}}`;
   const keys = {
@@ -469,9 +483,10 @@ export function redisStore(options: RedisStoreOptions): Store {
     throw new Error(`the profile kept changing under ${MAX_WRITE_ATTEMPTS} attempts to write it`);
   };
 
-  return {
+  return announcing({
     ...redisReports({ prefix, call, transaction, run: (which, scriptKeys, args) => run(SCRIPTS[which], scriptKeys, args), operation }),
     name: 'redis',
+    ...(subjectChanges ? { subjectChanges } : {}),
     ...redisTriggerStore({ prefix, call, run, operation }),
 
     ping: () =>
@@ -858,8 +873,9 @@ export function redisStore(options: RedisStoreOptions): Store {
         client.off('close', onClose);
         return;
       }
+      await subjectChanges?.close();
       // QUIT lets replies in flight arrive; with Redis away it fails at once, and the socket is just dropped.
       await client.quit().catch(() => client.disconnect());
     },
-  };
+  });
 }

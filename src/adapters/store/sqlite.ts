@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { announcing, LocalSubjectChanges } from '../../core/audience/subject-changes.ts';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { BlockConfig, StoredBlock } from '../../core/blocks/schema.ts';
@@ -206,8 +207,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   };
   const triggerPart = sqliteTriggerStore({ db, sql, transaction });
 
-  return {
+  return announcing({
     name: 'sqlite',
+    // The embedded store is one instance's alone (subject-rows.ts): its changes are heard where they are made.
+    subjectChanges: new LocalSubjectChanges(),
     ...triggerPart,
 
     async addToReports(batch, now) {
@@ -582,5 +585,5 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       if (relaxedDb !== db) relaxedDb.close();
       db.close();
     },
-  };
+  });
 }

@@ -13,6 +13,8 @@ export interface ContentChangeDeps {
   drawsAhead: boolean;
   background(work: Promise<unknown>): void;
   logger: Logger;
+  /** What this instance answered before the change is not answered again (answer-memo.ts). */
+  answersChanged?(): void;
 }
 
 /**
@@ -34,20 +36,24 @@ export class ContentChanges {
 
   catalogChanged(products: readonly Product[]): void {
     this.deps.lookups.productsChanged(products);
+    this.deps.answersChanged?.();
     this.prepare(async () => this.deps.store.listBlocks(), products);
   }
 
   productsDeleted(ids: readonly string[]): void {
     this.deps.lookups.productsDeleted(ids);
+    this.deps.answersChanged?.();
   }
 
   blockChanged(stored: StoredBlock): void {
     this.deps.lookups.blockChanged(stored);
+    this.deps.answersChanged?.();
     this.prepare(async () => [stored], undefined);
   }
 
   blockDeleted(id: string): void {
     this.deps.lookups.blockDeleted(id);
+    this.deps.answersChanged?.();
   }
 
   /** Resolves when what was asked to be drawn ahead so far is drawn (tests, the bench). */

@@ -14,6 +14,7 @@ import { COUNTING_PART, type OpenParts } from './parts.ts';
 import { openKey, type Remember } from './remember.ts';
 import type { RenderOnce } from './render-once.ts';
 import type { OpenWrites } from './writes.ts';
+import type { AnswerMemo, KeptAnswer } from './answer-memo.ts';
 import { explainDecision } from '../recommend/explain.ts';
 
 export interface OpenRequest extends Asker {
@@ -32,6 +33,8 @@ export interface OpenRequest extends Asker {
   part?: string | undefined;
   /** A decision to draw as it is, deciding nothing (a gallery entry drawn again); honoured only with writes off. */
   shown?: Decision | undefined;
+  /** What makes this request the same as an earlier one (method, user agent, URL), for the answer memo. */
+  repeatKey?: string | undefined;
 }
 
 export type Fallback = 'last-generic' | 'static' | 'blank' | 'expired';
@@ -67,6 +70,8 @@ export interface OpenPipelineDeps {
   storeTimeoutMs: number;
   /** The open memo the parts of one open agree by; without it, parts are not served. */
   parts?: OpenParts;
+  /** Answers of the last seconds, for the same request again (answer-memo.ts); none in a preview. */
+  answers?: AnswerMemo | undefined;
 }
 
 /** Re-decide at most this many times when photos fail, then fall back. */
@@ -103,6 +108,8 @@ export class OpenPipeline {
   async open(request: OpenRequest): Promise<OpenImage> {
     const { audience, fallbacks, kinds } = this.deps;
     const { format } = request;
+    // Taken before anything is read: a subject change from here on ends what this open keeps.
+    const since = this.deps.answers?.mark();
 
     // 1. The block, read once.
     let stored: StoredBlock | undefined;
@@ -133,17 +140,24 @@ export class OpenPipeline {
       // 2. Who is asking. A subscriber past their allowance is answered as anonymous.
       const mayPersonalise = audience.mayPersonalise(block, request);
       const limited = mayPersonalise && !audience.withinLimit(request.subject);
+      const memo = this.memoOf(request, kind, limited);
+      const kept = memo?.get(request.repeatKey as string, stored, this.deps.clock.now());
+      if (kept) {
+        const again = await this.again(kept, request, block);
+        if (again) return again;
+      }
       // Resolved once, when first asked: a kind that needs no subscriber (a countdown to a fixed deadline) costs no store read.
       let subject: Promise<string | undefined> | undefined;
       const subjectKey = () => (subject ??= mayPersonalise && !limited ? audience.trackedSubject(request.subject) : Promise.resolve(undefined));
 
       // 3. The kind's plan: the decision the block's lock still holds, or a new one.
-      const locked =
+      const lock =
         request.shown && !this.deps.writes.live
-          ? request.shown
+          ? { decision: request.shown, until: undefined }
           : kind.remembers && block.lock.policy !== 'live'
             ? await this.lockedDecision(block, await subjectKey(), request.messageId)
             : undefined;
+      const locked = lock?.decision;
       const open: KindOpen = {
         format,
         subject: subjectKey,
@@ -189,6 +203,15 @@ export class OpenPipeline {
             decision: showing.decision,
           };
       this.count(request, showing.personal ? 'personal' : 'generic', block.id, report);
+      if (memo && report && since !== undefined && !plan.fallback && !plan.error) {
+        const subjects = [key, request.subject !== undefined ? await audience.givenKey(request.subject) : undefined].filter((k): k is string => k !== undefined);
+        memo.keep(
+          request.repeatKey as string,
+          { stored, drawing, personal: showing.personal, decision: showing.decision, subjectKey: key, subjects, report, lockedUntil: lock?.until },
+          since,
+          this.deps.clock.now(),
+        );
+      }
 
       const image: OpenImage = { bytes: png, cache, personal: showing.personal };
       if (showing.decision) image.decision = showing.decision;
@@ -200,6 +223,25 @@ export class OpenPipeline {
     } catch (error) {
       return this.failed(block, request, error, stored.version);
     }
+  }
+
+  /** The answer memo, when this request may be answered from it or kept in it: a whole image of a kind that remembers, live, within the subscriber's allowance. */
+  private memoOf(request: OpenRequest, kind: { remembers: boolean }, limited: boolean): AnswerMemo | undefined {
+    const { answers } = this.deps;
+    if (!answers || request.repeatKey === undefined || request.part !== undefined || limited || !kind.remembers || !this.deps.writes.live) return undefined;
+    return answers;
+  }
+
+  /** The same request answered again: drawn from the render cache (or again, should it have gone), counted as any open. */
+  private async again(kept: KeptAnswer, request: OpenRequest, block: BlockConfig): Promise<OpenImage | undefined> {
+    const rendered = await this.deps.renderOnce.render(kept.drawing, `renders.${block.kind}`);
+    if (!('png' in rendered)) return undefined; // a photo failed since: decided again
+    if (kept.decision && !kept.personal) this.deps.fallbacks.shownGeneric(block.id, request.format, kept.drawing.key);
+    if (kept.subjectKey && !request.machine && this.counts(request)) this.deps.writes.opened(kept.subjectKey, block.id, request.messageId);
+    this.count(request, kept.personal ? 'personal' : 'generic', block.id, kept.report);
+    const image: OpenImage = { bytes: rendered.png, cache: rendered.cache, personal: kept.personal };
+    if (kept.decision) image.decision = kept.decision;
+    return image;
   }
 
   /** Parts of one open are counted once, by one of them (parts.ts); a whole image always counts. */
@@ -230,14 +272,19 @@ export class OpenPipeline {
     };
   }
 
-  /** The open record's decision, when the block's lock policy says it still holds. */
-  private async lockedDecision(block: BlockConfig, subjectKey: string | undefined, messageId: string | undefined): Promise<Decision | undefined> {
+  /** The open record's decision, when the block's lock policy says it still holds, and until when. */
+  private async lockedDecision(
+    block: BlockConfig,
+    subjectKey: string | undefined,
+    messageId: string | undefined,
+  ): Promise<{ decision: Decision; until: number | undefined } | undefined> {
     if (!subjectKey || block.lock.policy === 'live') return undefined;
     const now = this.deps.clock.now();
     const record = await this.budget(this.deps.store.getOpenRecord(openKey(block.id, subjectKey, messageId), now), 'reading the open record');
     if (!record) return undefined;
-    if (block.lock.policy === 'first_open') return record.decision;
-    return now - record.renderedAt < block.lock.minutes * 60_000 ? record.decision : undefined;
+    if (block.lock.policy === 'first_open') return { decision: record.decision, until: undefined };
+    const until = record.renderedAt + block.lock.minutes * 60_000;
+    return now < until ? { decision: record.decision, until } : undefined;
   }
 
   /** Draws the plan through render-once; photos that fail are left out and the block decided again. */

@@ -147,6 +147,48 @@ function scopesOf(blockId: string, messageId: string | undefined): string[] {
   return messageId ? [`b:${blockId}`, `m:${messageId}`] : [`b:${blockId}`];
 }
 
+type Group = { waiting: Waiting; count: number };
+
+/**
+ * The same answer opened again (an answer memo hit hands on the same
+ * subject, outcome and decision), in the same hour, is one fact counted
+ * that many times: resolved, hashed and added once. Clicks, and opens that
+ * share nothing, stay one each. A group keeps its latest open, for the
+ * subscriber's last touch.
+ */
+function coalesced(tasks: readonly Waiting[]): Group[] {
+  const ids = new Map<object, number>();
+  const idOf = (thing: object | undefined) => {
+    if (thing === undefined) return 0;
+    let id = ids.get(thing);
+    if (id === undefined) {
+      id = ids.size + 1;
+      ids.set(thing, id);
+    }
+    return id;
+  };
+  const groups: Group[] = [];
+  const byKey = new Map<string, Group>();
+  for (const waiting of tasks) {
+    if (waiting.kind !== 'open') {
+      groups.push({ waiting, count: 1 });
+      continue;
+    }
+    const f = waiting.fact;
+    const key = `${idOf(f.subject)}|${idOf(f.outcome)}|${idOf(f.decision)}|${f.requester}|${bucketOf(f.at, 'hour')}|${f.blockId}|${f.version}|${f.messageId ?? ''}|${f.variant}`;
+    const group = byKey.get(key);
+    if (!group) {
+      const fresh = { waiting, count: 1 };
+      byKey.set(key, fresh);
+      groups.push(fresh);
+    } else {
+      group.count++;
+      if (f.at >= group.waiting.fact.at) group.waiting = waiting;
+    }
+  }
+  return groups;
+}
+
 export class ReportWriter {
   private pending: Waiting[] = [];
   private orders: OrderFact[] = [];
@@ -245,7 +287,9 @@ export class ReportWriter {
     const builder = new BatchBuilder();
     if (this.unwritten) builder.merge(this.unwritten);
     this.unwritten = undefined;
-    for (const resolved of await Promise.all(tasks.map((waiting) => this.resolve(waiting)))) if (resolved) this.addFact(builder, resolved);
+    const groups = coalesced(tasks);
+    const resolved = await Promise.all(groups.map((group) => this.resolve(group.waiting)));
+    for (const [i, fact] of resolved.entries()) if (fact) this.addFact(builder, fact, (groups[i] as Group).count);
     if (!(await this.store(builder))) return;
     if (orders.length === 0) return;
     const conversions = new BatchBuilder();
@@ -273,7 +317,7 @@ export class ReportWriter {
     }
   }
 
-  private addFact(builder: BatchBuilder, resolved: Resolved): void {
+  private addFact(builder: BatchBuilder, resolved: Resolved, count: number): void {
     const { fact, person } = resolved;
     const requester = requesterName(fact.requester);
     const cell = cellKey({ block: fact.blockId, version: fact.version, message: fact.messageId ?? '', variant: fact.variant, requester });
@@ -281,16 +325,16 @@ export class ReportWriter {
     const field: PeopleField = resolved.kind === 'open' ? 'openers' : 'clickers';
     const set = peopleKey({ field, block: fact.blockId, message: fact.messageId ?? '', variant: fact.variant });
     for (const scope of scopesOf(fact.blockId, fact.messageId)) {
-      builder.add(scope, fact.at, cell, resolved.kind === 'open' ? 'opens' : 'clicks', 1);
-      if (resolved.kind === 'open' && resolved.outcome !== '') builder.add(scope, fact.at, cell, resolved.outcome, 1);
+      builder.add(scope, fact.at, cell, resolved.kind === 'open' ? 'opens' : 'clicks', count);
+      if (resolved.kind === 'open' && resolved.outcome !== '') builder.add(scope, fact.at, cell, resolved.outcome, count);
       if (person) builder.person(scope, fact.at, set, person);
     }
     if (person) builder.touch(person, resolved.kind, touch);
     // The gallery counts what people saw and clicked; a machine's fetch is not a view.
     if (fact.decision && isPerson(fact.requester) && (resolved.kind === 'open' || fact.requester === 'person')) {
       const render = renderIdOf(fact.decision);
-      if (resolved.kind === 'open') builder.render({ block: fact.blockId, render, decision: storedDecision(fact.decision), at: fact.at, opens: 1, clicks: 0 });
-      else builder.render({ block: fact.blockId, render, at: fact.at, opens: 0, clicks: 1 });
+      if (resolved.kind === 'open') builder.render({ block: fact.blockId, render, decision: storedDecision(fact.decision), at: fact.at, opens: count, clicks: 0 });
+      else builder.render({ block: fact.blockId, render, at: fact.at, opens: 0, clicks: count });
     }
   }
 

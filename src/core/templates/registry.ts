@@ -29,9 +29,13 @@ export class TemplateRegistry {
   private readonly store: TemplateStore;
   private readonly assets: Assets;
 
-  constructor(store: TemplateStore, assets: Assets, cacheMs: number) {
+  /** Told when a template changes through this instance (what was drawn with it is not answered again). */
+  private readonly onChange: () => void;
+
+  constructor(store: TemplateStore, assets: Assets, cacheMs: number, onChange: () => void = () => undefined) {
     this.store = store;
     this.assets = assets;
+    this.onChange = onChange;
     this.stored = new LRUCache({ max: 1000, ttl: Math.max(1, cacheMs) });
   }
 
@@ -65,11 +69,13 @@ export class TemplateRegistry {
 
   async changed(template: StoredTemplate): Promise<void> {
     this.stored.set(template.name, await this.resolved(template));
+    this.onChange();
   }
 
   /** A stored template was deleted: its name resolves to the shipped template again, if there is one. */
   deleted(name: string): void {
     this.stored.set(name, MISSING);
+    this.onChange();
   }
 
   private async resolved(template: StoredTemplate): Promise<ResolvedTemplate> {

@@ -1,0 +1,118 @@
+import { LRUCache } from 'lru-cache';
+import type { StoredBlock } from '../blocks/schema.ts';
+import type { Decision } from '../decide/decide.ts';
+import type { Drawing } from '../kinds/kind.ts';
+import type { SubjectChange, SubjectChangeFeed } from '../ports.ts';
+import { PRODUCT_CACHE_MS } from '../content/lookups.ts';
+import type { OpenReport } from './counting.ts';
+
+/**
+ * An answer is kept no longer than the product cache keeps a product
+ * (another instance's catalog change shows within that time either way),
+ * and never past the minute: templates and hero rules read the clock by
+ * the minute.
+ */
+export const ANSWER_MEMO_MS = PRODUCT_CACHE_MS;
+const MINUTE_MS = 60_000;
+/** About ten seconds of opens at a thousand a second; an entry holds no image bytes (those stay in the render cache). */
+const MAX_ANSWERS = 10_000;
+/** Subjects whose last change is remembered; one forgotten makes every older answer untrusted. */
+const MAX_CHANGES = 100_000;
+
+/** What an open answered, for the same request again: how to draw it (a render-cache hit) and how to count it. */
+export interface KeptAnswer {
+  /** The block as it was read: a changed block is another object. */
+  stored: StoredBlock;
+  drawing: Drawing;
+  personal: boolean;
+  decision: Decision | undefined;
+  /** The tracked subject, for its engagement event. */
+  subjectKey: string | undefined;
+  /** Keys whose change ends the answer: the `u=` as given and where it led. */
+  subjects: readonly string[];
+  report: OpenReport;
+  /** The end of the decision's lock (a `minutes` lock), if sooner. */
+  lockedUntil?: number | undefined;
+}
+
+interface Entry extends KeptAnswer {
+  /** The last change numbered when the open that made it began. */
+  since: number;
+  until: number;
+}
+
+/**
+ * The answers an instance gave to opens of the last seconds, by request
+ * (method, user agent and URL): a subscriber's image fetched again (by
+ * them, their mail app's second request, an image proxy) is answered with
+ * the same decision without reading their profile, resolving them or
+ * deciding again, and is counted as any open is. True because every change
+ * to a subject, through any instance, is heard on the store's feed before
+ * the next open could read it there (or within milliseconds, from another
+ * instance), and ends the answers of that subject; a changed block is
+ * another object; a catalog or template change here ends them all. Only a
+ * whole image of a kind that remembers its decision, drawn without a
+ * fallback, is kept; parts, countdowns and previews never are.
+ *
+ * Changes are numbered; an answer keeps the number current when its open
+ * began, so a change that arrived while it was being decided ends it too.
+ */
+export class AnswerMemo {
+  private readonly answers = new LRUCache<string, Entry>({ max: MAX_ANSWERS });
+  private readonly changed: LRUCache<string, number>;
+  private sequence = 0;
+  /** Answers begun at or before this may have missed a change (forgotten, or `all`). */
+  private floor = 0;
+  private readonly feed: SubjectChangeFeed;
+
+  constructor(feed: SubjectChangeFeed) {
+    this.feed = feed;
+    this.changed = new LRUCache({
+      max: MAX_CHANGES,
+      dispose: (at, _key, reason) => {
+        if (reason === 'evict') this.floor = Math.max(this.floor, at);
+      },
+    });
+    feed.subscribe((change) => this.heard(change));
+  }
+
+  /** The number an open takes before it reads anything. */
+  mark(): number {
+    return this.sequence;
+  }
+
+  /** Every kept answer ends (a catalog, block or template change on this instance). */
+  clear(): void {
+    this.floor = ++this.sequence;
+    this.answers.clear();
+  }
+
+  get(request: string, stored: StoredBlock, now: number): KeptAnswer | undefined {
+    if (!this.feed.live) return undefined;
+    const entry = this.answers.get(request);
+    if (!entry) return undefined;
+    if (entry.stored === stored && entry.until > now && entry.since >= this.floor && entry.subjects.every((key) => (this.changed.get(key) ?? 0) <= entry.since)) return entry;
+    this.answers.delete(request);
+    return undefined;
+  }
+
+  keep(request: string, answer: KeptAnswer, since: number, now: number): void {
+    if (!this.feed.live) return;
+    const until = Math.min(now + ANSWER_MEMO_MS, (Math.floor(now / MINUTE_MS) + 1) * MINUTE_MS, answer.lockedUntil ?? Number.POSITIVE_INFINITY);
+    if (until > now) this.answers.set(request, { ...answer, since, until });
+  }
+
+  /** Answers kept now (for /metrics and tests). */
+  get size(): number {
+    return this.answers.size;
+  }
+
+  private heard(change: SubjectChange): void {
+    if (change === 'all') {
+      this.clear();
+      return;
+    }
+    const at = ++this.sequence;
+    for (const key of change) this.changed.set(key, at);
+  }
+}

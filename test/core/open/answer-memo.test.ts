@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { LocalSubjectChanges } from '../../../src/core/audience/subject-changes.ts';
+import type { StoredBlock } from '../../../src/core/blocks/schema.ts';
+import { ANSWER_MEMO_MS, AnswerMemo, type KeptAnswer } from '../../../src/core/open/answer-memo.ts';
+
+const NOW = Date.parse('2026-06-01T12:00:10Z');
+const block = { config: { id: 'grid' }, version: 1, updatedAt: 0 } as unknown as StoredBlock;
+const answer = (subjects: string[], extra: Partial<KeptAnswer> = {}): KeptAnswer => ({
+  stored: block,
+  drawing: { key: 'render-key', draw: async () => ({ png: new Uint8Array() }) } as unknown as KeptAnswer['drawing'],
+  personal: true,
+  decision: undefined,
+  subjectKey: subjects[0],
+  subjects,
+  report: {} as KeptAnswer['report'],
+  ...extra,
+});
+
+function memo() {
+  const feed = new LocalSubjectChanges();
+  return { feed, memo: new AnswerMemo(feed) };
+}
+
+describe('the answer memo', () => {
+  it('answers the same request again, for the same block object, within its lifetime', () => {
+    const { memo: answers } = memo();
+    answers.keep('GET /i/grid.png?u=ann', answer(['u:ann']), answers.mark(), NOW);
+    expect(answers.get('GET /i/grid.png?u=ann', block, NOW + 1000)?.subjectKey).toBe('u:ann');
+    expect(answers.get('GET /i/grid.png?u=bob', block, NOW + 1000)).toBeUndefined();
+    // A changed block is another object.
+    expect(answers.get('GET /i/grid.png?u=ann', { ...block, version: 2 }, NOW + 1000)).toBeUndefined();
+  });
+
+  it('ends an answer when its subject changes, by either of its keys, and keeps the others', () => {
+    const { feed, memo: answers } = memo();
+    answers.keep('ann', answer(['u:ann', 'u:ann-given']), answers.mark(), NOW);
+    answers.keep('bob', answer(['u:bob']), answers.mark(), NOW);
+    feed.publish(['u:ann-given']);
+    expect(answers.get('ann', block, NOW)).toBeUndefined();
+    expect(answers.get('bob', block, NOW)).toBeDefined();
+  });
+
+  it('does not keep an answer whose subject changed while it was being decided', () => {
+    const { feed, memo: answers } = memo();
+    const since = answers.mark(); // the open begins and reads the profile…
+    feed.publish(['u:ann']); // …an event arrives before it has answered
+    answers.keep('ann', answer(['u:ann']), since, NOW);
+    expect(answers.get('ann', block, NOW)).toBeUndefined();
+    // An open that began after the change keeps what it decided.
+    answers.keep('ann', answer(['u:ann']), answers.mark(), NOW);
+    expect(answers.get('ann', block, NOW)).toBeDefined();
+  });
+
+  it('ends everything on `all`, on clear, and keeps nothing while the feed is not live', () => {
+    const { feed, memo: answers } = memo();
+    answers.keep('ann', answer(['u:ann']), answers.mark(), NOW);
+    feed.tell('all');
+    expect(answers.get('ann', block, NOW)).toBeUndefined();
+    answers.keep('ann', answer(['u:ann']), answers.mark(), NOW);
+    answers.clear();
+    expect(answers.get('ann', block, NOW)).toBeUndefined();
+    feed.live = false;
+    answers.keep('ann', answer(['u:ann']), answers.mark(), NOW);
+    feed.live = true;
+    expect(answers.get('ann', block, NOW)).toBeUndefined();
+  });
+
+  it('lives at most ANSWER_MEMO_MS, never past the minute, never past the lock', () => {
+    const { memo: answers } = memo();
+    answers.keep('ann', answer(['u:ann']), answers.mark(), NOW);
+    expect(answers.get('ann', block, NOW + ANSWER_MEMO_MS - 1)).toBeDefined();
+    expect(answers.get('ann', block, NOW + ANSWER_MEMO_MS)).toBeUndefined();
+    // At 12:00:55 the minute ends before ten seconds have passed.
+    const late = Date.parse('2026-06-01T12:00:55Z');
+    answers.keep('bob', answer(['u:bob']), answers.mark(), late);
+    expect(answers.get('bob', block, Date.parse('2026-06-01T12:00:59.999Z'))).toBeDefined();
+    expect(answers.get('bob', block, Date.parse('2026-06-01T12:01:00Z'))).toBeUndefined();
+    answers.keep('carol', answer(['u:carol'], { lockedUntil: NOW + 2000 }), answers.mark(), NOW);
+    expect(answers.get('carol', block, NOW + 1999)).toBeDefined();
+    expect(answers.get('carol', block, NOW + 2000)).toBeUndefined();
+  });
+});
