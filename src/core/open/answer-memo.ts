@@ -26,8 +26,6 @@ export interface KeptAnswer {
   drawing: Drawing;
   personal: boolean;
   decision: Decision | undefined;
-  /** The tracked subject, for its engagement event. */
-  subjectKey: string | undefined;
   /** Keys whose change ends the answer: the `u=` as given and where it led. */
   subjects: readonly string[];
   report: OpenReport;

@@ -207,7 +207,7 @@ export class OpenPipeline {
         const subjects = [key, request.subject !== undefined ? await audience.givenKey(request.subject) : undefined].filter((k): k is string => k !== undefined);
         memo.keep(
           request.repeatKey as string,
-          { stored, drawing, personal: showing.personal, decision: showing.decision, subjectKey: key, subjects, report, lockedUntil: lock?.until },
+          { stored, drawing, personal: showing.personal, decision: showing.decision, subjects, report, lockedUntil: lock?.until },
           since,
           this.deps.clock.now(),
         );
@@ -237,7 +237,7 @@ export class OpenPipeline {
     const rendered = await this.deps.renderOnce.render(kept.drawing, `renders.${block.kind}`);
     if (!('png' in rendered)) return undefined; // a photo failed since: decided again
     if (kept.decision && !kept.personal) this.deps.fallbacks.shownGeneric(block.id, request.format, kept.drawing.key);
-    if (kept.subjectKey && !request.machine && this.counts(request)) this.deps.writes.opened(kept.subjectKey, block.id, request.messageId);
+    // No Email Opened here: the open that decided recorded it, and engagement.ts records one open of a block and send per ten minutes.
     this.count(request, kept.personal ? 'personal' : 'generic', block.id, kept.report);
     const image: OpenImage = { bytes: rendered.png, cache: rendered.cache, personal: kept.personal };
     if (kept.decision) image.decision = kept.decision;

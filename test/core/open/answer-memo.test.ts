@@ -10,7 +10,6 @@ const answer = (subjects: string[], extra: Partial<KeptAnswer> = {}): KeptAnswer
   drawing: { key: 'render-key', draw: async () => ({ png: new Uint8Array() }) } as unknown as KeptAnswer['drawing'],
   personal: true,
   decision: undefined,
-  subjectKey: subjects[0],
   subjects,
   report: {} as KeptAnswer['report'],
   ...extra,
@@ -25,7 +24,7 @@ describe('the answer memo', () => {
   it('answers the same request again, for the same block object, within its lifetime', () => {
     const { memo: answers } = memo();
     answers.keep('GET /i/grid.png?u=ann', answer(['u:ann']), answers.mark(), NOW);
-    expect(answers.get('GET /i/grid.png?u=ann', block, NOW + 1000)?.subjectKey).toBe('u:ann');
+    expect(answers.get('GET /i/grid.png?u=ann', block, NOW + 1000)?.subjects).toEqual(['u:ann']);
     expect(answers.get('GET /i/grid.png?u=bob', block, NOW + 1000)).toBeUndefined();
     // A changed block is another object.
     expect(answers.get('GET /i/grid.png?u=ann', { ...block, version: 2 }, NOW + 1000)).toBeUndefined();
