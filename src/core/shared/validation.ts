@@ -83,6 +83,11 @@ function wrongTypeAtRoot(branch: readonly z.core.$ZodIssue[]): boolean {
   return only.code === 'invalid_type' || (only.code === 'invalid_union' && only.errors.every(wrongTypeAtRoot));
 }
 
+/** An object alternative that failed because the input has a field it does not know. */
+function unknownFieldAtRoot(branch: readonly z.core.$ZodIssue[]): boolean {
+  return branch.some((issue) => issue.code === 'unrecognized_keys' && issue.path.length === 0);
+}
+
 /** Zod's own words for a failed union; a schema that gives its union a message of its own means it to be shown. */
 const ZOD_UNION_MESSAGE = 'Invalid input';
 
@@ -90,13 +95,19 @@ const ZOD_UNION_MESSAGE = 'Invalid input';
  * One issue as problems at full paths. A union whose input has the type of
  * exactly one alternative reports that alternative's own problems (each by
  * its path, all of them), not Zod's "Invalid input" at the union: a list of
- * products with one price sent as a string says `[3].price`. A union with a
- * message of its own keeps it.
+ * products with one price sent as a string says `[3].price`; of object
+ * alternatives, the one that knows every field the input has is meant. A
+ * union with a message of its own keeps it.
  */
 function problemsOf(issue: z.core.$ZodIssue, base: readonly PropertyKey[], prefix: string): Problem[] {
   const path = [...base, ...issue.path];
   if (issue.code === 'invalid_union' && issue.message === ZOD_UNION_MESSAGE) {
-    const candidates = issue.errors.filter((branch) => !wrongTypeAtRoot(branch));
+    let candidates = issue.errors.filter((branch) => !wrongTypeAtRoot(branch));
+    // Of alternatives that are all objects, the one whose fields the input has is meant (a hero entry with `split` is a split).
+    if (candidates.length > 1) {
+      const fitting = candidates.filter((branch) => !unknownFieldAtRoot(branch));
+      if (fitting.length === 1) candidates = fitting;
+    }
     const only = candidates.length === 1 ? candidates[0] : undefined;
     if (only !== undefined && only.length > 0) return only.flatMap((inner) => problemsOf(inner, path, prefix));
   }

@@ -231,3 +231,36 @@ describe('blockSchema: banner', () => {
     expect(paths({ ...banner, slots: 3 })).toEqual(['(root)']);
   });
 });
+
+describe('blockSchema: a hero split', () => {
+  const hero = {
+    id: 'launch-hero',
+    kind: 'hero',
+    size: { width: 600, height: 300 },
+    default: { id: 'everyone', headline: 'New season', url: 'https://shop.example.com/' },
+    fallback: { url: 'https://shop.example.com/' },
+  };
+  const split = (extra: object) => ({
+    ...hero,
+    variants: [
+      {
+        id: 'launch',
+        split: {
+          arms: [
+            { id: 'bold', weight: 1, headline: 'Bold', url: 'https://shop.example.com/bold' },
+            { id: 'calm', weight: 1, headline: 'Calm', url: 'https://shop.example.com/calm' },
+          ],
+          ...extra,
+        },
+      },
+    ],
+  });
+
+  it('takes optimize with a goal, and names a bad one inside the split, not the whole entry', () => {
+    expect(blockSchema.safeParse(split({ optimize: { goal: 'clicks' } })).success).toBe(true);
+    expect(problems(split({ optimize: { goal: 'opens' } }))).toEqual([{ path: 'variants[0].split.optimize.goal', message: 'expected one of clicks, conversions' }]);
+    expect(problems(split({ optimize: { goal: 'clicks', floor: 0.9 } }))).toEqual([{ path: 'variants[0].split.optimize.floor', message: 'must be at most 0.5' }]);
+    expect(problems(split({ optimize: { goal: 'clicks', speed: 2 } }))).toEqual([{ path: 'variants[0].split.optimize', message: 'unknown field "speed"' }]);
+    expect(problems(split({ holdout: 100 })).map((p) => p.path)).toEqual(['variants[0].split.holdout']);
+  });
+});
