@@ -33,6 +33,8 @@ export interface ImageQuestion {
   /** The request URL (absolute, or path and query). */
   url: string;
   userAgent: string | undefined;
+  /** The subscriber's allowance was already asked (by answerImageAgain) and refused. */
+  refused?: boolean | undefined;
 }
 
 export interface ImageAnswer {
@@ -61,6 +63,33 @@ function answer(blockId: string, image: OpenImage): ImageAnswer {
   return result;
 }
 
+/** The block and the part a request names. */
+function namesOf(question: ImageQuestion): { blockId: string; part: string | undefined } {
+  const name = question.file.replace(/\.(?:png|gif)$/i, '');
+  return question.block === undefined ? { blockId: name, part: undefined } : { blockId: question.block, part: name };
+}
+
+/** The same request again is the same question: the answer memo knows it by all it says. */
+function repeatKeyOf(question: ImageQuestion): string {
+  return `${question.method}\n${question.userAgent ?? ''}\n${question.url}`;
+}
+
+/**
+ * The whole image asked again, answered from what this instance just
+ * answered to the same request, without reading it (see
+ * OpenPipeline.answerAgain); `refused` when the subscriber is past their
+ * allowance (answerImage then answers as anonymous); undefined when
+ * nothing is kept for it: answerImage answers.
+ */
+export function answerImageAgain(services: Services, question: ImageQuestion): ImageAnswer | 'refused' | undefined {
+  if (question.block !== undefined) return undefined;
+  const { blockId } = namesOf(question);
+  const again = services.opens.answerAgain(repeatKeyOf(question), blockId);
+  if (again === undefined) return undefined;
+  if ('refused' in again) return 'refused';
+  return answer(blockId, again.image);
+}
+
 /**
  * `GET /i/<block>.png|gif` and `/i/<block>/<part>.png`: the open path from URL to image. The Hono route
  * and the Node server's direct listener (which skips the framework for the
@@ -70,9 +99,7 @@ function answer(blockId: string, image: OpenImage): ImageAnswer {
 export async function answerImage(services: Services, question: ImageQuestion): Promise<ImageAnswer> {
   const { opens, signer } = services;
   const format = /\.gif$/i.test(question.file) ? 'gif' : 'png';
-  const name = question.file.replace(/\.(?:png|gif)$/i, '');
-  const blockId = question.block ?? name;
-  const part = question.block === undefined ? undefined : name;
+  const { blockId, part } = namesOf(question);
   const loggedBlock = BLOCK_ID_PATTERN.test(blockId) ? blockId : '(invalid)';
   let url: URL | undefined;
   try {
@@ -96,8 +123,8 @@ export async function answerImage(services: Services, question: ImageQuestion): 
         params: paramsForRules(params),
         signed: url ? await signer.verify(url) : false,
         query: (name) => boundedParam(params, name, DEADLINE_PARAM_MAX_CHARS),
-        // The same request again is the same question: the answer memo knows it by all it says.
-        ...(part === undefined ? { repeatKey: `${question.method}\n${question.userAgent ?? ''}\n${question.url}` } : { part }),
+        ...(part === undefined ? { repeatKey: repeatKeyOf(question) } : { part }),
+        ...(question.refused ? { withinAllowance: false } : {}),
       }),
     );
   } catch (error) {

@@ -1,7 +1,7 @@
 import { getRequestListener } from '@hono/node-server';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Opentime } from '../../app.ts';
-import { answerImage } from '../../routes/image-answer.ts';
+import { answerImage, answerImageAgain } from '../../routes/image-answer.ts';
 
 /** `/i/<block>.png`, or a part: `/i/<block>/<part>.png`. */
 const IMAGE_PATH = /^\/i\/([^/?]+)(?:\/([^/?]+))?(?:\?|$)/;
@@ -35,8 +35,11 @@ async function answerDirectly(opentime: Opentime, first: string, second: string 
       return segment; // not a block id either way: the blank fallback
     }
   };
-  const question = second === undefined ? { file: decode(first) } : { block: decode(first), file: decode(second) };
-  const answer = await answerImage(opentime.services, { method: req.method ?? 'GET', ...question, url: req.url ?? '/', userAgent: req.headers['user-agent'] });
+  const names = second === undefined ? { file: decode(first) } : { block: decode(first), file: decode(second) };
+  const question = { method: req.method ?? 'GET', ...names, url: req.url ?? '/', userAgent: req.headers['user-agent'] };
+  // An image asked again is answered from memory when it can be (no promise on the way), else by the whole open.
+  const again = answerImageAgain(opentime.services, question);
+  const answer = again !== undefined && again !== 'refused' ? again : await answerImage(opentime.services, { ...question, refused: again === 'refused' });
   res.writeHead(200, { ...answer.headers, 'x-request-id': requestId });
   if (req.method === 'HEAD') res.end();
   else res.end(answer.body);

@@ -62,6 +62,12 @@ export class Lookups {
     return stored;
   }
 
+  /** The block as cached now, if its entry is fresh: no store read, no promise (the answer memo's fast path). */
+  cachedBlock(id: string): StoredBlock | undefined {
+    const cached = this.blocks.get(id);
+    return cached === undefined || 'missing' in cached ? undefined : cached;
+  }
+
   /** A cached block even if its entry is stale: for fallbacks when the store is down. */
   lastKnownBlock(id: string): StoredBlock | undefined {
     const cached = this.blocks.get(id, { allowStale: true });

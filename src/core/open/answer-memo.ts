@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import type { RequesterClass } from '../audience/requester.ts';
 import type { StoredBlock } from '../blocks/schema.ts';
 import type { Decision } from '../decide/decide.ts';
 import type { Drawing } from '../kinds/kind.ts';
@@ -31,6 +32,23 @@ export interface KeptAnswer {
   report: OpenReport;
   /** The end of the decision's lock (a `minutes` lock), if sooner. */
   lockedUntil?: number | undefined;
+  /** What the request said, as the open path read it, for counting an answer given again without reading the request. */
+  asked: AskedAgain;
+  /**
+   * The image as last served, while something else (the render cache) still
+   * holds it: a weak reference, so the memo never keeps bytes the cache let go.
+   */
+  bytes?: WeakRef<Uint8Array> | undefined;
+}
+
+/** The parts of an open request that counting needs, the same for the same request. */
+export interface AskedAgain {
+  format: 'png' | 'gif';
+  requester: RequesterClass | undefined;
+  machine: boolean;
+  messageId: string | undefined;
+  /** The `u=` whose allowance an open spends, when it may be personal. */
+  allowanceOf: string | undefined;
 }
 
 interface Entry extends KeptAnswer {

@@ -14,7 +14,7 @@ import { COUNTING_PART, type OpenParts } from './parts.ts';
 import { openKey, type Remember } from './remember.ts';
 import type { RenderOnce } from './render-once.ts';
 import type { OpenWrites } from './writes.ts';
-import type { AnswerMemo, KeptAnswer } from './answer-memo.ts';
+import type { AnswerMemo, AskedAgain, KeptAnswer } from './answer-memo.ts';
 import { explainDecision } from '../recommend/explain.ts';
 
 export interface OpenRequest extends Asker {
@@ -35,7 +35,12 @@ export interface OpenRequest extends Asker {
   shown?: Decision | undefined;
   /** What makes this request the same as an earlier one (method, user agent, URL), for the answer memo. */
   repeatKey?: string | undefined;
+  /** The subscriber's allowance was already asked for this open (by `answerAgain`), with this answer. */
+  withinAllowance?: boolean | undefined;
 }
+
+/** `answerAgain`'s answer: the image, the allowance refused (open it, as anonymous), or nothing kept. */
+export type AnsweredAgain = { image: OpenImage } | { refused: true } | undefined;
 
 export type Fallback = 'last-generic' | 'static' | 'blank' | 'expired';
 
@@ -139,11 +144,11 @@ export class OpenPipeline {
     try {
       // 2. Who is asking. A subscriber past their allowance is answered as anonymous.
       const mayPersonalise = audience.mayPersonalise(block, request);
-      const limited = mayPersonalise && !audience.withinLimit(request.subject);
+      const limited = mayPersonalise && !(request.withinAllowance ?? audience.withinLimit(request.subject));
       const memo = this.memoOf(request, kind, limited);
       const kept = memo?.get(request.repeatKey as string, stored, this.deps.clock.now());
       if (kept) {
-        const again = await this.again(kept, request, block);
+        const again = await this.again(kept, block);
         if (again) return again;
       }
       // Resolved once, when first asked: a kind that needs no subscriber (a countdown to a fixed deadline) costs no store read.
@@ -205,9 +210,16 @@ export class OpenPipeline {
       this.count(request, showing.personal ? 'personal' : 'generic', block.id, report);
       if (memo && report && since !== undefined && !plan.fallback && !plan.error) {
         const subjects = [key, request.subject !== undefined ? await audience.givenKey(request.subject) : undefined].filter((k): k is string => k !== undefined);
+        const asked = {
+          format,
+          requester: request.requester,
+          machine: request.machine,
+          messageId: request.messageId,
+          allowanceOf: mayPersonalise ? request.subject : undefined,
+        };
         memo.keep(
           request.repeatKey as string,
-          { stored, drawing, personal: showing.personal, decision: showing.decision, subjects, report, lockedUntil: lock?.until },
+          { stored, drawing, personal: showing.personal, decision: showing.decision, subjects, report, lockedUntil: lock?.until, asked, bytes: new WeakRef(png) },
           since,
           this.deps.clock.now(),
         );
@@ -233,15 +245,42 @@ export class OpenPipeline {
   }
 
   /** The same request answered again: drawn from the render cache (or again, should it have gone), counted as any open. */
-  private async again(kept: KeptAnswer, request: OpenRequest, block: BlockConfig): Promise<OpenImage | undefined> {
+  private async again(kept: KeptAnswer, block: BlockConfig): Promise<OpenImage | undefined> {
     const rendered = await this.deps.renderOnce.render(kept.drawing, `renders.${block.kind}`);
     if (!('png' in rendered)) return undefined; // a photo failed since: decided again
-    if (kept.decision && !kept.personal) this.deps.fallbacks.shownGeneric(block.id, request.format, kept.drawing.key);
+    kept.bytes = new WeakRef(rendered.png); // re-encoded smaller since, perhaps
+    return this.countAgain(kept, kept.asked, block.id, rendered.png, rendered.cache);
+  }
+
+  private countAgain(kept: KeptAnswer, asked: AskedAgain, blockId: string, bytes: Uint8Array, cache: OpenImage['cache']): OpenImage {
+    if (kept.decision && !kept.personal) this.deps.fallbacks.shownGeneric(blockId, asked.format, kept.drawing.key);
     // No Email Opened here: the open that decided recorded it, and engagement.ts records one open of a block and send per ten minutes.
-    this.count(request, kept.personal ? 'personal' : 'generic', block.id, kept.report);
-    const image: OpenImage = { bytes: rendered.png, cache: rendered.cache, personal: kept.personal };
+    countOpen(this.deps.writes, asked, kept.personal ? 'personal' : 'generic', blockId, kept.report);
+    const image: OpenImage = { bytes, cache, personal: kept.personal };
     if (kept.decision) image.decision = kept.decision;
     return image;
+  }
+
+  /**
+   * The same request as one answered in the last seconds, answered at once
+   * if everything it needs is in memory: the block as cached, the answer
+   * kept for this request, its image still held by the render cache (and
+   * not a draft about to be made smaller). No promise, no store read, no
+   * parsing of the request: the route calls it first, with the request's
+   * method, user agent and URL as they came. It spends the subscriber's
+   * allowance as any open does; refused, the open goes the whole way, as
+   * anonymous. Anything else missing: undefined, and the whole open runs.
+   */
+  answerAgain(repeatKey: string, blockId: string): AnsweredAgain {
+    const { answers } = this.deps;
+    if (!answers || !this.deps.writes.live) return undefined;
+    const stored = this.deps.lookups.cachedBlock(blockId);
+    if (!stored) return undefined;
+    const kept = answers.get(repeatKey, stored, this.deps.clock.now());
+    const bytes = kept?.bytes?.deref();
+    if (!kept || !bytes || this.deps.renderOnce.isDraft(kept.drawing.key)) return undefined;
+    if (kept.asked.allowanceOf !== undefined && !this.deps.audience.withinLimit(kept.asked.allowanceOf)) return { refused: true };
+    return { image: this.countAgain(kept, kept.asked, stored.config.id, bytes, 'hit') };
   }
 
   /** Parts of one open are counted once, by one of them (parts.ts); a whole image always counts. */

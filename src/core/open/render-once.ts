@@ -56,6 +56,11 @@ export class RenderOnce {
     return this.perRecipient.calculatedSize;
   }
 
+  /** Whether the cached image of `key` is a fast first encoding that a hit would make smaller. */
+  isDraft(key: string): boolean {
+    return this.drafts.has(key);
+  }
+
   /** A cached image, from whichever cache holds images like it. */
   cached(key: string, perRecipient = false): Promise<Uint8Array | undefined> | Uint8Array | undefined {
     return perRecipient ? this.perRecipient.get(key) : this.deps.renderCache.get(key);

@@ -12,6 +12,7 @@ const answer = (subjects: string[], extra: Partial<KeptAnswer> = {}): KeptAnswer
   decision: undefined,
   subjects,
   report: {} as KeptAnswer['report'],
+  asked: { format: 'png', requester: 'person', machine: false, messageId: undefined, allowanceOf: subjects[0] },
   ...extra,
 });
 
