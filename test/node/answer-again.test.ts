@@ -41,7 +41,11 @@ beforeAll(async () => {
     variants: [{ id: 'cart', when: { '>': [{ var: 'profile.cart_count' }, 0] }, headline: 'Your cart', url: 'https://shop.example.com/cart', background: { color: hex(DARK) } }],
     default: { id: 'default', headline: 'New season', url: 'https://shop.example.com/', background: { color: hex(LIGHT) } },
   };
-  const put = await fetch(`${server.url}/v1/blocks/hero`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(hero) });
+  const put = await fetch(`${server.url}/v1/blocks/hero`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify(hero),
+  });
   expect(put.status).toBe(200);
 });
 afterAll(async () => {
