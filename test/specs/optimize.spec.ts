@@ -154,7 +154,8 @@ export function describeOptimize(runtime: SpecRuntime): void {
         variants: [{ id: 'launch', split: { arms: [], optimize: { goal: 'likes' } } }],
       });
       expect(bad.status).toBe(400);
-      expect((await errorOf(bad)).details?.[0]?.path).toBe('variants[0]');
+      // Each problem at its own path inside the split, not the whole entry.
+      expect((await errorOf(bad)).details?.map((d) => d.path)).toEqual(['variants[0].split.arms', 'variants[0].split.optimize.goal']);
     });
   });
 }
