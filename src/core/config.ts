@@ -122,7 +122,7 @@ export const configSchema = z.object({
   OPENTIME_PHOTO_TIMEOUT_MS: int(100, 30_000, 2_000),
   OPENTIME_OPEN_RECORD_TTL_DAYS: int(1, 400, 30),
   OPENTIME_BLOCK_CACHE_SECONDS: int(0, 3600, 5),
-  OPENTIME_RENDER_CACHE_MB: int(1, 16_384, 256),
+  OPENTIME_RENDER_CACHE_MB: int(1, 16_384, 128),
   OPENTIME_LAYER_CACHE_MB: int(0, 16_384, 512),
   OPENTIME_DEFAULT_CLICK_URL: z.url({ protocol: /^https?$/ }).optional(),
   OPENTIME_DEMO: optionalFlag,
@@ -511,7 +511,8 @@ export const CONFIG_SETTINGS = {
   },
   OPENTIME_RENDER_CACHE_MB: {
     group: 'Opens and rendering',
-    description: 'Rendered images kept in memory per instance (on Workers at most 16 MB per isolate, besides the Cache API).',
+    description:
+      'Rendered images kept in memory per instance (on Workers at most 16 MB per isolate, besides the Cache API): about 1,300 product blocks of 1200×600. Most of a send’s renders are each one subscriber’s, opened once; the shared ones (the generic picks, a hero) are the ones kept. See [Memory](performance.md#memory).',
     reason: 'Bounds memory whatever the number of distinct renders.',
   },
   OPENTIME_LAYER_CACHE_MB: {
@@ -654,5 +655,30 @@ export const LAUNCHER_SETTINGS = {
     runtime: 'node',
     default: '`~/.cache/opentime/node24`',
     description: "Where `npm start` and `npm test` keep the Node 24 build they fetch from the npm registry when the machine's Node is older than 22.18.",
+  },
+  MALLOC_ARENA_MAX: {
+    accepts: 'an integer',
+    group: 'Server',
+    runtime: 'node',
+    default: '`2` under `npm start`',
+    description: "glibc's malloc arenas. Set it yourself when you run `node src/node.ts` directly. See [Memory](performance.md#memory).",
+    reason: 'Each arena keeps the memory freed in it; glibc otherwise makes up to 8 per core, one for each thread that allocates (sharp’s, libuv’s).',
+  },
+  MALLOC_MMAP_THRESHOLD_: {
+    accepts: 'bytes',
+    group: 'Server',
+    runtime: 'node',
+    default: '`131072` under `npm start`',
+    description: 'Allocations of this size and more are mapped and given back to the system when freed. Set it yourself when you run `node src/node.ts` directly.',
+    reason:
+      'Pixels and encoded images are 100 KB to 3 MB; glibc’s own threshold rises to the largest block freed, after which they stay in the arenas as holes (sharp’s 100 KB JPEGs took 1.6 × their bytes in RSS, 1.25 × with it fixed).',
+  },
+  NODE_OPTIONS: {
+    accepts: 'Node.js options',
+    group: 'Server',
+    runtime: 'node',
+    default: '`npm start` adds `--max-semi-space-size=16` unless it names that option',
+    description: "Node's own options. Add `--max-semi-space-size=16` yourself when you run `node src/node.ts` directly.",
+    reason: 'V8’s young generation otherwise grows to 128 MB resident; at 16 MB a semi-space it stays at 32 MB.',
   },
 } as const satisfies Record<string, SettingDoc>;

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
@@ -8,8 +9,9 @@ import { normalizeEvent, type TrackedEvent } from '../../src/core/events/normali
 import type { Renderer } from '../../src/core/render/renderer.ts';
 import { createSubjectKeyer } from '../../src/core/audience/subjects.ts';
 import type { RunningServer } from '../../src/node.ts';
+import { PHOTO_CACHE_BYTES } from '../../src/adapters/image/sharp.ts';
 import { memoryShares } from '../../src/adapters/node/native-memory.ts';
-import { startCatalogPhotos, type CatalogPhotos } from './catalog-photos.ts';
+import type { CatalogPhotos } from './catalog-photos.ts';
 import type { SendResult, SendSpec } from './send-worker.ts';
 import { percentile, printTable, type Row } from './stats.ts';
 
@@ -38,6 +40,40 @@ export async function plainServer(bytes: Uint8Array): Promise<{ url: string; clo
       new Promise((done) => {
         server.closeAllConnections();
         server.close(() => done());
+      }),
+  };
+}
+
+/**
+ * The shop's photo CDN (catalog-photos.ts) in a process of its own: its
+ * thousand photos (about 100 MB) are no part of opentime's memory, which the
+ * send and the soak measure as this process's RSS. It stops with this
+ * process.
+ */
+async function photoProcess(count: number): Promise<CatalogPhotos> {
+  const script = [
+    `import { startCatalogPhotos } from ${JSON.stringify(new URL('./catalog-photos.ts', import.meta.url).href)};`,
+    `const photos = await startCatalogPhotos(${count});`,
+    'process.stdout.write(photos.origin + "\\n");',
+    'process.stdin.on("close", () => process.exit(0)).resume();',
+  ].join('\n');
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const origin = await new Promise<string>((ready, fail) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('\n')) ready(out.trim());
+    });
+    child.once('exit', (code) => fail(new Error(`the photo server stopped (${code})`)));
+  });
+  return {
+    origin,
+    url: (i) => `${origin}/p${i}.jpg`,
+    close: () =>
+      new Promise((done) => {
+        child.removeAllListeners('exit');
+        child.once('exit', () => done());
+        child.stdin.end();
       }),
   };
 }
@@ -83,7 +119,33 @@ export interface SendRun {
   admin(method: string, path: string, body: unknown): Promise<Response>;
   open(urls: string[], rate: number): Promise<SendResult>;
   renders: { started: number; duplicates: number; keys: Set<string> };
+  /** The bench's summary table, which the soak adds its verdict to. */
+  summary: Row[];
+  /** Photo bytes the photo cache has been asked to hold (what it holds, up to its cap). */
+  photoBytes(): number;
   close(): Promise<void>;
+}
+
+/**
+ * Counts the photo bytes opentime's photo cache is asked to hold, as that cache sizes them
+ * (src/core/images/shared-fetches.ts), by wrapping the fetcher it sits in: the cache holds
+ * all of them up to its cap, then its cap.
+ */
+function countPhotos(server: RunningServer): () => number {
+  const seen = new Map<string, number>();
+  const images = server.deps.images;
+  const fetchImage = images.fetchImage.bind(images);
+  images.fetchImage = async (url, box, signal) => {
+    const image = await fetchImage(url, box, signal);
+    const key = `${box.width}x${box.height}|${url}`;
+    seen.set(key, image.dataUri.length + key.length * 2 + 64);
+    return image;
+  };
+  return () => {
+    let bytes = 0;
+    for (const size of seen.values()) bytes += size;
+    return Math.min(bytes, PHOTO_CACHE_BYTES);
+  };
 }
 
 function sendWorker(spec: SendSpec): Promise<SendResult> {
@@ -126,15 +188,16 @@ export async function sendBench(options: {
   only: ReadonlySet<string>;
 }): Promise<SendRun> {
   let started = performance.now();
-  const photos = await startCatalogPhotos(CATALOG);
+  const photos = await photoProcess(CATALOG);
   const photoSeconds = (performance.now() - started) / 1000;
-  // The default caches (layers 512 MB, renders 256 MB), as an operator runs it, unless BENCH_LAYER_CACHE_MB or BENCH_RENDER_CACHE_MB size them.
+  // The default caches (layers 512 MB, renders 128 MB, photos 64 MB: sharpImageFetcher's default, which src/node.ts keeps), as an operator runs it, unless BENCH_LAYER_CACHE_MB or BENCH_RENDER_CACHE_MB size them.
   // The photo server is on 127.0.0.1 at a port of its own, which photo fetches refuse unless named.
   const caches = {
     ...(process.env.BENCH_LAYER_CACHE_MB ? { OPENTIME_LAYER_CACHE_MB: process.env.BENCH_LAYER_CACHE_MB } : {}),
     ...(process.env.BENCH_RENDER_CACHE_MB ? { OPENTIME_RENDER_CACHE_MB: process.env.BENCH_RENDER_CACHE_MB } : {}),
   };
   const server = await options.benchServer({ ...caches, OPENTIME_DEMO: '0', OPENTIME_IMAGE_HOSTS: '127.0.0.1:*' });
+  const photoBytes = countPhotos(server);
   const rand = random(7);
   const admin = (method: string, path: string, body: unknown) =>
     fetch(server.url + path, { method, headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -208,6 +271,8 @@ export async function sendBench(options: {
     admin,
     open: (urls, rate) => sendWorker({ urls, rate }),
     renders,
+    summary: options.summary,
+    photoBytes,
     close: async () => {
       await server.close();
       await photos.close();
@@ -248,7 +313,7 @@ export async function sendBench(options: {
       },
       {
         name: 'memory after the send',
-        extra: `RSS ${mb(memory.rss)}: heap ${mb(memory.heap)}, buffers ${mb(memory.buffers)} (layers ${mb(layers?.bytes ?? 0)}, renders ${mb((server.deps.renderCache as { bytes?: number }).bytes ?? 0)}), native ${mb(memory.native)} (libvips cache ${mb(memory.vipsCache)}; MALLOC_ARENA_MAX ${process.env.MALLOC_ARENA_MAX ?? 'unset'})`,
+        extra: `RSS ${mb(memory.rss)}: heap ${mb(memory.heap)} (photos ${mb(photoBytes())}), buffers ${mb(memory.buffers)} (layers ${mb(layers?.bytes ?? 0)}, renders ${mb((server.deps.renderCache as { bytes?: number }).bytes ?? 0)}), native ${mb(memory.native)} (libvips cache ${mb(memory.vipsCache)}; MALLOC_ARENA_MAX ${process.env.MALLOC_ARENA_MAX ?? 'unset'})`,
       },
     ];
     printTable(`A send's first minutes: ${RATE} opens/s for ${SEND_SECONDS} s, 1,000-product catalog, render cache cold`, rows);
@@ -278,20 +343,69 @@ async function startProfiler(): Promise<(name: string) => Promise<void>> {
 
 const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
 
+/** One memory sample of the soak, in bytes, at `minutes` into it. */
+export interface MemorySample {
+  minutes: number;
+  rss: number;
+  caches: Record<string, { bytes: number; cap: number }>;
+}
+
+const MB = 1024 * 1024;
+/** The target (issue 19): RSS under 1 GB for 10 minutes, flat (under 5% apart) over the last 5, every cache at its cap. */
+export const SOAK_TARGET = { rssBytes: 1024 * MB, minutes: 10, flatMinutes: 5, flatGrowth: 0.05, atCap: 0.95 } as const;
+
 /**
- * Memory over a long run: new subscribers opening at 150/s (30% with their
- * own behaviour), and every minute 50 products change price (new tiles,
- * new decisions), for `minutes`. Caches are bounded in bytes, so RSS should
- * level off.
+ * The soak's verdict against the target. A cache counts as at its cap at
+ * 95% of it (an LRU sized in bytes stops short of its cap by its last
+ * entry); one that never got there adds what it did not fill to the peak,
+ * so that the verdict is for every cache full, as the target asks.
+ */
+export function soakVerdict(samples: readonly MemorySample[]): { met: boolean; line: string } {
+  const last = samples.at(-1);
+  if (!last) return { met: false, line: 'no sample: NOT MET' };
+  const peak = Math.max(...samples.map((sample) => sample.rss));
+  const window = samples.filter((sample) => sample.minutes >= last.minutes - SOAK_TARGET.flatMinutes - 1e-9);
+  const low = Math.min(...window.map((sample) => sample.rss));
+  const high = Math.max(...window.map((sample) => sample.rss));
+  const growth = (high - low) / low;
+  const unfilled = Object.values(last.caches).reduce((sum, cache) => sum + (cache.bytes >= cache.cap * SOAK_TARGET.atCap ? 0 : cache.cap - cache.bytes), 0);
+  const long = last.minutes >= SOAK_TARGET.minutes - 0.05;
+  const met = long && peak + unfilled < SOAK_TARGET.rssBytes && growth < SOAK_TARGET.flatGrowth;
+  const caches = Object.entries(last.caches)
+    .map(([name, cache]) => `${name} ${mb(cache.bytes)}/${mb(cache.cap)}${cache.bytes >= cache.cap * SOAK_TARGET.atCap ? '' : ' (under its cap)'}`)
+    .join(', ');
+  const line = [
+    `peak RSS ${mb(peak)}${unfilled > 0 ? ` (+${mb(unfilled)} unfilled caps = ${mb(peak + unfilled)})` : ''}`,
+    `last ${Math.min(SOAK_TARGET.flatMinutes, last.minutes).toFixed(0)} min ${mb(low)}–${mb(high)} (${(growth * 100).toFixed(1)}% apart)`,
+    caches,
+    ...(long ? [] : [`only ${last.minutes.toFixed(1)} of ${SOAK_TARGET.minutes} minutes`]),
+  ].join('; ');
+  return { met, line: `${line}: ${met ? 'met' : 'NOT MET'}` };
+}
+
+/**
+ * Memory over a long run: new subscribers opening at a send's rate
+ * (BENCH_SEND_RATE, 300/s; BENCH_SOAK_RATE to change it), 30% with their own
+ * behaviour, and every minute 50 products change price (new tiles, new
+ * decisions), for `minutes`. Caches are bounded in bytes, so RSS should
+ * level off; the summary says whether it stayed within the target.
  */
 export async function soakBench(run: SendRun): Promise<void> {
   const minutes = Number(process.env.BENCH_SOAK_MINUTES ?? 10);
-  const rate = 150;
+  const rate = Number(process.env.BENCH_SOAK_RATE ?? RATE);
   const chunkSeconds = 30;
   const rand = random(23);
   const rows: Row[] = [];
+  const samples: MemorySample[] = [];
   const layers = run.server.opentime.services.renderer.layers;
+  const renderCache = run.server.deps.renderCache as { bytes?: number; maxBytes?: number };
+  const caches = () => ({
+    layers: { bytes: layers?.bytes ?? 0, cap: run.server.deps.layerCacheBytes ?? 0 },
+    renders: { bytes: renderCache.bytes ?? 0, cap: renderCache.maxBytes ?? 0 },
+    photos: { bytes: run.photoBytes(), cap: PHOTO_CACHE_BYTES },
+  });
   let next = 1_000_000;
+  let fallbacks = 0;
   const started = performance.now();
   for (let chunk = 0; chunk < (minutes * 60) / chunkSeconds; chunk++) {
     if (chunk % 2 === 1) {
@@ -304,17 +418,27 @@ export async function soakBench(run: SendRun): Promise<void> {
     const urls = Array.from({ length: count }, (_, i) => `${run.server.url.replace('localhost', '127.0.0.1')}/i/${BLOCK}.png?u=s${next + i}&m=soak`);
     next += count;
     const result = await run.open(urls, rate);
+    fallbacks += result.fallbacks;
     const memory = memoryShares();
+    const fills = caches();
+    const sample: MemorySample = { minutes: (performance.now() - started) / 60_000, rss: memory.rss, caches: fills };
+    samples.push(sample);
     rows.push({
-      name: `${((performance.now() - started) / 60_000).toFixed(1)} min`,
+      name: `${sample.minutes.toFixed(1)} min`,
       median: percentile(result.latenciesMs, 50),
       p99: percentile(result.latenciesMs, 99),
       throughput: `${fmtInt(result.latenciesMs.length / result.seconds)} opens/s`,
-      extra: `RSS ${mb(memory.rss)}, heap ${mb(memory.heap)}, buffers ${mb(memory.buffers)}, native ${mb(memory.native)}, layers ${mb(layers?.bytes ?? 0)}, renders ${mb((run.server.deps.renderCache as { bytes?: number }).bytes ?? 0)}, fallbacks ${result.fallbacks}`,
+      extra: `RSS ${mb(memory.rss)}, heap ${mb(memory.heap)}, buffers ${mb(memory.buffers)}, native ${mb(memory.native)}, layers ${mb(fills.layers.bytes)}, renders ${mb(fills.renders.bytes)}, photos ${mb(fills.photos.bytes)}, fallbacks ${result.fallbacks}`,
     });
   }
+  const verdict = soakVerdict(samples);
+  rows.push({ name: 'verdict', extra: verdict.line });
   printTable(
-    `Memory over ${minutes} minutes: 150 new subscribers' opens a second, 50 price changes a minute (caches: layers ${process.env.BENCH_LAYER_CACHE_MB ?? '512 (default)'} MB, renders ${process.env.BENCH_RENDER_CACHE_MB ?? '256 (default)'} MB; RSS target < 1 GB, flat over the last 5 minutes)`,
+    `Memory over ${minutes} minutes: ${rate} new subscribers' opens a second, 50 price changes a minute (caps: layers ${mb(run.server.deps.layerCacheBytes ?? 0)}, renders ${mb(renderCache.maxBytes ?? 0)}, photos ${mb(PHOTO_CACHE_BYTES)}; target: RSS < 1 GB, flat over the last 5 minutes)`,
     rows,
   );
+  run.summary.push({
+    name: `6. soak: RSS < 1 GB for ${SOAK_TARGET.minutes} min, flat, caches full`,
+    extra: `${verdict.line}${fallbacks > 0 ? ` (${fallbacks} fallbacks)` : ''}`,
+  });
 }

@@ -36,7 +36,14 @@ export interface SharpFetcherOptions {
   resolve?: Resolver;
 }
 
-const DEFAULTS = { maxBytes: 15 * 1024 * 1024, maxPixels: 40_000_000, maxRedirects: 3, cacheBytes: 128 * 1024 * 1024, failureTtlMs: 30_000 };
+/**
+ * Photos kept, scaled to their box, as data URIs (in the JavaScript heap): 64 MB is about 2,700
+ * product photos of the standard block. Grids keep their drawn tiles in the layer cache, so a photo
+ * is needed again only when its tile is drawn again (a price change) or for a block drawn whole.
+ */
+export const PHOTO_CACHE_BYTES = 64 * 1024 * 1024;
+
+const DEFAULTS = { maxBytes: 15 * 1024 * 1024, maxPixels: 40_000_000, maxRedirects: 3, cacheBytes: PHOTO_CACHE_BYTES, failureTtlMs: 30_000 };
 
 /** What sharp is given; SVG, TIFF, AVIF and the rest are refused by their bytes before it sees them. */
 const NODE_TYPES: readonly PhotoType[] = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
