@@ -24,6 +24,8 @@ export interface ApplyResult {
   /** messageIds applied now; the others were duplicates seen within the dedupe window. */
   applied: string[];
   duplicates: string[];
+  /** Each subject's profile as written, where the store has it at hand (what follows from the events reads it instead of the store). */
+  profiles?: ReadonlyMap<string, Profile>;
 }
 
 /** Which open an open-time record belongs to. */

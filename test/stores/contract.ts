@@ -139,8 +139,11 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
       await store.close();
     });
 
-    /** applyEvents for one subject. */
-    const apply = (subjectKey: string, events: TrackedEvent[], now = T0) => store.applyEvents([{ subjectKey, events }], now);
+    /** applyEvents for one subject, without the profiles a store may hand back (tested on their own below). */
+    const apply = async (subjectKey: string, events: TrackedEvent[], now = T0) => {
+      const { profiles: _profiles, ...result } = await store.applyEvents([{ subjectKey, events }], now);
+      return result;
+    };
 
     describe('SubjectStore: profiles, identity links, retention, deleting a subject', () => {
       describe('profiles and applyEvents', () => {
@@ -166,6 +169,17 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
           await apply('u:alice', second, T0 + HOUR);
           expect(await store.getProfile('u:alice')).toEqual(reduceProfile(reduceProfile(undefined, first), second));
           expect((await store.getProfile('u:alice'))?.cart.find((line) => line.id === 'sku-a')?.quantity).toBe(2);
+        });
+
+        it('hands back, where it does, each profile exactly as it stored it', async () => {
+          const result = await store.applyEvents(
+            [
+              { subjectKey: 'u:ann', events: [added('sku-a', T0), viewed('sku-b', 'hats', T0)] },
+              { subjectKey: 'u:bob', events: [added('sku-c', T0)] },
+            ],
+            T0,
+          );
+          for (const [key, written] of result.profiles ?? []) expect(written).toEqual(await store.getProfile(key));
         });
 
         it('skips a messageId applied within the window and reports it as a duplicate', async () => {

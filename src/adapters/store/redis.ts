@@ -463,7 +463,7 @@ export function redisStore(options: RedisStoreOptions): Store {
   const pauseAfterConflict = (attempt: number) => new Promise((resume) => setTimeout(resume, Math.random() * Math.min(attempt, 20)));
 
   /** One subject's events: one read and one conditional write (two round trips) unless another writer got there first. */
-  const applyGroup = async (group: SubjectEvents, now: number): Promise<ApplyResult> => {
+  const applyGroup = async (group: SubjectEvents, now: number): Promise<ApplyResult & { profile?: Profile | undefined }> => {
     const horizon = dedupeHorizon(now);
     const ids = group.events.map((e) => e.messageId);
     for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
@@ -476,7 +476,7 @@ export function redisStore(options: RedisStoreOptions): Store {
       if (update.applied.length === 0) return { applied: [], duplicates: update.duplicates };
       const applied = update.applied.map((id) => [id, now] as const);
       if (await writeIfUnchanged(group.subjectKey, fields[2] ?? '', update.profile, applied, horizon)) {
-        return { applied: update.applied, duplicates: update.duplicates };
+        return { applied: update.applied, duplicates: update.duplicates, profile: update.profile };
       }
       await pauseAfterConflict(attempt);
     }
@@ -525,8 +525,14 @@ export function redisStore(options: RedisStoreOptions): Store {
     applyEvents: (groups, now) =>
       operation('applyEvents', async () => {
         // Subjects are independent, and each lives in its own slot: their round trips run side by side.
-        const results = await Promise.all(groups.filter((g) => g.events.length > 0).map((g) => applyGroup(g, now)));
-        return { applied: results.flatMap((r) => r.applied), duplicates: results.flatMap((r) => r.duplicates) };
+        const applying = groups.filter((g) => g.events.length > 0);
+        const results = await Promise.all(applying.map((g) => applyGroup(g, now)));
+        // The profiles just written, so that what follows from the events (co-occurrences) need not read them again.
+        const profiles = new Map<string, Profile>();
+        results.forEach((r, i) => {
+          if (r.profile) profiles.set((applying[i] as SubjectEvents).subjectKey, r.profile);
+        });
+        return { applied: results.flatMap((r) => r.applied), duplicates: results.flatMap((r) => r.duplicates), profiles };
       }),
 
     linkSubject: (fromKey, toKey, now) =>

@@ -58,11 +58,14 @@ export async function ingestEvents(deps: IngestDeps, events: readonly TrackedEve
     const result = await deps.store.applyEvents(groups, now);
     const applied = new Set(result.applied);
     const increments = trendingIncrements(events.filter((e) => applied.has(e.messageId)));
-    if (increments.length > 0) await deps.store.bumpTrending(increments, now);
-    await coOccurrences(deps.store, groups, applied, now);
-    // Duplicates too: a retry after a 503 here comes back as duplicates, and its episodes must still start.
-    // A stray duplicate after a send is harmless: one open episode per trigger and subscriber, and the cap.
-    if (deps.triggers) await deps.triggers.eventsApplied(groups, now);
+    // What follows from the stored events is independent of each other: written together, not one after another.
+    await Promise.all([
+      increments.length > 0 ? deps.store.bumpTrending(increments, now) : undefined,
+      coOccurrences(deps.store, groups, applied, now, result.profiles),
+      // Duplicates too: a retry after a 503 here comes back as duplicates, and its episodes must still start.
+      // A stray duplicate after a send is harmless: one open episode per trigger and subscriber, and the cap.
+      deps.triggers?.eventsApplied(groups, now),
+    ]);
     return { ...result, dropped };
   } catch (error) {
     if (error instanceof AppError) throw error;

@@ -35,18 +35,35 @@ function isObject(value: unknown): value is Props {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Event names compare without case, and `_` counts as a space: `Viewed_Product` is `Viewed Product`. */
-export function canonicalEventName(name: string): string {
-  return name
-    .trim()
-    .toLowerCase()
-    .replace(/[_\s]+/g, ' ');
+/**
+ * A pure function of a short string, remembered: every event asks the same
+ * few names and keys many times over (mapping, the reducer, trending,
+ * neighbours, triggers), and a lookup costs less than lowercasing and a
+ * regular expression. Bounded: past `max` names it starts over.
+ */
+function remembered(compute: (text: string) => string, max = 2000): (text: string) => string {
+  const known = new Map<string, string>();
+  return (text) => {
+    let value = known.get(text);
+    if (value === undefined) {
+      value = compute(text);
+      if (known.size >= max) known.clear();
+      if (text.length <= 200) known.set(text, value);
+    }
+    return value;
+  };
 }
 
+/** Event names compare without case, and `_` counts as a space: `Viewed_Product` is `Viewed Product`. */
+export const canonicalEventName = remembered((name) =>
+  name
+    .trim()
+    .toLowerCase()
+    .replace(/[_\s]+/g, ' '),
+);
+
 /** Property names compare without case or separators: `ProductID`, `productId` and `product_id` are one. */
-function canonicalKey(key: string): string {
-  return key.toLowerCase().replace(/[^a-z0-9]/g, '');
-}
+const canonicalKey = remembered((key) => key.toLowerCase().replace(/[^a-z0-9]/g, ''));
 
 /** `obj[name]`, or the value under a key spelled differently (`ProductId` for `ProductID`). */
 export function field(obj: unknown, name: string): unknown {

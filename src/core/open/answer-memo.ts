@@ -15,8 +15,8 @@ import type { OpenReport } from './counting.ts';
  */
 export const ANSWER_MEMO_MS = PRODUCT_CACHE_MS;
 const MINUTE_MS = 60_000;
-/** About ten seconds of opens at a thousand a second; an entry holds no image bytes (those stay in the render cache). */
-const MAX_ANSWERS = 10_000;
+/** Ten seconds of a send's opens at 500 a second; an entry holds no image bytes (only a weak reference: they stay the render cache's). */
+const MAX_ANSWERS = 5_000;
 /** Subjects whose last change is remembered; one forgotten makes every older answer untrusted. */
 const MAX_CHANGES = 100_000;
 

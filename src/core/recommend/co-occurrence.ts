@@ -1,3 +1,4 @@
+import type { Profile } from '../profiles/profile.ts';
 import type { SubjectEvents, SubjectStore, NeighbourStore } from '../ports.ts';
 import { hasCoOccurrence, hasViews, neighbourIncrements } from './neighbours.ts';
 
@@ -14,13 +15,15 @@ export async function coOccurrences(
   groups: readonly SubjectEvents[],
   applied: ReadonlySet<string>,
   now: number,
+  /** The profiles as applyEvents wrote them, where the store hands them back (no second read). */
+  written?: ReadonlyMap<string, Profile>,
 ): Promise<void> {
   const increments = (
     await Promise.all(
       groups.map(async (group) => {
         const fresh = group.events.filter((e) => applied.has(e.messageId));
         if (!hasCoOccurrence(fresh)) return [];
-        const profile = hasViews(fresh) ? await store.getProfile(group.subjectKey) : undefined;
+        const profile = hasViews(fresh) ? (written?.get(group.subjectKey) ?? (await store.getProfile(group.subjectKey))) : undefined;
         return neighbourIncrements(fresh, profile, now);
       }),
     )
