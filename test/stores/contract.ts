@@ -942,7 +942,8 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
       const heard = () => {
         const changes: Array<readonly string[] | 'all'> = [];
         const stop = store.subjectChanges?.subscribe((change) => changes.push(change));
-        return { changes, keys: () => changes.flatMap((c) => (c === 'all' ? ['(all)'] : [...c])), stop };
+        // `all` comes when a feed starts listening (and after a reconnection), whenever that is: only keys are compared.
+        return { changes, keys: () => changes.flatMap((c) => (c === 'all' ? [] : [...c])), stop };
       };
 
       it('hears the subjects of applied events, and nothing for a batch of duplicates', async (context) => {
@@ -956,7 +957,7 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
           ],
           T0,
         );
-        expect(feed.keys().filter((k) => k !== '(all)')).toEqual(['u:ann', 'u:bob']);
+        expect(feed.keys()).toEqual(['u:ann', 'u:bob']);
         const before = feed.keys().length;
         await apply('u:ann', [first]); // the same messageId again: a duplicate, nothing changed
         expect(feed.keys().length).toBe(before);
@@ -971,7 +972,7 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
         await store.setSuppression(['u:dave', 'u:erin'], 'admin', T0);
         await store.setSuppression(['u:dave'], undefined, T0);
         await store.deleteSubject('u:carol');
-        expect(feed.keys().filter((k) => k !== '(all)')).toEqual(['a:visitor', 'u:carol', 'u:dave', 'u:erin', 'u:dave', 'u:carol']);
+        expect(feed.keys()).toEqual(['a:visitor', 'u:carol', 'u:dave', 'u:erin', 'u:dave', 'u:carol']);
         feed.stop?.();
       });
 
@@ -983,6 +984,7 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
         feed.stop?.();
         const count = feed.changes.length;
         await apply('u:frank', [added('sku-a', T0)]);
+        await new Promise((r) => setTimeout(r, 50));
         expect(feed.changes.length).toBe(count);
       });
     });
