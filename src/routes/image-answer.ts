@@ -87,8 +87,17 @@ export function answerImageAgain(services: Services, question: ImageQuestion): I
   const again = services.opens.answerAgain(repeatKeyOf(question), blockId);
   if (again === undefined) return undefined;
   if ('refused' in again) return 'refused';
-  return answer(blockId, again.image);
+  // An answer given again is a plain hit of the same bytes: its headers are those of the last time (never changed by the caller).
+  let given = answersOfBytes.get(again.image.bytes);
+  if (given?.blockId !== blockId) {
+    given = answer(blockId, again.image);
+    answersOfBytes.set(again.image.bytes, given);
+  }
+  return given;
 }
+
+/** The answer last given for these bytes from the memo, while the bytes live. */
+const answersOfBytes = new WeakMap<Uint8Array, ImageAnswer>();
 
 /**
  * `GET /i/<block>.png|gif` and `/i/<block>/<part>.png`: the open path from URL to image. The Hono route
