@@ -185,9 +185,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the snippet in headless Chromium', () =>
         (window as unknown as { opentime: { identify(id: string, traits: object, options: object): void } }).opentime.identify('shopper-42', { plan: 'gold' }, { userHash }),
       hash,
     );
+    // The link moves the visitor's profile first, then the identify's traits are applied: wait for both.
     const known = await eventually(
       () => profileOf('shopper-42'),
-      (p) => ids(p?.cart).includes('p-red'),
+      (p) => ids(p?.cart).includes('p-red') && Object.keys(p?.traits ?? {}).length > 0,
     );
     expect(ids(known?.cart)).toEqual(['p-red']);
     expect(ids(known?.viewed)).toEqual(['p-green', 'p-red']);
