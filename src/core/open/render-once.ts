@@ -14,6 +14,8 @@ import type { OpenWrites } from './writes.ts';
  * for the opens of one recipient in the same second to share one render.
  */
 export const PERSONAL_RENDERS_BYTES = 16 * 1024 * 1024;
+/** What the keys of fast-encoded renders, waiting to be made smaller, may hold of memory. */
+export const DRAFT_KEYS_BYTES = 8 * 1024 * 1024;
 
 export interface RenderOnceDeps {
   renderCache: ByteCache;
@@ -42,8 +44,13 @@ export class RenderOnce {
    */
   private readonly justRendered = new LRUCache<string, Promise<Drawn>>({ max: 1000, ttl: 5000 });
   private readonly perRecipient = new LRUCache<string, Uint8Array>({ maxSize: PERSONAL_RENDERS_BYTES, sizeCalculation: (bytes) => Math.max(1, bytes.byteLength) });
-  /** Render keys whose cached PNG was encoded fast and can be made smaller when it is served again. */
-  private readonly drafts = new LRUCache<string, true>({ max: 100_000 });
+  /**
+   * Render keys whose cached PNG was encoded fast and can be made smaller
+   * when it is served again. Bounded by what the keys weigh (a grid's key is
+   * over a kilobyte): the most recent few thousand, which are the renders
+   * likely to be served again; an older one stays as it was first encoded.
+   */
+  private readonly drafts = new LRUCache<string, true>({ maxSize: DRAFT_KEYS_BYTES, sizeCalculation: (_value, key) => 64 + key.length * 2 });
   /** Recompressions running now: one at a time, so that they never take both cores from opens. */
   private recompressing = 0;
 
