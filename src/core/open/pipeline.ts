@@ -14,7 +14,7 @@ import { COUNTING_PART, type OpenParts } from './parts.ts';
 import { openKey, type Remember } from './remember.ts';
 import type { RenderOnce } from './render-once.ts';
 import type { OpenWrites } from './writes.ts';
-import type { AnswerMemo, AskedAgain, KeptAnswer } from './answer-memo.ts';
+import type { AnswerMemo, KeptAnswer } from './answer-memo.ts';
 import { explainDecision } from '../recommend/explain.ts';
 
 export interface OpenRequest extends Asker {
@@ -249,13 +249,14 @@ export class OpenPipeline {
     const rendered = await this.deps.renderOnce.render(kept.drawing, `renders.${block.kind}`);
     if (!('png' in rendered)) return undefined; // a photo failed since: decided again
     kept.bytes = new WeakRef(rendered.png); // re-encoded smaller since, perhaps
-    return this.countAgain(kept, kept.asked, block.id, rendered.png, rendered.cache);
+    return this.countAgain(kept, block.id, rendered.png, rendered.cache);
   }
 
-  private countAgain(kept: KeptAnswer, asked: AskedAgain, blockId: string, bytes: Uint8Array, cache: OpenImage['cache']): OpenImage {
-    if (kept.decision && !kept.personal) this.deps.fallbacks.shownGeneric(blockId, asked.format, kept.drawing.key);
+  /** Counts an answer given again as the request it was kept for (the same request: the same requester, send and format). */
+  private countAgain(kept: KeptAnswer, blockId: string, bytes: Uint8Array, cache: OpenImage['cache']): OpenImage {
+    if (kept.decision && !kept.personal) this.deps.fallbacks.shownGeneric(blockId, kept.asked.format, kept.drawing.key);
     // No Email Opened here: the open that decided recorded it, and engagement.ts records one open of a block and send per ten minutes.
-    countOpen(this.deps.writes, asked, kept.personal ? 'personal' : 'generic', blockId, kept.report);
+    countOpen(this.deps.writes, kept.asked, kept.personal ? 'personal' : 'generic', blockId, kept.report);
     const image: OpenImage = { bytes, cache, personal: kept.personal };
     if (kept.decision) image.decision = kept.decision;
     return image;
@@ -280,7 +281,7 @@ export class OpenPipeline {
     const bytes = kept?.bytes?.deref();
     if (!kept || !bytes || this.deps.renderOnce.isDraft(kept.drawing.key)) return undefined;
     if (kept.asked.allowanceOf !== undefined && !this.deps.audience.withinLimit(kept.asked.allowanceOf)) return { refused: true };
-    return { image: this.countAgain(kept, kept.asked, stored.config.id, bytes, 'hit') };
+    return { image: this.countAgain(kept, stored.config.id, bytes, 'hit') };
   }
 
   /** Parts of one open are counted once, by one of them (parts.ts); a whole image always counts. */
