@@ -96,7 +96,7 @@ export class Audience {
   withinLimit(subject: string | undefined): boolean {
     const limiter = this.deps.subscriberLimit;
     if (subject === undefined || !limiter) return true;
-    if (limiter.take(`u:${subject}`).allowed) return true;
+    if (limiter.allows(`u:${subject}`)) return true;
     this.deps.count('opens.rate_limited');
     return false;
   }

@@ -36,7 +36,12 @@ export interface RateDecision {
 interface Bucket {
   tokens: number;
   at: number;
+  /** When it last moved to the end of the least-recently-used order. */
+  moved: number;
 }
+
+/** How stale a bucket's place in the least-recently-used order may be. */
+const REORDER_MS = 1000;
 
 /** 100,000 buckets of about 80 bytes each: under 10 MB however many keys an attacker invents. */
 export const RATE_LIMIT_MAX_KEYS = 100_000;
@@ -80,6 +85,25 @@ export class RateLimiter {
 
   /** Spends one request of `key`'s allowance, if it has one. */
   take(key: string): RateDecision {
+    const left = this.spend(key);
+    const allowed = left >= 0;
+    const tokens = allowed ? left : left + 1;
+    return {
+      allowed,
+      limit: this.limit,
+      remaining: Math.floor(tokens),
+      resetSeconds: Math.ceil((this.limit - tokens) / this.perMs / 1000),
+      retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((1 - tokens) / this.perMs / 1000)),
+    };
+  }
+
+  /** As take, for a caller that needs only the answer (every open asks): no decision to describe. */
+  allows(key: string): boolean {
+    return this.spend(key) >= 0;
+  }
+
+  /** Tokens left after spending one, or, when there was none to spend, what is left minus one (negative). */
+  private spend(key: string): number {
     const id = hashKey(key);
     const now = this.clock.now();
     const bucket = this.buckets.get(id);
@@ -87,20 +111,21 @@ export class RateLimiter {
     const tokens = bucket ? Math.min(this.limit, bucket.tokens + Math.max(0, now - bucket.at) * this.perMs) : this.limit;
     const allowed = tokens >= 1;
     const left = allowed ? tokens - 1 : tokens;
-    // Re-inserted so that Map order is least recently used first.
-    if (bucket) this.buckets.delete(id);
-    this.buckets.set(id, { tokens: left, at: now });
+    if (bucket) {
+      // Re-inserted so that Map order is least recently used first, at most once a second: within that, order does not matter.
+      if (now - bucket.moved >= REORDER_MS) {
+        this.buckets.delete(id);
+        this.buckets.set(id, bucket);
+        bucket.moved = now;
+      }
+      bucket.tokens = left;
+      bucket.at = now;
+    } else this.buckets.set(id, { tokens: left, at: now, moved: now });
     if (this.buckets.size > this.maxKeys) {
       const oldest = this.buckets.keys().next();
       if (!oldest.done) this.buckets.delete(oldest.value);
     }
-    return {
-      allowed,
-      limit: this.limit,
-      remaining: Math.floor(left),
-      resetSeconds: Math.ceil((this.limit - left) / this.perMs / 1000),
-      retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((1 - left) / this.perMs / 1000)),
-    };
+    return allowed ? left : left - 1;
   }
 }
 

@@ -1,11 +1,10 @@
-import { LRUCache } from 'lru-cache';
 import type { RequesterClass } from '../audience/requester.ts';
 import type { StoredBlock } from '../blocks/schema.ts';
 import type { Decision } from '../decide/decide.ts';
 import type { Drawing } from '../kinds/kind.ts';
 import type { SubjectChange, SubjectChangeFeed } from '../ports.ts';
 import { PRODUCT_CACHE_MS } from '../content/lookups.ts';
-import type { OpenReport } from './counting.ts';
+import type { OpenReport, OpenTally } from './counting.ts';
 
 /**
  * An answer is kept no longer than the product cache keeps a product
@@ -39,6 +38,8 @@ export interface KeptAnswer {
    * holds it: a weak reference, so the memo never keeps bytes the cache let go.
    */
   bytes?: WeakRef<Uint8Array> | undefined;
+  /** How each answer given again is counted, made at the first of them. */
+  tally?: OpenTally | undefined;
 }
 
 /** The parts of an open request that counting needs, the same for the same request. */
@@ -74,8 +75,10 @@ interface Entry extends KeptAnswer {
  * began, so a change that arrived while it was being decided ends it too.
  */
 export class AnswerMemo {
-  private readonly answers = new LRUCache<string, Entry>({ max: MAX_ANSWERS });
-  private readonly changed: LRUCache<string, number>;
+  /** Oldest first (a Map keeps insertion order): every answer lives seconds, so the oldest is the one to drop. */
+  private readonly answers = new Map<string, Entry>();
+  /** By subject key, the number of its last change, oldest change first. */
+  private readonly changed = new Map<string, number>();
   private sequence = 0;
   /** Answers begun at or before this may have missed a change (forgotten, or `all`). */
   private floor = 0;
@@ -83,12 +86,6 @@ export class AnswerMemo {
 
   constructor(feed: SubjectChangeFeed) {
     this.feed = feed;
-    this.changed = new LRUCache({
-      max: MAX_CHANGES,
-      dispose: (at, _key, reason) => {
-        if (reason === 'evict') this.floor = Math.max(this.floor, at);
-      },
-    });
     feed.subscribe((change) => this.heard(change));
   }
 
@@ -107,7 +104,7 @@ export class AnswerMemo {
     if (!this.feed.live) return undefined;
     const entry = this.answers.get(request);
     if (!entry) return undefined;
-    if (entry.stored === stored && entry.until > now && entry.since >= this.floor && entry.subjects.every((key) => (this.changed.get(key) ?? 0) <= entry.since)) return entry;
+    if (entry.stored === stored && entry.until > now && entry.since >= this.floor && this.unchangedSince(entry)) return entry;
     this.answers.delete(request);
     return undefined;
   }
@@ -115,7 +112,15 @@ export class AnswerMemo {
   keep(request: string, answer: KeptAnswer, since: number, now: number): void {
     if (!this.feed.live) return;
     const until = Math.min(now + ANSWER_MEMO_MS, (Math.floor(now / MINUTE_MS) + 1) * MINUTE_MS, answer.lockedUntil ?? Number.POSITIVE_INFINITY);
-    if (until > now) this.answers.set(request, { ...answer, since, until });
+    if (until <= now) return;
+    this.answers.delete(request);
+    this.answers.set(request, { ...answer, since, until });
+    if (this.answers.size > MAX_ANSWERS) this.answers.delete(this.answers.keys().next().value as string);
+  }
+
+  private unchangedSince(entry: Entry): boolean {
+    for (const key of entry.subjects) if ((this.changed.get(key) ?? 0) > entry.since) return false;
+    return true;
   }
 
   /** Answers kept now (for /metrics and tests). */
@@ -129,6 +134,14 @@ export class AnswerMemo {
       return;
     }
     const at = ++this.sequence;
-    for (const key of change) this.changed.set(key, at);
+    for (const key of change) {
+      this.changed.delete(key);
+      this.changed.set(key, at);
+    }
+    while (this.changed.size > MAX_CHANGES) {
+      const [oldest, number] = this.changed.entries().next().value as [string, number];
+      this.changed.delete(oldest);
+      this.floor = Math.max(this.floor, number);
+    }
   }
 }

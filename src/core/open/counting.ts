@@ -23,14 +23,37 @@ export function countOpen(
   report?: OpenReport,
 ): void {
   if (report && blockId !== undefined && who.requester) writes.reportOpen({ ...report, blockId, requester: who.requester, at: writes.now() });
-  if (who.requester) writes.count(`opens.by.${who.requester}`);
-  if (who.machine) {
-    writes.count('opens.machine');
-    return;
+  for (const name of openCounters(who, outcome, blockId)) writes.count(name);
+}
+
+/** The counters an open adds one to (see countOpen). */
+export function openCounters(who: { machine: boolean; requester?: RequesterClass | undefined }, outcome: OpenOutcome, blockId: string | undefined): string[] {
+  const names = who.requester ? [`opens.by.${who.requester}`] : [];
+  if (who.machine) names.push('opens.machine');
+  else {
+    names.push('opens', `opens.${outcome}`);
+    if (blockId !== undefined) names.push(`block.${blockId}.opens`);
   }
-  writes.count('opens');
-  writes.count(`opens.${outcome}`);
-  if (blockId !== undefined) writes.count(`block.${blockId}.opens`);
+  return names;
+}
+
+/**
+ * How an answer given again (the answer memo) is counted: as the open it
+ * repeats, by the same rule, with its counter names and its report fact
+ * made once for all its repeats.
+ */
+export interface OpenTally {
+  counters: readonly string[];
+  fact: OpenFact | undefined;
+}
+
+export function tallyOf(who: { machine: boolean; requester?: RequesterClass | undefined }, outcome: OpenOutcome, blockId: string, report: OpenReport, at: number): OpenTally {
+  return { counters: openCounters(who, outcome, blockId), fact: who.requester ? { ...report, blockId, requester: who.requester, at } : undefined };
+}
+
+export function countTally(writes: OpenWrites, tally: OpenTally): void {
+  if (tally.fact) writes.reportOpenAgain(tally.fact, writes.now());
+  for (const name of tally.counters) writes.count(name);
 }
 
 /** Why an open fell back, as reports name it. */

@@ -8,7 +8,7 @@ import type { Clock, Logger, OpenRecordStore } from '../ports.ts';
 import { withBudget } from '../shared/budget.ts';
 import { AppError, describeError, errorCode, type ErrorCode } from '../shared/errors.ts';
 import { genericWhy, variantOf } from '../reports/open-report.ts';
-import { countOpen, fallbackWhy, type OpenReport } from './counting.ts';
+import { countOpen, countTally, fallbackWhy, tallyOf, type OpenReport } from './counting.ts';
 import type { Fallbacks } from './fallbacks.ts';
 import { COUNTING_PART, type OpenParts } from './parts.ts';
 import { openKey, type Remember } from './remember.ts';
@@ -256,7 +256,8 @@ export class OpenPipeline {
   private countAgain(kept: KeptAnswer, blockId: string, bytes: Uint8Array, cache: OpenImage['cache']): OpenImage {
     if (kept.decision && !kept.personal) this.deps.fallbacks.shownGeneric(blockId, kept.asked.format, kept.drawing.key);
     // No Email Opened here: the open that decided recorded it, and engagement.ts records one open of a block and send per ten minutes.
-    countOpen(this.deps.writes, kept.asked, kept.personal ? 'personal' : 'generic', blockId, kept.report);
+    kept.tally ??= tallyOf(kept.asked, kept.personal ? 'personal' : 'generic', blockId, kept.report, this.deps.writes.now());
+    countTally(this.deps.writes, kept.tally);
     const image: OpenImage = { bytes, cache, personal: kept.personal };
     if (kept.decision) image.decision = kept.decision;
     return image;

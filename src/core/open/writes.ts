@@ -20,6 +20,8 @@ export interface OpenWrites {
   count(name: string): void;
   /** One open for the reports (core/reports/writer.ts), written off the request path. */
   reportOpen(fact: OpenFact): void;
+  /** An answer given again: the same fact as its earlier repeats, opened at `at` (ReportWriter.openAgain). */
+  reportOpenAgain(fact: OpenFact, at: number): void;
   now(): number;
   cacheRender(key: string, bytes: Uint8Array): Promise<void>;
 }
@@ -39,6 +41,7 @@ export function liveWrites(parts: {
     opened: (subjectKey, blockId, messageId) => engagement.opened(subjectKey, blockId, messageId),
     count: (name) => counters.add(name),
     reportOpen: (fact) => reports.open(fact),
+    reportOpenAgain: (fact, at) => reports.openAgain(fact, at),
     now,
     cacheRender: (key, bytes) => renderCache.set(key, bytes),
   };
@@ -52,6 +55,7 @@ export function previewWrites(): OpenWrites {
     opened: () => undefined,
     count: () => undefined,
     reportOpen: () => undefined,
+    reportOpenAgain: () => undefined,
     now: () => 0,
     cacheRender: async () => undefined,
   };

@@ -148,6 +148,12 @@ function scopesOf(blockId: string, messageId: string | undefined): string[] {
 }
 
 type Group = { waiting: Waiting; count: number };
+/** Opens of one answer given again, as they come: the fact of the first, the time of the latest. */
+type Repeats = { fact: OpenFact; count: number; at: number; hour: number };
+
+function groupOf(repeats: Repeats): Group {
+  return { waiting: { kind: 'open', fact: { ...repeats.fact, at: repeats.at } }, count: repeats.count };
+}
 
 /**
  * The same answer opened again (an answer memo hit hands on the same
@@ -156,7 +162,7 @@ type Group = { waiting: Waiting; count: number };
  * share nothing, stay one each. A group keeps its latest open, for the
  * subscriber's last touch.
  */
-function coalesced(tasks: readonly Waiting[]): Group[] {
+function coalesced(tasks: readonly Group[]): Group[] {
   const ids = new Map<object, number>();
   const idOf = (thing: object | undefined) => {
     if (thing === undefined) return 0;
@@ -169,20 +175,21 @@ function coalesced(tasks: readonly Waiting[]): Group[] {
   };
   const groups: Group[] = [];
   const byKey = new Map<string, Group>();
-  for (const waiting of tasks) {
+  for (const task of tasks) {
+    const { waiting } = task;
     if (waiting.kind !== 'open') {
-      groups.push({ waiting, count: 1 });
+      groups.push(task);
       continue;
     }
     const f = waiting.fact;
     const key = `${idOf(f.subject)}|${idOf(f.outcome)}|${idOf(f.decision)}|${f.requester}|${bucketOf(f.at, 'hour')}|${f.blockId}|${f.version}|${f.messageId ?? ''}|${f.variant}`;
     const group = byKey.get(key);
     if (!group) {
-      const fresh = { waiting, count: 1 };
+      const fresh = { waiting, count: task.count };
       byKey.set(key, fresh);
       groups.push(fresh);
     } else {
-      group.count++;
+      group.count += task.count;
       if (f.at >= group.waiting.fact.at) group.waiting = waiting;
     }
   }
@@ -191,6 +198,9 @@ function coalesced(tasks: readonly Waiting[]): Group[] {
 
 export class ReportWriter {
   private pending: Waiting[] = [];
+  /** Answers given again since the last flush, by their fact: a repeat costs a count, not a fact. */
+  private repeats = new Map<OpenFact, Repeats>();
+  private pastRepeats: Group[] = [];
   private orders: OrderFact[] = [];
   private unwritten: ReportBatch | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -204,12 +214,36 @@ export class ReportWriter {
 
   /** Facts waiting to be written (for /metrics). */
   get queued(): number {
-    return this.pending.length + this.orders.length;
+    return this.pending.length + this.orders.length + this.repeats.size + this.pastRepeats.length;
   }
 
   open(fact: OpenFact): void {
     if (fact.requester === 'prefetch') return; // HEAD: never an open
     this.enqueue({ kind: 'open', fact });
+  }
+
+  /**
+   * An open of an answer given again (the answer memo), at `at`: the same
+   * fact object every time, so repeats within a flush and an hour are one
+   * fact and a count from the start, with no fact made per open.
+   */
+  openAgain(fact: OpenFact, at: number): void {
+    if (fact.requester === 'prefetch') return;
+    const hour = bucketOf(at, 'hour');
+    const repeats = this.repeats.get(fact);
+    if (repeats && repeats.hour === hour) {
+      repeats.count++;
+      repeats.at = at;
+      return;
+    }
+    // A new hour: the last hour's repeats wait as one group, and a new one starts.
+    if (repeats) this.pastRepeats.push(groupOf(repeats));
+    if (this.queued >= MAX_PENDING) {
+      this.dropped();
+      return;
+    }
+    this.repeats.set(fact, { fact, count: 1, at, hour });
+    this.schedule();
   }
 
   click(fact: ClickFact): void {
@@ -280,9 +314,11 @@ export class ReportWriter {
   }
 
   private async write(): Promise<void> {
-    const tasks = this.pending;
+    const tasks: Group[] = [...this.pending.map((waiting) => ({ waiting, count: 1 })), ...this.pastRepeats, ...[...this.repeats.values()].map(groupOf)];
     const orders = this.orders;
     this.pending = [];
+    this.repeats = new Map();
+    this.pastRepeats = [];
     this.orders = [];
     const builder = new BatchBuilder();
     if (this.unwritten) builder.merge(this.unwritten);

@@ -14,6 +14,15 @@ const MAX_SERIES_PER_METRIC = 500;
 
 type Labels = Record<string, string>;
 
+/** The label texts of one kind of request, for each series a request adds to. */
+interface RequestLabels {
+  request: string;
+  route: string;
+  /** An open's (route /i/:file). */
+  cache?: string;
+  fallback?: string;
+}
+
 interface Histogram {
   counts: number[];
   sum: number;
@@ -45,18 +54,25 @@ export class MetricsRegistry {
   private readonly counters = new Map<string, Map<string, number>>();
   private readonly histograms = new Map<string, Map<string, Histogram>>();
   private readonly gauges = new Map<string, () => Record<string, number>>();
+  private readonly requestLabelTexts = new Map<string, RequestLabels>();
 
   inc(name: string, labels: Labels = {}, by = 1): void {
+    this.add(name, labelText(labels), by);
+  }
+
+  private add(name: string, key: string, by = 1): void {
     const series = this.counters.get(name) ?? new Map<string, number>();
-    const key = labelText(labels);
     if (!series.has(key) && series.size >= MAX_SERIES_PER_METRIC) return;
     series.set(key, (series.get(key) ?? 0) + by);
     this.counters.set(name, series);
   }
 
   observe(name: string, seconds: number, labels: Labels = {}): void {
+    this.record(name, seconds, labelText(labels));
+  }
+
+  private record(name: string, seconds: number, key: string): void {
     const series = this.histograms.get(name) ?? new Map<string, Histogram>();
-    const key = labelText(labels);
     let h = series.get(key);
     if (!h) {
       if (series.size >= MAX_SERIES_PER_METRIC) return;
@@ -78,14 +94,29 @@ export class MetricsRegistry {
   request(fields: LogFields): void {
     const route = String(fields.route ?? '(none)');
     const seconds = Number(fields.ms ?? 0) / 1000;
-    this.inc('opentime_requests_total', { route, method: String(fields.method ?? ''), status: String(fields.status ?? '') });
-    this.observe('opentime_request_seconds', seconds, { route });
-    if (route !== '/i/:file') return;
-    this.observe('opentime_open_seconds', seconds);
-    const cache = String(fields.cache ?? 'unknown');
-    const [outcome, kind] = cache.split(':');
-    this.inc('opentime_open_cache_total', { outcome: outcome ?? cache });
-    if (outcome === 'fallback') this.inc('opentime_fallbacks_total', { kind: kind ?? 'unknown', cause: String(fields.error ?? 'none') });
+    const labels = this.requestLabels(route, String(fields.method ?? ''), String(fields.status ?? ''), String(fields.cache ?? 'unknown'), String(fields.error ?? 'none'));
+    this.add('opentime_requests_total', labels.request);
+    this.record('opentime_request_seconds', seconds, labels.route);
+    if (labels.cache === undefined) return;
+    this.record('opentime_open_seconds', seconds, '');
+    this.add('opentime_open_cache_total', labels.cache);
+    if (labels.fallback !== undefined) this.add('opentime_fallbacks_total', labels.fallback);
+  }
+
+  /** A request's label texts, made once per combination (every open of a send has the same few). */
+  private requestLabels(route: string, method: string, status: string, cache: string, error: string): RequestLabels {
+    const combination = `${route}\n${method}\n${status}\n${cache}\n${error}`;
+    let labels = this.requestLabelTexts.get(combination);
+    if (labels) return labels;
+    labels = { request: labelText({ route, method, status }), route: labelText({ route }) };
+    if (route === '/i/:file') {
+      const [outcome, kind] = cache.split(':');
+      labels.cache = labelText({ outcome: outcome ?? cache });
+      if (outcome === 'fallback') labels.fallback = labelText({ kind: kind ?? 'unknown', cause: error });
+    }
+    if (this.requestLabelTexts.size >= MAX_SERIES_PER_METRIC) this.requestLabelTexts.clear();
+    this.requestLabelTexts.set(combination, labels);
+    return labels;
   }
 
   text(): string {

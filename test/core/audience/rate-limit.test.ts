@@ -52,14 +52,19 @@ describe('RateLimiter', () => {
   });
 
   it('holds at most maxKeys buckets, dropping the least recently used', () => {
-    const limiter = new RateLimiter({ limit: 1, windowSeconds: 60 }, testClock(), 100);
+    // A window so long that nothing refills while the clock moves on (a bucket's place in the order moves at most once a second).
+    const clock = testClock();
+    const limiter = new RateLimiter({ limit: 1, windowSeconds: 1e9 }, clock, 100);
     limiter.take('kept');
+    const keptAllowed: boolean[] = [];
     for (let i = 0; i < 1000; i++) {
+      clock.advance(100);
       limiter.take(`someone-${i}`);
-      if (i % 10 === 0) limiter.take('kept');
+      if (i % 10 === 0) keptAllowed.push(limiter.take('kept').allowed);
     }
     expect(limiter.size).toBe(100);
-    // Used recently, so still held and still spent.
+    // Used every second or so, so held all along: spent each time, never a new full bucket.
+    expect(keptAllowed.filter(Boolean)).toEqual([]);
     expect(limiter.take('kept').allowed).toBe(false);
     // Dropped long ago: a new, full bucket.
     expect(limiter.take('someone-0').allowed).toBe(true);
