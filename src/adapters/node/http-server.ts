@@ -24,17 +24,19 @@ export function createHttpServer(opentime: Opentime): Server {
   });
 }
 
+function decode(segment: string): string {
+  if (!segment.includes('%')) return segment;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment; // not a block id either way: the blank fallback
+  }
+}
+
 async function answerDirectly(opentime: Opentime, first: string, second: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const started = performance.now();
   const incomingId = req.headers['x-request-id'];
   const requestId = (typeof incomingId === 'string' && incomingId.slice(0, 64)) || crypto.randomUUID();
-  const decode = (segment: string) => {
-    try {
-      return decodeURIComponent(segment);
-    } catch {
-      return segment; // not a block id either way: the blank fallback
-    }
-  };
   const names = second === undefined ? { file: decode(first) } : { block: decode(first), file: decode(second) };
   const question = { method: req.method ?? 'GET', ...names, url: req.url ?? '/', userAgent: req.headers['user-agent'] };
   // An image asked again is answered from memory when it can be (no promise on the way), else by the whole open.
