@@ -31,9 +31,25 @@ function sameness(decision: Decision): string {
   return JSON.stringify(['grid', decision.blockVersion, decision.slots.map((p) => (p ? [p.id, p.title, p.price, p.sale_price ?? null, p.currency, p.image_url ?? ''] : null))]);
 }
 
+/**
+ * Each decision's id and stored form, made once: an answer given again
+ * hands the reports the same decision at every flush. Decisions are never
+ * changed once made.
+ */
+const renderIds = new WeakMap<Decision, string>();
+const storedDecisions = new WeakMap<Decision, string>();
+
 /** A render's id: 16 hex digits of FNV-1a (two 32-bit lanes) over what it showed; safe in a URL path. */
 export function renderIdOf(decision: Decision): string {
-  const text = sameness(decision);
+  let id = renderIds.get(decision);
+  if (id === undefined) {
+    id = renderIdOfText(sameness(decision));
+    renderIds.set(decision, id);
+  }
+  return id;
+}
+
+function renderIdOfText(text: string): string {
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ text.length;
   for (let i = 0; i < text.length; i++) {
@@ -48,6 +64,15 @@ export const RENDER_ID_PATTERN = /^[0-9a-f]{16}$/;
 
 /** The decision as a gallery keeps it: what drawing it again needs, without the reasons. */
 export function storedDecision(decision: Decision): string {
+  let stored = storedDecisions.get(decision);
+  if (stored === undefined) {
+    stored = storedText(decision);
+    storedDecisions.set(decision, stored);
+  }
+  return stored;
+}
+
+function storedText(decision: Decision): string {
   if (isHero(decision)) return JSON.stringify(decision);
   const { why: _why, ...drawn } = decision;
   return JSON.stringify(drawn);
