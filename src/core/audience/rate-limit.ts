@@ -40,6 +40,9 @@ interface Bucket {
   moved: number;
 }
 
+/** Below this many buckets, none is dropped for being full again (the check is not worth its cost). */
+const PRUNE_ABOVE = 1024;
+
 /** How stale a bucket's place in the least-recently-used order may be. */
 const REORDER_MS = 1000;
 
@@ -65,6 +68,7 @@ export function hashKey(key: string): number {
 export class RateLimiter {
   readonly limit: number;
   private readonly perMs: number;
+  private readonly windowMs: number;
   private readonly buckets = new Map<number, Bucket>();
   private readonly clock: Clock;
   private readonly maxKeys: number;
@@ -74,6 +78,7 @@ export class RateLimiter {
       throw new Error(`[opentime] [rate-limit] expected a limit of at least 1 per a positive window, received ${rate.limit} per ${rate.windowSeconds} s`);
     this.limit = rate.limit;
     this.perMs = rate.limit / (rate.windowSeconds * 1000);
+    this.windowMs = rate.windowSeconds * 1000;
     this.clock = clock;
     this.maxKeys = Math.max(1, maxKeys);
   }
@@ -125,7 +130,22 @@ export class RateLimiter {
       const oldest = this.buckets.keys().next();
       if (!oldest.done) this.buckets.delete(oldest.value);
     }
+    if (this.buckets.size > PRUNE_ABOVE) this.prune(now);
     return allowed ? left : left - 1;
+  }
+
+  /**
+   * Drops the oldest buckets that are full again (untouched for a whole
+   * window): the same as no bucket, so a send's stream of new subscribers
+   * holds the buckets of one window, not of the last maxKeys subscribers.
+   */
+  private prune(now: number): void {
+    let dropped = 0;
+    for (const [id, bucket] of this.buckets) {
+      if (dropped === 2 || now - bucket.at < this.windowMs) return;
+      this.buckets.delete(id);
+      dropped++;
+    }
   }
 }
 

@@ -18,6 +18,8 @@ const MINUTE_MS = 60_000;
 const MAX_ANSWERS = 5_000;
 /** Subjects whose last change is remembered; one forgotten makes every older answer untrusted. */
 const MAX_CHANGES = 100_000;
+/** A change is remembered for twice the longest an answer lives: by then every answer it could end has ended. */
+const FORGET_CHANGES_MS = 2 * ANSWER_MEMO_MS;
 
 /** What an open answered, for the same request again: how to draw it (a render-cache hit) and how to count it. */
 export interface KeptAnswer {
@@ -77,8 +79,15 @@ interface Entry extends KeptAnswer {
 export class AnswerMemo {
   /** Oldest first (a Map keeps insertion order): every answer lives seconds, so the oldest is the one to drop. */
   private readonly answers = new Map<string, Entry>();
-  /** By subject key, the number of its last change, oldest change first. */
-  private readonly changed = new Map<string, number>();
+  /**
+   * By subject key, the number and time of its last change, oldest change
+   * first. A change older than any answer could be is forgotten (raising
+   * the floor, so forgetting is always safe), which keeps this to the last
+   * seconds' changes rather than a send's every subscriber.
+   */
+  private readonly changed = new Map<string, { at: number; time: number }>();
+  /** The latest time an open asked or kept an answer: the memo's clock. */
+  private now = 0;
   private sequence = 0;
   /** Answers begun at or before this may have missed a change (forgotten, or `all`). */
   private floor = 0;
@@ -101,6 +110,7 @@ export class AnswerMemo {
   }
 
   get(request: string, stored: StoredBlock, now: number): KeptAnswer | undefined {
+    this.now = now;
     if (!this.feed.live) return undefined;
     const entry = this.answers.get(request);
     if (!entry) return undefined;
@@ -110,6 +120,7 @@ export class AnswerMemo {
   }
 
   keep(request: string, answer: KeptAnswer, since: number, now: number): void {
+    this.now = now;
     if (!this.feed.live) return;
     const until = Math.min(now + ANSWER_MEMO_MS, (Math.floor(now / MINUTE_MS) + 1) * MINUTE_MS, answer.lockedUntil ?? Number.POSITIVE_INFINITY);
     if (until <= now) return;
@@ -119,13 +130,18 @@ export class AnswerMemo {
   }
 
   private unchangedSince(entry: Entry): boolean {
-    for (const key of entry.subjects) if ((this.changed.get(key) ?? 0) > entry.since) return false;
+    for (const key of entry.subjects) if ((this.changed.get(key)?.at ?? 0) > entry.since) return false;
     return true;
   }
 
   /** Answers kept now (for /metrics and tests). */
   get size(): number {
     return this.answers.size;
+  }
+
+  /** Subjects whose last change is remembered now (for tests). */
+  get changes(): number {
+    return this.changed.size;
   }
 
   private heard(change: SubjectChange): void {
@@ -136,12 +152,13 @@ export class AnswerMemo {
     const at = ++this.sequence;
     for (const key of change) {
       this.changed.delete(key);
-      this.changed.set(key, at);
+      this.changed.set(key, { at, time: this.now });
     }
-    while (this.changed.size > MAX_CHANGES) {
-      const [oldest, number] = this.changed.entries().next().value as [string, number];
-      this.changed.delete(oldest);
-      this.floor = Math.max(this.floor, number);
+    const forgotten = this.now - FORGET_CHANGES_MS;
+    for (const [key, last] of this.changed) {
+      if (this.changed.size <= MAX_CHANGES && last.time >= forgotten) break;
+      this.changed.delete(key);
+      this.floor = Math.max(this.floor, last.at);
     }
   }
 }

@@ -70,6 +70,21 @@ describe('RateLimiter', () => {
     expect(limiter.take('someone-0').allowed).toBe(true);
   });
 
+  it('holds the buckets of one window for a stream of new keys, not maxKeys of them, and limits as before', () => {
+    const clock = testClock();
+    const limiter = new RateLimiter({ limit: 4, windowSeconds: 60 }, clock, 100_000);
+    // A send: 100 new subscribers a second for five minutes, each opening once.
+    for (let second = 0; second < 300; second++) {
+      for (let i = 0; i < 100; i++) limiter.take(`s-${second}-${i}`);
+      clock.advance(1000);
+    }
+    expect(limiter.size).toBeLessThanOrEqual(100 * 61);
+    // A subscriber of the last minute is still spent; one of the first minutes starts full, as it would anyway.
+    const recent = `s-299-0`;
+    for (let i = 0; i < 3; i++) expect(limiter.take(recent).allowed).toBe(true);
+    expect(limiter.take(recent).allowed).toBe(false);
+  });
+
   it('costs the same memory for a long key as for a short one', () => {
     expect(hashKey('a'.repeat(256))).toBeTypeOf('number');
     expect(Number.isSafeInteger(hashKey('x'))).toBe(true);

@@ -51,6 +51,24 @@ describe('the answer memo', () => {
     expect(answers.get('ann', block, NOW)).toBeDefined();
   });
 
+  it('remembers changes only as long as an answer they could end lives, and still ends the answers they should', () => {
+    const { feed, memo: answers } = memo();
+    answers.keep('ann', answer(['u:ann']), answers.mark(), NOW);
+    // A send's stream of new subscribers, one change each, over a minute.
+    for (let second = 0; second < 60; second++) {
+      answers.get('nobody', block, NOW + second * 1000);
+      for (let i = 0; i < 100; i++) feed.publish([`u:new-${second}-${i}`]);
+    }
+    expect(answers.changes).toBeLessThanOrEqual(100 * ((2 * ANSWER_MEMO_MS) / 1000 + 1));
+    // Answers kept since still end at their own subject's change, and only then.
+    const later = NOW + 60_000;
+    answers.keep('bob', answer(['u:bob']), answers.mark(), later);
+    answers.keep('cat', answer(['u:cat']), answers.mark(), later);
+    feed.publish(['u:bob']);
+    expect(answers.get('bob', block, later + 1000)).toBeUndefined();
+    expect(answers.get('cat', block, later + 1000)).toBeDefined();
+  });
+
   it('ends everything on `all`, on clear, and keeps nothing while the feed is not live', () => {
     const { feed, memo: answers } = memo();
     answers.keep('ann', answer(['u:ann']), answers.mark(), NOW);
