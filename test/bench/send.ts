@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import type { Product } from '../../src/core/catalog/product.ts';
 import type { GridDecision } from '../../src/core/decide/decide.ts';
 import { ingestEvents } from '../../src/core/events/ingest.ts';
@@ -148,14 +148,14 @@ function countPhotos(server: RunningServer): () => number {
   };
 }
 
-function sendWorker(spec: SendSpec): Promise<SendResult> {
+/** Runs the load generator (send-worker.ts) in a process of its own: its memory is no part of the instance's RSS. */
+function sendProcess(spec: SendSpec): Promise<SendResult> {
   return new Promise((done, fail) => {
-    const worker = new Worker(new URL('./send-worker.ts', import.meta.url), { workerData: spec });
-    worker.once('message', (result: SendResult) => {
-      done(result);
-      void worker.terminate();
-    });
-    worker.once('error', fail);
+    const child = fork(fileURLToPath(new URL('./send-worker.ts', import.meta.url)), [], { execArgv: ['--disable-warning=ExperimentalWarning'], serialization: 'advanced' });
+    child.once('message', (result) => done(result as SendResult));
+    child.once('error', fail);
+    child.once('exit', (code) => (code === 0 ? undefined : fail(new Error(`the load generator stopped (${code})`))));
+    child.send(spec);
   });
 }
 
@@ -190,7 +190,7 @@ export async function sendBench(options: {
   let started = performance.now();
   const photos = await photoProcess(CATALOG);
   const photoSeconds = (performance.now() - started) / 1000;
-  // The default caches (layers 512 MB, renders 128 MB, photos 64 MB: sharpImageFetcher's default, which src/node.ts keeps), as an operator runs it, unless BENCH_LAYER_CACHE_MB or BENCH_RENDER_CACHE_MB size them.
+  // The default caches (layers 384 MB, renders 128 MB, photos 64 MB: sharpImageFetcher's default, which src/node.ts keeps), as an operator runs it, unless BENCH_LAYER_CACHE_MB or BENCH_RENDER_CACHE_MB size them.
   // The photo server is on 127.0.0.1 at a port of its own, which photo fetches refuse unless named.
   const caches = {
     ...(process.env.BENCH_LAYER_CACHE_MB ? { OPENTIME_LAYER_CACHE_MB: process.env.BENCH_LAYER_CACHE_MB } : {}),
@@ -269,7 +269,7 @@ export async function sendBench(options: {
     photos,
     behaviour,
     admin,
-    open: (urls, rate) => sendWorker({ urls, rate }),
+    open: (urls, rate) => sendProcess({ urls, rate }),
     renders,
     summary: options.summary,
     photoBytes,
@@ -428,7 +428,7 @@ export async function soakBench(run: SendRun): Promise<void> {
       median: percentile(result.latenciesMs, 50),
       p99: percentile(result.latenciesMs, 99),
       throughput: `${fmtInt(result.latenciesMs.length / result.seconds)} opens/s`,
-      extra: `RSS ${mb(memory.rss)}, heap ${mb(memory.heap)}, buffers ${mb(memory.buffers)}, native ${mb(memory.native)}, layers ${mb(fills.layers.bytes)}, renders ${mb(fills.renders.bytes)}, photos ${mb(fills.photos.bytes)}, fallbacks ${result.fallbacks}`,
+      extra: `RSS ${mb(memory.rss)}, heap ${mb(memory.heap)} (${mb(memory.heapUsed)} used), buffers ${mb(memory.buffers)}, native ${mb(memory.native)}, layers ${mb(fills.layers.bytes)}, renders ${mb(fills.renders.bytes)}, photos ${mb(fills.photos.bytes)}, fallbacks ${result.fallbacks}`,
     });
   }
   const verdict = soakVerdict(samples);
