@@ -48,7 +48,7 @@ export type Composed = { image: RawImage; release: () => void } | { failedImages
 
 const ENTRY_OVERHEAD_BYTES = 256;
 /** Composite buffers kept for reuse: a 1200×600 composite is 2.2 MB (RGB), and allocating one per open keeps the garbage collector busy. */
-const SPARE_BUFFERS = 16;
+const SPARE_BUFFERS = 4;
 
 /** Copies `from` into `to` (same size and channels) except inside `holes`, which the caller fills. */
 function copyAround(from: RawImage, to: RawImage, holes: ReadonlyArray<{ x: number; y: number; width: number; height: number }>): void {
