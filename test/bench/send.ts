@@ -2,6 +2,7 @@ import { fork, spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { Product } from '../../src/core/catalog/product.ts';
 import type { GridDecision } from '../../src/core/decide/decide.ts';
 import { ingestEvents } from '../../src/core/events/ingest.ts';
@@ -406,6 +407,8 @@ export async function soakBench(run: SendRun): Promise<void> {
   });
   let next = 1_000_000;
   let fallbacks = 0;
+  // The send's count of distinct decisions is printed; kept through the soak, its keys would be counted as the instance's heap.
+  run.renders.keys.clear();
   const started = performance.now();
   for (let chunk = 0; chunk < (minutes * 60) / chunkSeconds; chunk++) {
     if (chunk % 2 === 1) {
@@ -418,6 +421,7 @@ export async function soakBench(run: SendRun): Promise<void> {
     const urls = Array.from({ length: count }, (_, i) => `${run.server.url.replace('localhost', '127.0.0.1')}/i/${BLOCK}.png?u=s${next + i}&m=soak`);
     next += count;
     const result = await run.open(urls, rate);
+    run.renders.keys.clear();
     fallbacks += result.fallbacks;
     const memory = memoryShares();
     const fills = caches();
@@ -433,6 +437,13 @@ export async function soakBench(run: SendRun): Promise<void> {
   }
   const verdict = soakVerdict(samples);
   rows.push({ name: 'verdict', extra: verdict.line });
+  rows.push({
+    name: 'heap at the end, by space (in use / held)',
+    extra: getHeapSpaceStatistics()
+      .filter((space) => space.space_size > MB)
+      .map((space) => `${space.space_name.replace(/_space$/, '')} ${mb(space.space_used_size)}/${mb(space.space_size)}`)
+      .join(', '),
+  });
   printTable(
     `Memory over ${minutes} minutes: ${rate} new subscribers' opens a second, 50 price changes a minute (caps: layers ${mb(run.server.deps.layerCacheBytes ?? 0)}, renders ${mb(renderCache.maxBytes ?? 0)}, photos ${mb(PHOTO_CACHE_BYTES)}; target: RSS < 1 GB, flat over the last 5 minutes)`,
     rows,
