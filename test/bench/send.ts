@@ -2,7 +2,7 @@ import { fork, spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { getHeapSpaceStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import type { Product } from '../../src/core/catalog/product.ts';
 import type { GridDecision } from '../../src/core/decide/decide.ts';
 import { ingestEvents } from '../../src/core/events/ingest.ts';
@@ -448,6 +448,8 @@ export async function soakBench(run: SendRun): Promise<void> {
     `Memory over ${minutes} minutes: ${rate} new subscribers' opens a second, 50 price changes a minute (caps: layers ${mb(run.server.deps.layerCacheBytes ?? 0)}, renders ${mb(renderCache.maxBytes ?? 0)}, photos ${mb(PHOTO_CACHE_BYTES)}; target: RSS < 1 GB, flat over the last 5 minutes)`,
     rows,
   );
+  // BENCH_HEAP_SNAPSHOT=<file>: the heap as the soak leaves it, for DevTools' Memory tab (after the last sample: writing it doubles the heap for a while).
+  if (process.env.BENCH_HEAP_SNAPSHOT) writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT);
   run.summary.push({
     name: `6. soak: RSS < 1 GB for ${SOAK_TARGET.minutes} min, flat, caches full`,
     extra: `${verdict.line}${fallbacks > 0 ? ` (${fallbacks} fallbacks)` : ''}`,
