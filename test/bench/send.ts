@@ -174,7 +174,9 @@ function countRenders(renderer: Renderer): SendRun['renders'] {
     try {
       return await original(block, decision, template, now);
     } finally {
-      active.set(key, (active.get(key) ?? 1) - 1);
+      const left = (active.get(key) ?? 1) - 1;
+      if (left > 0) active.set(key, left);
+      else active.delete(key);
     }
   };
   return counts;
