@@ -25,8 +25,9 @@ export interface TileImage {
  * ends, and of `GAP` pixels or more within it, are left out (the layer
  * has that colour there); what is left is kept as spans, their pixels
  * packed one after another. A product card's text area is mostly its
- * background: the standard block's card takes about a third less than
- * its whole rows (330 KB for 481 KB), and is placed with a copy per span.
+ * background: the standard block's card, with photo-like photos, takes a
+ * third less than its whole rows (330 KB for 481 KB), and is placed with a
+ * copy per span.
  */
 export interface FlatTile {
   width: number;
