@@ -67,7 +67,7 @@ const DEFAULT_SESSION_SECONDS = 12 * 3600;
 const SIGN_INS_PER_MINUTE = 10;
 const SIGN_INS_PER_MINUTE_IN_ALL = 100;
 
-/** Raw pixels of layers and product tiles when the platform names no size (a 1200×600 layer is 2.9 MB). */
+/** Raw pixels of layers and product tiles when the platform names no size (a 1200×600 layer is 2.2 MB). */
 const DEFAULT_LAYER_CACHE_BYTES = 64 * 1024 * 1024;
 
 export interface AppOptions {

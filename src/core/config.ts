@@ -123,7 +123,7 @@ export const configSchema = z.object({
   OPENTIME_OPEN_RECORD_TTL_DAYS: int(1, 400, 30),
   OPENTIME_BLOCK_CACHE_SECONDS: int(0, 3600, 5),
   OPENTIME_RENDER_CACHE_MB: int(1, 16_384, 128),
-  OPENTIME_LAYER_CACHE_MB: int(0, 16_384, 512),
+  OPENTIME_LAYER_CACHE_MB: int(0, 16_384, 384),
   OPENTIME_DEFAULT_CLICK_URL: z.url({ protocol: /^https?$/ }).optional(),
   OPENTIME_DEMO: optionalFlag,
   OPENTIME_RETENTION_DAYS: int(1, 3650, 395),
@@ -518,7 +518,7 @@ export const CONFIG_SETTINGS = {
   OPENTIME_LAYER_CACHE_MB: {
     group: 'Opens and rendering',
     description:
-      'Block layers and product tiles kept as raw pixels per instance, so that a decision never drawn before is composited instead of laid out: a 1200×600 layer is 2.9 MB, a product card about 0.6 MB. `0` draws every image whole (on Workers at most 24 MB per isolate). See [Rendering: layers and tiles](architecture.md#rendering-layers-and-tiles).',
+      'Block layers and product tiles kept as raw pixels per instance, so that a decision never drawn before is composited instead of laid out: a 1200×600 layer is 2.2 MB, a product card of it about 0.33 MB (the pixels of its photo and text; its background is not kept), so the default holds about 1,100 products’ cards. It must hold the cards of the products a send shows, or opens draw them while they wait. `0` draws every image whole (on Workers at most 24 MB per isolate). See [Rendering: layers and tiles](architecture.md#rendering-layers-and-tiles).',
     reason: 'Bounds memory: the least recently used layers and tiles are dropped first.',
   },
   OPENTIME_IMAGE_RESIZING: {

@@ -28,7 +28,7 @@
  * BENCH_ONLY=render,hit picks sections; BENCH_SECONDS (per wrk run),
  * BENCH_CONNECTIONS, BENCH_COLD_RENDERS, BENCH_SEND_RATE and
  * BENCH_SEND_SECONDS adjust them; BENCH_LAYER_CACHE_MB and BENCH_RENDER_CACHE_MB
- * size the send's caches (default: the server's own, 512 and 256 MB). Redis is a redis-server of the bench's own
+ * size the send's caches (default: the server's own, 384 and 128 MB). Redis is a redis-server of the bench's own
  * with its append-only file synced at every write (as durable as SQLite's
  * synchronous=FULL). wrk must be installed (Debian: apt-get install wrk).
  */

@@ -1,10 +1,11 @@
 import { Agent, request } from 'node:http';
-import { parentPort, workerData } from 'node:worker_threads';
 
 /**
- * An open-loop load generator in its own thread: requests `urls` in order at
- * `rate` per second whatever the answers take (a send's opens do not wait
- * for each other), and reports each one's latency and cache outcome.
+ * An open-loop load generator in a process of its own (send.ts forks it and
+ * sends it the spec): requests `urls` in order at `rate` per second whatever
+ * the answers take (a send's opens do not wait for each other), and reports
+ * each one's latency and cache outcome. Not a thread of the bench's process,
+ * whose RSS is the instance's.
  */
 export interface SendSpec {
   urls: string[];
@@ -21,7 +22,7 @@ export interface SendResult {
   seconds: number;
 }
 
-const spec = workerData as SendSpec;
+const spec = await new Promise<SendSpec>((done) => process.once('message', (message) => done(message as SendSpec)));
 const agent = new Agent({ keepAlive: true, maxSockets: 512 });
 const result: SendResult = { latenciesMs: [], outcomes: {}, fallbacks: 0, errors: 0, bytes: 0, seconds: 0 };
 
@@ -59,4 +60,4 @@ for (let i = 0; i < spec.urls.length; i++) {
 await Promise.all(pending);
 result.seconds = (performance.now() - started) / 1000;
 agent.destroy();
-parentPort?.postMessage(result);
+process.send?.(result, () => process.exit(0));

@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import type { Product } from '../../src/core/catalog/product.ts';
 import type { GridDecision } from '../../src/core/decide/decide.ts';
 import { ingestEvents } from '../../src/core/events/ingest.ts';
@@ -148,14 +149,14 @@ function countPhotos(server: RunningServer): () => number {
   };
 }
 
-function sendWorker(spec: SendSpec): Promise<SendResult> {
+/** Runs the load generator (send-worker.ts) in a process of its own: its memory is no part of the instance's RSS. */
+function sendProcess(spec: SendSpec): Promise<SendResult> {
   return new Promise((done, fail) => {
-    const worker = new Worker(new URL('./send-worker.ts', import.meta.url), { workerData: spec });
-    worker.once('message', (result: SendResult) => {
-      done(result);
-      void worker.terminate();
-    });
-    worker.once('error', fail);
+    const child = fork(fileURLToPath(new URL('./send-worker.ts', import.meta.url)), [], { execArgv: ['--disable-warning=ExperimentalWarning'], serialization: 'advanced' });
+    child.once('message', (result) => done(result as SendResult));
+    child.once('error', fail);
+    child.once('exit', (code) => (code === 0 ? undefined : fail(new Error(`the load generator stopped (${code})`))));
+    child.send(spec);
   });
 }
 
@@ -173,7 +174,9 @@ function countRenders(renderer: Renderer): SendRun['renders'] {
     try {
       return await original(block, decision, template, now);
     } finally {
-      active.set(key, (active.get(key) ?? 1) - 1);
+      const left = (active.get(key) ?? 1) - 1;
+      if (left > 0) active.set(key, left);
+      else active.delete(key);
     }
   };
   return counts;
@@ -190,7 +193,7 @@ export async function sendBench(options: {
   let started = performance.now();
   const photos = await photoProcess(CATALOG);
   const photoSeconds = (performance.now() - started) / 1000;
-  // The default caches (layers 512 MB, renders 128 MB, photos 64 MB: sharpImageFetcher's default, which src/node.ts keeps), as an operator runs it, unless BENCH_LAYER_CACHE_MB or BENCH_RENDER_CACHE_MB size them.
+  // The default caches (layers 384 MB, renders 128 MB, photos 64 MB: sharpImageFetcher's default, which src/node.ts keeps), as an operator runs it, unless BENCH_LAYER_CACHE_MB or BENCH_RENDER_CACHE_MB size them.
   // The photo server is on 127.0.0.1 at a port of its own, which photo fetches refuse unless named.
   const caches = {
     ...(process.env.BENCH_LAYER_CACHE_MB ? { OPENTIME_LAYER_CACHE_MB: process.env.BENCH_LAYER_CACHE_MB } : {}),
@@ -269,7 +272,7 @@ export async function sendBench(options: {
     photos,
     behaviour,
     admin,
-    open: (urls, rate) => sendWorker({ urls, rate }),
+    open: (urls, rate) => sendProcess({ urls, rate }),
     renders,
     summary: options.summary,
     photoBytes,
@@ -406,6 +409,8 @@ export async function soakBench(run: SendRun): Promise<void> {
   });
   let next = 1_000_000;
   let fallbacks = 0;
+  // The send's count of distinct decisions is printed; kept through the soak, its keys would be counted as the instance's heap.
+  run.renders.keys.clear();
   const started = performance.now();
   for (let chunk = 0; chunk < (minutes * 60) / chunkSeconds; chunk++) {
     if (chunk % 2 === 1) {
@@ -418,6 +423,7 @@ export async function soakBench(run: SendRun): Promise<void> {
     const urls = Array.from({ length: count }, (_, i) => `${run.server.url.replace('localhost', '127.0.0.1')}/i/${BLOCK}.png?u=s${next + i}&m=soak`);
     next += count;
     const result = await run.open(urls, rate);
+    run.renders.keys.clear();
     fallbacks += result.fallbacks;
     const memory = memoryShares();
     const fills = caches();
@@ -428,15 +434,24 @@ export async function soakBench(run: SendRun): Promise<void> {
       median: percentile(result.latenciesMs, 50),
       p99: percentile(result.latenciesMs, 99),
       throughput: `${fmtInt(result.latenciesMs.length / result.seconds)} opens/s`,
-      extra: `RSS ${mb(memory.rss)}, heap ${mb(memory.heap)}, buffers ${mb(memory.buffers)}, native ${mb(memory.native)}, layers ${mb(fills.layers.bytes)}, renders ${mb(fills.renders.bytes)}, photos ${mb(fills.photos.bytes)}, fallbacks ${result.fallbacks}`,
+      extra: `RSS ${mb(memory.rss)}, heap ${mb(memory.heap)} (${mb(memory.heapUsed)} used), buffers ${mb(memory.buffers)}, native ${mb(memory.native)}, layers ${mb(fills.layers.bytes)}, renders ${mb(fills.renders.bytes)}, photos ${mb(fills.photos.bytes)}, fallbacks ${result.fallbacks}`,
     });
   }
   const verdict = soakVerdict(samples);
   rows.push({ name: 'verdict', extra: verdict.line });
+  rows.push({
+    name: 'heap at the end, by space (in use / held)',
+    extra: getHeapSpaceStatistics()
+      .filter((space) => space.space_size > MB)
+      .map((space) => `${space.space_name.replace(/_space$/, '')} ${mb(space.space_used_size)}/${mb(space.space_size)}`)
+      .join(', '),
+  });
   printTable(
     `Memory over ${minutes} minutes: ${rate} new subscribers' opens a second, 50 price changes a minute (caps: layers ${mb(run.server.deps.layerCacheBytes ?? 0)}, renders ${mb(renderCache.maxBytes ?? 0)}, photos ${mb(PHOTO_CACHE_BYTES)}; target: RSS < 1 GB, flat over the last 5 minutes)`,
     rows,
   );
+  // BENCH_HEAP_SNAPSHOT=<file>: the heap as the soak leaves it, for DevTools' Memory tab (after the last sample: writing it doubles the heap for a while).
+  if (process.env.BENCH_HEAP_SNAPSHOT) writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT);
   run.summary.push({
     name: `6. soak: RSS < 1 GB for ${SOAK_TARGET.minutes} min, flat, caches full`,
     extra: `${verdict.line}${fallbacks > 0 ? ` (${fallbacks} fallbacks)` : ''}`,

@@ -30,12 +30,13 @@ export function boundNativeMemory(): void {
   sharp.cache(false);
 }
 
-/** Where the process's memory is, in bytes: the JavaScript heap, buffers (`external`, pixels and images among them), and the native rest of RSS. */
-export function memoryShares(): { rss: number; heap: number; buffers: number; native: number; vipsCache: number } {
+/** Where the process's memory is, in bytes: the JavaScript heap (and how much of it is in use), buffers (`external`, pixels and images among them), and the native rest of RSS. */
+export function memoryShares(): { rss: number; heap: number; heapUsed: number; buffers: number; native: number; vipsCache: number } {
   const usage = process.memoryUsage();
   return {
     rss: usage.rss,
     heap: usage.heapTotal,
+    heapUsed: usage.heapUsed,
     buffers: usage.external,
     native: Math.max(0, usage.rss - usage.heapTotal - usage.external),
     vipsCache: sharp.cache().memory.current * 1024 * 1024,

@@ -20,28 +20,81 @@ export interface TileImage {
 
 /**
  * A tile already drawn over the one colour its box has in the layer (the
- * usual: cards on the block's background): opaque RGB, placed by copying
- * its rows, and a quarter smaller to keep than a tile with alpha.
+ * usual: cards on the block's background): opaque RGB, and only the pixels
+ * that differ from that colour are kept. A row's runs of the colour at its
+ * ends, and of `GAP` pixels or more within it, are left out (the layer
+ * has that colour there); what is left is kept as spans, their pixels
+ * packed one after another. A product card's text area is mostly its
+ * background: the standard block's card, with photo-like photos, takes a
+ * third less than its whole rows (330 KB for 481 KB), and is placed with a
+ * copy per span.
  */
 export interface FlatTile {
   width: number;
   height: number;
+  /** The colour every pixel outside the spans has. */
+  under: Rgb;
+  /** The spans' pixels, span after span. */
   rgb: Uint8Array;
+  /** Spans as (row, first column, end column), three numbers each, rows in order. */
+  spans: Int32Array;
   flat: true;
 }
 
 export type Rgb = readonly [number, number, number];
 
+/** Runs of a flat tile's colour inside a row shorter than this are kept with the pixels around them: a span costs 12 bytes and a copy. */
+const GAP = 8;
+
 /** A tile drawn over a colour, with the same arithmetic as `drawOver` uses over an opaque layer. */
 export function flatTile(image: RgbaImage, under: Rgb): FlatTile {
   const { width, height, data } = image;
-  const rgb = new Uint8Array(width * height * 3);
+  const [ur, ug, ub] = under;
+  const full = new Uint8Array(width * height * 3);
   for (let p = 0; p < width * height; p++) {
     const a = data[p * 4 + 3] as number;
     const rest = 255 - a;
-    for (let c = 0; c < 3; c++) rgb[p * 3 + c] = (((data[p * 4 + c] as number) * a + (under[c] as number) * rest + 127) / 255) | 0;
+    for (let c = 0; c < 3; c++) full[p * 3 + c] = (((data[p * 4 + c] as number) * a + (under[c] as number) * rest + 127) / 255) | 0;
   }
-  return { width, height, rgb, flat: true };
+  const isUnder = (p: number) => full[p * 3] === ur && full[p * 3 + 1] === ug && full[p * 3 + 2] === ub;
+  const spans: number[] = [];
+  let kept = 0;
+  for (let row = 0; row < height; row++) {
+    const base = row * width;
+    let column = 0;
+    while (column < width && isUnder(base + column)) column++;
+    while (column < width) {
+      const start = column;
+      // A span ends where a long enough run of the colour starts, or at the row's last other pixel.
+      let end = column;
+      while (column < width) {
+        if (!isUnder(base + column)) {
+          column++;
+          end = column;
+          continue;
+        }
+        let run = column;
+        while (run < width && isUnder(base + run)) run++;
+        if (run === width || run - column >= GAP) {
+          column = run;
+          break;
+        }
+        column = run;
+        end = column;
+      }
+      spans.push(row, start, end);
+      kept += end - start;
+      while (column < width && isUnder(base + column)) column++;
+    }
+  }
+  const rgb = new Uint8Array(kept * 3);
+  for (let s = 0, at = 0; s < spans.length; s += 3) {
+    const from = ((spans[s] as number) * width + (spans[s + 1] as number)) * 3;
+    const to = from + ((spans[s + 2] as number) - (spans[s + 1] as number)) * 3;
+    rgb.set(full.subarray(from, to), at);
+    at += to - from;
+  }
+  return { width, height, under, rgb, spans: Int32Array.from(spans), flat: true };
 }
 
 /** The one colour of a rectangle of an RGB layer, or undefined when it has more than one. */
@@ -60,14 +113,43 @@ export function uniformColor(layer: RawImage, x: number, y: number, width: numbe
   return [r, g, b];
 }
 
-/** Places a flat tile on an RGB layer: a copy per row; what falls outside the layer is left out. */
-export function drawFlat(base: RawImage, tile: FlatTile, x: number, y: number): void {
-  const start = Math.max(0, -x);
-  const end = Math.min(tile.width, base.width - x);
-  if (start >= end) return;
-  for (let row = Math.max(0, -y); row < tile.height && y + row < base.height; row++) {
-    const from = (row * tile.width + start) * 3;
-    base.data.set(tile.rgb.subarray(from, from + (end - start) * 3), ((y + row) * base.width + x + start) * 3);
+/**
+ * Places a flat tile on an RGB layer with its top-left corner at (x, y):
+ * a copy per span; what falls outside the layer is left out. `filled`: the
+ * layer already has the tile's colour under the whole tile (the box it was
+ * drawn for); otherwise the box is filled with it first.
+ */
+export function drawFlat(base: RawImage, tile: FlatTile, x: number, y: number, filled: boolean): void {
+  const { data: out, width: baseWidth, height: baseHeight } = base;
+  const { rgb, spans, width, height } = tile;
+  const left = Math.max(0, -x);
+  const right = Math.min(width, baseWidth - x);
+  if (left >= right) return;
+  if (!filled) {
+    const line = new Uint8Array((right - left) * 3);
+    for (let i = 0; i < line.length; i += 3) {
+      line[i] = tile.under[0];
+      line[i + 1] = tile.under[1];
+      line[i + 2] = tile.under[2];
+    }
+    for (let row = Math.max(0, -y); row < height && y + row < baseHeight; row++) out.set(line, ((y + row) * baseWidth + x + left) * 3);
+  }
+  for (let s = 0, at = 0; s < spans.length; s += 3) {
+    const row = spans[s] as number;
+    const first = spans[s + 1] as number;
+    const end = spans[s + 2] as number;
+    const from = at;
+    at += (end - first) * 3;
+    const targetRow = y + row;
+    if (targetRow < 0 || targetRow >= baseHeight) continue;
+    const start = Math.max(first, left);
+    const stop = Math.min(end, right);
+    if (start >= stop) continue;
+    const source = from + (start - first) * 3;
+    const count = (stop - start) * 3;
+    const target = (targetRow * baseWidth + x + start) * 3;
+    if (count > 48) out.set(rgb.subarray(source, source + count), target);
+    else for (let i = 0; i < count; i++) out[target + i] = rgb[source + i] as number;
   }
 }
 

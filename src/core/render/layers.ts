@@ -28,6 +28,9 @@ export interface LayerDeps {
 interface Box {
   x: number;
   y: number;
+  /** The box's size as laid out, in output pixels. */
+  width: number;
+  height: number;
   /** The layer's one colour under the box, when it has one: tiles there are drawn flat over it. */
   under?: Rgb | undefined;
 }
@@ -45,7 +48,7 @@ export type Composed = { image: RawImage; release: () => void } | { failedImages
 
 const ENTRY_OVERHEAD_BYTES = 256;
 /** Composite buffers kept for reuse: a 1200×600 composite is 2.2 MB (RGB), and allocating one per open keeps the garbage collector busy. */
-const SPARE_BUFFERS = 16;
+const SPARE_BUFFERS = 4;
 
 /** Copies `from` into `to` (same size and channels) except inside `holes`, which the caller fills. */
 function copyAround(from: RawImage, to: RawImage, holes: ReadonlyArray<{ x: number; y: number; width: number; height: number }>): void {
@@ -69,6 +72,13 @@ function copyAround(from: RawImage, to: RawImage, holes: ReadonlyArray<{ x: numb
   }
 }
 
+/** What a cached layer or tile holds in buffers. */
+function pixelBytes(value: Layer | TileImage | FlatTile): number {
+  if ('boxes' in value) return value.image.data.byteLength;
+  if ('flat' in value) return value.rgb.byteLength + value.spans.byteLength;
+  return value.rgb.byteLength + value.alpha.byteLength + value.runs.byteLength;
+}
+
 export class LayerRenderer {
   private readonly cache: LRUCache<string, Layer | TileImage | FlatTile>;
   private readonly inflight = new Map<string, Promise<Drawn<Layer | TileImage | FlatTile>>>();
@@ -81,10 +91,7 @@ export class LayerRenderer {
     this.deps = deps;
     this.cache = new LRUCache({
       maxSize: Math.max(1, deps.maxBytes),
-      sizeCalculation: (value, key) =>
-        ('boxes' in value ? value.image.data.byteLength : 'flat' in value ? value.rgb.byteLength : value.rgb.byteLength + value.alpha.byteLength + value.runs.byteLength) +
-        key.length * 2 +
-        ENTRY_OVERHEAD_BYTES,
+      sizeCalculation: (value, key) => pixelBytes(value) + key.length * 2 + ENTRY_OVERHEAD_BYTES,
     });
   }
 
@@ -115,17 +122,23 @@ export class LayerRenderer {
     const index = this.spare.findIndex((buffer) => buffer.byteLength === image.data.byteLength);
     const data = index === -1 ? new Uint8Array(image.data.byteLength) : (this.spare.splice(index, 1)[0] as Uint8Array);
     const out: RawImage = { width: image.width, height: image.height, channels: image.channels, data };
-    // Flat tiles cover their boxes whole, so the layer is copied only around them.
+    // A flat tile's colour is the layer's in the box it was drawn for, so the layer is copied under it
+    // and only the tile's spans over it; one of another size covers its box whole, and the layer is copied around it.
+    const filled = tiles.map((drawn, i) => {
+      const tile = (drawn as { value: TileImage | FlatTile }).value;
+      const box = boxes[i] as Box;
+      return 'flat' in tile && tile.width === box.width && tile.height === box.height;
+    });
     const covered = tiles.flatMap((drawn, i) => {
       const tile = (drawn as { value: TileImage | FlatTile }).value;
       const box = boxes[i] as Box;
-      return 'flat' in tile ? [{ x: box.x, y: box.y, width: tile.width, height: tile.height }] : [];
+      return 'flat' in tile && !filled[i] ? [{ x: box.x, y: box.y, width: tile.width, height: tile.height }] : [];
     });
     copyAround(image, out, covered);
     tiles.forEach((drawn, i) => {
       const box = boxes[i] as Box;
       const tile = (drawn as { value: TileImage | FlatTile }).value;
-      if ('flat' in tile) drawFlat(out, tile, box.x, box.y);
+      if ('flat' in tile) drawFlat(out, tile, box.x, box.y, filled[i] === true);
       else drawOver(out, tile, box.x, box.y);
     });
     let released = false;
@@ -178,7 +191,9 @@ export class LayerRenderer {
         if (!node) return { value: { image, boxes: undefined } };
         const x = Math.round(node.left * scale);
         const y = Math.round(node.top * scale);
-        boxes.push({ x, y, under: uniformColor(image, x, y, Math.round(node.width * scale), Math.round(node.height * scale)) });
+        const width = Math.round(node.width * scale);
+        const height = Math.round(node.height * scale);
+        boxes.push({ x, y, width, height, under: uniformColor(image, x, y, width, height) });
       }
       return { value: { image, boxes: this.sizesKept(tree, placed) ? boxes : undefined } };
     });
