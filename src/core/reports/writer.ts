@@ -32,7 +32,7 @@ import { renderIdOf, storedDecision } from './gallery.ts';
  * as aggregates (cells, not facts), so an outage costs memory by cells.
  */
 export const REPORT_FLUSH_MS = 1000;
-const MAX_PENDING = 100_000;
+export const MAX_PENDING = 100_000;
 const UNITS: readonly ReportUnit[] = ['hour', 'day'];
 /** An order is counted once within this long (the longest window). */
 const ORDER_CLAIM_SECONDS = TOUCH_TTL_MS / 1000;
@@ -237,7 +237,10 @@ export class ReportWriter {
       return;
     }
     // A new hour: the last hour's repeats wait as one group, and a new one starts.
-    if (repeats) this.pastRepeats.push(groupOf(repeats));
+    if (repeats) {
+      this.pastRepeats.push(groupOf(repeats));
+      this.repeats.delete(fact);
+    }
     if (this.queued >= MAX_PENDING) {
       this.dropped();
       return;

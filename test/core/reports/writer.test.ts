@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReportBatch } from '../../../src/core/reports/cells.ts';
 import type { OpenFact } from '../../../src/core/reports/facts.ts';
-import { ReportWriter } from '../../../src/core/reports/writer.ts';
+import { MAX_PENDING, ReportWriter } from '../../../src/core/reports/writer.ts';
 
 const HOUR = 3_600_000;
 const START = Date.UTC(2026, 11, 1, 10, 30);
@@ -68,6 +68,19 @@ describe('the report writer, with answers given again', () => {
     reports.openAgain(again, hour + HOUR + 2000);
     await reports.flush();
     expect(opens(batches[1], 'hour')).toEqual([[hour + HOUR, 1]]);
+  });
+
+  it('counts the last hour’s repeats once when the queue is full as the hour turns', async () => {
+    const { reports, batches, counted } = writer();
+    const again = fact('alice');
+    const hour = Math.floor(START / HOUR) * HOUR;
+    reports.openAgain(again, hour + HOUR - 1000);
+    for (let i = 0; reports.queued < MAX_PENDING; i++) reports.open(fact(`filler-${i}`, hour + HOUR - 500));
+    reports.openAgain(again, hour + HOUR + 1000); // a new hour, and no room: dropped
+    reports.openAgain(again, hour + HOUR + 2000); // still no room: dropped again
+    expect(counted['reports.dropped']).toBe(2);
+    await reports.flush();
+    expect(opens(batches[0], 'hour')).toEqual([[hour, MAX_PENDING]]);
   });
 
   it('never counts a HEAD (a prefetch) as an open, given again or not', async () => {
