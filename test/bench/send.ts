@@ -15,6 +15,7 @@ import { memoryShares } from '../../src/adapters/node/native-memory.ts';
 import type { CatalogPhotos } from './catalog-photos.ts';
 import type { SendResult, SendSpec } from './send-worker.ts';
 import { percentile, printTable, type Row } from './stats.ts';
+import { seededUniform } from '../../src/core/recommend/sampler.ts';
 
 /**
  * A send's first minutes, and a long run for memory. One instance on the
@@ -76,18 +77,6 @@ async function photoProcess(count: number): Promise<CatalogPhotos> {
         child.once('exit', () => done());
         child.stdin.end();
       }),
-  };
-}
-
-/** A small deterministic generator, so every run opens the same subscribers with the same carts. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
@@ -201,7 +190,7 @@ export async function sendBench(options: {
   };
   const server = await options.benchServer({ ...caches, OPENTIME_DEMO: '0', OPENTIME_IMAGE_HOSTS: '127.0.0.1:*' });
   const photoBytes = countPhotos(server);
-  const rand = random(7);
+  const rand = seededUniform(7);
   const admin = (method: string, path: string, body: unknown) =>
     fetch(server.url + path, { method, headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const keyer = createSubjectKeyer(server.deps.config.secret);
@@ -245,7 +234,7 @@ export async function sendBench(options: {
   const layers = server.opentime.services.renderer.layers;
   const drawnBefore = layers?.drawn ?? 0;
 
-  const behaviourRand = random(11);
+  const behaviourRand = seededUniform(11);
   const behaviour = async (from: number, to: number) => {
     const events: TrackedEvent[] = [];
     const at = Date.now();
@@ -397,7 +386,7 @@ export async function soakBench(run: SendRun): Promise<void> {
   const minutes = Number(process.env.BENCH_SOAK_MINUTES ?? 10);
   const rate = Number(process.env.BENCH_SOAK_RATE ?? RATE);
   const chunkSeconds = 30;
-  const rand = random(23);
+  const rand = seededUniform(23);
   const rows: Row[] = [];
   const samples: MemorySample[] = [];
   const layers = run.server.opentime.services.renderer.layers;

@@ -41,7 +41,6 @@ describe.skipIf(!existsSync(CHROMIUM))('the Studio in headless Chromium, on the 
   });
 
   it('signs in, makes a cart block from a starter, previews it, embeds it and reads its report', async () => {
-    const skipped = await marketerJourney(browser, { base: worker.origin, adminKey: ADMIN_KEY, writeKey: WRITE_KEY, catalog: testCatalog(photos), shots: join(SHOTS, 'worker') });
-    for (const step of skipped) console.warn(`studio journey on the Worker: not run: ${step}`);
+    await marketerJourney(browser, { base: worker.origin, adminKey: ADMIN_KEY, writeKey: WRITE_KEY, catalog: testCatalog(photos), shots: join(SHOTS, 'worker') });
   }, 240_000);
 });

@@ -45,7 +45,6 @@ describe.skipIf(!existsSync(CHROMIUM))('the Studio in headless Chromium, on Node
   });
 
   it('signs in, makes a cart block from a starter, previews it, embeds it and reads its report', async () => {
-    const skipped = await marketerJourney(browser, { base: server.url, adminKey: ADMIN_KEY, writeKey: WRITE_KEY, catalog: testCatalog(photos), shots: join(SHOTS, 'node') });
-    for (const step of skipped) console.warn(`studio journey on Node: not run: ${step}`);
+    await marketerJourney(browser, { base: server.url, adminKey: ADMIN_KEY, writeKey: WRITE_KEY, catalog: testCatalog(photos), shots: join(SHOTS, 'node') });
   }, 180_000);
 });

@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { seededUniform } from '../../src/core/recommend/sampler.ts';
 
 /**
  * Photo-like product images, generated (no downloads) and deterministic:
@@ -10,23 +11,11 @@ import sharp from 'sharp';
  */
 export const PHOTO_LIKE_SIZE = 600;
 
-/** Mulberry32: a small seeded PRNG, so every run draws the same grain. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const clamp = (v: number) => Math.max(0, Math.min(255, v));
 
 /** Raw RGB pixels of a photo-like product shot, size×size. */
 export function photoLikePixels(seed: number, rgb: readonly [number, number, number], size = PHOTO_LIKE_SIZE): Uint8Array {
-  const next = random(seed * 7919 + 1);
+  const next = seededUniform(seed * 7919 + 1);
   const [r, g, b] = rgb;
   // Backdrop: a pale tint of the product's colour, lighter towards the top left.
   const backdrop = [r, g, b].map((c) => c + (255 - c) * 0.82) as [number, number, number];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { drawFlat, drawOver, flatTile, tileImage, type Rgb } from '../../../src/core/render/composite.ts';
 import type { RawImage, RgbaImage } from '../../../src/core/ports.ts';
+import { seededUniform } from '../../../src/core/recommend/sampler.ts';
 
 /**
  * A flat tile keeps only the pixels that differ from the colour under it:
@@ -8,20 +9,10 @@ import type { RawImage, RgbaImage } from '../../../src/core/ports.ts';
  * gives drawn over that colour, whether the layer already has the colour
  * there or not, and wherever the layer's edge cuts it.
  */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A card-like tile: a noisy photo on top, text-like strokes with antialiased edges below, the rest transparent or in the card's colour. */
 function card(width: number, height: number, under: Rgb, seed: number): RgbaImage {
-  const next = random(seed);
+  const next = seededUniform(seed);
   const data = new Uint8Array(width * height * 4);
   const photo = Math.floor(height * 0.6);
   for (let y = 0; y < height; y++) {
