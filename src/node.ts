@@ -88,8 +88,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const opentime = createApp(deps);
   countPhoto = (name) => opentime.services.counters.add(name);
 
-  const server = createHttpServer(opentime);
-  const lifecycle = serverLifecycle(server);
+  const { server, lane } = createHttpServer(opentime);
+  const lifecycle = serverLifecycle(server, lane);
   deps.draining = () => lifecycle.draining;
   let port: number;
   try {

@@ -21,23 +21,25 @@ export interface Lifecycle {
 
 const POLL_MS = 25;
 
-export function serverLifecycle(server: Server): Lifecycle {
+/** `lane`: requests answered beside the server's own (the socket lane), counted as in flight too. */
+export function serverLifecycle(server: Server, lane: { readonly inFlight: number } = { inFlight: 0 }): Lifecycle {
   let draining = false;
-  let inFlight = 0;
+  let ownInFlight = 0;
+  const inFlight = () => ownInFlight + lane.inFlight;
   server.on('request', (_req, res) => {
-    inFlight += 1;
+    ownInFlight += 1;
     if (draining) res.shouldKeepAlive = false;
-    res.once('close', () => (inFlight -= 1));
+    res.once('close', () => (ownInFlight -= 1));
   });
 
   async function drain(deadlineMs: number): Promise<number> {
     draining = true;
     const deadline = Date.now() + deadlineMs;
-    while (inFlight > 0 && Date.now() < deadline) await sleep(POLL_MS);
+    while (inFlight() > 0 && Date.now() < deadline) await sleep(POLL_MS);
     const closed = new Promise<void>((done) => server.close(() => done()));
     server.closeIdleConnections();
-    while (inFlight > 0 && Date.now() < deadline) await sleep(POLL_MS);
-    const cut = inFlight;
+    while (inFlight() > 0 && Date.now() < deadline) await sleep(POLL_MS);
+    const cut = inFlight();
     server.closeAllConnections();
     await closed;
     return cut;
@@ -48,7 +50,7 @@ export function serverLifecycle(server: Server): Lifecycle {
       return draining;
     },
     get inFlight() {
-      return inFlight;
+      return inFlight();
     },
     drain,
   };
