@@ -232,6 +232,7 @@ describe('the socket lane', () => {
     await until(() => lifecycle.inFlight === 1);
     const cut = await lifecycle.drain(5000);
     expect(cut).toBe(0);
+    await client.closed;
     expect(responses(client.received())[0]?.body).toBe('fast body');
     server.listen(0); // afterEach closes it again
   });
