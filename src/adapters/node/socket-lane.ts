@@ -30,11 +30,15 @@ export interface SocketLane {
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 const REQUEST_LINE = /^(GET|HEAD) (\/[!-~]*) HTTP\/1\.1$/;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** A field value without control characters (tab allowed), as RFC 9110 has it. */
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-/** Headers after which the request is not one the lane answers: a body, a protocol change, an expectation, a close. */
+/** What no head the lane reads holds: a control character but tab (RFC 9110's field values), a CR or LF not in a CRLF. */
+const NOT_IN_A_HEAD = /[^\t\r\n\x20-\x7e\x80-\xff]|\r(?!\n)|(?<!\r)\n/;
+/** The characters of a header name (RFC 9110's token), by char code. */
+const TOKEN_CHARS = new Uint8Array(128);
+for (const char of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN_CHARS[char.charCodeAt(0)] = 1;
+/** Headers after which the request is not one the lane answers: a body, a protocol change, an expectation. */
 const HANDED_OVER = new Set(['content-length', 'transfer-encoding', 'upgrade', 'expect', 'te', 'trailer']);
+/** The lengths of the names the lane looks at: any other header is only checked to be well-formed. */
+const READ_NAME_LENGTHS = new Set([...HANDED_OVER, 'host', 'connection', 'user-agent', 'x-request-id'].map((name) => name.length));
 const SWEEP_MS = 1000;
 
 /**
@@ -43,29 +47,41 @@ const SWEEP_MS = 1000;
  */
 export function readRequestHead(head: string): LaneRequest | undefined {
   const lineEnd = head.indexOf('\r\n');
-  const match = REQUEST_LINE.exec(lineEnd === -1 ? head : head.slice(0, lineEnd));
-  if (!match || lineEnd === -1) return undefined;
+  if (lineEnd === -1) return undefined;
+  const match = REQUEST_LINE.exec(head.slice(0, lineEnd));
+  if (!match || NOT_IN_A_HEAD.test(head)) return undefined;
   let host = false;
   let userAgent: string | undefined;
   let requestId: string | undefined;
-  for (const line of head.slice(lineEnd + 2).split('\r\n')) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) return undefined;
-    const name = line.slice(0, colon);
-    if (!TOKEN.test(name)) return undefined;
-    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
-    if (!FIELD_VALUE.test(value)) return undefined;
-    const lower = name.toLowerCase();
-    if (HANDED_OVER.has(lower)) return undefined;
-    if (lower === 'connection' && value.toLowerCase() !== 'keep-alive') return undefined;
-    // As Node does: the first of a repeated user agent counts.
-    if (lower === 'host') host = true;
-    else if (lower === 'user-agent') userAgent ??= value;
-    else if (lower === 'x-request-id') requestId ??= value;
+  for (let at = lineEnd + 2; at < head.length; ) {
+    let next = head.indexOf('\r\n', at);
+    if (next === -1) next = head.length;
+    const colon = head.indexOf(':', at);
+    // No colon in the line, an empty name, or one that is not a token (a folded line, a space before the colon).
+    if (colon <= at || colon > next) return undefined;
+    for (let i = at; i < colon; i++) if (TOKEN_CHARS[head.charCodeAt(i)] !== 1) return undefined;
+    if (READ_NAME_LENGTHS.has(colon - at)) {
+      const name = head.slice(at, colon).toLowerCase();
+      if (HANDED_OVER.has(name)) return undefined;
+      if (name === 'connection' && valueOf(head, colon, next).toLowerCase() !== 'keep-alive') return undefined;
+      // As Node does: the first of a repeated user agent counts.
+      if (name === 'host') host = true;
+      else if (name === 'user-agent') userAgent ??= valueOf(head, colon, next);
+      else if (name === 'x-request-id') requestId ??= valueOf(head, colon, next);
+    }
+    at = next + 2;
   }
   // HTTP/1.1 without Host is a 400, which Node's parser gives.
   if (!host) return undefined;
   return { method: match[1] as 'GET' | 'HEAD', url: match[2] as string, userAgent, requestId };
+}
+
+/** The value of the header line whose colon is at `colon` and which ends at `end`, without the spaces and tabs around it. */
+function valueOf(head: string, colon: number, end: number): string {
+  let start = colon + 1;
+  while (start < end && (head.charCodeAt(start) === 32 || head.charCodeAt(start) === 9)) start++;
+  while (end > start && (head.charCodeAt(end - 1) === 32 || head.charCodeAt(end - 1) === 9)) end--;
+  return head.slice(start, end);
 }
 
 /**
