@@ -63,11 +63,11 @@ export function readRequestHead(head: string): LaneRequest | undefined {
     if (READ_NAME_LENGTHS.has(colon - at)) {
       const name = head.slice(at, colon).toLowerCase();
       if (HANDED_OVER.has(name)) return undefined;
-      if (name === 'connection' && valueOf(head, colon, next).toLowerCase() !== 'keep-alive') return undefined;
+      if (name === 'connection' && fieldValue(head, colon, next).toLowerCase() !== 'keep-alive') return undefined;
       // As Node does: the first of a repeated user agent counts.
       if (name === 'host') host = true;
-      else if (name === 'user-agent') userAgent ??= valueOf(head, colon, next);
-      else if (name === 'x-request-id') requestId ??= valueOf(head, colon, next);
+      else if (name === 'user-agent') userAgent ??= fieldValue(head, colon, next);
+      else if (name === 'x-request-id') requestId ??= fieldValue(head, colon, next);
     }
     at = next + 2;
   }
@@ -77,7 +77,7 @@ export function readRequestHead(head: string): LaneRequest | undefined {
 }
 
 /** The value of the header line whose colon is at `colon` and which ends at `end`, without the spaces and tabs around it. */
-function valueOf(head: string, colon: number, end: number): string {
+function fieldValue(head: string, colon: number, end: number): string {
   let start = colon + 1;
   while (start < end && (head.charCodeAt(start) === 32 || head.charCodeAt(start) === 9)) start++;
   while (end > start && (head.charCodeAt(end - 1) === 32 || head.charCodeAt(end - 1) === 9)) end--;
