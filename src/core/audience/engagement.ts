@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { RecentMap } from '../shared/recent-map.ts';
 import type { TrackedEvent } from '../events/normalize.ts';
 import { describeError } from '../shared/errors.ts';
 import type { BackgroundRunner, Clock, Logger, Store } from '../ports.ts';
@@ -11,7 +11,7 @@ import type { BackgroundRunner, Clock, Logger, Store } from '../ports.ts';
  * happened, so re-opening the same email within a day records it once.
  */
 /** Engagement events this instance wrote lately: a re-open is a duplicate the store would drop, so it is not sent. */
-const RECENT_MAX = 100_000;
+const RECENT_MAX = 50_000;
 const RECENT_MS = 10 * 60_000;
 /**
  * Engagement events are written together, at most this long after the open:
@@ -30,7 +30,7 @@ interface Pending {
 
 export class Engagement {
   /** When each recent event was recorded, by this instance's clock. */
-  private readonly recent = new LRUCache<string, number>({ max: RECENT_MAX });
+  private readonly recent: RecentMap<number>;
   private batch: Pending[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** Resolves the background task that keeps a batch's writes tracked (Workers: waitUntil) until they are done. */
@@ -43,6 +43,7 @@ export class Engagement {
   constructor(store: Store, clock: Clock, background: BackgroundRunner, logger: Logger) {
     this.store = store;
     this.clock = clock;
+    this.recent = new RecentMap({ windowMs: RECENT_MS, max: RECENT_MAX, now: () => clock.now() });
     this.background = background;
     this.logger = logger;
   }

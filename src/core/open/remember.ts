@@ -4,11 +4,16 @@ import type { Decision } from '../decide/decide.ts';
 import type { Logger, OpenKey, OpenRecord } from '../ports.ts';
 import { fingerprint } from '../render/render-key.ts';
 import { describeError } from '../shared/errors.ts';
+import { RecentMap } from '../shared/recent-map.ts';
 import type { OpenWrites } from './writes.ts';
 
 export function openKey(blockId: string, subjectKey: string, messageId: string | undefined): OpenKey {
   return { blockId, subjectKey, messageId: messageId ?? '' };
 }
+
+/** A re-open within this long that shows the same thing writes no open record (up to twice this). */
+const RECORDED_MS = 60_000;
+const RECORDED_MAX = 100_000;
 
 /**
  * What each open showed, written as its open record off the response's
@@ -17,13 +22,14 @@ export function openKey(blockId: string, subjectKey: string, messageId: string |
  */
 export class Remember {
   private readonly deps: { writes: OpenWrites; background(work: Promise<unknown>): void; logger: Logger; now(): number; ttlSeconds: number };
-  /** The render key last recorded for each open (its fingerprint). */
-  private readonly recorded = new LRUCache<string, string>({ max: 100_000, ttl: 60_000 });
+  /** The render key last recorded for each open (its fingerprint), for a minute or two. */
+  private readonly recorded: RecentMap<string>;
   /** Fingerprints of recent render keys: an open served from the cache holds the same key string as the last one. */
   private readonly fingerprints = new LRUCache<string, string>({ max: 1000 });
 
   constructor(deps: Remember['deps']) {
     this.deps = deps;
+    this.recorded = new RecentMap({ windowMs: RECORDED_MS, max: RECORDED_MAX, now: () => deps.now() });
   }
 
   shown(key: OpenKey, decision: Decision, renderKey: string, requester: RequesterClass | undefined): void {
