@@ -122,7 +122,7 @@ export const configSchema = z.object({
   OPENTIME_PHOTO_TIMEOUT_MS: int(100, 30_000, 2_000),
   OPENTIME_OPEN_RECORD_TTL_DAYS: int(1, 400, 30),
   OPENTIME_BLOCK_CACHE_SECONDS: int(0, 3600, 5),
-  OPENTIME_RENDER_CACHE_MB: int(1, 16_384, 128),
+  OPENTIME_RENDER_CACHE_MB: int(1, 16_384, 64),
   OPENTIME_LAYER_CACHE_MB: int(0, 16_384, 384),
   OPENTIME_DEFAULT_CLICK_URL: z.url({ protocol: /^https?$/ }).optional(),
   OPENTIME_DEMO: optionalFlag,
@@ -512,7 +512,7 @@ export const CONFIG_SETTINGS = {
   OPENTIME_RENDER_CACHE_MB: {
     group: 'Opens and rendering',
     description:
-      'Rendered images kept in memory per instance (on Workers at most 16 MB per isolate, besides the Cache API): about 1,300 product blocks of 1200×600. Most of a send’s renders are each one subscriber’s, opened once; the shared ones (the generic picks, a hero) are the ones kept. See [Memory](performance.md#memory).',
+      'Rendered images kept in memory per instance (on Workers at most 16 MB per isolate, besides the Cache API): about 700 product blocks of 1200×600 with photos (JPEGs of about 90 KB). Most of a send’s renders are each one subscriber’s, opened once; the shared ones (the generic picks, a hero) are the ones kept, and an answer given again within seconds is kept by the answer memo besides. In the bench’s send, 64 MB rendered 1.6% more than 128 MB did. See [Memory](performance.md#memory).',
     reason: 'Bounds memory whatever the number of distinct renders.',
   },
   OPENTIME_LAYER_CACHE_MB: {

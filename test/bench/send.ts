@@ -182,7 +182,7 @@ export async function sendBench(options: {
   let started = performance.now();
   const photos = await photoProcess(CATALOG);
   const photoSeconds = (performance.now() - started) / 1000;
-  // The default caches (layers 384 MB, renders 128 MB, photos 64 MB: sharpImageFetcher's default, which src/node.ts keeps), as an operator runs it, unless BENCH_LAYER_CACHE_MB or BENCH_RENDER_CACHE_MB size them.
+  // The default caches (layers 384 MB, renders 64 MB, photos 64 MB: sharpImageFetcher's default, which src/node.ts keeps), as an operator runs it, unless BENCH_LAYER_CACHE_MB or BENCH_RENDER_CACHE_MB size them.
   // The photo server is on 127.0.0.1 at a port of its own, which photo fetches refuse unless named.
   const caches = {
     ...(process.env.BENCH_LAYER_CACHE_MB ? { OPENTIME_LAYER_CACHE_MB: process.env.BENCH_LAYER_CACHE_MB } : {}),
