@@ -158,6 +158,7 @@ describe('the socket lane', () => {
     ['HTTP/1.0', 'GET /fast HTTP/1.0\r\nHost: lane.test\r\n\r\n', '200'],
     ['Connection: close', 'GET /fast HTTP/1.1\r\nHost: lane.test\r\nConnection: close\r\n\r\n', '200'],
     ['a control character in a value', 'GET /fast HTTP/1.1\r\nHost: lane.test\r\nUser-Agent: a\x01b\r\n\r\n', '400'],
+    ['a head longer than Node allows', `GET /fast HTTP/1.1\r\nHost: lane.test\r\nX-Long: ${'a'.repeat(20_000)}\r\n\r\n`, '431'],
   ])('leaves %s to node:http', async (_what, raw, status) => {
     const port = await start();
     const client = await open(port);

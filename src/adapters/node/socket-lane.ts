@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { maxHeaderSize, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 
 /** A request the lane read whole from one read of the socket: GET or HEAD, HTTP/1.1, no body. */
@@ -149,7 +149,9 @@ export function openSocketLane(server: Server, respond: LaneResponder): SocketLa
       // A client that does not read its answers is Node's to slow down (it stops reading the socket).
       if (socket.writableNeedDrain) return void handOver(socket, chunk.subarray(start));
       const end = chunk.indexOf(HEAD_END, start);
-      const request = end === -1 ? undefined : readRequestHead(chunk.toString('latin1', start, end));
+      // A head longer than Node allows is Node's to refuse (431).
+      const whole = end !== -1 && end - start <= maxHeaderSize;
+      const request = whole ? readRequestHead(chunk.toString('latin1', start, end)) : undefined;
       const answer = request && respond(request);
       if (!request || !answer) return void handOver(socket, chunk.subarray(start));
       const next = end + HEAD_END.byteLength;
