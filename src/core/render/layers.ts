@@ -5,6 +5,7 @@ import { drawFlat, drawOver, flatTile, layerImage, tileImage, uniformColor, type
 import type { Element } from './elements.ts';
 import { toSvg } from './layout.ts';
 import { tileTree, type SplitTree, type Tile } from './tiles.ts';
+import { Turns } from '../shared/turns.ts';
 
 /**
  * Rasterized layers and tiles, and the composite of a decision from them.
@@ -49,6 +50,13 @@ export type Composed = { image: RawImage; release: () => void } | { failedImages
 const ENTRY_OVERHEAD_BYTES = 256;
 /** Composite buffers kept for reuse: a 1200×600 composite is 2.2 MB (RGB), and allocating one per open keeps the garbage collector busy. */
 const SPARE_BUFFERS = 4;
+/**
+ * Composites held at once, from their copy of the layer until their encoder
+ * is done with them: a backlog of opens (a send faster than the machine)
+ * otherwise held one each, a hundred megabytes and more, while waiting for
+ * the encoders, which two cores keep busy with far fewer.
+ */
+const COMPOSITES_AT_ONCE = 8;
 
 /** Copies `from` into `to` (same size and channels) except inside `holes`, which the caller fills. */
 function copyAround(from: RawImage, to: RawImage, holes: ReadonlyArray<{ x: number; y: number; width: number; height: number }>): void {
@@ -84,6 +92,7 @@ export class LayerRenderer {
   private readonly inflight = new Map<string, Promise<Drawn<Layer | TileImage | FlatTile>>>();
   private readonly deps: LayerDeps;
   private readonly spare: Uint8Array[] = [];
+  private readonly compositeTurns = new Turns(COMPOSITES_AT_ONCE);
   /** Layers and tiles drawn (for tests and the bench: each key once). */
   drawn = 0;
 
@@ -100,6 +109,11 @@ export class LayerRenderer {
     return this.cache.calculatedSize;
   }
 
+  /** Composites held now, and opens waiting for a turn to draw theirs (for tests and the bench). */
+  get composites(): { readonly holding: number; readonly queued: number } {
+    return this.compositeTurns;
+  }
+
   /** Whether drawing ahead still fits without evicting (a tenth of the cache is left for opens). */
   hasRoom(): boolean {
     return this.cache.calculatedSize < this.deps.maxBytes * 0.9;
@@ -108,9 +122,11 @@ export class LayerRenderer {
   /**
    * The decision's image from its layer and tiles, drawing those missing;
    * `whole` when the layout does not place the tiles at their declared
-   * sizes (the caller draws the tree whole instead).
+   * sizes (the caller draws the tree whole instead). The caller releases
+   * the composite once encoded; one `kept` (cut into parts while it is held)
+   * is never released, and waits for no turn.
    */
-  async compose(split: SplitTree, size: { width: number; height: number }): Promise<Composed> {
+  async compose(split: SplitTree, size: { width: number; height: number }, kept = false): Promise<Composed> {
     const layer = await this.layer(split.layer, size);
     if ('failedImages' in layer) return layer;
     const { image, boxes } = layer.value;
@@ -118,6 +134,16 @@ export class LayerRenderer {
     const tiles = await Promise.all(split.tiles.map((tile, i) => this.tile(tile, boxes[i]?.under)));
     const failed = tiles.flatMap((drawn) => ('failedImages' in drawn ? drawn.failedImages : []));
     if (failed.length > 0) return { failedImages: failed };
+    const done = kept ? () => undefined : await this.compositeTurns.take();
+    try {
+      return this.drawComposite(image, boxes, tiles as Array<{ value: TileImage | FlatTile }>, done);
+    } catch (error) {
+      done();
+      throw error;
+    }
+  }
+
+  private drawComposite(image: RawImage, boxes: Box[], tiles: Array<{ value: TileImage | FlatTile }>, done: () => void): Composed {
     // The cached layer is shared: the composite is drawn on a copy, in a spare buffer when one fits.
     const index = this.spare.findIndex((buffer) => buffer.byteLength === image.data.byteLength);
     const data = index === -1 ? new Uint8Array(image.data.byteLength) : (this.spare.splice(index, 1)[0] as Uint8Array);
@@ -146,6 +172,7 @@ export class LayerRenderer {
       if (released) return;
       released = true;
       if (this.spare.length < SPARE_BUFFERS) this.spare.push(data);
+      done();
     };
     return { image: out, release };
   }

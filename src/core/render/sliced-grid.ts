@@ -168,7 +168,7 @@ export function createSlicedGrids(deps: SlicedGridDeps) {
       if (!layout) return undefined;
       const split = deps.layers ? splitTiles(tree) : undefined;
       if (deps.layers && split) {
-        const composed = await deps.layers.compose(split, block.size);
+        const composed = await deps.layers.compose(split, block.size, true);
         if ('failedImages' in composed) return composed;
         // Kept, not released: the parts of this open are cut from it while it is held for them.
         if ('image' in composed) return { image: composed.image, layout };

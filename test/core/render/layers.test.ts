@@ -115,6 +115,29 @@ describe('composited product grids', () => {
     expect(await differing(bytes, await png(whole, fresh))).toBeLessThan(0.0005);
   });
 
+  it('holds at most 8 composites at once however many opens draw, and every one is drawn', async () => {
+    const colors: PhotoColor[] = ['red', 'green', 'blue', 'orange', 'purple', 'teal'];
+    await png(composited, decision([shown('red'), shown('green'), shown('blue')]));
+    await png(composited, decision([shown('orange'), shown('purple'), shown('teal')]));
+    const many = Array.from({ length: 24 }, (_, i) => decision([0, 1, 2].map((k) => shown(colors[(i + k * (1 + (i % 5))) % colors.length] as PhotoColor, { price: 10 + i }))));
+    const turns = composited.layers?.composites;
+    if (!turns) throw new Error('no layer cache');
+    let maxHeld = 0;
+    let maxQueued = 0;
+    let finished = false;
+    const all = Promise.all(many.map((d) => png(composited, d))).finally(() => (finished = true));
+    while (!finished) {
+      maxHeld = Math.max(maxHeld, turns.holding);
+      maxQueued = Math.max(maxQueued, turns.queued);
+      await new Promise((r) => setImmediate(r));
+    }
+    const images = await all;
+    expect(maxHeld).toBeLessThanOrEqual(8);
+    expect(maxQueued).toBeGreaterThan(0);
+    expect(turns.holding).toBe(0);
+    expect(await differing(images[23] as Uint8Array, await png(whole, many[23] as GridDecision))).toBeLessThan(0.0005);
+  });
+
   it('draws a stored template without tile marks whole', async () => {
     const plain: ResolvedTemplate = { ...template, name: 'plain', origin: 'stored v1', source: template.source.replaceAll('data-tile ', ''), digest: 'plain-template' };
     const before = drawn();
