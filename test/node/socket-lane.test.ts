@@ -21,6 +21,7 @@ function laneAnswer(request: LaneRequest): LaneAnswer | Promise<LaneAnswer | und
     const answer = { headerLines, body };
     return new Promise((done) => setTimeout(() => done(answer), 60));
   }
+  if (request.url.startsWith('/throws')) throw new Error('a responder bug');
   if (request.url.startsWith('/declined-later')) return new Promise((done) => setTimeout(() => done(undefined), 20));
   return undefined;
 }
@@ -137,6 +138,14 @@ describe('the socket lane', () => {
     client.socket.write(get('/declined-later') + get('/fast/2'));
     await until(() => responses(client.received()).length === 2);
     expect(responses(client.received()).map((answer) => answer.body)).toEqual(['node GET /declined-later ua=', 'node GET /fast/2 ua=']);
+  });
+
+  it('leaves a request whose responder throws to node:http, and the server goes on', async () => {
+    const port = await start();
+    const client = await open(port);
+    client.socket.write(get('/throws'));
+    await until(() => responses(client.received()).length === 1);
+    expect(responses(client.received())[0]?.body).toBe('node GET /throws ua=');
   });
 
   it('leaves a head split across reads to node:http', async () => {

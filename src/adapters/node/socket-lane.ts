@@ -143,6 +143,15 @@ export function openSocketLane(server: Server, respond: LaneResponder): SocketLa
     socket.uncork();
   };
 
+  // A responder that fails leaves the request to node:http, as one that declines: never an uncaught error in a socket's data.
+  const answerOf = (request: LaneRequest): ReturnType<LaneResponder> => {
+    try {
+      return respond(request);
+    } catch {
+      return undefined;
+    }
+  };
+
   /** Answers the requests in `chunk` from `start`, in order; one answered later holds the rest (and the socket) until it is. */
   const serve = (socket: Socket, chunk: Buffer, start: number): void => {
     while (start < chunk.byteLength) {
@@ -152,7 +161,7 @@ export function openSocketLane(server: Server, respond: LaneResponder): SocketLa
       // A head longer than Node allows is Node's to refuse (431).
       const whole = end !== -1 && end - start <= maxHeaderSize;
       const request = whole ? readRequestHead(chunk.toString('latin1', start, end)) : undefined;
-      const answer = request && respond(request);
+      const answer = request && answerOf(request);
       if (!request || !answer) return void handOver(socket, chunk.subarray(start));
       const next = end + HEAD_END.byteLength;
       if (!(answer instanceof Promise)) {
