@@ -70,9 +70,8 @@ function responses(text: string): Array<{ status: string; headers: Record<string
     const [status = '', ...lines] = rest.slice(0, end).split('\r\n');
     const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
     const length = Number(headers['content-length'] ?? 0);
-    const isHead = (headers['x-head'] ?? '') !== '';
-    out.push({ status, headers, body: rest.slice(end + 4, end + 4 + (isHead ? 0 : length)) });
-    rest = rest.slice(end + 4 + (isHead ? 0 : length));
+    out.push({ status, headers, body: rest.slice(end + 4, end + 4 + length) });
+    rest = rest.slice(end + 4 + length);
   }
   return out;
 }

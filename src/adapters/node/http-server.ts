@@ -11,12 +11,12 @@ const REQUEST_ID_MAX_CHARS = 64;
 const WRITABLE_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /**
- * The Node HTTP server. Opens of `/i/<block>.png` are the load of a send:
- * one answered again from memory is written straight to the socket by the
- * lane (socket-lane.ts), any other open is answered from node:http through
- * the same `answerImage` the Hono route uses (Hono's request and response
- * objects cost more than a cache hit itself), and every other request goes
- * to the app.
+ * The Node HTTP server. Opens of `/i/<block>.png` are the load of a send,
+ * and are answered without a framework: on the socket lane
+ * (socket-lane.ts) while a connection's requests are plain GETs it reads
+ * whole, else from node:http; either way through the same `answerImage`
+ * the Hono route uses (Hono's request and response objects cost more than a
+ * cache hit itself). Every other request goes to the app.
  */
 export function createHttpServer(opentime: Opentime): { server: Server; lane: SocketLane } {
   const viaApp = getRequestListener(opentime.app.fetch);
@@ -46,14 +46,18 @@ function questionOf(method: string, first: string, second: string | undefined, u
   return { method, ...names, url, userAgent };
 }
 
+/** An open answered again from memory when it can be (no promise on the way), else by the whole open. */
+function answerOpen(opentime: Opentime, question: ImageQuestion): ImageAnswer | Promise<ImageAnswer> {
+  const again = answerImageAgain(opentime.services, question);
+  if (again !== undefined && again !== 'refused') return again;
+  return answerImage(opentime.services, { ...question, refused: again === 'refused' });
+}
+
 async function answerDirectly(opentime: Opentime, first: string, second: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const started = performance.now();
   const incomingId = req.headers['x-request-id'];
   const requestId = (typeof incomingId === 'string' && incomingId.slice(0, REQUEST_ID_MAX_CHARS)) || crypto.randomUUID();
-  const question = questionOf(req.method ?? 'GET', first, second, req.url ?? '/', req.headers['user-agent']);
-  // An image asked again is answered from memory when it can be (no promise on the way), else by the whole open.
-  const again = answerImageAgain(opentime.services, question);
-  const answer = again !== undefined && again !== 'refused' ? again : await answerImage(opentime.services, { ...question, refused: again === 'refused' });
+  const answer = await answerOpen(opentime, questionOf(req.method ?? 'GET', first, second, req.url ?? '/', req.headers['user-agent']));
   res.writeHead(200, { ...answer.headers, 'x-request-id': requestId });
   if (req.method === 'HEAD') res.end();
   else res.end(answer.body);
@@ -61,43 +65,41 @@ async function answerDirectly(opentime: Opentime, first: string, second: string 
 }
 
 /**
- * An open on the lane: answered again from memory at once, else by the
- * whole open; undefined for every other request, and while draining (the
- * HTTP server answers then, with `Connection: close`).
+ * An open on the lane, answered as answerDirectly answers it; undefined for
+ * every other request, and while draining (the HTTP server answers then,
+ * with `Connection: close`).
  */
 function answerOnLane(opentime: Opentime, request: LaneRequest): LaneAnswer | Promise<LaneAnswer | undefined> | undefined {
   const match = IMAGE_PATH.exec(request.url);
   if (!match?.[1] || opentime.services.deps.draining?.()) return undefined;
   const started = performance.now();
   const requestId = request.requestId?.slice(0, REQUEST_ID_MAX_CHARS) || crypto.randomUUID();
-  const question = questionOf(request.method, match[1], match[2], request.url, request.userAgent);
-  const given = (answer: ImageAnswer, lines: string | undefined): LaneAnswer | undefined => {
+  const given = (answer: ImageAnswer): LaneAnswer | undefined => {
+    const lines = headerLinesOf(answer);
     if (lines === undefined) return undefined;
     logAnswer(opentime, requestId, request.method, match[2], started, answer);
     return { headerLines: `${lines}x-request-id: ${requestId}\r\nDate: ${httpDate()}\r\n`, body: answer.body };
   };
-  const again = answerImageAgain(opentime.services, question);
-  if (again !== undefined && again !== 'refused') return given(again, keptHeaderLines(again));
-  return answerImage(opentime.services, { ...question, refused: again === 'refused' }).then((answer) => given(answer, headerLinesOf(answer)));
+  const answer = answerOpen(opentime, questionOf(request.method, match[1], match[2], request.url, request.userAgent));
+  return answer instanceof Promise ? answer.then(given) : given(answer);
 }
 
-/** An answer's header lines; undefined when one is not writable as it is (node:http then answers, or says why not). */
+/**
+ * An answer's header lines, made once per answer (one given again is the same
+ * object every time); undefined when one is not writable as it is (node:http
+ * then answers, or says why not).
+ */
 function headerLinesOf(answer: ImageAnswer): string | undefined {
-  const entries = Object.entries(answer.headers);
-  if (!entries.every(([, value]) => WRITABLE_VALUE.test(value))) return undefined;
-  return entries.map(([name, value]) => `${name}: ${value}\r\n`).join('');
-}
-
-/** The header lines of an answer given again, made once per answer. */
-function keptHeaderLines(answer: ImageAnswer): string | undefined {
-  let lines = keptLines.get(answer);
+  let lines = headerLines.get(answer);
   if (lines === undefined) {
-    lines = headerLinesOf(answer);
-    if (lines !== undefined) keptLines.set(answer, lines);
+    const entries = Object.entries(answer.headers);
+    if (!entries.every(([, value]) => WRITABLE_VALUE.test(value))) return undefined;
+    lines = entries.map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    headerLines.set(answer, lines);
   }
   return lines;
 }
-const keptLines = new WeakMap<ImageAnswer, string>();
+const headerLines = new WeakMap<ImageAnswer, string>();
 
 /** The Date header, made once a second as Node makes it. */
 function httpDate(): string {

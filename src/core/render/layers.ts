@@ -109,7 +109,7 @@ export class LayerRenderer {
     return this.cache.calculatedSize;
   }
 
-  /** Composites held now, and opens waiting for a turn to draw theirs (for tests and the bench). */
+  /** Composites held now, and opens waiting for a turn to draw theirs (for tests). */
   get composites(): { readonly holding: number; readonly queued: number } {
     return this.compositeTurns;
   }
