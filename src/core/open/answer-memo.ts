@@ -127,6 +127,12 @@ export class AnswerMemo {
     this.answers.delete(request);
     this.answers.set(request, { ...answer, since, until });
     if (this.answers.size > MAX_ANSWERS) this.answers.delete(this.answers.keys().next().value as string);
+    // Ended answers go from the oldest end (kept in about the order they end): each holds its open's
+    // decision and drawing, kilobytes, which a send at 300 opens a second otherwise kept 5,000 of.
+    for (const [oldest, entry] of this.answers) {
+      if (entry.until > now) break;
+      this.answers.delete(oldest);
+    }
   }
 
   private unchangedSince(entry: Entry): boolean {

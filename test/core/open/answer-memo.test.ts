@@ -97,4 +97,13 @@ describe('the answer memo', () => {
     expect(answers.get('carol', block, NOW + 1999)).toBeDefined();
     expect(answers.get('carol', block, NOW + 2000)).toBeUndefined();
   });
+
+  it('lets go of ended answers as new ones are kept: a send holds its last seconds of answers, not its last 5,000', () => {
+    const { memo: answers } = memo();
+    for (let i = 0; i < 100; i++) answers.keep(`early-${i}`, answer([`u:early-${i}`]), answers.mark(), NOW);
+    expect(answers.size).toBe(100);
+    answers.keep('late', answer(['u:late']), answers.mark(), NOW + ANSWER_MEMO_MS);
+    expect(answers.size).toBe(1);
+    expect(answers.get('late', block, NOW + ANSWER_MEMO_MS + 1)).toBeDefined();
+  });
 });
