@@ -40,9 +40,12 @@ export class RenderOnce {
   /**
    * Renders finished in the last seconds, by key: an open whose cache lookup
    * was still on its way when the render it would have waited for finished
-   * must not start the same render again.
+   * must not start the same render again. The image is held weakly: while
+   * the render cache (or the open that drew it) holds it, it is found here;
+   * once both let it go, it is drawn again rather than kept past the cache's
+   * cap (a thousand renders of a send, 90 MB, otherwise outlived it).
    */
-  private readonly justRendered = new LRUCache<string, Promise<Drawn>>({ max: 1000, ttl: 5000 });
+  private readonly justRendered = new LRUCache<string, { png: WeakRef<Uint8Array>; draft: boolean }>({ max: 1000, ttl: 5000 });
   private readonly perRecipient = new LRUCache<string, Uint8Array>({ maxSize: PERSONAL_RENDERS_BYTES, sizeCalculation: (bytes) => Math.max(1, bytes.byteLength) });
   /**
    * Render keys whose cached PNG was encoded fast and can be made smaller
@@ -73,6 +76,14 @@ export class RenderOnce {
     return perRecipient ? this.perRecipient.get(key) : this.deps.renderCache.get(key);
   }
 
+  /** A render of `key` finished in the last seconds whose image is still held somewhere, as its render's result. */
+  private justDrawn(key: string): Promise<Drawn> | undefined {
+    const just = this.justRendered.get(key);
+    const png = just?.png.deref();
+    if (!just || !png) return undefined;
+    return Promise.resolve(just.draft ? { png, draft: true } : { png });
+  }
+
   async render(drawing: Drawing, counter: string): Promise<Rendered> {
     const { key } = drawing;
     const hit = await this.cached(key, drawing.perRecipient);
@@ -82,7 +93,7 @@ export class RenderOnce {
     }
     const { writes } = this.deps;
     let cache: 'miss' | 'coalesced' = 'coalesced';
-    let pending = this.inflight.get(key) ?? this.justRendered.get(key);
+    let pending = this.inflight.get(key) ?? this.justDrawn(key);
     if (!pending) {
       cache = 'miss';
       const rendering = drawing
@@ -96,7 +107,7 @@ export class RenderOnce {
       // Only a drawn image is kept: a failure is decided again by the next open.
       if (!drawing.perRecipient)
         rendering.then(
-          (result) => 'png' in result && this.justRendered.set(key, rendering),
+          (result) => 'png' in result && this.justRendered.set(key, { png: new WeakRef(result.png), draft: result.draft === true }),
           () => undefined,
         );
       pending = rendering;

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { DRAFT_KEYS_BYTES, RenderOnce, type Rendered } from '../../../src/core/open/render-once.ts';
 import { liveWrites } from '../../../src/core/open/writes.ts';
@@ -53,5 +55,74 @@ describe('render once: fast first encodings made smaller when served again', () 
     await draw(key(keys - 1));
     await settle();
     expect(recompressed).toEqual([1000]);
+  });
+});
+
+describe('render once: a render just finished', () => {
+  function rendersWith(renderCache: ByteCache, drawn: Promise<void> = Promise.resolve()) {
+    const writes = liveWrites({
+      store: { putOpenRecord: async () => undefined },
+      renderCache,
+      counters: { add: () => undefined } as never,
+      engagement: { opened: () => undefined } as never,
+      reports: { open: () => undefined } as never,
+      now: () => 0,
+    });
+    const renders = new RenderOnce({ renderCache, background: () => undefined, logger: { info() {}, warn() {}, error() {}, request() {} }, writes });
+    let draws = 0;
+    const draw = async () => {
+      draws++;
+      await drawn;
+      return { png: png(1000) };
+    };
+    const open = () => renders.render({ key: 'grid', draw }, 'renders.test');
+    return { open, draws: () => draws };
+  }
+
+  it('is not drawn again for an open whose cache read was on its way while it was drawn', async () => {
+    // A render cache whose second read answers late, with what it held when asked (the Cache API's round trip).
+    const cache = new Map<string, Uint8Array>();
+    let reads = 0;
+    let answer: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    const renderCache: ByteCache = {
+      get: async (key) => {
+        const held = cache.get(key);
+        if (++reads === 2) await answered;
+        return held;
+      },
+      set: async (key, bytes) => void cache.set(key, bytes),
+    };
+    let finish: () => void = () => undefined;
+    const { open, draws } = rendersWith(renderCache, new Promise((resolve) => (finish = resolve)));
+    const first = open();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const second = open(); // asks the cache while the first is still drawing
+    finish();
+    expect(await first).toMatchObject({ cache: 'miss' });
+    answer(); // the second's read comes back empty, after the first render finished
+    const again = await second;
+    expect(again).toMatchObject({ cache: 'coalesced' });
+    expect(draws()).toBe(1);
+    expect('png' in again && again.png.byteLength).toBe(1000);
+  });
+
+  it('does not keep the image once nothing else holds it: it is drawn again rather than held past the cache', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    // A render cache that keeps nothing: only what an open still holds can be found as just rendered.
+    const { open, draws } = rendersWith({ get: async () => undefined, set: async () => undefined });
+    let first: Rendered | undefined = await open();
+    expect(first).toMatchObject({ cache: 'miss' });
+    let second: Rendered | undefined = await open();
+    expect(second).toMatchObject({ cache: 'coalesced' });
+    expect(draws()).toBe(1);
+    first = undefined;
+    second = undefined;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    gc();
+    expect(await open()).toMatchObject({ cache: 'miss' });
+    expect(draws()).toBe(2);
+    expect([first, second]).toEqual([undefined, undefined]);
   });
 });
