@@ -37,11 +37,12 @@ export interface SharpFetcherOptions {
 }
 
 /**
- * Photos kept, scaled to their box, as data URIs (in the JavaScript heap): 64 MB is about 2,700
+ * Photos kept, scaled to their box, as data URIs (in the JavaScript heap): 32 MB is about 1,350
  * product photos of the standard block. Grids keep their drawn tiles in the layer cache, so a photo
- * is needed again only when its tile is drawn again (a price change) or for a block drawn whole.
+ * is needed again only when its tile is drawn again (a price change) or for a block drawn whole;
+ * one fetched again costs a download and a resize off the open's path in the usual case.
  */
-export const PHOTO_CACHE_BYTES = 64 * 1024 * 1024;
+export const PHOTO_CACHE_BYTES = 32 * 1024 * 1024;
 
 const DEFAULTS = { maxBytes: 15 * 1024 * 1024, maxPixels: 40_000_000, maxRedirects: 3, cacheBytes: PHOTO_CACHE_BYTES, failureTtlMs: 30_000 };
 
