@@ -28,8 +28,11 @@
  * BENCH_ONLY=render,hit picks sections; BENCH_SECONDS (per wrk run),
  * BENCH_CONNECTIONS, BENCH_COLD_RENDERS, BENCH_SEND_RATE and
  * BENCH_SEND_SECONDS adjust them; BENCH_LAYER_CACHE_MB and BENCH_RENDER_CACHE_MB
- * size the send's caches (default: the server's own, 384 and 128 MB). Redis is a redis-server of the bench's own
- * with its append-only file synced at every write (as durable as SQLite's
+ * size the send's caches (default: the server's own, 384 and 128 MB);
+ * BENCH_PROFILE=1 writes CPU profiles of the cold opens and of the send
+ * (cold-flat, cold-photo-like and send .cpuprofile, in the working
+ * directory). Redis is a redis-server of the bench's own with its
+ * append-only file synced at every write (as durable as SQLite's
  * synchronous=FULL). wrk must be installed (Debian: apt-get install wrk).
  */
 import { renderAsync } from '@resvg/resvg-js';
@@ -57,7 +60,7 @@ import type { LoadResult, LoadSpec } from './load-worker.ts';
 import { partsBench } from './parts.ts';
 import { recommendBench } from './recommend.ts';
 import { plainServer, sendBench, soakBench } from './send.ts';
-import { percentile, printTable, type Row } from './stats.ts';
+import { percentile, printTable, type Row, startProfiler } from './stats.ts';
 import { alternate, wrk } from './wrk.ts';
 
 export const WRITE_KEY = 'bench-write-key-0123456789';
@@ -180,6 +183,7 @@ async function openBench(style: 'flat' | 'photo-like'): Promise<void> {
   const fresh = triples.filter((_, i) => !warmTriples.includes(i));
   const cold: number[] = [];
   const coldBytes: number[] = [];
+  const profiler = process.env.BENCH_PROFILE ? await startProfiler() : undefined;
   for (let i = 0; i < Math.min(COLD_RENDERS, fresh.length); i++) {
     await cart(server, [`cold-${i}`], fresh[i] as string[]);
     const result = await open(`cold-${i}`);
@@ -188,6 +192,7 @@ async function openBench(style: 'flat' | 'photo-like'): Promise<void> {
     coldBytes.push(result.bytes.byteLength);
   }
   const drawnDuring = (layers?.drawn ?? 0) - drawnBefore;
+  await profiler?.(`cold-${style}`);
 
   if (ONLY.has('render')) {
     // Baselines on the same decisions: the template's tree with photos embedded (untimed), then timed.

@@ -14,7 +14,7 @@ import { PHOTO_CACHE_BYTES } from '../../src/adapters/image/sharp.ts';
 import { memoryShares } from '../../src/adapters/node/native-memory.ts';
 import type { CatalogPhotos } from './catalog-photos.ts';
 import type { SendResult, SendSpec } from './send-worker.ts';
-import { percentile, printTable, type Row } from './stats.ts';
+import { percentile, printTable, type Row, startProfiler } from './stats.ts';
 import { seededUniform } from '../../src/core/recommend/sampler.ts';
 
 /**
@@ -316,21 +316,6 @@ export async function sendBench(options: {
     });
   }
   return run;
-}
-
-/** BENCH_PROFILE=1: a CPU profile of the process during the send, written to send.cpuprofile (open it in Chrome's DevTools). */
-async function startProfiler(): Promise<(name: string) => Promise<void>> {
-  const { Session } = await import('node:inspector/promises');
-  const { writeFile } = await import('node:fs/promises');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return async (name) => {
-    const { profile } = await session.post('Profiler.stop');
-    await writeFile(`${name}.cpuprofile`, JSON.stringify(profile));
-    session.disconnect();
-  };
 }
 
 const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');

@@ -23,3 +23,18 @@ export function printTable(title: string, rows: readonly Row[]): void {
     console.log(`  ${row.name.padEnd(52)} ${fmt(row.median).padStart(10)} ${fmt(row.p99).padStart(10)}  ${(row.throughput ?? '').padEnd(22)} ${row.extra ?? ''}`);
   }
 }
+
+/** BENCH_PROFILE=1: a CPU profile of the process while a section runs, written to `<name>.cpuprofile` (open it in Chrome's DevTools). */
+export async function startProfiler(): Promise<(name: string) => Promise<void>> {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFile } = await import('node:fs/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async (name) => {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(`${name}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
