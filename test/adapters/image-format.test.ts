@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { sharpPngEncoder } from '../../src/adapters/raster/sharp-png.ts';
-import { chooseFormat, imageContentType } from '../../src/core/render/image-format.ts';
+import { chooseFormat, imageContentType, looksPhotographic } from '../../src/core/render/image-format.ts';
 import { decode } from '../helpers/pixels.ts';
 import { photoLikePixels } from '../helpers/photo-like.ts';
 
@@ -33,6 +33,31 @@ describe('choosing the format of a render', () => {
     expect(chooseFormat(image(transparent), 'auto')).toBe('png');
     expect(chooseFormat(image(block(true)), 'png')).toBe('png');
     expect(chooseFormat(image(block(false)), 'jpeg')).toBe('jpeg');
+  });
+
+  it('finds the photos wherever they are in the block, and in a transparent frame', () => {
+    // Photos in the bottom rows only, or the top rows only: the sample stops early either way, with the same answer.
+    const width = 1200;
+    const height = 600;
+    const band = (top: boolean) => {
+      const data = new Uint8Array(width * height * 4).fill(255);
+      const shot = photoLikePixels(2, [200, 40, 40], 300);
+      for (let y = 0; y < 360; y++) {
+        for (let x = 0; x < width; x++) {
+          const i = ((y % 300) * 300 + (x % 300)) * 3;
+          data.set([shot[i] as number, shot[i + 1] as number, shot[i + 2] as number], ((top ? y : height - 1 - y) * width + x) * 4);
+        }
+      }
+      return { width, height, channels: 4 as const, data };
+    };
+    expect(chooseFormat(band(true), 'auto')).toBe('jpeg');
+    expect(chooseFormat(band(false), 'auto')).toBe('jpeg');
+    // A photo with its transparent pixels around it counts only what is drawn.
+    const framed = band(true);
+    for (let i = 3; i < framed.data.length; i += 4) if (Math.floor(i / 4 / width) >= 360) framed.data[i] = 0;
+    expect(looksPhotographic(framed)).toBe(true);
+    for (let i = 3; i < framed.data.length; i += 4) if (Math.floor(i / 4 / width) < 300) framed.data[i] = 0; // a tenth of the block drawn
+    expect(looksPhotographic(framed)).toBe(false);
   });
 
   it('sends the Content-Type of the bytes', async () => {

@@ -11,8 +11,9 @@ export type ImageFormat = 'png' | 'jpeg';
 /** What a block asks for: `auto` chooses by what the image holds. */
 export type FormatChoice = ImageFormat | 'auto';
 
-/** Rows sampled to decide: every 8th (about 0.3 ms for 1200×600). */
-const ROW_STEP = 8;
+/** Rows sampled to decide: every 16th, and in each every other pair of neighbours (about 0.1 ms for 1200×600). */
+const ROW_STEP = 16;
+const PAIR_STEP = 2;
 /**
  * Share of sampled pixels that differ from their left neighbour above
  * which an image is treated as photographic. A flat block's pixels repeat
@@ -21,27 +22,29 @@ const ROW_STEP = 8;
  */
 const PHOTO_SHARE = 0.2;
 
-/** Whether most of an image varies pixel to pixel, as photos do: a cheap sample, not a colour count. */
+/** Whether most of an image varies pixel to pixel, as photos do: a cheap sample, not a colour count, that stops once its answer is certain. */
 export function looksPhotographic(image: RawImage): boolean {
   const { width, height, channels, data } = image;
+  if (width < 2) return false;
+  const rows = Math.ceil(height / ROW_STEP);
+  const total = rows * Math.ceil((width - 1) / PAIR_STEP);
+  const needed = Math.floor(total * PHOTO_SHARE) + 1;
   let sampled = 0;
   let differing = 0;
   for (let y = 0; y < height; y += ROW_STEP) {
-    let i = y * width * channels;
-    for (let x = 1; x < width; x++) {
-      const j = i + channels;
-      // Fully transparent pixels are not drawn: they count as flat.
-      if (channels === 4 && data[j + 3] === 0) {
-        i = j;
-        sampled++;
-        continue;
-      }
-      if (data[i] !== data[j] || data[i + 1] !== data[j + 1] || data[i + 2] !== data[j + 2]) differing++;
+    const row = y * width * channels;
+    for (let x = 1; x < width; x += PAIR_STEP) {
+      const j = row + x * channels;
+      const i = j - channels;
       sampled++;
-      i = j;
+      // Fully transparent pixels are not drawn: they count as flat.
+      if (channels === 4 && data[j + 3] === 0) continue;
+      if (data[i] !== data[j] || data[i + 1] !== data[j + 1] || data[i + 2] !== data[j + 2]) differing++;
     }
+    if (differing >= needed) return true;
+    if (differing + (total - sampled) < needed) return false;
   }
-  return sampled > 0 && differing / sampled > PHOTO_SHARE;
+  return differing >= needed;
 }
 
 /** The format to encode in: the block's choice, or by what the image holds. A JPEG has no alpha, so a transparent image stays a PNG. */
