@@ -40,6 +40,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { jsonLogger } from '../../src/adapters/node/logger.ts';
 import type { GridDecision } from '../../src/core/decide/decide.ts';
 import { ingestEvents } from '../../src/core/events/ingest.ts';
@@ -74,6 +76,24 @@ if (process.env.BENCH_SOAK_MINUTES) ONLY.add('soak');
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => `${n < 10 ? n.toFixed(2) : n.toFixed(1)} ms`;
 const met = (ok: boolean) => (ok ? 'met' : 'NOT MET');
+
+/**
+ * The send and the soak measure the instance's memory as this process's
+ * RSS, so after other sections (Chromium's driver, the baselines, servers
+ * closed) they run in a process of their own, started as this one was; it
+ * prints their tables and hands back their targets.
+ */
+const INSTANCE_ALONE = process.env.BENCH_INSTANCE_ALONE === '1';
+function sendInProcessOfItsOwn(): Promise<Row[]> {
+  const sections = [...ONLY].filter((section) => section === 'send' || section === 'soak').join(',');
+  const child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, BENCH_ONLY: sections, BENCH_INSTANCE_ALONE: '1' }, serialization: 'advanced' });
+  return new Promise((done, fail) => {
+    let rows: Row[] = [];
+    child.once('message', (message) => (rows = message as Row[]));
+    child.once('error', fail);
+    child.once('exit', (code) => (code === 0 ? done(rows) : fail(new Error(`the send's process exited with ${code}`))));
+  });
+}
 
 function load(spec: Omit<LoadSpec, 'seconds' | 'warmupSeconds' | 'connections'> & Partial<LoadSpec>): Promise<LoadResult> {
   const full: LoadSpec = { seconds: SECONDS, warmupSeconds: 1, connections: CONNECTIONS, ...spec };
@@ -142,7 +162,7 @@ for (const a of DEMO_PRODUCTS)
       if (a.id !== b.id && b.id !== c.id && a.id !== c.id) triples.push([a.id, b.id, c.id]);
     }
 
-console.log(`opentime bench · node ${process.version} · wrk ${SECONDS}s × 3 alternating runs, ${CONNECTIONS} connections · ${new Date().toISOString()}`);
+if (!INSTANCE_ALONE) console.log(`opentime bench · node ${process.version} · wrk ${SECONDS}s × 3 alternating runs, ${CONNECTIONS} connections · ${new Date().toISOString()}`);
 const summary: Row[] = [];
 let redis: RedisServer | undefined;
 const redisUrl = async () => {
@@ -505,9 +525,11 @@ if (ONLY.has('ingest')) {
 }
 
 if (ONLY.has('send') || ONLY.has('soak')) {
-  const result = await sendBench({ benchServer, summary, soakMinutes: Number(process.env.BENCH_SOAK_MINUTES ?? 0), only: ONLY });
-  if (ONLY.has('soak')) await soakBench(result);
-  await result.close();
+  if (INSTANCE_ALONE || [...ONLY].every((section) => section === 'send' || section === 'soak')) {
+    const result = await sendBench({ benchServer, summary, soakMinutes: Number(process.env.BENCH_SOAK_MINUTES ?? 0), only: ONLY });
+    if (ONLY.has('soak')) await soakBench(result);
+    await result.close();
+  } else summary.push(...(await sendInProcessOfItsOwn()));
 }
 
 if (ONLY.has('recommend')) await recommendBench({ benchServer, summary, writeKey: WRITE_KEY, adminKey: ADMIN_KEY });
@@ -557,4 +579,5 @@ if (ONLY.has('countdown')) {
   printTable('Countdown: a 600×150 block (1200×300 at 2×), 60 frames; budget under 50 ms and 150 KB', await countdownBench());
 }
 
-if (summary.length > 0) printTable('Targets (issue 7)', summary);
+if (INSTANCE_ALONE) process.send?.(summary, () => process.disconnect());
+else if (summary.length > 0) printTable('Targets (issue 7)', summary);
