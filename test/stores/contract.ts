@@ -729,6 +729,23 @@ export function describeStore(name: string, makeStore: (setup: StoreSetup) => Pr
         expect(await store.getOpenRecord({ ...key, blockId: 'other' }, T0)).toBeUndefined();
       });
 
+      it('keeps every record of opens written at once, the last of each open, and reads one at once', async () => {
+        // A send's opens write their records without waiting for each other.
+        const writes = Array.from({ length: 40 }, (_, i) =>
+          store.putOpenRecord({ ...key, subjectKey: `u:many-${i % 20}` }, { decision: decision([i < 20 ? 'red' : 'green']), renderedAt: T0 + i }, 3600),
+        );
+        expect(firstSlot((await store.getOpenRecord({ ...key, subjectKey: 'u:many-7' }, T0 + SECOND))?.decision)).toBe('green');
+        await Promise.all(writes);
+        for (let i = 0; i < 20; i++) expect((await store.getOpenRecord({ ...key, subjectKey: `u:many-${i}` }, T0 + SECOND))?.renderedAt).toBe(T0 + 20 + i);
+      });
+
+      it('deletes a record written just before its subject is deleted', async () => {
+        const writing = store.putOpenRecord({ ...key, subjectKey: 'u:leaving' }, { decision: decision(['red']), renderedAt: T0 }, 3600);
+        expect((await store.deleteSubject('u:leaving')).openRecords).toBe(1);
+        await writing;
+        expect(await store.getOpenRecord({ ...key, subjectKey: 'u:leaving' }, T0 + SECOND)).toBeUndefined();
+      });
+
       it('replaces the record on a later open', async () => {
         await store.putOpenRecord(key, { decision: decision(['red']), renderedAt: T0 }, 3600);
         await store.putOpenRecord(key, { decision: decision(['green']), renderedAt: T0 + SECOND }, 3600);

@@ -175,6 +175,32 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     ).run(subject, JSON.stringify(profile), profile.lastSeen, wallClock());
   };
 
+  /**
+   * Open records, written together: every new open of a send writes one,
+   * and a commit each cost more than its row (6% of a send's main thread).
+   * Those that come in one turn of the event loop are written in one
+   * transaction on the next; a read of one, a subject's deletion and
+   * closing write those waiting first.
+   */
+  let openRows: Array<{ row: SqlValue[]; done: () => void; fail: (error: unknown) => void }> = [];
+  const writeOpenRows = () => {
+    const waiting = openRows;
+    if (waiting.length === 0) return;
+    openRows = [];
+    try {
+      transaction(() => {
+        const insert = relaxed(
+          'INSERT INTO opens (block, subject, message, data, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at',
+        );
+        for (const { row } of waiting) insert.run(...row);
+      }, relaxedDb);
+    } catch (error) {
+      for (const entry of waiting) entry.fail(error);
+      return;
+    }
+    for (const entry of waiting) entry.done();
+  };
+
   const sweep = () => {
     const now = wallClock();
     try {
@@ -335,6 +361,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async deleteSubject(subjectKey): Promise<SubjectDeletion> {
+      writeOpenRows();
       profileRows.forget(subjectKey);
       linkRows.clear(); // the links into this subject, whose keys only the table knows
       return transaction(() => {
@@ -484,13 +511,16 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       return sql(`UPDATE templates SET source = '' WHERE name = ? AND source <> ''`).run(name).changes > 0;
     },
 
-    async putOpenRecord(key: OpenKey, record: OpenRecord, ttlSeconds: number) {
-      relaxed(
-        'INSERT INTO opens (block, subject, message, data, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at',
-      ).run(key.blockId, key.subjectKey, key.messageId, JSON.stringify(record), record.renderedAt + ttlSeconds * 1000);
+    putOpenRecord(key: OpenKey, record: OpenRecord, ttlSeconds: number) {
+      const row = [key.blockId, key.subjectKey, key.messageId, JSON.stringify(record), record.renderedAt + ttlSeconds * 1000];
+      return new Promise<void>((done, fail) => {
+        if (openRows.length === 0) setImmediate(writeOpenRows);
+        openRows.push({ row, done, fail });
+      });
     },
 
     async getOpenRecord(key, now) {
+      writeOpenRows();
       const row = sql('SELECT data FROM opens WHERE block = ? AND subject = ? AND message = ? AND expires_at > ?').get(key.blockId, key.subjectKey, key.messageId, now) as
         | { data: string }
         | undefined;
@@ -582,6 +612,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       closed = true;
       clearInterval(sweeper);
       if (group.length > 0) runGroup();
+      writeOpenRows();
       if (relaxedDb !== db) relaxedDb.close();
       db.close();
     },
