@@ -8,6 +8,7 @@ import type { GridDecision } from '../../src/core/decide/decide.ts';
 import { ingestEvents } from '../../src/core/events/ingest.ts';
 import { normalizeEvent, type TrackedEvent } from '../../src/core/events/normalize.ts';
 import type { Renderer } from '../../src/core/render/renderer.ts';
+import { fingerprint } from '../../src/core/render/render-key.ts';
 import { createSubjectKeyer } from '../../src/core/audience/subjects.ts';
 import type { RunningServer } from '../../src/node.ts';
 import { PHOTO_CACHE_BYTES } from '../../src/adapters/image/sharp.ts';
@@ -149,13 +150,19 @@ function sendProcess(spec: SendSpec): Promise<SendResult> {
   });
 }
 
-/** Counts renders by decision and any that starts while the same decision is being rendered (which coalescing forbids). */
+/**
+ * Counts renders by render key, and any that starts while the same key is
+ * being rendered (which coalescing forbids). Two decisions of the same
+ * products and prices can be two renders: the key holds all a template can
+ * read, such as each product's source (render-key.ts).
+ */
 function countRenders(renderer: Renderer): SendRun['renders'] {
   const counts = { started: 0, duplicates: 0, keys: new Set<string>() };
   const active = new Map<string, number>();
   const original = renderer.renderGrid.bind(renderer);
   renderer.renderGrid = async (block, decision: GridDecision, template, now) => {
-    const key = JSON.stringify([block.id, decision.blockVersion, decision.slots.map((s) => (s ? [s.id, s.price, s.sale_price] : null))]);
+    // A fingerprint: a few thousand whole keys would count as megabytes of the instance's heap.
+    const key = fingerprint(renderer.gridKey(block, decision, template, now));
     counts.started++;
     counts.keys.add(key);
     if ((active.get(key) ?? 0) > 0) counts.duplicates++;
@@ -296,8 +303,8 @@ export async function sendBench(options: {
           .map(([k, v]) => `${k} ${v}`)
           .join(', '),
       },
-      { name: '  renders started, distinct decisions', extra: `${renders.started}, ${renders.keys.size}` },
-      { name: '  same decision rendered twice at once', extra: `${renders.duplicates} (must be 0)` },
+      { name: '  renders started, distinct render keys', extra: `${renders.started}, ${renders.keys.size}` },
+      { name: '  same render key drawn twice at once', extra: `${renders.duplicates} (must be 0)` },
       { name: '  layers and tiles drawn during the send', extra: `${(layers?.drawn ?? 0) - drawnBefore} (the rest were drawn ahead)` },
       {
         name: 'before: photos made, catalog + block put and drawn ahead',
