@@ -18,13 +18,15 @@ export interface SendResult {
   outcomes: Record<string, number>;
   fallbacks: number;
   errors: number;
+  /** Each error's code (ECONNRESET, …) and how many requests ended with it. */
+  errorCodes: Record<string, number>;
   bytes: number;
   seconds: number;
 }
 
 const spec = await new Promise<SendSpec>((done) => process.once('message', (message) => done(message as SendSpec)));
 const agent = new Agent({ keepAlive: true, maxSockets: 512 });
-const result: SendResult = { latenciesMs: [], outcomes: {}, fallbacks: 0, errors: 0, bytes: 0, seconds: 0 };
+const result: SendResult = { latenciesMs: [], outcomes: {}, fallbacks: 0, errors: 0, errorCodes: {}, bytes: 0, seconds: 0 };
 
 function open(url: string): Promise<void> {
   const started = performance.now();
@@ -41,8 +43,10 @@ function open(url: string): Promise<void> {
         done();
       });
     });
-    req.on('error', () => {
+    req.on('error', (error: NodeJS.ErrnoException) => {
       result.errors++;
+      const code = error.code ?? error.message;
+      result.errorCodes[code] = (result.errorCodes[code] ?? 0) + 1;
       done();
     });
     req.end();

@@ -296,7 +296,16 @@ export async function sendBench(options: {
         throughput: `${fmtInt(result.latenciesMs.length / result.seconds)} opens/s`,
         extra: `target p99 ≤ 200 ms`,
       },
-      { name: '  fallbacks served, errors', extra: `${result.fallbacks}, ${result.errors}` },
+      {
+        name: '  fallbacks served, errors',
+        extra: `${result.fallbacks}, ${result.errors}${
+          result.errors > 0
+            ? ` (${Object.entries(result.errorCodes)
+                .map(([code, n]) => `${code} ${n}`)
+                .join(', ')})`
+            : ''
+        }`,
+      },
       {
         name: '  answers by cache outcome',
         extra: Object.entries(result.outcomes)
