@@ -29,9 +29,9 @@
  * BENCH_CONNECTIONS, BENCH_COLD_RENDERS, BENCH_SEND_RATE and
  * BENCH_SEND_SECONDS adjust them; BENCH_LAYER_CACHE_MB and BENCH_RENDER_CACHE_MB
  * size the send's caches (default: the server's own, 384 and 128 MB);
- * BENCH_PROFILE=1 writes CPU profiles of the cold opens and of the send
- * (cold-flat, cold-photo-like and send .cpuprofile, in the working
- * directory). Redis is a redis-server of the bench's own with its
+ * BENCH_PROFILE=1 writes CPU profiles of the cold opens, the hits and the
+ * send (cold-flat, cold-photo-like, hit-embedded, hit-redis and send
+ * .cpuprofile, in the working directory). Redis is a redis-server of the bench's own with its
  * append-only file synced at every write (as durable as SQLite's
  * synchronous=FULL). wrk must be installed (Debian: apt-get install wrk).
  */
@@ -424,6 +424,12 @@ if (ONLY.has('hit')) {
       () => wrk({ origin: plain.url, paths, seconds: SECONDS, connections: CONNECTIONS }),
     );
     await plain.close();
+    if (process.env.BENCH_PROFILE) {
+      // One more run of the hits, profiled (not counted above).
+      const stop = await startProfiler();
+      await wrk({ origin, paths, seconds: SECONDS, connections: CONNECTIONS });
+      await stop(`hit-${name.split(' ')[0]?.toLowerCase()}`);
+    }
     const ratio = ours.requestsPerSecond / base.requestsPerSecond;
     ratios.push(ratio);
     rows.push(
