@@ -98,7 +98,8 @@ function fieldValue(head: string, colon: number, end: number): string {
  * over.
  *
  * Idle connections on the lane close as Node's would (its headers timeout
- * before the first request, its keep-alive timeout after an answer), and
+ * before the first request, its keep-alive timeout and the buffer it keeps
+ * past it after an answer), and
  * with the server's closeIdleConnections / closeAllConnections / close.
  */
 export function openSocketLane(server: Server, respond: LaneResponder): SocketLane {
@@ -111,7 +112,16 @@ export function openSocketLane(server: Server, respond: LaneResponder): SocketLa
   let inFlight = 0;
   let sweeps = 0;
   let sweeper: ReturnType<typeof setInterval> | undefined;
-  const idleUntil = (ms: number) => sweeps + Math.max(1, Math.ceil(ms / SWEEP_MS));
+  /** The sweep after which a connection idle from now has been idle at least `ms` (one more: the next sweep may come at once). */
+  const idleUntil = (ms: number) => sweeps + Math.ceil(ms / SWEEP_MS) + 1;
+  /**
+   * How long an idle connection stays open after an answer: the keep-alive
+   * timeout its answers announce, and the buffer Node's own server keeps
+   * past it, so that a client reusing the connection just before the
+   * announced timeout (Node's agent does at a second before it) never
+   * finds it closed (ECONNRESET, an image the email client never gets).
+   */
+  const keptIdle = () => (server.keepAliveTimeout || 5000) + ((server as Server & { keepAliveTimeoutBuffer?: number }).keepAliveTimeoutBuffer ?? 1000);
 
   const sweep = () => {
     sweeps += 1;
@@ -181,14 +191,14 @@ export function openSocketLane(server: Server, respond: LaneResponder): SocketLa
           return void leave(socket).destroySoon();
         }
         write(socket, request, given);
-        onLane.set(socket, idleUntil(server.keepAliveTimeout || 5000));
+        onLane.set(socket, idleUntil(keptIdle()));
         socket.resume(); // what arrived meanwhile is read after the rest of this chunk
         serve(socket, chunk, next);
       };
       answer.then(settle, () => settle(undefined));
       return;
     }
-    onLane.set(socket, idleUntil(server.keepAliveTimeout || 5000));
+    onLane.set(socket, idleUntil(keptIdle()));
   };
 
   server.on('connection', (socket: Socket) => {
