@@ -11,7 +11,7 @@ export type ImageFormat = 'png' | 'jpeg';
 /** What a block asks for: `auto` chooses by what the image holds. */
 export type FormatChoice = ImageFormat | 'auto';
 
-/** Rows sampled to decide: every 16th, and in each every other pair of neighbours (about 0.1 ms for 1200×600). */
+/** Rows sampled to decide: every 16th, and in each every other pair of neighbours (0.02–0.05 ms for 1200×600). */
 const ROW_STEP = 16;
 const PAIR_STEP = 2;
 /**
