@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { JPEG, sharpJpegEncoder } from '../../src/adapters/raster/sharp-png.ts';
+import { turboJpegEncoder } from '../../src/adapters/raster/turbo-jpeg.ts';
 import type { RawImage } from '../../src/core/ports.ts';
 import { joinJpegStrips, stripRows } from '../../src/core/render/jpeg-strips.ts';
 import { photoLikePixels } from '../helpers/photo-like.ts';
@@ -50,36 +51,54 @@ const restartInterval = (jpeg: Uint8Array): number | undefined => {
   return undefined;
 };
 
-describe('a JPEG encoded in strips at once', () => {
-  for (const [width, height, channels] of [
-    [1200, 600, 3],
-    [1203, 613, 4],
-    [640, 17, 3],
-  ] as const) {
-    it(`decodes to exactly the pixels of the same image encoded whole (${width}×${height}, ${channels} channels)`, async () => {
-      const image = photoImage(width, height, channels);
-      const joined = await sharpJpegEncoder(2)(image);
-      const alone = await whole(image);
-      const rows = stripRows(width, height, 2) as number;
-      expect(restartInterval(joined)).toBe(Math.ceil(width / 8) * (rows / 8));
-      const [a, b] = await Promise.all([pixelsOf(joined), pixelsOf(alone)]);
-      expect(a.info).toMatchObject({ width, height, channels: 3 });
-      expect(Buffer.compare(a.data, b.data)).toBe(0);
-      // The DRI segment and a restart marker, a padded byte and a DC coded whole: a few bytes either way.
-      expect(Math.abs(joined.byteLength - alone.byteLength)).toBeLessThan(24);
+/** Both JPEG encoders of the Node server: each, in strips, must decode as it does whole. */
+const encoders: Array<[string, (cores: number) => (image: RawImage) => Promise<Uint8Array>]> = [
+  ['sharp', (cores) => sharpJpegEncoder(cores)],
+  [
+    'TurboJPEG',
+    (cores) => {
+      const encoder = turboJpegEncoder(cores);
+      if (!encoder) throw new Error('@julusian/jpeg-turbo did not load (npm ci installs it)');
+      return encoder;
+    },
+  ],
+];
+
+for (const [name, encoder] of encoders) {
+  describe(`a JPEG encoded in strips at once, by ${name}`, () => {
+    for (const [width, height, channels] of [
+      [1200, 600, 3],
+      [1203, 613, 4],
+      [640, 17, 3],
+    ] as const) {
+      it(`decodes to exactly the pixels of the same image encoded whole (${width}×${height}, ${channels} channels)`, async () => {
+        const image = photoImage(width, height, channels);
+        const joined = await encoder(2)(image);
+        const alone = await encoder(1)(image);
+        const rows = stripRows(width, height, 2) as number;
+        expect(restartInterval(joined)).toBe(Math.ceil(width / 8) * (rows / 8));
+        expect(restartInterval(alone)).toBeUndefined();
+        const [a, b] = await Promise.all([pixelsOf(joined), pixelsOf(alone)]);
+        expect(a.info).toMatchObject({ width, height, channels: 3 });
+        expect(Buffer.compare(a.data, b.data)).toBe(0);
+        // The DRI segment and a restart marker, a padded byte and a DC coded whole: a few bytes either way.
+        expect(Math.abs(joined.byteLength - alone.byteLength)).toBeLessThan(40);
+      });
+    }
+
+    it('encodes whole while another encode is under way, and on one core', async () => {
+      const image = photoImage(1200, 600, 3);
+      const encode = encoder(2);
+      const [first, second] = await Promise.all([encode(image), encode(image)]);
+      expect(restartInterval(first)).toBeDefined();
+      expect(restartInterval(second)).toBeUndefined();
+      expect(restartInterval(await encode(image))).toBeDefined();
+      expect(restartInterval(await encoder(1)(image))).toBeUndefined();
     });
-  }
-
-  it('encodes whole while another encode is under way, and on one core', async () => {
-    const image = photoImage(1200, 600, 3);
-    const encode = sharpJpegEncoder(2);
-    const [first, second] = await Promise.all([encode(image), encode(image)]);
-    expect(restartInterval(first)).toBeDefined();
-    expect(restartInterval(second)).toBeUndefined();
-    expect(restartInterval(await encode(image))).toBeDefined();
-    expect(restartInterval(await sharpJpegEncoder(1)(image))).toBeUndefined();
   });
+}
 
+describe('joining JPEG strips', () => {
   it('joins up to eight and more strips, restart markers cycling RST0–RST7, into one image', async () => {
     const image = photoImage(400, 800, 3);
     const rows = stripRows(image.width, image.height, 10) as number;
