@@ -1,9 +1,9 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { JPEG, sharpJpegEncoder } from '../../src/adapters/raster/sharp-png.ts';
-import { turboJpegEncoder } from '../../src/adapters/raster/turbo-jpeg.ts';
+import { JPEG } from '../../src/adapters/raster/sharp-png.ts';
 import type { RawImage } from '../../src/core/ports.ts';
 import { joinJpegStrips, stripRows } from '../../src/core/render/jpeg-strips.ts';
+import { jpegEncoders } from '../helpers/jpeg-encoders.ts';
 import { photoLikePixels } from '../helpers/photo-like.ts';
 
 /** A photo-like image `width` × `height` with `channels`: product shots tiled over it, so every strip differs. */
@@ -51,20 +51,7 @@ const restartInterval = (jpeg: Uint8Array): number | undefined => {
   return undefined;
 };
 
-/** Both JPEG encoders of the Node server: each, in strips, must decode as it does whole. */
-const encoders: Array<[string, (cores: number) => (image: RawImage) => Promise<Uint8Array>]> = [
-  ['sharp', (cores) => sharpJpegEncoder(cores)],
-  [
-    'TurboJPEG',
-    (cores) => {
-      const encoder = turboJpegEncoder(cores);
-      if (!encoder) throw new Error('@julusian/jpeg-turbo did not load (npm ci installs it)');
-      return encoder;
-    },
-  ],
-];
-
-for (const [name, encoder] of encoders) {
+for (const [name, encoder] of jpegEncoders) {
   describe(`a JPEG encoded in strips at once, by ${name}`, () => {
     for (const [width, height, channels] of [
       [1200, 600, 3],

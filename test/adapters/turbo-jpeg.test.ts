@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { sharpJpegEncoder, sharpPngEncoder } from '../../src/adapters/raster/sharp-png.ts';
 import { turboJpegEncoder } from '../../src/adapters/raster/turbo-jpeg.ts';
 import type { RawImage } from '../../src/core/ports.ts';
+import { loadedTurboJpeg } from '../helpers/jpeg-encoders.ts';
 import { photoLikePixels } from '../helpers/photo-like.ts';
 
 /**
@@ -10,11 +11,7 @@ import { photoLikePixels } from '../helpers/photo-like.ts';
  * is the one in use here, that its JPEGs look as good as sharp's, and
  * that the buffers it reuses never mix two images or bloat the cache.
  */
-function turbo(cores: number): (image: RawImage) => Promise<Uint8Array> {
-  const encoder = turboJpegEncoder(cores);
-  if (!encoder) throw new Error('@julusian/jpeg-turbo did not load (npm ci installs it)');
-  return encoder;
-}
+const turbo = loadedTurboJpeg;
 
 /** A 1200×600 block-like image: three photo-like shots on a light background, with dark bars as text. */
 function block(seed: number): RawImage {

@@ -1,8 +1,6 @@
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sharpJpegEncoder } from '../../src/adapters/raster/sharp-png.ts';
-import { turboJpegEncoder } from '../../src/adapters/raster/turbo-jpeg.ts';
-import type { RawImage } from '../../src/core/ports.ts';
+import { jpegEncoders } from '../helpers/jpeg-encoders.ts';
 import { photoLikePixels } from '../helpers/photo-like.ts';
 
 /**
@@ -21,13 +19,8 @@ afterAll(async () => {
   await browser?.close();
 });
 
-const encoders: Array<[string, (cores: number) => ((image: RawImage) => Promise<Uint8Array>) | undefined]> = [
-  ['sharp', sharpJpegEncoder],
-  ['TurboJPEG', (cores) => turboJpegEncoder(cores)],
-];
-
 describe('a JPEG joined from strips, in Chromium', () => {
-  it.each(encoders)('decodes to the pixels of the same image encoded whole (%s)', async (_name, encoder) => {
+  it.each(jpegEncoders)('decodes to the pixels of the same image encoded whole (%s)', async (_name, encoder) => {
     const width = 1200;
     const height = 600;
     const shot = photoLikePixels(3, [200, 60, 40], 600);
@@ -37,7 +30,6 @@ describe('a JPEG joined from strips, in Chromium', () => {
       data.set(shot.subarray((599 - y) * 600 * 3, (600 - y) * 600 * 3), (y * width + 600) * 3);
     }
     const [inStrips, alone] = [encoder(2), encoder(1)];
-    if (!inStrips || !alone) throw new Error('the encoder did not load (npm ci installs @julusian/jpeg-turbo)');
     const joined = await inStrips({ width, height, channels: 3, data });
     const whole = Buffer.from(await alone({ width, height, channels: 3, data }));
     expect(Buffer.compare(Buffer.from(joined), whole)).not.toBe(0);
